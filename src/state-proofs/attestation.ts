@@ -72,7 +72,7 @@ function fullDomain(domain: AttestationDomain) {
 
 /** EIP-712 struct hash of an attestation (`StateAttestationLib.hash`). */
 export function attestationStructHash(attestation: StateAttestation): Hex {
-  return hashStruct({ data: attestation, primaryType: 'StateAttestation', types: stateAttestationTypes });
+  return hashStruct({ data: toTypedMessage(attestation), primaryType: 'StateAttestation', types: stateAttestationTypes });
 }
 
 /** The EIP-712 digest operators sign and `isValidSignature` checks. */
@@ -81,8 +81,13 @@ export function attestationDigest(domain: AttestationDomain, attestation: StateA
     domain: fullDomain(domain),
     types: stateAttestationTypes,
     primaryType: 'StateAttestation',
-    message: attestation,
+    message: toTypedMessage(attestation),
   });
+}
+
+/** viem types uint48 as a JS number; timestamps stay bigint in our own types. */
+function toTypedMessage(attestation: StateAttestation) {
+  return { ...attestation, timestamp: Number(attestation.timestamp) };
 }
 
 /** The subject of a proof: what is asked, without the answer. */

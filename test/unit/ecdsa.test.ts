@@ -38,7 +38,7 @@ describe('ecdsa', () => {
     const digest = keccak256('0x01');
     const signature = signDigest(key, digest);
     assert.equal(verifyDigest(key.publicKey, keccak256('0x02'), signature), false);
-    assert.equal(verifyDigest(key.publicKey, digest, `${signature.slice(0, -2)}01`), false);
+    assert.equal(verifyDigest(key.publicKey, digest, `${signature.slice(0, -2)}01` as `0x${string}`), false);
     assert.equal(verifyDigest(key.publicKey, digest, signature.slice(0, -2) as `0x${string}`), false);
     assert.equal(verifyDigest(key.publicKey, digest, '0xzz'), false);
   });

@@ -1,0 +1,108 @@
+/**
+ * Where a deployment lives: chains, RPC endpoints and contract addresses. Written by `avs devnet` to `.avs/devnet.json`,
+ * or by hand for a public network (EigenLayer's real core addresses go in `eigenlayer`).
+ */
+import { readFileSync } from 'node:fs';
+import { type Address, getAddress } from 'viem';
+import { z } from 'zod';
+
+const address = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{40}$/, 'expected a 20-byte 0x address')
+  .transform((a) => getAddress(a));
+const decimal = z.union([z.string().regex(/^[0-9]+$/), z.number().int().nonnegative()]).transform((v) => BigInt(v));
+
+/** One chain of a deployment. */
+export const chainDeploymentSchema = z.object({
+  chainId: z.number().int().positive(),
+  name: z.string().optional(),
+  rpcUrl: z.string().url(),
+  /** StateManager on this chain (every supported chain has one). */
+  stateManager: address,
+});
+
+/** A whole state-proofs deployment. */
+export const deploymentSchema = z.object({
+  /** Main chain: where EigenLayer, the ServiceManager and the ECDSAStakeRegistry live. */
+  mainChainId: z.number().int().positive(),
+  chains: z.array(chainDeploymentSchema).min(1),
+  eigenlayer: z.object({
+    delegationManager: address,
+    strategyManager: address,
+    avsDirectory: address,
+    allocationManager: address,
+    rewardsCoordinator: address,
+    /** Strategies of the quorum, ascending. */
+    strategies: z.array(address),
+  }),
+  stateProofs: z.object({
+    serviceManager: address,
+    stakeRegistry: address,
+    epochManager: address,
+  }),
+  /** Epoch clock of the EpochManager, in seconds. */
+  epoch: z.object({ genesis: decimal, length: decimal, grace: decimal }),
+});
+
+export type ChainDeployment = z.infer<typeof chainDeploymentSchema>;
+export type Deployment = z.infer<typeof deploymentSchema>;
+
+/** Thrown when a deployment file is missing or invalid; the message names the file and the bad key. */
+export class DeploymentError extends Error {
+  override name = 'DeploymentError';
+}
+
+/**
+ * Validates a parsed deployment object.
+ * @throws {DeploymentError} naming the first invalid key, e.g. `chains.0.rpcUrl: Invalid URL`.
+ */
+export function parseDeployment(value: unknown, source = 'deployment'): Deployment {
+  const result = deploymentSchema.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new DeploymentError(`${source}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  if (!result.data.chains.some((c) => c.chainId === result.data.mainChainId)) {
+    throw new DeploymentError(`${source}: chains: the main chain ${result.data.mainChainId} is not listed`);
+  }
+  return result.data;
+}
+
+/**
+ * Reads and validates a deployment JSON file.
+ * @throws {DeploymentError} when the file cannot be read or parsed, or is invalid.
+ */
+export function readDeployment(path: string): Deployment {
+  let raw: string;
+  try {
+    raw = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new DeploymentError(`cannot read deployment file ${path}: ${(error as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch (error) {
+    throw new DeploymentError(`${path} is not valid JSON: ${(error as Error).message}`);
+  }
+  return parseDeployment(json, path);
+}
+
+/** The deployment's entry for `chainId`. @throws {DeploymentError} for an unsupported chain. */
+export function chainOf(deployment: Deployment, chainId: number): ChainDeployment {
+  const chain = deployment.chains.find((c) => c.chainId === chainId);
+  if (!chain) throw new DeploymentError(`chain ${chainId} is not part of this deployment`);
+  return chain;
+}
+
+/** The main chain's entry. */
+export function mainChainOf(deployment: Deployment): ChainDeployment {
+  return chainOf(deployment, deployment.mainChainId);
+}
+
+/** JSON form of a deployment (bigints as decimal strings), the inverse of {@link parseDeployment}. */
+export function serializeDeployment(deployment: Deployment): string {
+  return JSON.stringify(deployment, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2) + '\n';
+}
+
+export type { Address };
