@@ -1,0 +1,398 @@
+/**
+ * The aggregator's durable task state machine (ARCHITECTURE.md, "Off-chain rules"): every task moves
+ * pending → signing → aggregated, or → failed with a reason, and every transition is a guarded
+ * `UPDATE ... WHERE status = <expected>`, so a restarted process or a second replica sharing the database cannot
+ * apply one twice. Writes come in batches ({@link StoreWriteBatch}), one transaction per batch.
+ *
+ * An operator has one answer per task (`sp_signatures`, primary key (task, operator)); a later, different answer is
+ * kept in `sp_signature_conflicts` and never overwrites the first.
+ */
+import type { Kysely, Transaction } from 'kysely';
+import type { Address, Hex } from 'viem';
+import type { Database } from '../../core/db/database.ts';
+import { migrateToLatest } from '../../core/db/migrations.ts';
+import { type AggregatorTables, type SignaturesTable, type TaskStatus, type TasksTable, aggregatorMigrations } from './migrations.ts';
+
+export type { TaskStatus };
+
+/** A task as stored. Addresses and hashes are lowercase hex; times are unix milliseconds. */
+export type TaskRecord = {
+  taskId: Hex;
+  chainId: bigint;
+  user: Address;
+  key: bigint;
+  blockNumber: bigint;
+  /** Timestamp of `blockNumber`, unix seconds. */
+  timestamp: bigint;
+  referenceEpoch: number;
+  status: TaskStatus;
+  failureReason: string | null;
+  /** The attested answer, once aggregated. */
+  value: bigint | null;
+  exists: boolean | null;
+  /** EIP-712 digest of the aggregated attestation. */
+  digest: Hex | null;
+  /** `abi.encode(address[] operators, bytes[] signatures, uint32 referenceEpoch)`. */
+  sigData: Hex | null;
+  /** Number of operators in `sigData`. */
+  signerCount: number;
+  /** Weight behind `sigData` (or, for a failed task, the best digest's weight when it failed). */
+  signedWeight: bigint;
+  thresholdWeight: bigint;
+  createdAt: number;
+  updatedAt: number;
+  deadlineAt: number;
+  aggregatedAt: number | null;
+};
+
+/** What {@link TaskStore.insertTasks} needs to create a task (status starts at `pending`). */
+export type NewTask = Pick<
+  TaskRecord,
+  'taskId' | 'chainId' | 'user' | 'key' | 'blockNumber' | 'timestamp' | 'referenceEpoch' | 'thresholdWeight' | 'createdAt' | 'deadlineAt'
+>;
+
+/** One verified answer of an operator. */
+export type SignatureRecord = {
+  taskId: Hex;
+  operator: Address;
+  signingKey: Address;
+  digest: Hex;
+  value: bigint;
+  exists: boolean;
+  referenceEpoch: number;
+  /** 65 bytes r‖s‖v. */
+  signature: Hex;
+  /** The operator's weight at `referenceEpoch`. */
+  weight: bigint;
+  receivedAt: number;
+};
+
+/** pending|signing → aggregated. */
+export type TaskCompletion = {
+  taskId: Hex;
+  value: bigint;
+  exists: boolean;
+  digest: Hex;
+  sigData: Hex;
+  signerCount: number;
+  signedWeight: bigint;
+};
+
+/** aggregated → aggregated with more signers in `sigData` (same digest, more signers only). */
+export type ProofExtension = { taskId: Hex; digest: Hex; sigData: Hex; signerCount: number; signedWeight: bigint };
+
+/** pending|signing → failed. */
+export type TaskFailure = { taskId: Hex; reason: string; signedWeight: bigint };
+
+/** Everything one flush of the aggregator writes, in one transaction (applied in the order of the fields). */
+export type StoreWriteBatch = {
+  signatures?: SignatureRecord[];
+  conflicts?: SignatureRecord[];
+  /** Tasks sent to at least one operator: pending → signing. */
+  signing?: Hex[];
+  completions?: TaskCompletion[];
+  extensions?: ProofExtension[];
+  failures?: TaskFailure[];
+};
+
+/** Which guarded transitions of a batch took effect (the others had already been made, e.g. by another replica). */
+export type StoreWriteResult = {
+  signaturesInserted: number;
+  signing: Hex[];
+  completed: Hex[];
+  extended: Hex[];
+  failed: Hex[];
+};
+
+/** Result of {@link TaskStore.insertTasks} for one task. */
+export type InsertedTask = { task: TaskRecord; created: boolean };
+
+/** The durable task store. */
+export type TaskStore = {
+  /**
+   * Stores new tasks (status `pending`) in one transaction. A task whose id exists is left as it is and returned as
+   * stored (`created: false`): the same id is the same query. Results are in input order.
+   */
+  insertTasks(tasks: readonly NewTask[]): Promise<InsertedTask[]>;
+  /** The stored task, or undefined. */
+  getTask(taskId: Hex): Promise<TaskRecord | undefined>;
+  /** Accepted answers to a task, ascending by operator. */
+  listSignatures(taskId: Hex): Promise<SignatureRecord[]>;
+  /** Conflicting later answers to a task (equivocations), ascending by operator. */
+  listConflicts(taskId: Hex): Promise<SignatureRecord[]>;
+  /** Tasks still `pending` or `signing` with their accepted answers, oldest first (for reload after a restart). */
+  listUnfinished(): Promise<{ task: TaskRecord; signatures: SignatureRecord[] }[]>;
+  /** Applies a batch in one transaction; see {@link StoreWriteResult}. `now` stamps `updated_at`/`aggregated_at`. */
+  write(batch: StoreWriteBatch, now?: number): Promise<StoreWriteResult>;
+};
+
+/** Rows per multi-row INSERT (keeps well under SQLite's and Postgres's bound-parameter limits). */
+const INSERT_CHUNK = 500;
+
+/**
+ * Runs the aggregator's migrations on `database` and returns a store over it.
+ * @throws {MigrationError} when the schema cannot be brought up to date.
+ */
+export async function createTaskStore(database: Database<any>): Promise<TaskStore> {
+  await migrateToLatest(database, aggregatorMigrations);
+  const db = database.kysely as Kysely<AggregatorTables>;
+
+  return {
+    async insertTasks(tasks) {
+      if (tasks.length === 0) return [];
+      const rows = tasks.map(taskToRow);
+      return db.transaction().execute(async (trx) => {
+        const created = new Set<string>();
+        for (const part of chunks(rows, INSERT_CHUNK)) {
+          const inserted = await trx
+            .insertInto('sp_tasks')
+            .values(part)
+            .onConflict((oc) => oc.column('task_id').doNothing())
+            .returning('task_id')
+            .execute();
+          for (const r of inserted) created.add(r.task_id);
+        }
+        const existingIds = [...new Set(rows.filter((r) => !created.has(r.task_id)).map((r) => r.task_id))];
+        const existing = new Map<string, TaskRecord>();
+        for (const part of chunks(existingIds, INSERT_CHUNK)) {
+          const found = await trx.selectFrom('sp_tasks').selectAll().where('task_id', 'in', part).execute();
+          for (const row of found) existing.set(row.task_id, rowToTask(row));
+        }
+        const seen = new Set<string>();
+        return rows.map((row) => {
+          // A task id given twice in one batch is created once; the second copy reports created: false.
+          if (created.has(row.task_id) && !seen.has(row.task_id)) {
+            seen.add(row.task_id);
+            return { task: rowToTask(row), created: true };
+          }
+          return { task: existing.get(row.task_id) ?? rowToTask(row), created: false };
+        });
+      });
+    },
+
+    async getTask(taskId) {
+      const row = await db.selectFrom('sp_tasks').selectAll().where('task_id', '=', taskId.toLowerCase()).executeTakeFirst();
+      return row ? rowToTask(row) : undefined;
+    },
+
+    async listSignatures(taskId) {
+      const rows = await db
+        .selectFrom('sp_signatures')
+        .selectAll()
+        .where('task_id', '=', taskId.toLowerCase())
+        .orderBy('operator')
+        .execute();
+      return rows.map(rowToSignature);
+    },
+
+    async listConflicts(taskId) {
+      const rows = await db
+        .selectFrom('sp_signature_conflicts')
+        .selectAll()
+        .where('task_id', '=', taskId.toLowerCase())
+        .orderBy('operator')
+        .execute();
+      return rows.map(rowToSignature);
+    },
+
+    async listUnfinished() {
+      const tasks = await db
+        .selectFrom('sp_tasks')
+        .selectAll()
+        .where('status', 'in', ['pending', 'signing'])
+        .orderBy('created_at')
+        .orderBy('task_id')
+        .execute();
+      const signatures = await db
+        .selectFrom('sp_signatures')
+        .innerJoin('sp_tasks', 'sp_tasks.task_id', 'sp_signatures.task_id')
+        .selectAll('sp_signatures')
+        .where('sp_tasks.status', 'in', ['pending', 'signing'])
+        .orderBy('sp_signatures.received_at')
+        .execute();
+      const byTask = new Map<string, SignatureRecord[]>();
+      for (const row of signatures) {
+        const list = byTask.get(row.task_id) ?? [];
+        list.push(rowToSignature(row));
+        byTask.set(row.task_id, list);
+      }
+      return tasks.map((row) => ({ task: rowToTask(row), signatures: byTask.get(row.task_id) ?? [] }));
+    },
+
+    async write(batch, now = Date.now()) {
+      const result: StoreWriteResult = { signaturesInserted: 0, signing: [], completed: [], extended: [], failed: [] };
+      const empty =
+        !batch.signatures?.length &&
+        !batch.conflicts?.length &&
+        !batch.signing?.length &&
+        !batch.completions?.length &&
+        !batch.extensions?.length &&
+        !batch.failures?.length;
+      if (empty) return result;
+      await db.transaction().execute(async (trx) => {
+        result.signaturesInserted = await insertSignatures(trx, 'sp_signatures', batch.signatures ?? []);
+        await insertSignatures(trx, 'sp_signature_conflicts', batch.conflicts ?? []);
+        result.signing = await markSigning(trx, batch.signing ?? [], now);
+        for (const c of batch.completions ?? []) {
+          const r = await trx
+            .updateTable('sp_tasks')
+            .set({
+              status: 'aggregated',
+              value: c.value.toString(),
+              exists: c.exists ? 1 : 0,
+              digest: c.digest.toLowerCase(),
+              sig_data: c.sigData,
+              signer_count: c.signerCount,
+              signed_weight: c.signedWeight.toString(),
+              failure_reason: null,
+              aggregated_at: now,
+              updated_at: now,
+            })
+            .where('task_id', '=', c.taskId.toLowerCase())
+            .where('status', 'in', ['pending', 'signing'])
+            .executeTakeFirst();
+          if (Number(r.numUpdatedRows) === 1) result.completed.push(c.taskId);
+        }
+        for (const e of batch.extensions ?? []) {
+          const r = await trx
+            .updateTable('sp_tasks')
+            .set({ sig_data: e.sigData, signer_count: e.signerCount, signed_weight: e.signedWeight.toString(), updated_at: now })
+            .where('task_id', '=', e.taskId.toLowerCase())
+            .where('status', '=', 'aggregated')
+            .where('digest', '=', e.digest.toLowerCase())
+            .where('signer_count', '<', e.signerCount)
+            .executeTakeFirst();
+          if (Number(r.numUpdatedRows) === 1) result.extended.push(e.taskId);
+        }
+        for (const f of batch.failures ?? []) {
+          const r = await trx
+            .updateTable('sp_tasks')
+            .set({ status: 'failed', failure_reason: f.reason, signed_weight: f.signedWeight.toString(), updated_at: now })
+            .where('task_id', '=', f.taskId.toLowerCase())
+            .where('status', 'in', ['pending', 'signing'])
+            .executeTakeFirst();
+          if (Number(r.numUpdatedRows) === 1) result.failed.push(f.taskId);
+        }
+      });
+      return result;
+    },
+  };
+}
+
+async function insertSignatures(
+  trx: Transaction<AggregatorTables>,
+  table: 'sp_signatures' | 'sp_signature_conflicts',
+  signatures: readonly SignatureRecord[],
+): Promise<number> {
+  let inserted = 0;
+  for (const part of chunks(signatures.map(signatureToRow), INSERT_CHUNK)) {
+    const r = await trx
+      .insertInto(table)
+      .values(part)
+      .onConflict((oc) => oc.doNothing())
+      .executeTakeFirst();
+    inserted += Number(r.numInsertedOrUpdatedRows ?? 0n);
+  }
+  return inserted;
+}
+
+async function markSigning(trx: Transaction<AggregatorTables>, taskIds: readonly Hex[], now: number): Promise<Hex[]> {
+  const done: Hex[] = [];
+  for (const part of chunks([...new Set(taskIds.map((t) => t.toLowerCase()))], INSERT_CHUNK)) {
+    const rows = await trx
+      .updateTable('sp_tasks')
+      .set({ status: 'signing', updated_at: now })
+      .where('task_id', 'in', part)
+      .where('status', '=', 'pending')
+      .returning('task_id')
+      .execute();
+    for (const r of rows) done.push(r.task_id as Hex);
+  }
+  return done;
+}
+
+function taskToRow(task: NewTask): TasksTable {
+  return {
+    task_id: task.taskId.toLowerCase(),
+    chain_id: task.chainId.toString(),
+    user: task.user.toLowerCase(),
+    key: task.key.toString(),
+    block_number: task.blockNumber.toString(),
+    timestamp: task.timestamp.toString(),
+    reference_epoch: task.referenceEpoch,
+    status: 'pending',
+    failure_reason: null,
+    value: null,
+    exists: null,
+    digest: null,
+    sig_data: null,
+    signer_count: 0,
+    signed_weight: '0',
+    threshold_weight: task.thresholdWeight.toString(),
+    created_at: task.createdAt,
+    updated_at: task.createdAt,
+    deadline_at: task.deadlineAt,
+    aggregated_at: null,
+  };
+}
+
+function rowToTask(row: TasksTable): TaskRecord {
+  return {
+    taskId: row.task_id as Hex,
+    chainId: BigInt(row.chain_id),
+    user: row.user as Address,
+    key: BigInt(row.key),
+    blockNumber: BigInt(row.block_number),
+    timestamp: BigInt(row.timestamp),
+    referenceEpoch: Number(row.reference_epoch),
+    status: row.status,
+    failureReason: row.failure_reason,
+    value: row.value === null ? null : BigInt(row.value),
+    exists: row.exists === null ? null : Number(row.exists) === 1,
+    digest: row.digest as Hex | null,
+    sigData: row.sig_data as Hex | null,
+    signerCount: Number(row.signer_count),
+    signedWeight: BigInt(row.signed_weight),
+    thresholdWeight: BigInt(row.threshold_weight),
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+    deadlineAt: Number(row.deadline_at),
+    aggregatedAt: row.aggregated_at === null ? null : Number(row.aggregated_at),
+  };
+}
+
+function signatureToRow(s: SignatureRecord): SignaturesTable {
+  return {
+    task_id: s.taskId.toLowerCase(),
+    operator: s.operator.toLowerCase(),
+    signing_key: s.signingKey.toLowerCase(),
+    digest: s.digest.toLowerCase(),
+    value: s.value.toString(),
+    exists: s.exists ? 1 : 0,
+    reference_epoch: s.referenceEpoch,
+    signature: s.signature.toLowerCase(),
+    weight: s.weight.toString(),
+    received_at: s.receivedAt,
+  };
+}
+
+function rowToSignature(row: SignaturesTable): SignatureRecord {
+  return {
+    taskId: row.task_id as Hex,
+    operator: row.operator as Address,
+    signingKey: row.signing_key as Address,
+    digest: row.digest as Hex,
+    value: BigInt(row.value),
+    exists: Number(row.exists) === 1,
+    referenceEpoch: Number(row.reference_epoch),
+    signature: row.signature as Hex,
+    weight: BigInt(row.weight),
+    receivedAt: Number(row.received_at),
+  };
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

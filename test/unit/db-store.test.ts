@@ -1,0 +1,200 @@
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { type Hex, keccak256, toHex } from 'viem';
+import { type NewTask, type SignatureRecord, createTaskStore } from '../../src/state-proofs/aggregator/store.ts';
+import { forEachDatabase } from '../helpers/db.ts';
+
+const USER = '0x00000000000000000000000000000000000000aa';
+const OP_A = '0x000000000000000000000000000000000000000a';
+const OP_B = '0x000000000000000000000000000000000000000b';
+
+function task(i: number, overrides: Partial<NewTask> = {}): NewTask {
+  return {
+    taskId: keccak256(toHex(`task-${i}`)),
+    chainId: 31337n,
+    user: USER,
+    key: 2n ** 200n + BigInt(i),
+    blockNumber: 2n ** 63n - 1n,
+    timestamp: 1_700_000_000n + BigInt(i),
+    referenceEpoch: 3,
+    thresholdWeight: 10n ** 30n,
+    createdAt: 1000 + i,
+    deadlineAt: 61_000 + i,
+    ...overrides,
+  };
+}
+
+function sig(taskId: Hex, operator: string, digest: Hex, value = 5n): SignatureRecord {
+  return {
+    taskId,
+    operator: operator as `0x${string}`,
+    signingKey: operator as `0x${string}`,
+    digest,
+    value,
+    exists: true,
+    referenceEpoch: 3,
+    signature: `0x${'11'.repeat(65)}`,
+    weight: 10n ** 29n,
+    receivedAt: 2000,
+  };
+}
+
+const D1 = keccak256('0x01');
+const D2 = keccak256('0x02');
+
+forEachDatabase('task store', (fixture) => {
+  it('stores a task as pending with big integers intact, and creating it again returns the stored one', async () => {
+    const store = await createTaskStore(await fixture.fresh());
+    const t = task(1);
+    const [first] = await store.insertTasks([t]);
+    assert.equal(first.created, true);
+    assert.equal(first.task.status, 'pending');
+    const stored = await store.getTask(t.taskId);
+    assert.deepEqual(stored, first.task);
+    assert.equal(stored?.key, t.key);
+    assert.equal(stored?.blockNumber, t.blockNumber);
+    assert.equal(stored?.thresholdWeight, 10n ** 30n);
+
+    await store.write({ signing: [t.taskId] }, 5000);
+    const [again] = await store.insertTasks([{ ...t, createdAt: 9999, deadlineAt: 99_999 }]);
+    assert.equal(again.created, false);
+    assert.equal(again.task.status, 'signing');
+    assert.equal(again.task.createdAt, t.createdAt);
+  });
+
+  it('inserts a batch in input order, reporting which were new (duplicates inside a batch created once)', async () => {
+    const store = await createTaskStore(await fixture.fresh());
+    await store.insertTasks([task(2)]);
+    const results = await store.insertTasks([task(1), task(2), task(3), task(1)]);
+    assert.deepEqual(
+      results.map((r) => [r.task.taskId, r.created]),
+      [
+        [task(1).taskId, true],
+        [task(2).taskId, false],
+        [task(3).taskId, true],
+        [task(1).taskId, false],
+      ],
+    );
+    assert.equal(await store.getTask(keccak256('0xdead')), undefined);
+  });
+
+  it('guards every transition: each applies once, and never out of order', async () => {
+    const store = await createTaskStore(await fixture.fresh());
+    const t = task(1);
+    await store.insertTasks([t]);
+    assert.deepEqual((await store.write({ signing: [t.taskId] })).signing, [t.taskId]);
+    assert.deepEqual((await store.write({ signing: [t.taskId] })).signing, []);
+
+    const completion = { taskId: t.taskId, value: 5n, exists: true, digest: D1, sigData: '0xaa' as Hex, signerCount: 1, signedWeight: 7n };
+    assert.deepEqual((await store.write({ completions: [completion] }, 3000)).completed, [t.taskId]);
+    // A second replica (or a restarted process) completing the same task does nothing.
+    assert.deepEqual((await store.write({ completions: [{ ...completion, digest: D2 }] })).completed, []);
+    assert.deepEqual((await store.write({ failures: [{ taskId: t.taskId, reason: 'late', signedWeight: 0n }] })).failed, []);
+    assert.deepEqual((await store.write({ signing: [t.taskId] })).signing, []);
+
+    const done = await store.getTask(t.taskId);
+    assert.equal(done?.status, 'aggregated');
+    assert.equal(done?.digest, D1);
+    assert.equal(done?.aggregatedAt, 3000);
+    assert.equal(done?.value, 5n);
+    assert.equal(done?.exists, true);
+  });
+
+  it('extends a proof only for the same digest and only with more signers', async () => {
+    const store = await createTaskStore(await fixture.fresh());
+    const t = task(1);
+    await store.insertTasks([t]);
+    await store.write({ completions: [{ taskId: t.taskId, value: 5n, exists: true, digest: D1, sigData: '0xaa', signerCount: 2, signedWeight: 7n }] });
+    assert.deepEqual((await store.write({ extensions: [{ taskId: t.taskId, digest: D2, sigData: '0xbb', signerCount: 3, signedWeight: 9n }] })).extended, []);
+    assert.deepEqual((await store.write({ extensions: [{ taskId: t.taskId, digest: D1, sigData: '0xbb', signerCount: 2, signedWeight: 9n }] })).extended, []);
+    assert.deepEqual((await store.write({ extensions: [{ taskId: t.taskId, digest: D1, sigData: '0xcc', signerCount: 3, signedWeight: 9n }] })).extended, [t.taskId]);
+    const stored = await store.getTask(t.taskId);
+    assert.equal(stored?.sigData, '0xcc');
+    assert.equal(stored?.signedWeight, 9n);
+    assert.equal(stored?.signerCount, 3);
+  });
+
+  it('fails a task with its reason, once', async () => {
+    const store = await createTaskStore(await fixture.fresh());
+    const t = task(1);
+    await store.insertTasks([t]);
+    const failure = { taskId: t.taskId, reason: 'deadline passed: signed weight 1 of threshold 10', signedWeight: 1n };
+    assert.deepEqual((await store.write({ failures: [failure] })).failed, [t.taskId]);
+    assert.deepEqual((await store.write({ failures: [failure] })).failed, []);
+    const stored = await store.getTask(t.taskId);
+    assert.equal(stored?.status, 'failed');
+    assert.equal(stored?.failureReason, failure.reason);
+    assert.equal(stored?.signedWeight, 1n);
+  });
+
+  it('keeps an operator\'s first answer; a different later answer is a conflict and never overwrites', async () => {
+    const store = await createTaskStore(await fixture.fresh());
+    const t = task(1);
+    await store.insertTasks([t]);
+    const first = sig(t.taskId, OP_A, D1, 5n);
+    assert.equal((await store.write({ signatures: [first, sig(t.taskId, OP_B, D1, 5n)] })).signaturesInserted, 2);
+    const second = sig(t.taskId, OP_A, D2, 6n);
+    assert.equal((await store.write({ signatures: [second], conflicts: [second] })).signaturesInserted, 0);
+    const stored = await store.listSignatures(t.taskId);
+    assert.deepEqual(stored.map((s) => [s.operator, s.digest, s.value]), [
+      [OP_A, D1, 5n],
+      [OP_B, D1, 5n],
+    ]);
+    assert.deepEqual(stored[0], first);
+    const conflicts = await store.listConflicts(t.taskId);
+    assert.deepEqual(conflicts, [second]);
+    // Recording the same conflict twice keeps one row.
+    await store.write({ conflicts: [second] });
+    assert.equal((await store.listConflicts(t.taskId)).length, 1);
+  });
+
+  it('reloads unfinished tasks with their answers after a restart, oldest first', async () => {
+    const database = await fixture.fresh();
+    const store = await createTaskStore(database);
+    const [a, b, c] = [task(1), task(2), task(3)];
+    await store.insertTasks([c, a, b]);
+    await store.write({ signing: [a.taskId], signatures: [sig(a.taskId, OP_A, D1)] });
+    await store.write({ completions: [{ taskId: b.taskId, value: 1n, exists: true, digest: D1, sigData: '0x', signerCount: 1, signedWeight: 1n }] });
+    await database.close();
+
+    const restarted = await createTaskStore(await database.reopen());
+    const unfinished = await restarted.listUnfinished();
+    assert.deepEqual(
+      unfinished.map((u) => [u.task.taskId, u.task.status, u.signatures.length]),
+      [
+        [a.taskId, 'signing', 1],
+        [c.taskId, 'pending', 0],
+      ],
+    );
+    assert.deepEqual(unfinished[0].signatures[0], sig(a.taskId, OP_A, D1));
+  });
+
+  it('lets exactly one of two replicas complete a task', async () => {
+    const database = await fixture.fresh();
+    const one = await createTaskStore(database);
+    const two = await createTaskStore(await database.reopen());
+    const tasks = Array.from({ length: 20 }, (_, i) => task(i));
+    await one.insertTasks(tasks);
+    const completions = (digest: Hex) =>
+      tasks.map((t) => ({ taskId: t.taskId, value: 5n, exists: true, digest, sigData: '0xaa' as Hex, signerCount: 1, signedWeight: 7n }));
+    // Postgres replicas race for real; SQLite is one process's embedded store, so the second writer comes after.
+    const [r1, r2] =
+      fixture.dialect === 'postgres'
+        ? await Promise.all([one.write({ completions: completions(D1) }), two.write({ completions: completions(D2) })])
+        : [await one.write({ completions: completions(D1) }), await two.write({ completions: completions(D2) })];
+    assert.equal(r1.completed.length + r2.completed.length, 20);
+    for (const t of tasks) assert.equal(r1.completed.includes(t.taskId) !== r2.completed.includes(t.taskId), true);
+  });
+
+  it('writes large batches in one call (chunked under parameter limits)', async () => {
+    const store = await createTaskStore(await fixture.fresh());
+    const tasks = Array.from({ length: 1200 }, (_, i) => task(i));
+    const results = await store.insertTasks(tasks);
+    assert.equal(results.filter((r) => r.created).length, 1200);
+    const signatures = tasks.flatMap((t) => [sig(t.taskId, OP_A, D1), sig(t.taskId, OP_B, D1)]);
+    const r = await store.write({ signatures, signing: tasks.map((t) => t.taskId) });
+    assert.equal(r.signaturesInserted, 2400);
+    assert.equal(r.signing.length, 1200);
+    assert.equal((await store.listUnfinished()).length, 1200);
+  });
+});
