@@ -1,0 +1,76 @@
+/**
+ * Assembles and starts an operator node from a deployment: its database and journal, its chain readers, its signing key.
+ * `avs operator run` and `avs devnet` call {@link startOperator}.
+ */
+import type { Address, Hex } from 'viem';
+import { type Deployment, mainChainOf } from '../../core/chain/deployment.ts';
+import { signingKeyFromPrivateKey } from '../../core/crypto/ecdsa.ts';
+import { type Database, migrateToLatest, openDatabase } from '../../core/db/index.ts';
+import { type Logger, createLogger } from '../../core/logging.ts';
+import { type FinalityRule } from './finality.ts';
+import { SigningJournal, journalMigrations } from './journal.ts';
+import { OperatorNode } from './node.ts';
+import { StateReader } from './reader.ts';
+
+/** Options of {@link startOperator}. */
+export type StartOperatorOptions = {
+  deployment: Deployment;
+  /** Aggregator WebSocket URL, e.g. `ws://127.0.0.1:8080/v1/operators/ws`. */
+  aggregatorUrl: string;
+  /** The operator's EigenLayer address. */
+  operator: Address;
+  /** Private key of the operator's registered signing key (devnets; keystores come with the key tooling). */
+  signingPrivateKey: Hex;
+  /** RPC endpoints by chain id; default: the deployment's. An operator should use its own. */
+  rpcUrls?: Record<number, string>;
+  /** When a block counts as final; default 2 confirmations (devnet). Public networks: `'finalized'`. */
+  finality?: FinalityRule;
+  /** Database URL (postgres://) or nothing for SQLite at `sqlitePath`. */
+  databaseUrl?: string;
+  /** SQLite file for the journal; default `.avs/operator-<address>.sqlite`. */
+  sqlitePath?: string;
+  logger?: Logger;
+  /** Chain polling interval in milliseconds (default 250). */
+  pollIntervalMs?: number;
+};
+
+/** A started operator: the node, and how to stop everything it opened. */
+export type RunningOperator = { node: OperatorNode; database: Database; stop(): Promise<void> };
+
+/**
+ * Opens the journal database (migrating it), builds the readers and starts the node.
+ * @throws {DatabaseError} / {MigrationError} when the journal cannot be opened; {InvalidSignatureError} for a bad key.
+ */
+export async function startOperator(options: StartOperatorOptions): Promise<RunningOperator> {
+  const { deployment } = options;
+  const signingKey = signingKeyFromPrivateKey(options.signingPrivateKey);
+  const logger = options.logger ?? createLogger('operator').child({ operator: options.operator });
+  const database = await openDatabase({
+    url: options.databaseUrl,
+    sqlitePath: options.sqlitePath ?? `.avs/operator-${options.operator.toLowerCase()}.sqlite`,
+  });
+  await migrateToLatest(database, journalMigrations);
+  const reader = new StateReader(
+    deployment.chains.map((c) => ({ chainId: c.chainId, rpcUrl: options.rpcUrls?.[c.chainId] ?? c.rpcUrl, stateManager: c.stateManager })),
+    options.finality ?? { confirmations: 2 },
+    options.pollIntervalMs,
+  );
+  const node = new OperatorNode({
+    aggregatorUrl: options.aggregatorUrl,
+    operator: options.operator,
+    signingKey,
+    domain: { chainId: mainChainOf(deployment).chainId, verifyingContract: deployment.stateProofs.serviceManager },
+    reader,
+    journal: new SigningJournal(database.kysely as never),
+    logger,
+  });
+  node.start();
+  return {
+    node,
+    database,
+    async stop() {
+      await node.stop();
+      await database.close();
+    },
+  };
+}

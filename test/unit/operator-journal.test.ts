@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import type { Hex } from 'viem';
+import { migrateToLatest } from '../../src/core/db/index.ts';
+import { SigningJournal, journalMigrations } from '../../src/state-proofs/operator/journal.ts';
+import { forEachDatabase } from '../helpers/db.ts';
+
+const taskId = `0x${'ab'.repeat(32)}` as Hex;
+const entry = (epoch: number, value: bigint) => ({
+  taskId,
+  referenceEpoch: epoch,
+  value,
+  exists: true,
+  digest: `0x${'cd'.repeat(32)}` as Hex,
+  signature: `0x${'ef'.repeat(65)}` as Hex,
+});
+
+forEachDatabase('operator signing journal', (fixture) => {
+  it('keeps the first signature for a (task, epoch) and ignores a later conflicting one', async () => {
+    const db = await fixture.fresh();
+    await migrateToLatest(db, journalMigrations);
+    const journal = new SigningJournal(db.kysely as never);
+    await journal.append([entry(3, 10n)]);
+    await journal.append([entry(3, 99n)]);
+    const rows = await journal.findByTasks([taskId]);
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0].value, 10n);
+    assert.equal(rows[0].exists, true);
+  });
+
+  it('survives a reopen (restart) with its entries intact, uint256 values included', async () => {
+    const db = await fixture.fresh();
+    await migrateToLatest(db, journalMigrations);
+    const max = (1n << 256n) - 1n;
+    await new SigningJournal(db.kysely as never).append([entry(1, max), entry(2, max)]);
+    const again = await db.reopen();
+    await migrateToLatest(again, journalMigrations);
+    const journal = new SigningJournal(again.kysely as never);
+    assert.equal(await journal.count(), 2);
+    assert.deepEqual((await journal.findByTasks([taskId])).map((r) => r.value), [max, max]);
+  });
+});
