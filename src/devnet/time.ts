@@ -1,0 +1,33 @@
+/**
+ * Moving a devnet's clock: anvil's `evm_increaseTime` and `evm_mine`, in terms of epochs.
+ */
+import type { PublicClient } from 'viem';
+import { type EpochConfig, epochAt, epochInterval } from '../core/epochs.ts';
+
+/** Latest block timestamp of the chain, unix seconds. */
+export async function chainTime(client: PublicClient): Promise<bigint> {
+  return (await client.getBlock({ blockTag: 'latest' })).timestamp;
+}
+
+/**
+ * Advances the chain's clock so that the next block is at least at `target` (unix seconds), and mines it.
+ * Does nothing but mine when the chain is already there. Returns the new latest block timestamp.
+ */
+export async function advanceTimeTo(client: PublicClient, target: bigint): Promise<bigint> {
+  const now = await chainTime(client);
+  if (target > now) {
+    await client.request({ method: 'evm_increaseTime', params: [`0x${(target - now).toString(16)}`] } as never);
+  }
+  await client.request({ method: 'evm_mine', params: [] } as never);
+  return chainTime(client);
+}
+
+/** Advances the chain's clock to the start of `epoch` (plus `offset` seconds), unless it is already past it. */
+export async function advanceToEpoch(client: PublicClient, config: EpochConfig, epoch: number, offset = 0n): Promise<bigint> {
+  return advanceTimeTo(client, epochInterval(config, epoch).start + offset);
+}
+
+/** The epoch of the chain's latest block. */
+export async function currentEpoch(client: PublicClient, config: EpochConfig): Promise<number> {
+  return epochAt(config, await chainTime(client));
+}

@@ -1,0 +1,183 @@
+/**
+ * Fast, ordered transaction sending for devnet setup. One {@link TxQueue} per sender account: it assigns nonces
+ * locally, skips gas estimation (fixed gas limit), sends each signed transaction without waiting for its receipt, and
+ * checks every receipt at {@link TxQueue.settle}. Contract addresses are known up front from the nonce
+ * (CREATE = keccak(rlp(sender, nonce))), so contracts that reference each other can be deployed in one pass.
+ *
+ * This is safe because anvil mines transactions from one sender in nonce order, each seeing the state left by the
+ * previous one. A failure is reported with its label and, replayed as a call, its revert reason.
+ */
+import {
+  type Abi,
+  type Account,
+  type Address,
+  type Chain,
+  type ContractFunctionArgs,
+  type ContractFunctionName,
+  type Hash,
+  type Hex,
+  type PublicClient,
+  type Transport,
+  type WalletClient,
+  BaseError,
+  decodeErrorResult,
+  encodeDeployData,
+  encodeFunctionData,
+  getContractAddress,
+} from 'viem';
+import * as generated from '../core/chain/abis/generated/index.ts';
+
+/** Thrown when a devnet setup transaction reverts; names the step and the revert reason. */
+export class SetupTransactionError extends Error {
+  override name = 'SetupTransactionError';
+}
+
+type Pending = { label: string; hash: Hash; to: Address | null; data: Hex; nonce: number };
+
+/** Gas limit of every setup transaction (no estimation round trip; anvil's block gas limit is 30M). */
+export const SETUP_GAS_LIMIT = 15_000_000n;
+
+/** Sends one account's setup transactions in nonce order without waiting for receipts. */
+export class TxQueue {
+  private nonce: number | undefined;
+  private readonly pending: Pending[] = [];
+  private fees: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint } | undefined;
+
+  constructor(
+    private readonly wallet: WalletClient<Transport, Chain, Account>,
+    private readonly client: PublicClient,
+  ) {}
+
+  /** The sending account. */
+  get account(): Address {
+    return this.wallet.account.address;
+  }
+
+  private async next(): Promise<number> {
+    if (this.nonce === undefined) {
+      this.nonce = await this.client.getTransactionCount({ address: this.account, blockTag: 'pending' });
+    }
+    return this.nonce++;
+  }
+
+  private async feeFields() {
+    if (!this.fees) {
+      const block = await this.client.getBlock();
+      // Generous headroom: base fee may rise while many setup transactions land back to back.
+      const base = block.baseFeePerGas ?? 1_000_000_000n;
+      this.fees = { maxFeePerGas: base * 4n + 1_000_000_000n, maxPriorityFeePerGas: 1_000_000n };
+    }
+    return this.fees;
+  }
+
+  private async send(label: string, to: Address | null, data: Hex, value = 0n): Promise<{ nonce: number; hash: Hash }> {
+    const nonce = await this.next();
+    const hash = await this.wallet.sendTransaction({
+      ...(to ? { to } : {}),
+      data,
+      value,
+      nonce,
+      gas: SETUP_GAS_LIMIT,
+      ...(await this.feeFields()),
+    } as Parameters<WalletClient<Transport, Chain, Account>['sendTransaction']>[0]);
+    this.pending.push({ label, hash, to, data, nonce });
+    return { nonce, hash };
+  }
+
+  /** Deploys a contract; resolves to its address as soon as the transaction is sent. */
+  async deploy<const abi extends Abi>(
+    label: string,
+    contract: { abi: abi; bytecode: Hex },
+    args?: readonly unknown[],
+  ): Promise<Address> {
+    const data = encodeDeployData({ abi: contract.abi as Abi, bytecode: contract.bytecode, args: (args ?? []) as unknown[] });
+    const { nonce } = await this.send(label, null, data);
+    return getContractAddress({ from: this.account, nonce: BigInt(nonce) });
+  }
+
+  /** The address the `offset`-th next deployment from this account will get (0 = the next transaction). */
+  async predictAddress(offset = 0): Promise<Address> {
+    if (this.nonce === undefined) {
+      this.nonce = await this.client.getTransactionCount({ address: this.account, blockTag: 'pending' });
+    }
+    return getContractAddress({ from: this.account, nonce: BigInt(this.nonce + offset) });
+  }
+
+  /** Calls a contract function in a transaction; resolves to the hash as soon as it is sent. */
+  async write<
+    const abi extends Abi,
+    functionName extends ContractFunctionName<abi, 'nonpayable' | 'payable'>,
+  >(
+    label: string,
+    address: Address,
+    abi: abi,
+    functionName: functionName,
+    args: ContractFunctionArgs<abi, 'nonpayable' | 'payable', functionName>,
+    value = 0n,
+  ): Promise<Hash> {
+    const data = encodeFunctionData({ abi: abi as Abi, functionName: functionName as string, args: args as unknown[] });
+    return (await this.send(label, address, data, value)).hash;
+  }
+
+  /**
+   * Waits for every sent transaction's receipt.
+   * @throws {SetupTransactionError} naming the first transaction that reverted and why.
+   */
+  async settle(): Promise<void> {
+    const batch = this.pending.splice(0);
+    const receipts = await Promise.all(batch.map((p) => this.client.waitForTransactionReceipt({ hash: p.hash, pollingInterval: 50 })));
+    const index = receipts.findIndex((r) => r.status !== 'success');
+    if (index < 0) return;
+    const failed = batch[index];
+    let reason = 'reverted';
+    try {
+      // Replayed as a call at the block before, which anvil mined with this transaction alone.
+      await this.client.call({
+        account: this.account,
+        ...(failed.to ? { to: failed.to } : {}),
+        data: failed.data,
+        blockNumber: receipts[index].blockNumber - 1n,
+        gas: SETUP_GAS_LIMIT,
+      });
+    } catch (error) {
+      reason = describeRevert(error);
+    }
+    throw new SetupTransactionError(`devnet setup step "${failed.label}" failed (${failed.hash}): ${reason}`);
+  }
+}
+
+/** Every custom error declared by the project's contracts, to decode reverts from any of them. */
+export const allContractErrorsAbi: Abi = (() => {
+  const seen = new Set<string>();
+  const errors: Abi[number][] = [];
+  for (const [name, value] of Object.entries(generated)) {
+    if (!name.endsWith('Abi') || !Array.isArray(value)) continue;
+    for (const item of value as Abi) {
+      if (item.type !== 'error') continue;
+      const key = `${item.name}(${item.inputs.map((i) => i.type).join(',')})`;
+      if (!seen.has(key)) {
+        seen.add(key);
+        errors.push(item);
+      }
+    }
+  }
+  return errors;
+})();
+
+/** A revert's reason as text: a custom error of any project contract decoded with its arguments, or viem's message. */
+export function describeRevert(error: unknown): string {
+  if (error instanceof BaseError) {
+    const withData = error.walk((e) => typeof (e as { data?: unknown }).data === 'string') as { data?: Hex } | null;
+    if (withData?.data && withData.data.length >= 10) {
+      try {
+        const decoded = decodeErrorResult({ abi: allContractErrorsAbi, data: withData.data });
+        const args = (decoded.args ?? []).map((a) => (typeof a === 'bigint' ? a.toString() : String(a))).join(', ');
+        return `${decoded.errorName}(${args})`;
+      } catch {
+        // not one of ours
+      }
+    }
+    return error.shortMessage;
+  }
+  return (error as Error).message.split('\n')[0];
+}
