@@ -63,10 +63,6 @@ interface IAllocationManagerErrors {
     error SameMagnitude();
     /// @notice The allocation would exceed the operator's max magnitude.
     error InsufficientMagnitude();
-    /// @notice The same strategy or operator set appears twice in one call.
-    error DuplicateStrategyOrOperatorSet();
-    /// @notice `initialize` was called twice or by someone other than the deployer.
-    error AlreadyInitialized();
     /// @notice A dependency address was zero.
     error InvalidAddressZero();
 }

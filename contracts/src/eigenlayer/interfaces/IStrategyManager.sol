@@ -18,8 +18,6 @@ interface IStrategyManagerErrors {
     error MaxStrategiesExceeded();
     /// @notice An address argument was zero.
     error StakerAddressZero();
-    /// @notice `initialize` was called twice or by someone other than the deployer.
-    error AlreadyInitialized();
     /// @notice A dependency address was zero.
     error InvalidAddressZero();
 }
