@@ -4,6 +4,7 @@
  * (set `AVS_DEBUG=1` to see it).
  */
 import { Command, CommanderError } from 'commander';
+import { registerDevnetCommand } from './commands/devnet.ts';
 import { registerStateCommands } from './commands/state.ts';
 import { ExitCode, UsageError, describeError, exitCodeOf } from './errors.ts';
 import { DEFAULT_DEPLOYMENT_PATH } from './options.ts';
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({ outputError: () => {} });
+  registerDevnetCommand(program);
   registerStateCommands(program);
   for (const command of program.commands) applyDefaults(command);
   return program;
@@ -37,7 +39,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     if (error instanceof CommanderError) {
       // --help and --version end with a CommanderError carrying exit code 0.
       if (error.exitCode === 0) return ExitCode.ok;
-      process.stderr.write(`avs: ${error.message.replace(/^error: /, '')}\n`);
+      process.stderr.write(`avs: ${error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ')}\n`);
       return ExitCode.usage;
     }
     process.stderr.write(`avs: ${error instanceof UsageError ? '' : 'error: '}${describeError(error)}\n`);

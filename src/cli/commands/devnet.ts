@@ -1,0 +1,122 @@
+/**
+ * `avs devnet`: start chains, deploy, seed operators, run the aggregator and operator nodes, print the endpoints,
+ * write the deployment file, and run until Ctrl-C.
+ */
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import type { Command } from 'commander';
+import { devPrivateKey } from '../../devnet/accounts.ts';
+import { type Devnet, startDevnet } from '../../devnet/devnet.ts';
+import { devnetServices } from '../../devnet/services.ts';
+import { createProgress, printJson } from '../output.ts';
+import { parseCount } from '../options.ts';
+
+type DevnetOptions = {
+  deployment: string;
+  operators: string;
+  remoteChains: string;
+  blockTime: string;
+  dir: string;
+  services: boolean;
+  json?: boolean;
+};
+
+/** Adds `devnet` to the program. */
+export function registerDevnetCommand(program: Command): void {
+  program
+    .command('devnet')
+    .description('run a local devnet (chains, contracts, operators, aggregator) until Ctrl-C; writes the deployment file')
+    .option('--operators <n>', 'number of operators', '4')
+    .option('--remote-chains <n>', 'number of remote chains besides the main chain 31337', '1')
+    .option('--block-time <seconds>', 'interval between blocks (transactions are also mined at once)', '1')
+    .option('--dir <path>', 'directory for the devnet databases', '.avs')
+    .option('--no-services', 'chains, contracts and registrations only (no aggregator or operator nodes)')
+    .option('--json', 'print the devnet description as one JSON object once it is up')
+    .action(async (_opts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<DevnetOptions>();
+      const operators = parseCount('--operators', opts.operators, { min: 1, max: 200 });
+      const remoteChains = parseCount('--remote-chains', opts.remoteChains, { min: 0, max: 16 });
+      const blockTime = parseCount('--block-time', opts.blockTime, { min: 1, max: 60 });
+      const progress = createProgress();
+      const started = Date.now();
+      const devnet = await startDevnet({
+        operators,
+        remoteChains,
+        mining: { mode: 'mixed', blockTime },
+        dir: opts.dir,
+        writeDeployment: opts.deployment,
+        services: opts.services ? devnetServices({ logLevel: process.env.LOG_LEVEL ?? 'info' }) : undefined,
+        onProgress: (m) => progress.step(m),
+      });
+      progress.done();
+      progress.info(`devnet up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      if (opts.json) printJson(describeDevnet(devnet), false);
+      else printDevnet(devnet);
+      await runUntilSignal(devnet);
+    });
+}
+
+/** A JSON description of a running devnet (what `--json` prints). */
+export function describeDevnet(devnet: Devnet) {
+  return {
+    deploymentFile: devnet.deploymentPath,
+    chains: devnet.chains.map((c) => ({ chainId: c.chainId, rpcUrl: c.rpcUrl, wsUrl: c.wsUrl })),
+    deployment: devnet.deployment,
+    token: devnet.token,
+    user: devnet.user.address,
+    operators: devnet.operators.map((o) => ({ address: o.address, signingKey: o.signingKeyAddress, weight: o.weight })),
+    activeEpoch: devnet.seed.activeEpoch,
+    thresholdWeight: devnet.seed.thresholdWeight,
+    endpoints: devnet.services?.endpoints ?? {},
+  };
+}
+
+function printDevnet(devnet: Devnet): void {
+  const lines: string[] = [];
+  lines.push('chains');
+  for (const c of devnet.chains) lines.push(`  ${c.chainId}  ${c.rpcUrl}  StateManager ${devnet.deployment.chains.find((d) => d.chainId === c.chainId)?.stateManager}`);
+  lines.push('contracts (main chain)');
+  const { eigenlayer, stateProofs } = devnet.deployment;
+  lines.push(`  ServiceManager      ${stateProofs.serviceManager}`);
+  lines.push(`  ECDSAStakeRegistry  ${stateProofs.stakeRegistry}`);
+  lines.push(`  EpochManager        ${stateProofs.epochManager}`);
+  lines.push(`  DelegationManager   ${eigenlayer.delegationManager}`);
+  lines.push(`  AVSDirectory        ${eigenlayer.avsDirectory}`);
+  lines.push(`  strategy / token    ${eigenlayer.strategies[0]} / ${devnet.token}`);
+  lines.push(`operators (active from epoch ${devnet.seed.activeEpoch}, threshold weight ${devnet.seed.thresholdWeight})`);
+  for (const o of devnet.operators) lines.push(`  ${o.address}  signing key ${o.signingKeyAddress}  weight ${o.weight}`);
+  const endpoints = devnet.services?.endpoints ?? {};
+  if (Object.keys(endpoints).length > 0) {
+    lines.push('endpoints');
+    for (const [name, url] of Object.entries(endpoints)) lines.push(`  ${name.padEnd(18)} ${url}`);
+  }
+  if (devnet.deploymentPath) lines.push(`deployment file     ${devnet.deploymentPath}`);
+  lines.push('');
+  lines.push('try it (a funded devnet user key, anvil dev account 1):');
+  lines.push(`  export AVS_PRIVATE_KEY=${devPrivateKey(1)}`);
+  lines.push(`  avs state set 1 42 --chain ${devnet.chains[1]?.chainId ?? devnet.chains[0].chainId}`);
+  lines.push(`  avs state get ${devnet.user.address} 1 --chain ${devnet.chains[1]?.chainId ?? devnet.chains[0].chainId}`);
+  lines.push('Ctrl-C stops everything.');
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+
+/** Waits for SIGINT or SIGTERM, stops the devnet, and removes the deployment file it wrote (it would point nowhere). */
+async function runUntilSignal(devnet: Devnet): Promise<void> {
+  const written = devnet.deploymentPath && existsSync(devnet.deploymentPath) ? readFileSync(devnet.deploymentPath, 'utf8') : undefined;
+  // The chains are unref'd child processes; this timer keeps the process alive until a signal arrives.
+  const keepAlive = setInterval(() => {}, 1 << 30);
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+  clearInterval(keepAlive);
+  // A second Ctrl-C while stopping exits at once (the anvil guards still take the chains down).
+  process.once('SIGINT', () => process.exit(130));
+  const progress = createProgress();
+  progress.step(`${signal}: stopping the devnet`);
+  await devnet.stop();
+  if (devnet.deploymentPath && written !== undefined && existsSync(devnet.deploymentPath)) {
+    if (readFileSync(devnet.deploymentPath, 'utf8') === written) rmSync(devnet.deploymentPath);
+  }
+  progress.done('devnet stopped');
+}

@@ -1,0 +1,180 @@
+/**
+ * A whole local devnet in one call (ARCHITECTURE.md, "Devnet"): anvil chains as child processes, every contract
+ * deployed, operators funded, restaked and registered, and (when wired) the aggregator and one operator node per
+ * operator running in this process tree. `avs devnet` and `avs demo` are thin wrappers around {@link startDevnet}.
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Address, PrivateKeyAccount, PublicClient } from 'viem';
+import { makePublicClient } from '../core/chain/clients.ts';
+import { type Deployment, serializeDeployment } from '../core/chain/deployment.ts';
+import { devAccount } from './accounts.ts';
+import { type AnvilChain, type MiningMode, startAnvils, stopAnvils } from './anvil.ts';
+import { type DeployParameters, deployDevnet } from './deploy.ts';
+import { type SeedResult, type SeededOperator, seedOperators } from './seed.ts';
+
+/** The main chain of every devnet. */
+export const DEVNET_MAIN_CHAIN_ID = 31337;
+
+/** Running off-chain services of a devnet (aggregator and operator nodes). */
+export type DevnetServices = {
+  /** Endpoints to print, e.g. `{ 'aggregator http': 'http://127.0.0.1:8080' }`. */
+  endpoints: Record<string, string>;
+  /** Aggregator HTTP base URL (the `aggregator.url` of the deployment file). */
+  aggregatorUrl?: string;
+  stop(): Promise<void>;
+};
+
+/** Starts a devnet's off-chain services once its contracts and operators are in place. */
+export type ServicesStarter = (devnet: DevnetBase) => Promise<DevnetServices>;
+
+/** Options for {@link startDevnet}. */
+export type StartDevnetOptions = DeployParameters & {
+  /** Number of operators; default 4. */
+  operators?: number;
+  /** Number of remote chains (31338, 31339, ...); default 1. */
+  remoteChains?: number;
+  /** Block production of every chain; default a block per transaction plus one every second. */
+  mining?: MiningMode;
+  /**
+   * Directory for the devnet's databases (`<dir>/devnet/`, emptied at start) and, when `writeDeployment` is set, the
+   * deployment file. Default `.avs`.
+   */
+  dir?: string;
+  /** Write the deployment to this file (e.g. `.avs/devnet.json`); default: not written. */
+  writeDeployment?: string;
+  /** Starts the aggregator and operator nodes; default: none (chains, contracts and registrations only). */
+  services?: ServicesStarter;
+  /** Progress lines for long steps. */
+  onProgress?: (message: string) => void;
+  /** Receives anvil's own log lines. */
+  onChainLog?: (line: string, chainId: number) => void;
+};
+
+/** A devnet before its services start. */
+export type DevnetBase = {
+  chains: AnvilChain[];
+  deployment: Deployment;
+  /** Devnet token the strategy holds (anyone may mint). */
+  token: Address;
+  /** Deployer and owner of every contract (anvil dev account 0). */
+  deployer: PrivateKeyAccount;
+  /** A funded account for users of the devnet (anvil dev account 1), distinct from deployer and operators. */
+  user: PrivateKeyAccount;
+  operators: SeededOperator[];
+  seed: SeedResult;
+  thresholdBps: number;
+  maxProofAgeEpochs: number;
+  /** Where the devnet keeps its databases. */
+  dataDir: string;
+  /** A public client per chain id. */
+  clients: Map<number, PublicClient>;
+};
+
+/** A running devnet. */
+export type Devnet = DevnetBase & {
+  services?: DevnetServices;
+  /** The deployment file written, if any. */
+  deploymentPath?: string;
+  /** Stops services, then chains. Idempotent; never throws. */
+  stop(): Promise<void>;
+};
+
+/**
+ * Starts chains, deploys, seeds operators, starts services and writes the deployment file.
+ * Everything started is stopped again if a later step fails.
+ */
+export async function startDevnet(options: StartDevnetOptions = {}): Promise<Devnet> {
+  const progress = options.onProgress ?? (() => {});
+  const remoteCount = options.remoteChains ?? 1;
+  const chainIds = [DEVNET_MAIN_CHAIN_ID, ...Array.from({ length: remoteCount }, (_, i) => DEVNET_MAIN_CHAIN_ID + 1 + i)];
+  const dataDir = join(options.dir ?? '.avs', 'devnet');
+
+  progress(`starting ${chainIds.length} anvil chain${chainIds.length > 1 ? 's' : ''} (${chainIds.join(', ')})`);
+  const chains = await startAnvils(chainIds, { mining: options.mining, onLog: options.onChainLog });
+  let services: DevnetServices | undefined;
+  let stopped: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopped ??= (async () => {
+      if (services) await services.stop().catch(() => {});
+      await stopAnvils(chains);
+    })();
+    return stopped;
+  };
+
+  try {
+    const deployer = devAccount(0);
+    const user = devAccount(1);
+    const deployed = await deployDevnet({
+      ...options,
+      chains: chains.map((c) => ({ chainId: c.chainId, rpcUrl: c.rpcUrl, name: c.chainId === DEVNET_MAIN_CHAIN_ID ? 'devnet main' : `devnet remote ${c.chainId}` })),
+      mainChainId: DEVNET_MAIN_CHAIN_ID,
+      deployer,
+      onProgress: progress,
+    });
+    const clients = new Map(chains.map((c) => [c.chainId, makePublicClient(c.chainId, c.rpcUrl)] as const));
+    const seed = await seedOperators({
+      client: clients.get(DEVNET_MAIN_CHAIN_ID)!,
+      deployment: deployed.deployment,
+      token: deployed.token,
+      keeper: deployer,
+      operators: options.operators ?? 4,
+      onProgress: progress,
+    });
+
+    rmSync(dataDir, { recursive: true, force: true });
+    mkdirSync(dataDir, { recursive: true });
+    const base: DevnetBase = {
+      chains,
+      deployment: deployed.deployment,
+      token: deployed.token,
+      deployer,
+      user,
+      operators: seed.operators,
+      seed,
+      thresholdBps: deployed.thresholdBps,
+      maxProofAgeEpochs: deployed.maxProofAgeEpochs,
+      dataDir,
+      clients,
+    };
+    if (options.services) {
+      progress('starting the aggregator and operator nodes');
+      services = await options.services(base);
+    }
+    let deploymentPath: string | undefined;
+    if (options.writeDeployment) {
+      deploymentPath = options.writeDeployment;
+      writeDeploymentFile(deploymentPath, base, services);
+    }
+    return { ...base, services, deploymentPath, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/**
+ * Writes the deployment file: the {@link Deployment} (what every command reads) plus two extension sections that
+ * readers of the schema ignore: `aggregator.url`, and `devnet` (token, users and operators with their addresses; devnet
+ * keys are deterministic, see `devnetOperatorKeys`, and are not written).
+ */
+export function writeDeploymentFile(path: string, devnet: DevnetBase, services?: DevnetServices): void {
+  const json = JSON.parse(serializeDeployment(devnet.deployment)) as Record<string, unknown>;
+  if (services?.aggregatorUrl) json.aggregator = { url: services.aggregatorUrl };
+  json.devnet = {
+    token: devnet.token,
+    deployer: devnet.deployer.address,
+    user: devnet.user.address,
+    thresholdBps: devnet.thresholdBps,
+    maxProofAgeEpochs: devnet.maxProofAgeEpochs,
+    operators: devnet.operators.map((o) => ({
+      index: o.index,
+      address: o.address,
+      signingKey: o.signingKeyAddress,
+      weight: o.weight.toString(),
+    })),
+    endpoints: services?.endpoints ?? {},
+  };
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, JSON.stringify(json, null, 2) + '\n');
+}
