@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.27;
+
+import {Test} from "forge-std/Test.sol";
+import {IAVSDirectory} from "../../src/eigenlayer/interfaces/IAVSDirectory.sol";
+import {IAllocationManager} from "../../src/eigenlayer/interfaces/IAllocationManager.sol";
+import {IAVSRegistrar} from "../../src/eigenlayer/interfaces/IAVSRegistrar.sol";
+import {IRewardsCoordinator} from "../../src/eigenlayer/interfaces/IRewardsCoordinator.sol";
+import {IDelegationManager} from "../../src/eigenlayer/interfaces/IDelegationManager.sol";
+import {IStrategyManager} from "../../src/eigenlayer/interfaces/IStrategyManager.sol";
+
+/// @notice The interfaces keep the selectors of eigenlayer-contracts v1.12.0 (shared/reference/eigenlayer.md).
+contract SelectorsTest is Test {
+    function test_AVSDirectorySelectors() public pure {
+        assertEq(IAVSDirectory.registerOperatorToAVS.selector, bytes4(0x9926ee7d));
+        assertEq(IAVSDirectory.deregisterOperatorFromAVS.selector, bytes4(0xa364f4da));
+        assertEq(IAVSDirectory.calculateOperatorAVSRegistrationDigestHash.selector, bytes4(0xa1060c88));
+        assertEq(IAVSDirectory.updateAVSMetadataURI.selector, bytes4(0xa98fb355));
+    }
+
+    function test_AllocationManagerSelectors() public pure {
+        assertEq(IAllocationManager.registerForOperatorSets.selector, bytes4(0xadc2e3d9));
+        assertEq(IAllocationManager.deregisterFromOperatorSets.selector, bytes4(0x6e3492b5));
+        assertEq(IAllocationManager.slashOperator.selector, bytes4(0x36352057));
+        assertEq(IAllocationManager.createOperatorSets.selector, bytes4(0x3dff8e7d));
+        assertEq(IAllocationManager.setAVSRegistrar.selector, bytes4(0xd3d96ff4));
+        assertEq(IAllocationManager.updateAVSMetadataURI.selector, bytes4(0xa9821821));
+        assertEq(IAllocationManager.modifyAllocations.selector, bytes4(0x952899ee));
+        assertEq(IAllocationManager.setAllocationDelay.selector, bytes4(0x56c483e6));
+        assertEq(IAllocationManager.addStrategiesToOperatorSet.selector, bytes4(0x50feea20));
+        assertEq(IAllocationManager.getMembers.selector, bytes4(0x6e875dba));
+        assertEq(IAllocationManager.isMemberOfOperatorSet.selector, bytes4(0x670d3ba2));
+        assertEq(IAllocationManager.getMinimumSlashableStake.selector, bytes4(0x2bab2c4a));
+        assertEq(IAllocationManager.getAllocatedStake.selector, bytes4(0x2b453a9a));
+    }
+
+    function test_AVSRegistrarSelectors() public pure {
+        assertEq(IAVSRegistrar.registerOperator.selector, bytes4(0xc63fd502));
+        assertEq(IAVSRegistrar.deregisterOperator.selector, bytes4(0x303ca956));
+        assertEq(IAVSRegistrar.supportsAVS.selector, bytes4(0xb5265787));
+    }
+
+    function test_RewardsCoordinatorSelectors() public pure {
+        assertEq(IRewardsCoordinator.createAVSRewardsSubmission.selector, bytes4(0xfce36c7d));
+        assertEq(IRewardsCoordinator.createOperatorDirectedAVSRewardsSubmission.selector, bytes4(0x9cb9a5fa));
+    }
+
+    function test_DelegationManagerSelectors() public pure {
+        assertEq(IDelegationManager.registerAsOperator.selector, bytes4(0x2aa6d888));
+        assertEq(IDelegationManager.delegateTo.selector, bytes4(0xeea9064b));
+        assertEq(IDelegationManager.undelegate.selector, bytes4(0xda8be864));
+        assertEq(IDelegationManager.getOperatorShares.selector, bytes4(0x90041347));
+        assertEq(IDelegationManager.getOperatorsShares.selector, bytes4(0xf0e0e676));
+        assertEq(IDelegationManager.isOperator.selector, bytes4(0x6d70f7ae));
+        assertEq(IDelegationManager.delegatedTo.selector, bytes4(0x65da1264));
+        assertEq(IDelegationManager.calculateDelegationApprovalDigestHash.selector, bytes4(0x0b9f487a));
+    }
+
+    function test_StrategyManagerSelectors() public pure {
+        assertEq(IStrategyManager.depositIntoStrategy.selector, bytes4(0xe7a050aa));
+        assertEq(IStrategyManager.stakerDepositShares.selector, bytes4(0xfe243a17));
+    }
+}
