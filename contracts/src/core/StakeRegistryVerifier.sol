@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.27;
+
+import {IERC1271} from "@openzeppelin/contracts/interfaces/IERC1271.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {EpochMath} from "./EpochMath.sol";
+
+/// @title StakeRegistryVerifier
+/// @notice The quorum-signature check shared by every stake registry (ECDSAStakeRegistry on the main chain,
+///         LightStakeRegistry on remote chains), so that one proof verifies identically on every chain.
+///
+///         `sigData = abi.encode(address[] operators, bytes[] signatures, uint32 referenceEpoch)`. A proof is valid when
+///         - both arrays have the same length and operators are strictly ascending by address;
+///         - `referenceEpoch` is not after the current epoch and at most MAX_PROOF_AGE_EPOCHS before it;
+///         - the threshold weight at `referenceEpoch` is above zero;
+///         - every operator has a signing key at `referenceEpoch` (i.e. is registered then) and its signature verifies
+///           against that key: 65 bytes r‖s‖v with v ∈ {27, 28} and low s for an EOA key, or ERC-1271 for a contract key;
+///         - the summed weight of the operators at `referenceEpoch` is at least the threshold weight.
+///
+///         {isValidSignature} returns 0x1626ba7e for a valid proof and 0xffffffff otherwise, and never reverts, whatever
+///         the bytes of `sigData` (given enough gas). {checkSignatures} runs the same check and reverts with an error
+///         naming the first reason a proof fails.
+/// @dev sigData is decoded in place from calldata with explicit bounds checks (no abi.decode, no self-call), so
+///      malformed input is a failure value rather than a revert, and the check copies nothing to memory on the
+///      EOA path. Non-canonical encodings that point inside the bounds are accepted: validity depends only on the
+///      decoded values. Implementers provide the per-epoch lookups; a lookup at an epoch never written must return
+///      the latest value at or before it ("carry-forward").
+abstract contract StakeRegistryVerifier is IERC1271 {
+    /// @dev ERC-1271 magic value (IERC1271.isValidSignature.selector).
+    bytes4 internal constant _ERC1271_MAGIC_VALUE = 0x1626ba7e;
+    /// @dev Returned for a proof that does not hold.
+    bytes4 internal constant _ERC1271_INVALID = 0xffffffff;
+
+    /// @notice Start of epoch 0, unix seconds (same clock as the main chain's EpochManager).
+    uint64 public immutable GENESIS;
+    /// @notice Epoch length, seconds.
+    uint64 public immutable EPOCH_LENGTH;
+    /// @notice How many epochs before the current one a reference epoch may be (0: only the current epoch).
+    uint32 public immutable MAX_PROOF_AGE_EPOCHS;
+
+    /// @notice sigData is not a well-formed abi.encode(address[], bytes[], uint32).
+    error MalformedSigData();
+    /// @notice `operators` and `signatures` lengths differ.
+    error LengthMismatch(uint256 operators, uint256 signatures);
+    /// @notice The current time is before the epoch clock's genesis: no proof can be valid yet.
+    error EpochsNotStarted();
+    /// @notice `referenceEpoch` is after `currentEpoch`.
+    error ReferenceEpochInFuture(uint32 referenceEpoch, uint32 currentEpoch);
+    /// @notice `referenceEpoch` is more than `maxAgeEpochs` before `currentEpoch`.
+    error ProofTooOld(uint32 referenceEpoch, uint32 currentEpoch, uint32 maxAgeEpochs);
+    /// @notice The threshold weight at `referenceEpoch` is zero (no stake registered then): every proof is invalid.
+    error ZeroThreshold(uint32 referenceEpoch);
+    /// @notice Operators are not strictly ascending by address (duplicates or disorder).
+    error SignersNotAscending();
+    /// @notice `operator` has no signing key at the reference epoch (not registered then).
+    error NotRegistered(address operator);
+    /// @notice `operator`'s signature does not verify against its signing key at the reference epoch.
+    error InvalidSignature(address operator);
+    /// @notice The `signed` weight is below the `threshold` weight of the reference epoch.
+    error InsufficientSignedWeight(uint256 signed, uint256 threshold);
+
+    /// @param genesis Start of epoch 0, unix seconds.
+    /// @param epochLength Epoch length, seconds (> 0; validated by EpochManager).
+    /// @param maxProofAgeEpochs How many epochs before the current one a reference epoch may be.
+    constructor(uint64 genesis, uint64 epochLength, uint32 maxProofAgeEpochs) {
+        GENESIS = genesis;
+        EPOCH_LENGTH = epochLength;
+        MAX_PROOF_AGE_EPOCHS = maxProofAgeEpochs;
+    }
+
+    /// @notice ERC-1271: whether the operators' signatures in `sigData` over `digest` carry the threshold weight.
+    /// @param digest The signed hash (for state proofs, StateProofsServiceManager.attestationDigest).
+    /// @param sigData abi.encode(address[] operators, bytes[] signatures, uint32 referenceEpoch).
+    /// @return 0x1626ba7e when valid, 0xffffffff otherwise. Never reverts.
+    function isValidSignature(bytes32 digest, bytes calldata sigData) external view returns (bytes4) {
+        (bool ok,,,) = _verify(digest, sigData);
+        return ok ? _ERC1271_MAGIC_VALUE : _ERC1271_INVALID;
+    }
+
+    /// @notice The same check as {isValidSignature}, reverting with the first reason a proof fails (for debugging).
+    /// @param digest The signed hash.
+    /// @param sigData abi.encode(address[] operators, bytes[] signatures, uint32 referenceEpoch).
+    /// @return signedWeight Summed weight of the signers at the reference epoch.
+    /// @return thresholdWeight Threshold weight at the reference epoch.
+    function checkSignatures(bytes32 digest, bytes calldata sigData)
+        external
+        view
+        returns (uint256 signedWeight, uint256 thresholdWeight)
+    {
+        bool ok;
+        bytes memory reason;
+        (ok, reason, signedWeight, thresholdWeight) = _verify(digest, sigData);
+        if (!ok) {
+            assembly ("memory-safe") {
+                revert(add(reason, 0x20), mload(reason))
+            }
+        }
+    }
+
+    /// @notice The current epoch of this registry's clock. Reverts before genesis.
+    function currentEpoch() public view returns (uint32) {
+        return EpochMath.epochAt(GENESIS, EPOCH_LENGTH, block.timestamp);
+    }
+
+    /// @dev The signing key of `operator` at `epoch`, or zero when it is not registered then.
+    function _signingKeyAt(address operator, uint32 epoch) internal view virtual returns (address);
+
+    /// @dev The weight of `operator` at `epoch` (zero when not registered then).
+    function _weightAt(address operator, uint32 epoch) internal view virtual returns (uint256);
+
+    /// @dev The threshold weight at `epoch` (zero when nothing is registered then).
+    function _thresholdWeightAt(uint32 epoch) internal view virtual returns (uint256);
+
+    /// @dev Where the arrays of a sigData sit in calldata (absolute offsets).
+    struct Layout {
+        uint256 opsPtr; // operators[0]
+        uint256 sigsPtr; // the signatures' head; element offsets are relative to it
+        uint256 end; // just past sigData
+        uint256 count; // operators.length == signatures.length
+    }
+
+    /// @dev Runs the whole check without reverting.
+    /// @return ok Whether the proof is valid.
+    /// @return reason When not ok, the ABI-encoded custom error explaining why.
+    /// @return signed Summed signer weight (0 when the check stopped before summing).
+    /// @return threshold Threshold weight at the reference epoch (0 when not reached).
+    function _verify(bytes32 digest, bytes calldata sigData)
+        internal
+        view
+        returns (bool ok, bytes memory reason, uint256 signed, uint256 threshold)
+    {
+        (bytes memory decodeError, Layout memory layout, uint32 referenceEpoch) = _decodeLayout(sigData);
+        if (decodeError.length != 0) return (false, decodeError, 0, 0);
+
+        (bool started, uint32 current) = EpochMath.tryEpochAt(GENESIS, EPOCH_LENGTH, block.timestamp);
+        if (!started) return (false, abi.encodeWithSelector(EpochsNotStarted.selector), 0, 0);
+        if (referenceEpoch > current) {
+            return (false, abi.encodeWithSelector(ReferenceEpochInFuture.selector, referenceEpoch, current), 0, 0);
+        }
+        if (current - referenceEpoch > MAX_PROOF_AGE_EPOCHS) {
+            return (
+                false,
+                abi.encodeWithSelector(ProofTooOld.selector, referenceEpoch, current, MAX_PROOF_AGE_EPOCHS),
+                0,
+                0
+            );
+        }
+        threshold = _thresholdWeightAt(referenceEpoch);
+        if (threshold == 0) return (false, abi.encodeWithSelector(ZeroThreshold.selector, referenceEpoch), 0, 0);
+
+        (reason, signed) = _sumSigners(digest, layout, referenceEpoch);
+        if (reason.length != 0) return (false, reason, 0, threshold);
+        if (signed < threshold) {
+            return (false, abi.encodeWithSelector(InsufficientSignedWeight.selector, signed, threshold), signed, threshold);
+        }
+        return (true, "", signed, threshold);
+    }
+
+    /// @dev Reads the head of sigData and checks that both arrays' length words and heads lie inside it.
+    /// @return reason Empty when well-formed, else the encoded {MalformedSigData} or {LengthMismatch}.
+    function _decodeLayout(bytes calldata sigData)
+        private
+        pure
+        returns (bytes memory reason, Layout memory layout, uint32 referenceEpoch)
+    {
+        uint256 opsPtr;
+        uint256 count;
+        uint256 sigsPtr;
+        uint256 sigsLen;
+        uint256 end;
+        uint256 ref;
+        bool malformed;
+        assembly ("memory-safe") {
+            let base := sigData.offset
+            let len := sigData.length
+            end := add(base, len)
+            malformed := lt(len, 0x60)
+            if iszero(malformed) {
+                let opsRel := calldataload(base)
+                let sigsRel := calldataload(add(base, 0x20))
+                ref := calldataload(add(base, 0x40))
+                // Each array needs its length word inside sigData; the epoch must be a clean uint32.
+                malformed := or(gt(ref, 0xffffffff), or(gt(opsRel, sub(len, 0x20)), gt(sigsRel, sub(len, 0x20))))
+                if iszero(malformed) {
+                    count := calldataload(add(base, opsRel))
+                    opsPtr := add(add(base, opsRel), 0x20)
+                    sigsLen := calldataload(add(base, sigsRel))
+                    sigsPtr := add(add(base, sigsRel), 0x20)
+                    // Every head word must lie inside sigData.
+                    malformed := or(
+                        gt(count, shr(5, sub(sub(len, opsRel), 0x20))),
+                        gt(sigsLen, shr(5, sub(sub(len, sigsRel), 0x20)))
+                    )
+                }
+            }
+        }
+        layout = Layout({opsPtr: opsPtr, sigsPtr: sigsPtr, end: end, count: count});
+        if (malformed) return (abi.encodeWithSelector(MalformedSigData.selector), layout, 0);
+        if (count != sigsLen) return (abi.encodeWithSelector(LengthMismatch.selector, count, sigsLen), layout, 0);
+        // casting to 'uint32' is safe because ref <= 0xffffffff was checked above
+        // forge-lint: disable-next-line(unsafe-typecast)
+        return ("", layout, uint32(ref));
+    }
+
+    /// @dev Checks order, registration and signature of every signer and sums their weights at `referenceEpoch`.
+    /// @return reason Empty when every signer is valid, else the encoded error of the first invalid one.
+    /// @return signed Summed weight.
+    function _sumSigners(bytes32 digest, Layout memory layout, uint32 referenceEpoch)
+        private
+        view
+        returns (bytes memory reason, uint256 signed)
+    {
+        address previous;
+        uint256 count = layout.count;
+        for (uint256 i; i < count; ++i) {
+            (bool wellFormed, address operator, uint256 sigStart, uint256 sigLen) = _entryAt(layout, i);
+            if (!wellFormed) return (abi.encodeWithSelector(MalformedSigData.selector), 0);
+            if (i != 0 && operator <= previous) return (abi.encodeWithSelector(SignersNotAscending.selector), 0);
+            previous = operator;
+
+            address signingKey = _signingKeyAt(operator, referenceEpoch);
+            if (signingKey == address(0)) return (abi.encodeWithSelector(NotRegistered.selector, operator), 0);
+            if (!_isValidSignatureNow(signingKey, digest, sigStart, sigLen)) {
+                return (abi.encodeWithSelector(InvalidSignature.selector, operator), 0);
+            }
+            signed += _weightAt(operator, referenceEpoch);
+        }
+    }
+
+    /// @dev The `i`-th operator and the calldata position of the `i`-th signature, checked to lie inside sigData.
+    function _entryAt(Layout memory layout, uint256 i)
+        private
+        pure
+        returns (bool wellFormed, address operator, uint256 sigStart, uint256 sigLen)
+    {
+        uint256 opsPtr = layout.opsPtr;
+        uint256 sigsPtr = layout.sigsPtr;
+        uint256 end = layout.end;
+        assembly ("memory-safe") {
+            let word := calldataload(add(opsPtr, shl(5, i)))
+            operator := word
+            wellFormed := iszero(shr(160, word))
+            let rel := calldataload(add(sigsPtr, shl(5, i)))
+            // end - sigsPtr >= 32 * signatures.length > 32 * i here, so no underflow.
+            switch gt(rel, sub(sub(end, sigsPtr), 0x20))
+            case 1 { wellFormed := 0 }
+            default {
+                sigLen := calldataload(add(sigsPtr, rel))
+                sigStart := add(add(sigsPtr, rel), 0x20)
+                if gt(sigLen, sub(end, sigStart)) { wellFormed := 0 }
+            }
+        }
+    }
+
+    /// @dev Whether the `sigLen` calldata bytes at absolute offset `sigStart` are `signer`'s signature of `digest`.
+    ///      EOA path first (ecrecover, no EXTCODESIZE): 65 bytes r‖s‖v, v ∈ {27, 28}, low s. Otherwise, when `signer`
+    ///      has code, ERC-1271 with a staticcall that reads at most 32 bytes of return data.
+    function _isValidSignatureNow(address signer, bytes32 digest, uint256 sigStart, uint256 sigLen)
+        private
+        view
+        returns (bool valid)
+    {
+        if (sigLen == 65) {
+            bytes32 r;
+            bytes32 s;
+            uint8 v;
+            assembly ("memory-safe") {
+                r := calldataload(sigStart)
+                s := calldataload(add(sigStart, 0x20))
+                v := byte(0, calldataload(add(sigStart, 0x40)))
+            }
+            if (v == 27 || v == 28) {
+                (address recovered, ECDSA.RecoverError err,) = ECDSA.tryRecover(digest, v, r, s);
+                if (err == ECDSA.RecoverError.NoError && recovered == signer) return true;
+            }
+        }
+        if (signer.code.length == 0) return false;
+        bytes4 selector = IERC1271.isValidSignature.selector;
+        assembly ("memory-safe") {
+            // isValidSignature(bytes32 digest, bytes signature) built in free memory (not reserved: scratch only).
+            let p := mload(0x40)
+            mstore(p, selector)
+            mstore(add(p, 0x04), digest)
+            mstore(add(p, 0x24), 0x40)
+            mstore(add(p, 0x44), sigLen)
+            calldatacopy(add(p, 0x64), sigStart, sigLen)
+            let padded := and(add(sigLen, 0x1f), not(0x1f))
+            mstore(add(add(p, 0x64), sigLen), 0) // zero the padding
+            let success := staticcall(gas(), signer, p, add(0x64, padded), 0x00, 0x20)
+            valid := and(success, and(gt(returndatasize(), 0x1f), eq(mload(0x00), selector)))
+        }
+    }
+}
