@@ -1,0 +1,129 @@
+/**
+ * The real `avs` process against a real devnet: `state set` / `state get` round trip, and errors that are one line
+ * without a stack trace, with exit code 2 for usage and 1 for failures.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { devPrivateKey } from '../../src/devnet/accounts.ts';
+import { type Devnet, startDevnet } from '../../src/devnet/devnet.ts';
+
+const bin = fileURLToPath(new URL('../../bin/avs.js', import.meta.url));
+
+type Run = { code: number | null; stdout: string; stderr: string };
+
+/** Runs `avs` with `args` as a child process. */
+function runAvs(args: readonly string[], env: NodeJS.ProcessEnv = {}, cwd?: string): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env, AVS_DEBUG: '' }, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+function assertOneLineError(run: Run, code: number, pattern: RegExp): void {
+  assert.equal(run.code, code, `exit code (stderr: ${run.stderr})`);
+  const lines = run.stderr.trimEnd().split('\n');
+  assert.equal(lines.length, 1, `one line on stderr, got:\n${run.stderr}`);
+  assert.match(lines[0], /^avs: /);
+  assert.match(lines[0], pattern);
+  assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
+}
+
+describe('avs CLI', () => {
+  let devnet: Devnet;
+  let dir: string;
+  let deploymentPath: string;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'avs-cli-test-'));
+    deploymentPath = join(dir, 'devnet.json');
+    devnet = await startDevnet({ operators: 2, remoteChains: 1, dir, writeDeployment: deploymentPath });
+  });
+
+  after(async () => {
+    await devnet?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('state set then state get round-trips a value on the remote chain', async () => {
+    const key = devPrivateKey(1);
+    const set = await runAvs(['state', 'set', '77', '123456789012345678901234567890', '--chain', '31338', '--deployment', deploymentPath, '--json'], {
+      AVS_PRIVATE_KEY: key,
+    });
+    assert.equal(set.code, 0, set.stderr);
+    const written = JSON.parse(set.stdout) as { blockNumber: string; user: string; value: string };
+    assert.equal(written.user, devnet.user.address);
+    assert.equal(written.value, '123456789012345678901234567890');
+
+    const get = await runAvs(['state', 'get', devnet.user.address, '77', '--chain', '31338', '--deployment', deploymentPath, '--json']);
+    assert.equal(get.code, 0, get.stderr);
+    const read = JSON.parse(get.stdout) as { exists: boolean; value: string; writtenInBlock: string };
+    assert.equal(read.exists, true);
+    assert.equal(read.value, '123456789012345678901234567890');
+    assert.equal(read.writtenInBlock, written.blockNumber);
+
+    // Before the write, at an earlier block, the history did not exist (absence is readable too).
+    const before = await runAvs([
+      'state', 'get', devnet.user.address, '77', '--chain', '31338', '--block', String(BigInt(written.blockNumber) - 1n), '--deployment', deploymentPath, '--json',
+    ]);
+    assert.equal(before.code, 0, before.stderr);
+    assert.equal((JSON.parse(before.stdout) as { exists: boolean }).exists, false);
+
+    // The main chain's StateManager is a different history.
+    const main = await runAvs(['state', 'get', devnet.user.address, '77', '--deployment', deploymentPath, '--json']);
+    assert.equal((JSON.parse(main.stdout) as { exists: boolean }).exists, false);
+  });
+
+  it('exits 2 with one line for a malformed argument', async () => {
+    const run = await runAvs(['state', 'get', '0xnot-an-address', '1', '--deployment', deploymentPath]);
+    assertOneLineError(run, 2, /<user> must be a 0x address/);
+  });
+
+  it('exits 2 with one line for an unknown command or option', async () => {
+    assertOneLineError(await runAvs(['stat']), 2, /unknown command/);
+    assertOneLineError(await runAvs(['state', 'get', '--bogus']), 2, /unknown option/);
+  });
+
+  it('exits 2 when the writer key is missing', async () => {
+    const run = await runAvs(['state', 'set', '1', '2', '--deployment', deploymentPath], { AVS_PRIVATE_KEY: '' });
+    assertOneLineError(run, 2, /--key is required/);
+  });
+
+  it('exits 1 with one line for a missing deployment file', async () => {
+    const run = await runAvs(['state', 'get', devnet.user.address, '1', '--deployment', join(dir, 'missing.json')]);
+    assertOneLineError(run, 1, /cannot read deployment file/);
+  });
+
+  it('exits 1 with one line naming the bad key of an invalid deployment file', async () => {
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ mainChainId: 31337, chains: [] }));
+    const run = await runAvs(['state', 'get', devnet.user.address, '1', '--deployment', bad]);
+    assertOneLineError(run, 1, /chains/);
+  });
+
+  it('exits 1 with one line for a chain outside the deployment', async () => {
+    const run = await runAvs(['state', 'get', devnet.user.address, '1', '--chain', '5', '--deployment', deploymentPath]);
+    assertOneLineError(run, 1, /chain 5 is not part of this deployment/);
+  });
+
+  it('exits 1 with one line when the RPC endpoint is down', async () => {
+    const run = await runAvs(['state', 'get', devnet.user.address, '1', '--rpc', 'http://127.0.0.1:9', '--deployment', deploymentPath]);
+    assertOneLineError(run, 1, /cannot reach http:\/\/127\.0\.0\.1:9/);
+  });
+
+  it('prints help and exits 0', async () => {
+    const run = await runAvs(['--help']);
+    assert.equal(run.code, 0);
+    assert.match(run.stdout, /devnet/);
+    assert.match(run.stdout, /state/);
+  });
+});
