@@ -1,0 +1,111 @@
+/**
+ * The StateAttestation EIP-712 digest on the aggregator's hot path. Same result as `attestationDigest` in
+ * `../attestation.ts` (checked against the shared vectors in the tests), but with the domain separator and type hash
+ * computed once and the struct encoded straight into bytes: about ten times faster than the generic typed-data path.
+ */
+import { keccak_256 } from '@noble/hashes/sha3.js';
+import { type Hex, bytesToHex, hexToBytes, keccak256, toBytes } from 'viem';
+import { type AttestationDomain, type StateAttestation, attestationDigest } from '../attestation.ts';
+
+/** Computes digests for one deployment's domain. */
+export type AttestationDigester = (attestation: StateAttestation) => Hex;
+
+const TYPE_HASH = hexToBytes(
+  keccak256(
+    toBytes(
+      'StateAttestation(address user,uint256 chainId,uint64 blockNumber,uint48 timestamp,uint256 key,uint256 value,bool exists,uint32 epoch)',
+    ),
+  ),
+);
+const UINT256_MAX = (1n << 256n) - 1n;
+
+/** Thrown when an attestation field does not fit its Solidity type. */
+export class AttestationRangeError extends Error {
+  override name = 'AttestationRangeError';
+}
+
+/**
+ * A digest function for `domain`. Field ranges are checked (uint64 block number, uint48 timestamp, uint32 epoch,
+ * uint256 values).
+ * @throws {AttestationRangeError} (from the returned function) when a field is out of range.
+ */
+export function createAttestationDigester(domain: AttestationDomain): AttestationDigester {
+  // digest = keccak256(0x1901 ‖ domainSeparator ‖ structHash); the first 34 bytes are fixed per domain.
+  const separator = domainSeparator(domain);
+  const prefix = new Uint8Array(2 + 32 + 32);
+  prefix[0] = 0x19;
+  prefix[1] = 0x01;
+  prefix.set(separator, 2);
+  const struct = new Uint8Array(32 * 9);
+  struct.set(TYPE_HASH, 0);
+  return (a) => {
+    struct.fill(0, 32);
+    putAddress(struct, 32, a.user);
+    putUint(struct, 64, a.chainId, UINT256_MAX, 'chainId');
+    putUint(struct, 96, a.blockNumber, (1n << 64n) - 1n, 'blockNumber');
+    putUint(struct, 128, a.timestamp, (1n << 48n) - 1n, 'timestamp');
+    putUint(struct, 160, a.key, UINT256_MAX, 'key');
+    putUint(struct, 192, a.value, UINT256_MAX, 'value');
+    struct[255] = a.exists ? 1 : 0;
+    putUint(struct, 256, BigInt(a.epoch), (1n << 32n) - 1n, 'epoch');
+    prefix.set(keccak_256(struct), 34);
+    return bytesToHex(keccak_256(prefix));
+  };
+}
+
+/** EIP-712 domain separator of the state-proofs domain (name, version, chainId, verifyingContract). */
+function domainSeparator(domain: AttestationDomain): Uint8Array {
+  const typeHash = keccak_256(toBytes('EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)'));
+  const out = new Uint8Array(32 * 5);
+  out.set(typeHash, 0);
+  out.set(keccak_256(toBytes('avs-stack state-proofs')), 32);
+  out.set(keccak_256(toBytes('1')), 64);
+  putUint(out, 96, BigInt(domain.chainId), UINT256_MAX, 'domain.chainId');
+  putAddress(out, 128, domain.verifyingContract);
+  const separator = keccak_256(out);
+  // Cross-check once against viem's generic implementation, so a drift in the message definition fails loudly.
+  const probe: StateAttestation = {
+    user: '0x0000000000000000000000000000000000000001',
+    chainId: 1n,
+    blockNumber: 2n,
+    timestamp: 3n,
+    key: 4n,
+    value: 5n,
+    exists: true,
+    epoch: 6,
+  };
+  const prefix = new Uint8Array(66);
+  prefix[0] = 0x19;
+  prefix[1] = 0x01;
+  prefix.set(separator, 2);
+  const struct = new Uint8Array(32 * 9);
+  struct.set(TYPE_HASH, 0);
+  struct[63] = 1;
+  struct[95] = 1;
+  struct[127] = 2;
+  struct[159] = 3;
+  struct[191] = 4;
+  struct[223] = 5;
+  struct[255] = 1;
+  struct[287] = 6;
+  prefix.set(keccak_256(struct), 34);
+  if (bytesToHex(keccak_256(prefix)) !== attestationDigest(domain, probe)) {
+    throw new Error('fast StateAttestation digest disagrees with attestationDigest: the message definition changed');
+  }
+  return separator;
+}
+
+function putUint(target: Uint8Array, offset: number, value: bigint, max: bigint, field: string): void {
+  if (value < 0n || value > max) throw new AttestationRangeError(`${field} ${value} is out of range`);
+  let v = value;
+  for (let i = offset + 31; v > 0n && i >= offset; i--) {
+    target[i] = Number(v & 0xffn);
+    v >>= 8n;
+  }
+}
+
+function putAddress(target: Uint8Array, offset: number, address: string): void {
+  const bytes = hexToBytes(address as Hex);
+  if (bytes.length !== 20) throw new AttestationRangeError(`address ${address} is not 20 bytes`);
+  target.set(bytes, offset + 12);
+}

@@ -1,0 +1,79 @@
+/**
+ * Errors the aggregator raises for a proof request. Each carries the HTTP status the API answers with and, for a bad
+ * request, the request field at fault (e.g. `body.blockNumber`), so the API can say which input was wrong.
+ */
+
+/** Base class: a proof request the aggregator will not take. */
+export class ProofRequestError extends Error {
+  override name = 'ProofRequestError';
+  /** HTTP status for the API (400 bad input, 503 cannot serve now). */
+  readonly statusCode: number;
+  /** Request field at fault, as `body.<name>`, when there is one. */
+  readonly field: string | undefined;
+
+  constructor(message: string, options: { statusCode?: number; field?: string } = {}) {
+    super(message);
+    this.statusCode = options.statusCode ?? 400;
+    this.field = options.field;
+  }
+}
+
+/** The chain is not part of the deployment. */
+export class UnsupportedChainError extends ProofRequestError {
+  override name = 'UnsupportedChainError';
+  constructor(chainId: bigint | number, supported: readonly number[]) {
+    super(`chain ${chainId} is not part of this deployment (supported: ${supported.join(', ')})`, { field: 'body.chainId' });
+  }
+}
+
+/** The requested block is ahead of the chain head. */
+export class BlockAheadError extends ProofRequestError {
+  override name = 'BlockAheadError';
+  constructor(chainId: number, blockNumber: bigint, head: bigint) {
+    super(`block ${blockNumber} is ahead of the head of chain ${chainId} (${head})`, { field: 'body.blockNumber' });
+  }
+}
+
+/** The requested timestamp is after the chain head's, so the last block at or before it is not known yet. */
+export class TimestampAheadError extends ProofRequestError {
+  override name = 'TimestampAheadError';
+  constructor(chainId: number, timestamp: bigint, headTimestamp: bigint) {
+    super(`timestamp ${timestamp} is ahead of the head of chain ${chainId} (block time ${headTimestamp})`, { field: 'body.timestamp' });
+  }
+}
+
+/** The requested timestamp precedes the chain's first block. */
+export class TimestampBeforeChainError extends ProofRequestError {
+  override name = 'TimestampBeforeChainError';
+  constructor(chainId: number, timestamp: bigint, genesisTimestamp: bigint) {
+    super(`timestamp ${timestamp} is before the first block of chain ${chainId} (block time ${genesisTimestamp})`, {
+      field: 'body.timestamp',
+    });
+  }
+}
+
+/** No operator weight at the reference epoch, so no proof could reach a threshold above zero. */
+export class NoOperatorSetError extends ProofRequestError {
+  override name = 'NoOperatorSetError';
+  constructor(epoch: number) {
+    super(`no operators with weight are registered at epoch ${epoch} (threshold weight 0); try again once registrations take effect`, {
+      statusCode: 503,
+    });
+  }
+}
+
+/** Too many tasks in flight; the client should retry later. */
+export class AggregatorOverloadedError extends ProofRequestError {
+  override name = 'AggregatorOverloadedError';
+  constructor(active: number) {
+    super(`the aggregator has ${active} tasks in flight; retry shortly`, { statusCode: 503 });
+  }
+}
+
+/** The aggregator is stopping or not started. */
+export class AggregatorStoppedError extends ProofRequestError {
+  override name = 'AggregatorStoppedError';
+  constructor() {
+    super('the aggregator is not running', { statusCode: 503 });
+  }
+}
