@@ -52,15 +52,21 @@ export function parseHexBytes(name: string, text: string): Hex {
  * Plain hex keys are for devnets; keystores come with the key tooling.
  */
 export function resolvePrivateKey(name: string, text: string | undefined, envName: string): PrivateKeyAccount {
-  const raw = text ?? process.env[envName];
+  return privateKeyToAccount(resolvePrivateKeyHex(name, text, envName));
+}
+
+/** Like {@link resolvePrivateKey}, returning the checked key itself (for code that signs without viem accounts). */
+export function resolvePrivateKeyHex(name: string, text: string | undefined, envName: string): Hex {
+  const raw = text || process.env[envName];
   if (!raw) throw new UsageError(`${name} is required (or set ${envName})`);
-  const key = raw.startsWith('0x') ? raw : `0x${raw}`;
+  const key = (raw.startsWith('0x') ? raw : `0x${raw}`) as Hex;
   if (!/^0x[0-9a-fA-F]{64}$/.test(key)) throw new UsageError(`${name} must be a 32-byte hex private key`);
   try {
-    return privateKeyToAccount(key as Hex);
+    privateKeyToAccount(key);
   } catch {
     throw new UsageError(`${name} is not a valid secp256k1 private key`);
   }
+  return key;
 }
 
 /** Reads the deployment named by `--deployment` (default `.avs/devnet.json`). Errors are failures (exit 1). */

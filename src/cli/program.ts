@@ -5,6 +5,8 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerDevnetCommand } from './commands/devnet.ts';
+import { registerOperatorCommands } from './commands/operator.ts';
+import { registerProofCommands } from './commands/proof.ts';
 import { registerStateCommands } from './commands/state.ts';
 import { ExitCode, UsageError, describeError, exitCodeOf } from './errors.ts';
 import { DEFAULT_DEPLOYMENT_PATH } from './options.ts';
@@ -19,6 +21,8 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: () => {} });
   registerDevnetCommand(program);
   registerStateCommands(program);
+  registerProofCommands(program);
+  registerOperatorCommands(program);
   for (const command of program.commands) applyDefaults(command);
   return program;
 }

@@ -1,0 +1,207 @@
+/**
+ * `avs operator register|deregister|run`: an operator joins or leaves the AVS, or runs its node.
+ */
+import type { Command } from 'commander';
+import { type Address, type Hex, getAddress, zeroAddress } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
+import { DelegationManagerAbi, ECDSAStakeRegistryAbi } from '../../core/chain/abis/generated/index.ts';
+import { makePublicClient, makeWalletClient } from '../../core/chain/clients.ts';
+import { mainChainOf } from '../../core/chain/deployment.ts';
+import { createLogger } from '../../core/logging.ts';
+import { isRegisteredInAvsDirectory, signAvsRegistration } from '../../devnet/registration.ts';
+import { startOperator } from '../../state-proofs/operator/run.ts';
+import { CommandFailedError, UsageError } from '../errors.ts';
+import { createProgress, printFields, printJson } from '../output.ts';
+import { loadDeployment, parseAddress, parseCount, resolvePrivateKey, resolvePrivateKeyHex } from '../options.ts';
+import { operatorSocketUrl, resolveAggregatorUrl } from '../aggregator-client.ts';
+import type { FinalityRule } from '../../state-proofs/operator/finality.ts';
+
+type Globals = { deployment?: string; json?: boolean; rpc?: string };
+
+/** Adds `operator register`, `operator deregister` and `operator run` to the program. */
+export function registerOperatorCommands(program: Command): void {
+  const operator = program.command('operator').description('join, leave, or run an operator of the state-proofs AVS');
+
+  operator
+    .command('register')
+    .description('register with EigenLayer (if needed) and with the AVS, naming the key that will sign attestations')
+    .option('--key <hex>', 'operator private key (default: $AVS_OPERATOR_KEY)')
+    .option('--signing-key <address|hex>', 'signing key: its address, or its private key (default: $AVS_SIGNING_KEY)')
+    .option('--metadata-uri <uri>', 'operator metadata URI for a new EigenLayer operator', '')
+    .option('--rpc <url>', 'main chain RPC endpoint (default: the deployment’s)')
+    .option('--json', 'print the result as JSON')
+    .action(async (_opts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<Globals & { key?: string; signingKey?: string; metadataUri: string }>();
+      const account = resolvePrivateKey('--key', opts.key, 'AVS_OPERATOR_KEY');
+      const signingKey = resolveSigningKeyAddress(opts.signingKey ?? process.env.AVS_SIGNING_KEY);
+      if (signingKey === account.address) {
+        throw new UsageError('--signing-key must differ from the operator key (keep the operator key cold)');
+      }
+      const deployment = loadDeployment(opts.deployment);
+      const main = mainChainOf(deployment);
+      const rpcUrl = opts.rpc ?? main.rpcUrl;
+      const client = makePublicClient(main.chainId, rpcUrl);
+      const wallet = makeWalletClient(main.chainId, rpcUrl, account);
+      const progress = createProgress({ quiet: opts.json });
+
+      const isOperator = await client.readContract({
+        address: deployment.eigenlayer.delegationManager,
+        abi: DelegationManagerAbi,
+        functionName: 'isOperator',
+        args: [account.address],
+      });
+      if (!isOperator) {
+        progress.step('registering as an EigenLayer operator');
+        const hash = await wallet.writeContract({
+          address: deployment.eigenlayer.delegationManager,
+          abi: DelegationManagerAbi,
+          functionName: 'registerAsOperator',
+          args: [zeroAddress, 0, opts.metadataUri],
+        });
+        await expectSuccess(client, hash, 'registerAsOperator');
+        progress.done();
+      }
+      progress.step('signing the AVSDirectory registration and registering with the AVS');
+      const signature = await signAvsRegistration({ client, deployment, operator: account });
+      const hash = await wallet.writeContract({
+        address: deployment.stateProofs.stakeRegistry,
+        abi: ECDSAStakeRegistryAbi,
+        functionName: 'registerOperatorWithSignature',
+        args: [signature, signingKey],
+      });
+      const receipt = await expectSuccess(client, hash, 'registerOperatorWithSignature');
+      progress.done();
+      const registry = { address: deployment.stateProofs.stakeRegistry, abi: ECDSAStakeRegistryAbi } as const;
+      const [effectiveEpoch, weight, inDirectory] = await Promise.all([
+        client.readContract({ ...registry, functionName: 'effectiveEpoch', blockNumber: receipt.blockNumber }),
+        client.readContract({ ...registry, functionName: 'getLatestOperatorWeight', args: [account.address] }),
+        isRegisteredInAvsDirectory(client, deployment, account.address),
+      ]);
+      const result = {
+        operator: account.address,
+        signingKey,
+        weight,
+        effectiveEpoch,
+        avsDirectoryRegistered: inDirectory,
+        transactionHash: hash,
+      };
+      if (opts.json) printJson(result);
+      else printFields(result);
+    });
+
+  operator
+    .command('deregister')
+    .description('leave the AVS (effective at the next epoch boundary; the operator counts until then)')
+    .option('--key <hex>', 'operator private key (default: $AVS_OPERATOR_KEY)')
+    .option('--rpc <url>', 'main chain RPC endpoint (default: the deployment’s)')
+    .option('--json', 'print the result as JSON')
+    .action(async (_opts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<Globals & { key?: string }>();
+      const account = resolvePrivateKey('--key', opts.key, 'AVS_OPERATOR_KEY');
+      const deployment = loadDeployment(opts.deployment);
+      const main = mainChainOf(deployment);
+      const rpcUrl = opts.rpc ?? main.rpcUrl;
+      const client = makePublicClient(main.chainId, rpcUrl);
+      const wallet = makeWalletClient(main.chainId, rpcUrl, account);
+      const hash = await wallet.writeContract({
+        address: deployment.stateProofs.stakeRegistry,
+        abi: ECDSAStakeRegistryAbi,
+        functionName: 'deregisterOperator',
+        args: [],
+      });
+      const receipt = await expectSuccess(client, hash, 'deregisterOperator');
+      const effectiveEpoch = await client.readContract({
+        address: deployment.stateProofs.stakeRegistry,
+        abi: ECDSAStakeRegistryAbi,
+        functionName: 'effectiveEpoch',
+        blockNumber: receipt.blockNumber,
+      });
+      const result = { operator: account.address, effectiveEpoch, transactionHash: hash };
+      if (opts.json) printJson(result);
+      else printFields(result);
+    });
+
+  operator
+    .command('run')
+    .description('run the operator node: dial the aggregator, read chains through your RPCs, sign attestations')
+    .option('--operator <address>', 'the operator’s address (default: $AVS_OPERATOR_ADDRESS)')
+    .option('--signing-key <hex>', 'private key of the registered signing key (default: $AVS_SIGNING_KEY)')
+    .option('--aggregator <url>', 'aggregator URL, http(s) or ws(s) (default: $AVS_AGGREGATOR_URL or the deployment’s)')
+    .option('--rpc <chainId=url...>', 'your own RPC endpoints, e.g. 31337=http://... 31338=http://...')
+    .option('--confirmations <n>', 'blocks a read waits for (devnets); default: the finalized tag on public networks')
+    .option('--db <path>', 'SQLite journal file (default: .avs/operator-<address>.sqlite); DATABASE_URL for Postgres')
+    .action(async (_opts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<{
+        deployment?: string;
+        operator?: string;
+        signingKey?: string;
+        aggregator?: string;
+        rpc?: string[];
+        confirmations?: string;
+        db?: string;
+      }>();
+      const operatorText = opts.operator ?? process.env.AVS_OPERATOR_ADDRESS;
+      if (!operatorText) throw new UsageError('--operator is required (or set AVS_OPERATOR_ADDRESS)');
+      const operatorAddress = parseAddress('--operator', operatorText);
+      const signingPrivateKey = resolvePrivateKeyHex('--signing-key', opts.signingKey, 'AVS_SIGNING_KEY');
+      const deployment = loadDeployment(opts.deployment);
+      const rpcUrls = parseRpcOverrides(opts.rpc);
+      const aggregatorUrl = operatorSocketUrl(resolveAggregatorUrl(opts.aggregator, opts.deployment));
+      // anvil has no finality gadget: devnets (main chain 31337) wait for confirmations, public networks for `finalized`.
+      const finality: FinalityRule =
+        opts.confirmations !== undefined
+          ? { confirmations: parseCount('--confirmations', opts.confirmations, { min: 0, max: 1000 }) }
+          : deployment.mainChainId === 31337
+            ? { confirmations: 2 }
+            : 'finalized';
+      const running = await startOperator({
+        deployment,
+        aggregatorUrl,
+        operator: operatorAddress,
+        signingPrivateKey,
+        rpcUrls,
+        finality,
+        databaseUrl: process.env.DATABASE_URL,
+        sqlitePath: opts.db,
+        logger: createLogger('operator').child({ operator: operatorAddress }),
+      });
+      await untilSignal();
+      await running.stop();
+    });
+}
+
+/** An address, or the address of a private key. */
+function resolveSigningKeyAddress(text: string | undefined): Address {
+  if (!text) throw new UsageError('--signing-key is required (or set AVS_SIGNING_KEY)');
+  if (/^0x[0-9a-fA-F]{40}$/.test(text)) return getAddress(text);
+  if (/^(0x)?[0-9a-fA-F]{64}$/.test(text)) return privateKeyToAccount((text.startsWith('0x') ? text : `0x${text}`) as Hex).address;
+  throw new UsageError('--signing-key must be an address or a 32-byte hex private key');
+}
+
+function parseRpcOverrides(values: string[] | undefined): Record<number, string> {
+  const list = values ?? [];
+  const out: Record<number, string> = {};
+  for (const item of list) {
+    const match = /^(\d+)=(.+)$/.exec(item);
+    if (!match) throw new UsageError(`--rpc must look like <chainId>=<url>, got "${item}"`);
+    out[Number(match[1])] = match[2];
+  }
+  return out;
+}
+
+async function expectSuccess(client: ReturnType<typeof makePublicClient>, hash: Hex, what: string) {
+  const receipt = await client.waitForTransactionReceipt({ hash });
+  if (receipt.status !== 'success') throw new CommandFailedError(`${what} transaction ${hash} reverted`);
+  return receipt;
+}
+
+/** Resolves on SIGINT or SIGTERM (keeping the process alive until then). */
+export async function untilSignal(): Promise<NodeJS.Signals> {
+  const keepAlive = setInterval(() => {}, 1 << 30);
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+  clearInterval(keepAlive);
+  return signal;
+}
