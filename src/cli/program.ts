@@ -4,6 +4,7 @@
  * (set `AVS_DEBUG=1` to see it).
  */
 import { Command, CommanderError } from 'commander';
+import { registerDemoCommand } from './commands/demo.ts';
 import { registerDevnetCommand } from './commands/devnet.ts';
 import { registerOperatorCommands } from './commands/operator.ts';
 import { registerProofCommands } from './commands/proof.ts';
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ outputError: () => {} });
   registerDevnetCommand(program);
+  registerDemoCommand(program);
   registerStateCommands(program);
   registerProofCommands(program);
   registerOperatorCommands(program);

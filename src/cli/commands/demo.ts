@@ -1,0 +1,41 @@
+/**
+ * `avs demo [--json]`: a fresh devnet, the whole state-proof lifecycle with a line per step, tear down; exit 0 only if
+ * every step held. With `--json`, stdout carries exactly one JSON object (see {@link DemoReport}).
+ */
+import type { Command } from 'commander';
+import { devnetServices } from '../../devnet/services.ts';
+import { type DemoReport, runDemo } from '../demo.ts';
+import { ExitCode } from '../errors.ts';
+import { printJson } from '../output.ts';
+import { parseCount } from '../options.ts';
+
+/** Adds `demo` to the program. */
+export function registerDemoCommand(program: Command): void {
+  program
+    .command('demo')
+    .description('start a fresh devnet, prove a value across chains, verify it on-chain, tear down (exit 0 on success)')
+    .option('--operators <n>', 'number of operators (at least 2, so a single signer is below the threshold)', '4')
+    .option('--timeout <seconds>', 'how long to wait for the proof', '60')
+    .option('--json', 'print one JSON object {ok, steps, proof, verifications} instead of step lines')
+    .action(async (_opts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<{ operators: string; timeout: string; json?: boolean }>();
+      const operators = parseCount('--operators', opts.operators, { min: 2, max: 100 });
+      const timeoutMs = parseCount('--timeout', opts.timeout, { min: 1 }) * 1000;
+      const tty = process.stdout.isTTY === true && !opts.json;
+      const report: DemoReport = await runDemo({
+        operators,
+        proofTimeoutMs: timeoutMs,
+        services: devnetServices({ logLevel: process.env.LOG_LEVEL ?? 'silent' }),
+        onStepStart: (name) => {
+          if (tty) process.stdout.write(`… ${name}`);
+        },
+        onStep: (step) => {
+          if (opts.json) return;
+          process.stdout.write(`${tty ? '\r\x1b[2K' : ''}${step.ok ? '✓' : '✗'} ${step.name}: ${step.detail}\n`);
+        },
+      });
+      if (opts.json) printJson(report, false);
+      else process.stdout.write(report.ok ? 'demo: every step held\n' : 'demo: FAILED\n');
+      process.exitCode = report.ok ? ExitCode.ok : ExitCode.failure;
+    });
+}
