@@ -2,7 +2,8 @@
  * How the `avs` command fails: one clear line on stderr, no stack trace, and an exit code that tells usage errors (2)
  * from failures (1).
  */
-import { BaseError, ContractFunctionRevertedError, HttpRequestError } from 'viem';
+import { BaseError, ContractFunctionRevertedError, type Hex, HttpRequestError, decodeErrorResult } from 'viem';
+import { allContractErrorsAbi } from '../devnet/transactions.ts';
 
 /** Exit codes of the `avs` command. */
 export const ExitCode = { ok: 0, failure: 1, usage: 2 } as const;
@@ -28,7 +29,10 @@ export function describeError(error: unknown): string {
       const fn = (error as { functionName?: string }).functionName;
       const name = revert.data?.errorName;
       const args = revert.data?.args?.map((a) => (typeof a === 'bigint' ? a.toString() : String(a))).join(', ');
-      const why = name ? `${name}(${args ?? ''})` : (revert.reason ?? revert.signature ?? 'without a reason');
+      // An error raised by a contract further down the call (e.g. the AVSDirectory under the registry) is not in the
+      // called contract's ABI: decode it against every project contract.
+      const nested = !name && revert.raw ? decodeProjectError(revert.raw) : undefined;
+      const why = name ? `${name}(${args ?? ''})` : (nested ?? revert.reason ?? revert.signature ?? 'without a reason');
       return `${fn ? `${fn} ` : ''}reverted: ${why}`;
     }
     const http = error.walk((e) => e instanceof HttpRequestError) as HttpRequestError | null;
@@ -50,4 +54,13 @@ function firstLine(text: string): string {
 /** The exit code for `error`. */
 export function exitCodeOf(error: unknown): number {
   return error instanceof UsageError ? ExitCode.usage : ExitCode.failure;
+}
+
+function decodeProjectError(data: Hex): string | undefined {
+  try {
+    const decoded = decodeErrorResult({ abi: allContractErrorsAbi, data });
+    return `${decoded.errorName}(${(decoded.args ?? []).map((a) => (typeof a === 'bigint' ? a.toString() : String(a))).join(', ')})`;
+  } catch {
+    return undefined;
+  }
 }
