@@ -31,6 +31,7 @@ contract ContractOperator is IERC1271 {
 
 contract AVSDirectoryTest is EigenLayerDeployer {
     uint256 internal constant OPERATOR_KEY = 0xA11CE;
+    bytes32 internal constant SALT = keccak256("salt");
     address internal operator;
     address internal avs = makeAddr("avs");
 
@@ -42,7 +43,7 @@ contract AVSDirectoryTest is EigenLayerDeployer {
 
     function test_registerOperatorToAVS_withRealSignature() public {
         ISignatureUtilsMixinTypes.SignatureWithSaltAndExpiry memory sig =
-            _signAVSRegistration(OPERATOR_KEY, avs, bytes32("salt"), block.timestamp + 1 hours);
+            _signAVSRegistration(OPERATOR_KEY, avs, SALT, block.timestamp + 1 hours);
         vm.expectEmit(address(avsDirectory));
         emit IAVSDirectoryEvents.OperatorAVSRegistrationStatusUpdated(
             operator, avs, IAVSDirectoryTypes.OperatorAVSRegistrationStatus.REGISTERED
@@ -54,7 +55,7 @@ contract AVSDirectoryTest is EigenLayerDeployer {
             uint8(avsDirectory.avsOperatorStatus(avs, operator)),
             uint8(IAVSDirectoryTypes.OperatorAVSRegistrationStatus.REGISTERED)
         );
-        assertTrue(avsDirectory.operatorSaltIsSpent(operator, bytes32("salt")));
+        assertTrue(avsDirectory.operatorSaltIsSpent(operator, SALT));
     }
 
     function test_calculateDigest_matchesEIP712Definition() public view {
@@ -72,7 +73,7 @@ contract AVSDirectoryTest is EigenLayerDeployer {
 
     function test_registerOperatorToAVS_revertsOnSaltReuse() public {
         ISignatureUtilsMixinTypes.SignatureWithSaltAndExpiry memory sig =
-            _signAVSRegistration(OPERATOR_KEY, avs, bytes32("salt"), block.timestamp + 1 hours);
+            _signAVSRegistration(OPERATOR_KEY, avs, SALT, block.timestamp + 1 hours);
         vm.startPrank(avs);
         avsDirectory.registerOperatorToAVS(operator, sig);
         avsDirectory.deregisterOperatorFromAVS(operator);
@@ -83,7 +84,7 @@ contract AVSDirectoryTest is EigenLayerDeployer {
 
     function test_registerOperatorToAVS_revertsWhenExpired() public {
         ISignatureUtilsMixinTypes.SignatureWithSaltAndExpiry memory sig =
-            _signAVSRegistration(OPERATOR_KEY, avs, bytes32("salt"), block.timestamp - 1);
+            _signAVSRegistration(OPERATOR_KEY, avs, SALT, block.timestamp - 1);
         vm.prank(avs);
         vm.expectRevert(ISignatureUtilsMixinErrors.SignatureExpired.selector);
         avsDirectory.registerOperatorToAVS(operator, sig);
@@ -91,14 +92,14 @@ contract AVSDirectoryTest is EigenLayerDeployer {
 
     function test_registerOperatorToAVS_acceptsExpiryEqualToNow() public {
         ISignatureUtilsMixinTypes.SignatureWithSaltAndExpiry memory sig =
-            _signAVSRegistration(OPERATOR_KEY, avs, bytes32("salt"), block.timestamp);
+            _signAVSRegistration(OPERATOR_KEY, avs, SALT, block.timestamp);
         vm.prank(avs);
         avsDirectory.registerOperatorToAVS(operator, sig);
     }
 
     function test_registerOperatorToAVS_revertsForWrongSigner() public {
         ISignatureUtilsMixinTypes.SignatureWithSaltAndExpiry memory sig =
-            _signAVSRegistration(0xB0B, avs, bytes32("salt"), block.timestamp + 1 hours);
+            _signAVSRegistration(0xB0B, avs, SALT, block.timestamp + 1 hours);
         vm.prank(avs);
         vm.expectRevert(ISignatureUtilsMixinErrors.InvalidSignature.selector);
         avsDirectory.registerOperatorToAVS(operator, sig);
@@ -106,7 +107,7 @@ contract AVSDirectoryTest is EigenLayerDeployer {
 
     function test_registerOperatorToAVS_revertsWhenSignedForAnotherAVS() public {
         ISignatureUtilsMixinTypes.SignatureWithSaltAndExpiry memory sig =
-            _signAVSRegistration(OPERATOR_KEY, makeAddr("other avs"), bytes32("salt"), block.timestamp + 1 hours);
+            _signAVSRegistration(OPERATOR_KEY, makeAddr("other avs"), SALT, block.timestamp + 1 hours);
         vm.prank(avs);
         vm.expectRevert(ISignatureUtilsMixinErrors.InvalidSignature.selector);
         avsDirectory.registerOperatorToAVS(operator, sig);
@@ -115,7 +116,7 @@ contract AVSDirectoryTest is EigenLayerDeployer {
     function test_registerOperatorToAVS_revertsForNonOperator() public {
         uint256 key = 0xC0FFEE;
         ISignatureUtilsMixinTypes.SignatureWithSaltAndExpiry memory sig =
-            _signAVSRegistration(key, avs, bytes32("salt"), block.timestamp + 1 hours);
+            _signAVSRegistration(key, avs, SALT, block.timestamp + 1 hours);
         address notOperator = vm.addr(key);
         vm.prank(avs);
         vm.expectRevert(IAVSDirectoryErrors.OperatorNotRegisteredToEigenLayer.selector);
@@ -124,9 +125,9 @@ contract AVSDirectoryTest is EigenLayerDeployer {
 
     function test_registerOperatorToAVS_revertsWhenAlreadyRegistered() public {
         ISignatureUtilsMixinTypes.SignatureWithSaltAndExpiry memory sig1 =
-            _signAVSRegistration(OPERATOR_KEY, avs, bytes32("one"), block.timestamp + 1 hours);
+            _signAVSRegistration(OPERATOR_KEY, avs, keccak256("one"), block.timestamp + 1 hours);
         ISignatureUtilsMixinTypes.SignatureWithSaltAndExpiry memory sig2 =
-            _signAVSRegistration(OPERATOR_KEY, avs, bytes32("two"), block.timestamp + 1 hours);
+            _signAVSRegistration(OPERATOR_KEY, avs, keccak256("two"), block.timestamp + 1 hours);
         vm.startPrank(avs);
         avsDirectory.registerOperatorToAVS(operator, sig1);
         vm.expectRevert(IAVSDirectoryErrors.OperatorAlreadyRegisteredToAVS.selector);
@@ -136,9 +137,9 @@ contract AVSDirectoryTest is EigenLayerDeployer {
 
     function test_registerOperatorToAVS_revertsAfterSaltCancelled() public {
         ISignatureUtilsMixinTypes.SignatureWithSaltAndExpiry memory sig =
-            _signAVSRegistration(OPERATOR_KEY, avs, bytes32("salt"), block.timestamp + 1 hours);
+            _signAVSRegistration(OPERATOR_KEY, avs, SALT, block.timestamp + 1 hours);
         vm.prank(operator);
-        avsDirectory.cancelSalt(bytes32("salt"));
+        avsDirectory.cancelSalt(SALT);
         vm.prank(avs);
         vm.expectRevert(IAVSDirectoryErrors.SaltSpent.selector);
         avsDirectory.registerOperatorToAVS(operator, sig);
@@ -148,12 +149,12 @@ contract AVSDirectoryTest is EigenLayerDeployer {
         uint256 ownerKey = 0xD00D;
         ContractOperator wallet = new ContractOperator(vm.addr(ownerKey));
         wallet.register(delegationManager);
-        bytes32 digest = _avsRegistrationDigest(address(wallet), avs, bytes32("salt"), block.timestamp + 1 hours);
+        bytes32 digest = _avsRegistrationDigest(address(wallet), avs, SALT, block.timestamp + 1 hours);
         (uint8 v, bytes32 r, bytes32 s) = vm.sign(ownerKey, digest);
         ISignatureUtilsMixinTypes.SignatureWithSaltAndExpiry memory sig = ISignatureUtilsMixinTypes
             .SignatureWithSaltAndExpiry({
             signature: abi.encodePacked(r, s, v),
-            salt: bytes32("salt"),
+            salt: SALT,
             expiry: block.timestamp + 1 hours
         });
         vm.prank(avs);

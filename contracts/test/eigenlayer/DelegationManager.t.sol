@@ -17,6 +17,7 @@ import {
 
 contract DelegationManagerTest is EigenLayerDeployer {
     uint256 internal constant OPERATOR_KEY = 0xA11CE;
+    bytes32 internal constant SALT = keccak256("salt");
     uint256 internal constant APPROVER_KEY = 0xAB;
     address internal operator;
     address internal staker = makeAddr("staker");
@@ -135,42 +136,42 @@ contract DelegationManagerTest is EigenLayerDeployer {
     function test_delegateTo_withApproverSignature() public {
         address approved = _makeApprovedOperator();
         ISignatureUtilsMixinTypes.SignatureWithExpiry memory sig =
-            _approverSignature(staker, approved, bytes32("s"), block.timestamp + 1 hours, APPROVER_KEY);
+            _approverSignature(staker, approved, SALT, block.timestamp + 1 hours, APPROVER_KEY);
         vm.prank(staker);
-        delegationManager.delegateTo(approved, sig, bytes32("s"));
+        delegationManager.delegateTo(approved, sig, SALT);
         assertEq(delegationManager.delegatedTo(staker), approved);
-        assertTrue(delegationManager.delegationApproverSaltIsSpent(vm.addr(APPROVER_KEY), bytes32("s")));
+        assertTrue(delegationManager.delegationApproverSaltIsSpent(vm.addr(APPROVER_KEY), SALT));
     }
 
     function test_delegateTo_revertsForWrongApproverSigner() public {
         address approved = _makeApprovedOperator();
         ISignatureUtilsMixinTypes.SignatureWithExpiry memory sig =
-            _approverSignature(staker, approved, bytes32("s"), block.timestamp + 1 hours, 0xBAD);
+            _approverSignature(staker, approved, SALT, block.timestamp + 1 hours, 0xBAD);
         vm.prank(staker);
         vm.expectRevert(ISignatureUtilsMixinErrors.InvalidSignature.selector);
-        delegationManager.delegateTo(approved, sig, bytes32("s"));
+        delegationManager.delegateTo(approved, sig, SALT);
     }
 
     function test_delegateTo_revertsForExpiredApproval() public {
         address approved = _makeApprovedOperator();
         ISignatureUtilsMixinTypes.SignatureWithExpiry memory sig =
-            _approverSignature(staker, approved, bytes32("s"), block.timestamp - 1, APPROVER_KEY);
+            _approverSignature(staker, approved, SALT, block.timestamp - 1, APPROVER_KEY);
         vm.prank(staker);
         vm.expectRevert(ISignatureUtilsMixinErrors.SignatureExpired.selector);
-        delegationManager.delegateTo(approved, sig, bytes32("s"));
+        delegationManager.delegateTo(approved, sig, SALT);
     }
 
     function test_delegateTo_revertsForSpentApproverSalt() public {
         address approved = _makeApprovedOperator();
         ISignatureUtilsMixinTypes.SignatureWithExpiry memory sig =
-            _approverSignature(staker, approved, bytes32("s"), block.timestamp + 1 hours, APPROVER_KEY);
+            _approverSignature(staker, approved, SALT, block.timestamp + 1 hours, APPROVER_KEY);
         vm.prank(staker);
-        delegationManager.delegateTo(approved, sig, bytes32("s"));
+        delegationManager.delegateTo(approved, sig, SALT);
         vm.prank(staker);
         delegationManager.undelegate(staker);
         vm.prank(staker);
         vm.expectRevert(IDelegationManagerErrors.SaltSpent.selector);
-        delegationManager.delegateTo(approved, sig, bytes32("s"));
+        delegationManager.delegateTo(approved, sig, SALT);
     }
 
     function test_calculateDelegationApprovalDigestHash_matchesEIP712Definition() public view {
@@ -191,12 +192,12 @@ contract DelegationManagerTest is EigenLayerDeployer {
                 address(3),
                 address(1),
                 address(2),
-                bytes32("salt"),
+                SALT,
                 uint256(99)
             )
         );
         assertEq(
-            delegationManager.calculateDelegationApprovalDigestHash(address(1), address(2), address(3), "salt", 99),
+            delegationManager.calculateDelegationApprovalDigestHash(address(1), address(2), address(3), SALT, 99),
             keccak256(abi.encodePacked("\x19\x01", domain, structHash))
         );
         assertEq(delegationManager.domainSeparator(), domain);

@@ -148,7 +148,7 @@ interface IDelegationManager is ISignatureUtilsMixin, IDelegationManagerErrors, 
 
     /// @notice Completes a queued withdrawal once more than `minWithdrawalDelayBlocks()` blocks have passed.
     /// @param withdrawal The withdrawal as emitted in SlashingWithdrawalQueued.
-    /// @param tokens The underlying token of each strategy (used when receiving tokens).
+    /// @param tokens The underlying token of each strategy, one per strategy (checked only when receiving tokens).
     /// @param receiveAsTokens True: receive tokens; false: receive deposit shares again (delegated to the
     ///        staker's current operator, if any).
     function completeQueuedWithdrawal(Withdrawal calldata withdrawal, IERC20[] calldata tokens, bool receiveAsTokens)
