@@ -9,6 +9,7 @@ import {ISignatureUtilsMixinTypes} from "../eigenlayer/interfaces/ISignatureUtil
 import {IStrategy} from "../eigenlayer/interfaces/IStrategy.sol";
 import {EpochManager, MessageType} from "./EpochManager.sol";
 import {EpochMath} from "./EpochMath.sol";
+import {OperatorCheckpoints} from "./OperatorCheckpoints.sol";
 import {ServiceManagerBase} from "./ServiceManagerBase.sol";
 import {StakeRegistryVerifier} from "./StakeRegistryVerifier.sol";
 
@@ -30,6 +31,7 @@ import {StakeRegistryVerifier} from "./StakeRegistryVerifier.sol";
 contract ECDSAStakeRegistry is StakeRegistryVerifier, Ownable {
     using Checkpoints for Checkpoints.Trace224;
     using EnumerableSet for EnumerableSet.AddressSet;
+    using OperatorCheckpoints for OperatorCheckpoints.History;
 
     /// @notice A strategy counted in the weight and its multiplier, in basis points of a share (10000 = 1×).
     struct StrategyParams {
@@ -58,10 +60,8 @@ contract ECDSAStakeRegistry is StakeRegistryVerifier, Ownable {
     EnumerableSet.AddressSet private _operators;
     /// @notice The operator that currently holds `signingKey` (keys are unique among registered operators).
     mapping(address signingKey => address operator) public signingKeyOperator;
-    /// @dev operator => effective epoch => signing key (uint160; 0 = not registered).
-    mapping(address operator => Checkpoints.Trace224) private _signingKeyHistory;
-    /// @dev operator => effective epoch => weight.
-    mapping(address operator => Checkpoints.Trace224) private _weightHistory;
+    /// @dev operator => effective epoch => (signing key, weight); signing key 0 = not registered.
+    mapping(address operator => OperatorCheckpoints.History) private _operatorHistory;
     /// @dev effective epoch => totalWeight << 16 | thresholdBps: one lookup serves the threshold of a proof.
     Checkpoints.Trace224 private _totalAndThresholdHistory;
 
@@ -161,9 +161,9 @@ contract ECDSAStakeRegistry is StakeRegistryVerifier, Ownable {
 
         _operators.add(operator);
         signingKeyOperator[signingKey] = operator;
-        _signingKeyHistory[operator].push(effective, uint224(uint160(signingKey)));
+        _operatorHistory[operator].push(effective, signingKey, weight);
         emit OperatorRegistered(operator, signingKey, weight, effective);
-        _setWeight(operator, weight, effective);
+        _updateTotal(operator, 0, weight, effective);
 
         _queue(MessageType.REGISTER, abi.encode(operator, signingKey, weight), effective);
         serviceManager.registerOperator(operator, operatorSignature);
@@ -176,11 +176,13 @@ contract ECDSAStakeRegistry is StakeRegistryVerifier, Ownable {
         if (!_operators.contains(operator)) revert OperatorNotRegistered(operator);
         uint32 effective = effectiveEpoch();
 
+        OperatorCheckpoints.History storage history = _operatorHistory[operator];
+        (address signingKey, uint256 weight) = history.latest();
         _operators.remove(operator);
-        delete signingKeyOperator[address(uint160(_signingKeyHistory[operator].latest()))];
-        _signingKeyHistory[operator].push(effective, 0);
+        delete signingKeyOperator[signingKey];
+        history.push(effective, address(0), 0);
         emit OperatorDeregistered(operator, effective);
-        _setWeight(operator, 0, effective);
+        _updateTotal(operator, weight, 0, effective);
 
         _queue(MessageType.DEREGISTER, abi.encode(operator), effective);
         serviceManager.deregisterOperator(operator);
@@ -194,11 +196,11 @@ contract ECDSAStakeRegistry is StakeRegistryVerifier, Ownable {
         _checkNewSigningKey(newSigningKey);
         uint32 effective = effectiveEpoch();
 
-        Checkpoints.Trace224 storage keys = _signingKeyHistory[operator];
-        address oldSigningKey = address(uint160(keys.latest()));
+        OperatorCheckpoints.History storage history = _operatorHistory[operator];
+        (address oldSigningKey, uint256 weight) = history.latest();
         delete signingKeyOperator[oldSigningKey];
         signingKeyOperator[newSigningKey] = operator;
-        keys.push(effective, uint224(uint160(newSigningKey)));
+        history.push(effective, newSigningKey, weight);
         emit SigningKeyUpdated(operator, newSigningKey, oldSigningKey, effective);
 
         _queue(MessageType.UPDATE_SIGNING_KEY, abi.encode(operator, newSigningKey), effective);
@@ -264,7 +266,8 @@ contract ECDSAStakeRegistry is StakeRegistryVerifier, Ownable {
 
     /// @notice Whether `operator` is registered at `epoch` (has a signing key then).
     function isOperatorRegisteredAtEpoch(address operator, uint32 epoch) external view returns (bool) {
-        return _signingKeyHistory[operator].upperLookupRecent(epoch) != 0;
+        (address signingKey,) = _operatorHistory[operator].lookup(epoch);
+        return signingKey != address(0);
     }
 
     /// @notice Operators registered as of the latest change, in no particular order.
@@ -289,22 +292,40 @@ contract ECDSAStakeRegistry is StakeRegistryVerifier, Ownable {
 
     /// @notice `operator`'s signing key at `epoch` (zero when not registered then).
     function getOperatorSigningKeyAtEpoch(address operator, uint32 epoch) external view returns (address) {
-        return _signingKeyAt(operator, epoch);
+        (address signingKey,) = _operatorHistory[operator].lookup(epoch);
+        return signingKey;
     }
 
     /// @notice `operator`'s signing key as of the latest change (zero when not registered).
     function getLatestOperatorSigningKey(address operator) external view returns (address) {
-        return address(uint160(_signingKeyHistory[operator].latest()));
+        (address signingKey,) = _operatorHistory[operator].latest();
+        return signingKey;
     }
 
     /// @notice `operator`'s weight at `epoch` (weight units).
     function getOperatorWeightAtEpoch(address operator, uint32 epoch) external view returns (uint256) {
-        return _weightAt(operator, epoch);
+        (, uint256 weight) = _operatorHistory[operator].lookup(epoch);
+        return weight;
     }
 
     /// @notice `operator`'s weight as of the latest change (weight units).
     function getLatestOperatorWeight(address operator) external view returns (uint256) {
-        return _weightHistory[operator].latest();
+        (, uint256 weight) = _operatorHistory[operator].latest();
+        return weight;
+    }
+
+    /// @notice Number of checkpoints of `operator` (one per effective epoch it changed at).
+    function getOperatorCheckpointCount(address operator) external view returns (uint256) {
+        return _operatorHistory[operator].length();
+    }
+
+    /// @notice The `index`-th checkpoint of `operator`, oldest first (its `count` field is 0).
+    function getOperatorCheckpoint(address operator, uint256 index)
+        external
+        view
+        returns (OperatorCheckpoints.Checkpoint memory)
+    {
+        return _operatorHistory[operator].at(index);
     }
 
     /// @notice Total weight of the operators registered at `epoch` (weight units).
@@ -338,13 +359,13 @@ contract ECDSAStakeRegistry is StakeRegistryVerifier, Ownable {
     // ---------------------------------------------------------------------------------------------------------------
 
     /// @inheritdoc StakeRegistryVerifier
-    function _signingKeyAt(address operator, uint32 epoch) internal view override returns (address) {
-        return address(uint160(_signingKeyHistory[operator].upperLookupRecent(epoch)));
-    }
-
-    /// @inheritdoc StakeRegistryVerifier
-    function _weightAt(address operator, uint32 epoch) internal view override returns (uint256) {
-        return _weightHistory[operator].upperLookupRecent(epoch);
+    function _operatorAt(address operator, uint32 epoch)
+        internal
+        view
+        override
+        returns (address signingKey, uint256 weight)
+    {
+        return _operatorHistory[operator].lookup(epoch);
     }
 
     /// @inheritdoc StakeRegistryVerifier
@@ -369,18 +390,13 @@ contract ECDSAStakeRegistry is StakeRegistryVerifier, Ownable {
         if (weight < minimumWeight) weight = 0;
     }
 
-    /// @dev Checkpoints `operator`'s new weight and the new total at `effective` (no-op when unchanged).
-    function _setWeight(address operator, uint256 newWeight, uint32 effective) internal {
-        Checkpoints.Trace224 storage weights = _weightHistory[operator];
-        uint256 oldWeight = weights.latest();
+    /// @dev Moves the total weight from `oldWeight` to `newWeight` of `operator` at `effective` (no-op when equal).
+    function _updateTotal(address operator, uint256 oldWeight, uint256 newWeight, uint32 effective) internal {
         if (newWeight == oldWeight) return;
         uint256 packed = _totalAndThresholdHistory.latest();
         uint256 oldTotal = _totalOf(packed);
         uint256 newTotal = oldTotal + newWeight - oldWeight;
         if (newTotal >= 1 << 208) revert TotalWeightOverflow(newTotal);
-        // casting to 'uint224' is safe because newWeight <= newTotal < 2^208
-        // forge-lint: disable-next-line(unsafe-typecast)
-        weights.push(effective, uint224(newWeight));
         _totalAndThresholdHistory.push(effective, _pack(newTotal, _bpsOf(packed)));
         emit OperatorWeightUpdated(operator, oldWeight, newWeight, effective);
         emit TotalWeightUpdated(oldTotal, newTotal, effective);
@@ -389,8 +405,11 @@ contract ECDSAStakeRegistry is StakeRegistryVerifier, Ownable {
     /// @dev Recomputes one registered operator's weight; checkpoints and queues it when it changed.
     function _refreshWeight(address operator, uint32 effective) internal {
         uint256 newWeight = _computeWeight(operator);
-        if (newWeight == _weightHistory[operator].latest()) return;
-        _setWeight(operator, newWeight, effective);
+        OperatorCheckpoints.History storage history = _operatorHistory[operator];
+        (address signingKey, uint256 oldWeight) = history.latest();
+        if (newWeight == oldWeight) return;
+        history.push(effective, signingKey, newWeight);
+        _updateTotal(operator, oldWeight, newWeight, effective);
         _queue(MessageType.UPDATE_WEIGHT, abi.encode(operator, newWeight), effective);
     }
 

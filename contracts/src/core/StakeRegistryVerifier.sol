@@ -2,7 +2,6 @@
 pragma solidity ^0.8.27;
 
 import {IERC1271} from "@openzeppelin/contracts/interfaces/IERC1271.sol";
-import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EpochMath} from "./EpochMath.sol";
 
 /// @title StakeRegistryVerifier
@@ -30,6 +29,8 @@ abstract contract StakeRegistryVerifier is IERC1271 {
     bytes4 internal constant _ERC1271_MAGIC_VALUE = 0x1626ba7e;
     /// @dev Returned for a proof that does not hold.
     bytes4 internal constant _ERC1271_INVALID = 0xffffffff;
+    /// @dev secp256k1n / 2: larger s values are the malleable twin of a valid signature and are rejected.
+    uint256 private constant _HALF_CURVE_ORDER = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0;
 
     /// @notice Start of epoch 0, unix seconds (same clock as the main chain's EpochManager).
     uint64 public immutable GENESIS;
@@ -102,11 +103,12 @@ abstract contract StakeRegistryVerifier is IERC1271 {
         return EpochMath.epochAt(GENESIS, EPOCH_LENGTH, block.timestamp);
     }
 
-    /// @dev The signing key of `operator` at `epoch`, or zero when it is not registered then.
-    function _signingKeyAt(address operator, uint32 epoch) internal view virtual returns (address);
-
-    /// @dev The weight of `operator` at `epoch` (zero when not registered then).
-    function _weightAt(address operator, uint32 epoch) internal view virtual returns (uint256);
+    /// @dev `operator`'s signing key (zero when not registered then) and weight at `epoch`.
+    function _operatorAt(address operator, uint32 epoch)
+        internal
+        view
+        virtual
+        returns (address signingKey, uint256 weight);
 
     /// @dev The threshold weight at `epoch` (zero when nothing is registered then).
     function _thresholdWeightAt(uint32 epoch) internal view virtual returns (uint256);
@@ -218,12 +220,12 @@ abstract contract StakeRegistryVerifier is IERC1271 {
             if (i != 0 && operator <= previous) return (abi.encodeWithSelector(SignersNotAscending.selector), 0);
             previous = operator;
 
-            address signingKey = _signingKeyAt(operator, referenceEpoch);
+            (address signingKey, uint256 weight) = _operatorAt(operator, referenceEpoch);
             if (signingKey == address(0)) return (abi.encodeWithSelector(NotRegistered.selector, operator), 0);
             if (!_isValidSignatureNow(signingKey, digest, sigStart, sigLen)) {
                 return (abi.encodeWithSelector(InvalidSignature.selector, operator), 0);
             }
-            signed += _weightAt(operator, referenceEpoch);
+            signed += weight;
         }
     }
 
@@ -269,9 +271,21 @@ abstract contract StakeRegistryVerifier is IERC1271 {
                 s := calldataload(add(sigStart, 0x20))
                 v := byte(0, calldataload(add(sigStart, 0x40)))
             }
-            if (v == 27 || v == 28) {
-                (address recovered, ECDSA.RecoverError err,) = ECDSA.tryRecover(digest, v, r, s);
-                if (err == ECDSA.RecoverError.NoError && recovered == signer) return true;
+            // v ∈ {27, 28} and low s (as OpenZeppelin's ECDSA), then the ecrecover precompile in scratch space.
+            if ((v == 27 || v == 28) && uint256(s) <= _HALF_CURVE_ORDER) {
+                address recovered;
+                assembly ("memory-safe") {
+                    let m := mload(0x40)
+                    mstore(0x00, digest)
+                    mstore(0x20, v)
+                    mstore(0x40, r)
+                    mstore(0x60, s)
+                    let ok := staticcall(gas(), 0x01, 0x00, 0x80, 0x00, 0x20)
+                    recovered := mul(mload(0x00), and(ok, eq(returndatasize(), 0x20)))
+                    mstore(0x40, m)
+                    mstore(0x60, 0)
+                }
+                if (recovered == signer) return true;
             }
         }
         if (signer.code.length == 0) return false;
