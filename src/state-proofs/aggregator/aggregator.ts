@@ -26,6 +26,7 @@ import { type AttestationDigester, createAttestationDigester } from './digest.ts
 import {
   AggregatorOverloadedError,
   AggregatorStoppedError,
+  ChainUnavailableError,
   NoOperatorSetError,
   ProofRequestError,
   UnsupportedChainError,
@@ -306,10 +307,16 @@ export class Aggregator {
     if (request.timestamp !== undefined && (request.timestamp < 0n || request.timestamp >= 1n << 48n)) {
       throw new ProofRequestError('timestamp must fit in uint48', { field: 'body.timestamp' });
     }
-    const block: BlockRef =
-      request.blockNumber !== undefined
-        ? await this.options.blocks.blockAt(chainId, request.blockNumber)
-        : await this.options.blocks.blockAtTimestamp(chainId, request.timestamp as bigint);
+    let block: BlockRef;
+    try {
+      block =
+        request.blockNumber !== undefined
+          ? await this.options.blocks.blockAt(chainId, request.blockNumber)
+          : await this.options.blocks.blockAtTimestamp(chainId, request.timestamp as bigint);
+    } catch (error) {
+      if (error instanceof ProofRequestError) throw error;
+      throw new ChainUnavailableError(chainId, error);
+    }
     const query: StateQuery = {
       user: getAddress(request.user.toLowerCase()),
       chainId: BigInt(chainId),

@@ -52,6 +52,14 @@ export class TimestampBeforeChainError extends ProofRequestError {
   }
 }
 
+/** A chain RPC failed while resolving the request's block. */
+export class ChainUnavailableError extends ProofRequestError {
+  override name = 'ChainUnavailableError';
+  constructor(chainId: number, cause: unknown) {
+    super(`cannot read chain ${chainId} right now: ${String((cause as Error)?.message ?? cause).split('\n')[0]}`, { statusCode: 503 });
+  }
+}
+
 /** No operator weight at the reference epoch, so no proof could reach a threshold above zero. */
 export class NoOperatorSetError extends ProofRequestError {
   override name = 'NoOperatorSetError';

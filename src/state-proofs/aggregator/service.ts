@@ -1,0 +1,187 @@
+/**
+ * The aggregator process in one call: store (migrations), operator set and block lookups from the deployment's
+ * chains, the {@link Aggregator}, its HTTP API, the operators' WebSocket hub and the EigenLayer node API on one port.
+ *
+ * ```ts
+ * const database = await openDatabase({ url: process.env.DATABASE_URL, name: 'aggregator' });
+ * const service = await startAggregatorService({ deployment, database, port: 8080 });
+ * // service.url: http://127.0.0.1:8080, service.wsUrl: ws://127.0.0.1:8080/v1/operators/ws
+ * await service.close();   // stops taking work, commits what is decided, closes sockets (not the database)
+ * await database.close();
+ * ```
+ */
+import type { PublicClient } from 'viem';
+import type { Deployment } from '../../core/chain/deployment.ts';
+import { makePublicClient } from '../../core/chain/clients.ts';
+import type { Database } from '../../core/db/database.ts';
+import { eigenNodeApi } from '../../core/http/nodeApi.ts';
+import { type HttpServer, createHttpServer } from '../../core/http/server.ts';
+import { type Logger, silentLogger } from '../../core/logging.ts';
+import { Aggregator, type AggregatorOptions } from './aggregator.ts';
+import { type BlockResolver, createBlockResolver } from './blocks.ts';
+import { type OperatorHub, OPERATOR_WS_PATH, registerOperatorHub } from './hub.ts';
+import { registerStateProofRoutes } from './api.ts';
+import { type OperatorSetSource, createChainOperatorSetSource } from './operatorSet.ts';
+import { createTaskStore } from './store.ts';
+
+/** Software version reported by the node API. */
+export const AGGREGATOR_VERSION = '0.1.0';
+
+/** Options of {@link createAggregatorApp} and {@link startAggregatorService}. */
+export type AggregatorServiceOptions = {
+  deployment: Deployment;
+  /** An open database (see `openDatabase`); migrated here, closed by the caller. */
+  database: Database<any>;
+  logger?: Logger;
+  /** Interface to listen on (default 127.0.0.1). */
+  host?: string;
+  /** Port (default 8080; 0 picks a free one, see {@link AggregatorService.port}). */
+  port?: number;
+  /** Tuning passed to the {@link Aggregator}: deadlines, late window, dispatch delay, limits. */
+  taskDeadlineMs?: number;
+  lateWindowMs?: number;
+  dispatchDelayMs?: number;
+  maxActiveTasks?: number;
+  /** Operator-set refresh period (current epoch and future epochs), ms (default 2,000). */
+  operatorSetRefreshMs?: number;
+  /** First main-chain block to scan for registry events (default 0). */
+  registryFromBlock?: bigint;
+  /** Overrides (tests, embedding): viem clients by chain id, the operator set, block lookups. */
+  clients?: ReadonlyMap<number, PublicClient>;
+  operatorSet?: OperatorSetSource;
+  blocks?: BlockResolver;
+  /** `node_name` of the node API (default `avs-stack state-proofs aggregator`). */
+  nodeName?: string;
+};
+
+/** An assembled (not yet listening) aggregator. */
+export type AggregatorApp = {
+  app: HttpServer;
+  aggregator: Aggregator;
+  hub: OperatorHub;
+  operatorSet: OperatorSetSource;
+  blocks: BlockResolver;
+};
+
+/** A running aggregator. */
+export type AggregatorService = AggregatorApp & {
+  /** Base URL of the HTTP API, e.g. `http://127.0.0.1:8080`. */
+  url: string;
+  /** The operators' WebSocket URL, e.g. `ws://127.0.0.1:8080/v1/operators/ws`. */
+  wsUrl: string;
+  /** Port actually bound. */
+  port: number;
+  /** Stops taking requests and signatures, commits what is decided, closes sockets and the server. Idempotent. */
+  close(): Promise<void>;
+};
+
+/**
+ * Builds and starts the aggregator (reloading unfinished tasks) and its server, without listening: use `app.inject`
+ * in tests, or {@link startAggregatorService} to listen.
+ * @throws {MigrationError} when the database cannot be migrated; errors of the first operator-set read when there
+ *   are unfinished tasks to reload.
+ */
+export async function createAggregatorApp(options: AggregatorServiceOptions): Promise<AggregatorApp> {
+  const { deployment } = options;
+  const logger = options.logger ?? silentLogger();
+  const clients =
+    options.clients ?? new Map(deployment.chains.map((c) => [c.chainId, makePublicClient(c.chainId, c.rpcUrl)] as const));
+  const mainClient = clients.get(deployment.mainChainId);
+  const operatorSet =
+    options.operatorSet ??
+    (() => {
+      if (!mainClient) throw new Error(`no client for the main chain ${deployment.mainChainId}`);
+      return createChainOperatorSetSource({
+        client: mainClient,
+        stakeRegistry: deployment.stateProofs.stakeRegistry,
+        epochManager: deployment.stateProofs.epochManager,
+        refreshMs: options.operatorSetRefreshMs,
+        fromBlock: options.registryFromBlock,
+        logger,
+      });
+    })();
+  const blocks = options.blocks ?? createBlockResolver(clients);
+  const store = await createTaskStore(options.database);
+  const aggregatorOptions: AggregatorOptions = {
+    deployment,
+    store,
+    operatorSet,
+    blocks,
+    logger: logger.child({ component: 'aggregator' }),
+    taskDeadlineMs: options.taskDeadlineMs,
+    lateWindowMs: options.lateWindowMs,
+    dispatchDelayMs: options.dispatchDelayMs,
+    maxActiveTasks: options.maxActiveTasks,
+  };
+  const aggregator = new Aggregator(aggregatorOptions);
+
+  const app = await createHttpServer({
+    title: 'avs-stack state-proofs aggregator',
+    version: AGGREGATOR_VERSION,
+    description: 'Request state proofs, follow them, and read the operator set and epoch clock.',
+    // Per-request lines at info would be one per proof request; keep warnings and errors.
+    logger: options.logger?.child({ component: 'http' }, { level: 'warn' }),
+  });
+  const hub = await registerOperatorHub(app, { aggregator, operatorSet, deployment, logger: logger.child({ component: 'hub' }) });
+  registerStateProofRoutes(app, { aggregator, operatorSet, blocks, deployment, connections: hub });
+  await app.register(eigenNodeApi, {
+    prefix: '/eigen',
+    nodeName: options.nodeName ?? 'avs-stack state-proofs aggregator',
+    nodeVersion: AGGREGATOR_VERSION,
+    services: [
+      {
+        id: 'aggregator',
+        name: 'Signature aggregator',
+        description: 'Task state machine and signature aggregation',
+        status: () => (aggregator.isRunning ? 'Up' : 'Down'),
+      },
+      {
+        id: 'operators',
+        name: 'Operator connections',
+        description: 'Authenticated operator WebSocket connections',
+        status: () => (hub.connected().length > 0 ? 'Up' : 'Initializing'),
+      },
+    ],
+  });
+  app.addHook('onClose', async () => {
+    await aggregator.stop();
+    operatorSet.close();
+  });
+  try {
+    await aggregator.start();
+    await app.ready();
+  } catch (error) {
+    await app.close().catch(() => {});
+    throw error;
+  }
+  return { app, aggregator, hub, operatorSet, blocks };
+}
+
+/**
+ * Starts the aggregator and listens on `host:port`.
+ * @throws as {@link createAggregatorApp}, or when the port cannot be bound (the aggregator is stopped again).
+ */
+export async function startAggregatorService(options: AggregatorServiceOptions): Promise<AggregatorService> {
+  const built = await createAggregatorApp(options);
+  const host = options.host ?? '127.0.0.1';
+  try {
+    await built.app.listen({ host, port: options.port ?? 8080 });
+  } catch (error) {
+    await built.app.close();
+    throw error;
+  }
+  const address = built.app.server.address();
+  const port = typeof address === 'object' && address ? address.port : (options.port ?? 8080);
+  const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  let closing: Promise<void> | undefined;
+  return {
+    ...built,
+    url: `http://${shownHost}:${port}`,
+    wsUrl: `ws://${shownHost}:${port}${OPERATOR_WS_PATH}`,
+    port,
+    close() {
+      closing ??= built.app.close().then(() => undefined);
+      return closing;
+    },
+  };
+}
