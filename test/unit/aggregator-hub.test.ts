@@ -9,6 +9,7 @@ import { type AggregatorToOperator, PROTOCOL_VERSION, authMessage } from '../../
 import type { BlockResolver } from '../../src/state-proofs/aggregator/blocks.ts';
 import { BlockAheadError, TimestampAheadError } from '../../src/state-proofs/aggregator/errors.ts';
 import { type StaticOperatorSetSource, buildOperatorSetSnapshot, staticOperatorSetSource } from '../../src/state-proofs/aggregator/operatorSet.ts';
+import type { TaskResponse } from '../../src/state-proofs/aggregator/api.ts';
 import { type AggregatorService, startAggregatorService } from '../../src/state-proofs/aggregator/service.ts';
 import { forEachDatabase } from '../helpers/db.ts';
 
@@ -152,7 +153,7 @@ forEachDatabase('operator hub', (fixture) => {
     assert.deepEqual(await a.next('welcome'), { type: 'welcome', operator: getAddress(opA.operator), epoch: EPOCH });
     await b.next('welcome');
 
-    const listed = await (await fetch(`${service.url}/v1/operators`)).json();
+    const listed = (await (await fetch(`${service.url}/v1/operators`)).json()) as { operators: { connected: boolean; nodeVersion: string }[] };
     assert.deepEqual(listed.operators.map((o: { connected: boolean; nodeVersion: string }) => [o.connected, o.nodeVersion]), [
       [true, 'test/1'],
       [true, 'test/1'],
@@ -165,7 +166,7 @@ forEachDatabase('operator hub', (fixture) => {
       body: JSON.stringify({ chainId: 31337, user: USER, key: '9', blockNumber: '77' }),
     });
     assert.equal(created.status, 202);
-    const { taskId } = await created.json();
+    const { taskId } = (await created.json()) as { taskId: Hex };
 
     // Follow it over SSE while the operators sign.
     const stream = await fetch(`${service.url}/v1/state-proofs/${taskId}/events`);
@@ -205,7 +206,7 @@ forEachDatabase('operator hub', (fixture) => {
     const statuses = await collected;
     assert.equal(statuses.at(-1), 'aggregated');
     assert.ok(statuses.includes('signing') || statuses[0] === 'signing' || statuses[0] === 'pending');
-    const proof = await (await fetch(`${service.url}/v1/state-proofs/${taskId}`)).json();
+    const proof = (await (await fetch(`${service.url}/v1/state-proofs/${taskId}`)).json()) as TaskResponse;
     assert.equal(proof.status, 'aggregated');
     assert.equal(proof.digest, digest);
     assert.equal(proof.attestation.exists, false);
