@@ -4,6 +4,7 @@
  * (set `AVS_DEBUG=1` to see it).
  */
 import { Command, CommanderError } from 'commander';
+import { registerAggregatorCommands } from './commands/aggregator.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerDevnetCommand } from './commands/devnet.ts';
 import { registerOperatorCommands } from './commands/operator.ts';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerStateCommands(program);
   registerProofCommands(program);
   registerOperatorCommands(program);
+  registerAggregatorCommands(program);
   for (const command of program.commands) applyDefaults(command);
   return program;
 }

@@ -3,7 +3,6 @@
  * every step held. With `--json`, stdout carries exactly one JSON object (see {@link DemoReport}).
  */
 import type { Command } from 'commander';
-import { devnetServices } from '../../devnet/services.ts';
 import { type DemoReport, runDemo } from '../demo.ts';
 import { ExitCode } from '../errors.ts';
 import { printJson } from '../output.ts';
@@ -22,6 +21,8 @@ export function registerDemoCommand(program: Command): void {
       const operators = parseCount('--operators', opts.operators, { min: 2, max: 100 });
       const timeoutMs = parseCount('--timeout', opts.timeout, { min: 1 }) * 1000;
       const tty = process.stdout.isTTY === true && !opts.json;
+      // Loaded on demand: the aggregator's HTTP stack is heavy and most commands do not need it.
+      const { devnetServices } = await import('../../devnet/services.ts');
       const report: DemoReport = await runDemo({
         operators,
         proofTimeoutMs: timeoutMs,

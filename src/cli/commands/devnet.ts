@@ -6,7 +6,6 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import type { Command } from 'commander';
 import { devPrivateKey } from '../../devnet/accounts.ts';
 import { type Devnet, startDevnet } from '../../devnet/devnet.ts';
-import { devnetServices } from '../../devnet/services.ts';
 import { createProgress, printJson } from '../output.ts';
 import { parseCount } from '../options.ts';
 
@@ -16,6 +15,7 @@ type DevnetOptions = {
   remoteChains: string;
   blockTime: string;
   dir: string;
+  aggregatorPort: string;
   services: boolean;
   json?: boolean;
 };
@@ -29,6 +29,7 @@ export function registerDevnetCommand(program: Command): void {
     .option('--remote-chains <n>', 'number of remote chains besides the main chain 31337', '1')
     .option('--block-time <seconds>', 'interval between blocks (transactions are also mined at once)', '1')
     .option('--dir <path>', 'directory for the devnet databases', '.avs')
+    .option('--aggregator-port <port>', 'aggregator HTTP port (0: any free port)', '8080')
     .option('--no-services', 'chains, contracts and registrations only (no aggregator or operator nodes)')
     .option('--json', 'print the devnet description as one JSON object once it is up')
     .action(async (_opts, cmd: Command) => {
@@ -36,6 +37,7 @@ export function registerDevnetCommand(program: Command): void {
       const operators = parseCount('--operators', opts.operators, { min: 1, max: 200 });
       const remoteChains = parseCount('--remote-chains', opts.remoteChains, { min: 0, max: 16 });
       const blockTime = parseCount('--block-time', opts.blockTime, { min: 1, max: 60 });
+      const aggregatorPort = parseCount('--aggregator-port', opts.aggregatorPort, { min: 0, max: 65535 });
       const progress = createProgress();
       const started = Date.now();
       const devnet = await startDevnet({
@@ -44,7 +46,10 @@ export function registerDevnetCommand(program: Command): void {
         mining: { mode: 'mixed', blockTime },
         dir: opts.dir,
         writeDeployment: opts.deployment,
-        services: opts.services ? devnetServices({ logLevel: process.env.LOG_LEVEL ?? 'info' }) : undefined,
+        // Loaded on demand: the aggregator's HTTP stack is heavy and no other command needs it.
+        services: opts.services
+          ? (await import('../../devnet/services.ts')).devnetServices({ logLevel: process.env.LOG_LEVEL ?? 'info', aggregatorPort })
+          : undefined,
         onProgress: (m) => progress.step(m),
       });
       progress.done();

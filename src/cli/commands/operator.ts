@@ -7,9 +7,7 @@ import { privateKeyToAccount } from 'viem/accounts';
 import { DelegationManagerAbi, ECDSAStakeRegistryAbi } from '../../core/chain/abis/generated/index.ts';
 import { makePublicClient, makeWalletClient } from '../../core/chain/clients.ts';
 import { mainChainOf } from '../../core/chain/deployment.ts';
-import { createLogger } from '../../core/logging.ts';
 import { isRegisteredInAvsDirectory, signAvsRegistration } from '../../devnet/registration.ts';
-import { startOperator } from '../../state-proofs/operator/run.ts';
 import { CommandFailedError, UsageError } from '../errors.ts';
 import { createProgress, printFields, printJson } from '../output.ts';
 import { loadDeployment, parseAddress, parseCount, resolvePrivateKey, resolvePrivateKeyHex } from '../options.ts';
@@ -154,6 +152,8 @@ export function registerOperatorCommands(program: Command): void {
           : deployment.mainChainId === 31337
             ? { confirmations: 2 }
             : 'finalized';
+      const { startOperator } = await import('../../state-proofs/operator/run.ts');
+      const { createLogger } = await import('../../core/logging.ts');
       const running = await startOperator({
         deployment,
         aggregatorUrl,
