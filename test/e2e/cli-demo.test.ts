@@ -1,0 +1,57 @@
+/**
+ * `avs demo --json` end to end, as a user runs it: a fresh devnet, a value written on 31338, proved by the aggregator
+ * and operator nodes, accepted by isValidSignature on 31337, while a tampered value and a below-threshold proof are
+ * refused; exactly one JSON object on stdout; exit 0.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const bin = fileURLToPath(new URL('../../bin/avs.js', import.meta.url));
+
+type Verification = { case: string; chainId: number; registry: string; result: string; expected: string };
+type Report = {
+  ok: boolean;
+  steps: { name: string; ok: boolean; detail: string }[];
+  proof: { taskId: string; digest: string; sigData: string; chainId: number; value: string; signers: unknown[] } | null;
+  verifications: Verification[];
+};
+
+function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'silent' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('avs demo --json', () => {
+  it('walks the whole lifecycle and reports one JSON object', async () => {
+    const { code, stdout, stderr } = await run(['demo', '--json']);
+    const lines = stdout.trim().split('\n');
+    assert.equal(lines.length, 1, `exactly one JSON line on stdout, got:\n${stdout}\nstderr:\n${stderr}`);
+    const report = JSON.parse(lines[0]) as Report;
+    const failed = report.steps.filter((s) => !s.ok);
+    assert.deepEqual(failed, [], 'every step held');
+    assert.equal(report.ok, true);
+    assert.equal(code, 0);
+
+    assert.ok(report.proof);
+    assert.match(report.proof.taskId, /^0x[0-9a-f]{64}$/);
+    assert.match(report.proof.digest, /^0x[0-9a-f]{64}$/);
+    assert.match(report.proof.sigData, /^0x[0-9a-f]+$/);
+    assert.equal(report.proof.chainId, 31338);
+    assert.ok(report.proof.signers.length >= 2);
+
+    const onMain = (which: string) => report.verifications.find((v) => v.case === which && v.chainId === 31337);
+    assert.equal(onMain('proof')?.result, '0x1626ba7e');
+    assert.equal(onMain('tampered-value')?.result, '0xffffffff');
+    assert.equal(onMain('below-threshold')?.result, '0xffffffff');
+    assert.equal(report.steps.at(-1)?.name, 'tear down');
+  });
+});
