@@ -8,6 +8,7 @@ import { DelegationManagerAbi, ECDSAStakeRegistryAbi } from '../../core/chain/ab
 import { makePublicClient, makeWalletClient } from '../../core/chain/clients.ts';
 import { mainChainOf } from '../../core/chain/deployment.ts';
 import { isRegisteredInAvsDirectory, signAvsRegistration } from '../../devnet/registration.ts';
+import { devnetOperatorKeys } from '../../devnet/seed.ts';
 import { CommandFailedError, UsageError } from '../errors.ts';
 import { createProgress, printFields, printJson } from '../output.ts';
 import { loadDeployment, parseAddress, parseCount, resolvePrivateKey, resolvePrivateKeyHex } from '../options.ts';
@@ -123,6 +124,7 @@ export function registerOperatorCommands(program: Command): void {
     .command('run')
     .description('run the operator node: dial the aggregator, read chains through your RPCs, sign attestations')
     .option('--operator <address>', 'the operator’s address (default: $AVS_OPERATOR_ADDRESS)')
+    .option('--devnet-operator <index>', 'local devnet only: run seeded operator <index> with its deterministic keys')
     .option('--signing-key <hex>', 'private key of the registered signing key (default: $AVS_SIGNING_KEY)')
     .option('--aggregator <url>', 'aggregator URL, http(s) or ws(s) (default: $AVS_AGGREGATOR_URL or the deployment’s)')
     .option('--rpc <chainId=url...>', 'your own RPC endpoints, e.g. 31337=http://... 31338=http://...')
@@ -132,17 +134,28 @@ export function registerOperatorCommands(program: Command): void {
       const opts = cmd.optsWithGlobals<{
         deployment?: string;
         operator?: string;
+        devnetOperator?: string;
         signingKey?: string;
         aggregator?: string;
         rpc?: string[];
         confirmations?: string;
         db?: string;
       }>();
-      const operatorText = opts.operator ?? process.env.AVS_OPERATOR_ADDRESS;
-      if (!operatorText) throw new UsageError('--operator is required (or set AVS_OPERATOR_ADDRESS)');
-      const operatorAddress = parseAddress('--operator', operatorText);
-      const signingPrivateKey = resolvePrivateKeyHex('--signing-key', opts.signingKey, 'AVS_SIGNING_KEY');
       const deployment = loadDeployment(opts.deployment);
+      let operatorAddress: Address;
+      let signingPrivateKey: Hex;
+      if (opts.devnetOperator !== undefined) {
+        if (opts.operator || opts.signingKey) throw new UsageError('give --devnet-operator or --operator/--signing-key, not both');
+        if (deployment.mainChainId !== 31337) throw new UsageError('--devnet-operator only works on a local devnet (main chain 31337)');
+        const keys = devnetOperatorKeys(parseCount('--devnet-operator', opts.devnetOperator, { min: 0, max: 1000 }));
+        operatorAddress = privateKeyToAccount(keys.operatorKey).address;
+        signingPrivateKey = keys.signingKey;
+      } else {
+        const operatorText = opts.operator ?? process.env.AVS_OPERATOR_ADDRESS;
+        if (!operatorText) throw new UsageError('--operator is required (or set AVS_OPERATOR_ADDRESS)');
+        operatorAddress = parseAddress('--operator', operatorText);
+        signingPrivateKey = resolvePrivateKeyHex('--signing-key', opts.signingKey, 'AVS_SIGNING_KEY');
+      }
       const rpcUrls = parseRpcOverrides(opts.rpc);
       const aggregatorUrl = operatorSocketUrl(resolveAggregatorUrl(opts.aggregator, opts.deployment));
       // anvil has no finality gadget: devnets (main chain 31337) wait for confirmations, public networks for `finalized`.
