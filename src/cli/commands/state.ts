@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import type { Address } from 'viem';
 import { StateManagerAbi } from '../../core/chain/abis/generated/index.ts';
 import { makePublicClient, makeWalletClient } from '../../core/chain/clients.ts';
-import { UsageError } from '../errors.ts';
+import { CommandFailedError, UsageError } from '../errors.ts';
 import { printFields, printJson } from '../output.ts';
 import { loadDeployment, parseAddress, parseUint, resolveChain, resolvePrivateKey } from '../options.ts';
 
@@ -75,7 +75,9 @@ export function registerStateCommands(program: Command): void {
       const deployment = loadDeployment(opts.deployment);
       const chain = resolveChain(deployment, opts.chain, opts.rpc);
       const client = makePublicClient(chain.chainId, chain.rpcUrl);
-      const blockNumber = at ?? (await client.getBlockNumber());
+      const head = await client.getBlockNumber();
+      if (at !== undefined && at > head) throw new CommandFailedError(`block ${at} is ahead of the head of chain ${chain.chainId} (${head})`);
+      const blockNumber = at ?? head;
       const [exists, entry] = await client.readContract({
         address: chain.stateManager,
         abi: StateManagerAbi,
