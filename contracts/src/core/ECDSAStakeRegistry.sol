@@ -28,6 +28,10 @@ import {StakeRegistryVerifier} from "./StakeRegistryVerifier.sol";
 ///         of a share), counted as 0 below `minimumWeight`; threshold in basis points of the total weight.
 /// @dev Weights refresh only when someone calls {updateOperators} (anyone; the epoch keeper does it each epoch),
 ///      or on registration and owner changes of the quorum or minimum weight (which refresh every operator).
+///      Storage: per operator an {OperatorCheckpoints.History} (signing key and weight together, latest checkpoint in
+///      two fixed slots, so a signer costs two cold slot reads); total weight and threshold packed in one
+///      OpenZeppelin Checkpoints.Trace224 (total << 16 | bps), one lookup per proof. All keyed by effective epoch,
+///      which never decreases over time. Not upgradeable.
 contract ECDSAStakeRegistry is StakeRegistryVerifier, Ownable {
     using Checkpoints for Checkpoints.Trace224;
     using EnumerableSet for EnumerableSet.AddressSet;

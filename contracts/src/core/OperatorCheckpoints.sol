@@ -7,7 +7,7 @@ pragma solidity ^0.8.27;
 ///         beside it, so a lookup at or after the latest epoch reads two storage slots and a lookup one change back
 ///         reads three. A lookup returns the latest checkpoint at or before the epoch asked for (carry-forward).
 /// @dev Measured against two OpenZeppelin Checkpoints.Trace224 (one for keys, one for weights), which cost four cold
-///      slot reads plus two binary searches per signer (docs/decisions/contracts-operator-checkpoints.md).
+///      slot reads plus two binary searches per signer (docs/decisions/contracts-state-proofs.md).
 ///      Epochs pushed must not decrease; a push at the latest epoch overwrites that checkpoint.
 library OperatorCheckpoints {
     /// @notice A checkpoint at `epoch` would precede the latest one, at `latestEpoch`.
