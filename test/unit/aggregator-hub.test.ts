@@ -131,6 +131,7 @@ forEachDatabase('operator hub', (fixture) => {
       blocks,
       operatorSet: source,
       lateWindowMs: 0,
+      validateResponses: true,
     });
     services.push(service);
     return {

@@ -82,6 +82,7 @@ forEachDatabase('aggregator API', (fixture) => {
         EPOCH,
       ),
       lateWindowMs: 0,
+      validateResponses: true,
     });
     apps.push(built);
     return built;
@@ -255,7 +256,7 @@ forEachDatabase('aggregator API', (fixture) => {
 
 describe('core http', () => {
   it('never leaks a stack or an internal message in a 500, and passes intended statuses through', async () => {
-    const app = await createHttpServer({ title: 't', version: '1' });
+    const app = await createHttpServer({ title: 't', version: '1', validateResponses: true });
     app.get('/boom', async () => {
       throw new Error('secret internal detail at /home/x');
     });
@@ -272,7 +273,7 @@ describe('core http', () => {
 
   it('derives node health from its services', async () => {
     const statuses: Record<string, 'Up' | 'Down' | 'Initializing'> = { a: 'Up', b: 'Up' };
-    const app = await createHttpServer({ title: 't', version: '1' });
+    const app = await createHttpServer({ title: 't', version: '1', validateResponses: true });
     await app.register(eigenNodeApi, {
       prefix: '/eigen',
       nodeName: 'n',

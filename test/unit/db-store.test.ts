@@ -114,6 +114,43 @@ forEachDatabase('task store', (fixture) => {
     assert.equal(stored?.signerCount, 3);
   });
 
+  it('applies many completions and extensions in one batch, each with its own values and guard', async () => {
+    const store = await createTaskStore(await fixture.fresh());
+    const tasks = Array.from({ length: 250 }, (_, i) => task(i));
+    await store.insertTasks(tasks);
+    const completions = tasks.map((t, i) => ({
+      taskId: t.taskId,
+      value: 2n ** 200n + BigInt(i),
+      exists: i % 2 === 0,
+      digest: keccak256(toHex(i)),
+      sigData: toHex(`sig-${i}`),
+      signerCount: 1 + (i % 3),
+      signedWeight: BigInt(i) * 10n ** 20n,
+    }));
+    const done = await store.write({ completions: completions.slice(0, 240) }, 4242);
+    assert.equal(done.completed.length, 240);
+    for (const c of completions.slice(0, 240)) {
+      const stored = await store.getTask(c.taskId);
+      assert.deepEqual(
+        [stored?.status, stored?.value, stored?.exists, stored?.digest, stored?.sigData, stored?.signerCount, stored?.signedWeight, stored?.aggregatedAt],
+        ['aggregated', c.value, c.exists, c.digest, c.sigData, c.signerCount, c.signedWeight, 4242],
+      );
+    }
+    assert.equal((await store.getTask(tasks[245].taskId))?.status, 'pending');
+    const extensions = completions.slice(0, 4).map((c, i) => ({
+      taskId: c.taskId,
+      // 0: more signers, right digest; 1: wrong digest; 2: not more signers; 3: more signers.
+      digest: i === 1 ? D2 : c.digest,
+      sigData: toHex(`ext-${i}`),
+      signerCount: i === 2 ? c.signerCount : c.signerCount + 1,
+      signedWeight: 1n,
+    }));
+    const ext = await store.write({ extensions });
+    assert.deepEqual(new Set(ext.extended), new Set([extensions[0].taskId, extensions[3].taskId]));
+    assert.equal((await store.getTask(extensions[0].taskId))?.sigData, toHex('ext-0'));
+    assert.equal((await store.getTask(extensions[1].taskId))?.sigData, completions[1].sigData);
+  });
+
   it('fails a task with its reason, once', async () => {
     const store = await createTaskStore(await fixture.fresh());
     const t = task(1);

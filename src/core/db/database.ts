@@ -84,7 +84,7 @@ function openSqlite<DB>(path: string, options: OpenDatabaseOptions): Database<DB
   } catch (error) {
     throw new DatabaseError(`cannot open SQLite database ${path}: ${(error as Error).message}`);
   }
-  const kysely = new Kysely<DB>({ dialect: new SqliteDialect({ database: handle }) });
+  const kysely = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(handle) }) });
   let closed = false;
   return {
     kysely,
@@ -96,6 +96,29 @@ function openSqlite<DB>(path: string, options: OpenDatabaseOptions): Database<DB
       await kysely.destroy();
       // Kysely closes the handle only if it ever ran a query.
       if (handle.open) handle.close();
+    },
+  };
+}
+
+/**
+ * Kysely prepares every query anew; with better-sqlite3 that parse is a large part of a small query's cost. Reuse
+ * prepared statements by SQL text (least recently used beyond 256). Safe because the driver runs each statement to
+ * completion synchronously (`all`/`run`); do not use Kysely's `stream()` on SQLite with this cache.
+ */
+function withStatementCache(handle: BetterSqlite3.Database): { close(): void; prepare(sql: string): BetterSqlite3.Statement } {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => handle.close(),
+    prepare(sql: string) {
+      let statement = cache.get(sql);
+      if (statement) {
+        cache.delete(sql);
+      } else {
+        statement = handle.prepare(sql);
+        if (cache.size >= 256) cache.delete(cache.keys().next().value as string);
+      }
+      cache.set(sql, statement);
+      return statement;
     },
   };
 }

@@ -25,6 +25,8 @@ export type HttpServerOptions = {
   description?: string;
   /** Logger (pino) for request logs (info) and failed requests (error); omitted: silent. */
   logger?: Logger;
+  /** Validate every response against its zod schema before sending (default false; on in tests). */
+  validateResponses?: boolean;
   /** Largest accepted request body in bytes (default 1 MiB). */
   bodyLimit?: number;
 };
@@ -42,7 +44,9 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     return503OnClosing: true,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  // Response schemas document the API (OpenAPI) and type the handlers; at run time replies are serialized without
+  // re-validating them, which would cost more than building them. Set `validateResponses` to check them (tests).
+  app.setSerializerCompiler(options.validateResponses ? serializerCompiler : () => (data) => JSON.stringify(data));
   installErrorHandlers(app);
   await app.register(fastifySwagger, {
     openapi: {

@@ -19,10 +19,10 @@ import { type Address, type Hex, getAddress } from 'viem';
 import type { Deployment } from '../../core/chain/deployment.ts';
 import { publicKeyToAddress, recoverPublicKey, verifyDigest } from '../../core/crypto/ecdsa.ts';
 import { type Logger, silentLogger } from '../../core/logging.ts';
-import { type StateQuery, computeTaskId, decodeSigData, encodeSigData } from '../attestation.ts';
+import { type StateQuery, decodeSigData, encodeSigData } from '../attestation.ts';
 import type { WireSignature, WireTask } from '../protocol.ts';
 import type { BlockRef, BlockResolver } from './blocks.ts';
-import { type AttestationDigester, createAttestationDigester } from './digest.ts';
+import { type AttestationDigester, createAttestationDigester, fastTaskId } from './digest.ts';
 import {
   AggregatorOverloadedError,
   AggregatorStoppedError,
@@ -43,7 +43,7 @@ import type {
   TaskRecord,
   TaskStore,
 } from './store.ts';
-import { type ProofSigner, type TaskView, isFinalStatus, toTaskView } from './views.ts';
+import { type ProofSigner, type TaskView, checksumAddress, isFinalStatus, toTaskView } from './views.ts';
 
 /** A proof request: which value of `user` under `key` on `chainId`, at a block or at a time (exactly one). */
 export type StateProofRequest = {
@@ -318,13 +318,13 @@ export class Aggregator {
       throw new ChainUnavailableError(chainId, error);
     }
     const query: StateQuery = {
-      user: getAddress(request.user.toLowerCase()),
+      user: checksumAddress(request.user),
       chainId: BigInt(chainId),
       blockNumber: block.blockNumber,
       timestamp: block.timestamp,
       key: request.key,
     };
-    const taskId = computeTaskId(query).toLowerCase() as Hex;
+    const taskId = fastTaskId(query);
     const known = this.active.get(taskId);
     if (known) return { task: this.viewOf(known), created: false };
 
@@ -531,7 +531,7 @@ export class Aggregator {
 
   private activate(record: TaskRecord, snapshot: OperatorSetSnapshot): ActiveTask {
     const query: StateQuery = {
-      user: getAddress(record.user),
+      user: checksumAddress(record.user),
       chainId: record.chainId,
       blockNumber: record.blockNumber,
       timestamp: record.timestamp,

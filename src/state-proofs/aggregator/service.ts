@@ -50,6 +50,8 @@ export type AggregatorServiceOptions = {
   clients?: ReadonlyMap<number, PublicClient>;
   operatorSet?: OperatorSetSource;
   blocks?: BlockResolver;
+  /** Check every HTTP response against its schema (default false; tests turn it on). */
+  validateResponses?: boolean;
   /** `node_name` of the node API (default `avs-stack state-proofs aggregator`). */
   nodeName?: string;
 };
@@ -121,6 +123,7 @@ export async function createAggregatorApp(options: AggregatorServiceOptions): Pr
     description: 'Request state proofs, follow them, and read the operator set and epoch clock.',
     // Per-request lines at info would be one per proof request; keep warnings and errors.
     logger: options.logger?.child({ component: 'http' }, { level: 'warn' }),
+    validateResponses: options.validateResponses,
   });
   const hub = await registerOperatorHub(app, { aggregator, operatorSet, deployment, logger: logger.child({ component: 'hub' }) });
   registerStateProofRoutes(app, { aggregator, operatorSet, blocks, deployment, connections: hub });

@@ -7,7 +7,7 @@
  * An operator has one answer per task (`sp_signatures`, primary key (task, operator)); a later, different answer is
  * kept in `sp_signature_conflicts` and never overwrites the first.
  */
-import type { Kysely, Transaction } from 'kysely';
+import { type Kysely, type RawBuilder, type Transaction, sql } from 'kysely';
 import type { Address, Hex } from 'viem';
 import type { Database } from '../../core/db/database.ts';
 import { migrateToLatest } from '../../core/db/migrations.ts';
@@ -128,6 +128,8 @@ export type TaskStore = {
 
 /** Rows per multi-row INSERT (keeps well under SQLite's and Postgres's bound-parameter limits). */
 const INSERT_CHUNK = 500;
+/** Tasks per batched UPDATE (one `CASE task_id WHEN ... THEN ... END` per column). */
+const UPDATE_CHUNK = 200;
 
 /**
  * Runs the aggregator's migrations on `database` and returns a store over it.
@@ -233,36 +235,44 @@ export async function createTaskStore(database: Database<any>): Promise<TaskStor
         result.signaturesInserted = await insertSignatures(trx, 'sp_signatures', batch.signatures ?? []);
         await insertSignatures(trx, 'sp_signature_conflicts', batch.conflicts ?? []);
         result.signing = await markSigning(trx, batch.signing ?? [], now);
-        for (const c of batch.completions ?? []) {
-          const r = await trx
+        for (const part of chunks(batch.completions ?? [], UPDATE_CHUNK)) {
+          const ids = part.map((c) => c.taskId.toLowerCase());
+          const rows = await trx
             .updateTable('sp_tasks')
             .set({
               status: 'aggregated',
-              value: c.value.toString(),
-              exists: c.exists ? 1 : 0,
-              digest: c.digest.toLowerCase(),
-              sig_data: c.sigData,
-              signer_count: c.signerCount,
-              signed_weight: c.signedWeight.toString(),
+              value: caseById(part, (c) => c.value.toString()),
+              exists: caseById(part, (c) => (c.exists ? 1 : 0), 'integer'),
+              digest: caseById(part, (c) => c.digest.toLowerCase()),
+              sig_data: caseById(part, (c) => c.sigData),
+              signer_count: caseById(part, (c) => c.signerCount, 'integer'),
+              signed_weight: caseById(part, (c) => c.signedWeight.toString()),
               failure_reason: null,
               aggregated_at: now,
               updated_at: now,
             })
-            .where('task_id', '=', c.taskId.toLowerCase())
+            .where('task_id', 'in', ids)
             .where('status', 'in', ['pending', 'signing'])
-            .executeTakeFirst();
-          if (Number(r.numUpdatedRows) === 1) result.completed.push(c.taskId);
+            .returning('task_id')
+            .execute();
+          for (const r of rows) result.completed.push(r.task_id as Hex);
         }
-        for (const e of batch.extensions ?? []) {
-          const r = await trx
+        for (const part of chunks(batch.extensions ?? [], UPDATE_CHUNK)) {
+          const rows = await trx
             .updateTable('sp_tasks')
-            .set({ sig_data: e.sigData, signer_count: e.signerCount, signed_weight: e.signedWeight.toString(), updated_at: now })
-            .where('task_id', '=', e.taskId.toLowerCase())
+            .set({
+              sig_data: caseById(part, (e) => e.sigData),
+              signer_count: caseById(part, (e) => e.signerCount, 'integer'),
+              signed_weight: caseById(part, (e) => e.signedWeight.toString()),
+              updated_at: now,
+            })
+            .where('task_id', 'in', part.map((e) => e.taskId.toLowerCase()))
             .where('status', '=', 'aggregated')
-            .where('digest', '=', e.digest.toLowerCase())
-            .where('signer_count', '<', e.signerCount)
-            .executeTakeFirst();
-          if (Number(r.numUpdatedRows) === 1) result.extended.push(e.taskId);
+            .where('digest', '=', caseById(part, (e) => e.digest.toLowerCase()))
+            .where('signer_count', '<', caseById(part, (e) => e.signerCount, 'integer'))
+            .returning('task_id')
+            .execute();
+          for (const r of rows) result.extended.push(r.task_id as Hex);
         }
         for (const f of batch.failures ?? []) {
           const r = await trx
@@ -389,6 +399,17 @@ function rowToSignature(row: SignaturesTable): SignatureRecord {
     weight: BigInt(row.weight),
     receivedAt: Number(row.received_at),
   };
+}
+
+/**
+ * `CASE task_id WHEN <id> THEN <value> ... END`: one UPDATE sets a different value per task (portable SQLite and
+ * Postgres; integers are cast so Postgres does not type the parameters as text).
+ */
+function caseById<T extends { taskId: Hex }>(items: readonly T[], value: (item: T) => string | number, cast?: 'integer'): RawBuilder<any> {
+  const branches = items.map((item) =>
+    cast ? sql`when ${item.taskId.toLowerCase()} then cast(${value(item)} as integer)` : sql`when ${item.taskId.toLowerCase()} then ${value(item)}`,
+  );
+  return sql`case task_id ${sql.join(branches, sql` `)} end`;
 }
 
 function chunks<T>(items: readonly T[], size: number): T[][] {

@@ -43,7 +43,7 @@ export function toTaskView(record: TaskRecord, signers: readonly ProofSigner[]):
     taskId: record.taskId,
     status: record.status,
     attestation: {
-      user: getAddress(record.user),
+      user: checksumAddress(record.user),
       chainId: record.chainId,
       blockNumber: record.blockNumber,
       timestamp: record.timestamp,
@@ -63,6 +63,23 @@ export function toTaskView(record: TaskRecord, signers: readonly ProofSigner[]):
     deadlineAt: record.deadlineAt,
     aggregatedAt: record.aggregatedAt,
   };
+}
+
+const checksums = new Map<string, Address>();
+
+/**
+ * EIP-55 checksummed form of an address (any case in), memoized: users and operators repeat, and each checksum is a
+ * keccak256.
+ */
+export function checksumAddress(address: string): Address {
+  const lower = address.toLowerCase();
+  let out = checksums.get(lower);
+  if (!out) {
+    out = getAddress(lower);
+    if (checksums.size >= 50_000) checksums.clear();
+    checksums.set(lower, out);
+  }
+  return out;
 }
 
 /** True for the statuses a task never leaves. */
