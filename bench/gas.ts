@@ -1,0 +1,87 @@
+/**
+ * Gas of `ECDSAStakeRegistry.isValidSignature` for valid proofs of 1..50 signers, on a devnet deployment.
+ *
+ * A devnet with 50 operators and a 1 bps threshold (so that one signer is already a valid proof) is
+ * deployed; for each signer count the bench signs one StateAttestation digest with that many signing keys, checks the
+ * proof verifies, and sends isValidSignature as a transaction to read the gas used from its receipt. Reported per count:
+ * - `total`: what a transaction calling isValidSignature directly pays (intrinsic 21,000 + calldata + execution);
+ * - `execution`: total minus intrinsic and calldata gas, i.e. what a contract calling it pays for the check itself.
+ * Marginal gas per signer is the slope between 1 and 50 signers.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Hex, encodeFunctionData, hexToBytes } from 'viem';
+import { ECDSAStakeRegistryAbi } from '../src/core/chain/abis/generated/index.ts';
+import { makeWalletClient } from '../src/core/chain/clients.ts';
+import { mainChainOf } from '../src/core/chain/deployment.ts';
+import { signDigest, signingKeyFromPrivateKey } from '../src/core/crypto/ecdsa.ts';
+import { startDevnet } from '../src/devnet/devnet.ts';
+import { ERC1271_MAGIC_VALUE, attestationDigest, encodeSigData } from '../src/state-proofs/attestation.ts';
+
+/** Gas figures for one signer count. */
+export type GasPoint = { signers: number; total: number; execution: number };
+
+/** Signer counts the bench reports. */
+export const SIGNER_COUNTS = [1, 2, 5, 10, 20, 50] as const;
+
+/** Measures isValidSignature gas for each of `counts` signers. */
+export async function measureIsValidSignatureGas(
+  counts: readonly number[] = SIGNER_COUNTS,
+  log: (line: string) => void = () => {},
+): Promise<GasPoint[]> {
+  const operators = Math.max(...counts);
+  const dir = mkdtempSync(join(tmpdir(), 'avs-gas-'));
+  const devnet = await startDevnet({
+    operators,
+    remoteChains: 0,
+    dir,
+    thresholdBps: 1,
+    onProgress: (m) => log(`  devnet: ${m}`),
+  });
+  try {
+    const client = devnet.clients.get(devnet.deployment.mainChainId)!;
+    const registry = devnet.deployment.stateProofs.stakeRegistry;
+    const epoch = devnet.seed.activeEpoch;
+    const digest = attestationDigest(
+      { chainId: devnet.deployment.mainChainId, verifyingContract: devnet.deployment.stateProofs.serviceManager },
+      {
+        user: devnet.user.address,
+        chainId: BigInt(devnet.deployment.mainChainId),
+        blockNumber: 1n,
+        timestamp: 1n,
+        key: 1n,
+        value: 42n,
+        exists: true,
+        epoch,
+      },
+    );
+    const wallet = makeWalletClient(devnet.deployment.mainChainId, mainChainOf(devnet.deployment).rpcUrl, devnet.user);
+    const points: GasPoint[] = [];
+    for (const n of counts) {
+      const signers = devnet.operators.slice(0, n).map((o) => ({
+        operator: o.address,
+        signature: signDigest(signingKeyFromPrivateKey(o.signingKey), digest),
+      }));
+      const sigData = encodeSigData(signers, epoch);
+      const result = await client.readContract({ address: registry, abi: ECDSAStakeRegistryAbi, functionName: 'isValidSignature', args: [digest, sigData] });
+      if (result !== ERC1271_MAGIC_VALUE) throw new Error(`a proof of ${n} signers did not verify (${result})`);
+      const data = encodeFunctionData({ abi: ECDSAStakeRegistryAbi, functionName: 'isValidSignature', args: [digest, sigData] });
+      const hash = await wallet.sendTransaction({ to: registry, data, gas: 5_000_000n });
+      const total = Number((await client.waitForTransactionReceipt({ hash })).gasUsed);
+      points.push({ signers: n, total, execution: total - 21_000 - calldataGas(data) });
+      log(`  ${n} signers: ${total} gas`);
+    }
+    return points;
+  } finally {
+    await devnet.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** EIP-2028 calldata cost: 16 gas per non-zero byte, 4 per zero byte. */
+function calldataGas(data: Hex): number {
+  let gas = 0;
+  for (const byte of hexToBytes(data)) gas += byte === 0 ? 4 : 16;
+  return gas;
+}
