@@ -234,6 +234,27 @@ forEachDatabase('aggregator API', (fixture) => {
     assert.ok(openapi.paths['/v1/state-proofs'].post.responses['202']);
   });
 
+  it('answers 503 with a reason, not 500, when the main chain cannot be read', async () => {
+    const down = () => Promise.reject(new Error('HTTP request failed.\nURL: http://10.0.0.1:8545'));
+    const built = await createAggregatorApp({
+      deployment,
+      database: await fixture.fresh(),
+      clients: new Map(),
+      blocks: { ...fakeBlocks(), head: down },
+      operatorSet: { currentEpoch: down, effectiveEpoch: down, getSnapshot: down, close() {} },
+      validateResponses: true,
+    });
+    apps.push(built);
+    for (const [method, url] of [['GET', '/v1/operators'], ['GET', '/v1/epochs/current']] as const) {
+      const res = await built.app.inject({ method, url });
+      assert.equal(res.statusCode, 503, url);
+      assert.equal(res.json().message, 'cannot read the main chain right now: HTTP request failed.');
+    }
+    const post = await built.app.inject({ method: 'POST', url: '/v1/state-proofs', payload: { chainId: 31338, user: USER, key: '1', blockNumber: '1' } });
+    assert.equal(post.statusCode, 503);
+    assert.equal(post.json().message, 'cannot read chain 31337 right now: HTTP request failed.');
+  });
+
   it('mounts the EigenLayer node API under /eigen', async () => {
     const { app } = await open();
     const node = await app.inject({ method: 'GET', url: '/eigen/node' });

@@ -328,8 +328,14 @@ export class Aggregator {
     const known = this.active.get(taskId);
     if (known) return { task: this.viewOf(known), created: false };
 
-    const epoch = await this.options.operatorSet.currentEpoch();
-    const snapshot = await this.options.operatorSet.getSnapshot(epoch);
+    let epoch: number;
+    let snapshot: OperatorSetSnapshot;
+    try {
+      epoch = await this.options.operatorSet.currentEpoch();
+      snapshot = await this.options.operatorSet.getSnapshot(epoch);
+    } catch (error) {
+      throw new ChainUnavailableError(this.options.deployment.mainChainId, error);
+    }
     if (snapshot.thresholdWeight === 0n) {
       const existing = await this.getTask(taskId);
       if (existing) return { task: existing, created: false };

@@ -16,7 +16,7 @@ import type { Address, Hex } from 'viem';
 import { z } from 'zod';
 import type { Deployment } from '../../core/chain/deployment.ts';
 import { epochAt, epochInterval, effectiveEpochAt } from '../../core/epochs.ts';
-import { NotFoundError } from '../../core/http/errors.ts';
+import { HttpError, NotFoundError } from '../../core/http/errors.ts';
 import type { HttpServer } from '../../core/http/server.ts';
 import type { Aggregator } from './aggregator.ts';
 import type { BlockResolver } from './blocks.ts';
@@ -236,10 +236,12 @@ export function registerStateProofRoutes(app: HttpServer, options: StateProofRou
 
   app.get(
     '/v1/operators',
-    { schema: { summary: 'Operators registered at the current epoch', tags: ['operators'], response: { 200: operatorsResponse } } },
+    { schema: { summary: 'Operators registered at the current epoch', tags: ['operators'], response: { 200: operatorsResponse, 503: errorResponse } } },
     async () => {
-      const epoch = await operatorSet.currentEpoch();
-      const snapshot = await operatorSet.getSnapshot(epoch);
+      const { epoch, snapshot } = await mainChainRead(async () => {
+        const current = await operatorSet.currentEpoch();
+        return { epoch: current, snapshot: await operatorSet.getSnapshot(current) };
+      });
       const operators = [...snapshot.operators.values()]
         .sort((a, b) => (BigInt(a.operator) < BigInt(b.operator) ? -1 : 1))
         .map((o) => {
@@ -259,9 +261,9 @@ export function registerStateProofRoutes(app: HttpServer, options: StateProofRou
 
   app.get(
     '/v1/epochs/current',
-    { schema: { summary: 'The current epoch by main-chain time', tags: ['epochs'], response: { 200: epochResponse } } },
+    { schema: { summary: 'The current epoch by main-chain time', tags: ['epochs'], response: { 200: epochResponse, 503: errorResponse } } },
     async () => {
-      const now = (await blocks.head(deployment.mainChainId)).timestamp;
+      const now = (await mainChainRead(() => blocks.head(deployment.mainChainId))).timestamp;
       const config = deployment.epoch;
       const epoch = now < config.genesis ? 0 : epochAt(config, now);
       const interval = epochInterval(config, epoch);
@@ -276,6 +278,15 @@ export function registerStateProofRoutes(app: HttpServer, options: StateProofRou
       };
     },
   );
+}
+
+/** Runs a main-chain read; an RPC failure becomes 503 with a one-line reason instead of a 500. */
+async function mainChainRead<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    throw new HttpError(503, `cannot read the main chain right now: ${String((error as Error)?.message ?? error).split('\n')[0]}`);
+  }
 }
 
 /** Streams `status` events for one task; ends when it is aggregated or failed, or when the client leaves. */
