@@ -332,7 +332,8 @@ forEachDatabase('aggregator', (fixture) => {
     await first.aggregator.idle();
     assert.equal((await first.aggregator.getTask(tasks[1].task.taskId))?.status, 'aggregated');
     // "Kill": abandon the first instance without a clean stop; a new process opens the same database.
-    const second = await makeAggregator(await database.reopen(), { clock });
+    const finished: string[] = [];
+    const second = await makeAggregator(await database.reopen(), { clock, onTaskFinished: (t) => finished.push(t.taskId) });
     const aggregatedEvents: string[] = [];
     for (const t of tasks) second.aggregator.subscribe(t.task.taskId, (e) => e.task.status === 'aggregated' && aggregatedEvents.push(e.taskId));
     const session30 = sessionOf(op30);
@@ -354,6 +355,7 @@ forEachDatabase('aggregator', (fixture) => {
     await first.aggregator.idle();
 
     assert.deepEqual(aggregatedEvents.sort(), [tasks[0].task.taskId, tasks[2].task.taskId].sort());
+    assert.deepEqual(finished.sort(), [tasks[0].task.taskId, tasks[2].task.taskId].sort());
     assert.equal(second.aggregator.stats.tasksAggregated, 2);
     assert.equal(first.aggregator.stats.tasksAggregated, 1);
     for (const t of tasks) {

@@ -273,6 +273,18 @@ forEachDatabase('aggregator API', (fixture) => {
     assert.deepEqual(version.json(), { message: 'API version not found' });
     assert.equal((await app.inject({ method: 'GET', url: '/eigen/node?version=v0.0.1' })).statusCode, 200);
   });
+
+  it('serves Prometheus metrics, AVS-specific ones without the eigen_ prefix', async () => {
+    const { app } = await open();
+    await app.inject({ method: 'POST', url: '/v1/state-proofs', payload: { chainId: 31338, user: USER, key: '1', blockNumber: '1' } });
+    const res = await app.inject({ method: 'GET', url: '/metrics' });
+    assert.equal(res.statusCode, 200);
+    assert.match(res.headers['content-type'] as string, /text\/plain/);
+    assert.match(res.body, /avs_state_proofs_tasks_total\{outcome="created",avs_name="state-proofs"\} 1/);
+    assert.match(res.body, /avs_state_proofs_active_tasks\{avs_name="state-proofs"\} 1/);
+    assert.match(res.body, /eigen_performance_score\{avs_name="state-proofs"\} 50/);
+    assert.match(res.body, /avs_state_proofs_time_to_proof_seconds_bucket/);
+  });
 });
 
 describe('core http', () => {

@@ -9,4 +9,5 @@ export {
   eigenNodeApi,
   healthOf,
 } from './nodeApi.ts';
+export { createMetricsRegistry, registerMetricsRoute } from './metrics.ts';
 export { type HttpServer, type HttpServerOptions, createHttpServer } from './server.ts';

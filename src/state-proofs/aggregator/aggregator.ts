@@ -113,6 +113,8 @@ export type AggregatorOptions = {
   maxActiveTasks?: number;
   /** Period of the deadline and late-window sweep, in ms (default 250). */
   sweepIntervalMs?: number;
+  /** Called once per task this process finishes (aggregated or failed), after the commit (metrics). */
+  onTaskFinished?: (task: TaskView) => void;
   /** Wall clock in unix ms (tests). */
   now?: () => number;
 };
@@ -852,6 +854,7 @@ export class Aggregator {
         updatedAt: now,
       };
       this.emit(task);
+      if (entry.completion) this.finished(task);
       if (task.answers.size >= task.snapshot.operators.size && !this.dirty.has(task)) {
         // Every operator of the set has answered: the proof cannot grow any more.
         this.active.delete(id.toLowerCase());
@@ -867,6 +870,7 @@ export class Aggregator {
       task.record = { ...task.record, status: 'failed', failureReason: failure.reason, signedWeight: failure.signedWeight, updatedAt: now };
       this.log.warn({ taskId: id, reason: failure.reason }, 'task failed');
       this.emit(task);
+      this.finished(task);
       this.active.delete(id.toLowerCase());
     }
   }
@@ -879,6 +883,14 @@ export class Aggregator {
       if (view && isFinalStatus(view.status)) this.emitView(view.taskId, view);
     } catch (error) {
       this.log.warn({ taskId: task.record.taskId, err: (error as Error).message }, 'cannot read a task finished elsewhere');
+    }
+  }
+
+  private finished(task: ActiveTask): void {
+    try {
+      this.options.onTaskFinished?.(this.viewOf(task));
+    } catch (error) {
+      this.log.warn({ err: (error as Error).message }, 'onTaskFinished failed');
     }
   }
 

@@ -1,6 +1,7 @@
 /**
  * The aggregator process in one call: store (migrations), operator set and block lookups from the deployment's
- * chains, the {@link Aggregator}, its HTTP API, the operators' WebSocket hub and the EigenLayer node API on one port.
+ * chains, the {@link Aggregator}, its HTTP API, the operators' WebSocket hub, the EigenLayer node API (`/eigen`) and
+ * Prometheus metrics (`/metrics`) on one port.
  *
  * ```ts
  * const database = await openDatabase({ url: process.env.DATABASE_URL, name: 'aggregator' });
@@ -14,6 +15,8 @@ import type { PublicClient } from 'viem';
 import type { Deployment } from '../../core/chain/deployment.ts';
 import { makePublicClient } from '../../core/chain/clients.ts';
 import type { Database } from '../../core/db/database.ts';
+import type { Registry } from 'prom-client';
+import { createMetricsRegistry, registerMetricsRoute } from '../../core/http/metrics.ts';
 import { eigenNodeApi } from '../../core/http/nodeApi.ts';
 import { type HttpServer, createHttpServer } from '../../core/http/server.ts';
 import { type Logger, silentLogger } from '../../core/logging.ts';
@@ -22,7 +25,9 @@ import { type BlockResolver, createBlockResolver } from './blocks.ts';
 import { type OperatorHub, OPERATOR_WS_PATH, registerOperatorHub } from './hub.ts';
 import { registerStateProofRoutes } from './api.ts';
 import { type OperatorSetSource, createChainOperatorSetSource } from './operatorSet.ts';
+import { registerAggregatorMetrics } from './metrics.ts';
 import { createTaskStore } from './store.ts';
+import type { TaskView } from './views.ts';
 
 /** Software version reported by the node API. */
 export const AGGREGATOR_VERSION = '0.1.0';
@@ -50,6 +55,8 @@ export type AggregatorServiceOptions = {
   clients?: ReadonlyMap<number, PublicClient>;
   operatorSet?: OperatorSetSource;
   blocks?: BlockResolver;
+  /** Prometheus registry to register the aggregator's metrics on (default a new one with process metrics). */
+  metrics?: Registry;
   /** Check every HTTP response against its schema (default false; tests turn it on). */
   validateResponses?: boolean;
   /** `node_name` of the node API (default `avs-stack state-proofs aggregator`). */
@@ -59,6 +66,8 @@ export type AggregatorServiceOptions = {
 /** An assembled (not yet listening) aggregator. */
 export type AggregatorApp = {
   app: HttpServer;
+  /** Served at `GET /metrics`. */
+  metrics: Registry;
   aggregator: Aggregator;
   hub: OperatorHub;
   operatorSet: OperatorSetSource;
@@ -114,7 +123,9 @@ export async function createAggregatorApp(options: AggregatorServiceOptions): Pr
     lateWindowMs: options.lateWindowMs,
     dispatchDelayMs: options.dispatchDelayMs,
     maxActiveTasks: options.maxActiveTasks,
+    onTaskFinished: (task) => onTaskFinished(task),
   };
+  let onTaskFinished: (task: TaskView) => void = () => {};
   const aggregator = new Aggregator(aggregatorOptions);
 
   const app = await createHttpServer({
@@ -127,6 +138,9 @@ export async function createAggregatorApp(options: AggregatorServiceOptions): Pr
   });
   const hub = await registerOperatorHub(app, { aggregator, operatorSet, deployment, logger: logger.child({ component: 'hub' }) });
   registerStateProofRoutes(app, { aggregator, operatorSet, blocks, deployment, connections: hub });
+  const metrics = options.metrics ?? createMetricsRegistry('state-proofs');
+  onTaskFinished = registerAggregatorMetrics(metrics, aggregator, hub);
+  registerMetricsRoute(app, metrics);
   await app.register(eigenNodeApi, {
     prefix: '/eigen',
     nodeName: options.nodeName ?? 'avs-stack state-proofs aggregator',
@@ -157,7 +171,7 @@ export async function createAggregatorApp(options: AggregatorServiceOptions): Pr
     await app.close().catch(() => {});
     throw error;
   }
-  return { app, aggregator, hub, operatorSet, blocks };
+  return { app, metrics, aggregator, hub, operatorSet, blocks };
 }
 
 /**
