@@ -22,7 +22,7 @@ import { type Logger, silentLogger } from '../../core/logging.ts';
 import { type StateQuery, decodeSigData, encodeSigData } from '../attestation.ts';
 import type { WireSignature, WireTask } from '../protocol.ts';
 import type { BlockRef, BlockResolver } from './blocks.ts';
-import { type AttestationDigester, createAttestationDigester, fastTaskId } from './digest.ts';
+import { type AttestationDigester, createAttestationDigester, fastTaskId } from '../digest.ts';
 import {
   AggregatorOverloadedError,
   AggregatorStoppedError,

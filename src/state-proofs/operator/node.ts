@@ -11,7 +11,8 @@ import { type Address, type Hex, hashMessage } from 'viem';
 import WebSocket from 'ws';
 import type { Logger } from '../../core/logging.ts';
 import { type SigningKey, signDigest } from '../../core/crypto/ecdsa.ts';
-import { type AttestationDomain, type StateAttestation, attestationDigest, computeTaskId } from '../attestation.ts';
+import type { AttestationDomain, StateAttestation } from '../attestation.ts';
+import { type AttestationDigester, createAttestationDigester, fastTaskId } from '../digest.ts';
 import {
   type AggregatorToOperator,
   type WireSignature,
@@ -81,7 +82,11 @@ export class OperatorNode {
     taskErrors: 0,
   };
 
-  constructor(private readonly options: OperatorNodeOptions) {}
+  private readonly digest: AttestationDigester;
+
+  constructor(private readonly options: OperatorNodeOptions) {
+    this.digest = createAttestationDigester(options.domain);
+  }
 
   /** Starts dialing the aggregator; resolves immediately (the node keeps reconnecting in the background). */
   start(): void {
@@ -218,7 +223,7 @@ export class OperatorNode {
         timestamp: BigInt(task.timestamp),
         key: BigInt(task.key),
       };
-      if (computeTaskId(query).toLowerCase() !== taskId.toLowerCase()) {
+      if (fastTaskId(query).toLowerCase() !== taskId.toLowerCase()) {
         throw new UnreadableTaskError('task id is not the hash of its query');
       }
       const sameEpoch = journaled.find((j) => j.referenceEpoch === task.referenceEpoch);
@@ -240,7 +245,7 @@ export class OperatorNode {
         reading = read;
       }
       const attestation: StateAttestation = { ...query, value: reading.value, exists: reading.exists, epoch: task.referenceEpoch };
-      const digest = attestationDigest(this.options.domain, attestation);
+      const digest = this.digest(attestation);
       const entry: SignedAttestation = {
         taskId,
         referenceEpoch: task.referenceEpoch,

@@ -1,12 +1,12 @@
 /**
- * The StateAttestation EIP-712 digest and the task id on the aggregator's hot path. Same results as
+ * The StateAttestation EIP-712 digest and the task id on the hot paths of the aggregator and the operator nodes. Same results as
  * `attestationDigest` and `computeTaskId` in `../attestation.ts` (checked against the shared vectors in the tests), but
  * with the domain separator and type hash computed once and fields written straight into bytes: several times faster
  * than the generic typed-data and encodePacked paths.
  */
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { type Hex, bytesToHex, hexToBytes, keccak256, toBytes } from 'viem';
-import { type AttestationDomain, type StateAttestation, type StateQuery, attestationDigest, computeTaskId } from '../attestation.ts';
+import { type AttestationDomain, type StateAttestation, type StateQuery, attestationDigest, computeTaskId } from './attestation.ts';
 
 /** Computes digests for one deployment's domain. */
 export type AttestationDigester = (attestation: StateAttestation) => Hex;
