@@ -1,22 +1,21 @@
 /**
  * End-to-end proof throughput and latency on a local devnet.
  *
- * Starts a fresh devnet (anvil 31337 + 31338, N operators), runs the aggregator in this process and each operator node
- * as its own process (`avs operator run --devnet-operator i`), as operators run in production. A user writes `count`
+ * Starts a fresh devnet (anvil 31337 + 31338, N operators) and runs the aggregator (`avs aggregator run`) and each
+ * operator node (`avs operator run --devnet-operator i`) as its own process, as they run in production; this process is
+ * only the client. A user writes `count`
  * keys on 31338 in one block; once that block is final the bench sends `count` proof requests over HTTP with
  * `concurrency` in flight, then reads every task back. Latency of a proof = the aggregator's `aggregatedAt` minus the
  * moment this client sent the request (same machine clock). Throughput = proofs / (last aggregatedAt − first send).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StateManagerAbi } from '../src/core/chain/abis/generated/index.ts';
 import { makeWalletClient } from '../src/core/chain/clients.ts';
-import { openDatabase } from '../src/core/db/index.ts';
-import { silentLogger } from '../src/core/logging.ts';
-import { startDevnet } from '../src/devnet/devnet.ts';
-import { startAggregatorService } from '../src/state-proofs/aggregator/service.ts';
+import { startDevnet, writeDeploymentFile } from '../src/devnet/devnet.ts';
 
 /** Figures of one throughput run. */
 export type ThroughputResult = {
@@ -44,24 +43,33 @@ export async function measureThroughput(options: ThroughputOptions): Promise<Thr
     writeDeployment: deploymentPath,
     onProgress: (m) => log(`  devnet: ${m}`),
     services: async (base) => {
-      const database = await openDatabase({ sqlitePath: join(base.dataDir, 'aggregator.sqlite') });
-      const aggregator = await startAggregatorService({
-        deployment: base.deployment,
-        database,
-        clients: base.clients,
-        port: 0,
-        logger: silentLogger(),
-      });
+      writeDeploymentFile(deploymentPath, base);
+      const port = await freePort();
+      const aggregatorUrl = `http://127.0.0.1:${port}`;
+      const wsUrl = `ws://127.0.0.1:${port}/v1/operators/ws`;
+      children.push(
+        spawn(
+          process.execPath,
+          [
+            ...nodeArgs(),
+            'bin/avs.js', 'aggregator', 'run',
+            '--deployment', deploymentPath,
+            '--port', String(port),
+            '--db', join(base.dataDir, 'aggregator.sqlite'),
+          ],
+          { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, LOG_LEVEL: 'warn' } },
+        ),
+      );
+      await waitForHealth(aggregatorUrl);
       for (const o of base.operators) {
         const child = spawn(
           process.execPath,
           [
-            // BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the operator processes.
-            ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+            ...nodeArgs(),
             'bin/avs.js', 'operator', 'run',
             '--devnet-operator', String(o.index),
             '--deployment', deploymentPath,
-            '--aggregator', aggregator.wsUrl,
+            '--aggregator', wsUrl,
             '--confirmations', '2',
             '--db', join(base.dataDir, `operator-${o.index}.sqlite`),
           ],
@@ -70,12 +78,10 @@ export async function measureThroughput(options: ThroughputOptions): Promise<Thr
         children.push(child);
       }
       return {
-        endpoints: { 'aggregator http': aggregator.url },
-        aggregatorUrl: aggregator.url,
+        endpoints: { 'aggregator http': aggregatorUrl },
+        aggregatorUrl,
         async stop() {
-          for (const c of children) c.kill('SIGTERM');
-          await aggregator.close();
-          await database.close();
+          await Promise.all(children.map((c) => stopChild(c)));
         },
       };
     },
@@ -189,6 +195,41 @@ async function waitForOperators(api: string, count: number, timeoutMs = 60_000):
     if (Date.now() > deadline) throw new Error(`operators did not connect within ${timeoutMs / 1000} s`);
     await sleep(200);
   }
+}
+
+/** BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", is passed to every node process the bench starts. */
+function nodeArgs(): string[] {
+  return process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function waitForHealth(url: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if ((await fetch(`${url}/v1/epochs/current`)).status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`aggregator at ${url} not healthy within ${timeoutMs / 1000} s`);
+    await sleep(200);
+  }
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(timer);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
