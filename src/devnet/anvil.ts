@@ -36,7 +36,7 @@ export type AnvilOptions = {
   balance?: number;
   /** Genesis block timestamp (unix seconds); default now. */
   timestamp?: bigint;
-  /** anvil executable; default the binary of the installed `@foundry-rs/anvil`, or `ANVIL_PATH`. */
+  /** anvil executable; default the binary of the installed `@foundry-rs/anvil-<os>-<arch>`, or `ANVIL_PATH`. */
   binary?: string;
   /** Give up starting after this many milliseconds; default 30,000. */
   startTimeoutMs?: number;
@@ -86,7 +86,7 @@ export function anvilBinary(): string {
   const root = fileURLToPath(new URL('../..', import.meta.url));
   const wrapper = join(root, 'node_modules', '.bin', 'anvil');
   if (existsSync(wrapper)) return wrapper;
-  throw new AnvilStartError('anvil not found: run `npm install` (it ships with @foundry-rs/anvil) or set ANVIL_PATH');
+  throw new AnvilStartError('anvil not found: run `npm install` (it ships with @foundry-rs/anvil-linux-amd64) or set ANVIL_PATH');
 }
 
 function anvilArgs(options: AnvilOptions): string[] {
