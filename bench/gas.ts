@@ -7,12 +7,18 @@
  * - `total`: what a transaction calling isValidSignature directly pays (intrinsic 21,000 + calldata + execution);
  * - `execution`: total minus intrinsic and calldata gas, i.e. what a contract calling it pays for the check itself.
  * Marginal gas per signer is the slope between 1 and 50 signers.
+ *
+ * The devnet deploys the bytecode in src/core/chain/abis/generated/ (gitignored, written by `npm run build:abis` from
+ * contracts/out/), not the sources: the bench first checks that this bytecode is the forge artifact of the contract
+ * sources on disk, and refuses to measure a stale build (a stale one once reported ~14,900 gas per signer for a
+ * contract that costs ~8,700).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Hex, encodeFunctionData, hexToBytes } from 'viem';
-import { ECDSAStakeRegistryAbi } from '../src/core/chain/abis/generated/index.ts';
+import { fileURLToPath } from 'node:url';
+import { type Hex, encodeFunctionData, hexToBytes, keccak256 } from 'viem';
+import { ECDSAStakeRegistryAbi, ECDSAStakeRegistryBytecode } from '../src/core/chain/abis/generated/index.ts';
 import { makeWalletClient } from '../src/core/chain/clients.ts';
 import { mainChainOf } from '../src/core/chain/deployment.ts';
 import { signDigest, signingKeyFromPrivateKey } from '../src/core/crypto/ecdsa.ts';
@@ -30,6 +36,7 @@ export async function measureIsValidSignatureGas(
   counts: readonly number[] = SIGNER_COUNTS,
   log: (line: string) => void = () => {},
 ): Promise<GasPoint[]> {
+  assertFreshRegistryBytecode();
   const operators = Math.max(...counts);
   const dir = mkdtempSync(join(tmpdir(), 'avs-gas-'));
   const devnet = await startDevnet({
@@ -69,6 +76,9 @@ export async function measureIsValidSignatureGas(
       const data = encodeFunctionData({ abi: ECDSAStakeRegistryAbi, functionName: 'isValidSignature', args: [digest, sigData] });
       const hash = await wallet.sendTransaction({ to: registry, data, gas: 5_000_000n });
       const total = Number((await client.waitForTransactionReceipt({ hash })).gasUsed);
+      // EIP-7623 (Prague; anvil's default hardfork is the latest): a transaction pays at least 21,000 + 10 gas per
+      // calldata token. When that floor binds, gasUsed says nothing about execution.
+      if (total <= 21_000 + 10 * calldataTokens(data)) throw new Error(`${n} signers: gasUsed ${total} is the EIP-7623 calldata floor`);
       points.push({ signers: n, total, execution: total - 21_000 - calldataGas(data) });
       log(`  ${n} signers: ${total} gas`);
     }
@@ -81,7 +91,39 @@ export async function measureIsValidSignatureGas(
 
 /** EIP-2028 calldata cost: 16 gas per non-zero byte, 4 per zero byte. */
 function calldataGas(data: Hex): number {
-  let gas = 0;
-  for (const byte of hexToBytes(data)) gas += byte === 0 ? 4 : 16;
-  return gas;
+  return 4 * calldataTokens(data);
+}
+
+/** EIP-7623 calldata tokens: 4 per non-zero byte, 1 per zero byte. */
+function calldataTokens(data: Hex): number {
+  let tokens = 0;
+  for (const byte of hexToBytes(data)) tokens += byte === 0 ? 1 : 4;
+  return tokens;
+}
+
+/**
+ * Throws unless the generated ECDSAStakeRegistry bytecode is the one in its forge artifact and every source the
+ * artifact was compiled from (its metadata's keccak256 per file) is unchanged on disk.
+ */
+export function assertFreshRegistryBytecode(): void {
+  const contracts = fileURLToPath(new URL('../contracts/', import.meta.url));
+  const fix = 'run `npm run build:contracts && npm run build:abis`';
+  let artifact: { bytecode?: { object?: string }; metadata?: { sources?: Record<string, { keccak256: string }> } };
+  try {
+    artifact = JSON.parse(readFileSync(join(contracts, 'out', 'ECDSAStakeRegistry.sol', 'ECDSAStakeRegistry.json'), 'utf8'));
+  } catch {
+    throw new Error(`no forge artifact for ECDSAStakeRegistry under contracts/out: ${fix}`);
+  }
+  if (artifact.bytecode?.object !== ECDSAStakeRegistryBytecode) {
+    throw new Error(`the generated ECDSAStakeRegistry bytecode is not the one in contracts/out: ${fix}`);
+  }
+  for (const [path, { keccak256: built }] of Object.entries(artifact.metadata?.sources ?? {})) {
+    let onDisk: Hex;
+    try {
+      onDisk = keccak256(readFileSync(join(contracts, path)));
+    } catch {
+      throw new Error(`contracts/${path}, a source of ECDSAStakeRegistry, is missing: ${fix}`);
+    }
+    if (onDisk !== built) throw new Error(`contracts/${path} changed since ECDSAStakeRegistry was built: ${fix}`);
+  }
 }
