@@ -20,8 +20,8 @@ import {EpochMath} from "./EpochMath.sol";
 ///         the bytes of `sigData` (given enough gas). {checkSignatures} runs the same check and reverts with an error
 ///         naming the first reason a proof fails.
 /// @dev sigData is decoded in place from calldata with explicit bounds checks (no abi.decode, no self-call), so
-///      malformed input is a failure value rather than a revert, and the check copies nothing to memory on the
-///      EOA path. Non-canonical encodings that point inside the bounds are accepted: validity depends only on the
+///      malformed input is a failure value rather than a revert, and the check allocates no memory on the EOA path
+///      (ecrecover's input is built past the free memory pointer). Non-canonical encodings that point inside the bounds are accepted: validity depends only on the
 ///      decoded values. Implementers provide the per-epoch lookups; a lookup at an epoch never written must return
 ///      the latest value at or before it ("carry-forward").
 abstract contract StakeRegistryVerifier is IERC1271 {
@@ -205,6 +205,8 @@ abstract contract StakeRegistryVerifier is IERC1271 {
     }
 
     /// @dev Checks order, registration and signature of every signer and sums their weights at `referenceEpoch`.
+    ///      The per-signer path is most of the gas of a large proof, so it is kept to one loop: entry decoding and the
+    ///      EOA signature check in assembly around the storage hook {_operatorAt}; ERC-1271 only when the EOA check fails.
     /// @return reason Empty when every signer is valid, else the encoded error of the first invalid one.
     /// @return signed Summed weight.
     function _sumSigners(bytes32 digest, Layout memory layout, uint32 referenceEpoch)
@@ -212,82 +214,88 @@ abstract contract StakeRegistryVerifier is IERC1271 {
         view
         returns (bytes memory reason, uint256 signed)
     {
-        address previous;
-        uint256 count = layout.count;
-        for (uint256 i; i < count; ++i) {
-            (bool wellFormed, address operator, uint256 sigStart, uint256 sigLen) = _entryAt(layout, i);
-            if (!wellFormed) return (abi.encodeWithSelector(MalformedSigData.selector), 0);
-            if (i != 0 && operator <= previous) return (abi.encodeWithSelector(SignersNotAscending.selector), 0);
-            previous = operator;
+        uint256 sigsPtr = layout.sigsPtr;
+        // Bytes of sigData from the signatures' head on, minus a length word: the largest element offset whose length
+        // word lies inside sigData. end - sigsPtr >= 32 * signatures.length, so this wraps only for an empty list,
+        // where it is not used.
+        uint256 maxRel;
+        unchecked {
+            maxRel = layout.end - sigsPtr - 0x20;
+        }
+        // previous operator + 1, 0 before the first: `operator < bound` is "not strictly ascending".
+        uint256 bound;
+        for (uint256 i; i < layout.count; ++i) {
+            address operator;
+            uint256 sigStart;
+            uint256 sigLen;
+            {
+                // The i-th operator (a clean address) and the i-th signature, checked to lie inside sigData.
+                bool wellFormed;
+                assembly ("memory-safe") {
+                    let word := calldataload(add(mload(layout), shl(5, i))) // layout.opsPtr
+                    operator := word
+                    let rel := calldataload(add(sigsPtr, shl(5, i)))
+                    wellFormed := iszero(or(shr(160, word), gt(rel, maxRel)))
+                    if wellFormed {
+                        let lengthPos := add(sigsPtr, rel)
+                        sigLen := calldataload(lengthPos)
+                        sigStart := add(lengthPos, 0x20)
+                        // end - sigStart = maxRel - rel bytes follow the length word.
+                        wellFormed := iszero(gt(sigLen, sub(maxRel, rel)))
+                    }
+                }
+                if (!wellFormed) return (abi.encodeWithSelector(MalformedSigData.selector), 0);
+            }
+            if (uint160(operator) < bound) return (abi.encodeWithSelector(SignersNotAscending.selector), 0);
+            unchecked {
+                bound = uint256(uint160(operator)) + 1;
+            }
 
-            (address signingKey, uint256 weight) = _operatorAt(operator, referenceEpoch);
-            if (signingKey == address(0)) return (abi.encodeWithSelector(NotRegistered.selector, operator), 0);
-            if (!_isValidSignatureNow(signingKey, digest, sigStart, sigLen)) {
+            address signingKey;
+            {
+                uint256 weight;
+                (signingKey, weight) = _operatorAt(operator, referenceEpoch);
+                if (signingKey == address(0)) return (abi.encodeWithSelector(NotRegistered.selector, operator), 0);
+                // Saturating: a sum that does not fit is above any threshold anyway. Of no use if a signature
+                // fails below: the proof fails then.
+                assembly ("memory-safe") {
+                    let sum := add(signed, weight)
+                    signed := or(sum, sub(0, lt(sum, signed)))
+                }
+            }
+
+            // EOA path first (no EXTCODESIZE): 65 bytes r‖s‖v, v ∈ {27, 28}, low s (as OpenZeppelin's ECDSA), then the
+            // ecrecover precompile (input in free memory, not reserved; output in scratch space), compared with the key.
+            bool valid;
+            assembly ("memory-safe") {
+                if eq(sigLen, 65) {
+                    // p: digest ‖ v ‖ r ‖ s (v's byte is copied to p + 0x80, then moved to p + 0x20).
+                    let p := mload(0x40)
+                    mstore(p, digest)
+                    calldatacopy(add(p, 0x40), sigStart, 0x41)
+                    mstore(add(p, 0x20), shr(248, mload(add(p, 0x80))))
+                    if and(lt(sub(mload(add(p, 0x20)), 27), 2), iszero(gt(mload(add(p, 0x60)), _HALF_CURVE_ORDER))) {
+                        // (Yul evaluates arguments right to left: the result is read only after the call.)
+                        if staticcall(gas(), 0x01, p, 0x80, 0x00, 0x20) {
+                            // (An address variable's upper bits may be dirty in assembly: mask it.)
+                            valid := and(eq(returndatasize(), 0x20), eq(mload(0x00), shr(96, shl(96, signingKey))))
+                        }
+                    }
+                }
+            }
+            if (!valid && !_isValidERC1271SignatureNow(signingKey, digest, sigStart, sigLen)) {
                 return (abi.encodeWithSelector(InvalidSignature.selector, operator), 0);
             }
-            signed += weight;
         }
     }
 
-    /// @dev The `i`-th operator and the calldata position of the `i`-th signature, checked to lie inside sigData.
-    function _entryAt(Layout memory layout, uint256 i)
-        private
-        pure
-        returns (bool wellFormed, address operator, uint256 sigStart, uint256 sigLen)
-    {
-        uint256 opsPtr = layout.opsPtr;
-        uint256 sigsPtr = layout.sigsPtr;
-        uint256 end = layout.end;
-        assembly ("memory-safe") {
-            let word := calldataload(add(opsPtr, shl(5, i)))
-            operator := word
-            wellFormed := iszero(shr(160, word))
-            let rel := calldataload(add(sigsPtr, shl(5, i)))
-            // end - sigsPtr >= 32 * signatures.length > 32 * i here, so no underflow.
-            switch gt(rel, sub(sub(end, sigsPtr), 0x20))
-            case 1 { wellFormed := 0 }
-            default {
-                sigLen := calldataload(add(sigsPtr, rel))
-                sigStart := add(add(sigsPtr, rel), 0x20)
-                if gt(sigLen, sub(end, sigStart)) { wellFormed := 0 }
-            }
-        }
-    }
-
-    /// @dev Whether the `sigLen` calldata bytes at absolute offset `sigStart` are `signer`'s signature of `digest`.
-    ///      EOA path first (ecrecover, no EXTCODESIZE): 65 bytes r‖s‖v, v ∈ {27, 28}, low s. Otherwise, when `signer`
-    ///      has code, ERC-1271 with a staticcall that reads at most 32 bytes of return data.
-    function _isValidSignatureNow(address signer, bytes32 digest, uint256 sigStart, uint256 sigLen)
+    /// @dev Whether `signer` has code and its ERC-1271 isValidSignature accepts the `sigLen` calldata bytes at absolute
+    ///      offset `sigStart` as its signature of `digest`: a staticcall that reads at most 32 bytes of return data.
+    function _isValidERC1271SignatureNow(address signer, bytes32 digest, uint256 sigStart, uint256 sigLen)
         private
         view
         returns (bool valid)
     {
-        if (sigLen == 65) {
-            bytes32 r;
-            bytes32 s;
-            uint8 v;
-            assembly ("memory-safe") {
-                r := calldataload(sigStart)
-                s := calldataload(add(sigStart, 0x20))
-                v := byte(0, calldataload(add(sigStart, 0x40)))
-            }
-            // v ∈ {27, 28} and low s (as OpenZeppelin's ECDSA), then the ecrecover precompile in scratch space.
-            if ((v == 27 || v == 28) && uint256(s) <= _HALF_CURVE_ORDER) {
-                address recovered;
-                assembly ("memory-safe") {
-                    let m := mload(0x40)
-                    mstore(0x00, digest)
-                    mstore(0x20, v)
-                    mstore(0x40, r)
-                    mstore(0x60, s)
-                    let ok := staticcall(gas(), 0x01, 0x00, 0x80, 0x00, 0x20)
-                    recovered := mul(mload(0x00), and(ok, eq(returndatasize(), 0x20)))
-                    mstore(0x40, m)
-                    mstore(0x60, 0)
-                }
-                if (recovered == signer) return true;
-            }
-        }
         if (signer.code.length == 0) return false;
         bytes4 selector = IERC1271.isValidSignature.selector;
         assembly ("memory-safe") {
