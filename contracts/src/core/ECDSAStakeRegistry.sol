@@ -25,11 +25,15 @@ import {StakeRegistryVerifier} from "./StakeRegistryVerifier.sol";
 ///         an operator that deregisters keeps its key and weight until its deregistration takes effect.
 ///
 ///         Units: weight = Σ_i shares_i × multiplier_i / 10000 over the quorum's strategies (multiplier in basis points
-///         of a share), counted as 0 below `minimumWeight`; threshold in basis points of the total weight.
+///         of a share), counted as 0 below `minimumWeight`, then rounded down to 58 significant bits (exact below
+///         2^58 ≈ 2.9e17; relative error < 2^-58 above; at most OperatorCheckpoints.MAX_WEIGHT ≈ 2.7e36) so that it
+///         fits in one storage slot with the epoch and signing key. Every weight the registry reports, checkpoints,
+///         sums into the total and queues for remote chains is the rounded one. Threshold in basis points of the total.
 /// @dev Weights refresh only when someone calls {updateOperators} (anyone; the epoch keeper does it each epoch),
 ///      or on registration and owner changes of the quorum or minimum weight (which refresh every operator).
-///      Storage: per operator an {OperatorCheckpoints.History} (signing key and weight together, latest checkpoint in
-///      two fixed slots, so a signer costs two cold slot reads); total weight and threshold packed in one
+///      Storage: per operator an {OperatorCheckpoints.History} (one slot per checkpoint: epoch, signing key, weight;
+///      the latest and the previous at fixed places, so a signer costs one cold slot read, two while a change of
+///      its is pending); total weight and threshold packed in one
 ///      OpenZeppelin Checkpoints.Trace224 (total << 16 | bps), one lookup per proof. All keyed by effective epoch,
 ///      which never decreases over time. Not upgradeable.
 contract ECDSAStakeRegistry is StakeRegistryVerifier, Ownable {
@@ -289,7 +293,7 @@ contract ECDSAStakeRegistry is StakeRegistryVerifier, Ownable {
         return _quorum;
     }
 
-    /// @notice The weight `operator` would get from its delegated shares now (before any refresh).
+    /// @notice The weight `operator` would get from its delegated shares now (before any refresh), rounded as stored.
     function computeOperatorWeight(address operator) external view returns (uint256) {
         return _computeWeight(operator);
     }
@@ -379,7 +383,7 @@ contract ECDSAStakeRegistry is StakeRegistryVerifier, Ownable {
         return (_totalOf(packed) * _bpsOf(packed) + (BPS_DENOMINATOR - 1)) / BPS_DENOMINATOR;
     }
 
-    /// @dev Σ shares_i × multiplier_i / 10000, or 0 below the minimum weight.
+    /// @dev Σ shares_i × multiplier_i / 10000, or 0 below the minimum weight; rounded down to 58 significant bits.
     function _computeWeight(address operator) internal view returns (uint256 weight) {
         uint256 n = _quorum.length;
         IStrategy[] memory strategies = new IStrategy[](n);
@@ -391,7 +395,9 @@ contract ECDSAStakeRegistry is StakeRegistryVerifier, Ownable {
             weight += shares[i] * _quorum[i].multiplier;
         }
         weight /= BPS_DENOMINATOR;
-        if (weight < minimumWeight) weight = 0;
+        if (weight < minimumWeight) return 0;
+        // A checkpoint holds the weight beside the epoch and signing key in one slot: 58 significant bits.
+        return OperatorCheckpoints.roundWeight(weight);
     }
 
     /// @dev Moves the total weight from `oldWeight` to `newWeight` of `operator` at `effective` (no-op when equal).

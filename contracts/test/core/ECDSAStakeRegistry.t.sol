@@ -5,6 +5,7 @@ import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {RegistryFixture} from "./RegistryFixture.sol";
 import {EpochManager, MessageType, StateUpdate} from "../../src/core/EpochManager.sol";
 import {ECDSAStakeRegistry} from "../../src/core/ECDSAStakeRegistry.sol";
+import {OperatorCheckpoints} from "../../src/core/OperatorCheckpoints.sol";
 import {ServiceManagerBase} from "../../src/core/ServiceManagerBase.sol";
 import {StakeRegistryVerifier} from "../../src/core/StakeRegistryVerifier.sol";
 import {IAVSDirectoryTypes, IAVSDirectoryErrors} from "../../src/eigenlayer/interfaces/IAVSDirectory.sol";
@@ -155,6 +156,29 @@ contract ECDSAStakeRegistryTest is RegistryFixture {
         assertTrue(registry.isOperatorRegisteredAtEpoch(small.addr, 1));
         assertEq(registry.getOperatorWeightAtEpoch(big.addr, 1), 50 ether);
         assertEq(registry.getTotalWeightAtEpoch(1), 50 ether);
+    }
+
+    /// @dev A checkpoint keeps 58 significant bits of a weight: everything the registry reports and queues is the
+    ///      rounded weight, so totals stay sums of the operators' weights.
+    function test_register_roundsWeightTo58SignificantBits() public {
+        // 100e18 + 12,345 has 67 significant bits: the weight is rounded down to a multiple of 2^9.
+        uint256 weight = 100 ether + 12_288;
+        Op memory op = _newOperator(1, 100 ether + 12_345);
+        _register(op);
+        assertEq(registry.computeOperatorWeight(op.addr), weight);
+        assertEq(registry.getOperatorWeightAtEpoch(op.addr, 1), weight);
+        assertEq(registry.getLatestOperatorWeight(op.addr), weight);
+        assertEq(registry.getTotalWeightAtEpoch(1), weight);
+        StateUpdate[] memory updates = epochManager.getStateUpdates(1);
+        assertEq(updates[0].data, abi.encode(op.addr, op.signingKey, weight));
+    }
+
+    function test_register_capsWeightAtMaxWeight() public {
+        _deployAvs(_quorum(type(uint96).max), THRESHOLD_BPS, 0, MAX_AGE);
+        Op memory op = _newOperator(1, 1e30);
+        _register(op);
+        assertEq(registry.getOperatorWeightAtEpoch(op.addr, 1), OperatorCheckpoints.MAX_WEIGHT);
+        assertEq(registry.getTotalWeightAtEpoch(1), OperatorCheckpoints.MAX_WEIGHT);
     }
 
     function test_register_revertsWhenAlreadyRegistered() public {

@@ -123,10 +123,94 @@ contract OperatorCheckpointsTest is Test {
         h.at(1);
     }
 
-    function test_push_keepsFullWeightAndKey() public {
-        h.push(type(uint32).max, address(type(uint160).max), type(uint256).max);
-        _assertAt(type(uint32).max, address(type(uint160).max), type(uint256).max);
-        assertEq(h.length(), 1);
+    function test_push_keepsLargestEpochKeyAndWeight() public {
+        uint256 max = OperatorCheckpoints.MAX_WEIGHT;
+        h.push(type(uint32).max - 1, address(1), 1);
+        h.push(type(uint32).max, address(type(uint160).max), max);
+        _assertAt(type(uint32).max, address(type(uint160).max), max);
+        _assertAt(type(uint32).max - 1, address(1), 1);
+        assertEq(h.length(), 2);
+        assertEq(max, ((uint256(1) << 58) - 1) << 63);
+    }
+
+    function test_push_keepsWeightsBelow2Pow58Exactly() public {
+        uint256 w = (uint256(1) << 58) - 1;
+        h.push(1, address(1), w);
+        _assertAt(1, address(1), w);
+        h.push(2, address(1), 123456789012345678);
+        _assertAt(2, address(1), 123456789012345678);
+    }
+
+    function test_push_revertsOnWeightWithMoreThan58SignificantBits() public {
+        uint256 w = (uint256(1) << 58) + 1;
+        vm.expectRevert(abi.encodeWithSelector(OperatorCheckpoints.WeightNotRepresentable.selector, w));
+        h.push(1, address(1), w);
+        vm.expectRevert(abi.encodeWithSelector(OperatorCheckpoints.WeightNotRepresentable.selector, 1e18 + 1));
+        h.push(1, address(1), 1e18 + 1);
+    }
+
+    function test_push_revertsAboveMaxWeight() public {
+        uint256 w = OperatorCheckpoints.MAX_WEIGHT << 1; // 58 significant bits, exponent 64
+        vm.expectRevert(abi.encodeWithSelector(OperatorCheckpoints.WeightNotRepresentable.selector, w));
+        h.push(1, address(1), w);
+        vm.expectRevert(
+            abi.encodeWithSelector(OperatorCheckpoints.WeightNotRepresentable.selector, type(uint256).max)
+        );
+        h.push(1, address(1), type(uint256).max);
+    }
+
+    function test_roundWeight_keeps58SignificantBits() public pure {
+        assertEq(OperatorCheckpoints.roundWeight(0), 0);
+        assertEq(OperatorCheckpoints.roundWeight(1), 1);
+        assertEq(OperatorCheckpoints.roundWeight((uint256(1) << 58) - 1), (uint256(1) << 58) - 1);
+        assertEq(OperatorCheckpoints.roundWeight((uint256(1) << 58) + 1), uint256(1) << 58);
+        assertEq(OperatorCheckpoints.roundWeight((uint256(1) << 59) + 3), uint256(1) << 59); // 60 bits: drops 2
+        assertEq(OperatorCheckpoints.roundWeight((uint256(1) << 59) + 7), (uint256(1) << 59) + 4);
+        // Round numbers of 18-decimal tokens are exact up to ~2.9e17 whole tokens: 1e18 = 2^18 × 5^18.
+        assertEq(OperatorCheckpoints.roundWeight(1e18), 1e18);
+        assertEq(OperatorCheckpoints.roundWeight(123_456 ether), 123_456 ether);
+        assertEq(OperatorCheckpoints.roundWeight(1e18 + 1), 1e18);
+        assertEq(OperatorCheckpoints.roundWeight(OperatorCheckpoints.MAX_WEIGHT), OperatorCheckpoints.MAX_WEIGHT);
+        assertEq(OperatorCheckpoints.roundWeight(OperatorCheckpoints.MAX_WEIGHT + 1), OperatorCheckpoints.MAX_WEIGHT);
+        assertEq(OperatorCheckpoints.roundWeight(type(uint256).max), OperatorCheckpoints.MAX_WEIGHT);
+    }
+
+    /// @dev roundWeight is the largest weight a checkpoint holds that is at most `w`, and a checkpoint holds it.
+    function testFuzz_roundWeight_isLargestRepresentableAtMost(uint256 w, uint8 shift) public {
+        w >>= shift;
+        uint256 r = OperatorCheckpoints.roundWeight(w);
+        assertLe(r, w);
+        assertEq(OperatorCheckpoints.roundWeight(r), r);
+        if (w < OperatorCheckpoints.MAX_WEIGHT) {
+            // Only bits below the 58 most significant ones are dropped.
+            uint256 bits;
+            for (uint256 x = w; x != 0; x >>= 1) {
+                ++bits;
+            }
+            uint256 dropped = bits > 58 ? bits - 58 : 0;
+            assertEq(r, (w >> dropped) << dropped);
+        }
+        h.push(1, address(2), r);
+        _assertAt(1, address(2), r);
+    }
+
+    /// @dev The layout: one slot read at or after the latest epoch, two one change back.
+    function test_lookup_readsOneSlotForLatestTwoForPrevious() public {
+        h.push(1, address(1), 10);
+        h.push(3, address(2), 20);
+        h.push(5, address(3), 30);
+        vm.record();
+        h.lookup(6);
+        (bytes32[] memory reads,) = vm.accesses(address(h));
+        assertEq(reads.length, 1, "latest");
+        vm.record();
+        h.lookup(4);
+        (reads,) = vm.accesses(address(h));
+        assertEq(reads.length, 2, "previous");
+        vm.record();
+        h.lookup(2);
+        (reads,) = vm.accesses(address(h));
+        assertGt(reads.length, 2, "older");
     }
 
     /// @dev Random pushes (epochs non-decreasing, with repeats) against a naive array with a linear scan.
@@ -142,7 +226,8 @@ contract OperatorCheckpointsTest is Test {
         for (uint256 i; i < n; ++i) {
             epoch += gaps[i] % 3; // 0: same epoch (overwrite)
             address key = address(keys[i] % 4 == 0 ? 0 : keys[i]);
-            uint256 weight = uint256(keccak256(abi.encode(i, keys[i])));
+            uint256 weight =
+                OperatorCheckpoints.roundWeight(uint256(keccak256(abi.encode(i, keys[i]))) >> (keys[i] % 256));
             h.push(epoch, key, weight);
             if (m != 0 && epochs[m - 1] == epoch) m--;
             epochs[m] = epoch;
@@ -161,7 +246,14 @@ contract OperatorCheckpointsTest is Test {
         }
         _assertAt(query, expectedKey, expectedWeight);
         for (uint256 i; i < m; ++i) {
-            assertEq(h.at(i).epoch, epochs[i]);
+            OperatorCheckpoints.Checkpoint memory cp = h.at(i);
+            assertEq(cp.epoch, epochs[i]);
+            assertEq(cp.signingKey, ks[i]);
+            assertEq(cp.weight, ws[i]);
+            assertEq(cp.count, 0);
         }
+        (address latestKey, uint256 latestWeight) = h.latest();
+        assertEq(latestKey, m == 0 ? address(0) : ks[m - 1]);
+        assertEq(latestWeight, m == 0 ? 0 : ws[m - 1]);
     }
 }

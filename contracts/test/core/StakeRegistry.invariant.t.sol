@@ -18,7 +18,8 @@ import {ISignatureUtilsMixinTypes} from "../../src/eigenlayer/interfaces/ISignat
 
 /// @notice Drives the registry with random registrations, deregistrations, key rotations, stake changes, refreshes,
 ///         threshold changes and time, and keeps an independent model ("ghost") of what every epoch should read:
-///         epochs computed here from the clock, weights from the DelegationManager's shares.
+///         epochs computed here from the clock, weights from the DelegationManager's shares (kept to 58 significant
+///         bits, the registry's documented rounding).
 contract RegistryHandler is Test {
     uint256 public constant N = 4;
 
@@ -243,7 +244,13 @@ contract RegistryHandler is Test {
 
     function _weightNow(uint256 i) internal view returns (uint256 w) {
         w = delegationManager.operatorShares(operatorAddr[i], strategy); // multiplier 10000 = 1×
-        if (w < minimumWeight) w = 0;
+        if (w < minimumWeight) return 0;
+        // Rounded down to 58 significant bits (shares here stay far below the 2^121 cap).
+        uint256 bits;
+        for (uint256 x = w; x != 0; x >>= 1) {
+            ++bits;
+        }
+        if (bits > 58) w = (w >> (bits - 58)) << (bits - 58);
     }
 
     function _effectiveEpoch() internal view returns (uint32) {
