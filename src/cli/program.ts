@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { registerAggregatorCommands } from './commands/aggregator.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerDevnetCommand } from './commands/devnet.ts';
+import { registerKeysCommands } from './commands/keys.ts';
 import { registerOperatorCommands } from './commands/operator.ts';
 import { registerProofCommands } from './commands/proof.ts';
 import { registerStateCommands } from './commands/state.ts';
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerStateCommands(program);
   registerProofCommands(program);
   registerOperatorCommands(program);
+  registerKeysCommands(program);
   registerAggregatorCommands(program);
   for (const command of program.commands) applyDefaults(command);
   return program;

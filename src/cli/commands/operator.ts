@@ -125,7 +125,9 @@ export function registerOperatorCommands(program: Command): void {
     .description('run the operator node: dial the aggregator, read chains through your RPCs, sign attestations')
     .option('--operator <address>', 'the operator’s address (default: $AVS_OPERATOR_ADDRESS)')
     .option('--devnet-operator <index>', 'local devnet only: run seeded operator <index> with its deterministic keys')
-    .option('--signing-key <hex>', 'private key of the registered signing key (default: $AVS_SIGNING_KEY)')
+    .option('--signing-key <hex>', 'private key of the registered signing key, plain hex: devnets (default: $AVS_SIGNING_KEY)')
+    .option('--ecdsa-keystore <file>', 'signing key from a Web3 Secret Storage keystore, e.g. ~/.eigenlayer/operator_keys/<name>.ecdsa.key.json (default: $AVS_ECDSA_KEYSTORE)')
+    .option('--password-file <path>', 'keystore password file (default: $AVS_KEYSTORE_PASSWORD, else a prompt)')
     .option('--aggregator <url>', 'aggregator URL, http(s) or ws(s) (default: $AVS_AGGREGATOR_URL or the deployment’s)')
     .option('--rpc <chainId=url...>', 'your own RPC endpoints, e.g. 31337=http://... 31338=http://...')
     .option('--confirmations <n>', 'blocks a read waits for (devnets); default: the finalized tag on public networks')
@@ -136,11 +138,19 @@ export function registerOperatorCommands(program: Command): void {
         operator?: string;
         devnetOperator?: string;
         signingKey?: string;
+        ecdsaKeystore?: string;
+        passwordFile?: string;
         aggregator?: string;
         rpc?: string[];
         confirmations?: string;
         db?: string;
       }>();
+      // The keystore is opened first: a node with an unreadable keystore or a wrong password never starts.
+      const keystoreFile = opts.ecdsaKeystore ?? (opts.signingKey || opts.devnetOperator !== undefined ? undefined : process.env.AVS_ECDSA_KEYSTORE || undefined);
+      if (keystoreFile !== undefined && (opts.signingKey || opts.devnetOperator !== undefined)) {
+        throw new UsageError('give --ecdsa-keystore or --signing-key/--devnet-operator, not both');
+      }
+      const keystoreKey = keystoreFile === undefined ? undefined : await openSigningKeystore(keystoreFile, opts.passwordFile);
       const deployment = loadDeployment(opts.deployment);
       let operatorAddress: Address;
       let signingPrivateKey: Hex;
@@ -154,7 +164,7 @@ export function registerOperatorCommands(program: Command): void {
         const operatorText = opts.operator ?? process.env.AVS_OPERATOR_ADDRESS;
         if (!operatorText) throw new UsageError('--operator is required (or set AVS_OPERATOR_ADDRESS)');
         operatorAddress = parseAddress('--operator', operatorText);
-        signingPrivateKey = resolvePrivateKeyHex('--signing-key', opts.signingKey, 'AVS_SIGNING_KEY');
+        signingPrivateKey = keystoreKey ?? resolvePrivateKeyHex('--signing-key', opts.signingKey, 'AVS_SIGNING_KEY');
       }
       const rpcUrls = parseRpcOverrides(opts.rpc);
       const aggregatorUrl = operatorSocketUrl(resolveAggregatorUrl(opts.aggregator, opts.deployment));
@@ -181,6 +191,14 @@ export function registerOperatorCommands(program: Command): void {
       await untilSignal();
       await running.stop();
     });
+}
+
+/** The private key in an ECDSA keystore file; errors name the file (exit 1, one line). */
+async function openSigningKeystore(file: string, passwordFile: string | undefined): Promise<Hex> {
+  const { resolveKeystorePassword } = await import('./keys.ts');
+  const { readKeystoreFile } = await import('../../core/crypto/keystore.ts');
+  const password = await resolveKeystorePassword({ passwordFile, what: file });
+  return (await readKeystoreFile(file, password)).privateKey;
 }
 
 /** An address, or the address of a private key. */
