@@ -113,8 +113,13 @@ export async function measureThroughput(options: ThroughputOptions): Promise<Thr
     log(`  wrote ${params.length} keys up to block ${blockNumber} on ${REMOTE_CHAIN}; requesting proofs`);
 
     // One warm-up proof so that first-use costs (caches, JIT) are not counted.
-    const warm = await request(agent, api, { chainId: String(REMOTE_CHAIN), user: devnet.user.address, key: '1', blockNumber: blockNumber.toString() });
+    const warmBody = { chainId: String(REMOTE_CHAIN), user: devnet.user.address, key: '1', blockNumber: blockNumber.toString() };
+    const warm = await request(agent, api, warmBody);
     await waitForTasks(api, [warm.taskId]);
+    // Open the client's `concurrency` keep-alive connections before the clock starts (the same query again: the stored
+    // task comes back). A server busy with requests accepts about one new connection per event-loop turn, so
+    // connections opened in the measured burst would sit unaccepted for seconds and idle part of the client.
+    await Promise.all(Array.from({ length: options.concurrency }, () => request(agent, api, warmBody)));
 
     const sentAt = new Map<string, number>();
     const ids: string[] = [];
