@@ -126,7 +126,7 @@ export function registerOperatorCommands(program: Command): void {
     .option('--operator <address>', 'the operator’s address (default: $AVS_OPERATOR_ADDRESS)')
     .option('--devnet-operator <index>', 'local devnet only: run seeded operator <index> with its deterministic keys')
     .option('--signing-key <hex>', 'private key of the registered signing key, plain hex: devnets (default: $AVS_SIGNING_KEY)')
-    .option('--ecdsa-keystore <file>', 'signing key from a Web3 Secret Storage keystore, e.g. ~/.eigenlayer/operator_keys/<name>.ecdsa.key.json (default: $AVS_ECDSA_KEYSTORE)')
+    .option('--ecdsa-keystore <file>', 'signing key from an encrypted keystore, e.g. <name>.ecdsa.key.json (default: $AVS_ECDSA_KEYSTORE)')
     .option('--password-file <path>', 'keystore password file (default: $AVS_KEYSTORE_PASSWORD, else a prompt)')
     .option('--aggregator <url>', 'aggregator URL, http(s) or ws(s) (default: $AVS_AGGREGATOR_URL or the deployment’s)')
     .option('--rpc <chainId=url...>', 'your own RPC endpoints, e.g. 31337=http://... 31338=http://...')
