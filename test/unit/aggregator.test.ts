@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { it } from 'node:test';
+import { after, before, it } from 'node:test';
 import { type Address, type Hex, keccak256, toHex } from 'viem';
 import { type SigningKey, signDigest, signingKeyFromPrivateKey } from '../../src/core/crypto/ecdsa.ts';
 import { attestationDigest, decodeSigData } from '../../src/state-proofs/attestation.ts';
@@ -10,6 +10,7 @@ import { BlockAheadError, NoOperatorSetError, TimestampAheadError, UnsupportedCh
 import { buildOperatorSetSnapshot, staticOperatorSetSource } from '../../src/state-proofs/aggregator/operatorSet.ts';
 import { createTaskStore } from '../../src/state-proofs/aggregator/store.ts';
 import type { TaskView } from '../../src/state-proofs/aggregator/views.ts';
+import { type SignatureVerifier, startWorkerVerifier } from '../../src/state-proofs/aggregator/verifier.ts';
 import { type TestDatabase, forEachDatabase } from '../helpers/db.ts';
 
 const SERVICE_MANAGER = '0x5FbDB2315678afecb367f032d93F642f64180aa3';
@@ -125,10 +126,21 @@ function nextStatus(aggregator: Aggregator, taskId: Hex, status: TaskView['statu
 
 const request = (key = 1n, blockNumber = 42n) => ({ chainId: 31338, user: USER, key, blockNumber });
 
-forEachDatabase('aggregator', (fixture) => {
+// Every case runs with signatures verified inline and in the verification worker thread (as the service runs).
+for (const mode of ['inline', 'worker'] as const) {
+forEachDatabase(`aggregator (${mode} verification)`, (fixture) => {
+  let verifier: SignatureVerifier | undefined;
+  before(() => {
+    verifier = mode === 'worker' ? startWorkerVerifier() : undefined;
+  });
+  after(async () => {
+    await verifier?.close();
+  });
+  const make: typeof makeAggregator = (database, options = {}) => makeAggregator(database, { verifier, ...options });
+
   it('stores the task, dispatches it, and aggregates once one answer reaches the threshold', async () => {
     const database = await fixture.fresh();
-    const { aggregator } = await makeAggregator(database);
+    const { aggregator } = await make(database);
     const sessions = operators.map((o) => sessionOf(o));
     for (const s of sessions) aggregator.attachOperator(s);
     const events: TaskEvent[] = [];
@@ -174,7 +186,7 @@ forEachDatabase('aggregator', (fixture) => {
   });
 
   it('is idempotent: the same query is the same task, by block number or by timestamp', async () => {
-    const { aggregator } = await makeAggregator(await fixture.fresh());
+    const { aggregator } = await make(await fixture.fresh());
     const a = await aggregator.createTask(request(7n, 42n));
     const b = await aggregator.createTask(request(7n, 42n));
     const c = await aggregator.createTask({ chainId: 31338n, user: USER.toLowerCase() as Address, key: 7n, timestamp: 1_700_000_000n + 12n * 42n + 5n });
@@ -192,19 +204,19 @@ forEachDatabase('aggregator', (fixture) => {
   });
 
   it('refuses unsupported chains, blocks ahead of the head, and requests with no operator weight', async () => {
-    const { aggregator } = await makeAggregator(await fixture.fresh());
+    const { aggregator } = await make(await fixture.fresh());
     await assert.rejects(aggregator.createTask({ ...request(), chainId: 1 }), (e: Error) => e instanceof UnsupportedChainError && /chain 1 /.test(e.message));
     await assert.rejects(aggregator.createTask(request(1n, 1_001n)), (e: BlockAheadError) => e instanceof BlockAheadError && e.field === 'body.blockNumber');
     await assert.rejects(aggregator.createTask({ chainId: 31338, user: USER, key: 1n }), /exactly one of blockNumber and timestamp/);
     await aggregator.stop();
 
-    const empty = await makeAggregator(await fixture.fresh(), { operatorSet: staticOperatorSetSource([], EPOCH) });
+    const empty = await make(await fixture.fresh(), { operatorSet: staticOperatorSetSource([], EPOCH) });
     await assert.rejects(empty.aggregator.createTask(request()), (e: NoOperatorSetError) => e instanceof NoOperatorSetError && e.statusCode === 503);
     await empty.aggregator.stop();
   });
 
   it('batches dispatch: concurrent requests reach each operator in a few messages', async () => {
-    const { aggregator } = await makeAggregator(await fixture.fresh());
+    const { aggregator } = await make(await fixture.fresh());
     const session = sessionOf(op10);
     aggregator.attachOperator(session);
     await Promise.all(Array.from({ length: 50 }, (_, i) => aggregator.createTask(request(BigInt(i)))));
@@ -215,7 +227,7 @@ forEachDatabase('aggregator', (fixture) => {
   });
 
   it('rejects a signature by a key that is not the operator\'s registered key, and answers outside the set or epoch', async () => {
-    const { aggregator } = await makeAggregator(await fixture.fresh());
+    const { aggregator } = await make(await fixture.fresh());
     const impostorKey = signingKeyFromPrivateKey(keccak256(toHex('impostor')));
     const session = sessionOf(op40, impostorKey);
     const outsider = new FakeSession(impostorKey, '0x00000000000000000000000000000000000000ff');
@@ -236,7 +248,7 @@ forEachDatabase('aggregator', (fixture) => {
 
   it('groups a tampered value separately: a lie never counts toward the honest answer', async () => {
     const database = await fixture.fresh();
-    const { aggregator } = await makeAggregator(database);
+    const { aggregator } = await make(database);
     const { task } = await aggregator.createTask(request());
     const done = nextStatus(aggregator, task.taskId, 'aggregated');
     aggregator.handleSignatures(sessionOf(op40), [sign(task, op40.key, 999n)]); // the lie, 40
@@ -256,7 +268,7 @@ forEachDatabase('aggregator', (fixture) => {
 
   it('keeps an operator\'s first answer; a second, different one is a conflict', async () => {
     const database = await fixture.fresh();
-    const { aggregator } = await makeAggregator(database);
+    const { aggregator } = await make(database);
     const { task } = await aggregator.createTask(request());
     aggregator.handleSignatures(sessionOf(op40), [sign(task, op40.key, 1n)]);
     aggregator.handleSignatures(sessionOf(op40), [sign(task, op40.key, 1n), sign(task, op40.key, 2n)]);
@@ -271,7 +283,7 @@ forEachDatabase('aggregator', (fixture) => {
   });
 
   it('extends sigData with late signatures inside the window, then stops', async () => {
-    const { aggregator, clock } = await makeAggregator(await fixture.fresh());
+    const { aggregator, clock } = await make(await fixture.fresh());
     const { task } = await aggregator.createTask(request());
     const done = nextStatus(aggregator, task.taskId, 'aggregated');
     aggregator.handleSignatures(sessionOf(op40), [sign(task, op40.key)]);
@@ -300,7 +312,7 @@ forEachDatabase('aggregator', (fixture) => {
   });
 
   it('fails a task whose deadline passes below threshold, naming signed weight and threshold', async () => {
-    const { aggregator, clock } = await makeAggregator(await fixture.fresh());
+    const { aggregator, clock } = await make(await fixture.fresh());
     const { task } = await aggregator.createTask(request());
     aggregator.handleSignatures(sessionOf(op10), [sign(task, op10.key)]);
     aggregator.handleSignatures(sessionOf(op20), [sign(task, op20.key)]);
@@ -324,7 +336,7 @@ forEachDatabase('aggregator', (fixture) => {
   it('killed mid-task and restarted, it re-dispatches unfinished tasks and finishes each exactly once', async () => {
     const database = await fixture.fresh();
     const clock = { t: 1_000_000 };
-    const first = await makeAggregator(database, { clock });
+    const first = await make(database, { clock });
     const tasks = await Promise.all([1n, 2n, 3n].map((k) => first.aggregator.createTask(request(k))));
     // Task 1: one answer stored before the crash. Task 2: aggregated before the crash. Task 3: nothing.
     first.aggregator.handleSignatures(sessionOf(op40), [sign(tasks[0].task, op40.key), sign(tasks[1].task, op40.key)]);
@@ -333,7 +345,7 @@ forEachDatabase('aggregator', (fixture) => {
     assert.equal((await first.aggregator.getTask(tasks[1].task.taskId))?.status, 'aggregated');
     // "Kill": abandon the first instance without a clean stop; a new process opens the same database.
     const finished: string[] = [];
-    const second = await makeAggregator(await database.reopen(), { clock, onTaskFinished: (t) => finished.push(t.taskId) });
+    const second = await make(await database.reopen(), { clock, onTaskFinished: (t) => finished.push(t.taskId) });
     const aggregatedEvents: string[] = [];
     for (const t of tasks) second.aggregator.subscribe(t.task.taskId, (e) => e.task.status === 'aggregated' && aggregatedEvents.push(e.taskId));
     const session30 = sessionOf(op30);
@@ -368,7 +380,7 @@ forEachDatabase('aggregator', (fixture) => {
   });
 
   it('survives garbage from operators', async () => {
-    const { aggregator } = await makeAggregator(await fixture.fresh());
+    const { aggregator } = await make(await fixture.fresh());
     const { task } = await aggregator.createTask(request());
     const s = sessionOf(op40);
     aggregator.handleSignatures(s, [
@@ -383,3 +395,4 @@ forEachDatabase('aggregator', (fixture) => {
     await aggregator.stop();
   });
 });
+}

@@ -32,6 +32,7 @@ import {
   UnsupportedChainError,
 } from './errors.ts';
 import type { OperatorSetSnapshot, OperatorSetSource } from './operatorSet.ts';
+import type { SignatureVerifier, VerifyJob } from './verifier.ts';
 import type {
   InsertedTask,
   NewTask,
@@ -113,10 +114,34 @@ export type AggregatorOptions = {
   maxActiveTasks?: number;
   /** Period of the deadline and late-window sweep, in ms (default 250). */
   sweepIntervalMs?: number;
+  /**
+   * Checks signatures off the event loop (see `verifier.ts`; the service starts a worker thread). Default: verified
+   * inline, as each message arrives.
+   */
+  verifier?: SignatureVerifier;
   /** Called once per task this process finishes (aggregated or failed), after the commit (metrics). */
   onTaskFinished?: (task: TaskView) => void;
   /** Wall clock in unix ms (tests). */
   now?: () => number;
+};
+
+/** Answers of one `signatures` message between screening and applying. */
+type SignatureBatch = {
+  session: OperatorSession;
+  /** Lowercased operator. */
+  op: string;
+  rejected: Record<string, number>;
+  /** Arrival time (unix ms), stored as `receivedAt`. */
+  now: number;
+  candidates: SignatureCandidate[];
+};
+
+type SignatureCandidate = {
+  wire: WireSignature;
+  task: ActiveTask;
+  entry: { operator: Address; signingKey: Address; weight: bigint };
+  value: bigint;
+  digest: Hex;
 };
 
 type Group = { value: bigint; exists: boolean; weight: bigint; signers: Map<string, { operator: Address; signature: Hex; weight: bigint }> };
@@ -199,6 +224,10 @@ export class Aggregator {
   private dirty = new Set<ActiveTask>();
   private flushLoop: Promise<void> | undefined;
   private flushRequested = false;
+
+  // Signature batches handed to the verifier, applied in arrival order.
+  private verifyChain: Promise<void> = Promise.resolve();
+  private verifying = 0;
 
   private dispatchQueue: ActiveTask[] = [];
   private dispatchTimer: NodeJS.Timeout | undefined;
@@ -436,47 +465,108 @@ export class Aggregator {
   /**
    * Takes a batch of signed answers from an authenticated operator. Never throws: each answer is accepted, ignored
    * (duplicate, unknown or finished task) or rejected (wrong epoch, not registered at the epoch, bad signature).
+   *
+   * With a {@link AggregatorOptions.verifier} the signatures are checked off the event loop and the answers applied
+   * when the results come back, in arrival order ({@link Aggregator.idle} waits for them); without one, at once.
    */
   handleSignatures(session: OperatorSession, signatures: readonly WireSignature[]): void {
-    if (!this.running) return;
-    const op = session.operator.toLowerCase();
-    const rejected: Record<string, number> = {};
-    const reject = (reason: string) => {
-      this.stats.signaturesRejected++;
-      rejected[reason] = (rejected[reason] ?? 0) + 1;
-    };
-    const now = this.now();
+    if (!this.running || signatures.length === 0) return;
+    const batch: SignatureBatch = { session, op: session.operator.toLowerCase(), rejected: {}, now: this.now(), candidates: [] };
     for (const wire of signatures) {
       try {
-        const task = this.active.get(wire.taskId.toLowerCase());
-        if (!task) {
+        const candidate = this.screen(batch, wire);
+        if (candidate) batch.candidates.push(candidate);
+      } catch (error) {
+        this.reject(batch, `unprocessable: ${(error as Error).message.split('\n')[0]}`);
+      }
+    }
+    const verifier = this.options.verifier;
+    if (!verifier || batch.candidates.length === 0) {
+      this.apply(batch, undefined);
+      return;
+    }
+    // Keys learned at authentication are checked in the verifier; a rotated key is recovered at apply time.
+    const jobs: VerifyJob[] = [];
+    const jobOf: number[] = [];
+    for (const c of batch.candidates) {
+      const publicKey = this.knownKeys.get(c.entry.signingKey.toLowerCase());
+      jobOf.push(publicKey ? jobs.length : -1);
+      if (publicKey) jobs.push({ publicKey, digest: c.digest, signature: c.wire.signature as Hex });
+    }
+    const results = verifier.verify(jobs).then(
+      (r) => batch.candidates.map((_, i) => (jobOf[i] >= 0 ? r[jobOf[i]] : undefined)),
+      () => undefined,
+    );
+    this.verifying++;
+    this.verifyChain = this.verifyChain
+      .then(() => results)
+      .then((verified) => {
+        if (this.running) this.apply(batch, verified);
+      })
+      .catch((error) => this.log.error({ err: (error as Error).message }, 'applying verified signatures failed'))
+      .finally(() => {
+        this.verifying--;
+      });
+  }
+
+  private reject(batch: SignatureBatch, reason: string): void {
+    this.stats.signaturesRejected++;
+    batch.rejected[reason] = (batch.rejected[reason] ?? 0) + 1;
+  }
+
+  /** Checks an answer against the task before its signature is verified; undefined when it is already settled. */
+  private screen(batch: SignatureBatch, wire: WireSignature): SignatureCandidate | undefined {
+    const task = this.active.get(wire.taskId.toLowerCase());
+    if (!task) {
+      this.stats.signaturesUnknownTask++;
+      return undefined;
+    }
+    if (task.status === 'failed') return undefined;
+    if (wire.referenceEpoch !== task.record.referenceEpoch) {
+      this.reject(batch, `signed for epoch ${wire.referenceEpoch}, the task's reference epoch is ${task.record.referenceEpoch}`);
+      return undefined;
+    }
+    const entry = task.snapshot.operators.get(batch.op);
+    if (!entry) {
+      this.reject(batch, `not registered at epoch ${task.record.referenceEpoch}`);
+      return undefined;
+    }
+    const value = BigInt(wire.value);
+    if (value > UINT256_MAX) {
+      this.reject(batch, 'value does not fit in uint256');
+      return undefined;
+    }
+    const digest = this.digestOf(task, value, wire.exists);
+    if (task.answers.get(batch.op) === digest) {
+      this.stats.signaturesDuplicate++;
+      return undefined;
+    }
+    return { wire, task, entry, value, digest };
+  }
+
+  /**
+   * Applies screened answers in order. `verified[i]` is the verifier's result for candidate i; undefined (no verifier,
+   * or a key not known in advance) verifies here. The task's state is read again: it may have moved on meanwhile.
+   */
+  private apply(batch: SignatureBatch, verified: (boolean | undefined)[] | undefined): void {
+    const { op } = batch;
+    batch.candidates.forEach((c, i) => {
+      try {
+        const { task, entry, value, digest, wire } = c;
+        if (this.active.get(task.record.taskId.toLowerCase()) !== task) {
           this.stats.signaturesUnknownTask++;
-          continue;
+          return;
         }
-        if (task.status === 'failed') continue;
-        if (wire.referenceEpoch !== task.record.referenceEpoch) {
-          reject(`signed for epoch ${wire.referenceEpoch}, the task's reference epoch is ${task.record.referenceEpoch}`);
-          continue;
-        }
-        const entry = task.snapshot.operators.get(op);
-        if (!entry) {
-          reject(`not registered at epoch ${task.record.referenceEpoch}`);
-          continue;
-        }
-        const value = BigInt(wire.value);
-        if (value > UINT256_MAX) {
-          reject('value does not fit in uint256');
-          continue;
-        }
-        const digest = this.digestOf(task, value, wire.exists);
+        if (task.status === 'failed') return;
         const prior = task.answers.get(op);
         if (prior === digest) {
           this.stats.signaturesDuplicate++;
-          continue;
+          return;
         }
-        if (!this.verify(entry.signingKey, digest, wire.signature as Hex)) {
-          reject('signature does not verify against the signing key at the reference epoch');
-          continue;
+        const ok = verified?.[i] ?? this.verify(entry.signingKey, digest, wire.signature as Hex);
+        if (!ok) {
+          this.reject(batch, 'signature does not verify against the signing key at the reference epoch');
+          return;
         }
         const record: SignatureRecord = {
           taskId: task.record.taskId,
@@ -488,14 +578,14 @@ export class Aggregator {
           referenceEpoch: task.record.referenceEpoch,
           signature: (wire.signature as Hex).toLowerCase() as Hex,
           weight: entry.weight,
-          receivedAt: now,
+          receivedAt: batch.now,
         };
         if (prior !== undefined) {
           // A second, different answer: kept as evidence, never counted, never overwrites the first.
           this.stats.signaturesConflicting++;
           this.pendingConflicts.push(record);
           this.log.warn({ taskId: task.record.taskId, operator: entry.operator }, 'operator signed two different answers to one task');
-          continue;
+          return;
         }
         task.answers.set(op, digest);
         const group = this.groupOf(task, digest, value, wire.exists);
@@ -506,10 +596,10 @@ export class Aggregator {
         if (task.record.status === 'pending') this.pendingSigning.add(task);
         this.evaluate(task, digest, group);
       } catch (error) {
-        reject(`unprocessable: ${(error as Error).message.split('\n')[0]}`);
+        this.reject(batch, `unprocessable: ${(error as Error).message.split('\n')[0]}`);
       }
-    }
-    if (Object.keys(rejected).length > 0) this.log.warn({ operator: session.operator, rejected }, 'rejected signatures');
+    });
+    if (Object.keys(batch.rejected).length > 0) this.log.warn({ operator: batch.session.operator, rejected: batch.rejected }, 'rejected signatures');
     this.requestFlush();
   }
 
@@ -525,7 +615,8 @@ export class Aggregator {
 
   /** Resolves once everything queued so far is committed (tests, benchmarks). */
   async idle(): Promise<void> {
-    while (this.insertLoop || this.flushLoop || this.flushRequested || this.dispatchTimer) {
+    while (this.insertLoop || this.flushLoop || this.flushRequested || this.dispatchTimer || this.verifying > 0) {
+      await this.verifyChain;
       await this.insertLoop;
       await this.flushLoop;
       if (this.flushRequested && !this.flushLoop) await new Promise((r) => setImmediate(r));
@@ -741,10 +832,8 @@ export class Aggregator {
         if (!batch) continue;
         for (;;) {
           try {
-            // One clock reading for the commit and for memory, so every route reports the times stored.
-            const now = this.now();
-            const result = await this.options.store.write(batch, now);
-            await this.afterCommit(result, pending, now);
+            const result = await this.options.store.write(batch, this.now());
+            await this.afterCommit(result, pending);
             backoff = 100;
             break;
           } catch (error) {
@@ -818,7 +907,8 @@ export class Aggregator {
   }
 
   /** Applies committed transitions to memory and tells subscribers; adopts the stored outcome of transitions lost. */
-  private async afterCommit(result: StoreWriteResult, pending: PendingTransitions, now: number): Promise<void> {
+  private async afterCommit(result: StoreWriteResult, pending: PendingTransitions): Promise<void> {
+    const now = this.now();
     const ids = (list: readonly Hex[]) => new Set(list.map((id) => id.toLowerCase()));
     const signing = ids(result.signing);
     for (const [id, task] of pending.signing) {

@@ -27,6 +27,7 @@ import { registerStateProofRoutes } from './api.ts';
 import { type OperatorSetSource, createChainOperatorSetSource } from './operatorSet.ts';
 import { registerAggregatorMetrics } from './metrics.ts';
 import { createTaskStore } from './store.ts';
+import { type SignatureVerifier, startWorkerVerifier } from './verifier.ts';
 import type { TaskView } from './views.ts';
 
 /** Software version reported by the node API. */
@@ -55,6 +56,8 @@ export type AggregatorServiceOptions = {
   clients?: ReadonlyMap<number, PublicClient>;
   operatorSet?: OperatorSetSource;
   blocks?: BlockResolver;
+  /** Verify operators' signatures in a worker thread, off the event loop (default true). */
+  verifyInWorker?: boolean;
   /** Prometheus registry to register the aggregator's metrics on (default a new one with process metrics). */
   metrics?: Registry;
   /** Check every HTTP response against its schema (default false; tests turn it on). */
@@ -113,6 +116,14 @@ export async function createAggregatorApp(options: AggregatorServiceOptions): Pr
     })();
   const blocks = options.blocks ?? createBlockResolver(clients);
   const store = await createTaskStore(options.database);
+  let verifier: SignatureVerifier | undefined;
+  if (options.verifyInWorker !== false) {
+    try {
+      verifier = startWorkerVerifier({ logger });
+    } catch (error) {
+      logger.warn({ err: (error as Error).message }, 'cannot start the signature verification worker; verifying on the main thread');
+    }
+  }
   const aggregatorOptions: AggregatorOptions = {
     deployment,
     store,
@@ -123,6 +134,7 @@ export async function createAggregatorApp(options: AggregatorServiceOptions): Pr
     lateWindowMs: options.lateWindowMs,
     dispatchDelayMs: options.dispatchDelayMs,
     maxActiveTasks: options.maxActiveTasks,
+    verifier,
     onTaskFinished: (task) => onTaskFinished(task),
   };
   let onTaskFinished: (task: TaskView) => void = () => {};
@@ -162,6 +174,7 @@ export async function createAggregatorApp(options: AggregatorServiceOptions): Pr
   });
   app.addHook('onClose', async () => {
     await aggregator.stop();
+    await verifier?.close();
     operatorSet.close();
   });
   try {
@@ -169,6 +182,7 @@ export async function createAggregatorApp(options: AggregatorServiceOptions): Pr
     await app.ready();
   } catch (error) {
     await app.close().catch(() => {});
+    await verifier?.close();
     throw error;
   }
   return { app, metrics, aggregator, hub, operatorSet, blocks };
