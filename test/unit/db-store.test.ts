@@ -233,5 +233,27 @@ forEachDatabase('task store', (fixture) => {
     assert.equal(r.signaturesInserted, 2400);
     assert.equal(r.signing.length, 1200);
     assert.equal((await store.listUnfinished()).length, 1200);
+    // 299 completions: chunks of 128, 128, 32, 8, 2 and 1 rows, each row getting its own values.
+    const completions = tasks.slice(0, 299).map((t, i) => ({
+      taskId: t.taskId,
+      value: BigInt(i),
+      exists: i % 2 === 0,
+      digest: D1,
+      sigData: `0x${i.toString(16).padStart(4, '0')}` as Hex,
+      signerCount: 1 + (i % 3),
+      signedWeight: BigInt(1000 + i),
+    }));
+    const done = await store.write({ completions });
+    assert.equal(done.completed.length, 299);
+    for (const i of [0, 127, 128, 255, 256, 287, 288, 295, 296, 297, 298]) {
+      const stored = await store.getTask(tasks[i].taskId);
+      assert.equal(stored?.status, 'aggregated');
+      assert.equal(stored?.value, BigInt(i));
+      assert.equal(stored?.exists, i % 2 === 0);
+      assert.equal(stored?.sigData, `0x${i.toString(16).padStart(4, '0')}`);
+      assert.equal(stored?.signerCount, 1 + (i % 3));
+      assert.equal(stored?.signedWeight, BigInt(1000 + i));
+    }
+    assert.equal((await store.listUnfinished()).length, 1200 - 299);
   });
 });

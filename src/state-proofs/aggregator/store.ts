@@ -126,10 +126,10 @@ export type TaskStore = {
   write(batch: StoreWriteBatch, now?: number): Promise<StoreWriteResult>;
 };
 
-/** Rows per multi-row INSERT (keeps well under SQLite's and Postgres's bound-parameter limits). */
-const INSERT_CHUNK = 500;
-/** Tasks per batched UPDATE (one `CASE task_id WHEN ... THEN ... END` per column). */
-const UPDATE_CHUNK = 200;
+/** Largest multi-row INSERT (keeps well under SQLite's and Postgres's bound-parameter limits). */
+const INSERT_CHUNK = 256;
+/** Largest batched UPDATE (one `CASE task_id WHEN ... THEN ... END` per column, searched per row). */
+const UPDATE_CHUNK = 128;
 
 /**
  * Runs the aggregator's migrations on `database` and returns a store over it.
@@ -412,8 +412,19 @@ function caseById<T extends { taskId: Hex }>(items: readonly T[], value: (item: 
   return sql`case task_id ${sql.join(branches, sql` `)} end`;
 }
 
-function chunks<T>(items: readonly T[], size: number): T[][] {
+/**
+ * Splits `items` into chunks whose sizes are powers of two up to `max` (235 → 128, 64, 32, 8, 2, 1). A statement's
+ * text depends on its row count, so this keeps the distinct statements to a handful per query: SQLite prepares each
+ * once (the statement cache in `core/db`) instead of once per batch size, which cost more than running them.
+ */
+function chunks<T>(items: readonly T[], max: number): T[][] {
   const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  let i = 0;
+  let size = max;
+  while (i < items.length) {
+    while (size > items.length - i) size >>= 1;
+    out.push(items.slice(i, i + size));
+    i += size;
+  }
   return out;
 }

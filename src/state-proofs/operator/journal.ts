@@ -61,12 +61,10 @@ export class SigningJournal {
 
   /** Every entry recorded for these tasks, any epoch. */
   async findByTasks(taskIds: readonly Hex[]): Promise<SignedAttestation[]> {
-    if (taskIds.length === 0) return [];
-    const rows = await this.db
-      .selectFrom('operator_signed_attestations')
-      .selectAll()
-      .where('task_id', 'in', taskIds as Hex[])
-      .execute();
+    const rows: JournalDatabase['operator_signed_attestations'][] = [];
+    for (const part of chunks(taskIds, 256)) {
+      rows.push(...(await this.db.selectFrom('operator_signed_attestations').selectAll().where('task_id', 'in', part).execute()));
+    }
     return rows.map((r) => ({
       taskId: r.task_id as Hex,
       referenceEpoch: Number(r.reference_epoch),
@@ -85,11 +83,11 @@ export class SigningJournal {
     if (entries.length === 0) return;
     const now = Date.now();
     await this.db.transaction().execute(async (tx) => {
-      for (let i = 0; i < entries.length; i += 500) {
+      for (const part of chunks(entries, 256)) {
         await tx
           .insertInto('operator_signed_attestations')
           .values(
-            entries.slice(i, i + 500).map((e) => ({
+            part.map((e) => ({
               task_id: e.taskId,
               reference_epoch: e.referenceEpoch,
               value: e.value.toString(),
@@ -113,4 +111,20 @@ export class SigningJournal {
       .executeTakeFirstOrThrow();
     return Number(row.n);
   }
+}
+
+/**
+ * Chunks of power-of-two sizes up to `max` (a power of two): a statement's text depends on its row count, so SQLite
+ * prepares a handful of statements once (the statement cache in `core/db`) instead of one per batch size.
+ */
+function chunks<T>(items: readonly T[], max: number): T[][] {
+  const out: T[][] = [];
+  let i = 0;
+  let size = max;
+  while (i < items.length) {
+    while (size > items.length - i) size >>= 1;
+    out.push(items.slice(i, i + size));
+    i += size;
+  }
+  return out;
 }
