@@ -23,6 +23,8 @@ export type ThroughputResult = {
   operators: number;
   proofs: number;
   failed: number;
+  /** Aggregated proofs whose attested value is not the value written (must be 0). */
+  wrongValues: number;
   proofsPerSecond: number;
   latencyMs: { p50: number; p99: number; max: number };
   /** Time from sending a POST to having its whole answer (the task is stored by then), in ms. */
@@ -137,22 +139,26 @@ export async function measureThroughput(options: ThroughputOptions): Promise<Thr
           blockNumber: blockNumber.toString(),
         });
         sentAt.set(task.taskId, sent);
+        expected.set(task.taskId, p.value);
         postTimes.push(performance.now() - sentHr);
         ids.push(task.taskId);
       }
     };
     const postTimes: number[] = [];
+    const expected = new Map<string, bigint>();
     await Promise.all(Array.from({ length: options.concurrency }, worker));
     const tasks = await waitForTasks(api, ids);
 
     const latencies: number[] = [];
     let lastAggregated = firstSend;
     let failed = 0;
+    let wrongValues = 0;
     for (const t of tasks) {
       if (t.status !== 'aggregated' || !t.aggregatedAt) {
         failed++;
         continue;
       }
+      if (t.attestation.value !== expected.get(t.taskId)?.toString() || t.attestation.exists !== true) wrongValues++;
       const at = Date.parse(t.aggregatedAt);
       lastAggregated = Math.max(lastAggregated, at);
       latencies.push(at - sentAt.get(t.taskId)!);
@@ -165,6 +171,7 @@ export async function measureThroughput(options: ThroughputOptions): Promise<Thr
       operators: options.operators,
       proofs: latencies.length,
       failed,
+      wrongValues,
       proofsPerSecond: round(latencies.length / ((lastAggregated - firstSend) / 1000)),
       latencyMs: { p50: pct(50), p99: pct(99), max: latencies.at(-1) ?? 0 },
       postMs: { p50: pctOf(postTimes, 50), p99: pctOf(postTimes, 99), max: Math.round(postTimes.at(-1) ?? 0) },
@@ -176,7 +183,7 @@ export async function measureThroughput(options: ThroughputOptions): Promise<Thr
   }
 }
 
-type Task = { taskId: string; status: string; aggregatedAt: string | null };
+type Task = { taskId: string; status: string; aggregatedAt: string | null; attestation: { value: string | null; exists: boolean | null } };
 
 /**
  * POST /v1/state-proofs over a keep-alive `agent`; resolves with the task once the whole answer is read. node:http costs
