@@ -832,8 +832,10 @@ export class Aggregator {
         if (!batch) continue;
         for (;;) {
           try {
-            const result = await this.options.store.write(batch, this.now());
-            await this.afterCommit(result, pending);
+            // One clock reading for the commit and for memory, so every route reports the times stored.
+            const now = this.now();
+            const result = await this.options.store.write(batch, now);
+            await this.afterCommit(result, pending, now);
             backoff = 100;
             break;
           } catch (error) {
@@ -907,8 +909,7 @@ export class Aggregator {
   }
 
   /** Applies committed transitions to memory and tells subscribers; adopts the stored outcome of transitions lost. */
-  private async afterCommit(result: StoreWriteResult, pending: PendingTransitions): Promise<void> {
-    const now = this.now();
+  private async afterCommit(result: StoreWriteResult, pending: PendingTransitions, now: number): Promise<void> {
     const ids = (list: readonly Hex[]) => new Set(list.map((id) => id.toLowerCase()));
     const signing = ids(result.signing);
     for (const [id, task] of pending.signing) {
