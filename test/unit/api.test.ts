@@ -155,6 +155,25 @@ forEachDatabase('aggregator API', (fixture) => {
     const frames = events.body.split('\n\n').filter((f) => f.startsWith('event:'));
     assert.equal(frames.length, 1);
     assert.equal(JSON.parse(frames[0].split('\n').find((l) => l.startsWith('data: '))!.slice(6)).status, 'aggregated');
+
+    // The proof feed lists it with its signers; the `next` cursor then yields nothing new.
+    const feed = (await app.inject({ method: 'GET', url: '/v1/state-proofs?limit=10' })).json();
+    assert.equal(feed.proofs.length, 1);
+    assert.equal(feed.proofs[0].sigData, proof.sigData);
+    assert.deepEqual(feed.proofs[0].signers, proof.signers);
+    const after = (await app.inject({ method: 'GET', url: `/v1/state-proofs?after=${feed.next}` })).json();
+    assert.deepEqual(after, { proofs: [], next: feed.next });
+  });
+
+  it('answers 400 naming the proof feed parameter that is wrong', async () => {
+    const { app } = await open();
+    const cursor = await app.inject({ method: 'GET', url: '/v1/state-proofs?after=yesterday' });
+    assert.equal(cursor.statusCode, 400);
+    assert.match(cursor.json().message, /after/);
+    const limit = await app.inject({ method: 'GET', url: '/v1/state-proofs?limit=0' });
+    assert.equal(limit.statusCode, 400);
+    assert.match(limit.json().message, /limit/);
+    assert.deepEqual((await app.inject({ method: 'GET', url: '/v1/state-proofs' })).json(), { proofs: [], next: null });
   });
 
   it('answers 400 naming the bad field', async () => {

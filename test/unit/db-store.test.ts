@@ -114,6 +114,30 @@ forEachDatabase('task store', (fixture) => {
     assert.equal(stored?.signerCount, 3);
   });
 
+  it('lists aggregated tasks in write order after a cursor, an extended proof again at its new position', async () => {
+    const store = await createTaskStore(await fixture.fresh());
+    const [a, b, c] = [task(1), task(2), task(3)];
+    await store.insertTasks([a, b, c]);
+    const done = (t: NewTask, d: Hex) => ({ taskId: t.taskId, value: 5n, exists: true, digest: d, sigData: '0xaa' as Hex, signerCount: 1, signedWeight: 7n });
+    await store.write({ completions: [done(b, D1)] }, 3000);
+    await store.write({ completions: [done(a, D1), done(c, D2)] }, 4000);
+    await store.write({ signatures: [sig(b.taskId, OP_A, D1)] }, 4500);
+    const ids = (list: { taskId: Hex }[]) => list.map((t) => t.taskId);
+    const sameTime = [a.taskId, c.taskId].sort();
+    assert.deepEqual(ids(await store.listProofs({ limit: 10 })), [b.taskId, ...sameTime]);
+    assert.deepEqual(ids(await store.listProofs({ limit: 2 })), [b.taskId, sameTime[0]]);
+    assert.deepEqual(ids(await store.listProofs({ after: { updatedAt: 4000, taskId: sameTime[0] }, limit: 10 })), [sameTime[1]]);
+
+    await store.write({ extensions: [{ taskId: b.taskId, digest: D1, sigData: '0xbbbb', signerCount: 2, signedWeight: 9n }] }, 5000);
+    const later = await store.listProofs({ after: { updatedAt: 4000, taskId: sameTime[1] }, limit: 10 });
+    assert.deepEqual(ids(later), [b.taskId]);
+    assert.equal(later[0].sigData, '0xbbbb');
+
+    const signatures = await store.listSignaturesOf([b.taskId, a.taskId]);
+    assert.deepEqual([...signatures.keys()], [b.taskId.toLowerCase()]);
+    assert.equal(signatures.get(b.taskId.toLowerCase() as Hex)?.[0].operator, OP_A);
+  });
+
   it('applies many completions and extensions in one batch, each with its own values and guard', async () => {
     const store = await createTaskStore(await fixture.fresh());
     const tasks = Array.from({ length: 250 }, (_, i) => task(i));

@@ -37,6 +37,7 @@ import type {
   InsertedTask,
   NewTask,
   ProofExtension,
+  ProofFeedCursor,
   SignatureRecord,
   StoreWriteBatch,
   StoreWriteResult,
@@ -409,6 +410,23 @@ export class Aggregator {
       .filter((s) => s.digest === record.digest && inProof.has(s.operator.toLowerCase()))
       .map((s) => ({ operator: getAddress(s.operator), weight: s.weight }));
     return toTaskView(record, signers);
+  }
+
+  /**
+   * A page of the proof feed: aggregated tasks in the order they were last written, strictly after `after`, with their
+   * signers. Watchtowers and the dashboard follow it; a proof extended by late signatures appears again.
+   * @param limit Page size (1 to 500).
+   */
+  async listProofs(after: ProofFeedCursor | undefined, limit: number): Promise<TaskView[]> {
+    const records = await this.options.store.listProofs({ after, limit });
+    const signatures = await this.options.store.listSignaturesOf(records.map((r) => r.taskId));
+    return records.map((record) => {
+      const inProof = new Set(decodeSigData(record.sigData as Hex).operators.map((o) => o.toLowerCase()));
+      const signers = (signatures.get(record.taskId.toLowerCase() as Hex) ?? [])
+        .filter((s) => s.digest === record.digest && inProof.has(s.operator.toLowerCase()))
+        .map((s) => ({ operator: checksumAddress(s.operator), weight: s.weight }));
+      return toTaskView(record, signers);
+    });
   }
 
   /**

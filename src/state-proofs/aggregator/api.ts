@@ -95,6 +95,21 @@ export const taskResponse = z.object({
 });
 export type TaskResponse = z.infer<typeof taskResponse>;
 
+/** Query of the proof feed. The cursor is opaque to clients: pass back the `next` of the previous page. */
+export const proofFeedQuery = z.object({
+  after: z
+    .string()
+    .regex(/^[0-9]{1,16}-0x[0-9a-fA-F]{64}$/, 'expected the `next` cursor of a previous page')
+    .optional()
+    .describe('cursor: the `next` of the previous page; omit to start from the oldest proof'),
+  limit: z.coerce.number().int().min(1).max(500).default(100).describe('page size, 1 to 500'),
+});
+
+const proofFeedResponse = z.object({
+  proofs: z.array(taskResponse),
+  next: z.string().nullable().describe('cursor for the next page (the same cursor when the page is empty); null before any proof'),
+});
+
 const errorResponse = z.object({ error: z.string(), message: z.string() });
 
 const operatorsResponse = z.object({
@@ -201,6 +216,31 @@ export function registerStateProofRoutes(app: HttpServer, options: StateProofRou
   );
 
   app.get(
+    '/v1/state-proofs',
+    {
+      schema: {
+        summary: 'Follow published proofs',
+        description:
+          'Aggregated proofs in the order they were written, after a cursor. A proof extended by late signatures appears ' +
+          'again with its new sigData. Watchtowers poll this with the `next` cursor of the previous page.',
+        tags: ['state-proofs'],
+        querystring: proofFeedQuery,
+        response: { 200: proofFeedResponse, 400: errorResponse },
+      },
+    },
+    async (request) => {
+      const { after, limit } = request.query;
+      const cursor = after ? parseFeedCursor(after) : undefined;
+      const proofs = await aggregator.listProofs(cursor, limit);
+      const last = proofs.at(-1);
+      return {
+        proofs: proofs.map(taskToJson),
+        next: last ? `${last.updatedAt}-${last.taskId.toLowerCase()}` : (after ?? null),
+      };
+    },
+  );
+
+  app.get(
     '/v1/state-proofs/:taskId',
     {
       schema: {
@@ -278,6 +318,11 @@ export function registerStateProofRoutes(app: HttpServer, options: StateProofRou
       };
     },
   );
+}
+
+function parseFeedCursor(cursor: string): { updatedAt: number; taskId: Hex } {
+  const dash = cursor.indexOf('-');
+  return { updatedAt: Number(cursor.slice(0, dash)), taskId: cursor.slice(dash + 1).toLowerCase() as Hex };
 }
 
 /** Runs a main-chain read; an RPC failure becomes 503 with a one-line reason instead of a 500. */

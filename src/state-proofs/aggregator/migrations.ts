@@ -105,8 +105,15 @@ const initial: Migration = {
   },
 };
 
+/** The proof feed reads aggregated tasks in write order. */
+const proofFeed: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.createIndex('sp_tasks_feed').on('sp_tasks').columns(['status', 'updated_at', 'task_id']).execute();
+  },
+};
+
 /** The aggregator's migrations (bookkeeping tables `state_proofs_aggregator_migrations*`). */
 export const aggregatorMigrations: MigrationSet = {
   name: 'state_proofs_aggregator',
-  migrations: { '0001_tasks_and_signatures': initial },
+  migrations: { '0001_tasks_and_signatures': initial, '0002_proof_feed': proofFeed },
 };

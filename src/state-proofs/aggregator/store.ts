@@ -122,9 +122,22 @@ export type TaskStore = {
   listConflicts(taskId: Hex): Promise<SignatureRecord[]>;
   /** Tasks still `pending` or `signing` with their accepted answers, oldest first (for reload after a restart). */
   listUnfinished(): Promise<{ task: TaskRecord; signatures: SignatureRecord[] }[]>;
+  /**
+   * Aggregated tasks in the order they were last written (`updated_at`, then task id), strictly after `after`: the feed
+   * of published proofs. A proof extended by late signatures is written again and so reappears later in the feed.
+   */
+  listProofs(query: ProofFeedQuery): Promise<TaskRecord[]>;
+  /** Accepted answers to each of `taskIds`, ascending by operator within a task. */
+  listSignaturesOf(taskIds: readonly Hex[]): Promise<Map<Hex, SignatureRecord[]>>;
   /** Applies a batch in one transaction; see {@link StoreWriteResult}. `now` stamps `updated_at`/`aggregated_at`. */
   write(batch: StoreWriteBatch, now?: number): Promise<StoreWriteResult>;
 };
+
+/** Position in the proof feed: the last task read (its `updatedAt`, unix ms, and id). */
+export type ProofFeedCursor = { updatedAt: number; taskId: Hex };
+
+/** A page of the proof feed. */
+export type ProofFeedQuery = { after?: ProofFeedCursor; limit: number };
 
 /** Largest multi-row INSERT (keeps well under SQLite's and Postgres's bound-parameter limits). */
 const INSERT_CHUNK = 256;
@@ -195,6 +208,32 @@ export async function createTaskStore(database: Database<any>): Promise<TaskStor
         .orderBy('operator')
         .execute();
       return rows.map(rowToSignature);
+    },
+
+    async listProofs({ after, limit }) {
+      let query = db.selectFrom('sp_tasks').selectAll().where('status', '=', 'aggregated');
+      if (after) {
+        const id = after.taskId.toLowerCase();
+        query = query.where((eb) =>
+          eb.or([eb('updated_at', '>', after.updatedAt), eb.and([eb('updated_at', '=', after.updatedAt), eb('task_id', '>', id)])]),
+        );
+      }
+      const rows = await query.orderBy('updated_at').orderBy('task_id').limit(limit).execute();
+      return rows.map(rowToTask);
+    },
+
+    async listSignaturesOf(taskIds) {
+      const out = new Map<Hex, SignatureRecord[]>();
+      const ids = [...new Set(taskIds.map((id) => id.toLowerCase()))];
+      for (const part of chunks(ids, INSERT_CHUNK)) {
+        const rows = await db.selectFrom('sp_signatures').selectAll().where('task_id', 'in', part).orderBy('task_id').orderBy('operator').execute();
+        for (const row of rows) {
+          const list = out.get(row.task_id as Hex) ?? [];
+          list.push(rowToSignature(row));
+          out.set(row.task_id as Hex, list);
+        }
+      }
+      return out;
     },
 
     async listUnfinished() {
