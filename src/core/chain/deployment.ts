@@ -19,6 +19,16 @@ export const chainDeploymentSchema = z.object({
   rpcUrl: z.string().url(),
   /** StateManager on this chain (every supported chain has one). */
   stateManager: address,
+  /**
+   * The message bridge between this chain and the main chain (remote chains only): `local` is the IAbridge endpoint on
+   * this chain, `main` its peer on the main chain (one Abridge instance per pair of chains).
+   */
+  bridge: z.object({ local: address, main: address }).optional(),
+  /** Remote chains: the replica of the operator registry, and the contract that accepts its epoch updates. */
+  lightStakeRegistry: address.optional(),
+  registryStateReceiver: address.optional(),
+  /** RemoteChainVerifier on this chain: bridges the true history entry to the main chain for disputes. */
+  remoteChainVerifier: address.optional(),
 });
 
 /** A whole state-proofs deployment. */
@@ -39,6 +49,11 @@ export const deploymentSchema = z.object({
     serviceManager: address,
     stakeRegistry: address,
     epochManager: address,
+    /** Sends each epoch's operator set to the remote chains' receivers. */
+    registryStateSender: address.optional(),
+    /** Disputes: challenges, and the verified states they are resolved against. */
+    stateDisputeResolver: address.optional(),
+    mainChainVerifier: address.optional(),
   }),
   /** Epoch clock of the EpochManager, in seconds. */
   epoch: z.object({ genesis: decimal, length: decimal, grace: decimal }),
