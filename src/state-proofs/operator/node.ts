@@ -45,7 +45,15 @@ export type OperatorNodeOptions = {
   flushIntervalMs?: number;
   /** Version string sent at authentication. */
   nodeVersion?: string;
+  /**
+   * Devnet fault injection, for demos and tests of disputes only: for the queries it selects, the node signs
+   * `value + 1` (and `exists: true`) instead of what it read. {@link startOperator} refuses it outside a devnet.
+   */
+  fault?: OperatorFault;
 };
+
+/** Which queries a faulty devnet node lies about. */
+export type OperatorFault = { signsWrongValue(query: { chainId: bigint; user: Address; key: bigint; blockNumber: bigint }): boolean };
 
 /** Counters the node exposes (metrics, tests). */
 export type OperatorNodeStats = {
@@ -244,6 +252,7 @@ export class OperatorNode {
         }
         reading = read;
       }
+      if (this.options.fault?.signsWrongValue(query)) reading = { value: reading.value + 1n, exists: true };
       const attestation: StateAttestation = { ...query, value: reading.value, exists: reading.exists, epoch: task.referenceEpoch };
       const digest = this.digest(attestation);
       const entry: SignedAttestation = {

@@ -9,7 +9,7 @@ import { type Database, migrateToLatest, openDatabase } from '../../core/db/inde
 import { type Logger, createLogger } from '../../core/logging.ts';
 import { type FinalityRule } from './finality.ts';
 import { SigningJournal, journalMigrations } from './journal.ts';
-import { OperatorNode } from './node.ts';
+import { type OperatorFault, OperatorNode } from './node.ts';
 import { StateReader } from './reader.ts';
 
 /** Options of {@link startOperator}. */
@@ -32,17 +32,29 @@ export type StartOperatorOptions = {
   logger?: Logger;
   /** Chain polling interval in milliseconds (default 250). */
   pollIntervalMs?: number;
+  /** Devnet fault injection (demos and dispute tests); refused unless the main chain is the devnet's 31337. */
+  fault?: OperatorFault;
 };
+
+/** Thrown when a fault is configured for a node outside a devnet. */
+export class FaultOutsideDevnetError extends Error {
+  override name = 'FaultOutsideDevnetError';
+  constructor(mainChainId: number) {
+    super(`fault injection is for devnets only (main chain 31337); this deployment's main chain is ${mainChainId}`);
+  }
+}
 
 /** A started operator: the node, and how to stop everything it opened. */
 export type RunningOperator = { node: OperatorNode; database: Database; stop(): Promise<void> };
 
 /**
  * Opens the journal database (migrating it), builds the readers and starts the node.
- * @throws {DatabaseError} / {MigrationError} when the journal cannot be opened; {InvalidSignatureError} for a bad key.
+ * @throws {DatabaseError} / {MigrationError} when the journal cannot be opened; {InvalidSignatureError} for a bad key;
+ *   {FaultOutsideDevnetError} for fault injection outside a devnet.
  */
 export async function startOperator(options: StartOperatorOptions): Promise<RunningOperator> {
   const { deployment } = options;
+  if (options.fault && deployment.mainChainId !== 31337) throw new FaultOutsideDevnetError(deployment.mainChainId);
   const signingKey = signingKeyFromPrivateKey(options.signingPrivateKey);
   const logger = options.logger ?? createLogger('operator').child({ operator: options.operator });
   const database = await openDatabase({
@@ -63,6 +75,7 @@ export async function startOperator(options: StartOperatorOptions): Promise<Runn
     reader,
     journal: new SigningJournal(database.kysely as never),
     logger,
+    fault: options.fault,
   });
   node.start();
   return {
