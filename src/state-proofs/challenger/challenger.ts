@@ -1,0 +1,250 @@
+/**
+ * The challenger (watchtower) of the state-proof service (ARCHITECTURE.md, "Disputes"; seed 001, section 4). Anyone can
+ * run one: it follows the proofs the aggregator publishes, checks each against the source chain through its own RPC,
+ * and on a mismatch walks the dispute to the end: StateDisputeResolver.submitChallenge with a bond, then
+ * RemoteChainVerifier.verifyState on the source chain, then, once MainChainVerifier holds the bridged truth,
+ * resolveChallenge, which slashes the signers and returns the bond with a reward.
+ *
+ * Every step is journaled ({@link ChallengerJournal}) and checks the chain before acting, so a restart resumes each
+ * dispute where it stopped and never pays a bond or a bridge fee twice for the same dispute.
+ */
+import type { Address, Hex } from 'viem';
+import type { Logger } from '../../core/logging.ts';
+import { type ProofFeedPage, type ProofTask, listProofs } from '../client.ts';
+import type { ChallengerJournal, Dispute } from './journal.ts';
+
+/** What the challenger reads on source chains: the history entry at a block, once that block is final. */
+export type TruthSource = {
+  read(chainId: number, user: Address, key: bigint, blockNumber: bigint): Promise<{ exists: boolean; value: bigint }>;
+};
+
+/** On-chain state of a challenge in the StateDisputeResolver. */
+export type ChallengeState = 'none' | 'open' | 'slashed' | 'rejected' | 'expired';
+
+/** The chain calls of a dispute (implemented with viem by {@link createDisputeChain}). */
+export type DisputeChain = {
+  /** Whether the main registry accepts `sigData` over the attestation (a challenge of anything else is refused). */
+  proofHolds(dispute: Dispute): Promise<boolean>;
+  /** The challenge's state in the resolver. */
+  challengeState(challengeId: Hex): Promise<ChallengeState>;
+  /** Sends submitChallenge with the bond and waits for it; returns the transaction hash. */
+  submitChallenge(dispute: Dispute): Promise<Hex>;
+  /** Whether MainChainVerifier already holds the verified state of the dispute's query. */
+  isVerified(dispute: Dispute): Promise<boolean>;
+  /** Sends RemoteChainVerifier.verifyState on the source chain (paying the bridge fee) and waits for it. */
+  requestVerification(dispute: Dispute): Promise<Hex>;
+  /** Sends resolveChallenge and waits for it; returns the transaction hash and the state it left. */
+  resolveChallenge(dispute: Dispute): Promise<{ hash: Hex; state: ChallengeState }>;
+};
+
+/** Options of {@link Challenger}. */
+export type ChallengerOptions = {
+  /** Aggregator HTTP base URL whose proof feed is followed. */
+  aggregatorUrl: string;
+  /** Reads one feed page; default `GET /v1/state-proofs` on `aggregatorUrl` ({@link listProofs}). */
+  feed?: (cursor: string | undefined, limit: number) => Promise<ProofFeedPage>;
+  truth: TruthSource;
+  chain: DisputeChain;
+  journal: ChallengerJournal;
+  logger: Logger;
+  /** Feed and dispute polling interval, ms (default 1,000). */
+  pollIntervalMs?: number;
+  /** Proofs read per feed page (default 100). */
+  pageSize?: number;
+  /** Chain ids this challenger can read; proofs of other chains are skipped with a warning. */
+  chainIds: readonly number[];
+};
+
+/** Counters for status output and tests. */
+export type ChallengerStats = { proofsChecked: number; mismatches: number; disputesResolved: number; errors: number };
+
+/** Follows the proof feed and pursues disputes; {@link start} runs until {@link stop}. */
+export class Challenger {
+  readonly stats: ChallengerStats = { proofsChecked: 0, mismatches: 0, disputesResolved: 0, errors: 0 };
+  private running: Promise<void> | undefined;
+  private stopped = false;
+  private wake: (() => void) | undefined;
+  private readonly listeners = new Set<(dispute: Dispute) => void>();
+
+  constructor(private readonly options: ChallengerOptions) {}
+
+  /** Starts the loop (idempotent). */
+  start(): void {
+    this.running ??= this.loop();
+  }
+
+  /** Stops after the current step; resolves once the loop has ended. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.running;
+  }
+
+  /** Calls `listener` whenever a dispute changes stage. Returns the unsubscribe function. */
+  onDispute(listener: (dispute: Dispute) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** One pass: reads the feed to its end, then moves every open dispute one step. Exposed for tests. */
+  async tick(): Promise<void> {
+    await this.readFeed();
+    for (const dispute of await this.options.journal.open()) {
+      if (this.stopped) return;
+      try {
+        await this.step(dispute);
+      } catch (error) {
+        this.stats.errors++;
+        this.options.logger.warn({ challengeId: dispute.challengeId, stage: dispute.stage, err: oneLine(error) }, 'dispute step failed; retrying');
+      }
+    }
+  }
+
+  private async loop(): Promise<void> {
+    const interval = this.options.pollIntervalMs ?? 1_000;
+    while (!this.stopped) {
+      try {
+        await this.tick();
+      } catch (error) {
+        this.stats.errors++;
+        this.options.logger.warn({ err: oneLine(error) }, 'challenger pass failed; retrying');
+      }
+      if (this.stopped) break;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, interval);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  }
+
+  private async readFeed(): Promise<void> {
+    const { journal } = this.options;
+    let cursor = await journal.cursor();
+    for (;;) {
+      if (this.stopped) return;
+      const limit = this.options.pageSize ?? 100;
+      const page = this.options.feed ? await this.options.feed(cursor, limit) : await listProofs(this.options.aggregatorUrl, cursor, limit);
+      for (const proof of page.proofs) await this.check(proof);
+      if (page.next && page.next !== cursor) {
+        cursor = page.next;
+        await journal.saveCursor(cursor);
+      }
+      if (page.proofs.length < limit) return;
+    }
+  }
+
+  /** Compares one published proof with the source chain; records a dispute on a mismatch. */
+  private async check(proof: ProofTask): Promise<void> {
+    const a = proof.attestation;
+    if (proof.status !== 'aggregated' || a.value === null || a.exists === null || !proof.sigData) return;
+    const chainId = Number(a.chainId);
+    if (!this.options.chainIds.includes(chainId)) {
+      this.options.logger.warn({ taskId: proof.taskId, chainId }, 'proof of a chain this challenger does not read; skipped');
+      return;
+    }
+    const truth = await this.options.truth.read(chainId, a.user, a.key, a.blockNumber);
+    this.stats.proofsChecked++;
+    if (truth.value === a.value && truth.exists === a.exists) return;
+    this.stats.mismatches++;
+    const dispute: Omit<Dispute, 'stage' | 'detail'> = {
+      challengeId: proof.taskId,
+      chainId: a.chainId,
+      user: a.user,
+      key: a.key,
+      blockNumber: a.blockNumber,
+      timestamp: a.timestamp,
+      epoch: a.epoch,
+      claimed: { value: a.value, exists: a.exists },
+      truth,
+      sigData: proof.sigData,
+    };
+    if (await this.options.journal.add(dispute)) {
+      this.options.logger.warn(
+        { challengeId: proof.taskId, chainId, claimed: a.value.toString(), truth: truth.value.toString(), signers: proof.signers.length },
+        'wrong attestation found',
+      );
+      this.notify({ ...dispute, stage: 'found', detail: null });
+    }
+  }
+
+  /** Moves one dispute forward by at most one stage, checking the chain first so a step is never done twice. */
+  private async step(dispute: Dispute): Promise<void> {
+    const { chain, journal, logger } = this.options;
+    const log = logger.child({ challengeId: dispute.challengeId });
+    const advance = async (stage: Dispute['stage'], detail: string | null) => {
+      await journal.advance(dispute.challengeId, stage, detail);
+      const next = { ...dispute, stage, detail };
+      if (stage === 'resolved') this.stats.disputesResolved++;
+      this.notify(next);
+      return next;
+    };
+
+    if (dispute.stage === 'found') {
+      const state = await chain.challengeState(dispute.challengeId);
+      if (state === 'open') {
+        log.info('challenge already open on chain');
+        dispute = await advance('challenged', 'already open');
+      } else if (state !== 'none') {
+        await advance('abandoned', `challenge already ${state}`);
+        return;
+      } else if (!(await chain.proofHolds(dispute))) {
+        await advance('abandoned', 'the proof no longer verifies on the main registry (too old, or the signers left)');
+        return;
+      } else {
+        const hash = await chain.submitChallenge(dispute);
+        log.info({ hash }, 'challenge submitted');
+        dispute = await advance('challenged', hash);
+      }
+    }
+    if (dispute.stage === 'challenged') {
+      if (await chain.isVerified(dispute)) {
+        dispute = await advance('verified', 'already verified');
+      } else {
+        const hash = await chain.requestVerification(dispute);
+        log.info({ hash, chainId: dispute.chainId.toString() }, 'verification requested on the source chain');
+        dispute = await advance('verifying', hash);
+      }
+    }
+    if (dispute.stage === 'verifying') {
+      if (!(await chain.isVerified(dispute))) {
+        const state = await chain.challengeState(dispute.challengeId);
+        // The deadline passed without the bridged truth: resolving now returns the bond.
+        if (state === 'open') {
+          const expired = await chain.resolveChallenge(dispute).catch(() => undefined);
+          if (expired && expired.state !== 'open') await advance('resolved', `${expired.state} (${expired.hash})`);
+        } else if (state !== 'none') {
+          await advance('resolved', state);
+        }
+        return;
+      }
+      dispute = await advance('verified', dispute.detail);
+    }
+    if (dispute.stage === 'verified') {
+      const state = await chain.challengeState(dispute.challengeId);
+      if (state !== 'open') {
+        await advance('resolved', state);
+        return;
+      }
+      const result = await chain.resolveChallenge(dispute);
+      log.warn({ hash: result.hash, state: result.state }, 'challenge resolved');
+      await advance('resolved', `${result.state} (${result.hash})`);
+    }
+  }
+
+  private notify(dispute: Dispute): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(dispute);
+      } catch (error) {
+        this.options.logger.error({ err: oneLine(error) }, 'dispute listener failed');
+      }
+    }
+  }
+}
+
+function oneLine(error: unknown): string {
+  return String((error as Error)?.message ?? error).split('\n')[0];
+}
