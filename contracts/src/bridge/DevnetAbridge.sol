@@ -40,8 +40,9 @@ contract DevnetAbridge is IAbridge, Ownable {
     uint256 public constant MAX_REASON_BYTES = 1024;
     /// @dev Gas the CALL itself may take before the 63/64 rule applies (cold account access 2,600, memory, stack).
     uint256 internal constant CALL_OVERHEAD_GAS = 5000;
-    /// @dev Gas a retry keeps back from the receiver to finish (status already written; an event or a revert).
-    uint256 internal constant RETRY_RESERVE_GAS = 40_000;
+    /// @dev Largest revert data of {executeHandler}: a {HandlerReverted} or {UnexpectedHandlerResult} wrapping at most
+    ///      {MAX_REASON_BYTES} (selector, offset, length, padded data).
+    uint256 internal constant MAX_FRAME_REVERT_BYTES = MAX_REASON_BYTES + 100;
 
     /// @notice Chain id of the peer chain.
     uint256 public immutable PEER_CHAIN_ID;
@@ -96,8 +97,13 @@ contract DevnetAbridge is IAbridge, Ownable {
     error RetryFailed(bytes32 guid, bytes reason);
     /// @notice Failure reason recorded when the receiver does not allow the sender ({updateRoute}).
     error RouteNotAllowed(address receiver, address sender);
-    /// @notice Failure reason recorded when the receiver returned something other than the handleMessage selector.
+    /// @notice Failure reason recorded when the receiver reverted; `reason` is its revert data (truncated).
+    error HandlerReverted(bytes reason);
+    /// @notice Failure reason recorded when the receiver returned something other than the handleMessage selector
+    ///         (its effects are rolled back, as for a revert); `returned` is what it returned (truncated).
     error UnexpectedHandlerResult(bytes returned);
+    /// @notice {executeHandler} was called by someone other than the endpoint itself.
+    error OnlySelf(address caller);
     /// @notice Withdrawing `amount` wei to `recipient` failed, or exceeded the `balance` (wei).
     error WithdrawalFailed(address recipient, uint256 amount, uint256 balance);
 
@@ -114,7 +120,7 @@ contract DevnetAbridge is IAbridge, Ownable {
     /// @notice The receiver handled an inbound message (on delivery, or on a retry).
     event MessageDelivered(bytes32 indexed guid, uint64 indexed nonce, address indexed receiver, address sender);
     /// @notice An inbound message's delivery failed; the nonce advanced and the message can be retried.
-    ///         `reason` is the receiver's revert data, or an encoded {RouteNotAllowed} / {UnexpectedHandlerResult}.
+    ///         `reason` is an encoded {RouteNotAllowed}, {HandlerReverted} or {UnexpectedHandlerResult}.
     event MessageFailed(
         bytes32 indexed guid,
         uint64 indexed nonce,
@@ -204,8 +210,8 @@ contract DevnetAbridge is IAbridge, Ownable {
     ///         stands in for LayerZero's DVN and executor). Exactly once and in order: `nonce` must be
     ///         {nextInboundNonce}, which then advances whatever the receiver does. The receiver's handleMessage gets
     ///         exactly `gasLimit` gas. If the route is not allowed, the call reverts, or it does not return the
-    ///         handleMessage selector, the message is recorded as {MessageStatus.Failed} ({MessageFailed}) and anyone
-    ///         may {retryMessage} it.
+    ///         handleMessage selector, the receiver's effects are rolled back, the message is recorded as
+    ///         {MessageStatus.Failed} ({MessageFailed}) and anyone may {retryMessage} it.
     /// @dev Reverts with {InsufficientGasForReceiver} when the transaction's gas could not give the receiver its full
     ///      `gasLimit` (EIP-150 63/64 rule), so a relayer cannot make a delivery fail by starving it.
     /// @param nonce The message's nonce on the peer endpoint.
@@ -239,7 +245,7 @@ contract DevnetAbridge is IAbridge, Ownable {
         if (!routes[receiver][sender]) {
             reason = abi.encodeWithSelector(RouteNotAllowed.selector, receiver, sender);
         } else {
-            (ok, reason) = _callHandler(receiver, sender, message, guid, gasLimit, true);
+            (ok, reason) = _executeInFrame(receiver, sender, message, guid, gasLimit);
         }
         if (ok) {
             emit MessageDelivered(guid, nonce, receiver, sender);
@@ -269,8 +275,13 @@ contract DevnetAbridge is IAbridge, Ownable {
         // Effects first: a receiver re-entering retryMessage for this guid finds it delivered.
         messageStatus[guid] = MessageStatus.Delivered;
         delete failedPayloadHash[guid];
-        (bool ok, bytes memory reason) = _callHandler(receiver, sender, message, guid, 0, false);
-        if (!ok) revert RetryFailed(guid, reason);
+        bytes memory data = abi.encodeCall(IAbridgeMessageHandler.handleMessage, (sender, message, guid));
+        (bool ok, uint256 size) = _rawCall(receiver, gasleft(), data);
+        bytes memory returned = _returnData(size, MAX_REASON_BYTES);
+        if (!ok) revert RetryFailed(guid, abi.encodeWithSelector(HandlerReverted.selector, returned));
+        if (!_isHandlerSelector(returned)) {
+            revert RetryFailed(guid, abi.encodeWithSelector(UnexpectedHandlerResult.selector, returned));
+        }
         emit MessageRetried(guid, msg.sender);
     }
 
@@ -358,49 +369,65 @@ contract DevnetAbridge is IAbridge, Ownable {
         return uint256(baseFee_) + (uint256(gasLimit) + GAS_PER_MESSAGE_BYTE * length) * gasPrice_;
     }
 
-    /// @dev Calls receiver.handleMessage(sender, message, guid). With `exactGas`, gives it exactly `gasLimit` and
-    ///      reverts with {InsufficientGasForReceiver} if the transaction could not give that much (checked before
-    ///      the call, and after a failed call in case the estimate of the call's own cost was short). Otherwise
-    ///      gives it all but a reserve for the caller to finish. Returns success and, on failure, the revert data or
-    ///      an encoded {UnexpectedHandlerResult}, truncated to {MAX_REASON_BYTES}.
-    function _callHandler(
+    /// @dev Runs {executeHandler} in its own call frame and classifies the outcome: success; a receiver failure
+    ///      ({HandlerReverted}, {UnexpectedHandlerResult}: recorded, the delivery stands); or too little gas (the
+    ///      whole delivery reverts, so no gas amount a relayer picks can make a message fail). The receiver's own
+    ///      revert data arrives wrapped, so it cannot pass itself off as a gas shortage and block the nonce stream.
+    function _executeInFrame(
         address receiver,
         address sender,
         bytes calldata message,
         bytes32 guid,
-        uint128 gasLimit,
-        bool exactGas
+        uint128 gasLimit
     ) private returns (bool ok, bytes memory reason) {
-        bytes memory data = abi.encodeCall(IAbridgeMessageHandler.handleMessage, (sender, message, guid));
-        uint256 gasToGive = gasLimit;
-        if (exactGas) {
-            // Measured after encoding, so memory expansion for large messages is already paid.
-            if (gasleft() < uint256(gasLimit) + uint256(gasLimit) / 63 + CALL_OVERHEAD_GAS) {
-                revert InsufficientGasForReceiver(gasleft(), gasLimit);
-            }
-        } else {
-            uint256 left = gasleft();
-            gasToGive = left > RETRY_RESERVE_GAS ? left - RETRY_RESERVE_GAS : 0;
-        }
+        bytes memory data = abi.encodeCall(this.executeHandler, (receiver, sender, message, guid, gasLimit));
         uint256 size;
-        (ok, size) = _rawCall(receiver, gasToGive, data);
-        if (exactGas && !ok && gasleft() < uint256(gasLimit) / 63) {
-            // The callee may have run out of gas only because the transaction's gas was short: undo everything.
+        (ok, size) = _rawCall(address(this), gasleft(), data);
+        if (ok) return (true, "");
+        reason = _returnData(size, MAX_FRAME_REVERT_BYTES);
+        bytes4 selector = reason.length >= 4 ? bytes4(reason) : bytes4(0);
+        if (selector == HandlerReverted.selector || selector == UnexpectedHandlerResult.selector) return (false, reason);
+        if (selector == InsufficientGasForReceiver.selector) {
+            assembly ("memory-safe") {
+                revert(add(reason, 0x20), mload(reason))
+            }
+        }
+        // The frame itself ran out of gas.
+        revert InsufficientGasForReceiver(gasleft(), gasLimit);
+    }
+
+    /// @notice The endpoint's own call frame around a delivery's receiver call: a receiver that returns a wrong value
+    ///         has its effects rolled back just like one that reverts. Callable only by the endpoint itself.
+    /// @dev Gives the receiver exactly `gasLimit` and reverts with {InsufficientGasForReceiver} when the frame could
+    ///      not (EIP-150: a call gets at most 63/64 of the gas left), checked before the call and, in case the
+    ///      overhead estimate was short, after a failed call. Otherwise ends in success, {HandlerReverted} or
+    ///      {UnexpectedHandlerResult}, each carrying at most {MAX_REASON_BYTES} of the receiver's data.
+    /// @param receiver The receiving contract.
+    /// @param sender The sender on the peer chain.
+    /// @param message The payload.
+    /// @param guid The message's guid.
+    /// @param gasLimit Gas for handleMessage.
+    function executeHandler(address receiver, address sender, bytes calldata message, bytes32 guid, uint128 gasLimit)
+        external
+    {
+        if (msg.sender != address(this)) revert OnlySelf(msg.sender);
+        bytes memory data = abi.encodeCall(IAbridgeMessageHandler.handleMessage, (sender, message, guid));
+        // Measured after encoding, so memory expansion for large messages is already paid.
+        if (gasleft() < uint256(gasLimit) + uint256(gasLimit) / 63 + CALL_OVERHEAD_GAS) {
             revert InsufficientGasForReceiver(gasleft(), gasLimit);
         }
-        uint256 kept = size < MAX_REASON_BYTES ? size : MAX_REASON_BYTES;
-        reason = new bytes(kept);
-        assembly ("memory-safe") {
-            returndatacopy(add(reason, 0x20), 0, kept)
-        }
-        if (ok) {
-            // casting to 'bytes32' is safe because it reads the first word of the return data, all that is compared
-            // forge-lint: disable-next-line(unsafe-typecast)
-            if (size > 31 && bytes32(reason) == bytes32(IAbridgeMessageHandler.handleMessage.selector)) {
-                return (true, "");
-            }
-            return (false, abi.encodeWithSelector(UnexpectedHandlerResult.selector, reason));
-        }
+        (bool ok, uint256 size) = _rawCall(receiver, gasLimit, data);
+        if (!ok && gasleft() < uint256(gasLimit) / 63) revert InsufficientGasForReceiver(gasleft(), gasLimit);
+        bytes memory returned = _returnData(size, MAX_REASON_BYTES);
+        if (!ok) revert HandlerReverted(returned);
+        if (!_isHandlerSelector(returned)) revert UnexpectedHandlerResult(returned);
+    }
+
+    /// @dev Whether return data is handleMessage's selector, ABI-encoded as a bytes4 (the first word).
+    function _isHandlerSelector(bytes memory returned) private pure returns (bool) {
+        // casting to 'bytes32' is safe because it reads the first word of the return data, all that is compared
+        // forge-lint: disable-next-line(unsafe-typecast)
+        return returned.length >= 32 && bytes32(returned) == bytes32(IAbridgeMessageHandler.handleMessage.selector);
     }
 
     /// @dev CALL without copying the return data (a receiver cannot make the endpoint pay for a huge copy).
@@ -408,6 +435,15 @@ contract DevnetAbridge is IAbridge, Ownable {
         assembly ("memory-safe") {
             ok := call(gas_, target, 0, add(data, 0x20), mload(data), 0, 0)
             size := returndatasize()
+        }
+    }
+
+    /// @dev The first min(`size`, `cap`) bytes of the last call's return data.
+    function _returnData(uint256 size, uint256 cap) private pure returns (bytes memory out) {
+        uint256 kept = size < cap ? size : cap;
+        out = new bytes(kept);
+        assembly ("memory-safe") {
+            returndatacopy(add(out, 0x20), 0, kept)
         }
     }
 }

@@ -15,7 +15,8 @@ contract MockReceiver is IAbridgeMessageHandler {
         BurnGas,
         HugeRevert,
         ReenterRetry,
-        AcceptQuietly
+        AcceptQuietly,
+        FakeGasShortage
     }
 
     struct Handled {
@@ -60,6 +61,7 @@ contract MockReceiver is IAbridgeMessageHandler {
         Mode m = mode;
         if (m == Mode.AcceptQuietly) return IAbridgeMessageHandler.handleMessage.selector;
         if (m == Mode.Revert) revert Rejected(guid);
+        if (m == Mode.FakeGasShortage) revert DevnetAbridge.InsufficientGasForReceiver(0, 1);
         if (m == Mode.BurnGas) {
             while (true) {}
         }

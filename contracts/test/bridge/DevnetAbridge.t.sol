@@ -469,14 +469,18 @@ contract DevnetAbridgeTest is BridgeFixture {
         Sent memory s = _send("bad");
         receiver.setMode(MockReceiver.Mode.Revert);
         vm.expectEmit(address(dst));
-        emit MessageFailed(
-            s.guid, 1, address(receiver), app, "bad", abi.encodeWithSelector(MockReceiver.Rejected.selector, s.guid)
-        );
+        emit MessageFailed(s.guid, 1, address(receiver), app, "bad", _handlerReverted(s.guid));
         _deliver(s);
         assertEq(dst.nextInboundNonce(), 2);
         assertEq(uint8(dst.messageStatus(s.guid)), uint8(DevnetAbridge.MessageStatus.Failed));
         assertEq(dst.failedPayloadHash(s.guid), dst.payloadHash(app, address(receiver), "bad"));
         assertEq(receiver.handledCount(), 0);
+    }
+
+    function _handlerReverted(bytes32 guid) internal pure returns (bytes memory) {
+        return abi.encodeWithSelector(
+            DevnetAbridge.HandlerReverted.selector, abi.encodeWithSelector(MockReceiver.Rejected.selector, guid)
+        );
     }
 
     function test_deliver_wrongSelectorIsRecordedAsFailed() public {
@@ -494,6 +498,30 @@ contract DevnetAbridgeTest is BridgeFixture {
         );
         _deliver(s);
         assertEq(uint8(dst.messageStatus(s.guid)), uint8(DevnetAbridge.MessageStatus.Failed));
+    }
+
+    function test_deliver_wrongSelectorRollsBackReceiverEffects() public {
+        Sent memory s = _send("x");
+        receiver.setMode(MockReceiver.Mode.WrongSelector);
+        _deliver(s);
+        assertEq(receiver.handledCount(), 0);
+        assertEq(receiver.timesHandled(s.guid), 0);
+        receiver.setMode(MockReceiver.Mode.Accept);
+        dst.retryMessage(app, address(receiver), "x", s.guid);
+        assertEq(receiver.timesHandled(s.guid), 1);
+    }
+
+    function test_deliver_receiverFakingGasShortageIsRecordedAsFailed() public {
+        Sent memory s = _send("x");
+        receiver.setMode(MockReceiver.Mode.FakeGasShortage);
+        _deliver(s);
+        assertEq(dst.nextInboundNonce(), 2);
+        assertEq(uint8(dst.messageStatus(s.guid)), uint8(DevnetAbridge.MessageStatus.Failed));
+    }
+
+    function test_executeHandler_onlySelf() public {
+        vm.expectRevert(abi.encodeWithSelector(DevnetAbridge.OnlySelf.selector, address(this)));
+        dst.executeHandler(address(receiver), app, "x", bytes32(0), GAS_LIMIT);
     }
 
     function test_deliver_emptyReturnIsRecordedAsFailed() public {
@@ -523,7 +551,8 @@ contract DevnetAbridgeTest is BridgeFixture {
         _deliver(s);
         Vm.Log[] memory logs = vm.getRecordedLogs();
         (,, bytes memory reason) = abi.decode(logs[0].data, (address, bytes, bytes));
-        assertEq(reason.length, dst.MAX_REASON_BYTES());
+        assertEq(bytes4(reason), DevnetAbridge.HandlerReverted.selector);
+        assertEq(reason.length, 4 + 64 + dst.MAX_REASON_BYTES());
         assertEq(uint8(dst.messageStatus(s.guid)), uint8(DevnetAbridge.MessageStatus.Failed));
     }
 
@@ -612,11 +641,7 @@ contract DevnetAbridgeTest is BridgeFixture {
     function test_retry_stillFailingRevertsAndStaysRetryable() public {
         Sent memory s = _failed("x");
         receiver.setMode(MockReceiver.Mode.Revert);
-        vm.expectRevert(
-            abi.encodeWithSelector(
-                DevnetAbridge.RetryFailed.selector, s.guid, abi.encodeWithSelector(MockReceiver.Rejected.selector, s.guid)
-            )
-        );
+        vm.expectRevert(abi.encodeWithSelector(DevnetAbridge.RetryFailed.selector, s.guid, _handlerReverted(s.guid)));
         dst.retryMessage(app, address(receiver), "x", s.guid);
         assertEq(uint8(dst.messageStatus(s.guid)), uint8(DevnetAbridge.MessageStatus.Failed));
         receiver.setMode(MockReceiver.Mode.Accept);
