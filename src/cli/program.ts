@@ -5,11 +5,13 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerAggregatorCommands } from './commands/aggregator.ts';
+import { registerChallengerCommands } from './commands/challenger.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerDevnetCommand } from './commands/devnet.ts';
 import { registerKeysCommands } from './commands/keys.ts';
 import { registerOperatorCommands } from './commands/operator.ts';
 import { registerProofCommands } from './commands/proof.ts';
+import { registerRewardsCommands } from './commands/rewards.ts';
 import { registerStateCommands } from './commands/state.ts';
 import { ExitCode, UsageError, describeError, exitCodeOf } from './errors.ts';
 import { DEFAULT_DEPLOYMENT_PATH } from './options.ts';
@@ -29,6 +31,8 @@ export function buildProgram(): Command {
   registerOperatorCommands(program);
   registerKeysCommands(program);
   registerAggregatorCommands(program);
+  registerChallengerCommands(program);
+  registerRewardsCommands(program);
   for (const command of program.commands) applyDefaults(command);
   return program;
 }
