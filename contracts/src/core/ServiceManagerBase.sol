@@ -5,17 +5,35 @@ import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {IAVSDirectory} from "../eigenlayer/interfaces/IAVSDirectory.sol";
-import {IAllocationManager} from "../eigenlayer/interfaces/IAllocationManager.sol";
+import {IAllocationManager, IAllocationManagerTypes} from "../eigenlayer/interfaces/IAllocationManager.sol";
+import {IAVSRegistrar} from "../eigenlayer/interfaces/IAVSRegistrar.sol";
 import {IRewardsCoordinator, IRewardsCoordinatorTypes} from "../eigenlayer/interfaces/IRewardsCoordinator.sol";
 import {ISignatureUtilsMixinTypes} from "../eigenlayer/interfaces/ISignatureUtilsMixin.sol";
+import {IStrategy} from "../eigenlayer/interfaces/IStrategy.sol";
+
+/// @notice The part of an AVS stake registry the ServiceManager reads (ECDSAStakeRegistry implements it).
+interface IOperatorRegistry {
+    /// @notice Whether `operator` is registered as of the latest change (pending deregistrations already removed).
+    function operatorRegistered(address operator) external view returns (bool);
+}
 
 /// @title ServiceManagerBase
 /// @notice The AVS's address in EigenLayer, shared by every service of avs-stack: registers and deregisters operators
-///         with the AVSDirectory on behalf of the AVS's stake registry, publishes the AVS metadata URI, and forwards
+///         with the AVSDirectory on behalf of the AVS's stake registry, publishes the AVS metadata URI, manages the
+///         AVS's operator sets in the AllocationManager and acts as their AVS registrar (IAVSRegistrar), and forwards
 ///         rewards submissions to the RewardsCoordinator.
+///
+///         Two registrations, in this order (docs/decisions/disputes-0001.md):
+///         1. the seed's legacy path: stake registry → {registerOperator} → AVSDirectory (makes the operator a signer);
+///         2. the slashing path: AllocationManager.registerForOperatorSets → {registerOperator(address,address,uint32[],bytes)},
+///            accepted only for operators registered in the stake registry; the operator then allocates magnitude to
+///            the set, which makes its stake slashable by the set's slasher.
+///         Leaving goes the other way: an operator may leave the operator sets only once it has left the stake
+///         registry, so it stays slashable (AllocationManager.DEALLOCATION_DELAY blocks) after its last signing epoch.
 /// @dev Not upgradeable: dependencies are immutables, the stake registry is set once. Roles: the owner (metadata,
-///      rewards initiator, stake registry), the stake registry (operator registration), the rewards initiator (rewards).
-abstract contract ServiceManagerBase is Ownable {
+///      rewards initiator, stake registry, operator sets), the stake registry (legacy operator registration), the
+///      AllocationManager (operator-set registration callbacks), the rewards initiator (rewards).
+abstract contract ServiceManagerBase is Ownable, IAVSRegistrar {
     using SafeERC20 for IERC20;
 
     /// @notice The EigenLayer AVSDirectory (legacy M2 registration path).
@@ -38,11 +56,32 @@ abstract contract ServiceManagerBase is Ownable {
     error OnlyStakeRegistry(address caller);
     /// @notice `caller` is not the rewards initiator.
     error OnlyRewardsInitiator(address caller);
+    /// @notice `caller` is not the AllocationManager.
+    error OnlyAllocationManager(address caller);
+    /// @notice An AllocationManager callback named `avs`, which is not this AVS.
+    error UnsupportedAVS(address avs);
+    /// @notice The stake registry is not set yet, so no operator can join an operator set.
+    error StakeRegistryNotSet();
+    /// @notice `operator` must register in the stake registry before it joins an operator set.
+    error OperatorNotInStakeRegistry(address operator);
+    /// @notice `operator` must leave the stake registry before it leaves the operator sets (it would otherwise go on
+    ///         signing after it stopped being slashable).
+    error OperatorStillInStakeRegistry(address operator);
 
     /// @notice The stake registry was set.
     event StakeRegistrySet(address indexed stakeRegistry);
     /// @notice The rewards initiator changed from `previous` to `current`.
     event RewardsInitiatorUpdated(address previous, address current);
+    /// @notice `operator` joined operator sets `operatorSetIds` of this AVS (AllocationManager callback).
+    event OperatorJoinedOperatorSets(address indexed operator, uint32[] operatorSetIds);
+    /// @notice `operator` left operator sets `operatorSetIds` of this AVS (AllocationManager callback); it stays
+    ///         slashable for AllocationManager.DEALLOCATION_DELAY blocks.
+    event OperatorLeftOperatorSets(address indexed operator, uint32[] operatorSetIds);
+    /// @notice An operator-directed rewards submission of `totalAmount` `token` units, for `operatorCount` operators over
+    ///         [startTimestamp, startTimestamp + duration) (unix seconds), went to the RewardsCoordinator.
+    event RewardSubmitted(
+        IERC20 indexed token, uint256 totalAmount, uint256 operatorCount, uint32 startTimestamp, uint32 duration
+    );
 
     /// @param avsDirectory_ EigenLayer AVSDirectory.
     /// @param rewardsCoordinator_ EigenLayer RewardsCoordinator.
@@ -65,6 +104,11 @@ abstract contract ServiceManagerBase is Ownable {
 
     modifier onlyStakeRegistry() {
         if (msg.sender != stakeRegistry) revert OnlyStakeRegistry(msg.sender);
+        _;
+    }
+
+    modifier onlyAllocationManager() {
+        if (msg.sender != address(allocationManager)) revert OnlyAllocationManager(msg.sender);
         _;
     }
 
@@ -106,10 +150,82 @@ abstract contract ServiceManagerBase is Ownable {
         avsDirectory.deregisterOperatorFromAVS(operator);
     }
 
-    /// @notice Publishes this AVS's metadata URI through the AVSDirectory (which emits it). Owner only.
+    /// @notice Publishes this AVS's metadata URI through the AVSDirectory and the AllocationManager (each emits it;
+    ///         the AllocationManager needs it once before {createOperatorSets}). Owner only.
     /// @param metadataURI URI of the AVS metadata JSON.
     function updateAVSMetadataURI(string calldata metadataURI) external onlyOwner {
         avsDirectory.updateAVSMetadataURI(metadataURI);
+        allocationManager.updateAVSMetadataURI(address(this), metadataURI);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Operator sets (EigenLayer slashing, v1.12.0 AllocationManager)
+    // ---------------------------------------------------------------------------------------------------------------
+
+    /// @notice Creates operator sets of this AVS in the AllocationManager. Owner only. Publish the metadata URI
+    ///         ({updateAVSMetadataURI}) first. The slasher of each set is fixed here: for state proofs, the
+    ///         StateDisputeResolver (docs/decisions/disputes-0001.md).
+    /// @param params (operatorSetId, strategies, slasher) per set; strategies are those of the stake registry's quorum.
+    function createOperatorSets(IAllocationManagerTypes.CreateSetParamsV2[] calldata params) external onlyOwner {
+        allocationManager.createOperatorSets(address(this), params);
+    }
+
+    /// @notice Adds strategies to one of this AVS's operator sets. Owner only.
+    /// @param operatorSetId The operator set.
+    /// @param strategies Strategies not yet in the set.
+    function addStrategiesToOperatorSet(uint32 operatorSetId, IStrategy[] calldata strategies) external onlyOwner {
+        allocationManager.addStrategiesToOperatorSet(address(this), operatorSetId, strategies);
+    }
+
+    /// @notice Removes strategies from one of this AVS's operator sets. Owner only.
+    /// @param operatorSetId The operator set.
+    /// @param strategies Strategies in the set.
+    function removeStrategiesFromOperatorSet(uint32 operatorSetId, IStrategy[] calldata strategies) external onlyOwner {
+        allocationManager.removeStrategiesFromOperatorSet(address(this), operatorSetId, strategies);
+    }
+
+    /// @notice Names the contract the AllocationManager calls when operators join or leave this AVS's operator sets.
+    ///         Owner only. Unset, the AllocationManager calls this contract anyway; setting it to this contract
+    ///         makes that explicit (AllocationManager.getAVSRegistrar).
+    /// @param registrar The registrar; must return true from supportsAVS(this).
+    function setAVSRegistrar(IAVSRegistrar registrar) external onlyOwner {
+        allocationManager.setAVSRegistrar(address(this), registrar);
+    }
+
+    /// @inheritdoc IAVSRegistrar
+    /// @dev AllocationManager only, for this AVS. Accepts only operators registered in the stake registry
+    ///      (the legacy registration of the seed comes first). `data` is unused.
+    function registerOperator(address operator, address avs, uint32[] calldata operatorSetIds, bytes calldata)
+        external
+        virtual
+        onlyAllocationManager
+    {
+        if (avs != address(this)) revert UnsupportedAVS(avs);
+        address registry = stakeRegistry;
+        if (registry == address(0)) revert StakeRegistryNotSet();
+        if (!IOperatorRegistry(registry).operatorRegistered(operator)) revert OperatorNotInStakeRegistry(operator);
+        emit OperatorJoinedOperatorSets(operator, operatorSetIds);
+    }
+
+    /// @inheritdoc IAVSRegistrar
+    /// @dev AllocationManager only, for this AVS. Refuses an operator still registered in the stake registry: its
+    ///      signatures would outlive its slashability. Once it has left the registry it may always leave.
+    function deregisterOperator(address operator, address avs, uint32[] calldata operatorSetIds)
+        external
+        virtual
+        onlyAllocationManager
+    {
+        if (avs != address(this)) revert UnsupportedAVS(avs);
+        address registry = stakeRegistry;
+        if (registry != address(0) && IOperatorRegistry(registry).operatorRegistered(operator)) {
+            revert OperatorStillInStakeRegistry(operator);
+        }
+        emit OperatorLeftOperatorSets(operator, operatorSetIds);
+    }
+
+    /// @inheritdoc IAVSRegistrar
+    function supportsAVS(address avs) external view returns (bool) {
+        return avs == address(this);
     }
 
     /// @notice Creates rewards submissions for this AVS, split by stake. Rewards initiator only.
@@ -137,14 +253,44 @@ abstract contract ServiceManagerBase is Ownable {
     ) external virtual onlyRewardsInitiator {
         uint256 n = submissions.length;
         for (uint256 i; i < n; ++i) {
-            IRewardsCoordinatorTypes.OperatorReward[] calldata rewards = submissions[i].operatorRewards;
-            uint256 total;
-            for (uint256 j; j < rewards.length; ++j) {
-                total += rewards[j].amount;
-            }
-            _pullAndApprove(submissions[i].token, total);
+            _pullAndApprove(submissions[i].token, _operatorRewardsTotal(submissions[i].operatorRewards));
         }
         rewardsCoordinator.createOperatorDirectedAVSRewardsSubmission(address(this), submissions);
+    }
+
+    /// @notice The seed's "SpottedServiceManagerBase::submitReward" (section 5): pays one period's rewards to the
+    ///         operators named in `submission`, as computed off-chain from who signed which proofs. Rewards initiator
+    ///         only. Pulls the sum of the operator amounts of `submission.token` from the initiator (approve this
+    ///         contract first) and forwards the submission to RewardsCoordinator.createOperatorDirectedAVSRewardsSubmission,
+    ///         which validates it (operators strictly ascending, amounts > 0, period on the calculation grid and ended).
+    /// @param submission Strategies (ascending) and multipliers, token, operator amounts (token units), start timestamp
+    ///        and duration (unix seconds), description.
+    function submitReward(IRewardsCoordinatorTypes.OperatorDirectedRewardsSubmission calldata submission)
+        external
+        virtual
+        onlyRewardsInitiator
+    {
+        uint256 total = _operatorRewardsTotal(submission.operatorRewards);
+        _pullAndApprove(submission.token, total);
+        IRewardsCoordinatorTypes.OperatorDirectedRewardsSubmission[] memory submissions =
+            new IRewardsCoordinatorTypes.OperatorDirectedRewardsSubmission[](1);
+        submissions[0] = submission;
+        rewardsCoordinator.createOperatorDirectedAVSRewardsSubmission(address(this), submissions);
+        emit RewardSubmitted(
+            submission.token, total, submission.operatorRewards.length, submission.startTimestamp, submission.duration
+        );
+    }
+
+    /// @dev Sum of the operator amounts (token units); overflow reverts.
+    function _operatorRewardsTotal(IRewardsCoordinatorTypes.OperatorReward[] calldata rewards)
+        internal
+        pure
+        returns (uint256 total)
+    {
+        uint256 n = rewards.length;
+        for (uint256 j; j < n; ++j) {
+            total += rewards[j].amount;
+        }
     }
 
     /// @dev Moves `amount` of `token` from the caller to this contract and lets the RewardsCoordinator take it.
