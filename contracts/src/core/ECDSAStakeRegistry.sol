@@ -4,11 +4,13 @@ pragma solidity ^0.8.27;
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
 import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
+import {AddressSort} from "./AddressSort.sol";
 import {IDelegationManager} from "../eigenlayer/interfaces/IDelegationManager.sol";
 import {ISignatureUtilsMixinTypes} from "../eigenlayer/interfaces/ISignatureUtilsMixin.sol";
 import {IStrategy} from "../eigenlayer/interfaces/IStrategy.sol";
 import {EpochManager, MessageType} from "./EpochManager.sol";
 import {EpochMath} from "./EpochMath.sol";
+import {IOperatorSetRegistry} from "./IRegistryReplication.sol";
 import {OperatorCheckpoints} from "./OperatorCheckpoints.sol";
 import {ServiceManagerBase} from "./ServiceManagerBase.sol";
 import {StakeRegistryVerifier} from "./StakeRegistryVerifier.sol";
@@ -35,8 +37,9 @@ import {StakeRegistryVerifier} from "./StakeRegistryVerifier.sol";
 ///      the latest and the previous at fixed places, so a signer costs one cold slot read, two while a change of
 ///      its is pending); total weight and threshold packed in one
 ///      OpenZeppelin Checkpoints.Trace224 (total << 16 | bps), one lookup per proof. All keyed by effective epoch,
-///      which never decreases over time. Not upgradeable.
-contract ECDSAStakeRegistry is StakeRegistryVerifier, Ownable {
+///      which never decreases over time. An append-only list of every operator that ever registered lets
+///      {getOperatorSetAtEpoch} list the complete set of any epoch for remote chains. Not upgradeable.
+contract ECDSAStakeRegistry is StakeRegistryVerifier, Ownable, IOperatorSetRegistry {
     using Checkpoints for Checkpoints.Trace224;
     using EnumerableSet for EnumerableSet.AddressSet;
     using OperatorCheckpoints for OperatorCheckpoints.History;
@@ -72,6 +75,10 @@ contract ECDSAStakeRegistry is StakeRegistryVerifier, Ownable {
     mapping(address operator => OperatorCheckpoints.History) private _operatorHistory;
     /// @dev effective epoch => totalWeight << 16 | thresholdBps: one lookup serves the threshold of a proof.
     Checkpoints.Trace224 private _totalAndThresholdHistory;
+    /// @dev Every operator that ever registered, in first-registration order (append-only, no duplicates): the
+    ///      candidates {getOperatorSetAtEpoch} checks, since the set at an epoch can include operators that have since
+    ///      deregistered. Costs one array slot on an operator's first registration only.
+    address[] private _knownOperators;
 
     /// @notice msg.sender is already registered.
     error OperatorAlreadyRegistered(address operator);
@@ -169,7 +176,10 @@ contract ECDSAStakeRegistry is StakeRegistryVerifier, Ownable {
 
         _operators.add(operator);
         signingKeyOperator[signingKey] = operator;
-        _operatorHistory[operator].push(effective, signingKey, weight);
+        OperatorCheckpoints.History storage history = _operatorHistory[operator];
+        // A history is never emptied, so a first checkpoint means a first registration.
+        if (history.length() == 0) _knownOperators.push(operator);
+        history.push(effective, signingKey, weight);
         emit OperatorRegistered(operator, signingKey, weight, effective);
         _updateTotal(operator, 0, weight, effective);
 
@@ -286,6 +296,46 @@ contract ECDSAStakeRegistry is StakeRegistryVerifier, Ownable {
     /// @notice Number of operators registered as of the latest change.
     function getOperatorCount() external view returns (uint256) {
         return _operators.length();
+    }
+
+    /// @inheritdoc IOperatorSetRegistry
+    /// @dev Reads one checkpoint per operator that ever registered ({getKnownOperatorCount}), then sorts the
+    ///      registered ones by address (heapsort in memory). For EpochManager.sendStateUpdates and off-chain readers.
+    function getOperatorSetAtEpoch(uint32 epoch)
+        external
+        view
+        returns (
+            address[] memory operators,
+            address[] memory signingKeys,
+            uint256[] memory weights,
+            uint256 totalWeight,
+            uint256 thresholdWeight
+        )
+    {
+        uint256 known = _knownOperators.length;
+        operators = new address[](known);
+        uint256 count;
+        for (uint256 i; i < known; ++i) {
+            address operator = _knownOperators[i];
+            (address signingKey,) = _operatorHistory[operator].lookup(epoch);
+            if (signingKey != address(0)) operators[count++] = operator;
+        }
+        assembly ("memory-safe") {
+            mstore(operators, count) // shrink to the registered ones
+        }
+        AddressSort.sort(operators);
+        signingKeys = new address[](count);
+        weights = new uint256[](count);
+        for (uint256 i; i < count; ++i) {
+            (signingKeys[i], weights[i]) = _operatorHistory[operators[i]].lookup(epoch);
+        }
+        totalWeight = _totalOf(_totalAndThresholdHistory.upperLookupRecent(epoch));
+        thresholdWeight = _thresholdWeightAt(epoch);
+    }
+
+    /// @notice Number of operators that ever registered (the work {getOperatorSetAtEpoch} does grows with it).
+    function getKnownOperatorCount() external view returns (uint256) {
+        return _knownOperators.length;
     }
 
     /// @notice The quorum: strategies and multipliers (basis points of a share).

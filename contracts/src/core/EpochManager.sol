@@ -3,6 +3,8 @@ pragma solidity ^0.8.27;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {EpochMath} from "./EpochMath.sol";
+import {IOperatorSetRegistry, IRegistryStateSender} from "./IRegistryReplication.sol";
+import {RegistryStateMessage} from "./RegistryStateMessage.sol";
 
 /// @notice Kinds of operator-state change queued for remote chains. The `data` of each kind is:
 ///         - REGISTER:           abi.encode(address operator, address signingKey, uint256 weight)
@@ -28,9 +30,9 @@ struct StateUpdate {
 }
 
 /// @title EpochManager
-/// @notice The epoch clock of an AVS deployment on the main chain, and the per-epoch log of operator-state changes
-///         that a bridge later replays on remote chains. Epoch length and grace period are fixed at deployment
-///         (defaults 7 days / 1 day; devnets use e.g. 120 s / 20 s).
+/// @notice The epoch clock of an AVS deployment on the main chain, the per-epoch log of operator-state changes, and
+///         the entry point that replicates the registry to remote chains ({sendStateUpdates}, seed 000 step 4).
+///         Epoch length and grace period are fixed at deployment (defaults 7 days / 1 day; devnets use e.g. 120 s / 20 s).
 /// @dev `epoch(t) = floor((t - GENESIS) / EPOCH_LENGTH)`; a change made at t takes effect at epoch(t) + 1, or
 ///      epoch(t) + 2 inside the last GRACE_PERIOD seconds of the epoch. Every time-taking view reverts with
 ///      {EpochMath.TimestampBeforeGenesis} for times before GENESIS.
@@ -42,8 +44,11 @@ contract EpochManager is Ownable {
     /// @notice Grace period at the end of each epoch, seconds (< EPOCH_LENGTH).
     uint64 public immutable GRACE_PERIOD;
 
-    /// @notice The only address allowed to queue state updates (set once by the owner).
+    /// @notice The only address allowed to queue state updates (set once by the owner); also the source of the
+    ///         operator sets {sendStateUpdates} sends.
     address public stakeRegistry;
+    /// @notice Sends snapshots to remote chains (set by the owner; replaceable, e.g. to move to another bridge).
+    IRegistryStateSender public stateSender;
 
     /// @dev Queued updates per effective epoch, in queueing order.
     mapping(uint32 effectiveEpoch => StateUpdate[]) private _stateUpdates;
@@ -62,11 +67,27 @@ contract EpochManager is Ownable {
     error OnlyStakeRegistry(address caller);
     /// @notice `index` is past the `length` updates queued for `epoch`.
     error StateUpdateIndexOutOfBounds(uint32 epoch, uint256 index, uint256 length);
+    /// @notice The stake registry is not set yet: there is no operator set to send.
+    error StakeRegistryNotSet();
+    /// @notice The state sender is not set yet.
+    error StateSenderNotSet();
 
     /// @notice The stake registry was set.
     event StakeRegistrySet(address indexed stakeRegistry);
     /// @notice A state change was queued; it takes effect at `effectiveEpoch`.
     event StateUpdateQueued(uint32 indexed effectiveEpoch, MessageType updateType, bytes data);
+    /// @notice The state sender was set.
+    event StateSenderSet(address indexed stateSender);
+    /// @notice `caller` sent the complete operator set of `epoch` (`operatorCount` operators) to chain `chainId`,
+    ///         paying `fee` wei to the bridge; `guid` is the bridge's message id.
+    event StateUpdatesSent(
+        uint256 indexed chainId,
+        uint32 indexed epoch,
+        address indexed caller,
+        bytes32 guid,
+        uint256 operatorCount,
+        uint256 fee
+    );
 
     /// @param genesis Start of epoch 0, unix seconds (may be in the past or the future).
     /// @param epochLength Epoch length, seconds (> 0).
@@ -89,6 +110,14 @@ contract EpochManager is Ownable {
         emit StakeRegistrySet(registry);
     }
 
+    /// @notice Sets the sender {sendStateUpdates} sends through. Owner only; may be replaced.
+    /// @param sender The RegistryStateSender (its only allowed caller must be this EpochManager).
+    function setStateSender(IRegistryStateSender sender) external onlyOwner {
+        if (address(sender) == address(0)) revert ZeroAddress();
+        stateSender = sender;
+        emit StateSenderSet(address(sender));
+    }
+
     /// @notice Records a state change under the epoch at which it takes effect. Stake registry only.
     /// @param updateType Kind of change.
     /// @param data The ABI-encoded change (layout per {MessageType}).
@@ -98,6 +127,43 @@ contract EpochManager is Ownable {
         effective = EpochMath.effectiveEpochAt(GENESIS, EPOCH_LENGTH, GRACE_PERIOD, block.timestamp);
         _stateUpdates[effective].push(StateUpdate({updateType: updateType, data: data}));
         emit StateUpdateQueued(effective, updateType, data);
+    }
+
+    /// @notice Sends the complete operator set of {finalizedEpoch} to the remote chain `chainId` (seed 000 step 4).
+    ///         Anyone may call. The set comes from the stake registry (IOperatorSetRegistry.getOperatorSetAtEpoch),
+    ///         never from the caller, so no one can send a partial list or a set of an epoch that is not final.
+    ///         Sending an epoch again is allowed (e.g. after a lost message); the receiver drops what it already has.
+    /// @dev msg.value pays the bridge fee ({quoteStateUpdates}, wei); the sender refunds the excess to msg.sender in
+    ///      the same call (so a caller that cannot receive ether must send the exact fee). Nothing stays here.
+    /// @param chainId The remote chain's id (a route of the state sender).
+    /// @return guid The bridge's message id.
+    function sendStateUpdates(uint256 chainId) external payable returns (bytes32 guid) {
+        IRegistryStateSender sender = stateSender;
+        if (address(sender) == address(0)) revert StateSenderNotSet();
+        (uint32 epoch, bytes memory message, uint256 operatorCount) = _finalizedSetMessage();
+        uint256 fee;
+        (guid, fee) = sender.sendStateUpdate{value: msg.value}(chainId, message, operatorCount, msg.sender);
+        emit StateUpdatesSent(chainId, epoch, msg.sender, guid, operatorCount, fee);
+    }
+
+    /// @notice The fee {sendStateUpdates}(chainId) needs now, wei (valid while {finalizedEpoch} and its set stay the same).
+    /// @param chainId The remote chain's id.
+    function quoteStateUpdates(uint256 chainId) external view returns (uint256 fee) {
+        IRegistryStateSender sender = stateSender;
+        if (address(sender) == address(0)) revert StateSenderNotSet();
+        (, bytes memory message, uint256 operatorCount) = _finalizedSetMessage();
+        return sender.quoteStateUpdate(chainId, message, operatorCount);
+    }
+
+    /// @notice The latest effective epoch whose operator set can no longer change: the set of E + 1 is final once
+    ///         E's grace period starts (changes made then take effect at E + 2), and stays the latest final one
+    ///         during E + 1 until E + 1's grace period. So: current + 1 in the grace period, else current.
+    function finalizedEpoch() public view returns (uint32) {
+        uint256 t = block.timestamp;
+        uint32 current = EpochMath.epochAt(GENESIS, EPOCH_LENGTH, t);
+        if (!EpochMath.isInGracePeriodAt(GENESIS, EPOCH_LENGTH, GRACE_PERIOD, t)) return current;
+        if (current == type(uint32).max) revert EpochMath.EpochOverflow(t);
+        return current + 1;
     }
 
     /// @notice All updates queued for `epoch`, in queueing order.
@@ -162,5 +228,17 @@ contract EpochManager is Ownable {
         // casting to 'uint64' is safe because s <= e - GRACE_PERIOD <= e <= type(uint64).max
         // forge-lint: disable-next-line(unsafe-typecast)
         return (uint64(s), uint64(e - GRACE_PERIOD), uint64(e));
+    }
+
+    /// @dev The message carrying the stake registry's complete operator set at {finalizedEpoch}.
+    function _finalizedSetMessage() private view returns (uint32 epoch, bytes memory message, uint256 operatorCount) {
+        address registry = stakeRegistry;
+        if (registry == address(0)) revert StakeRegistryNotSet();
+        epoch = finalizedEpoch();
+        RegistryStateMessage.OperatorSet memory set;
+        set.epoch = epoch;
+        (set.operators, set.signingKeys, set.weights, set.totalWeight, set.thresholdWeight) =
+            IOperatorSetRegistry(registry).getOperatorSetAtEpoch(epoch);
+        return (epoch, RegistryStateMessage.encode(set), set.operators.length);
     }
 }
