@@ -11,6 +11,7 @@ import { registerDevnetCommand } from './commands/devnet.ts';
 import { registerKeysCommands } from './commands/keys.ts';
 import { registerOperatorCommands } from './commands/operator.ts';
 import { registerProofCommands } from './commands/proof.ts';
+import { registerRelayerCommands } from './commands/relayer.ts';
 import { registerRewardsCommands } from './commands/rewards.ts';
 import { registerStateCommands } from './commands/state.ts';
 import { ExitCode, UsageError, describeError, exitCodeOf } from './errors.ts';
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerOperatorCommands(program);
   registerKeysCommands(program);
   registerAggregatorCommands(program);
+  registerRelayerCommands(program);
   registerChallengerCommands(program);
   registerRewardsCommands(program);
   for (const command of program.commands) applyDefaults(command);
