@@ -6,51 +6,6 @@ import { type Account, type Address, type Chain, type Hex, type PublicClient, ty
 import { ECDSAStakeRegistryAbi, RewardsCoordinatorAbi, StateProofsServiceManagerAbi } from '../../core/chain/abis/generated/index.ts';
 import type { OperatorDirectedRewardsSubmission, RewardsCoordinatorParams, StrategyAndMultiplier } from './submission.ts';
 
-/**
- * `ServiceManagerBase.submitReward(IRewardsCoordinatorTypes.OperatorDirectedRewardsSubmission submission)` (rewards
- * initiator only): `submitReward(((address,uint96)[],address,(address,uint256)[],uint32,uint32,string))`, selector
- * 0x0d2c8afd. Defined here so this module does not depend on when the generated ABI gains it.
- */
-export const submitRewardAbi = [
-  {
-    type: 'function',
-    name: 'submitReward',
-    stateMutability: 'nonpayable',
-    inputs: [
-      {
-        name: 'submission',
-        type: 'tuple',
-        internalType: 'struct IRewardsCoordinatorTypes.OperatorDirectedRewardsSubmission',
-        components: [
-          {
-            name: 'strategiesAndMultipliers',
-            type: 'tuple[]',
-            internalType: 'struct IRewardsCoordinatorTypes.StrategyAndMultiplier[]',
-            components: [
-              { name: 'strategy', type: 'address', internalType: 'contract IStrategy' },
-              { name: 'multiplier', type: 'uint96', internalType: 'uint96' },
-            ],
-          },
-          { name: 'token', type: 'address', internalType: 'contract IERC20' },
-          {
-            name: 'operatorRewards',
-            type: 'tuple[]',
-            internalType: 'struct IRewardsCoordinatorTypes.OperatorReward[]',
-            components: [
-              { name: 'operator', type: 'address', internalType: 'address' },
-              { name: 'amount', type: 'uint256', internalType: 'uint256' },
-            ],
-          },
-          { name: 'startTimestamp', type: 'uint32', internalType: 'uint32' },
-          { name: 'duration', type: 'uint32', internalType: 'uint32' },
-          { name: 'description', type: 'string', internalType: 'string' },
-        ],
-      },
-    ],
-    outputs: [],
-  },
-] as const;
-
 /** The wallet that sends the submission. */
 export type RewardsWallet = WalletClient<Transport, Chain, Account>;
 
@@ -139,7 +94,8 @@ export type RewardSubmissionReceipt = {
 };
 
 /**
- * Sends `submission` through `ServiceManager.submitReward` from `wallet`'s account: checks that the account is the
+ * Sends `submission` through `ServiceManager.submitReward(IRewardsCoordinatorTypes.OperatorDirectedRewardsSubmission)`
+ * (selector 0x0d2c8afd) from `wallet`'s account: checks that the account is the
  * rewards initiator and holds the total, approves the ServiceManager for the total when the allowance is short (and
  * waits for it), simulates the call (a revert is reported with its custom error before anything is spent), sends it
  * and waits for the receipt.
@@ -174,7 +130,7 @@ export async function sendRewardSubmission(params: {
   const { request } = await client.simulateContract({
     account: wallet.account,
     address: serviceManager,
-    abi: submitRewardAbi,
+    abi: StateProofsServiceManagerAbi,
     functionName: 'submitReward',
     args: [submission],
   });
