@@ -155,7 +155,11 @@ class Lane {
       this.destination.client.readContract({ ...dst, functionName: 'peer' }),
       this.destination.client.readContract({ ...dst, functionName: 'PEER_CHAIN_ID' }),
       this.destination.client.readContract({ ...dst, functionName: 'isRelayer', args: [account] }),
-    ]);
+    ]).catch((error: unknown) => {
+      throw new RelayerConfigError(
+        `lane ${this.name}: cannot read the endpoint ${this.destination.endpoint} on ${this.destination.chainId} (is it a DevnetAbridge?): ${describeRevert(error)}`,
+      );
+    });
     if (peer.toLowerCase() !== this.source.endpoint.toLowerCase() || peerChainId !== BigInt(this.source.chainId)) {
       throw new RelayerConfigError(
         `lane ${this.name}: the endpoint ${this.destination.endpoint} on ${this.destination.chainId} has peer ${peer} on ${peerChainId}, ` +
