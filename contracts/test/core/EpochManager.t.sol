@@ -5,6 +5,55 @@ import {Test} from "forge-std/Test.sol";
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {EpochManager, MessageType, StateUpdate} from "../../src/core/EpochManager.sol";
 import {EpochMath} from "../../src/core/EpochMath.sol";
+import {IOperatorSetRegistry, IRegistryStateSender} from "../../src/core/IRegistryReplication.sol";
+import {RegistryStateMessage} from "../../src/core/RegistryStateMessage.sol";
+
+/// @notice A registry whose set at epoch e is two operators with weights e and 2e (threshold 2e).
+contract StubOperatorSetRegistry is IOperatorSetRegistry {
+    function getOperatorSetAtEpoch(uint32 epoch)
+        external
+        pure
+        returns (address[] memory operators, address[] memory keys, uint256[] memory weights, uint256, uint256)
+    {
+        operators = new address[](2);
+        keys = new address[](2);
+        weights = new uint256[](2);
+        (operators[0], operators[1]) = (address(0xA1), address(0xA2));
+        (keys[0], keys[1]) = (address(0xB1), address(0xB2));
+        (weights[0], weights[1]) = (epoch, 2 * uint256(epoch));
+        return (operators, keys, weights, 3 * uint256(epoch), 2 * uint256(epoch));
+    }
+}
+
+/// @notice Records what the EpochManager hands the sender; charges a fixed fee and refunds the rest.
+contract StubStateSender is IRegistryStateSender {
+    uint256 public constant FEE = 0.1 ether;
+    uint256 public lastChainId;
+    bytes public lastMessage;
+    uint256 public lastOperatorCount;
+    address public lastRefundTo;
+    uint256 public lastValue;
+
+    function sendStateUpdate(uint256 chainId, bytes calldata message, uint256 operatorCount, address refundTo)
+        external
+        payable
+        returns (bytes32, uint256)
+    {
+        (lastChainId, lastMessage, lastOperatorCount, lastRefundTo, lastValue) =
+            (chainId, message, operatorCount, refundTo, msg.value);
+        (bool ok,) = refundTo.call{value: msg.value - FEE}("");
+        require(ok);
+        return (keccak256(message), FEE);
+    }
+
+    function quoteStateUpdate(uint256 chainId, bytes calldata message, uint256 operatorCount)
+        external
+        pure
+        returns (uint256)
+    {
+        return FEE + chainId + message.length + operatorCount;
+    }
+}
 
 contract EpochManagerTest is Test {
     uint64 internal constant GENESIS = 1_700_000_000;
@@ -17,6 +66,15 @@ contract EpochManagerTest is Test {
 
     event StakeRegistrySet(address indexed stakeRegistry);
     event StateUpdateQueued(uint32 indexed effectiveEpoch, MessageType updateType, bytes data);
+    event StateSenderSet(address indexed stateSender);
+    event StateUpdatesSent(
+        uint256 indexed chainId,
+        uint32 indexed epoch,
+        address indexed caller,
+        bytes32 guid,
+        uint256 operatorCount,
+        uint256 fee
+    );
 
     function setUp() public {
         em = new EpochManager(GENESIS, LENGTH, GRACE, owner);
@@ -249,5 +307,129 @@ contract EpochManagerTest is Test {
     function test_getStateUpdate_revertsOutOfBounds() public {
         vm.expectRevert(abi.encodeWithSelector(EpochManager.StateUpdateIndexOutOfBounds.selector, uint32(4), 0, 0));
         em.getStateUpdate(4, 0);
+    }
+
+    // ---- state sender and sendStateUpdates ----
+
+    function _withReplication() internal returns (StubStateSender sender) {
+        StubOperatorSetRegistry stub = new StubOperatorSetRegistry();
+        sender = new StubStateSender();
+        vm.startPrank(owner);
+        em.setStakeRegistry(address(stub));
+        em.setStateSender(sender);
+        vm.stopPrank();
+    }
+
+    function _expectedMessage(uint32 epoch) internal returns (bytes memory) {
+        RegistryStateMessage.OperatorSet memory set;
+        set.epoch = epoch;
+        (set.operators, set.signingKeys, set.weights, set.totalWeight, set.thresholdWeight) =
+            new StubOperatorSetRegistry().getOperatorSetAtEpoch(epoch);
+        return RegistryStateMessage.encode(set);
+    }
+
+    function test_setStateSender_setsEmitsAndMayBeReplaced() public {
+        vm.expectEmit(address(em));
+        emit StateSenderSet(address(0x5E));
+        vm.prank(owner);
+        em.setStateSender(IRegistryStateSender(address(0x5E)));
+        assertEq(address(em.stateSender()), address(0x5E));
+        vm.prank(owner);
+        em.setStateSender(IRegistryStateSender(address(0x5F)));
+        assertEq(address(em.stateSender()), address(0x5F));
+    }
+
+    function test_setStateSender_revertsForNonOwnerAndZero() public {
+        vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, address(this)));
+        em.setStateSender(IRegistryStateSender(address(0x5E)));
+        vm.prank(owner);
+        vm.expectRevert(EpochManager.ZeroAddress.selector);
+        em.setStateSender(IRegistryStateSender(address(0)));
+    }
+
+    function test_finalizedEpoch_isCurrentOutsideGraceAndNextInside() public {
+        vm.warp(GENESIS + 3 * LENGTH);
+        assertEq(em.finalizedEpoch(), 3);
+        vm.warp(GENESIS + 4 * LENGTH - GRACE - 1);
+        assertEq(em.finalizedEpoch(), 3);
+        vm.warp(GENESIS + 4 * LENGTH - GRACE);
+        assertEq(em.finalizedEpoch(), 4);
+        vm.warp(GENESIS + 4 * LENGTH - 1);
+        assertEq(em.finalizedEpoch(), 4);
+        vm.warp(GENESIS + 4 * LENGTH);
+        assertEq(em.finalizedEpoch(), 4);
+    }
+
+    function test_finalizedEpoch_revertsBeforeGenesis() public {
+        vm.warp(GENESIS - 1);
+        vm.expectRevert(abi.encodeWithSelector(EpochMath.TimestampBeforeGenesis.selector, GENESIS - 1, GENESIS));
+        em.finalizedEpoch();
+    }
+
+    function test_finalizedEpoch_revertsWhenTheNextEpochOverflows() public {
+        EpochManager m = new EpochManager(0, 2, 1, owner);
+        vm.warp(uint256(type(uint32).max) * 2 + 1); // grace of the last uint32 epoch
+        vm.expectRevert(abi.encodeWithSelector(EpochMath.EpochOverflow.selector, uint256(type(uint32).max) * 2 + 1));
+        m.finalizedEpoch();
+    }
+
+    /// @dev The epoch sent is final — no change made then or later takes effect at or before it — and the latest
+    ///      such epoch: the one just before the effective epoch of a change made now.
+    function testFuzz_finalizedEpoch_isTheLatestEpochNoLaterChangeReaches(uint256 t, uint256 later) public {
+        t = bound(t, GENESIS, GENESIS + 1000 * LENGTH);
+        later = bound(later, t, GENESIS + 1001 * LENGTH);
+        vm.warp(t);
+        uint32 finalized = em.finalizedEpoch();
+        assertEq(finalized, em.effectiveEpochAt(t) - 1);
+        assertLt(finalized, em.effectiveEpochAt(later));
+        assertLe(em.currentEpoch(), finalized);
+    }
+
+    function test_sendStateUpdates_revertsWithoutSender() public {
+        address stub = address(new StubOperatorSetRegistry());
+        vm.prank(owner);
+        em.setStakeRegistry(stub);
+        vm.expectRevert(EpochManager.StateSenderNotSet.selector);
+        em.sendStateUpdates(1);
+        vm.expectRevert(EpochManager.StateSenderNotSet.selector);
+        em.quoteStateUpdates(1);
+    }
+
+    function test_sendStateUpdates_revertsWithoutRegistry() public {
+        StubStateSender sender = new StubStateSender();
+        vm.prank(owner);
+        em.setStateSender(sender);
+        vm.expectRevert(EpochManager.StakeRegistryNotSet.selector);
+        em.sendStateUpdates(1);
+        vm.expectRevert(EpochManager.StakeRegistryNotSet.selector);
+        em.quoteStateUpdates(1);
+    }
+
+    function test_sendStateUpdates_sendsTheRegistrySetOfTheFinalizedEpoch() public {
+        StubStateSender sender = _withReplication();
+        address caller = makeAddr("caller");
+        vm.deal(caller, 1 ether);
+        vm.warp(GENESIS + 2 * LENGTH - GRACE); // grace of epoch 1: epoch 2 is final
+        bytes memory expected = _expectedMessage(2);
+
+        vm.expectEmit(address(em));
+        emit StateUpdatesSent(7, 2, caller, keccak256(expected), 2, sender.FEE());
+        vm.prank(caller);
+        bytes32 guid = em.sendStateUpdates{value: 0.3 ether}(7);
+
+        assertEq(guid, keccak256(expected));
+        assertEq(sender.lastChainId(), 7);
+        assertEq(sender.lastMessage(), expected);
+        assertEq(sender.lastOperatorCount(), 2);
+        assertEq(sender.lastRefundTo(), caller);
+        assertEq(sender.lastValue(), 0.3 ether);
+        assertEq(caller.balance, 1 ether - sender.FEE());
+        assertEq(address(em).balance, 0);
+    }
+
+    function test_quoteStateUpdates_asksTheSenderForTheSameMessage() public {
+        StubStateSender sender = _withReplication();
+        vm.warp(GENESIS + 5 * LENGTH); // epoch 5, outside grace
+        assertEq(em.quoteStateUpdates(9), sender.FEE() + 9 + _expectedMessage(5).length + 2);
     }
 }
