@@ -1,0 +1,171 @@
+/**
+ * The aggregator's epoch keeper (ARCHITECTURE.md, "State proofs": weights "refreshed by anyone (`updateOperators`) and by
+ * the epoch keeper"; "Cross-chain": seed steps 3 to 5). Each pass, against main-chain time:
+ *
+ * 1. Weight refresh: once per epoch, before its grace period starts, it calls `ECDSAStakeRegistry.updateOperators` when
+ *    any operator's delegated stake no longer matches its registered weight, so the change lands in the next epoch.
+ * 2. Replication: for every remote chain with a LightStakeRegistry, when the latest finalized epoch's operator set
+ *    (`EpochManager.finalizedEpoch()`) has not reached that chain, it pays `EpochManager.sendStateUpdates(chainId)` with
+ *    the quoted bridge fee. A send still in flight is not repeated until `resendAfterMs` has passed.
+ *
+ * Holds no state that matters: every decision is re-read from the chains, so a restarted keeper simply carries on, and
+ * two keepers at worst pay one duplicate bridge fee (the receiver drops the duplicate message).
+ */
+import type { Address, Hex, PrivateKeyAccount, PublicClient } from 'viem';
+import { ECDSAStakeRegistryAbi, EpochManagerAbi, LightStakeRegistryAbi } from '../../core/chain/abis/generated/index.ts';
+import { makePublicClient, makeWalletClient } from '../../core/chain/clients.ts';
+import { type Deployment, mainChainOf } from '../../core/chain/deployment.ts';
+import { epochAt, epochInterval } from '../../core/epochs.ts';
+import type { Logger } from '../../core/logging.ts';
+
+/** Options of {@link EpochKeeper}. */
+export type EpochKeeperOptions = {
+  deployment: Deployment;
+  /** Pays for the keeper's transactions (weight refreshes, bridge fees). */
+  account: PrivateKeyAccount;
+  /** Public clients by chain id; default one per deployment chain. */
+  clients?: ReadonlyMap<number, PublicClient>;
+  logger: Logger;
+  /** Pass interval, ms (default 2,000). */
+  intervalMs?: number;
+  /** A state update not seen on the remote chain after this long is sent again, ms (default 60,000). */
+  resendAfterMs?: number;
+};
+
+/** What the keeper has done, for metrics and tests. */
+export type EpochKeeperStats = {
+  passes: number;
+  weightRefreshes: number;
+  stateUpdatesSent: number;
+  errors: number;
+  /** Latest finalized epoch seen on each remote chain's registry, by chain id. */
+  remoteEpochs: Record<number, number | null>;
+};
+
+/** Runs {@link EpochKeeper.tick} every interval until stopped. */
+export class EpochKeeper {
+  readonly stats: EpochKeeperStats = { passes: 0, weightRefreshes: 0, stateUpdatesSent: 0, errors: 0, remoteEpochs: {} };
+  private readonly clients: ReadonlyMap<number, PublicClient>;
+  private readonly inFlight = new Map<number, { epoch: number; at: number }>();
+  private refreshedEpoch = -1;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(private readonly options: EpochKeeperOptions) {
+    this.clients =
+      options.clients ?? new Map(options.deployment.chains.map((c) => [c.chainId, makePublicClient(c.chainId, c.rpcUrl)] as const));
+  }
+
+  /** Starts the periodic passes (the first one at once). */
+  start(): void {
+    if (this.timer || this.stopped) return;
+    const run = () => {
+      this.running = this.tick()
+        .catch(() => {})
+        .finally(() => {
+          if (!this.stopped) this.timer = setTimeout(run, this.options.intervalMs ?? 2_000);
+        });
+    };
+    run();
+  }
+
+  /** Stops after the current pass. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** One pass: refresh weights if due, then replicate to every remote chain that lacks the finalized set. */
+  async tick(): Promise<void> {
+    this.stats.passes++;
+    const { deployment, logger } = this.options;
+    const main = mainChainOf(deployment);
+    const client = this.client(main.chainId);
+    try {
+      const now = (await client.getBlock({ blockTag: 'latest' })).timestamp;
+      if (now >= deployment.epoch.genesis) await this.refreshWeights(client, now);
+    } catch (error) {
+      this.stats.errors++;
+      logger.warn({ err: oneLine(error) }, 'weight refresh failed; retrying next pass');
+    }
+    for (const chain of deployment.chains) {
+      if (chain.chainId === main.chainId || !chain.lightStakeRegistry) continue;
+      try {
+        await this.replicate(client, chain.chainId, chain.lightStakeRegistry);
+      } catch (error) {
+        this.stats.errors++;
+        logger.warn({ chainId: chain.chainId, err: oneLine(error) }, 'state update failed; retrying next pass');
+      }
+    }
+  }
+
+  private async refreshWeights(client: PublicClient, now: bigint): Promise<void> {
+    const { deployment } = this.options;
+    const epoch = epochAt(deployment.epoch, now);
+    if (epoch === this.refreshedEpoch || now >= epochInterval(deployment.epoch, epoch).graceStart) return;
+    const registry = { address: deployment.stateProofs.stakeRegistry, abi: ECDSAStakeRegistryAbi } as const;
+    const operators = await client.readContract({ ...registry, functionName: 'getOperators' });
+    const stale: Address[] = [];
+    for (const operator of operators) {
+      const [current, registered] = await Promise.all([
+        client.readContract({ ...registry, functionName: 'computeOperatorWeight', args: [operator] }),
+        client.readContract({ ...registry, functionName: 'getLatestOperatorWeight', args: [operator] }),
+      ]);
+      if (current !== registered) stale.push(operator);
+    }
+    if (stale.length > 0) {
+      const hash = await this.wallet().writeContract({ ...registry, functionName: 'updateOperators', args: [stale] });
+      await this.expectSuccess(client, hash, 'updateOperators');
+      this.stats.weightRefreshes++;
+      this.options.logger.info({ epoch, operators: stale.length, hash }, 'operator weights refreshed');
+    }
+    this.refreshedEpoch = epoch;
+  }
+
+  private async replicate(mainClient: PublicClient, chainId: number, lightStakeRegistry: Address): Promise<void> {
+    const { deployment, logger } = this.options;
+    const epochManager = { address: deployment.stateProofs.epochManager, abi: EpochManagerAbi } as const;
+    const epoch = await mainClient.readContract({ ...epochManager, functionName: 'finalizedEpoch' });
+    const received = await this.client(chainId).readContract({
+      address: lightStakeRegistry,
+      abi: LightStakeRegistryAbi,
+      functionName: 'isEpochReceived',
+      args: [epoch],
+    });
+    if (received) {
+      this.stats.remoteEpochs[chainId] = epoch;
+      this.inFlight.delete(chainId);
+      return;
+    }
+    const pending = this.inFlight.get(chainId);
+    if (pending && pending.epoch === epoch && Date.now() - pending.at < (this.options.resendAfterMs ?? 60_000)) return;
+    const fee = await mainClient.readContract({ ...epochManager, functionName: 'quoteStateUpdates', args: [BigInt(chainId)] });
+    const hash = await this.wallet().writeContract({ ...epochManager, functionName: 'sendStateUpdates', args: [BigInt(chainId)], value: fee });
+    await this.expectSuccess(mainClient, hash, 'sendStateUpdates');
+    this.inFlight.set(chainId, { epoch, at: Date.now() });
+    this.stats.stateUpdatesSent++;
+    logger.info({ chainId, epoch, fee: fee.toString(), hash }, 'operator set sent to remote chain');
+  }
+
+  private wallet() {
+    const main = mainChainOf(this.options.deployment);
+    return makeWalletClient(main.chainId, main.rpcUrl, this.options.account);
+  }
+
+  private client(chainId: number): PublicClient {
+    const client = this.clients.get(chainId);
+    if (!client) throw new Error(`no client for chain ${chainId}`);
+    return client;
+  }
+
+  private async expectSuccess(client: PublicClient, hash: Hex, what: string): Promise<void> {
+    const receipt = await client.waitForTransactionReceipt({ hash, timeout: 60_000 });
+    if (receipt.status !== 'success') throw new Error(`${what} reverted (${hash})`);
+  }
+}
+
+function oneLine(error: unknown): string {
+  return String((error as Error)?.message ?? error).split('\n')[0];
+}

@@ -1,0 +1,144 @@
+/**
+ * The challenger's chain calls with viem: StateDisputeResolver and MainChainVerifier on the main chain,
+ * RemoteChainVerifier on each source chain (or MainChainVerifier.verifyState directly for the main chain's own
+ * StateManager). Every write waits for its receipt and throws {@link DisputeTransactionError} when it reverts.
+ */
+import { type Address, type Hex, type PrivateKeyAccount, type PublicClient, decodeAbiParameters } from 'viem';
+import {
+  ECDSAStakeRegistryAbi,
+  MainChainVerifierAbi,
+  RemoteChainVerifierAbi,
+  StateDisputeResolverAbi,
+  StateProofsServiceManagerAbi,
+} from '../../core/chain/abis/generated/index.ts';
+import { makePublicClient, makeWalletClient } from '../../core/chain/clients.ts';
+import { type Deployment, DeploymentError, chainOf, mainChainOf } from '../../core/chain/deployment.ts';
+import type { ChallengeState, DisputeChain } from './challenger.ts';
+import type { Dispute } from './journal.ts';
+
+/** A dispute transaction reverted or was not mined. */
+export class DisputeTransactionError extends Error {
+  override name = 'DisputeTransactionError';
+}
+
+/** The resolver's `Status` enum, in declaration order. */
+const STATUS: readonly ChallengeState[] = ['none', 'open', 'slashed', 'rejected', 'expired'];
+
+/** Options of {@link createDisputeChain}. */
+export type DisputeChainOptions = {
+  deployment: Deployment;
+  /** Pays bonds and bridge fees; receives bonds back and rewards. */
+  account: PrivateKeyAccount;
+  /** Public clients by chain id; default one per deployment chain (the challenger's own RPC endpoints). */
+  clients?: ReadonlyMap<number, PublicClient>;
+  /** Bond to post, wei; default the resolver's MIN_BOND. */
+  bond?: bigint;
+};
+
+/**
+ * Builds the {@link DisputeChain} of a deployment.
+ * @throws {DeploymentError} when the deployment names no StateDisputeResolver or MainChainVerifier.
+ */
+export function createDisputeChain(options: DisputeChainOptions): DisputeChain {
+  const { deployment, account } = options;
+  const { stateDisputeResolver, mainChainVerifier } = deployment.stateProofs;
+  if (!stateDisputeResolver || !mainChainVerifier) {
+    throw new DeploymentError('the deployment has no stateProofs.stateDisputeResolver / mainChainVerifier: disputes are not deployed');
+  }
+  const main = mainChainOf(deployment);
+  const clients =
+    options.clients ?? new Map(deployment.chains.map((c) => [c.chainId, makePublicClient(c.chainId, c.rpcUrl)] as const));
+  const client = (chainId: number): PublicClient => {
+    const found = clients.get(chainId);
+    if (!found) throw new DeploymentError(`no RPC client for chain ${chainId}`);
+    return found;
+  };
+  const mainClient = client(main.chainId);
+  const resolver = { address: stateDisputeResolver, abi: StateDisputeResolverAbi } as const;
+  const verifier = { address: mainChainVerifier, abi: MainChainVerifierAbi } as const;
+
+  const send = async (chainId: number, what: string, write: (wallet: ReturnType<typeof makeWalletClient>) => Promise<Hex>): Promise<Hex> => {
+    const chain = chainOf(deployment, chainId);
+    const hash = await write(makeWalletClient(chain.chainId, chain.rpcUrl, account));
+    const receipt = await client(chainId).waitForTransactionReceipt({ hash, timeout: 60_000 });
+    if (receipt.status !== 'success') throw new DisputeTransactionError(`${what} reverted (${hash})`);
+    return hash;
+  };
+  const attestationOf = (d: Dispute) => ({
+    user: d.user,
+    chainId: d.chainId,
+    blockNumber: d.blockNumber,
+    timestamp: Number(d.timestamp),
+    key: d.key,
+    value: d.claimed.value,
+    exists: d.claimed.exists,
+    epoch: d.epoch,
+  });
+  const state = async (challengeId: Hex): Promise<ChallengeState> =>
+    STATUS[await mainClient.readContract({ ...resolver, functionName: 'challengeStatus', args: [challengeId] })] ?? 'none';
+
+  return {
+    async proofHolds(d) {
+      const digest = await mainClient.readContract({
+        address: deployment.stateProofs.serviceManager,
+        abi: StateProofsServiceManagerAbi,
+        functionName: 'attestationDigest',
+        args: [attestationOf(d)],
+      });
+      const result = await mainClient.readContract({
+        address: deployment.stateProofs.stakeRegistry,
+        abi: ECDSAStakeRegistryAbi,
+        functionName: 'isValidSignature',
+        args: [digest, d.sigData],
+      });
+      return result === '0x1626ba7e';
+    },
+
+    challengeState: state,
+
+    async submitChallenge(d) {
+      const bond = options.bond ?? (await mainClient.readContract({ ...resolver, functionName: 'MIN_BOND' }));
+      return send(main.chainId, 'submitChallenge', (wallet) =>
+        wallet.writeContract({ ...resolver, functionName: 'submitChallenge', args: [attestationOf(d), d.sigData], value: bond }),
+      );
+    },
+
+    async isVerified(d) {
+      const [verified] = await mainClient.readContract({
+        ...verifier,
+        functionName: 'getVerifiedState',
+        args: [d.chainId, d.user, d.key, d.blockNumber],
+      });
+      return verified;
+    },
+
+    async requestVerification(d) {
+      const chainId = Number(d.chainId);
+      if (chainId === main.chainId) {
+        return send(chainId, 'MainChainVerifier.verifyState', (wallet) =>
+          wallet.writeContract({ ...verifier, functionName: 'verifyState', args: [d.user, d.key, d.blockNumber] }),
+        );
+      }
+      const remote = chainOf(deployment, chainId).remoteChainVerifier;
+      if (!remote) throw new DeploymentError(`chain ${chainId} has no remoteChainVerifier in the deployment`);
+      const contract = { address: remote, abi: RemoteChainVerifierAbi } as const;
+      const fee = await client(chainId).readContract({ ...contract, functionName: 'quoteFee', args: [d.user, d.key, d.blockNumber] });
+      return send(chainId, 'RemoteChainVerifier.verifyState', (wallet) =>
+        wallet.writeContract({ ...contract, functionName: 'verifyState', args: [d.user, d.key, d.blockNumber], value: fee }),
+      );
+    },
+
+    async resolveChallenge(d) {
+      const hash = await send(main.chainId, 'resolveChallenge', (wallet) =>
+        wallet.writeContract({ ...resolver, functionName: 'resolveChallenge', args: [d.challengeId] }),
+      );
+      return { hash, state: await state(d.challengeId) };
+    },
+  };
+}
+
+/** The operators in a proof's `sigData`, ascending. */
+export function signersOf(sigData: Hex): Address[] {
+  const [operators] = decodeAbiParameters([{ type: 'address[]' }, { type: 'bytes[]' }, { type: 'uint32' }], sigData);
+  return [...operators];
+}
