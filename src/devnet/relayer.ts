@@ -206,7 +206,15 @@ class Lane {
     while (!this.stopping()) {
       const message = this.pending.get(next);
       if (!message) break;
-      const result = await this.deliver(message);
+      let result: 'landed' | 'stale';
+      try {
+        result = await this.deliver(message);
+      } catch (error) {
+        // Read the source again next pass: if its logs changed (a reorg), the pending copy is what failed.
+        this.pending.clear();
+        this.cursor = undefined;
+        throw error;
+      }
       if (result === 'stale') break; // someone else delivered it: re-read the nonce on the next pass
       this.pending.delete(next);
       landed++;

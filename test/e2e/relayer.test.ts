@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { type Address, type Hex, type PrivateKeyAccount, type PublicClient, keccak256, toHex } from 'viem';
+import { type Address, type Hex, type PrivateKeyAccount, type PublicClient, keccak256, parseEventLogs, toHex } from 'viem';
 import { DevnetAbridgeAbi, DevnetMessageLogAbi, DevnetMessageLogBytecode } from '../../src/core/chain/abis/generated/index.ts';
 import { makePublicClient, makeWalletClient } from '../../src/core/chain/clients.ts';
 import { devAccount, devPrivateKey } from '../../src/devnet/accounts.ts';
@@ -366,5 +366,51 @@ describe('devnet bridge relayer', () => {
     const relayer = new Relayer({ ...relayerOptions(), pairs: [{ a: pair.a, b: { ...pair.b, endpoint: sides[B].log } }] });
     await assert.rejects(relayer.start(), RelayerConfigError);
     await relayer.stop();
+  });
+
+  it('a message the receiver refuses is recorded as failed, later ones still arrive, and a retry delivers it once', async () => {
+    const src = sides[A];
+    const dst = sides[B];
+    const stranger = devAccount(4);
+    const payload = toHex('from a sender the log does not allow');
+    const [, fee] = await src.client.readContract({ address: src.endpoint, abi: DevnetAbridgeAbi, functionName: 'estimateFee', args: [dst.log, GAS_LIMIT, payload] });
+    const wallet = makeWalletClient(A, src.rpcUrl, stranger);
+    const hash = await wallet.writeContract({ address: src.endpoint, abi: DevnetAbridgeAbi, functionName: 'send', args: [dst.log, GAS_LIMIT, payload], value: fee });
+    const receipt = await src.client.waitForTransactionReceipt({ hash });
+    const [sent] = parseEventLogs({ abi: DevnetAbridgeAbi, logs: receipt.logs, eventName: 'MessageSent' });
+    const [later] = await sendMessages(A, 1);
+
+    const deliveries: Delivery[] = [];
+    const relayer = await startRelayer(relayerOptions((d) => deliveries.push(d)));
+    try {
+      await waitFor('the later message', async () => deliveries.some((d) => d.nonce === sent.args.nonce + 1n));
+    } finally {
+      await relayer.stop();
+    }
+    const refused = deliveries.find((d) => d.guid === sent.args.guid)!;
+    assert.equal(refused.outcome, 'failed');
+    assert.match(refused.reason ?? '', /^RouteNotAllowed\(/);
+    assert.equal(await waitForMessage({ client: dst.client, endpoint: dst.endpoint, guid: sent.args.guid }), 'failed');
+    const last = await dst.client.readContract({ address: dst.log, abi: DevnetMessageLogAbi, functionName: 'entryAt', args: [BigInt((await entryCount(B)) - 1)] });
+    assert.equal(last.messageHash, keccak256(later), 'the later message arrived after the refused one');
+
+    // The log's owner allows the sender; anyone retries; the message is handled once.
+    const owner = makeWalletClient(B, dst.rpcUrl, devAccount(0));
+    await dst.client.waitForTransactionReceipt({
+      hash: await owner.writeContract({ address: dst.log, abi: DevnetMessageLogAbi, functionName: 'setSender', args: [stranger.address, true] }),
+    });
+    const anyone = makeWalletClient(B, dst.rpcUrl, devAccount(5));
+    const retry = await anyone.writeContract({
+      address: dst.endpoint,
+      abi: DevnetAbridgeAbi,
+      functionName: 'retryMessage',
+      args: [stranger.address, dst.log, payload, sent.args.guid],
+    });
+    assert.equal((await dst.client.waitForTransactionReceipt({ hash: retry })).status, 'success');
+    assert.equal(await waitForMessage({ client: dst.client, endpoint: dst.endpoint, guid: sent.args.guid }), 'delivered');
+    assert.equal(
+      await dst.client.readContract({ address: dst.log, abi: DevnetMessageLogAbi, functionName: 'timesReceived', args: [sent.args.guid] }),
+      1n,
+    );
   });
 });
