@@ -163,11 +163,7 @@ contract DevnetAbridge is IAbridge, Ownable {
     /// @dev Charges {estimateFee} (wei) and refunds the excess to msg.sender in the same call (reverting with
     ///      {RefundFailed} if it cannot be paid). The guid binds this chain, the peer chain, this endpoint, the nonce,
     ///      the gasLimit and the payload, so the destination can check it.
-    function send(address receiver, uint128 gasLimit, bytes calldata message)
-        external
-        payable
-        returns (bytes32 guid)
-    {
+    function send(address receiver, uint128 gasLimit, bytes calldata message) external payable returns (bytes32 guid) {
         if (receiver == address(0)) revert ZeroReceiver();
         if (gasLimit == 0 || gasLimit > MAX_GAS_LIMIT) revert InvalidGasLimit(gasLimit);
         uint64 nonce = nextOutboundNonce;
@@ -373,20 +369,19 @@ contract DevnetAbridge is IAbridge, Ownable {
     ///      ({HandlerReverted}, {UnexpectedHandlerResult}: recorded, the delivery stands); or too little gas (the
     ///      whole delivery reverts, so no gas amount a relayer picks can make a message fail). The receiver's own
     ///      revert data arrives wrapped, so it cannot pass itself off as a gas shortage and block the nonce stream.
-    function _executeInFrame(
-        address receiver,
-        address sender,
-        bytes calldata message,
-        bytes32 guid,
-        uint128 gasLimit
-    ) private returns (bool ok, bytes memory reason) {
+    function _executeInFrame(address receiver, address sender, bytes calldata message, bytes32 guid, uint128 gasLimit)
+        private
+        returns (bool ok, bytes memory reason)
+    {
         bytes memory data = abi.encodeCall(this.executeHandler, (receiver, sender, message, guid, gasLimit));
         uint256 size;
         (ok, size) = _rawCall(address(this), gasleft(), data);
         if (ok) return (true, "");
         reason = _returnData(size, MAX_FRAME_REVERT_BYTES);
         bytes4 selector = reason.length >= 4 ? bytes4(reason) : bytes4(0);
-        if (selector == HandlerReverted.selector || selector == UnexpectedHandlerResult.selector) return (false, reason);
+        if (selector == HandlerReverted.selector || selector == UnexpectedHandlerResult.selector) {
+            return (false, reason);
+        }
         if (selector == InsufficientGasForReceiver.selector) {
             assembly ("memory-safe") {
                 revert(add(reason, 0x20), mload(reason))

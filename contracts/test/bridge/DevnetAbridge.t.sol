@@ -193,9 +193,8 @@ contract DevnetAbridgeTest is BridgeFixture {
         vm.chainId(SRC);
         bytes memory message = "hello";
         uint256 fee = _fee(GAS_LIMIT, message);
-        bytes32 expected = src.computeGuid(
-            SRC, DST, address(src), 1, GAS_LIMIT, src.payloadHash(app, address(receiver), message)
-        );
+        bytes32 expected =
+            src.computeGuid(SRC, DST, address(src), 1, GAS_LIMIT, src.payloadHash(app, address(receiver), message));
         vm.expectEmit(address(src));
         emit MessageSent(expected, 1, app, address(receiver), GAS_LIMIT, message, fee);
         vm.prank(app);
@@ -628,7 +627,9 @@ contract DevnetAbridgeTest is BridgeFixture {
 
     function test_retry_unknownMessageReverts() public {
         bytes32 guid = keccak256("unknown");
-        vm.expectRevert(abi.encodeWithSelector(DevnetAbridge.NotFailed.selector, guid, DevnetAbridge.MessageStatus.None));
+        vm.expectRevert(
+            abi.encodeWithSelector(DevnetAbridge.NotFailed.selector, guid, DevnetAbridge.MessageStatus.None)
+        );
         dst.retryMessage(app, address(receiver), "x", guid);
     }
 
@@ -711,9 +712,7 @@ contract DevnetAbridgeTest is BridgeFixture {
         Sent memory a = _send("a");
         address payable treasury = payable(makeAddr("treasury"));
         vm.prank(owner);
-        vm.expectRevert(
-            abi.encodeWithSelector(DevnetAbridge.WithdrawalFailed.selector, treasury, a.fee + 1, a.fee)
-        );
+        vm.expectRevert(abi.encodeWithSelector(DevnetAbridge.WithdrawalFailed.selector, treasury, a.fee + 1, a.fee));
         src.withdrawFees(treasury, a.fee + 1);
     }
 
@@ -740,9 +739,13 @@ contract DevnetAbridgeTest is BridgeFixture {
 
     /// @dev Any msg.value at or above the fee: the endpoint keeps exactly the fee and the sender gets the rest back;
     ///      below it the send reverts and nothing moves.
-    function testFuzz_send_feeAndRefund(uint256 value, uint96 baseFee, uint96 gasPrice, uint128 gasLimit, bytes calldata m)
-        public
-    {
+    function testFuzz_send_feeAndRefund(
+        uint256 value,
+        uint96 baseFee,
+        uint96 gasPrice,
+        uint128 gasLimit,
+        bytes calldata m
+    ) public {
         gasLimit = uint128(bound(gasLimit, 1, src.MAX_GAS_LIMIT()));
         vm.prank(owner);
         src.setFeeParameters(baseFee, gasPrice);
