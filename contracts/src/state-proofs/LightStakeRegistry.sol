@@ -58,7 +58,7 @@ contract LightStakeRegistry is StakeRegistryVerifier, Ownable {
     uint32 public latestEpoch;
     /// @notice Number of epochs received.
     uint32 public epochCount;
-    /// @dev keccak256(abi.encode(operators, signingKeys, weights)) of the latest set.
+    /// @dev {_hashSet} of the latest set.
     bytes32 private _operatorSetHash;
     /// @dev operator => effective epoch => (signing key, weight); signing key 0 = not in the set.
     mapping(address operator => OperatorCheckpoints.History) private _operatorHistory;
@@ -152,7 +152,7 @@ contract LightStakeRegistry is StakeRegistryVerifier, Ownable {
         if (count != 0 && epoch <= latestEpoch) revert StaleEpoch(epoch, latestEpoch);
         _checkSet(operators, signingKeys, weights, totalWeight, thresholdWeight);
 
-        bytes32 setHash = keccak256(abi.encode(operators, signingKeys, weights));
+        bytes32 setHash = _hashSet(operators, signingKeys, weights);
         bool setChanged = setHash != _operatorSetHash;
         if (setChanged) {
             _operatorSetHash = setHash;
@@ -306,6 +306,23 @@ contract LightStakeRegistry is StakeRegistryVerifier, Ownable {
         }
         if (sum != totalWeight) revert TotalWeightMismatch(sum, totalWeight);
         if (thresholdWeight > totalWeight) revert ThresholdAboveTotal(thresholdWeight, totalWeight);
+    }
+
+    /// @dev keccak256 of the three arrays' elements back to back (operators ‖ signingKeys ‖ weights, 32 bytes each),
+    ///      copied straight from calldata. Equal lengths are checked before; the split of 3n words is then unambiguous.
+    function _hashSet(address[] calldata operators, address[] calldata signingKeys, uint256[] calldata weights)
+        private
+        pure
+        returns (bytes32 h)
+    {
+        assembly ("memory-safe") {
+            let size := shl(5, operators.length)
+            let p := mload(0x40) // scratch in free memory, not reserved
+            calldatacopy(p, operators.offset, size)
+            calldatacopy(add(p, size), signingKeys.offset, size)
+            calldatacopy(add(p, shl(1, size)), weights.offset, size)
+            h := keccak256(p, mul(3, size))
+        }
     }
 
     /// @dev Diffs the new set against the latest one (both ascending) and checkpoints only the differences at `epoch`.
