@@ -32,7 +32,8 @@ interface IStateProofsStakeRegistry {
 ///            AllocationManager.slashOperator (this contract is the operator set's slasher) by WAD_TO_SLASH of its
 ///            allocation in every strategy of the set, and the challenger gets the bond back plus
 ///            min(CHALLENGER_REWARD, reward pool); attestation right → the bond goes to BOND_RECIPIENT; not verified
-///            by the deadline → the bond goes back to the challenger.
+///            by the deadline → the bond goes back to the challenger. Signers beyond MAX_SLASHES_PER_CALL are slashed
+///            by further calls ({slashRemainingSigners}), so no signer count can make a resolution exceed a block.
 ///
 ///         Timing (checked in the constructor, docs/decisions/disputes-0001.md): a challenge is accepted only while the
 ///         proof is valid (reference epoch at most MAX_PROOF_AGE_EPOCHS old) and decided by its deadline, so the whole
@@ -58,7 +59,7 @@ contract StateDisputeResolver is ReentrancyGuardTransient {
 
     /// @notice One challenge (the latest for its id).
     /// @dev Slots: challenger ‖ deadline ‖ status ‖ claimedExists; user ‖ bond; blockNumber ‖ timestamp ‖
-    ///      referenceEpoch; chainId; key; claimedValue; digest; signers.
+    ///      referenceEpoch ‖ slashProgress; chainId; key; claimedValue; digest; signers.
     struct Challenge {
         address challenger;
         uint64 deadline;
@@ -69,6 +70,7 @@ contract StateDisputeResolver is ReentrancyGuardTransient {
         uint64 blockNumber;
         uint48 timestamp;
         uint32 referenceEpoch;
+        uint32 slashProgress;
         uint256 chainId;
         uint256 key;
         uint256 claimedValue;
@@ -109,6 +111,8 @@ contract StateDisputeResolver is ReentrancyGuardTransient {
     uint256 internal constant _WAD = 1e18;
     /// @notice Gas given to a pushed payment; a recipient that needs more is paid through {withdraw}.
     uint256 public constant PUSH_GAS_LIMIT = 50_000;
+    /// @notice Signers slashed per call (about 110,000 gas each on the devnet core); the rest by {slashRemainingSigners}.
+    uint256 public constant MAX_SLASHES_PER_CALL = 64;
 
     /// @notice The AVS (ServiceManager).
     StateProofsServiceManager public immutable serviceManager;
@@ -179,6 +183,8 @@ contract StateDisputeResolver is ReentrancyGuardTransient {
     error InvalidQuorumSignature(bytes32 digest);
     /// @notice No challenge with id `challengeId` is open (its status is `status`).
     error ChallengeNotOpen(bytes32 challengeId, Status status);
+    /// @notice Challenge `challengeId` has no signers left to slash (not Slashed, or all done).
+    error NothingLeftToSlash(bytes32 challengeId);
     /// @notice The truth is not verified yet and the deadline `deadline` (unix seconds) has not passed.
     error NotYetVerified(bytes32 challengeId, uint64 deadline);
     /// @notice A slash ran out of the gas this transaction gave it: retry with more gas.
@@ -220,6 +226,8 @@ contract StateDisputeResolver is ReentrancyGuardTransient {
     /// @notice Signer `operator` could not be slashed; `reason` is the AllocationManager's revert data
     ///         (IAllocationManagerErrors.OperatorNotSlashable when it is no longer slashable by the set).
     event SignerSlashSkipped(bytes32 indexed challengeId, address indexed operator, bytes reason);
+    /// @notice `remaining` signers of challenge `challengeId` are still to be slashed ({slashRemainingSigners}).
+    event SlashingIncomplete(bytes32 indexed challengeId, uint256 remaining);
     /// @notice `from` added `amount` wei to the reward pool.
     event RewardPoolFunded(address indexed from, uint256 amount);
     /// @notice `amount` wei were sent to `to`.
@@ -323,7 +331,8 @@ contract StateDisputeResolver is ReentrancyGuardTransient {
     ///         Verified and equal: the bond goes to BOND_RECIPIENT. Not verified by the deadline: the bond goes back.
     /// @dev Reverts with {NotYetVerified} while nothing is verified and the deadline has not passed. A signer the set can
     ///      no longer slash, or whose slash reverts, is skipped with {SignerSlashSkipped}; a slash that runs out of gas
-    ///      reverts the whole call ({InsufficientGasForSlash}) so no caller can skip a signer by starving it.
+    ///      reverts the whole call ({InsufficientGasForSlash}) so no caller can skip a signer by starving it. At most
+    ///      MAX_SLASHES_PER_CALL signers are slashed here; {SlashingIncomplete} then asks for {slashRemainingSigners}.
     /// @param challengeId The challenge.
     /// @return outcome Slashed, Rejected or Expired.
     function resolveChallenge(bytes32 challengeId) external nonReentrant returns (Status outcome) {
@@ -350,9 +359,18 @@ contract StateDisputeResolver is ReentrancyGuardTransient {
             uint256 reward = CHALLENGER_REWARD < rewardPool ? CHALLENGER_REWARD : rewardPool;
             rewardPool -= reward;
             emit ChallengeSucceeded(challengeId, challenger, verifiedValue, verifiedExists, bond, reward);
-            _slashSigners(challengeId, c.signers);
+            _slashNext(challengeId, c);
             _pay(challenger, bond + reward);
         }
+    }
+
+    /// @notice Slashes the next MAX_SLASHES_PER_CALL signers of a Slashed challenge whose signers did not all fit in
+    ///         {resolveChallenge}. Anyone may call; call it at once, before the signers' slashable window ends.
+    /// @param challengeId A challenge resolved as Slashed with signers left ({SlashingIncomplete}).
+    function slashRemainingSigners(bytes32 challengeId) external nonReentrant {
+        Challenge storage c = _challenges[challengeId];
+        if (c.status != Status.Slashed || c.slashProgress >= c.signers.length) revert NothingLeftToSlash(challengeId);
+        _slashNext(challengeId, c);
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -446,6 +464,7 @@ contract StateDisputeResolver is ReentrancyGuardTransient {
         c.blockNumber = attestation.blockNumber;
         c.timestamp = attestation.timestamp;
         c.referenceEpoch = attestation.epoch;
+        c.slashProgress = 0;
         c.chainId = attestation.chainId;
         c.key = attestation.key;
         c.claimedValue = attestation.value;
@@ -470,8 +489,18 @@ contract StateDisputeResolver is ReentrancyGuardTransient {
         }
     }
 
-    /// @dev Slashes every signer still slashable by the operator set, WAD_TO_SLASH in each of the set's strategies.
-    function _slashSigners(bytes32 challengeId, address[] storage signers) private {
+    /// @dev Slashes the next MAX_SLASHES_PER_CALL signers of `c` that the operator set can still slash, WAD_TO_SLASH in
+    ///      each of the set's strategies, and advances `c.slashProgress`.
+    function _slashNext(bytes32 challengeId, Challenge storage c) private {
+        address[] storage signers = c.signers;
+        uint256 start = c.slashProgress;
+        uint256 n = signers.length;
+        uint256 end = n - start > MAX_SLASHES_PER_CALL ? start + MAX_SLASHES_PER_CALL : n;
+        // casting to 'uint32' is safe because end <= signers.length, far below 2^32 (calldata bounds it)
+        // forge-lint: disable-next-line(unsafe-typecast)
+        c.slashProgress = uint32(end);
+        if (end < n) emit SlashingIncomplete(challengeId, n - end);
+
         OperatorSet memory set = _operatorSet();
         IAllocationManagerTypes.SlashingParams memory params;
         params.operatorSetId = OPERATOR_SET_ID;
@@ -482,8 +511,7 @@ contract StateDisputeResolver is ReentrancyGuardTransient {
         }
         params.description = "avs-stack state-proofs: signed a wrong attestation";
 
-        uint256 n = signers.length;
-        for (uint256 i; i < n; ++i) {
+        for (uint256 i = start; i < end; ++i) {
             address operator = signers[i];
             if (!allocationManager.isOperatorSlashable(operator, set)) {
                 emit SignerSlashSkipped(
@@ -498,8 +526,9 @@ contract StateDisputeResolver is ReentrancyGuardTransient {
             ) {
                 emit SignerSlashed(challengeId, operator, slashId, params.strategies, shares);
             } catch (bytes memory reason) {
-                // All but 1/64 of the gas went to the call and it used it up: out of gas, not a refusal.
-                if (gasleft() <= gasBefore / 63) revert InsufficientGasForSlash(operator);
+                // The AllocationManager refuses with custom errors. No revert data, or all but 1/64 of the gas used up,
+                // means the call ran out of gas (possibly in a nested call): not a refusal, so do not skip the signer.
+                if (reason.length == 0 || gasleft() <= gasBefore / 63) revert InsufficientGasForSlash(operator);
                 emit SignerSlashSkipped(challengeId, operator, reason);
             }
         }

@@ -71,6 +71,7 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         bytes32 indexed challengeId, address indexed operator, uint256 slashId, IStrategy[] strategies, uint256[] shares
     );
     event SignerSlashSkipped(bytes32 indexed challengeId, address indexed operator, bytes reason);
+    event SlashingIncomplete(bytes32 indexed challengeId, uint256 remaining);
     event RewardPoolFunded(address indexed from, uint256 amount);
     event PaymentSent(address indexed to, uint256 amount);
     event PaymentDeferred(address indexed to, uint256 amount);
@@ -704,6 +705,54 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         assertEq(uint8(resolver.previewResolution(bytes32(0))), uint8(StateDisputeResolver.Status.None));
     }
 
+    function test_slashRemainingSigners_finishesQuorumLargerThanOneCall() public {
+        uint256 n = resolver.MAX_SLASHES_PER_CALL() + 6;
+        Op[] memory all = new Op[](n);
+        for (uint256 i; i < 4; ++i) {
+            all[i] = _ops[i];
+        }
+        for (uint256 i = 4; i < n; ++i) {
+            all[i] = _newOperator(1000 + i, STAKE);
+            _register(all[i]);
+            _join(all[i], 1e18);
+        }
+        _advanceTo(GENESIS + 2 * LENGTH);
+        StateAttestation memory a = _attest(REMOTE_CHAIN_ID, _block, KEY, WRONG_VALUE, true, 2);
+        bytes32 id = _challenge(a, _sigDataFor(all, a));
+        _verifyRemote(KEY, _block);
+        Op[] memory sorted = _sorted(all);
+
+        vm.expectEmit(address(resolver));
+        emit SlashingIncomplete(id, 6);
+        resolver.resolveChallenge(id);
+        assertEq(resolver.getChallenge(id).slashProgress, n - 6);
+        assertEq(_magnitude(sorted[n - 7].addr), 1e18 - WAD_TO_SLASH);
+        assertEq(_magnitude(sorted[n - 6].addr), 1e18, "not yet");
+
+        resolver.slashRemainingSigners(id);
+        assertEq(resolver.getChallenge(id).slashProgress, n);
+        for (uint256 i; i < n; ++i) {
+            assertEq(_magnitude(sorted[i].addr), 1e18 - WAD_TO_SLASH);
+        }
+        vm.expectRevert(abi.encodeWithSelector(StateDisputeResolver.NothingLeftToSlash.selector, id));
+        resolver.slashRemainingSigners(id);
+    }
+
+    function test_slashRemainingSigners_revertsWhenAllSlashed() public {
+        (bytes32 id,) = _challengeWrong();
+        _verifyRemote(KEY, _block);
+        resolver.resolveChallenge(id);
+        assertEq(resolver.getChallenge(id).slashProgress, 4);
+        vm.expectRevert(abi.encodeWithSelector(StateDisputeResolver.NothingLeftToSlash.selector, id));
+        resolver.slashRemainingSigners(id);
+    }
+
+    function test_slashRemainingSigners_revertsForOpenChallenge() public {
+        (bytes32 id,) = _challengeWrong();
+        vm.expectRevert(abi.encodeWithSelector(StateDisputeResolver.NothingLeftToSlash.selector, id));
+        resolver.slashRemainingSigners(id);
+    }
+
     // ---------------------------------------------------------------- fuzz
 
     /// @dev Slashing happens exactly when the verified (value, exists) differs from the claim.
@@ -716,6 +765,42 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         assertEq(uint8(outcome), uint8(wrong ? StateDisputeResolver.Status.Slashed : StateDisputeResolver.Status.Rejected));
         assertEq(_magnitude(_ops[0].addr), wrong ? 1e18 - WAD_TO_SLASH : 1e18);
         assertEq(treasury.balance, wrong ? 0 : MIN_BOND);
+    }
+
+    /// @dev Whatever gas the caller gives, a resolution either slashes every signer or does not happen: a slash
+    ///      starved of gas reverts the call instead of being skipped.
+    function testFuzz_resolveChallenge_gasStarvationNeverSkipsSigner(uint256 gasLimit) public {
+        (bytes32 id,) = _challengeWrong();
+        _verifyRemote(KEY, _block);
+        gasLimit = bound(gasLimit, 50_000, 700_000);
+        try resolver.resolveChallenge{gas: gasLimit}(id) returns (StateDisputeResolver.Status outcome) {
+            assertEq(uint8(outcome), uint8(StateDisputeResolver.Status.Slashed));
+            for (uint256 i; i < 4; ++i) {
+                assertEq(_magnitude(_ops[i].addr), 1e18 - WAD_TO_SLASH, "a signer escaped");
+            }
+        } catch {
+            assertEq(uint8(resolver.challengeStatus(id)), uint8(StateDisputeResolver.Status.Open));
+            for (uint256 i; i < 4; ++i) {
+                assertEq(_magnitude(_ops[i].addr), 1e18);
+            }
+        }
+    }
+
+    function test_resolveChallenge_revertsWhenASlashIsStarvedOfGas() public {
+        (bytes32 id,) = _challengeWrong();
+        _verifyRemote(KEY, _block);
+        // Find a gas limit at which a slash call fails for lack of gas: the call must revert with
+        // InsufficientGasForSlash rather than skip that signer.
+        bool seen;
+        for (uint256 g = 150_000; g < 600_000 && !seen; g += 2_000) {
+            uint256 snapshot = vm.snapshotState();
+            try resolver.resolveChallenge{gas: g}(id) {}
+            catch (bytes memory reason) {
+                seen = reason.length >= 4 && bytes4(reason) == StateDisputeResolver.InsufficientGasForSlash.selector;
+            }
+            vm.revertToState(snapshot);
+        }
+        assertTrue(seen, "no gas limit produced InsufficientGasForSlash");
     }
 
     /// @dev Any bond at or above the minimum is held and paid back in full with min(reward, pool).
