@@ -44,7 +44,7 @@ interface IStateProofsStakeRegistry {
 ///
 ///         Funds: the contract holds open bonds, the reward pool and deferred payments, and nothing else. Payments are
 ///         pushed with a gas cap; a failed push is credited and paid by {withdraw}.
-/// @dev No owner: every parameter is immutable. Storage per challenge: 7 slots plus one per signer.
+/// @dev No owner: every parameter is immutable. Storage per challenge: 8 slots plus one per signer.
 contract StateDisputeResolver is ReentrancyGuardTransient {
     /// @notice Life of a challenge. None: never opened. Open: bond held, waiting for the truth.
     ///         Slashed: the attestation was wrong, signers slashed. Rejected: it was right, bond forfeited.
