@@ -532,4 +532,30 @@ contract ReplicationTest is ReplicationFixture {
         emit log_named_uint("registerOperatorWithSignature (re-registration), gas", g);
         assertEq(registry.getKnownOperatorCount(), 2);
     }
+
+    /// @dev Main-chain cost of sendStateUpdates (snapshot view, encoding, sender; the mock bridge only emits), cold
+    ///      storage.
+    function test_gas_sendStateUpdates_4_10_50Operators() public {
+        bridge.setDeliverOnSend(false);
+        bridge.setKeepOutbox(false);
+        uint256[3] memory sizes = [uint256(4), 10, 50];
+        uint256 registeredCount;
+        for (uint256 k; k < 3; ++k) {
+            for (; registeredCount < sizes[k]; ++registeredCount) {
+                _register(_newOperator(registeredCount + 1, STAKE));
+            }
+            _warpToGrace(uint32(2 * k)); // the new registrations are in the finalized set
+            uint256 fee = epochManager.quoteStateUpdates(REMOTE_CHAIN);
+            vm.cool(address(registry));
+            vm.cool(address(epochManager));
+            vm.cool(address(stateSender));
+            vm.cool(address(bridge));
+            vm.prank(keeper);
+            uint256 g = gasleft();
+            epochManager.sendStateUpdates{value: fee}(REMOTE_CHAIN);
+            g -= gasleft();
+            emit log_named_uint(string.concat("sendStateUpdates, ", vm.toString(sizes[k]), " operators, gas"), g);
+            _warpToEpoch(uint32(2 * k + 2));
+        }
+    }
 }

@@ -20,6 +20,9 @@ contract ReplicationMockAbridge is IAbridge {
     uint256 public baseFee;
     uint256 public feePerByte;
     bool public deliverOnSend = true;
+    /// @dev With deliverOnSend off: whether sent messages are kept for {deliver} (off: only the Sent event, for gas
+    ///      measurements that should not include this mock's storage).
+    bool public keepOutbox = true;
     /// @dev Extra wei `send` returns to msg.sender on top of the excess (a bridge that rebates part of its fee).
     uint256 public rebate;
     uint256 public nonce;
@@ -51,6 +54,10 @@ contract ReplicationMockAbridge is IAbridge {
         deliverOnSend = on;
     }
 
+    function setKeepOutbox(bool on) external {
+        keepOutbox = on;
+    }
+
     function setRebate(uint256 wei_) external {
         rebate = wei_;
     }
@@ -71,7 +78,7 @@ contract ReplicationMockAbridge is IAbridge {
         }
         Message memory m = Message(msg.sender, receiver, gasLimit, message, guid);
         if (deliverOnSend) _deliver(m, true);
-        else _outbox.push(m);
+        else if (keepOutbox) _outbox.push(m);
     }
 
     function estimateFee(address, uint128, bytes calldata message) external view returns (address, uint256) {
