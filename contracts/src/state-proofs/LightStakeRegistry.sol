@@ -357,9 +357,7 @@ contract LightStakeRegistry is StakeRegistryVerifier, Ownable {
 
     /// @dev Checkpoints `operator` with `signingKey` and `weight` from `epoch` on, unless it was in the latest set
     ///      with the same key and weight.
-    function _putOperator(uint32 epoch, address operator, address signingKey, uint256 weight, bool wasMember)
-        private
-    {
+    function _putOperator(uint32 epoch, address operator, address signingKey, uint256 weight, bool wasMember) private {
         OperatorCheckpoints.History storage history = _operatorHistory[operator];
         if (wasMember) {
             (address latestKey, uint256 latestWeight) = history.latest();

@@ -98,8 +98,7 @@ contract RegistryStateSender is IRegistryStateSender, Ownable {
     {
         if (address(bridge) == address(0) || receiver == address(0)) revert ZeroAddress();
         if (baseGas == 0 && gasPerOperator == 0) revert ZeroGasLimit();
-        _routes[chainId] =
-            Route({bridge: bridge, receiver: receiver, baseGas: baseGas, gasPerOperator: gasPerOperator});
+        _routes[chainId] = Route({bridge: bridge, receiver: receiver, baseGas: baseGas, gasPerOperator: gasPerOperator});
         emit RouteSet(chainId, address(bridge), receiver, baseGas, gasPerOperator);
     }
 
@@ -132,9 +131,7 @@ contract RegistryStateSender is IRegistryStateSender, Ownable {
         _payingBridge = address(0);
 
         uint256 refund = address(this).balance - balanceBefore;
-        emit StateUpdateSent(
-            chainId, RegistryStateMessage.epochOf(message), guid, gasLimit, fee, refundTo, refund
-        );
+        emit StateUpdateSent(chainId, RegistryStateMessage.epochOf(message), guid, gasLimit, fee, refundTo, refund);
         if (refund != 0) {
             (bool ok,) = refundTo.call{value: refund}("");
             if (!ok) revert RefundFailed(refundTo, refund);

@@ -39,8 +39,11 @@ contract StubStateSender is IRegistryStateSender {
         payable
         returns (bytes32, uint256)
     {
-        (lastChainId, lastMessage, lastOperatorCount, lastRefundTo, lastValue) =
-            (chainId, message, operatorCount, refundTo, msg.value);
+        lastChainId = chainId;
+        lastMessage = message;
+        lastOperatorCount = operatorCount;
+        lastRefundTo = refundTo;
+        lastValue = msg.value;
         (bool ok,) = refundTo.call{value: msg.value - FEE}("");
         require(ok);
         return (keccak256(message), FEE);

@@ -35,11 +35,13 @@ abstract contract LightSetBuilder is Test {
 
     /// @dev The set of pool operators whose bit is set in `members`, operator i with key version `versions[i]`
     ///      and weight `weights[i]`, sorted by address; threshold = ceil(total × bps / 10000).
-    function _set(uint32 epoch, uint256 members, uint256[POOL] memory versions, uint256[POOL] memory weights, uint16 bps)
-        internal
-        pure
-        returns (Set memory s)
-    {
+    function _set(
+        uint32 epoch,
+        uint256 members,
+        uint256[POOL] memory versions,
+        uint256[POOL] memory weights,
+        uint16 bps
+    ) internal pure returns (Set memory s) {
         s.epoch = epoch;
         uint256 n;
         for (uint256 i; i < POOL; ++i) {

@@ -100,10 +100,11 @@ contract ReplicationHandler is Test {
             d.avsDirectory.calculateOperatorAVSRegistrationDigestHash(operatorAddr[i], d.serviceManager, salt, expiry);
         (uint8 v, bytes32 r, bytes32 s) = vm.sign(operatorPk[i], digest);
         vm.prank(operatorAddr[i]);
-        d.registry.registerOperatorWithSignature(
-            ISignatureUtilsMixinTypes.SignatureWithSaltAndExpiry(abi.encodePacked(r, s, v), salt, expiry),
-            vm.addr(_signingPk(i, currentKey[i]))
-        );
+        d.registry
+            .registerOperatorWithSignature(
+                ISignatureUtilsMixinTypes.SignatureWithSaltAndExpiry(abi.encodePacked(r, s, v), salt, expiry),
+                vm.addr(_signingPk(i, currentKey[i]))
+            );
         registered[i] = true;
         calls["register"]++;
     }
@@ -144,7 +145,8 @@ contract ReplicationHandler is Test {
         uint256 available = d.strategyManager.stakerDepositShares(operatorAddr[i], d.strategy);
         if (available == 0) return;
         amount = bound(amount, 1, available);
-        IDelegationManagerTypes.QueuedWithdrawalParams[] memory p = new IDelegationManagerTypes.QueuedWithdrawalParams[](1);
+        IDelegationManagerTypes.QueuedWithdrawalParams[] memory p =
+            new IDelegationManagerTypes.QueuedWithdrawalParams[](1);
         IStrategy[] memory strategies = new IStrategy[](1);
         strategies[0] = d.strategy;
         uint256[] memory shares = new uint256[](1);
@@ -256,10 +258,10 @@ contract ReplicationHandler is Test {
 
     /// @notice The attacker calls the light registry directly.
     function forgeToRegistry(uint256 members, uint256 seed) external {
-        RegistryStateMessage.OperatorSet memory s =
-            this.decode(_forgedMessage(_forgedEpoch(seed), members, seed));
+        RegistryStateMessage.OperatorSet memory s = this.decode(_forgedMessage(_forgedEpoch(seed), members, seed));
         vm.prank(attacker);
-        try d.light.processEpochUpdate(s.epoch, s.operators, s.signingKeys, s.weights, s.totalWeight, s.thresholdWeight) {
+        try d.light
+        .processEpochUpdate(s.epoch, s.operators, s.signingKeys, s.weights, s.totalWeight, s.thresholdWeight) {
             forgeryAccepted = true;
         } catch {}
         calls["forgeToRegistry"]++;

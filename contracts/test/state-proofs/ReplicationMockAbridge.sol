@@ -62,11 +62,7 @@ contract ReplicationMockAbridge is IAbridge {
         rebate = wei_;
     }
 
-    function send(address receiver, uint128 gasLimit, bytes calldata message)
-        external
-        payable
-        returns (bytes32 guid)
-    {
+    function send(address receiver, uint128 gasLimit, bytes calldata message) external payable returns (bytes32 guid) {
         uint256 fee = _fee(message);
         if (msg.value < fee) revert FeeTooLow(msg.value, fee);
         guid = keccak256(abi.encode(address(this), ++nonce));
