@@ -20,6 +20,18 @@ import {
   ECDSAStakeRegistryBytecode,
   EpochManagerAbi,
   EpochManagerBytecode,
+  LightStakeRegistryAbi,
+  LightStakeRegistryBytecode,
+  MainChainVerifierAbi,
+  MainChainVerifierBytecode,
+  RegistryStateReceiverAbi,
+  RegistryStateReceiverBytecode,
+  RegistryStateSenderAbi,
+  RegistryStateSenderBytecode,
+  RemoteChainVerifierAbi,
+  RemoteChainVerifierBytecode,
+  StateDisputeResolverAbi,
+  StateDisputeResolverBytecode,
   RewardsCoordinatorAbi,
   RewardsCoordinatorBytecode,
   StateManagerAbi,
@@ -34,6 +46,7 @@ import {
 import { makePublicClient, makeWalletClient } from '../core/chain/clients.ts';
 import { type Deployment, parseDeployment } from '../core/chain/deployment.ts';
 import { assertEpochConfig } from '../core/epochs.ts';
+import { type DeployedBridgePair, chainBridgeEntry, deployBridgePair } from './bridge.ts';
 import { TxQueue } from './transactions.ts';
 
 /** Epoch clock of a devnet: short epochs so registrations take effect within minutes of (advanced) chain time. */
@@ -53,12 +66,31 @@ export type DeployParameters = {
   minimumWeight?: bigint;
   /** How many epochs old a proof's reference epoch may be; default 2. */
   maxProofAgeEpochs?: number;
-  /** DelegationManager withdrawal delay, blocks; default 5. */
+  /**
+   * DelegationManager withdrawal delay, blocks; default 1,200. The StateDisputeResolver requires it (and the
+   * deallocation delay) to outlast a proof's challenge window counted in blocks of at least 1 s.
+   */
   minWithdrawalDelayBlocks?: number;
-  /** AllocationManager delays, blocks; default 5 and 1. */
+  /** AllocationManager delays, blocks; default 1,200 and 1. */
   deallocationDelay?: number;
   allocationConfigurationDelay?: number;
+  /** Seconds after a challenge by which the truth must be verified; default 120. */
+  resolutionPeriod?: bigint;
+  /** Smallest challenge bond, wei; default 0.1 ether. */
+  challengeBond?: bigint;
+  /** Reward of a successful challenger, wei; default 0.5 ether (the pool is funded with 10 ether). */
+  challengerReward?: bigint;
+  /** Share of each wrong signer's allocation slashed, wad (1e18 = 100%); default 0.5e18. */
+  wadToSlash?: bigint;
 };
+
+/** The AVS's operator set: the one the StateDisputeResolver slashes. */
+export const STATE_PROOFS_OPERATOR_SET_ID = 0;
+
+/** Destination gas of an epoch update: a base plus a share per operator in the set. */
+const STATE_UPDATE_GAS = { base: 300_000n, perOperator: 150_000n } as const;
+/** Destination gas of MainChainVerifier.handleMessage. */
+const VERIFICATION_GAS = 150_000n;
 
 /** One chain to deploy to. */
 export type ChainEndpoint = { chainId: number; rpcUrl: string; name?: string };
@@ -71,6 +103,8 @@ export type DeployOptions = DeployParameters & {
   mainChainId?: number;
   /** Deploys and owns everything (anvil dev account 0 on devnets). */
   deployer: PrivateKeyAccount;
+  /** Address authorised to deliver bridge messages on every devnet bridge endpoint. */
+  relayer: Address;
   /** Progress lines for long steps. */
   onProgress?: (message: string) => void;
 };
@@ -84,6 +118,8 @@ export type DevnetDeployment = {
   owner: Address;
   thresholdBps: number;
   maxProofAgeEpochs: number;
+  /** The bridge pair of each remote chain (main chain ↔ that chain). */
+  bridges: DeployedBridgePair[];
 };
 
 /**
@@ -111,21 +147,34 @@ export async function deployDevnet(options: DeployOptions): Promise<DevnetDeploy
   assertEpochConfig({ genesis, ...epoch });
   const q = new TxQueue(makeWalletClient(main.chainId, main.rpcUrl, options.deployer), client);
 
-  // StateManagers on the other chains go out in parallel with the main chain's deployment.
+  // StateManagers and registry replicas on the other chains go out in parallel with the main chain's deployment.
   const remote = Promise.all(
     options.chains
       .filter((c) => c.chainId !== mainChainId)
       .map(async (c) => {
         const rq = new TxQueue(makeWalletClient(c.chainId, c.rpcUrl, options.deployer), makePublicClient(c.chainId, c.rpcUrl));
         const stateManager = await rq.deploy(`StateManager on ${c.chainId}`, { abi: StateManagerAbi, bytecode: StateManagerBytecode });
+        const lightStakeRegistry = await rq.deploy(
+          `LightStakeRegistry on ${c.chainId}`,
+          { abi: LightStakeRegistryAbi, bytecode: LightStakeRegistryBytecode },
+          [genesis, epoch.length, maxProofAgeEpochs, owner],
+        );
+        const registryStateReceiver = await rq.deploy(
+          `RegistryStateReceiver on ${c.chainId}`,
+          { abi: RegistryStateReceiverAbi, bytecode: RegistryStateReceiverBytecode },
+          [lightStakeRegistry, owner],
+        );
+        await rq.write(`LightStakeRegistry.setStateReceiver on ${c.chainId}`, lightStakeRegistry, LightStakeRegistryAbi, 'setStateReceiver', [
+          registryStateReceiver,
+        ]);
         await rq.settle();
-        return { chainId: c.chainId, name: c.name, rpcUrl: c.rpcUrl, stateManager };
+        return { chain: c, stateManager, lightStakeRegistry, registryStateReceiver };
       }),
   );
 
   progress('deploying the EigenLayer core');
   const delegationManager = await q.deploy('DelegationManager', { abi: DelegationManagerAbi, bytecode: DelegationManagerBytecode }, [
-    options.minWithdrawalDelayBlocks ?? 5,
+    options.minWithdrawalDelayBlocks ?? 1_200,
   ]);
   const strategyManager = await q.deploy('StrategyManager', { abi: StrategyManagerAbi, bytecode: StrategyManagerBytecode }, [
     owner,
@@ -133,7 +182,7 @@ export async function deployDevnet(options: DeployOptions): Promise<DevnetDeploy
   ]);
   const allocationManager = await q.deploy('AllocationManager', { abi: AllocationManagerAbi, bytecode: AllocationManagerBytecode }, [
     delegationManager,
-    options.deallocationDelay ?? 5,
+    options.deallocationDelay ?? 1_200,
     options.allocationConfigurationDelay ?? 1,
   ]);
   await q.write('DelegationManager.initialize', delegationManager, DelegationManagerAbi, 'initialize', [strategyManager, allocationManager]);
@@ -180,20 +229,111 @@ export async function deployDevnet(options: DeployOptions): Promise<DevnetDeploy
   ]);
   await q.write('EpochManager.setStakeRegistry', epochManager, EpochManagerAbi, 'setStakeRegistry', [stakeRegistry]);
   await q.write('ServiceManager.setStakeRegistry', serviceManager, StateProofsServiceManagerAbi, 'setStakeRegistry', [stakeRegistry]);
+  await q.write('ServiceManager.setRewardsInitiator', serviceManager, StateProofsServiceManagerAbi, 'setRewardsInitiator', [owner]);
   const mainStateManager = await q.deploy(`StateManager on ${main.chainId}`, { abi: StateManagerAbi, bytecode: StateManagerBytecode });
 
+  progress('deploying the cross-chain and dispute contracts');
+  const registryStateSender = await q.deploy('RegistryStateSender', { abi: RegistryStateSenderAbi, bytecode: RegistryStateSenderBytecode }, [
+    epochManager,
+    owner,
+  ]);
+  await q.write('EpochManager.setStateSender', epochManager, EpochManagerAbi, 'setStateSender', [registryStateSender]);
+  const mainChainVerifier = await q.deploy('MainChainVerifier', { abi: MainChainVerifierAbi, bytecode: MainChainVerifierBytecode }, [
+    mainStateManager,
+    owner,
+  ]);
+  const stateDisputeResolver = await q.deploy(
+    'StateDisputeResolver',
+    { abi: StateDisputeResolverAbi, bytecode: StateDisputeResolverBytecode },
+    [
+      {
+        serviceManager,
+        stakeRegistry,
+        verifier: mainChainVerifier,
+        delegationManager,
+        operatorSetId: STATE_PROOFS_OPERATOR_SET_ID,
+        minBond: options.challengeBond ?? 10n ** 17n,
+        resolutionPeriod: options.resolutionPeriod ?? 120n,
+        wadToSlash: options.wadToSlash ?? 5n * 10n ** 17n,
+        challengerReward: options.challengerReward ?? 5n * 10n ** 17n,
+        bondRecipient: owner,
+        minBlockTime: 1,
+      },
+    ],
+  );
+  await q.write('ServiceManager.updateAVSMetadataURI', serviceManager, StateProofsServiceManagerAbi, 'updateAVSMetadataURI', [
+    'https://avs-stack.invalid/devnet/avs.json',
+  ]);
+  await q.write('ServiceManager.createOperatorSets', serviceManager, StateProofsServiceManagerAbi, 'createOperatorSets', [
+    [{ operatorSetId: STATE_PROOFS_OPERATOR_SET_ID, strategies: [strategy], slasher: stateDisputeResolver }],
+  ]);
+  await q.write('ServiceManager.setAVSRegistrar', serviceManager, StateProofsServiceManagerAbi, 'setAVSRegistrar', [serviceManager]);
+  await q.write('StateDisputeResolver.fundRewardPool', stateDisputeResolver, StateDisputeResolverAbi, 'fundRewardPool', [], 10n ** 19n);
+
   progress('waiting for receipts');
-  const [remoteChains] = await Promise.all([remote, q.settle()]);
+  const [remotes] = await Promise.all([remote, q.settle()]);
+
+  // One bridge pair per remote chain; each uses the deployer on the main chain, so they go one after another.
+  progress('deploying the devnet bridge');
+  const bridges: DeployedBridgePair[] = [];
+  for (const r of remotes) {
+    bridges.push(await deployBridgePair({ a: main, b: r.chain, deployer: options.deployer, relayer: options.relayer }));
+  }
+
+  progress('connecting the chains');
+  const wiring = new TxQueue(makeWalletClient(main.chainId, main.rpcUrl, options.deployer), client);
+  const remoteChains = await Promise.all(
+    remotes.map(async (r, i) => {
+      const bridge = chainBridgeEntry(bridges[i], main.chainId, r.chain.chainId);
+      // A fresh queue: the bridge deployment sent from the deployer on this chain too.
+      const rq = new TxQueue(makeWalletClient(r.chain.chainId, r.chain.rpcUrl, options.deployer), makePublicClient(r.chain.chainId, r.chain.rpcUrl));
+      const remoteChainVerifier = await rq.deploy(
+        `RemoteChainVerifier on ${r.chain.chainId}`,
+        { abi: RemoteChainVerifierAbi, bytecode: RemoteChainVerifierBytecode },
+        [r.stateManager, bridge.local, mainChainVerifier, VERIFICATION_GAS],
+      );
+      await rq.write(`RegistryStateReceiver.setRoute on ${r.chain.chainId}`, r.registryStateReceiver, RegistryStateReceiverAbi, 'setRoute', [
+        bridge.local,
+        registryStateSender,
+      ]);
+      await rq.settle();
+      return {
+        chainId: r.chain.chainId,
+        name: r.chain.name,
+        rpcUrl: r.chain.rpcUrl,
+        stateManager: r.stateManager,
+        bridge,
+        lightStakeRegistry: r.lightStakeRegistry,
+        registryStateReceiver: r.registryStateReceiver,
+        remoteChainVerifier,
+      };
+    }),
+  );
+  for (const r of remoteChains) {
+    await wiring.write(`RegistryStateSender.setRoute for ${r.chainId}`, registryStateSender, RegistryStateSenderAbi, 'setRoute', [
+      BigInt(r.chainId),
+      r.bridge.main,
+      r.registryStateReceiver,
+      STATE_UPDATE_GAS.base,
+      STATE_UPDATE_GAS.perOperator,
+    ]);
+    await wiring.write(`MainChainVerifier.setRoute for ${r.chainId}`, mainChainVerifier, MainChainVerifierAbi, 'setRoute', [
+      BigInt(r.chainId),
+      r.bridge.main,
+      r.remoteChainVerifier,
+    ]);
+  }
+  await wiring.settle();
 
   const deployment = parseDeployment(
     {
       mainChainId,
       chains: [{ chainId: main.chainId, name: main.name, rpcUrl: main.rpcUrl, stateManager: mainStateManager }, ...remoteChains],
       eigenlayer: { delegationManager, strategyManager, avsDirectory, allocationManager, rewardsCoordinator, strategies: [strategy] },
-      stateProofs: { serviceManager, stakeRegistry, epochManager },
+      stateProofs: { serviceManager, stakeRegistry, epochManager, registryStateSender, stateDisputeResolver, mainChainVerifier },
       epoch: { genesis: genesis.toString(), length: epoch.length.toString(), grace: epoch.grace.toString() },
     },
     'devnet deployment',
   );
-  return { deployment, token, owner, thresholdBps, maxProofAgeEpochs };
+  return { deployment, token, owner, thresholdBps, maxProofAgeEpochs, bridges };
 }

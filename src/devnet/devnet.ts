@@ -10,6 +10,11 @@ import { makePublicClient } from '../core/chain/clients.ts';
 import { type Deployment, serializeDeployment } from '../core/chain/deployment.ts';
 import { devAccount } from './accounts.ts';
 import { type AnvilChain, type MiningMode, startAnvils, stopAnvils } from './anvil.ts';
+import type { EpochKeeper } from '../state-proofs/aggregator/keeper.ts';
+import type { RunningChallenger } from '../state-proofs/challenger/run.ts';
+import type { RunningOperator } from '../state-proofs/operator/run.ts';
+import type { DeployedBridgePair } from './bridge.ts';
+import type { Relayer } from './relayer.ts';
 import { type DeployParameters, deployDevnet } from './deploy.ts';
 import { type SeedResult, type SeededOperator, seedOperators } from './seed.ts';
 
@@ -22,6 +27,11 @@ export type DevnetServices = {
   endpoints: Record<string, string>;
   /** Aggregator HTTP base URL (the `aggregator.url` of the deployment file). */
   aggregatorUrl?: string;
+  /** The running operator nodes, relayer, challenger and epoch keeper, when started. */
+  operators?: RunningOperator[];
+  relayer?: Relayer;
+  challenger?: RunningChallenger;
+  keeper?: EpochKeeper;
   stop(): Promise<void>;
 };
 
@@ -61,6 +71,14 @@ export type DevnetBase = {
   deployer: PrivateKeyAccount;
   /** A funded account for users of the devnet (anvil dev account 1), distinct from deployer and operators. */
   user: PrivateKeyAccount;
+  /** Pays the epoch keeper's transactions: weight refreshes, state updates to remote chains (anvil dev account 2). */
+  keeper: PrivateKeyAccount;
+  /** Delivers bridge messages; authorised on every devnet bridge endpoint (anvil dev account 3). */
+  relayer: PrivateKeyAccount;
+  /** Posts challenge bonds and pays verification fees for the devnet's challenger (anvil dev account 4). */
+  challenger: PrivateKeyAccount;
+  /** The bridge pair of each remote chain. */
+  bridges: DeployedBridgePair[];
   operators: SeededOperator[];
   seed: SeedResult;
   thresholdBps: number;
@@ -105,11 +123,13 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
   try {
     const deployer = devAccount(0);
     const user = devAccount(1);
+    const [keeper, relayer, challenger] = [devAccount(2), devAccount(3), devAccount(4)];
     const deployed = await deployDevnet({
       ...options,
       chains: chains.map((c) => ({ chainId: c.chainId, rpcUrl: c.rpcUrl, name: c.chainId === DEVNET_MAIN_CHAIN_ID ? 'devnet main' : `devnet remote ${c.chainId}` })),
       mainChainId: DEVNET_MAIN_CHAIN_ID,
       deployer,
+      relayer: relayer.address,
       onProgress: progress,
     });
     const clients = new Map(chains.map((c) => [c.chainId, makePublicClient(c.chainId, c.rpcUrl)] as const));
@@ -130,6 +150,10 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
       token: deployed.token,
       deployer,
       user,
+      keeper,
+      relayer,
+      challenger,
+      bridges: deployed.bridges,
       operators: seed.operators,
       seed,
       thresholdBps: deployed.thresholdBps,

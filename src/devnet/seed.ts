@@ -2,12 +2,14 @@
  * Seeding a devnet with operators (ARCHITECTURE.md, "Registration"): each gets funded, mints and restakes devnet
  * tokens, registers as an EigenLayer operator, and registers to the AVS through
  * `ECDSAStakeRegistry.registerOperatorWithSignature` with a real AVSDirectory EIP-712 signature and a signing key of
- * its own (never the operator key). Weights are then refreshed and the chain's clock advanced to the epoch in which
+ * its own (never the operator key), then joins the AVS's operator set in the AllocationManager and allocates its whole
+ * magnitude to it, so the StateDisputeResolver can slash it. Weights are then refreshed and the chain's clock advanced to the epoch in which
  * the registrations take effect, so the operator set is active when seeding returns.
  */
 import { type Address, type Hex, type PrivateKeyAccount, type PublicClient, parseEther, parseUnits } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import {
+  AllocationManagerAbi,
   DelegationManagerAbi,
   DevnetTokenAbi,
   ECDSAStakeRegistryAbi,
@@ -119,33 +121,7 @@ export async function seedOperators(options: SeedOptions): Promise<SeedResult> {
   // Each operator's transactions go out back to back (its own nonce order); operators run in parallel.
   progress('restaking and registering operators with EigenLayer and the AVS');
   await Promise.all(
-    operators.map(async (o) => {
-      const queue = new TxQueue(makeWalletClient(chainId, rpcUrl, o.account), client);
-      const tag = `operator ${o.index}`;
-      await queue.write(`${tag}: registerAsOperator`, deployment.eigenlayer.delegationManager, DelegationManagerAbi, 'registerAsOperator', [
-        '0x0000000000000000000000000000000000000000',
-        0,
-        `https://avs-stack.invalid/devnet/operator/${o.index}.json`,
-      ]);
-      await queue.write(`${tag}: mint stake`, token, DevnetTokenAbi, 'mint', [o.account.address, o.stake]);
-      await queue.write(`${tag}: approve StrategyManager`, token, DevnetTokenAbi, 'approve', [deployment.eigenlayer.strategyManager, o.stake]);
-      await queue.write(`${tag}: depositIntoStrategy`, deployment.eigenlayer.strategyManager, StrategyManagerAbi, 'depositIntoStrategy', [
-        strategy,
-        token,
-        o.stake,
-      ]);
-      await queue.settle();
-      const signature = await signAvsRegistration({ client, deployment, operator: o.account });
-      const signingKeyAddress = privateKeyToAccount(o.keys.signingKey).address;
-      await queue.write(
-        `${tag}: registerOperatorWithSignature`,
-        deployment.stateProofs.stakeRegistry,
-        ECDSAStakeRegistryAbi,
-        'registerOperatorWithSignature',
-        [signature, signingKeyAddress],
-      );
-      await queue.settle();
-    }),
+    operators.map((o) => registerDevnetOperator({ client, deployment, token, account: o.account, signingKey: o.keys.signingKey, stake: o.stake, index: o.index })),
   );
 
   progress('refreshing operator weights');
@@ -189,4 +165,71 @@ export async function seedOperators(options: SeedOptions): Promise<SeedResult> {
     totalWeight,
     thresholdWeight,
   };
+}
+
+/** Options of {@link registerDevnetOperator}. */
+export type RegisterDevnetOperatorOptions = {
+  client: PublicClient;
+  deployment: Deployment;
+  /** The devnet token the strategy holds (anyone may mint). */
+  token: Address;
+  /** The operator's key (funded). */
+  account: PrivateKeyAccount;
+  /** Private key of its signing key. */
+  signingKey: Hex;
+  /** Stake to mint and restake, token units. */
+  stake: bigint;
+  /** Devnet index, for the metadata URI and error labels. */
+  index: number;
+};
+
+/** Magnitude an operator allocates to the AVS's operator set: all of it (1e18 = 100%). */
+const FULL_MAGNITUDE = 10n ** 18n;
+
+/**
+ * One operator joins: registers with EigenLayer (allocation delay 0), restakes `stake`, registers with the AVS through
+ * the stake registry with a real AVSDirectory signature, then (when the deployment has a StateDisputeResolver) joins
+ * operator set 0 and allocates its whole magnitude to it. Its weight counts once the keeper or `updateOperators` ran.
+ * @throws {SetupTransactionError} naming the step that reverted.
+ */
+export async function registerDevnetOperator(options: RegisterDevnetOperatorOptions): Promise<void> {
+  const { client, deployment, token, account, stake } = options;
+  const rpcUrl = client.chain?.rpcUrls.default.http[0];
+  if (!rpcUrl) throw new Error('the client has no chain RPC URL (make it with makePublicClient)');
+  const strategy = deployment.eigenlayer.strategies[0];
+  const queue = new TxQueue(makeWalletClient(deployment.mainChainId, rpcUrl, account), client);
+  const tag = `operator ${options.index}`;
+  await queue.write(`${tag}: registerAsOperator`, deployment.eigenlayer.delegationManager, DelegationManagerAbi, 'registerAsOperator', [
+    '0x0000000000000000000000000000000000000000',
+    0,
+    `https://avs-stack.invalid/devnet/operator/${options.index}.json`,
+  ]);
+  await queue.write(`${tag}: mint stake`, token, DevnetTokenAbi, 'mint', [account.address, stake]);
+  await queue.write(`${tag}: approve StrategyManager`, token, DevnetTokenAbi, 'approve', [deployment.eigenlayer.strategyManager, stake]);
+  await queue.write(`${tag}: depositIntoStrategy`, deployment.eigenlayer.strategyManager, StrategyManagerAbi, 'depositIntoStrategy', [
+    strategy,
+    token,
+    stake,
+  ]);
+  await queue.settle();
+  const signature = await signAvsRegistration({ client, deployment, operator: account });
+  await queue.write(
+    `${tag}: registerOperatorWithSignature`,
+    deployment.stateProofs.stakeRegistry,
+    ECDSAStakeRegistryAbi,
+    'registerOperatorWithSignature',
+    [signature, privateKeyToAccount(options.signingKey).address],
+  );
+  if (deployment.stateProofs.stateDisputeResolver) {
+    const avs = deployment.stateProofs.serviceManager;
+    await queue.write(`${tag}: registerForOperatorSets`, deployment.eigenlayer.allocationManager, AllocationManagerAbi, 'registerForOperatorSets', [
+      account.address,
+      { avs, operatorSetIds: [0], data: '0x' },
+    ]);
+    await queue.write(`${tag}: modifyAllocations`, deployment.eigenlayer.allocationManager, AllocationManagerAbi, 'modifyAllocations', [
+      account.address,
+      [{ operatorSet: { avs, id: 0 }, strategies: [strategy], newMagnitudes: [FULL_MAGNITUDE] }],
+    ]);
+  }
+  await queue.settle();
 }

@@ -1,12 +1,17 @@
 /**
- * The off-chain half of a devnet: the aggregator (HTTP API, operators' WebSocket hub, node API) and one operator node
- * per seeded operator, all in this process, with SQLite databases in the devnet's data directory.
+ * The off-chain half of a devnet, all in this process with SQLite databases in the devnet's data directory: the
+ * aggregator (HTTP API, operators' WebSocket hub, node API) with its epoch keeper, one operator node per seeded
+ * operator, the bridge relayer, and a challenger watching every proof.
  */
 import { join } from 'node:path';
 import { openDatabase } from '../core/db/index.ts';
 import { type Logger, createLogger } from '../core/logging.ts';
 import { startAggregatorService } from '../state-proofs/aggregator/service.ts';
+import { type RunningChallenger, startChallenger } from '../state-proofs/challenger/run.ts';
+import type { OperatorFault } from '../state-proofs/operator/node.ts';
 import { type RunningOperator, startOperator } from '../state-proofs/operator/run.ts';
+import { devPrivateKey } from './accounts.ts';
+import { type Relayer, startRelayer } from './relayer.ts';
 import type { DevnetBase, DevnetServices, ServicesStarter } from './devnet.ts';
 
 /** Options for {@link devnetServices}. */
@@ -25,12 +30,23 @@ export type DevnetServicesOptions = {
   pollIntervalMs?: number;
   /** Resolve only once every operator node has authenticated with the aggregator; default true. */
   waitForOperators?: boolean;
+  /** Run the relayer, the epoch keeper and the challenger; default true. */
+  crossChain?: boolean;
+  /**
+   * Devnet fault injection (dispute demos and tests): the first `operators` operator nodes sign `value + 1` for the
+   * queries `fault` selects.
+   */
+  faulty?: { operators: number; fault: OperatorFault };
 };
+
+/** The devnet's dev-account index of the challenger (see `DevnetBase.challenger`). */
+const CHALLENGER_ACCOUNT_INDEX = 4;
 
 /** A {@link ServicesStarter} that runs the aggregator and every operator node. */
 export function devnetServices(options: DevnetServicesOptions = {}): ServicesStarter {
   return async (devnet: DevnetBase): Promise<DevnetServices> => {
     const logger = options.logger ?? createLogger('devnet', { level: options.logLevel ?? 'info' });
+    const crossChain = options.crossChain !== false;
     const database = await openDatabase({ sqlitePath: join(devnet.dataDir, 'aggregator.sqlite') });
     const stops: (() => Promise<void>)[] = [() => database.close()];
     const stopAll = async () => {
@@ -44,8 +60,22 @@ export function devnetServices(options: DevnetServicesOptions = {}): ServicesSta
         host: options.aggregatorHost,
         port: options.aggregatorPort ?? 0,
         logger: logger.child({ component: 'aggregator' }),
+        keeper: crossChain ? { account: devnet.keeper, intervalMs: 1_000 } : undefined,
       });
       stops.push(() => aggregator.close());
+
+      let relayer: Relayer | undefined;
+      if (crossChain && devnet.bridges.length > 0) {
+        relayer = await startRelayer({
+          pairs: devnet.bridges,
+          chains: devnet.chains.map((c) => ({ chainId: c.chainId, rpcUrl: c.rpcUrl })),
+          account: devnet.relayer,
+          confirmations: 1,
+          pollIntervalMs: 250,
+          logger: logger.child({ component: 'relayer' }),
+        });
+        stops.push(() => relayer!.stop());
+      }
 
       const operators: RunningOperator[] = [];
       for (const o of devnet.operators) {
@@ -58,6 +88,7 @@ export function devnetServices(options: DevnetServicesOptions = {}): ServicesSta
           sqlitePath: join(devnet.dataDir, `operator-${o.index}.sqlite`),
           logger: logger.child({ component: 'operator', operator: o.address }),
           pollIntervalMs: options.pollIntervalMs,
+          fault: options.faulty && o.index < options.faulty.operators ? options.faulty.fault : undefined,
         });
         operators.push(running);
         stops.push(() => running.stop());
@@ -78,6 +109,21 @@ export function devnetServices(options: DevnetServicesOptions = {}): ServicesSta
         }
       }
 
+      let challenger: RunningChallenger | undefined;
+      if (crossChain && devnet.deployment.stateProofs.stateDisputeResolver) {
+        challenger = await startChallenger({
+          deployment: devnet.deployment,
+          aggregatorUrl: aggregator.url,
+          privateKey: devPrivateKey(CHALLENGER_ACCOUNT_INDEX),
+          finality: { confirmations: options.confirmations ?? 2 },
+          sqlitePath: join(devnet.dataDir, 'challenger.sqlite'),
+          clients: devnet.clients,
+          pollIntervalMs: 500,
+          logger: logger.child({ component: 'challenger' }),
+        });
+        stops.push(() => challenger!.stop());
+      }
+
       const endpoints: Record<string, string> = {
         'aggregator http': aggregator.url,
         'proofs api': `${aggregator.url}/v1/state-proofs`,
@@ -85,7 +131,7 @@ export function devnetServices(options: DevnetServicesOptions = {}): ServicesSta
         'node api': `${aggregator.url}/eigen/node`,
         'operators ws': aggregator.wsUrl,
       };
-      return { endpoints, aggregatorUrl: aggregator.url, stop: stopAll };
+      return { endpoints, aggregatorUrl: aggregator.url, operators, relayer, challenger, keeper: aggregator.keeper, stop: stopAll };
     } catch (error) {
       await stopAll();
       throw error;

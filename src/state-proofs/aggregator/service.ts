@@ -11,7 +11,7 @@
  * await database.close();
  * ```
  */
-import type { PublicClient } from 'viem';
+import type { PrivateKeyAccount, PublicClient } from 'viem';
 import type { Deployment } from '../../core/chain/deployment.ts';
 import { makePublicClient } from '../../core/chain/clients.ts';
 import type { Database } from '../../core/db/database.ts';
@@ -26,6 +26,7 @@ import { type OperatorHub, OPERATOR_WS_PATH, registerOperatorHub } from './hub.t
 import { registerStateProofRoutes } from './api.ts';
 import { type OperatorSetSource, createChainOperatorSetSource } from './operatorSet.ts';
 import { registerAggregatorMetrics } from './metrics.ts';
+import { EpochKeeper } from './keeper.ts';
 import { createTaskStore } from './store.ts';
 import { type SignatureVerifier, startWorkerVerifier } from './verifier.ts';
 import type { TaskView } from './views.ts';
@@ -64,6 +65,11 @@ export type AggregatorServiceOptions = {
   validateResponses?: boolean;
   /** `node_name` of the node API (default `avs-stack state-proofs aggregator`). */
   nodeName?: string;
+  /**
+   * Runs the epoch keeper ({@link EpochKeeper}: weight refreshes, operator sets sent to remote chains) paid by this
+   * account; default none (another process, or nobody, keeps epochs).
+   */
+  keeper?: { account: PrivateKeyAccount; intervalMs?: number };
 };
 
 /** An assembled (not yet listening) aggregator. */
@@ -75,6 +81,8 @@ export type AggregatorApp = {
   hub: OperatorHub;
   operatorSet: OperatorSetSource;
   blocks: BlockResolver;
+  /** The epoch keeper, when {@link AggregatorServiceOptions.keeper} is set. */
+  keeper?: EpochKeeper;
 };
 
 /** A running aggregator. */
@@ -172,7 +180,17 @@ export async function createAggregatorApp(options: AggregatorServiceOptions): Pr
       },
     ],
   });
+  const keeper = options.keeper
+    ? new EpochKeeper({
+        deployment,
+        account: options.keeper.account,
+        clients,
+        intervalMs: options.keeper.intervalMs,
+        logger: logger.child({ component: 'keeper' }),
+      })
+    : undefined;
   app.addHook('onClose', async () => {
+    await keeper?.stop();
     await aggregator.stop();
     await verifier?.close();
     operatorSet.close();
@@ -180,12 +198,13 @@ export async function createAggregatorApp(options: AggregatorServiceOptions): Pr
   try {
     await aggregator.start();
     await app.ready();
+    keeper?.start();
   } catch (error) {
     await app.close().catch(() => {});
     await verifier?.close();
     throw error;
   }
-  return { app, metrics, aggregator, hub, operatorSet, blocks };
+  return { app, metrics, aggregator, hub, operatorSet, blocks, keeper };
 }
 
 /**
