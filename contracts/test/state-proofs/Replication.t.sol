@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.27;
 
+import {Test} from "forge-std/Test.sol";
 import {ReplicationFixture} from "./ReplicationFixture.sol";
 import {ReplicationMockAbridge} from "./ReplicationMockAbridge.sol";
+import {AddressSort} from "../../src/core/AddressSort.sol";
 import {EpochManager, MessageType, StateUpdate} from "../../src/core/EpochManager.sol";
 import {StakeRegistryVerifier} from "../../src/core/StakeRegistryVerifier.sol";
 import {RegistryStateMessage} from "../../src/core/RegistryStateMessage.sol";
@@ -556,6 +558,69 @@ contract ReplicationTest is ReplicationFixture {
             g -= gasleft();
             emit log_named_uint(string.concat("sendStateUpdates, ", vm.toString(sizes[k]), " operators, gas"), g);
             _warpToEpoch(uint32(2 * k + 2));
+        }
+    }
+}
+
+/// @notice AddressSort, the sort behind getOperatorSetAtEpoch.
+contract ReplicationAddressSortTest is Test {
+    function _isPermutationSorted(address[] memory input, address[] memory sorted) internal pure {
+        assertEq(sorted.length, input.length);
+        for (uint256 i = 1; i < sorted.length; ++i) {
+            assertLe(uint160(sorted[i - 1]), uint160(sorted[i]), "not ascending");
+        }
+        // Same multiset: every input element occurs as often in the output.
+        for (uint256 i; i < input.length; ++i) {
+            uint256 inCount;
+            uint256 outCount;
+            for (uint256 j; j < input.length; ++j) {
+                if (input[j] == input[i]) ++inCount;
+                if (sorted[j] == input[i]) ++outCount;
+            }
+            assertEq(inCount, outCount, "not a permutation");
+        }
+    }
+
+    function testFuzz_sort_ordersAnyArray(address[] memory input) public pure {
+        vm.assume(input.length <= 64);
+        address[] memory sorted = new address[](input.length);
+        for (uint256 i; i < input.length; ++i) {
+            sorted[i] = input[i];
+        }
+        AddressSort.sort(sorted);
+        _isPermutationSorted(input, sorted);
+    }
+
+    function testFuzz_sort_handlesFewDistinctValues(uint256 seed, uint8 length) public pure {
+        address[] memory input = new address[](length);
+        for (uint256 i; i < length; ++i) {
+            input[i] = address(uint160(uint256(keccak256(abi.encode(seed, i))) % 4)); // many duplicates
+        }
+        address[] memory sorted = new address[](length);
+        for (uint256 i; i < length; ++i) {
+            sorted[i] = input[i];
+        }
+        AddressSort.sort(sorted);
+        _isPermutationSorted(input, sorted);
+    }
+
+    function test_sort_emptyAndSingle() public pure {
+        address[] memory none = new address[](0);
+        AddressSort.sort(none);
+        address[] memory one = new address[](1);
+        one[0] = address(7);
+        AddressSort.sort(one);
+        assertEq(one[0], address(7));
+    }
+
+    function test_sort_descendingInput() public pure {
+        address[] memory a = new address[](50);
+        for (uint256 i; i < 50; ++i) {
+            a[i] = address(uint160(1000 - i));
+        }
+        AddressSort.sort(a);
+        for (uint256 i; i < 50; ++i) {
+            assertEq(a[i], address(uint160(951 + i)));
         }
     }
 }
