@@ -10,16 +10,35 @@
  * 5. `isValidSignature(digest, sigData)` on the main chain's ECDSAStakeRegistry returns 0x1626ba7e;
  * 6. the same sigData over a tampered value returns 0xffffffff;
  * 7. a proof rebuilt with a single (lightest) signer, below the threshold, returns 0xffffffff;
- * 8. everything is torn down.
+ * 8. the epoch keeper sends the epoch's operator set through the bridge, and the proof verifies on the remote chain's
+ *    LightStakeRegistry too;
+ * 9. an operator leaves and a new one joins; once their epoch starts and reaches the remote chain, a new proof verifies
+ *    on both chains, and the departed operator's signature no longer counts on the remote chain;
+ * 10. the devnet's faulty operators sign a wrong value for {@link DEMO_FAULT_KEY}; the challenger catches the proof,
+ *    challenges it, has the truth bridged from the source chain and resolves: the signers are slashed;
+ * 11. everything is torn down.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Address, Hex } from 'viem';
-import { StateManagerAbi } from '../core/chain/abis/generated/index.ts';
+import { type Address, type Hex, type PublicClient, getAddress } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
+import {
+  AllocationManagerAbi,
+  ECDSAStakeRegistryAbi,
+  LightStakeRegistryAbi,
+  StateManagerAbi,
+} from '../core/chain/abis/generated/index.ts';
 import { makeWalletClient } from '../core/chain/clients.ts';
+import { signDigest, signingKeyFromPrivateKey } from '../core/crypto/ecdsa.ts';
+import { createLogger } from '../core/logging.ts';
 import { type Devnet, startDevnet } from '../devnet/devnet.ts';
 import type { ServicesStarter } from '../devnet/devnet.ts';
+import { defaultStake, devnetOperatorKeys, registerDevnetOperator } from '../devnet/seed.ts';
+import { advanceChainsToEpoch } from '../devnet/time.ts';
+import { operatorSocketUrl } from './aggregator-client.ts';
+import type { OperatorFault } from '../state-proofs/operator/node.ts';
+import { type RunningOperator, startOperator } from '../state-proofs/operator/run.ts';
 import {
   ERC1271_INVALID,
   ERC1271_MAGIC_VALUE,
@@ -36,10 +55,19 @@ import { type OnChainVerification, verifyOnChain } from './verify.ts';
 /** One step of the demo as reported. */
 export type DemoStep = { name: string; ok: boolean; detail: string };
 
+/** The history key the devnet's faulty operators lie about in the demo (they sign `value + 1`). */
+export const DEMO_FAULT_KEY = 666n;
+
+/** The fault the demo's devnet runs its operators with: honest, except for {@link DEMO_FAULT_KEY}. */
+export const demoFault: OperatorFault = { signsWrongValue: (query) => query.key === DEMO_FAULT_KEY };
+
 /** One `isValidSignature` call of the demo. */
 export type DemoVerification = {
-  /** Which proof was checked: the aggregator's, one over a tampered value, or one below the threshold. */
-  case: 'proof' | 'tampered-value' | 'below-threshold';
+  /**
+   * Which proof was checked: the aggregator's first proof, one over a tampered value, one below the threshold, the proof
+   * made after the operator set changed, or one that counts the departed operator.
+   */
+  case: 'proof' | 'tampered-value' | 'below-threshold' | 'next-epoch-proof' | 'departed-signer';
   chainId: number;
   registry: Address;
   /** What `isValidSignature` returned. */
@@ -67,8 +95,22 @@ export type DemoProof = {
   thresholdWeight: string;
 };
 
+/** The dispute of the wrong proof: who was slashed, and their slashable shares in the AllocationManager. */
+export type DemoDispute = {
+  challengeId: Hex;
+  resolved: boolean;
+  /** Shares (token units) allocated to the AVS's operator set, before and after resolution. */
+  slashed: { operator: Address; sharesBefore: string; sharesAfter: string }[];
+};
+
 /** What `avs demo --json` prints. */
-export type DemoReport = { ok: boolean; steps: DemoStep[]; proof: DemoProof | null; verifications: DemoVerification[] };
+export type DemoReport = {
+  ok: boolean;
+  steps: DemoStep[];
+  proof: DemoProof | null;
+  verifications: DemoVerification[];
+  dispute: DemoDispute | null;
+};
 
 /** Options for {@link runDemo}. */
 export type DemoOptions = {
@@ -91,6 +133,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   const steps: DemoStep[] = [];
   const verifications: DemoVerification[] = [];
   let proof: DemoProof | null = null;
+  let dispute: DemoDispute | null = null;
+  const extraNodes: RunningOperator[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'avs-demo-'));
   let devnet: Devnet | undefined;
 
@@ -223,6 +267,39 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       return v;
     };
 
+    const mainRpc = devnet.chains.find((c) => c.chainId === mainId)!.rpcUrl;
+    const strategy = devnet.deployment.eigenlayer.strategies[0];
+    const allocatedShares = async (operators: Address[]): Promise<bigint[]> => {
+      const stake = await mainClient.readContract({
+        address: devnet!.deployment.eigenlayer.allocationManager,
+        abi: AllocationManagerAbi,
+        functionName: 'getAllocatedStake',
+        args: [{ avs: devnet!.deployment.stateProofs.serviceManager, id: 0 }, operators, [strategy]],
+      });
+      return stake.map((row) => row[0]);
+    };
+    /** Writes `newValue` under `newKey` on the remote chain and waits for its proof at `epoch`. */
+    const proveValue = async (label: string, newKey: bigint, newValue: bigint, epoch: number, expectWrong = false): Promise<ProofTask> => {
+      const at = await step(`user writes setValue(${label}, ${newValue}) on chain ${remote.chainId}`, async () => {
+        const wallet = makeWalletClient(remote.chainId, remote.rpcUrl, devnet!.user);
+        const hash = await wallet.writeContract({ address: remoteDeployment.stateManager, abi: StateManagerAbi, functionName: 'setValue', args: [newKey, newValue] });
+        const receipt = await expectSuccess(client, hash, 'setValue');
+        return { value: receipt.blockNumber, detail: `block ${receipt.blockNumber}` };
+      });
+      return step(expectWrong ? 'the faulty operators sign a wrong value and the aggregator publishes it' : `a new proof is aggregated at epoch ${epoch}`, async () => {
+        const task = await requestProof(aggregatorUrl, { chainId: remote.chainId, user: devnet!.user.address, key: newKey, blockNumber: at });
+        const done = await waitForProof(aggregatorUrl, task.taskId, { timeoutMs: options.proofTimeoutMs ?? 60_000 });
+        if (done.status !== 'aggregated') return { value: done, ok: false, detail: `proof ${done.status}: ${done.failureReason ?? 'no reason given'}` };
+        const attested = done.attestation.value;
+        const ok = done.attestation.epoch === epoch && (expectWrong ? attested !== newValue : attested === newValue);
+        return {
+          value: done,
+          ok,
+          detail: `task ${done.taskId}: value ${attested}${expectWrong ? ` (written: ${newValue})` : ''}, ${done.signers.length} signers, reference epoch ${done.attestation.epoch}`,
+        };
+      });
+    };
+
     await step(`isValidSignature on chain ${mainId}'s ECDSAStakeRegistry accepts the proof`, async () => {
       const v = await check('proof', proof!.digest, proof!.sigData, ERC1271_MAGIC_VALUE);
       return { value: undefined, ok: v.valid, detail: `returned ${v.result}${v.reason ? ` (${v.reason})` : ''}` };
@@ -249,6 +326,132 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
         detail: `only ${decoded.operators[lightest]} (weight ${weights.get(decoded.operators[lightest].toLowerCase())}): returned ${v.result}${v.reason ? ` (${v.reason})` : ''}`,
       };
     });
+
+    // ----- Cross-chain: the operator set reaches the remote chain, which then verifies the same proof. -----
+    const light = { address: remoteDeployment.lightStakeRegistry!, abi: LightStakeRegistryAbi } as const;
+    const remoteCheck = async (which: DemoVerification['case'], digest: Hex, sigData: Hex, expected: Hex) => {
+      const v = await verifyOnChain({ client, chainId: remote.chainId, registry: light.address, digest, sigData });
+      verifications.push({ case: which, chainId: remote.chainId, registry: light.address, result: v.result, expected, ...(v.reason ? { reason: v.reason } : {}) });
+      return v;
+    };
+    const waitForEpochOnRemote = (epoch: number) =>
+      step(`the epoch keeper sends epoch ${epoch}'s operator set to chain ${remote.chainId} through the bridge`, async () => {
+        await waitUntil(() => client.readContract({ ...light, functionName: 'isEpochReceived', args: [epoch] }), 60_000, `epoch ${epoch} to reach chain ${remote.chainId}`);
+        const count = await client.readContract({ ...light, functionName: 'getOperatorCount' });
+        return { value: undefined, detail: `LightStakeRegistry ${light.address} holds epoch ${epoch}: ${count} operators` };
+      });
+
+    await waitForEpochOnRemote(proof.referenceEpoch);
+    await step(`isValidSignature on chain ${remote.chainId}'s LightStakeRegistry accepts the same proof`, async () => {
+      const v = await remoteCheck('proof', proof!.digest, proof!.sigData, ERC1271_MAGIC_VALUE);
+      return { value: undefined, ok: v.valid, detail: `returned ${v.result}${v.reason ? ` (${v.reason})` : ''}` };
+    });
+
+    // ----- The operator set changes: operator `leaving` deregisters, operator `joining` registers and runs a node. -----
+    const leaving = devnet.operators[devnet.operators.length - 1];
+    const joiningIndex = devnet.operators.length;
+    const joiningKeys = devnetOperatorKeys(joiningIndex);
+    const joining = privateKeyToAccount(joiningKeys.operatorKey);
+    const registryContract = { address: registry, abi: ECDSAStakeRegistryAbi } as const;
+    const nextEpoch = await step(`operator ${leaving.address} leaves and operator ${joining.address} joins`, async () => {
+      const leaver = privateKeyToAccount(leaving.operatorKey);
+      const hash = await makeWalletClient(mainId, mainRpc, leaver).writeContract({ ...registryContract, functionName: 'deregisterOperator' });
+      await expectSuccess(mainClient, hash, 'deregisterOperator');
+      await mainClient.request({ method: 'anvil_setBalance', params: [joining.address, '0x56bc75e2d63100000'] } as never);
+      await registerDevnetOperator({
+        client: mainClient,
+        deployment: devnet!.deployment,
+        token: devnet!.token,
+        account: joining,
+        signingKey: joiningKeys.signingKey,
+        stake: defaultStake(joiningIndex) * 10n ** 18n,
+        index: joiningIndex,
+      });
+      const epoch = await mainClient.readContract({ ...registryContract, functionName: 'effectiveEpoch' });
+      extraNodes.push(
+        await startOperator({
+          deployment: devnet!.deployment,
+          aggregatorUrl: operatorSocketUrl(aggregatorUrl),
+          operator: joining.address,
+          signingPrivateKey: joiningKeys.signingKey,
+          finality: { confirmations: 2 },
+          sqlitePath: join(dir, `operator-${joiningIndex}.sqlite`),
+          fault: demoFault,
+          logger: createLogger('operator', { level: process.env.LOG_LEVEL ?? 'silent' }).child({ operator: joining.address }),
+        }),
+      );
+      const weight = await mainClient.readContract({ ...registryContract, functionName: 'getLatestOperatorWeight', args: [joining.address] });
+      return { value: epoch, detail: `both take effect at epoch ${epoch}; the new operator has weight ${weight} and runs its node` };
+    });
+
+    await step(`the chains reach epoch ${nextEpoch}`, async () => {
+      await advanceChainsToEpoch([...devnet!.clients.values()], devnet!.deployment.epoch, nextEpoch, 1n);
+      return { value: undefined, detail: `clocks of chains ${devnet!.chains.map((c) => c.chainId).join(' and ')} advanced to epoch ${nextEpoch}` };
+    });
+    await waitForEpochOnRemote(nextEpoch);
+
+    const second = await proveValue(`${key + 1n}`, key + 1n, value + 7n, nextEpoch);
+    await step(`the new proof verifies on chain ${mainId} and on chain ${remote.chainId}`, async () => {
+      const onMain = await check('next-epoch-proof', second.digest!, second.sigData!, ERC1271_MAGIC_VALUE);
+      const onRemote = await remoteCheck('next-epoch-proof', second.digest!, second.sigData!, ERC1271_MAGIC_VALUE);
+      const signers = second.signers.map((x) => x.operator.toLowerCase());
+      const problems = [
+        ...(signers.includes(leaving.address.toLowerCase()) ? [`the departed operator signed`] : []),
+        ...(signers.includes(joining.address.toLowerCase()) ? [] : ['the new operator did not sign']),
+      ];
+      return {
+        value: undefined,
+        ok: onMain.valid && onRemote.valid && problems.length === 0,
+        detail: `signed by ${second.signers.length} operators including the new one; ${mainId}: ${onMain.result}, ${remote.chainId}: ${onRemote.result}${problems.length ? ` (${problems.join('; ')})` : ''}`,
+      };
+    });
+
+    await step(`the departed operator's signature no longer counts on chain ${remote.chainId}`, async () => {
+      const decoded = decodeSigData(second.sigData!);
+      const entries = decoded.operators.map((operator, i) => ({ operator, signature: decoded.signatures[i] }));
+      entries.push({ operator: leaving.address, signature: signDigest(signingKeyFromPrivateKey(leaving.signingKey), second.digest!) });
+      entries.sort((a, b) => (BigInt(a.operator) < BigInt(b.operator) ? -1 : 1));
+      const withDeparted = encodeSigData(entries, decoded.referenceEpoch);
+      const v = await remoteCheck('departed-signer', second.digest!, withDeparted, ERC1271_INVALID);
+      return {
+        value: undefined,
+        ok: v.result.toLowerCase() === ERC1271_INVALID,
+        detail: `the proof plus ${leaving.address}'s signature: returned ${v.result}${v.reason ? ` (${v.reason})` : ''}`,
+      };
+    });
+
+    // ----- A wrong proof: the faulty operators lie about DEMO_FAULT_KEY; the challenger gets them slashed. -----
+    const wrong = await proveValue(`${DEMO_FAULT_KEY} (the faulty operators' key)`, DEMO_FAULT_KEY, value + 11n, nextEpoch, true);
+    const signers = wrong.signers.map((x) => getAddress(x.operator));
+    const sharesBefore = await allocatedShares(signers);
+    const challengeId = wrong.taskId;
+    const resolution = await step('the challenger catches the wrong proof: challenge, verification through the bridge, resolution', async () => {
+      const journal = devnet!.services?.challenger?.journal;
+      if (!journal) throw new Error('the devnet runs no challenger');
+      const found = await waitUntil(async () => {
+        const d = await journal.get(challengeId);
+        return d && (d.stage === 'resolved' || d.stage === 'abandoned') ? d : undefined;
+      }, 120_000, 'the challenger to resolve the dispute');
+      return {
+        value: found,
+        ok: found.stage === 'resolved' && /^slashed/.test(found.detail ?? ''),
+        detail: `challenge ${challengeId}: claimed ${found.claimed.value}, source chain holds ${found.truth.value}; ${found.stage}: ${found.detail}`,
+      };
+    });
+    await step('the signers of the wrong proof were slashed in the AllocationManager', async () => {
+      const after = await allocatedShares(signers);
+      dispute = {
+        challengeId,
+        resolved: resolution.stage === 'resolved',
+        slashed: signers.map((operator, i) => ({ operator, sharesBefore: sharesBefore[i].toString(), sharesAfter: after[i].toString() })),
+      };
+      const reduced = after.every((a, i) => a < sharesBefore[i]);
+      return {
+        value: undefined,
+        ok: reduced,
+        detail: dispute.slashed.map((x) => `${x.operator}: ${x.sharesBefore} → ${x.sharesAfter}`).join('; '),
+      };
+    });
   } catch (error) {
     if (!(error instanceof StepFailed)) {
       const failed = { name: 'demo', ok: false, detail: describeError(error) };
@@ -258,6 +461,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   } finally {
     options.onStepStart?.('tear down');
     try {
+      for (const node of extraNodes) await node.stop();
       await devnet?.stop();
       rmSync(dir, { recursive: true, force: true });
       const done = { name: 'tear down', ok: true, detail: 'aggregator, operator nodes and chains stopped' };
@@ -269,5 +473,22 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       options.onStep?.(failed);
     }
   }
-  return { ok: steps.length > 0 && steps.every((s) => s.ok) && proof !== null, steps, proof, verifications };
+  return { ok: steps.length > 0 && steps.every((s) => s.ok) && proof !== null && (dispute as DemoDispute | null)?.resolved === true, steps, proof, verifications, dispute };
+}
+
+/** Polls `probe` every 250 ms until it returns a truthy value; throws naming `what` after `timeoutMs`. */
+async function waitUntil<T>(probe: () => Promise<T | undefined | false>, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+async function expectSuccess(client: PublicClient, hash: Hex, what: string) {
+  const receipt = await client.waitForTransactionReceipt({ hash, timeout: 60_000 });
+  if (receipt.status !== 'success') throw new Error(`${what} reverted (${hash})`);
+  return receipt;
 }

@@ -17,6 +17,7 @@ import type { DeployedBridgePair } from './bridge.ts';
 import type { Relayer } from './relayer.ts';
 import { type DeployParameters, deployDevnet } from './deploy.ts';
 import { type SeedResult, type SeededOperator, seedOperators } from './seed.ts';
+import { advanceChainsTo, chainTime } from './time.ts';
 
 /** The main chain of every devnet. */
 export const DEVNET_MAIN_CHAIN_ID = 31337;
@@ -141,6 +142,9 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
       operators: options.operators ?? 4,
       onProgress: progress,
     });
+
+    // Seeding moved the main chain's clock into the active epoch; remote registries read their own chain's clock.
+    await advanceChainsTo([...clients.values()], await chainTime(clients.get(DEVNET_MAIN_CHAIN_ID)!));
 
     rmSync(dataDir, { recursive: true, force: true });
     mkdirSync(dataDir, { recursive: true });

@@ -31,3 +31,16 @@ export async function advanceToEpoch(client: PublicClient, config: EpochConfig, 
 export async function currentEpoch(client: PublicClient, config: EpochConfig): Promise<number> {
   return epochAt(config, await chainTime(client));
 }
+
+/**
+ * Advances every chain's clock so that its next block is at least at `target` (unix seconds), and mines it. Remote
+ * registries read their own chain's clock, so a devnet moves all its chains together.
+ */
+export async function advanceChainsTo(clients: readonly PublicClient[], target: bigint): Promise<void> {
+  await Promise.all(clients.map((client) => advanceTimeTo(client, target)));
+}
+
+/** Advances every chain's clock to the start of `epoch` (plus `offset` seconds). */
+export async function advanceChainsToEpoch(clients: readonly PublicClient[], config: EpochConfig, epoch: number, offset = 0n): Promise<void> {
+  await advanceChainsTo(clients, epochInterval(config, epoch).start + offset);
+}

@@ -3,7 +3,7 @@
  * every step held. With `--json`, stdout carries exactly one JSON object (see {@link DemoReport}).
  */
 import type { Command } from 'commander';
-import { type DemoReport, runDemo } from '../demo.ts';
+import { type DemoReport, demoFault, runDemo } from '../demo.ts';
 import { ExitCode } from '../errors.ts';
 import { printJson } from '../output.ts';
 import { parseCount } from '../options.ts';
@@ -15,7 +15,7 @@ export function registerDemoCommand(program: Command): void {
     .description('start a fresh devnet, prove a value across chains, verify it on-chain, tear down (exit 0 on success)')
     .option('--operators <n>', 'number of operators (at least 2, so a single signer is below the threshold)', '4')
     .option('--timeout <seconds>', 'how long to wait for the proof', '60')
-    .option('--json', 'print one JSON object {ok, steps, proof, verifications} instead of step lines')
+    .option('--json', 'print one JSON object {ok, steps, proof, verifications, dispute} instead of step lines')
     .action(async (_opts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<{ operators: string; timeout: string; json?: boolean }>();
       const operators = parseCount('--operators', opts.operators, { min: 2, max: 100 });
@@ -26,7 +26,8 @@ export function registerDemoCommand(program: Command): void {
       const report: DemoReport = await runDemo({
         operators,
         proofTimeoutMs: timeoutMs,
-        services: devnetServices({ logLevel: process.env.LOG_LEVEL ?? 'silent' }),
+        // Every seeded operator lies about the demo's fault key only, so the challenger has one wrong proof to catch.
+        services: devnetServices({ logLevel: process.env.LOG_LEVEL ?? 'silent', faulty: { operators: operators, fault: demoFault } }),
         onStepStart: (name) => {
           if (tty) process.stdout.write(`… ${name}`);
         },
