@@ -1,7 +1,9 @@
 /**
  * `avs demo --json` end to end, as a user runs it: a fresh devnet, a value written on 31338, proved by the aggregator
- * and operator nodes, accepted by isValidSignature on 31337, while a tampered value and a below-threshold proof are
- * refused; exactly one JSON object on stdout; exit 0.
+ * and operator nodes, accepted by isValidSignature on 31337 and (once the operator set is bridged) on 31338, while a
+ * tampered value and a below-threshold proof are refused; after an operator leaves and one joins, the next epoch's proof
+ * verifies on both chains and the departed signature does not count; a wrong proof is challenged and its signers
+ * slashed; exactly one JSON object on stdout; exit 0.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -16,6 +18,7 @@ type Report = {
   steps: { name: string; ok: boolean; detail: string }[];
   proof: { taskId: string; digest: string; sigData: string; chainId: number; value: string; signers: unknown[] } | null;
   verifications: Verification[];
+  dispute: { challengeId: string; resolved: boolean; slashed: { operator: string; sharesBefore: string; sharesAfter: string }[] } | null;
 };
 
 function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -52,6 +55,18 @@ describe('avs demo --json', () => {
     assert.equal(onMain('proof')?.result, '0x1626ba7e');
     assert.equal(onMain('tampered-value')?.result, '0xffffffff');
     assert.equal(onMain('below-threshold')?.result, '0xffffffff');
+
+    const onRemote = (which: string) => report.verifications.find((v) => v.case === which && v.chainId === 31338);
+    assert.equal(onRemote('proof')?.result, '0x1626ba7e');
+    assert.equal(onMain('next-epoch-proof')?.result, '0x1626ba7e');
+    assert.equal(onRemote('next-epoch-proof')?.result, '0x1626ba7e');
+    assert.equal(onRemote('departed-signer')?.result, '0xffffffff');
+
+    assert.ok(report.dispute);
+    assert.match(report.dispute.challengeId, /^0x[0-9a-f]{64}$/);
+    assert.equal(report.dispute.resolved, true);
+    assert.ok(report.dispute.slashed.length >= 2);
+    for (const s of report.dispute.slashed) assert.ok(BigInt(s.sharesAfter) < BigInt(s.sharesBefore), `${s.operator} was slashed`);
     assert.equal(report.steps.at(-1)?.name, 'tear down');
   });
 });
