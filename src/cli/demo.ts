@@ -452,6 +452,17 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
         detail: dispute.slashed.map((x) => `${x.operator}: ${x.sharesBefore} → ${x.sharesAfter}`).join('; '),
       };
     });
+
+    await step('the aggregator stops counting the slashed operators', async () => {
+      const slashedSet = new Set(signers.map((a) => a.toLowerCase()));
+      const listed = await waitUntil(async () => {
+        const response = await fetch(`${aggregatorUrl}/v1/operators`);
+        const body = (await response.json()) as { operators: { operator: string }[] };
+        const left = body.operators.map((o) => o.operator.toLowerCase());
+        return left.some((o) => slashedSet.has(o)) ? undefined : left;
+      }, 30_000, 'the aggregator to drop the slashed operators');
+      return { value: undefined, detail: `GET /v1/operators lists ${listed.length} operators, none of the ${slashedSet.size} slashed` };
+    });
   } catch (error) {
     if (!(error instanceof StepFailed)) {
       const failed = { name: 'demo', ok: false, detail: describeError(error) };

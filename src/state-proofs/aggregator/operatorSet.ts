@@ -5,9 +5,13 @@
  *
  * An epoch at or before the current one is frozen (changes take effect at current + 1 or + 2), so its snapshot is
  * cached for good; a future epoch's snapshot is re-read after `refreshMs`.
+ *
+ * Operators slashed by the StateDisputeResolver for a wrong attestation are left out of every snapshot from then on
+ * (ARCHITECTURE.md, "Disputes": the aggregator stops serving proofs from them), although the registry still counts
+ * them until their stake or registration changes.
  */
 import { type Address, type PublicClient, getAddress, zeroAddress } from 'viem';
-import { ECDSAStakeRegistryAbi, EpochManagerAbi } from '../../core/chain/abis/generated/index.ts';
+import { ECDSAStakeRegistryAbi, EpochManagerAbi, StateDisputeResolverAbi } from '../../core/chain/abis/generated/index.ts';
 import type { Logger } from '../../core/logging.ts';
 
 /** One operator at an epoch. */
@@ -107,8 +111,10 @@ export type ChainOperatorSetSourceOptions = {
   epochManager: Address;
   /** How long the current epoch and future epochs' snapshots are reused, in milliseconds (default 2,000). */
   refreshMs?: number;
-  /** First block to scan for `OperatorDeregistered` events (default 0). */
+  /** First block to scan for `OperatorDeregistered` and `SignerSlashed` events (default 0). */
   fromBlock?: bigint;
+  /** The StateDisputeResolver, whose `SignerSlashed` events exclude operators; default none. */
+  stateDisputeResolver?: Address;
   logger?: Logger;
 };
 
@@ -132,6 +138,49 @@ export function createChainOperatorSetSource(options: ChainOperatorSetSourceOpti
   const departed = new Set<Address>();
   let scannedTo = (options.fromBlock ?? 0n) - 1n;
   let logScanWarned = false;
+  const slashed = new Set<string>();
+  let slashesScannedTo = (options.fromBlock ?? 0n) - 1n;
+  let slashScan: { at: number; running?: Promise<void> } = { at: 0 };
+
+  /** Reads new `SignerSlashed` events, at most once per `refreshMs`, without holding up the caller. */
+  function scanSlashes(): void {
+    const resolver = options.stateDisputeResolver;
+    if (!resolver || slashScan.running || Date.now() - slashScan.at < refreshMs) return;
+    slashScan = {
+      at: Date.now(),
+      running: (async () => {
+        const head = await client.getBlockNumber();
+        if (head <= slashesScannedTo) return;
+        const events = await client.getContractEvents({
+          address: resolver,
+          abi: StateDisputeResolverAbi,
+          eventName: 'SignerSlashed',
+          fromBlock: slashesScannedTo + 1n,
+          toBlock: head,
+        });
+        for (const e of events) {
+          const operator = e.args.operator?.toLowerCase();
+          if (operator && !slashed.has(operator)) {
+            slashed.add(operator);
+            logger?.warn({ operator: e.args.operator, challengeId: e.args.challengeId }, 'operator slashed for a wrong attestation; its signatures no longer count');
+          }
+        }
+        slashesScannedTo = head;
+      })()
+        .catch((error) => logger?.warn({ err: (error as Error).message.split('\n')[0] }, 'cannot scan SignerSlashed events; retrying'))
+        .finally(() => {
+          slashScan.running = undefined;
+        }),
+    };
+  }
+
+  function withoutSlashed(snapshot: OperatorSetSnapshot): OperatorSetSnapshot {
+    if (slashed.size === 0) return snapshot;
+    let removed = false;
+    for (const key of snapshot.operators.keys()) if (slashed.has(key)) removed = true;
+    if (!removed) return snapshot;
+    return { ...snapshot, operators: new Map([...snapshot.operators].filter(([key]) => !slashed.has(key))) };
+  }
 
   function loadEpochs(): Promise<{ current: number; effective: number }> {
     epochsLoading ??= Promise.all([
@@ -209,10 +258,11 @@ export function createChainOperatorSetSource(options: ChainOperatorSetSourceOpti
       return (await getEpochs()).effective;
     },
     async getSnapshot(epoch) {
+      scanSlashes();
       const cached = snapshots.get(epoch);
-      if (cached && (cached.frozen || Date.now() - cached.at < refreshMs)) return cached.snapshot;
+      if (cached && (cached.frozen || Date.now() - cached.at < refreshMs)) return withoutSlashed(cached.snapshot);
       const running = loading.get(epoch);
-      if (running) return running;
+      if (running) return withoutSlashed(await running);
       const pending = (async () => {
         const { current } = await getEpochs();
         const snapshot = await load(epoch);
@@ -225,7 +275,7 @@ export function createChainOperatorSetSource(options: ChainOperatorSetSourceOpti
         return snapshot;
       })().finally(() => loading.delete(epoch));
       loading.set(epoch, pending);
-      return pending;
+      return withoutSlashed(await pending);
     },
     close() {},
   };

@@ -119,6 +119,7 @@ export async function createAggregatorApp(options: AggregatorServiceOptions): Pr
         epochManager: deployment.stateProofs.epochManager,
         refreshMs: options.operatorSetRefreshMs,
         fromBlock: options.registryFromBlock,
+        stateDisputeResolver: deployment.stateProofs.stateDisputeResolver,
         logger,
       });
     })();
