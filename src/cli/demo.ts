@@ -28,6 +28,7 @@ import {
   ECDSAStakeRegistryAbi,
   LightStakeRegistryAbi,
   StateManagerAbi,
+  StateProofsServiceManagerAbi,
 } from '../core/chain/abis/generated/index.ts';
 import { makeWalletClient } from '../core/chain/clients.ts';
 import { signDigest, signingKeyFromPrivateKey } from '../core/crypto/ecdsa.ts';
@@ -389,6 +390,23 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       return { value: undefined, detail: `clocks of chains ${devnet!.chains.map((c) => c.chainId).join(' and ')} advanced to epoch ${nextEpoch}` };
     });
     await waitForEpochOnRemote(nextEpoch);
+
+    await step(`the epoch keeper pays epoch ${proof.referenceEpoch}'s rewards to the operators who signed its proofs`, async () => {
+      const event = await waitUntil(async () => {
+        const events = await mainClient.getContractEvents({
+          address: devnet!.deployment.stateProofs.serviceManager,
+          abi: StateProofsServiceManagerAbi,
+          eventName: 'RewardSubmitted',
+          fromBlock: 0n,
+        });
+        return events[0];
+      }, 60_000, 'the keeper to call submitReward');
+      const a = event.args;
+      return {
+        value: undefined,
+        detail: `ServiceManager.submitReward → RewardsCoordinator: ${a.totalAmount} token units to ${a.operatorCount} operators for [${a.startTimestamp}, +${a.duration} s) (tx ${event.transactionHash})`,
+      };
+    });
 
     const second = await proveValue(`${key + 1n}`, key + 1n, value + 7n, nextEpoch);
     await step(`the new proof verifies on chain ${mainId} and on chain ${remote.chainId}`, async () => {

@@ -105,6 +105,8 @@ export type DeployOptions = DeployParameters & {
   deployer: PrivateKeyAccount;
   /** Address authorised to deliver bridge messages on every devnet bridge endpoint. */
   relayer: Address;
+  /** The ServiceManager's rewards initiator (the epoch keeper's account); default the deployer. */
+  rewardsInitiator?: Address;
   /** Progress lines for long steps. */
   onProgress?: (message: string) => void;
 };
@@ -229,7 +231,7 @@ export async function deployDevnet(options: DeployOptions): Promise<DevnetDeploy
   ]);
   await q.write('EpochManager.setStakeRegistry', epochManager, EpochManagerAbi, 'setStakeRegistry', [stakeRegistry]);
   await q.write('ServiceManager.setStakeRegistry', serviceManager, StateProofsServiceManagerAbi, 'setStakeRegistry', [stakeRegistry]);
-  await q.write('ServiceManager.setRewardsInitiator', serviceManager, StateProofsServiceManagerAbi, 'setRewardsInitiator', [owner]);
+  await q.write('ServiceManager.setRewardsInitiator', serviceManager, StateProofsServiceManagerAbi, 'setRewardsInitiator', [options.rewardsInitiator ?? owner]);
   const mainStateManager = await q.deploy(`StateManager on ${main.chainId}`, { abi: StateManagerAbi, bytecode: StateManagerBytecode });
 
   progress('deploying the cross-chain and dispute contracts');

@@ -6,7 +6,8 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Address, PrivateKeyAccount, PublicClient } from 'viem';
-import { makePublicClient } from '../core/chain/clients.ts';
+import { DevnetTokenAbi } from '../core/chain/abis/generated/index.ts';
+import { makePublicClient, makeWalletClient } from '../core/chain/clients.ts';
 import { type Deployment, serializeDeployment } from '../core/chain/deployment.ts';
 import { devAccount } from './accounts.ts';
 import { type AnvilChain, type MiningMode, startAnvils, stopAnvils } from './anvil.ts';
@@ -21,6 +22,12 @@ import { advanceChainsTo, chainTime } from './time.ts';
 
 /** The main chain of every devnet. */
 export const DEVNET_MAIN_CHAIN_ID = 31337;
+
+/** Devnet tokens minted to the epoch keeper for operators' rewards (base units: a million tokens). */
+export const DEVNET_KEEPER_REWARD_FUNDS = 10n ** 24n;
+
+/** Rewards the devnet's keeper pays per epoch (base units: 1,000 tokens). */
+export const DEVNET_REWARDS_PER_EPOCH = 10n ** 21n;
 
 /** Running off-chain services of a devnet (aggregator and operator nodes). */
 export type DevnetServices = {
@@ -131,6 +138,7 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
       mainChainId: DEVNET_MAIN_CHAIN_ID,
       deployer,
       relayer: relayer.address,
+      rewardsInitiator: keeper.address,
       onProgress: progress,
     });
     const clients = new Map(chains.map((c) => [c.chainId, makePublicClient(c.chainId, c.rpcUrl)] as const));
@@ -142,6 +150,16 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
       operators: options.operators ?? 4,
       onProgress: progress,
     });
+
+    // The keeper pays operators' rewards in the devnet token (anyone may mint it).
+    const mainClient = clients.get(DEVNET_MAIN_CHAIN_ID)!;
+    const mint = await makeWalletClient(DEVNET_MAIN_CHAIN_ID, mainClient.chain!.rpcUrls.default.http[0], deployer).writeContract({
+      address: deployed.token,
+      abi: DevnetTokenAbi,
+      functionName: 'mint',
+      args: [keeper.address, DEVNET_KEEPER_REWARD_FUNDS],
+    });
+    await mainClient.waitForTransactionReceipt({ hash: mint });
 
     // Seeding moved the main chain's clock into the active epoch; remote registries read their own chain's clock.
     await advanceChainsTo([...clients.values()], await chainTime(clients.get(DEVNET_MAIN_CHAIN_ID)!));

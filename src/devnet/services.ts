@@ -12,7 +12,7 @@ import type { OperatorFault } from '../state-proofs/operator/node.ts';
 import { type RunningOperator, startOperator } from '../state-proofs/operator/run.ts';
 import { devPrivateKey } from './accounts.ts';
 import { type Relayer, startRelayer } from './relayer.ts';
-import type { DevnetBase, DevnetServices, ServicesStarter } from './devnet.ts';
+import { DEVNET_REWARDS_PER_EPOCH, type DevnetBase, type DevnetServices, type ServicesStarter } from './devnet.ts';
 
 /** Options for {@link devnetServices}. */
 export type DevnetServicesOptions = {
@@ -60,7 +60,9 @@ export function devnetServices(options: DevnetServicesOptions = {}): ServicesSta
         host: options.aggregatorHost,
         port: options.aggregatorPort ?? 0,
         logger: logger.child({ component: 'aggregator' }),
-        keeper: crossChain ? { account: devnet.keeper, intervalMs: 1_000 } : undefined,
+        keeper: crossChain
+          ? { account: devnet.keeper, intervalMs: 1_000, rewards: { database, token: devnet.token, budgetPerEpoch: DEVNET_REWARDS_PER_EPOCH } }
+          : undefined,
       });
       stops.push(() => aggregator.close());
 

@@ -7,12 +7,27 @@
  * 2. Replication: for every remote chain with a LightStakeRegistry, when the latest finalized epoch's operator set
  *    (`EpochManager.finalizedEpoch()`) has not reached that chain, it pays `EpochManager.sendStateUpdates(chainId)` with
  *    the quoted bridge fee. A send still in flight is not repeated until `resendAfterMs` has passed.
+ * 3. Rewards (ARCHITECTURE.md, "Rewards"; seed section 5), when configured: once an epoch has ended and none of its
+ *    tasks is still being signed, it splits the per-epoch budget between the operators who signed its proofs
+ *    (docs/rewards.md) and calls `ServiceManager.submitReward`. An epoch whose period already has a `RewardSubmitted`
+ *    event on chain is never paid twice, across restarts too.
  *
  * Holds no state that matters: every decision is re-read from the chains, so a restarted keeper simply carries on, and
  * two keepers at worst pay one duplicate bridge fee (the receiver drops the duplicate message).
  */
-import type { Address, Hex, PrivateKeyAccount, PublicClient } from 'viem';
-import { ECDSAStakeRegistryAbi, EpochManagerAbi, LightStakeRegistryAbi } from '../../core/chain/abis/generated/index.ts';
+import { type Address, type Hex, type PrivateKeyAccount, type PublicClient, getAddress } from 'viem';
+import {
+  ECDSAStakeRegistryAbi,
+  EpochManagerAbi,
+  LightStakeRegistryAbi,
+  StateProofsServiceManagerAbi,
+} from '../../core/chain/abis/generated/index.ts';
+import type { Database } from '../../core/db/database.ts';
+import { readOperatorWeights, readQuorum, readRewardsCoordinatorParams, sendRewardSubmission } from '../rewards/chain.ts';
+import { computeEpochRewards } from '../rewards/epoch.ts';
+import { EmptyRewardSplitError, RewardSubmissionError } from '../rewards/errors.ts';
+import { requireOperatorRewards } from '../rewards/split.ts';
+import { buildRewardsSubmission, rewardPeriodOfEpoch } from '../rewards/submission.ts';
 import { makePublicClient, makeWalletClient } from '../../core/chain/clients.ts';
 import { type Deployment, mainChainOf } from '../../core/chain/deployment.ts';
 import { epochAt, epochInterval } from '../../core/epochs.ts';
@@ -30,6 +45,11 @@ export type EpochKeeperOptions = {
   intervalMs?: number;
   /** A state update not seen on the remote chain after this long is sent again, ms (default 60,000). */
   resendAfterMs?: number;
+  /**
+   * Pays each ended epoch's rewards: `budgetPerEpoch` base units of `token` split by the proofs signed (read from the
+   * aggregator's `database`). The keeper's account must be the ServiceManager's rewards initiator and hold the tokens.
+   */
+  rewards?: { database: Database<any>; token: Address; budgetPerEpoch: bigint };
 };
 
 /** What the keeper has done, for metrics and tests. */
@@ -40,11 +60,22 @@ export type EpochKeeperStats = {
   errors: number;
   /** Latest finalized epoch seen on each remote chain's registry, by chain id. */
   remoteEpochs: Record<number, number | null>;
+  rewardsSubmitted: number;
+  /** Last epoch whose rewards were paid or found needing none. */
+  rewardedEpoch: number | null;
 };
 
 /** Runs {@link EpochKeeper.tick} every interval until stopped. */
 export class EpochKeeper {
-  readonly stats: EpochKeeperStats = { passes: 0, weightRefreshes: 0, stateUpdatesSent: 0, errors: 0, remoteEpochs: {} };
+  readonly stats: EpochKeeperStats = {
+    passes: 0,
+    weightRefreshes: 0,
+    stateUpdatesSent: 0,
+    errors: 0,
+    remoteEpochs: {},
+    rewardsSubmitted: 0,
+    rewardedEpoch: null,
+  };
   private readonly clients: ReadonlyMap<number, PublicClient>;
   private readonly inFlight = new Map<number, { epoch: number; at: number }>();
   private refreshedEpoch = -1;
@@ -89,6 +120,14 @@ export class EpochKeeper {
     } catch (error) {
       this.stats.errors++;
       logger.warn({ err: oneLine(error) }, 'weight refresh failed; retrying next pass');
+    }
+    if (this.options.rewards) {
+      try {
+        await this.payRewards(client);
+      } catch (error) {
+        this.stats.errors++;
+        logger.warn({ err: oneLine(error) }, 'rewards submission failed; retrying next pass');
+      }
     }
     for (const chain of deployment.chains) {
       if (chain.chainId === main.chainId || !chain.lightStakeRegistry) continue;
@@ -147,6 +186,71 @@ export class EpochKeeper {
     this.inFlight.set(chainId, { epoch, at: Date.now() });
     this.stats.stateUpdatesSent++;
     logger.info({ chainId, epoch, fee: fee.toString(), hash }, 'operator set sent to remote chain');
+  }
+
+  /** Pays the last ended epoch (the previous one), once its tasks are settled and if it was not paid before. */
+  private async payRewards(client: PublicClient): Promise<void> {
+    const { deployment, logger } = this.options;
+    const rewards = this.options.rewards!;
+    const now = (await client.getBlock({ blockTag: 'latest' })).timestamp;
+    if (now < deployment.epoch.genesis) return;
+    const epoch = epochAt(deployment.epoch, now) - 1;
+    if (epoch < 0 || (this.stats.rewardedEpoch !== null && epoch <= this.stats.rewardedEpoch)) return;
+    const done = (why: string) => {
+      this.stats.rewardedEpoch = epoch;
+      logger.info({ epoch }, why);
+    };
+
+    const coordinator = await readRewardsCoordinatorParams(client, deployment.eigenlayer.rewardsCoordinator);
+    let period;
+    try {
+      period = rewardPeriodOfEpoch(deployment.epoch, epoch, coordinator.calculationIntervalSeconds);
+    } catch (error) {
+      if (error instanceof RewardSubmissionError) return done(`epoch cannot be rewarded on its own: ${error.message}`);
+      throw error;
+    }
+    if (await this.rewardSubmittedFor(client, period.startTimestamp)) return done('epoch rewards already submitted');
+
+    const report = await computeEpochRewards({
+      database: rewards.database,
+      epoch,
+      budget: rewards.budgetPerEpoch,
+      weights: (operators, at) => readOperatorWeights(client, deployment.stateProofs.stakeRegistry, operators, at),
+    });
+    if (report.tasks.unfinished > 0) return;
+    let operatorRewards;
+    try {
+      operatorRewards = requireOperatorRewards(report.split, epoch);
+    } catch (error) {
+      if (error instanceof EmptyRewardSplitError) return done('no proofs signed in the epoch; nothing to reward');
+      throw error;
+    }
+    const submission = buildRewardsSubmission({
+      epoch,
+      clock: deployment.epoch,
+      coordinator,
+      quorum: await readQuorum(client, deployment.stateProofs.stakeRegistry),
+      token: rewards.token,
+      operatorRewards,
+      description: `avs-stack state-proofs rewards, epoch ${epoch}`,
+      now,
+    });
+    const sent = await sendRewardSubmission({ client, wallet: this.wallet(), serviceManager: deployment.stateProofs.serviceManager, submission });
+    this.stats.rewardsSubmitted++;
+    this.stats.rewardedEpoch = epoch;
+    logger.info({ epoch, operators: operatorRewards.length, total: sent.total.toString(), hash: sent.submitTransaction }, 'epoch rewards submitted');
+  }
+
+  /** Whether a `RewardSubmitted` event of the ServiceManager already covers the period starting at `startTimestamp`. */
+  private async rewardSubmittedFor(client: PublicClient, startTimestamp: number): Promise<boolean> {
+    const events = await client.getContractEvents({
+      address: this.options.deployment.stateProofs.serviceManager,
+      abi: StateProofsServiceManagerAbi,
+      eventName: 'RewardSubmitted',
+      args: { token: getAddress(this.options.rewards!.token) },
+      fromBlock: 0n,
+    });
+    return events.some((e) => e.args.startTimestamp === startTimestamp);
   }
 
   private wallet() {

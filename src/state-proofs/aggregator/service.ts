@@ -26,7 +26,7 @@ import { type OperatorHub, OPERATOR_WS_PATH, registerOperatorHub } from './hub.t
 import { registerStateProofRoutes } from './api.ts';
 import { type OperatorSetSource, createChainOperatorSetSource } from './operatorSet.ts';
 import { registerAggregatorMetrics } from './metrics.ts';
-import { EpochKeeper } from './keeper.ts';
+import { EpochKeeper, type EpochKeeperOptions } from './keeper.ts';
 import { createTaskStore } from './store.ts';
 import { type SignatureVerifier, startWorkerVerifier } from './verifier.ts';
 import type { TaskView } from './views.ts';
@@ -69,7 +69,7 @@ export type AggregatorServiceOptions = {
    * Runs the epoch keeper ({@link EpochKeeper}: weight refreshes, operator sets sent to remote chains) paid by this
    * account; default none (another process, or nobody, keeps epochs).
    */
-  keeper?: { account: PrivateKeyAccount; intervalMs?: number };
+  keeper?: { account: PrivateKeyAccount; intervalMs?: number; rewards?: EpochKeeperOptions['rewards'] };
 };
 
 /** An assembled (not yet listening) aggregator. */
@@ -187,6 +187,7 @@ export async function createAggregatorApp(options: AggregatorServiceOptions): Pr
         account: options.keeper.account,
         clients,
         intervalMs: options.keeper.intervalMs,
+        rewards: options.keeper.rewards,
         logger: logger.child({ component: 'keeper' }),
       })
     : undefined;
