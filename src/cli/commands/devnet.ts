@@ -7,7 +7,8 @@ import type { Command } from 'commander';
 import { devPrivateKey } from '../../devnet/accounts.ts';
 import { type Devnet, startDevnet } from '../../devnet/devnet.ts';
 import { createProgress, printJson } from '../output.ts';
-import { parseCount } from '../options.ts';
+import { UsageError } from '../errors.ts';
+import { parseCount, parseUint } from '../options.ts';
 
 type DevnetOptions = {
   deployment: string;
@@ -17,6 +18,8 @@ type DevnetOptions = {
   dir: string;
   aggregatorPort: string;
   services: boolean;
+  faultyOperators: string;
+  faultKey?: string;
   json?: boolean;
 };
 
@@ -30,7 +33,9 @@ export function registerDevnetCommand(program: Command): void {
     .option('--block-time <seconds>', 'interval between blocks (transactions are also mined at once)', '1')
     .option('--dir <path>', 'directory for the devnet databases', '.avs')
     .option('--aggregator-port <port>', 'aggregator HTTP port (0: any free port)', '8080')
-    .option('--no-services', 'chains, contracts and registrations only (no aggregator or operator nodes)')
+    .option('--no-services', 'chains, contracts and registrations only (no aggregator, operator nodes, relayer or challenger)')
+    .option('--faulty-operators <n>', 'fault injection: the first <n> operator nodes sign value + 1 for --fault-key', '0')
+    .option('--fault-key <key>', 'the history key the faulty operators lie about (watch the challenger catch them)')
     .option('--json', 'print the devnet description as one JSON object once it is up')
     .action(async (_opts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<DevnetOptions>();
@@ -38,6 +43,9 @@ export function registerDevnetCommand(program: Command): void {
       const remoteChains = parseCount('--remote-chains', opts.remoteChains, { min: 0, max: 16 });
       const blockTime = parseCount('--block-time', opts.blockTime, { min: 1, max: 60 });
       const aggregatorPort = parseCount('--aggregator-port', opts.aggregatorPort, { min: 0, max: 65535 });
+      const faultyOperators = parseCount('--faulty-operators', opts.faultyOperators, { min: 0, max: operators });
+      if ((faultyOperators > 0) !== (opts.faultKey !== undefined)) throw new UsageError('give --faulty-operators and --fault-key together');
+      const faultKey = opts.faultKey === undefined ? undefined : parseUint('--fault-key', opts.faultKey);
       const progress = createProgress();
       const started = Date.now();
       const devnet = await startDevnet({
@@ -48,7 +56,11 @@ export function registerDevnetCommand(program: Command): void {
         writeDeployment: opts.deployment,
         // Loaded on demand: the aggregator's HTTP stack is heavy and no other command needs it.
         services: opts.services
-          ? (await import('../../devnet/services.ts')).devnetServices({ logLevel: process.env.LOG_LEVEL ?? 'info', aggregatorPort })
+          ? (await import('../../devnet/services.ts')).devnetServices({
+              logLevel: process.env.LOG_LEVEL ?? 'info',
+              aggregatorPort,
+              faulty: faultKey === undefined ? undefined : { operators: faultyOperators, fault: { signsWrongValue: (q) => q.key === faultKey } },
+            })
           : undefined,
         onProgress: (m) => progress.step(m),
       });
@@ -68,6 +80,9 @@ export function describeDevnet(devnet: Devnet) {
     deployment: devnet.deployment,
     token: devnet.token,
     user: devnet.user.address,
+    keeper: devnet.keeper.address,
+    relayer: devnet.relayer.address,
+    challenger: devnet.challenger.address,
     operators: devnet.operators.map((o) => ({ address: o.address, signingKey: o.signingKeyAddress, weight: o.weight })),
     activeEpoch: devnet.seed.activeEpoch,
     thresholdWeight: devnet.seed.thresholdWeight,
@@ -84,9 +99,21 @@ function printDevnet(devnet: Devnet): void {
   lines.push(`  ServiceManager      ${stateProofs.serviceManager}`);
   lines.push(`  ECDSAStakeRegistry  ${stateProofs.stakeRegistry}`);
   lines.push(`  EpochManager        ${stateProofs.epochManager}`);
+  if (stateProofs.registryStateSender) lines.push(`  RegistryStateSender ${stateProofs.registryStateSender}`);
+  if (stateProofs.stateDisputeResolver) lines.push(`  StateDisputeResolver ${stateProofs.stateDisputeResolver}`);
+  if (stateProofs.mainChainVerifier) lines.push(`  MainChainVerifier   ${stateProofs.mainChainVerifier}`);
   lines.push(`  DelegationManager   ${eigenlayer.delegationManager}`);
   lines.push(`  AVSDirectory        ${eigenlayer.avsDirectory}`);
   lines.push(`  strategy / token    ${eigenlayer.strategies[0]} / ${devnet.token}`);
+  for (const c of devnet.deployment.chains.filter((d) => d.lightStakeRegistry)) {
+    lines.push(`contracts (chain ${c.chainId})`);
+    lines.push(`  LightStakeRegistry  ${c.lightStakeRegistry}`);
+    lines.push(`  RegistryStateReceiver ${c.registryStateReceiver}`);
+    if (c.remoteChainVerifier) lines.push(`  RemoteChainVerifier ${c.remoteChainVerifier}`);
+    if (c.bridge) lines.push(`  bridge endpoints    ${c.bridge.local} ↔ ${c.bridge.main} (on ${devnet.deployment.mainChainId})`);
+  }
+  lines.push('accounts');
+  lines.push(`  keeper ${devnet.keeper.address}   relayer ${devnet.relayer.address}   challenger ${devnet.challenger.address}`);
   lines.push(`operators (active from epoch ${devnet.seed.activeEpoch}, threshold weight ${devnet.seed.thresholdWeight})`);
   for (const o of devnet.operators) lines.push(`  ${o.address}  signing key ${o.signingKeyAddress}  weight ${o.weight}`);
   const endpoints = devnet.services?.endpoints ?? {};
