@@ -1,5 +1,6 @@
 /**
- * viem clients for the chains of a deployment. Every chain read and write in avs-stack goes through these.
+ * viem clients for the chains of a deployment. Every chain read and write in avs-stack goes through these; once a
+ * process has called `instrumentRpcClients`, their requests feed the `eigen_rpc_*` metrics.
  */
 import {
   type Account,
@@ -12,6 +13,7 @@ import {
   defineChain,
   http,
 } from 'viem';
+import { currentRpcMetrics, instrumentTransport } from './rpcMetrics.ts';
 
 /** A minimal viem chain definition for an RPC endpoint (devnets and public networks alike). */
 export function chainDefinition(chainId: number, rpcUrl: string, name = `chain-${chainId}`): Chain {
@@ -37,12 +39,17 @@ export type ClientOptions = {
 export function makePublicClient(chainId: number, rpcUrl: string, options: ClientOptions = {}): PublicClient {
   return createPublicClient({
     chain: chainDefinition(chainId, rpcUrl),
-    transport: options.transport ?? http(rpcUrl, { batch: options.batch === false ? false : { wait: 2, batchSize: 200 }, retryCount: 2 }),
+    transport: instrumented(options.transport ?? http(rpcUrl, { batch: options.batch === false ? false : { wait: 2, batchSize: 200 }, retryCount: 2 })),
     pollingInterval: options.pollingInterval ?? 250,
   }) as PublicClient;
 }
 
 /** A write client for one chain, signing with `account`. */
 export function makeWalletClient(chainId: number, rpcUrl: string, account: Account): WalletClient<Transport, Chain, Account> {
-  return createWalletClient({ chain: chainDefinition(chainId, rpcUrl), transport: http(rpcUrl), account });
+  return createWalletClient({ chain: chainDefinition(chainId, rpcUrl), transport: instrumented(http(rpcUrl)), account });
+}
+
+function instrumented(transport: Transport): Transport {
+  const metrics = currentRpcMetrics();
+  return metrics ? instrumentTransport(transport, metrics) : transport;
 }

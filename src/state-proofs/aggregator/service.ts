@@ -14,6 +14,7 @@
 import type { PrivateKeyAccount, PublicClient } from 'viem';
 import type { Deployment } from '../../core/chain/deployment.ts';
 import { makePublicClient } from '../../core/chain/clients.ts';
+import { instrumentRpcClients } from '../../core/chain/rpcMetrics.ts';
 import type { Database } from '../../core/db/database.ts';
 import type { Registry } from 'prom-client';
 import { createMetricsRegistry, registerMetricsRoute } from '../../core/http/metrics.ts';
@@ -106,6 +107,9 @@ export type AggregatorService = AggregatorApp & {
 export async function createAggregatorApp(options: AggregatorServiceOptions): Promise<AggregatorApp> {
   const { deployment } = options;
   const logger = options.logger ?? silentLogger();
+  const metrics = options.metrics ?? createMetricsRegistry('state-proofs');
+  // Before any client exists, so every RPC request feeds eigen_rpc_* on this registry.
+  instrumentRpcClients(metrics);
   const clients =
     options.clients ?? new Map(deployment.chains.map((c) => [c.chainId, makePublicClient(c.chainId, c.rpcUrl)] as const));
   const mainClient = clients.get(deployment.mainChainId);
@@ -159,7 +163,6 @@ export async function createAggregatorApp(options: AggregatorServiceOptions): Pr
   });
   const hub = await registerOperatorHub(app, { aggregator, operatorSet, deployment, logger: logger.child({ component: 'hub' }) });
   registerStateProofRoutes(app, { aggregator, operatorSet, blocks, deployment, connections: hub });
-  const metrics = options.metrics ?? createMetricsRegistry('state-proofs');
   onTaskFinished = registerAggregatorMetrics(metrics, aggregator, hub);
   registerMetricsRoute(app, metrics);
   await app.register(eigenNodeApi, {
