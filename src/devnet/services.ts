@@ -91,6 +91,7 @@ export function devnetServices(options: DevnetServicesOptions = {}): ServicesSta
           logger: logger.child({ component: 'operator', operator: o.address }),
           pollIntervalMs: options.pollIntervalMs,
           fault: options.faulty && o.index < options.faulty.operators ? options.faulty.fault : undefined,
+          nodeApi: { host: options.aggregatorHost, port: 0 },
         });
         operators.push(running);
         stops.push(() => running.stop());
@@ -133,6 +134,7 @@ export function devnetServices(options: DevnetServicesOptions = {}): ServicesSta
         'node api': `${aggregator.url}/eigen/node`,
         'operators ws': aggregator.wsUrl,
       };
+      for (const [i, o] of operators.entries()) if (o.nodeApi) endpoints[`operator ${i} node api`] = `${o.nodeApi.url}/eigen/node`;
       return { endpoints, aggregatorUrl: aggregator.url, operators, relayer, challenger, keeper: aggregator.keeper, stop: stopAll };
     } catch (error) {
       await stopAll();

@@ -9,7 +9,15 @@ import { type Database, migrateToLatest, openDatabase } from '../../core/db/inde
 import { type Logger, createLogger } from '../../core/logging.ts';
 import { type FinalityRule } from './finality.ts';
 import { SigningJournal, journalMigrations } from './journal.ts';
+import { makePublicClient } from '../../core/chain/clients.ts';
+import { instrumentRpcClients } from '../../core/chain/rpcMetrics.ts';
+import { createMetricsRegistry } from '../../core/http/metrics.ts';
+import { type NodeServer, startNodeServer } from '../../core/http/nodeServer.ts';
+import { registerOperatorMetrics } from './metrics.ts';
 import { type OperatorFault, OperatorNode } from './node.ts';
+
+/** Software version the operator node reports (node API, authentication). */
+export const OPERATOR_VERSION = '0.1.0';
 import { StateReader } from './reader.ts';
 
 /** Options of {@link startOperator}. */
@@ -34,6 +42,8 @@ export type StartOperatorOptions = {
   pollIntervalMs?: number;
   /** Devnet fault injection (demos and dispute tests); refused unless the main chain is the devnet's 31337. */
   fault?: OperatorFault;
+  /** Serve the EigenLayer node API (`/eigen`) and Prometheus metrics (`/metrics`) here; default: not served. */
+  nodeApi?: { host?: string; port: number };
 };
 
 /** Thrown when a fault is configured for a node outside a devnet. */
@@ -45,7 +55,7 @@ export class FaultOutsideDevnetError extends Error {
 }
 
 /** A started operator: the node, and how to stop everything it opened. */
-export type RunningOperator = { node: OperatorNode; database: Database; stop(): Promise<void> };
+export type RunningOperator = { node: OperatorNode; database: Database; nodeApi?: NodeServer; stop(): Promise<void> };
 
 /**
  * Opens the journal database (migrating it), builds the readers and starts the node.
@@ -55,6 +65,9 @@ export type RunningOperator = { node: OperatorNode; database: Database; stop(): 
 export async function startOperator(options: StartOperatorOptions): Promise<RunningOperator> {
   const { deployment } = options;
   if (options.fault && deployment.mainChainId !== 31337) throw new FaultOutsideDevnetError(deployment.mainChainId);
+  // Before any client exists, so the node's chain reads feed eigen_rpc_* too.
+  const registry = options.nodeApi ? createMetricsRegistry('state-proofs') : undefined;
+  if (registry) instrumentRpcClients(registry);
   const signingKey = signingKeyFromPrivateKey(options.signingPrivateKey);
   const logger = options.logger ?? createLogger('operator').child({ operator: options.operator });
   const database = await openDatabase({
@@ -78,10 +91,48 @@ export async function startOperator(options: StartOperatorOptions): Promise<Runn
     fault: options.fault,
   });
   node.start();
+  let nodeApi: NodeServer | undefined;
+  let stopMetrics = () => {};
+  if (options.nodeApi && registry) {
+    try {
+      const main = mainChainOf(deployment);
+      stopMetrics = registerOperatorMetrics({
+        registry,
+        node,
+        operator: options.operator,
+        deployment,
+        client: makePublicClient(main.chainId, options.rpcUrls?.[main.chainId] ?? main.rpcUrl),
+        logger,
+      });
+      nodeApi = await startNodeServer({
+        ...options.nodeApi,
+        nodeName: 'avs-stack state-proofs operator',
+        nodeVersion: OPERATOR_VERSION,
+        registry,
+        logger,
+        services: [
+          {
+            id: 'aggregator',
+            name: 'Aggregator connection',
+            description: 'Authenticated WebSocket to the aggregator',
+            status: () => (node.stats.authenticated ? 'Up' : node.stats.connected ? 'Initializing' : 'Down'),
+          },
+        ],
+      });
+    } catch (error) {
+      stopMetrics();
+      await node.stop();
+      await database.close();
+      throw error;
+    }
+  }
   return {
     node,
     database,
+    nodeApi,
     async stop() {
+      stopMetrics();
+      await nodeApi?.close();
       await node.stop();
       await database.close();
     },
