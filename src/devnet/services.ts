@@ -123,6 +123,7 @@ export function devnetServices(options: DevnetServicesOptions = {}): ServicesSta
           clients: devnet.clients,
           pollIntervalMs: 500,
           logger: logger.child({ component: 'challenger' }),
+          nodeApi: { host: options.aggregatorHost, port: 0 },
         });
         stops.push(() => challenger!.stop());
       }
@@ -135,6 +136,7 @@ export function devnetServices(options: DevnetServicesOptions = {}): ServicesSta
         'operators ws': aggregator.wsUrl,
       };
       for (const [i, o] of operators.entries()) if (o.nodeApi) endpoints[`operator ${i} node api`] = `${o.nodeApi.url}/eigen/node`;
+      if (challenger?.nodeApi) endpoints['challenger node api'] = `${challenger.nodeApi.url}/eigen/node`;
       return { endpoints, aggregatorUrl: aggregator.url, operators, relayer, challenger, keeper: aggregator.keeper, stop: stopAll };
     } catch (error) {
       await stopAll();

@@ -58,6 +58,14 @@ describe('node API and metrics on a devnet', () => {
     assert.match(text, /avs_state_proofs_operator_connected\{avs_name="state-proofs"\} 1/);
   });
 
+  it('serves the challenger node API and its counters', async () => {
+    const url = devnet.services!.challenger!.nodeApi!.url;
+    assert.equal((await fetch(`${url}/eigen/node/health`)).status, 200);
+    const text = await (await fetch(`${url}/metrics`)).text();
+    assert.match(text, /avs_state_proofs_challenger_proofs_checked_total\{[^}]*\} \d+/);
+    assert.match(text, /avs_state_proofs_challenger_disputes_resolved_total\{[^}]*\} 0/);
+  });
+
   it('counts the aggregator RPC requests in its own metrics', async () => {
     const text = await (await fetch(`${devnet.services!.aggregatorUrl}/metrics`)).text();
     assert.match(text, /eigen_rpc_request_total\{[^}]*method="eth_[a-zA-Z]+"[^}]*\} \d+/);

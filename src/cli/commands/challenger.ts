@@ -20,6 +20,8 @@ type RunOptions = {
   confirmations?: string;
   db?: string;
   bond?: string;
+  nodeApiPort?: string;
+  nodeApiHost: string;
 };
 
 /** Adds `challenger run` and `challenger status` to the program. */
@@ -37,6 +39,8 @@ export function registerChallengerCommands(program: Command): void {
     .option('--confirmations <n>', 'blocks a source read waits for (devnets); default: the finalized tag on public networks')
     .option('--db <path>', 'SQLite journal file (default: .avs/challenger.sqlite); DATABASE_URL for Postgres')
     .option('--bond <wei>', 'bond per challenge (default: the resolver’s minimum)')
+    .option('--node-api-port <port>', 'serve the EigenLayer node API (/eigen) and Prometheus metrics (/metrics) on this port')
+    .option('--node-api-host <ip>', 'interface of the node API', '127.0.0.1')
     .addHelpText('after', '\nExample:\n  avs challenger run --key $AVS_CHALLENGER_KEY --aggregator http://127.0.0.1:8080\n')
     .action(async (_opts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<RunOptions>();
@@ -68,6 +72,8 @@ export function registerChallengerCommands(program: Command): void {
             ? { confirmations: 2 }
             : ('finalized' as const);
       const bond = opts.bond === undefined ? undefined : parseUint('--bond', opts.bond);
+      const nodeApi =
+        opts.nodeApiPort === undefined ? undefined : { host: opts.nodeApiHost, port: parseCount('--node-api-port', opts.nodeApiPort, { min: 0, max: 65535 }) };
       const aggregatorUrl = resolveAggregatorUrl(opts.aggregator, opts.deployment);
       const { startChallenger } = await import('../../state-proofs/challenger/run.ts');
       const running = await startChallenger({
@@ -77,6 +83,7 @@ export function registerChallengerCommands(program: Command): void {
         rpcUrls,
         finality,
         bond,
+        nodeApi,
         databaseUrl: process.env.DATABASE_URL,
         sqlitePath: opts.db,
       });
