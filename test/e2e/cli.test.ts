@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { devPrivateKey } from '../../src/devnet/accounts.ts';
 import { type Devnet, startDevnet } from '../../src/devnet/devnet.ts';
 
@@ -81,6 +82,26 @@ describe('avs CLI', () => {
     // The main chain's StateManager is a different history.
     const main = await runAvs(['state', 'get', devnet.user.address, '77', '--deployment', deploymentPath, '--json']);
     assert.equal((JSON.parse(main.stdout) as { exists: boolean }).exists, false);
+  });
+
+  it('operator register joins the registry and the AVS operator set; deregister leaves both', async () => {
+    const operatorKey = generatePrivateKey();
+    const operator = privateKeyToAccount(operatorKey);
+    const signer = privateKeyToAccount(generatePrivateKey());
+    await devnet.clients.get(31337)!.request({ method: 'anvil_setBalance' as never, params: [operator.address, '0x56bc75e2d63100000'] as never });
+
+    const register = await runAvs(['operator', 'register', '--signing-key', signer.address, '--deployment', deploymentPath, '--json'], {
+      AVS_OPERATOR_KEY: operatorKey,
+    });
+    assert.equal(register.code, 0, register.stderr);
+    const joined = JSON.parse(register.stdout) as { operator: string; signingKey: string; avsDirectoryRegistered: boolean; operatorSetJoined: boolean };
+    assert.equal(joined.operator, operator.address);
+    assert.equal(joined.avsDirectoryRegistered, true);
+    assert.equal(joined.operatorSetJoined, true);
+
+    const deregister = await runAvs(['operator', 'deregister', '--deployment', deploymentPath, '--json'], { AVS_OPERATOR_KEY: operatorKey });
+    assert.equal(deregister.code, 0, deregister.stderr);
+    assert.equal((JSON.parse(deregister.stdout) as { operatorSetLeft: boolean }).operatorSetLeft, true);
   });
 
   it('exits 2 with one line for a malformed argument', async () => {

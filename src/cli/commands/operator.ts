@@ -4,16 +4,19 @@
 import type { Command } from 'commander';
 import { type Address, type Hex, getAddress, zeroAddress } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
-import { DelegationManagerAbi, ECDSAStakeRegistryAbi } from '../../core/chain/abis/generated/index.ts';
+import { AllocationManagerAbi, DelegationManagerAbi, ECDSAStakeRegistryAbi } from '../../core/chain/abis/generated/index.ts';
 import { makePublicClient, makeWalletClient } from '../../core/chain/clients.ts';
 import { mainChainOf } from '../../core/chain/deployment.ts';
 import { isRegisteredInAvsDirectory, signAvsRegistration } from '../../devnet/registration.ts';
 import { devnetOperatorKeys } from '../../devnet/seed.ts';
 import { CommandFailedError, UsageError } from '../errors.ts';
 import { createProgress, printFields, printJson } from '../output.ts';
-import { loadDeployment, parseAddress, parseCount, resolvePrivateKey, resolvePrivateKeyHex } from '../options.ts';
+import { loadDeployment, parseAddress, parseCount, parseUint, resolvePrivateKey, resolvePrivateKeyHex } from '../options.ts';
 import { operatorSocketUrl, resolveAggregatorUrl } from '../aggregator-client.ts';
 import type { FinalityRule } from '../../state-proofs/operator/finality.ts';
+
+/** All of an operator's magnitude (1e18 = 100%): what `operator register` allocates to the AVS operator set by default. */
+const FULL_MAGNITUDE = 10n ** 18n;
 
 type Globals = { deployment?: string; json?: boolean; rpc?: string };
 
@@ -27,10 +30,12 @@ export function registerOperatorCommands(program: Command): void {
     .option('--key <hex>', 'operator private key (default: $AVS_OPERATOR_KEY)')
     .option('--signing-key <address|hex>', 'signing key: its address, or its private key (default: $AVS_SIGNING_KEY)')
     .option('--metadata-uri <uri>', 'operator metadata URI for a new EigenLayer operator', '')
+    .option('--magnitude <wad>', 'share of your stake allocated (slashable) to the AVS operator set, 1e18 = all (default: all)')
+    .option('--no-operator-set', 'skip joining the AVS operator set (your signatures then cannot be slashed, and challenges skip you)')
     .option('--rpc <url>', 'main chain RPC endpoint (default: the deployment’s)')
     .option('--json', 'print the result as JSON')
     .action(async (_opts, cmd: Command) => {
-      const opts = cmd.optsWithGlobals<Globals & { key?: string; signingKey?: string; metadataUri: string }>();
+      const opts = cmd.optsWithGlobals<Globals & { key?: string; signingKey?: string; metadataUri: string; magnitude?: string; operatorSet?: boolean }>();
       const account = resolvePrivateKey('--key', opts.key, 'AVS_OPERATOR_KEY');
       const signingKey = resolveSigningKeyAddress(opts.signingKey ?? process.env.AVS_SIGNING_KEY);
       if (signingKey === account.address) {
@@ -70,6 +75,30 @@ export function registerOperatorCommands(program: Command): void {
       });
       const receipt = await expectSuccess(client, hash, 'registerOperatorWithSignature');
       progress.done();
+      let operatorSetJoined = false;
+      if (deployment.stateProofs.stateDisputeResolver && opts.operatorSet !== false) {
+        // The slashing path (docs/decisions/disputes-0001.md): join operator set 0 and allocate to it, so a wrong
+        // attestation can be slashed; the ServiceManager accepts only operators registered in the stake registry.
+        progress.step('joining the AVS operator set and allocating stake to it');
+        const magnitude = parseUint('--magnitude', opts.magnitude ?? FULL_MAGNITUDE.toString());
+        if (magnitude === 0n || magnitude > FULL_MAGNITUDE) throw new UsageError(`--magnitude must be from 1 to ${FULL_MAGNITUDE} (1e18 = all)`);
+        const avs = deployment.stateProofs.serviceManager;
+        const allocationManager = { address: deployment.eigenlayer.allocationManager, abi: AllocationManagerAbi } as const;
+        const join = await wallet.writeContract({
+          ...allocationManager,
+          functionName: 'registerForOperatorSets',
+          args: [account.address, { avs, operatorSetIds: [0], data: '0x' }],
+        });
+        await expectSuccess(client, join, 'registerForOperatorSets');
+        const allocate = await wallet.writeContract({
+          ...allocationManager,
+          functionName: 'modifyAllocations',
+          args: [account.address, [{ operatorSet: { avs, id: 0 }, strategies: deployment.eigenlayer.strategies, newMagnitudes: deployment.eigenlayer.strategies.map(() => magnitude) }]],
+        });
+        await expectSuccess(client, allocate, 'modifyAllocations');
+        operatorSetJoined = true;
+        progress.done();
+      }
       const registry = { address: deployment.stateProofs.stakeRegistry, abi: ECDSAStakeRegistryAbi } as const;
       const [effectiveEpoch, weight, inDirectory] = await Promise.all([
         client.readContract({ ...registry, functionName: 'effectiveEpoch', blockNumber: receipt.blockNumber }),
@@ -82,6 +111,7 @@ export function registerOperatorCommands(program: Command): void {
         weight,
         effectiveEpoch,
         avsDirectoryRegistered: inDirectory,
+        operatorSetJoined,
         transactionHash: hash,
       };
       if (opts.json) printJson(result);
@@ -115,7 +145,22 @@ export function registerOperatorCommands(program: Command): void {
         functionName: 'effectiveEpoch',
         blockNumber: receipt.blockNumber,
       });
-      const result = { operator: account.address, effectiveEpoch, transactionHash: hash };
+      // Leave the operator set too (allowed once out of the registry); the stake stays slashable for the
+      // AllocationManager's DEALLOCATION_DELAY blocks, which outlasts every proof the operator signed.
+      let operatorSetLeft = false;
+      const avs = deployment.stateProofs.serviceManager;
+      const allocationManager = { address: deployment.eigenlayer.allocationManager, abi: AllocationManagerAbi } as const;
+      const member = await client.readContract({ ...allocationManager, functionName: 'isMemberOfOperatorSet', args: [account.address, { avs, id: 0 }] });
+      if (member) {
+        const leave = await wallet.writeContract({
+          ...allocationManager,
+          functionName: 'deregisterFromOperatorSets',
+          args: [{ operator: account.address, avs, operatorSetIds: [0] }],
+        });
+        await expectSuccess(client, leave, 'deregisterFromOperatorSets');
+        operatorSetLeft = true;
+      }
+      const result = { operator: account.address, effectiveEpoch, operatorSetLeft, transactionHash: hash };
       if (opts.json) printJson(result);
       else printFields(result);
     });
