@@ -3,7 +3,7 @@
  * from failures (1).
  */
 import { BaseError, ContractFunctionRevertedError, type Hex, HttpRequestError, decodeErrorResult } from 'viem';
-import { allContractErrorsAbi } from '../devnet/transactions.ts';
+import { allContractErrorsAbi } from '../core/chain/transactions.ts';
 
 /** Exit codes of the `avs` command. */
 export const ExitCode = { ok: 0, failure: 1, usage: 2 } as const;

@@ -5,7 +5,7 @@
  */
 import type { Address, Hex, PublicClient } from 'viem';
 import { StakeRegistryVerifierAbi } from '../core/chain/abis/generated/index.ts';
-import { describeRevert } from '../devnet/transactions.ts';
+import { describeRevert } from '../core/chain/transactions.ts';
 import { ERC1271_MAGIC_VALUE } from '../state-proofs/attestation.ts';
 
 /** Outcome of one on-chain verification. */

@@ -9,7 +9,7 @@ import { DevnetAbridgeAbi, DevnetAbridgeBytecode } from '../core/chain/abis/gene
 import { makePublicClient, makeWalletClient } from '../core/chain/clients.ts';
 import type { Deployment } from '../core/chain/deployment.ts';
 import type { ChainEndpoint } from './deploy.ts';
-import { TxQueue } from './transactions.ts';
+import { TxQueue } from '../core/chain/transactions.ts';
 
 /** Devnet bridge fees: 0.0001 ETH per message plus 1 gwei per unit of destination gas. */
 export const DEVNET_BRIDGE_FEES = { baseFee: 100_000_000_000_000n, gasPrice: 1_000_000_000n } as const;

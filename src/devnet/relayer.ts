@@ -28,7 +28,7 @@ import { DevnetAbridgeAbi } from '../core/chain/abis/generated/index.ts';
 import { makePublicClient, makeWalletClient } from '../core/chain/clients.ts';
 import { type Logger, silentLogger } from '../core/logging.ts';
 import type { BridgePair } from './bridge.ts';
-import { describeRevert } from './transactions.ts';
+import { describeRevert } from '../core/chain/transactions.ts';
 
 /** A chain the relayer talks to. */
 export type RelayerChain = { chainId: number; rpcUrl: string };

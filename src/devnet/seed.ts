@@ -21,7 +21,7 @@ import { epochInterval } from '../core/epochs.ts';
 import { derivedPrivateKey } from './accounts.ts';
 import { signAvsRegistration } from './registration.ts';
 import { advanceToEpoch } from './time.ts';
-import { TxQueue } from './transactions.ts';
+import { TxQueue } from '../core/chain/transactions.ts';
 
 /** Keys of one devnet operator. Plain hex keys: devnet only. */
 export type OperatorKeys = {

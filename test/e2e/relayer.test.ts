@@ -23,7 +23,7 @@ import { devAccount, devPrivateKey } from '../../src/devnet/accounts.ts';
 import { type AnvilChain, startAnvils, stopAnvils } from '../../src/devnet/anvil.ts';
 import { type DeployedBridgePair, bridgePairsOf, chainBridgeEntry, deployBridgePair } from '../../src/devnet/bridge.ts';
 import { type Delivery, Relayer, RelayerConfigError, startRelayer, waitForMessage } from '../../src/devnet/relayer.ts';
-import { TxQueue } from '../../src/devnet/transactions.ts';
+import { TxQueue } from '../../src/core/chain/transactions.ts';
 import { parseDeployment } from '../../src/core/chain/deployment.ts';
 
 const A = 31337;

@@ -1,11 +1,16 @@
 /**
- * Fast, ordered transaction sending for devnet setup. One {@link TxQueue} per sender account: it assigns nonces
- * locally, skips gas estimation (fixed gas limit), sends each signed transaction without waiting for its receipt, and
- * checks every receipt at {@link TxQueue.settle}. Contract addresses are known up front from the nonce
- * (CREATE = keccak(rlp(sender, nonce))), so contracts that reference each other can be deployed in one pass.
+ * Ordered transaction sending for deployments. One {@link TxQueue} per sender account assigns nonces locally, so
+ * contract addresses are known up front from the nonce (CREATE = keccak(rlp(sender, nonce))) and contracts that
+ * reference each other can be deployed in one pass.
  *
- * This is safe because anvil mines transactions from one sender in nonce order, each seeing the state left by the
- * previous one. A failure is reported with its label and, replayed as a call, its revert reason.
+ * Two modes:
+ * - `pipelined` (devnets): no gas estimation (fixed gas limit), each transaction sent without waiting for its receipt,
+ *   every receipt checked at {@link TxQueue.settle}. Safe because anvil mines one sender's transactions in nonce order,
+ *   each seeing the state the previous one left.
+ * - `confirmed` (public networks): each transaction's gas is estimated (+20%) on the state its predecessors left, and
+ *   the queue waits for its receipt (and `confirmations`) before the next one, so a revert stops the run at that step.
+ *
+ * A failure is reported with its label and, replayed as a call, its revert reason.
  */
 import {
   type Abi,
@@ -25,9 +30,9 @@ import {
   encodeFunctionData,
   getContractAddress,
 } from 'viem';
-import * as generated from '../core/chain/abis/generated/index.ts';
+import * as generated from './abis/generated/index.ts';
 
-/** Thrown when a devnet setup transaction reverts; names the step and the revert reason. */
+/** Thrown when a setup transaction reverts; names the step and the revert reason. */
 export class SetupTransactionError extends Error {
   override name = 'SetupTransactionError';
 }
@@ -37,16 +42,30 @@ type Pending = { label: string; hash: Hash; to: Address | null; data: Hex; nonce
 /** Gas limit of every setup transaction (no estimation round trip; anvil's block gas limit is 30M). */
 export const SETUP_GAS_LIMIT = 15_000_000n;
 
-/** Sends one account's setup transactions in nonce order without waiting for receipts. */
+/** How a {@link TxQueue} sends: see the module comment. */
+export type TxQueueOptions = {
+  /** Default `pipelined`. */
+  mode?: 'pipelined' | 'confirmed';
+  /** `confirmed` mode: blocks to wait on top of the receipt's block (default 1: the receipt itself). */
+  confirmations?: number;
+  /** `confirmed` mode: called with each step's label, hash and gas used once it is confirmed. */
+  onConfirmed?: (step: { label: string; hash: Hash; gasUsed: bigint }) => void;
+};
+
+/** Sends one account's setup transactions in nonce order (pipelined, or one confirmed transaction at a time). */
 export class TxQueue {
   private nonce: number | undefined;
   private readonly pending: Pending[] = [];
   private fees: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint } | undefined;
+  private readonly options: TxQueueOptions;
 
   constructor(
     private readonly wallet: WalletClient<Transport, Chain, Account>,
     private readonly client: PublicClient,
-  ) {}
+    options: TxQueueOptions = {},
+  ) {
+    this.options = options;
+  }
 
   /** The sending account. */
   get account(): Address {
@@ -71,6 +90,7 @@ export class TxQueue {
   }
 
   private async send(label: string, to: Address | null, data: Hex, value = 0n): Promise<{ nonce: number; hash: Hash }> {
+    if (this.options.mode === 'confirmed') return this.sendConfirmed(label, to, data, value);
     const nonce = await this.next();
     const hash = await this.wallet.sendTransaction({
       ...(to ? { to } : {}),
@@ -81,6 +101,30 @@ export class TxQueue {
       ...(await this.feeFields()),
     } as Parameters<WalletClient<Transport, Chain, Account>['sendTransaction']>[0]);
     this.pending.push({ label, hash, to, data, nonce });
+    return { nonce, hash };
+  }
+
+  private async sendConfirmed(label: string, to: Address | null, data: Hex, value: bigint): Promise<{ nonce: number; hash: Hash }> {
+    let gas: bigint;
+    try {
+      gas = await this.client.estimateGas({ account: this.wallet.account, ...(to ? { to } : {}), data, value });
+    } catch (error) {
+      throw new SetupTransactionError(`setup step "${label}" would fail: ${describeRevert(error)}`);
+    }
+    const nonce = await this.next();
+    // Fees from the node (EIP-1559 estimate), as any wallet would; only the gas limit is ours.
+    const hash = await this.wallet.sendTransaction({
+      ...(to ? { to } : {}),
+      data,
+      value,
+      nonce,
+      gas: (gas * 12n) / 10n,
+    } as Parameters<WalletClient<Transport, Chain, Account>['sendTransaction']>[0]);
+    const receipt = await this.client.waitForTransactionReceipt({ hash, confirmations: this.options.confirmations ?? 1 });
+    if (receipt.status !== 'success') {
+      throw new SetupTransactionError(`setup step "${label}" failed (${hash}): reverted`);
+    }
+    this.options.onConfirmed?.({ label, hash, gasUsed: receipt.gasUsed });
     return { nonce, hash };
   }
 
@@ -142,7 +186,7 @@ export class TxQueue {
     } catch (error) {
       reason = describeRevert(error);
     }
-    throw new SetupTransactionError(`devnet setup step "${failed.label}" failed (${failed.hash}): ${reason}`);
+    throw new SetupTransactionError(`setup step "${failed.label}" failed (${failed.hash}): ${reason}`);
   }
 }
 
