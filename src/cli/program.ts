@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { registerAggregatorCommands } from './commands/aggregator.ts';
 import { registerChallengerCommands } from './commands/challenger.ts';
 import { registerDemoCommand } from './commands/demo.ts';
+import { registerDeployCommand } from './commands/deploy.ts';
 import { registerDevnetCommand } from './commands/devnet.ts';
 import { registerKeysCommands } from './commands/keys.ts';
 import { registerOperatorCommands } from './commands/operator.ts';
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerRelayerCommands(program);
   registerChallengerCommands(program);
   registerRewardsCommands(program);
+  registerDeployCommand(program);
   for (const command of program.commands) applyDefaults(command);
   return program;
 }

@@ -1,0 +1,123 @@
+/**
+ * The file `avs deploy` reads: where to deploy the state-proofs AVS on a public network (or any chain with an EigenLayer
+ * core) and with which parameters. Documented key by key in docs/avs-team-guide.md; examples in config/.
+ */
+import { readFileSync } from 'node:fs';
+import { type Address, getAddress } from 'viem';
+import { z } from 'zod';
+
+const address = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{40}$/, 'expected a 20-byte 0x address')
+  .transform((a): Address => getAddress(a));
+const uint = z.union([z.string().regex(/^[0-9]+$/, 'expected a decimal integer'), z.number().int().nonnegative()]).transform((v) => BigInt(v));
+const rpcUrl = z.string().regex(/^(https?|wss?):\/\/\S+$/, 'expected an http(s) or ws(s) URL');
+const chain = z.object({ chainId: z.number().int().positive(), name: z.string().optional(), rpcUrl });
+
+/** Schema of a deploy config file; amounts in wei, durations in seconds. */
+export const deployConfigSchema = z
+  .object({
+    mainChain: chain,
+    /** Each remote chain and the Abridge endpoints connecting it to the main chain (`main` lives on the main chain). */
+    remoteChains: z.array(chain.extend({ bridge: z.object({ local: address, main: address }) })).default([]),
+    eigenlayer: z.object({
+      delegationManager: address,
+      strategyManager: address,
+      avsDirectory: address,
+      allocationManager: address,
+      rewardsCoordinator: address,
+    }),
+    /** Strategies of the quorum with multipliers in basis points of a share (10,000 = 1×). */
+    quorum: z.array(z.object({ strategy: address, multiplier: uint.default(10_000n) })).min(1, 'the quorum needs at least one strategy'),
+    epoch: z.object({
+      /** Unix seconds; default: the main chain's latest block time when the deployment starts. */
+      genesis: uint.optional(),
+      /**
+       * Required: with slashing, `(2 + maxProofAgeEpochs) × length + disputes.resolutionPeriod` must fit in EigenLayer's
+       * deallocation and withdrawal delays (14 days on Ethereum mainnet), which rules out the 7-day default of devnets' docs.
+       */
+      length: uint,
+      grace: uint,
+    }),
+    thresholdBps: z.number().int().min(1).max(10_000).default(6_667),
+    minimumWeight: uint.default(0n),
+    maxProofAgeEpochs: z.number().int().min(1).max(1_000).default(2),
+    /** Final owner of every contract (e.g. a multisig); default the deployer. */
+    owner: address.optional(),
+    /** The aggregator's epoch keeper account (submits rewards); default the deployer. */
+    rewardsInitiator: address.optional(),
+    metadataUri: z.string().url(),
+    disputes: z.object({
+      minBond: uint,
+      resolutionPeriod: uint,
+      /** Wad (1e18 = 100%) of each wrong signer's allocation. */
+      wadToSlash: uint,
+      challengerReward: uint,
+      bondRecipient: address,
+      /** Lower bound of the main chain's block time, seconds (12 on Ethereum networks). */
+      minBlockTime: z.number().int().min(1).default(12),
+      /** Funding of the challenger reward pool sent with the deployment, wei. */
+      rewardPool: uint.default(0n),
+    }),
+    /** Blocks each deployment transaction waits on top of its receipt. */
+    confirmations: z.number().int().min(1).max(64).default(2),
+  })
+  // Strict: a misspelt key is an error, not a silently ignored setting.
+  .strict()
+  .superRefine((config, ctx) => {
+    const ids = [config.mainChain.chainId, ...config.remoteChains.map((c) => c.chainId)];
+    ids.forEach((id, i) => {
+      if (ids.indexOf(id) !== i) ctx.addIssue({ code: 'custom', path: ['remoteChains', i - 1, 'chainId'], message: `chain ${id} is listed twice` });
+    });
+    const strategies = config.quorum.map((q) => BigInt(q.strategy));
+    for (let i = 1; i < strategies.length; i++) {
+      if (strategies[i] <= strategies[i - 1]) {
+        ctx.addIssue({ code: 'custom', path: ['quorum', i, 'strategy'], message: 'strategies must be in ascending address order, without repeats' });
+      }
+    }
+    if (config.epoch.grace >= config.epoch.length) {
+      ctx.addIssue({ code: 'custom', path: ['epoch', 'grace'], message: 'the grace period must be shorter than the epoch' });
+    }
+    if (config.disputes.wadToSlash === 0n || config.disputes.wadToSlash > 10n ** 18n) {
+      ctx.addIssue({ code: 'custom', path: ['disputes', 'wadToSlash'], message: 'must be from 1 to 1e18 (100%)' });
+    }
+  });
+
+/** A validated deploy config. */
+export type DeployConfig = z.infer<typeof deployConfigSchema>;
+
+/** Thrown for an unreadable or invalid deploy config; the message names the file and the key. */
+export class DeployConfigError extends Error {
+  override name = 'DeployConfigError';
+}
+
+/**
+ * Validates a parsed deploy config.
+ * @throws {DeployConfigError} listing every invalid key, e.g. `deploy.json: disputes.minBond: expected a decimal integer`.
+ */
+export function parseDeployConfig(value: unknown, source = 'deploy config'): DeployConfig {
+  const result = deployConfigSchema.safeParse(value);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  throw new DeployConfigError(`${source}: ${problems.join('; ')}`);
+}
+
+/**
+ * Reads and validates a deploy config JSON file.
+ * @throws {DeployConfigError} when the file cannot be read or parsed, or is invalid.
+ */
+export function readDeployConfig(path: string): DeployConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new DeployConfigError(`cannot read deploy config ${path}: ${(error as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new DeployConfigError(`${path} is not valid JSON: ${(error as Error).message}`);
+  }
+  return parseDeployConfig(json, path);
+}

@@ -1,0 +1,170 @@
+/**
+ * `avs deploy` as an AVS team runs it on a public network, here against a devnet standing in for one: the devnet's
+ * EigenLayer core and bridge pair play the network's, the command deploys a second, independent state-proofs AVS from a
+ * deploy config with confirmed transactions, hands ownership over, and an operator registers with the new AVS.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { parseAbi } from 'viem';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import { AllocationManagerAbi, ECDSAStakeRegistryAbi, EpochManagerAbi, LightStakeRegistryAbi } from '../../src/core/chain/abis/generated/index.ts';
+import { type Deployment, readDeployment } from '../../src/core/chain/deployment.ts';
+import { devPrivateKey } from '../../src/devnet/accounts.ts';
+import { type Devnet, startDevnet } from '../../src/devnet/devnet.ts';
+
+const bin = fileURLToPath(new URL('../../bin/avs.js', import.meta.url));
+const ownable = parseAbi(['function owner() view returns (address)']);
+
+type Run = { code: number | null; stdout: string; stderr: string };
+
+function runAvs(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env, AVS_DEBUG: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('avs deploy', () => {
+  let devnet: Devnet;
+  let dir: string;
+  let config: Record<string, unknown>;
+  let deployed: Deployment;
+  const owner = privateKeyToAccount(generatePrivateKey()).address;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'avs-deploy-test-'));
+    devnet = await startDevnet({ operators: 2, remoteChains: 1, dir });
+    const [main, remote] = devnet.deployment.chains;
+    const { strategies, ...core } = devnet.deployment.eigenlayer;
+    config = {
+      mainChain: { chainId: main.chainId, name: 'stand-in main chain', rpcUrl: main.rpcUrl },
+      remoteChains: [{ chainId: remote.chainId, rpcUrl: remote.rpcUrl, bridge: remote.bridge }],
+      eigenlayer: core,
+      quorum: strategies.map((strategy) => ({ strategy, multiplier: 10_000 })),
+      epoch: { length: 240, grace: 40 },
+      thresholdBps: 6_000,
+      owner,
+      rewardsInitiator: devnet.keeper.address,
+      metadataUri: 'https://avs.example/state-proofs.json',
+      disputes: {
+        minBond: '100000000000000000',
+        resolutionPeriod: 240,
+        wadToSlash: '500000000000000000',
+        challengerReward: '50000000000000000',
+        bondRecipient: owner,
+        minBlockTime: 1,
+        rewardPool: '1000000000000000000',
+      },
+      confirmations: 1,
+    };
+  });
+
+  after(async () => {
+    await devnet?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('deploys the AVS from a config and writes a deployment file the other commands read', async () => {
+    const configPath = join(dir, 'deploy.json');
+    const out = join(dir, 'deployed.json');
+    writeFileSync(configPath, JSON.stringify(config));
+    const run = await runAvs(['deploy', '--config', configPath, '--out', out, '--json'], { AVS_DEPLOYER_KEY: devPrivateKey(0) });
+    assert.equal(run.code, 0, run.stderr);
+    deployed = readDeployment(out);
+    assert.deepEqual((JSON.parse(run.stdout) as { deployment: unknown }).deployment, JSON.parse(readFileSync(out, 'utf8')));
+    assert.notEqual(deployed.stateProofs.serviceManager, devnet.deployment.stateProofs.serviceManager);
+    assert.deepEqual(deployed.eigenlayer, devnet.deployment.eigenlayer);
+
+    const client = devnet.clients.get(31337)!;
+    const [length, grace] = await Promise.all([
+      client.readContract({ address: deployed.stateProofs.epochManager, abi: EpochManagerAbi, functionName: 'EPOCH_LENGTH' }),
+      client.readContract({ address: deployed.stateProofs.epochManager, abi: EpochManagerAbi, functionName: 'GRACE_PERIOD' }),
+    ]);
+    assert.equal(length, 240n);
+    assert.equal(grace, 40n);
+    const threshold = await client.readContract({ address: deployed.stateProofs.stakeRegistry, abi: ECDSAStakeRegistryAbi, functionName: 'thresholdBps' });
+    assert.equal(threshold, 6_000);
+    const operatorSet = { avs: deployed.stateProofs.serviceManager, id: 0 };
+    assert.equal(await client.readContract({ address: deployed.eigenlayer.allocationManager, abi: AllocationManagerAbi, functionName: 'isOperatorSet', args: [operatorSet] }), true);
+    const remote = deployed.chains.find((c) => c.chainId === 31338)!;
+    const receiver = await devnet.clients.get(31338)!.readContract({ address: remote.lightStakeRegistry!, abi: LightStakeRegistryAbi, functionName: 'stateReceiver' });
+    assert.equal(receiver, remote.registryStateReceiver);
+  });
+
+  it('hands every owned contract to the configured owner', async () => {
+    const main = devnet.clients.get(31337)!;
+    for (const address of [deployed.stateProofs.epochManager, deployed.stateProofs.serviceManager, deployed.stateProofs.stakeRegistry, deployed.stateProofs.registryStateSender!, deployed.stateProofs.mainChainVerifier!]) {
+      assert.equal(await main.readContract({ address, abi: ownable, functionName: 'owner' }), owner, address);
+    }
+    const remote = deployed.chains.find((c) => c.chainId === 31338)!;
+    for (const address of [remote.lightStakeRegistry!, remote.registryStateReceiver!]) {
+      assert.equal(await devnet.clients.get(31337 + 1)!.readContract({ address, abi: ownable, functionName: 'owner' }), owner, address);
+    }
+  });
+
+  it('lets an EigenLayer operator register with the new AVS', async () => {
+    const out = join(dir, 'deployed.json');
+    const operator = devnet.operators[0];
+    const signingKey = privateKeyToAccount(generatePrivateKey()).address;
+    const run = await runAvs(['operator', 'register', '--signing-key', signingKey, '--no-operator-set', '--deployment', out, '--json'], {
+      AVS_OPERATOR_KEY: operator.operatorKey,
+    });
+    assert.equal(run.code, 0, run.stderr);
+    const result = JSON.parse(run.stdout) as { operator: string; weight: string; avsDirectoryRegistered: boolean };
+    assert.equal(result.operator, operator.address);
+    assert.equal(result.avsDirectoryRegistered, true);
+    assert.equal(BigInt(result.weight), operator.weight);
+  });
+
+  it('refuses an invalid config, naming each bad key, before sending anything', async () => {
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ ...config, thresholdBps: 0, disputes: { ...(config.disputes as object), minBond: 'lots' } }));
+    const run = await runAvs(['deploy', '--config', bad, '--out', join(dir, 'never.json')], { AVS_DEPLOYER_KEY: devPrivateKey(0) });
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /thresholdBps/);
+    assert.match(run.stderr, /disputes\.minBond: expected a decimal integer/);
+    assert.doesNotMatch(run.stderr, /\n\s+at /);
+  });
+
+  it('takes a plain hex key only for a devnet main chain', async () => {
+    const publicConfig = join(dir, 'public.json');
+    writeFileSync(publicConfig, JSON.stringify({ ...config, mainChain: { chainId: 17000, rpcUrl: 'http://127.0.0.1:9' } }));
+    const run = await runAvs(['deploy', '--config', publicConfig, '--out', join(dir, 'never.json')], { AVS_DEPLOYER_KEY: devPrivateKey(0), AVS_ECDSA_KEYSTORE: '' });
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /plain hex keys are for devnets only/);
+  });
+
+  it('refuses a challenge window longer than EigenLayer keeps stake slashable, before sending anything', async () => {
+    const long = join(dir, 'long-window.json');
+    writeFileSync(long, JSON.stringify({ ...config, epoch: { length: 3_600, grace: 600 } }));
+    const run = await runAvs(['deploy', '--config', long, '--out', join(dir, 'never.json')], { AVS_DEPLOYER_KEY: devPrivateKey(0) });
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /is 14640 blocks .* \(1200 blocks\): shorten epoch\.length or disputes\.resolutionPeriod/);
+  });
+
+  it('stops when an RPC endpoint serves another chain than the config names', async () => {
+    const wrong = join(dir, 'wrong-chain.json');
+    const remote = (config.remoteChains as { rpcUrl: string }[])[0];
+    writeFileSync(wrong, JSON.stringify({ ...config, mainChain: { chainId: 31337, rpcUrl: remote.rpcUrl } }));
+    const run = await runAvs(['deploy', '--config', wrong, '--out', join(dir, 'never.json')], { AVS_DEPLOYER_KEY: devPrivateKey(0) });
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /serves chain 31338, but the config says 31337/);
+  });
+
+  it('does not overwrite an existing deployment file without --force', async () => {
+    const configPath = join(dir, 'deploy.json');
+    const run = await runAvs(['deploy', '--config', configPath, '--out', join(dir, 'deployed.json')], { AVS_DEPLOYER_KEY: devPrivateKey(0) });
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /exists: give another --out, or --force/);
+  });
+});
