@@ -90,18 +90,39 @@ describe('avs CLI', () => {
     const signer = privateKeyToAccount(generatePrivateKey());
     await devnet.clients.get(31337)!.request({ method: 'anvil_setBalance' as never, params: [operator.address, '0x56bc75e2d63100000'] as never });
 
-    const register = await runAvs(['operator', 'register', '--signing-key', signer.address, '--deployment', deploymentPath, '--json'], {
-      AVS_OPERATOR_KEY: operatorKey,
-    });
+    // The operator key comes from an encrypted keystore, as on a public network.
+    const keyDir = join(dir, 'keys');
+    const passwordFile = join(dir, 'password');
+    writeFileSync(passwordFile, 'correct horse battery staple\n');
+    const imported = await runAvs(['operator', 'keys', 'import', '--type', 'ecdsa', '--name', 'op', '--dir', keyDir, '--password-file', passwordFile, operatorKey]);
+    assert.equal(imported.code, 0, imported.stderr);
+    const keystore = join(keyDir, 'op.ecdsa.key.json');
+    const register = await runAvs(
+      ['operator', 'register', '--ecdsa-keystore', keystore, '--password-file', passwordFile, '--signing-key', signer.address, '--deployment', deploymentPath, '--json'],
+      { AVS_OPERATOR_KEY: '' },
+    );
     assert.equal(register.code, 0, register.stderr);
     const joined = JSON.parse(register.stdout) as { operator: string; signingKey: string; avsDirectoryRegistered: boolean; operatorSetJoined: boolean };
     assert.equal(joined.operator, operator.address);
     assert.equal(joined.avsDirectoryRegistered, true);
     assert.equal(joined.operatorSetJoined, true);
 
-    const deregister = await runAvs(['operator', 'deregister', '--deployment', deploymentPath, '--json'], { AVS_OPERATOR_KEY: operatorKey });
+    const deregister = await runAvs(['operator', 'deregister', '--ecdsa-keystore', keystore, '--deployment', deploymentPath, '--json'], {
+      AVS_KEYSTORE_PASSWORD: 'correct horse battery staple',
+    });
     assert.equal(deregister.code, 0, deregister.stderr);
     assert.equal((JSON.parse(deregister.stdout) as { operatorSetLeft: boolean }).operatorSetLeft, true);
+  });
+
+  it('exits 1 naming the keystore when its password is wrong', async () => {
+    const keyDir = join(dir, 'keys-wrong');
+    const passwordFile = join(dir, 'password-right');
+    writeFileSync(passwordFile, 'right');
+    assert.equal((await runAvs(['operator', 'keys', 'import', '--type', 'ecdsa', '--name', 'op', '--dir', keyDir, '--password-file', passwordFile, generatePrivateKey()])).code, 0);
+    const keystore = join(keyDir, 'op.ecdsa.key.json');
+    const run = await runAvs(['operator', 'deregister', '--ecdsa-keystore', keystore, '--deployment', deploymentPath], { AVS_KEYSTORE_PASSWORD: 'wrong' });
+    assertOneLineError(run, 1, /password/i);
+    assert.ok(run.stderr.includes(keystore), `names the keystore: ${run.stderr}`);
   });
 
   it('exits 2 with one line for a malformed argument', async () => {

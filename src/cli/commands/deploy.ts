@@ -4,7 +4,7 @@
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import type { Hex, PublicClient } from 'viem';
+import type { PublicClient } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { AllocationManagerAbi, DelegationManagerAbi } from '../../core/chain/abis/generated/index.ts';
 import { makePublicClient } from '../../core/chain/clients.ts';
@@ -12,10 +12,7 @@ import { serializeDeployment } from '../../core/chain/deployment.ts';
 import { type DeployConfig, readDeployConfig } from '../../state-proofs/deployConfig.ts';
 import { CommandFailedError, UsageError } from '../errors.ts';
 import { createProgress, printFields, printJson } from '../output.ts';
-import { resolvePrivateKeyHex } from '../options.ts';
-
-/** Chain id of anvil's default chain: the only main chain on which `avs deploy` takes a plain hex key. */
-const DEVNET_MAIN_CHAIN_ID = 31337;
+import { resolveAccountKey } from '../account-key.ts';
 
 type DeployOptions = { config: string; out: string; key?: string; ecdsaKeystore?: string; passwordFile?: string; force?: boolean; json?: boolean };
 
@@ -65,20 +62,15 @@ export function registerDeployCommand(program: Command): void {
       if (existsSync(opts.out) && !opts.force) {
         throw new UsageError(`${opts.out} exists: give another --out, or --force to overwrite it`);
       }
-      const keystoreFile = opts.ecdsaKeystore ?? (opts.key ? undefined : process.env.AVS_ECDSA_KEYSTORE || undefined);
-      let privateKey: Hex;
-      if (keystoreFile) {
-        if (opts.key) throw new UsageError('give --key or --ecdsa-keystore, not both');
-        const { resolveKeystorePassword } = await import('./keys.ts');
-        const { readKeystoreFile } = await import('../../core/crypto/keystore.ts');
-        const password = await resolveKeystorePassword({ passwordFile: opts.passwordFile, what: keystoreFile });
-        privateKey = (await readKeystoreFile(keystoreFile, password)).privateKey;
-      } else {
-        if (config.mainChain.chainId !== DEVNET_MAIN_CHAIN_ID) {
-          throw new UsageError('plain hex keys are for devnets only: give --ecdsa-keystore on a public network');
-        }
-        privateKey = resolvePrivateKeyHex('--key', opts.key, 'AVS_DEPLOYER_KEY');
-      }
+      const privateKey = await resolveAccountKey({
+        keyOption: '--key',
+        key: opts.key,
+        keyEnv: 'AVS_DEPLOYER_KEY',
+        keystore: opts.ecdsaKeystore,
+        keystoreEnv: 'AVS_ECDSA_KEYSTORE',
+        passwordFile: opts.passwordFile,
+        mainChainId: config.mainChain.chainId,
+      });
       const deployer = privateKeyToAccount(privateKey);
 
       const progress = createProgress({ quiet: opts.json });

@@ -9,9 +9,10 @@ import { makePublicClient, makeWalletClient } from '../../core/chain/clients.ts'
 import { mainChainOf } from '../../core/chain/deployment.ts';
 import { isRegisteredInAvsDirectory, signAvsRegistration } from '../../devnet/registration.ts';
 import { devnetOperatorKeys } from '../../devnet/seed.ts';
+import { resolveAccountKey } from '../account-key.ts';
 import { CommandFailedError, UsageError } from '../errors.ts';
 import { createProgress, printFields, printJson } from '../output.ts';
-import { loadDeployment, parseAddress, parseCount, parseUint, resolvePrivateKey, resolvePrivateKeyHex } from '../options.ts';
+import { loadDeployment, parseAddress, parseCount, parseUint, resolvePrivateKeyHex } from '../options.ts';
 import { operatorSocketUrl, resolveAggregatorUrl } from '../aggregator-client.ts';
 import type { FinalityRule } from '../../state-proofs/operator/finality.ts';
 
@@ -20,6 +21,11 @@ const FULL_MAGNITUDE = 10n ** 18n;
 
 type Globals = { deployment?: string; json?: boolean; rpc?: string };
 
+/** The operator's own (EigenLayer) key: a keystore on any network, plain hex on devnets. */
+function operatorKey(opts: { key?: string; ecdsaKeystore?: string; passwordFile?: string }, mainChainId: number): Promise<Hex> {
+  return resolveAccountKey({ keyOption: '--key', key: opts.key, keyEnv: 'AVS_OPERATOR_KEY', keystore: opts.ecdsaKeystore, passwordFile: opts.passwordFile, mainChainId });
+}
+
 /** Adds `operator register`, `operator deregister` and `operator run` to the program. */
 export function registerOperatorCommands(program: Command): void {
   const operator = program.command('operator').description('join, leave, or run an operator of the state-proofs AVS');
@@ -27,7 +33,9 @@ export function registerOperatorCommands(program: Command): void {
   operator
     .command('register')
     .description('register with EigenLayer (if needed) and with the AVS, naming the key that will sign attestations')
-    .option('--key <hex>', 'operator private key (default: $AVS_OPERATOR_KEY)')
+    .option('--ecdsa-keystore <file>', 'operator key from an encrypted keystore, e.g. ~/.eigenlayer/operator_keys/op.ecdsa.key.json')
+    .option('--password-file <path>', 'keystore password file (default: $AVS_KEYSTORE_PASSWORD, else a prompt)')
+    .option('--key <hex>', 'operator private key, plain hex: devnets only (default: $AVS_OPERATOR_KEY)')
     .option('--signing-key <address|hex>', 'signing key: its address, or its private key (default: $AVS_SIGNING_KEY)')
     .option('--metadata-uri <uri>', 'operator metadata URI for a new EigenLayer operator', '')
     .option('--magnitude <wad>', 'share of your stake allocated (slashable) to the AVS operator set, 1e18 = all (default: all)')
@@ -35,13 +43,15 @@ export function registerOperatorCommands(program: Command): void {
     .option('--rpc <url>', 'main chain RPC endpoint (default: the deployment’s)')
     .option('--json', 'print the result as JSON')
     .action(async (_opts, cmd: Command) => {
-      const opts = cmd.optsWithGlobals<Globals & { key?: string; signingKey?: string; metadataUri: string; magnitude?: string; operatorSet?: boolean }>();
-      const account = resolvePrivateKey('--key', opts.key, 'AVS_OPERATOR_KEY');
+      const opts = cmd.optsWithGlobals<
+        Globals & { key?: string; ecdsaKeystore?: string; passwordFile?: string; signingKey?: string; metadataUri: string; magnitude?: string; operatorSet?: boolean }
+      >();
+      const deployment = loadDeployment(opts.deployment);
+      const account = privateKeyToAccount(await operatorKey(opts, deployment.mainChainId));
       const signingKey = resolveSigningKeyAddress(opts.signingKey ?? process.env.AVS_SIGNING_KEY);
       if (signingKey === account.address) {
         throw new UsageError('--signing-key must differ from the operator key (keep the operator key cold)');
       }
-      const deployment = loadDeployment(opts.deployment);
       const main = mainChainOf(deployment);
       const rpcUrl = opts.rpc ?? main.rpcUrl;
       const client = makePublicClient(main.chainId, rpcUrl);
@@ -121,13 +131,15 @@ export function registerOperatorCommands(program: Command): void {
   operator
     .command('deregister')
     .description('leave the AVS (effective at the next epoch boundary; the operator counts until then)')
-    .option('--key <hex>', 'operator private key (default: $AVS_OPERATOR_KEY)')
+    .option('--ecdsa-keystore <file>', 'operator key from an encrypted keystore')
+    .option('--password-file <path>', 'keystore password file (default: $AVS_KEYSTORE_PASSWORD, else a prompt)')
+    .option('--key <hex>', 'operator private key, plain hex: devnets only (default: $AVS_OPERATOR_KEY)')
     .option('--rpc <url>', 'main chain RPC endpoint (default: the deployment’s)')
     .option('--json', 'print the result as JSON')
     .action(async (_opts, cmd: Command) => {
-      const opts = cmd.optsWithGlobals<Globals & { key?: string }>();
-      const account = resolvePrivateKey('--key', opts.key, 'AVS_OPERATOR_KEY');
+      const opts = cmd.optsWithGlobals<Globals & { key?: string; ecdsaKeystore?: string; passwordFile?: string }>();
       const deployment = loadDeployment(opts.deployment);
+      const account = privateKeyToAccount(await operatorKey(opts, deployment.mainChainId));
       const main = mainChainOf(deployment);
       const rpcUrl = opts.rpc ?? main.rpcUrl;
       const client = makePublicClient(main.chainId, rpcUrl);

@@ -1,0 +1,45 @@
+/**
+ * The private key a command sends transactions with: from an encrypted keystore (Web3 Secret Storage, as the EigenLayer
+ * CLI writes it) on any network, or as plain hex on devnets only (issue 4: "plain hex keys accepted only on devnets").
+ */
+import type { Hex } from 'viem';
+import { UsageError } from './errors.ts';
+import { resolvePrivateKeyHex } from './options.ts';
+
+/** Chain id of anvil's default chain: the only main chain on which plain hex keys are taken. */
+export const DEVNET_MAIN_CHAIN_ID = 31337;
+
+/** Where {@link resolveAccountKey} may find the key. */
+export type AccountKeySources = {
+  /** The hex-key option's name (e.g. `--key`) and value, and the environment variable behind it. */
+  keyOption: string;
+  key?: string;
+  keyEnv: string;
+  /** `--ecdsa-keystore` value, and an environment variable naming a keystore file when neither option is given. */
+  keystore?: string;
+  keystoreEnv?: string;
+  /** `--password-file` value; else $AVS_KEYSTORE_PASSWORD, else a prompt on a terminal. */
+  passwordFile?: string;
+  /** Main chain of the deployment the key is used on. */
+  mainChainId: number;
+};
+
+/**
+ * Resolves the key: the keystore when one is named (decrypted with the password), else the plain hex key.
+ * @throws {UsageError} for both sources at once, a plain hex key off a devnet, or a missing/malformed key.
+ * @throws {CommandFailedError} for an unreadable keystore or a wrong password, naming the file.
+ */
+export async function resolveAccountKey(sources: AccountKeySources): Promise<Hex> {
+  const keystoreFile = sources.keystore ?? (sources.key || !sources.keystoreEnv ? undefined : process.env[sources.keystoreEnv] || undefined);
+  if (keystoreFile) {
+    if (sources.key) throw new UsageError(`give ${sources.keyOption} or --ecdsa-keystore, not both`);
+    const { resolveKeystorePassword } = await import('./commands/keys.ts');
+    const { readKeystoreFile } = await import('../core/crypto/keystore.ts');
+    const password = await resolveKeystorePassword({ passwordFile: sources.passwordFile, what: keystoreFile });
+    return (await readKeystoreFile(keystoreFile, password)).privateKey;
+  }
+  if (sources.mainChainId !== DEVNET_MAIN_CHAIN_ID) {
+    throw new UsageError(`plain hex keys are for devnets only: give --ecdsa-keystore on a public network`);
+  }
+  return resolvePrivateKeyHex(sources.keyOption, sources.key, sources.keyEnv);
+}
