@@ -19,7 +19,7 @@ import { makeWalletClient } from '../core/chain/clients.ts';
 import type { Deployment } from '../core/chain/deployment.ts';
 import { epochInterval } from '../core/epochs.ts';
 import { derivedPrivateKey } from './accounts.ts';
-import { signAvsRegistration } from './registration.ts';
+import { signAvsRegistration } from '../state-proofs/registration.ts';
 import { advanceToEpoch } from './time.ts';
 import { TxQueue } from '../core/chain/transactions.ts';
 

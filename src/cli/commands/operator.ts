@@ -7,7 +7,7 @@ import { privateKeyToAccount } from 'viem/accounts';
 import { AllocationManagerAbi, DelegationManagerAbi, ECDSAStakeRegistryAbi } from '../../core/chain/abis/generated/index.ts';
 import { makePublicClient, makeWalletClient } from '../../core/chain/clients.ts';
 import { mainChainOf } from '../../core/chain/deployment.ts';
-import { isRegisteredInAvsDirectory, signAvsRegistration } from '../../devnet/registration.ts';
+import { isRegisteredInAvsDirectory, signAvsRegistration } from '../../state-proofs/registration.ts';
 import { devnetOperatorKeys } from '../../devnet/seed.ts';
 import { resolveAccountKey } from '../account-key.ts';
 import { CommandFailedError, UsageError } from '../errors.ts';
