@@ -16,6 +16,7 @@ import { registerRelayerCommands } from './commands/relayer.ts';
 import { registerRewardsCommands } from './commands/rewards.ts';
 import { registerStateCommands } from './commands/state.ts';
 import { ExitCode, UsageError, describeError, exitCodeOf } from './errors.ts';
+import { COMMAND_EXAMPLES, formatExamples } from './examples.ts';
 import { DEFAULT_DEPLOYMENT_PATH } from './options.ts';
 
 /** Builds the command tree (exported for tests and docs). */
@@ -37,14 +38,31 @@ export function buildProgram(): Command {
   registerChallengerCommands(program);
   registerRewardsCommands(program);
   registerDeployCommand(program);
-  for (const command of program.commands) applyDefaults(command);
+  program.addHelpText('after', ROOT_HELP_AFTER);
+  for (const command of program.commands) applyDefaults(command, [command.name()]);
   return program;
 }
 
-/** Every subcommand throws instead of exiting, and prints no commander-formatted error of its own. */
-function applyDefaults(command: Command): void {
+/** What `avs --help` ends with: where to start, and what the exit codes mean (docs/cli.md). */
+const ROOT_HELP_AFTER = `
+Examples:
+  avs demo                      the whole lifecycle on a fresh local devnet (about 10 s)
+  avs devnet                    a local devnet to work against, until Ctrl-C
+  avs <command> --help          every command's options, with an example
+
+Exit codes: 0 success; 1 failure (a chain, the aggregator, a file or a check said no); 2 usage (bad or missing
+argument). Errors are one line on stderr; AVS_DEBUG=1 adds the stack. Read commands take --json.
+`;
+
+/**
+ * Every subcommand throws instead of exiting and prints no commander-formatted error of its own; a leaf command without
+ * its own example gets the one from {@link COMMAND_EXAMPLES}.
+ */
+function applyDefaults(command: Command, path: readonly string[] = []): void {
   command.exitOverride().configureOutput({ outputError: () => {} });
-  for (const sub of command.commands) applyDefaults(sub);
+  const example = COMMAND_EXAMPLES[path.join(' ')];
+  if (command.commands.length === 0 && example) command.addHelpText('after', formatExamples(example));
+  for (const sub of command.commands) applyDefaults(sub, [...path, sub.name()]);
 }
 
 /** Runs the `avs` command with `argv` (as in `process.argv`); resolves to the exit code. */

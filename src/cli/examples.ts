@@ -1,0 +1,34 @@
+/**
+ * One worked example per `avs` command, printed at the end of its `--help` (issue 4: "each subcommand's help with an
+ * example"). Keyed by the command's path below `avs`. Commands that declare their own example keep it.
+ */
+export const COMMAND_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
+  devnet: ['avs devnet --operators 4 --remote-chains 1      # until Ctrl-C; writes .avs/devnet.json'],
+  demo: ['avs demo --json | jq .verifications'],
+  'state set': ['AVS_PRIVATE_KEY=0x… avs state set 1 42 --chain 31338'],
+  'state get': ['avs state get 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 1 --chain 31338 --block 11 --json'],
+  'proof request': ['avs proof request --chain 31338 --user 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 --key 1 --block 11 --wait'],
+  'proof get': ['avs proof get 0x3c3a…36cd --json'],
+  'proof verify': ['avs proof verify 0x3c3a…36cd --chain 31338        # exit 0 only when isValidSignature returns 0x1626ba7e'],
+  'operator register': [
+    'avs operator register --ecdsa-keystore ~/.eigenlayer/operator_keys/op.ecdsa.key.json \\',
+    '  --signing-key 0x1234…abcd --deployment holesky.json',
+  ],
+  'operator deregister': ['avs operator deregister --ecdsa-keystore ~/.eigenlayer/operator_keys/op.ecdsa.key.json --deployment holesky.json'],
+  'operator run': [
+    'avs operator run --operator 0xYourOperator --ecdsa-keystore ~/.eigenlayer/operator_keys/signer.ecdsa.key.json \\',
+    '  --password-file ./pw --rpc 17000=https://holesky.example 84532=https://base-sepolia.example',
+  ],
+  'operator keys create': ['avs operator keys create --type ecdsa --name signer'],
+  'operator keys import': ['avs operator keys import --type ecdsa --name old --key-file ./old.key'],
+  'operator keys list': ['avs operator keys list --json'],
+  'operator keys show': ['avs operator keys show signer --type ecdsa --json'],
+  'aggregator run': ['DATABASE_URL=postgres://avs@db/avs avs aggregator run --host 0.0.0.0 --port 8080 --deployment holesky.json'],
+  'rewards split': ['avs rewards split --epoch 12 --budget 1000000000000000000000 --json'],
+  'rewards submit': ['avs rewards submit --epoch 12 --budget 1000000000000000000000 --token 0xToken --ecdsa-keystore ./keeper.ecdsa.key.json --dry-run'],
+};
+
+/** The help text block for `examples`. */
+export function formatExamples(lines: readonly string[]): string {
+  return `\nExample:\n${lines.map((line) => `  ${line}`).join('\n')}\n`;
+}
