@@ -12,8 +12,10 @@
  *    the challenger paid bond + reward, the aggregator stops counting the slashed operators;
  * 5. after all that, the resolver holds exactly what its accounting says it owes: nothing is locked.
  *
- * A second devnet (4 operators, all lying about {@link FAULT_KEY}): the challenger is stopped right after it journaled
- * its submitChallenge and started again on the same journal; it finishes the dispute exactly once.
+ * A challenger restarted mid-dispute, on a devnet of its own (4 operators, all lying about {@link FAULT_KEY}): it is
+ * stopped right after it journaled its submitChallenge and started again on the same journal; it finishes the dispute
+ * exactly once (one challenge, one success, one verification fee). Again on another devnet with the journal set back to
+ * `found`, as a crash between the mined submitChallenge and its journal write leaves it: no second challenge either.
  *
  * Waits are polls with generous bounds; nothing asserts a duration.
  */
@@ -251,8 +253,8 @@ describe('disputes on a devnet', () => {
     const attestation = attestationOf(proof);
     const sigData = proof.sigData!;
     const domain = { chainId: main.chainId, verifyingContract: devnet.deployment.stateProofs.serviceManager };
-    const simulate = (a: StateAttestation, s: Hex) => () =>
-      main.client.simulateContract({ ...main.resolver, account: challenger, functionName: 'submitChallenge', args: challengeArgs(a, s), value: minBond });
+    const simulate = (a: StateAttestation, s: Hex, bond = minBond) => () =>
+      main.client.simulateContract({ ...main.resolver, account: challenger, functionName: 'submitChallenge', args: challengeArgs(a, s), value: bond });
     const decoded = decodeSigData(sigData);
     const signed = decoded.operators.map((operator, i) => ({ operator, signature: decoded.signatures[i] }));
 
@@ -280,13 +282,10 @@ describe('disputes on a devnet', () => {
     });
 
     // A bond below the minimum, against the real proof.
-    const cheap = await revertOf(() =>
-      main.client.simulateContract({ ...main.resolver, account: challenger, functionName: 'submitChallenge', args: challengeArgs(attestation, sigData), value: minBond - 1n }),
-    );
-    assert.deepEqual(cheap, { errorName: 'InvalidBond', args: [minBond - 1n, minBond] });
+    assert.deepEqual(await revertOf(simulate(attestation, sigData, minBond - 1n)), { errorName: 'InvalidBond', args: [minBond - 1n, minBond] });
 
     // The real proof itself would be accepted: the refusals above are about the claims, not the query.
-    const accepted = await main.client.simulateContract({ ...main.resolver, account: challenger, functionName: 'submitChallenge', args: challengeArgs(attestation, sigData), value: minBond });
+    const accepted = await simulate(attestation, sigData)();
     assert.equal(accepted.result.toLowerCase(), proof.taskId.toLowerCase());
     assert.equal(await main.client.readContract({ ...main.resolver, functionName: 'challengeStatus', args: [proof.taskId] }), Status.None);
   });
@@ -426,84 +425,102 @@ describe('disputes on a devnet', () => {
 // A challenger restarted mid-dispute
 // ---------------------------------------------------------------------------------------------------------------------
 
-describe('a challenger restarted mid-dispute', () => {
-  let devnet: Devnet;
-  let dir: string;
-  let restarted: RunningChallenger | undefined;
+/**
+ * Each case on its own devnet (the dispute slashes the whole quorum). `journalLagsChain`: the journal is then set back
+ * to `found`, the state a crash leaves between the submitChallenge transaction being mined and its journal write.
+ */
+const restartCases = [
+  { name: 'a challenger restarted mid-dispute', journalLagsChain: false },
+  { name: 'a challenger that died before journaling its mined challenge', journalLagsChain: true },
+] as const;
 
-  before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'avs-disputes-restart-'));
-    devnet = await startDevnet({
-      operators: 4,
-      remoteChains: 1,
-      dir,
-      services: devnetServices({ logger: logger(), faulty: { operators: 4, fault } }),
-    });
-  });
+for (const { name, journalLagsChain } of restartCases) {
+  describe(name, () => {
+    let devnet: Devnet;
+    let dir: string;
+    let restarted: RunningChallenger | undefined;
 
-  after(async () => {
-    await restarted?.stop();
-    await devnet?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
-
-  it('finishes the dispute from its journal exactly once', async () => {
-    const main = mainOf(devnet);
-    const remote = remoteOf(devnet);
-    const first = devnet.services!.challenger!;
-    const account = devnet.challenger.address;
-    const nonces = async () => ({
-      main: await main.client.getTransactionCount({ address: account }),
-      remote: await remote.client.getTransactionCount({ address: account }),
-    });
-    const noncesBefore = await nonces();
-
-    // Stop the challenger as soon as it has journaled its submitChallenge (stop() takes effect at the stage boundary).
-    let stopping: Promise<void> | undefined;
-    const challenged = new Promise<Hex>((resolve) => {
-      first.challenger.onDispute((d) => {
-        if (d.stage !== 'challenged' || stopping) return;
-        stopping = first.challenger.stop();
-        resolve(d.challengeId);
+    before(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'avs-disputes-restart-'));
+      devnet = await startDevnet({
+        operators: 4,
+        remoteChains: 1,
+        dir,
+        services: devnetServices({ logger: logger(), faulty: { operators: 4, fault } }),
       });
     });
-    const written = BigInt(Date.now());
-    const wrong = await proveOnRemote(devnet, FAULT_KEY, written);
-    assert.equal(wrong.attestation.value, written + 1n);
-    const challengeId = await waitUntil(
-      () => Promise.race([challenged, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 1_000))]),
-      'the challenger to submit its challenge',
-    );
-    assert.equal(challengeId.toLowerCase(), wrong.taskId.toLowerCase());
-    await first.stop();
 
-    // Mid-dispute: challenged on chain and in the journal, not verified, not resolved.
-    const journalDb = await openDatabase({ sqlitePath: join(devnet.dataDir, 'challenger.sqlite'), name: 'challenger' });
-    const journaled = await new ChallengerJournal(journalDb.kysely as never).get(wrong.taskId).finally(() => journalDb.close());
-    assert.equal(journaled?.stage, 'challenged');
-    assert.equal((await resolverEvents(devnet, 'ChallengeSubmitted', wrong.taskId))[0]?.transactionHash, journaled?.detail);
-    assert.equal(await main.client.readContract({ ...main.resolver, functionName: 'challengeStatus', args: [wrong.taskId] }), Status.Open);
-    const a = attestationOf(wrong);
-    const [verified] = await main.client.readContract({ ...main.verifier, functionName: 'getVerifiedState', args: [a.chainId, a.user, a.key, a.blockNumber] });
-    assert.equal(verified, false);
-    assert.deepEqual(await nonces(), { main: noncesBefore.main + 1, remote: noncesBefore.remote }, 'one transaction so far: submitChallenge');
+    after(async () => {
+      await restarted?.stop();
+      await devnet?.stop();
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    });
 
-    // Started again on the same journal, it resumes the dispute and resolves it.
-    restarted = await startDevnetChallenger(devnet, { aggregatorUrl: devnet.services!.aggregatorUrl!, logger: logger() });
-    const done = await waitUntil(async () => {
-      const d = await restarted!.journal.get(wrong.taskId);
-      return d && (d.stage === 'resolved' || d.stage === 'abandoned') ? d : undefined;
-    }, 'the restarted challenger to finish the dispute');
-    assert.match(done.detail ?? '', /^slashed \(0x[0-9a-f]{64}\)$/, `dispute ${done.stage}: ${done.detail}`);
-    assert.equal(await main.client.readContract({ ...main.resolver, functionName: 'challengeStatus', args: [wrong.taskId] }), Status.Slashed);
+    const title = journalLagsChain
+      ? 'finds its challenge open on chain and finishes the dispute without a second one'
+      : 'finishes the dispute from its journal exactly once';
+    it(title, async () => {
+      const main = mainOf(devnet);
+      const remote = remoteOf(devnet);
+      const first = devnet.services!.challenger!;
+      const account = devnet.challenger.address;
+      const nonces = async () => ({
+        main: await main.client.getTransactionCount({ address: account }),
+        remote: await remote.client.getTransactionCount({ address: account }),
+      });
+      const noncesBefore = await nonces();
 
-    // Exactly once: one challenge and one success on chain, and the challenger's account sent exactly submitChallenge and
-    // resolveChallenge on the main chain and one verifyState on the source chain (a second submitChallenge, even a
-    // reverted one, would show in the nonce).
-    assert.equal((await resolverEvents(devnet, 'ChallengeSubmitted', wrong.taskId)).length, 1);
-    assert.equal((await resolverEvents(devnet, 'ChallengeSucceeded', wrong.taskId)).length, 1);
-    assert.deepEqual(await nonces(), { main: noncesBefore.main + 2, remote: noncesBefore.remote + 1 });
-    assert.deepEqual(await restarted.journal.open(), []);
-    assert.equal((await restarted.journal.all()).length, 1);
+      // Stop the challenger as soon as it has journaled its submitChallenge (stop() takes effect at the stage boundary).
+      let stopping: Promise<void> | undefined;
+      const challenged = new Promise<Hex>((resolve) => {
+        first.challenger.onDispute((d) => {
+          if (d.stage !== 'challenged' || stopping) return;
+          stopping = first.challenger.stop();
+          resolve(d.challengeId);
+        });
+      });
+      const written = BigInt(Date.now());
+      const wrong = await proveOnRemote(devnet, FAULT_KEY, written);
+      assert.equal(wrong.attestation.value, written + 1n);
+      const challengeId = await waitUntil(
+        () => Promise.race([challenged, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 1_000))]),
+        'the challenger to submit its challenge',
+      );
+      assert.equal(challengeId.toLowerCase(), wrong.taskId.toLowerCase());
+      await first.stop();
+
+      // Mid-dispute: challenged on chain and in the journal, not verified, not resolved.
+      const journalDb = await openDatabase({ sqlitePath: join(devnet.dataDir, 'challenger.sqlite'), name: 'challenger' });
+      const journaled = await new ChallengerJournal(journalDb.kysely as never).get(wrong.taskId).finally(() => journalDb.close());
+      assert.equal(journaled?.stage, 'challenged');
+      assert.equal((await resolverEvents(devnet, 'ChallengeSubmitted', wrong.taskId))[0]?.transactionHash, journaled?.detail);
+      assert.equal(await main.client.readContract({ ...main.resolver, functionName: 'challengeStatus', args: [wrong.taskId] }), Status.Open);
+      const a = attestationOf(wrong);
+      const [verified] = await main.client.readContract({ ...main.verifier, functionName: 'getVerifiedState', args: [a.chainId, a.user, a.key, a.blockNumber] });
+      assert.equal(verified, false);
+      assert.deepEqual(await nonces(), { main: noncesBefore.main + 1, remote: noncesBefore.remote }, 'one transaction so far: submitChallenge');
+      if (journalLagsChain) {
+        const db = await openDatabase({ sqlitePath: join(devnet.dataDir, 'challenger.sqlite'), name: 'challenger' });
+        await new ChallengerJournal(db.kysely as never).advance(wrong.taskId, 'found', null).finally(() => db.close());
+      }
+
+      // Started again on the same journal, it resumes the dispute and resolves it.
+      restarted = await startDevnetChallenger(devnet, { aggregatorUrl: devnet.services!.aggregatorUrl!, logger: logger() });
+      const done = await waitUntil(async () => {
+        const d = await restarted!.journal.get(wrong.taskId);
+        return d && (d.stage === 'resolved' || d.stage === 'abandoned') ? d : undefined;
+      }, 'the restarted challenger to finish the dispute');
+      assert.match(done.detail ?? '', /^slashed \(0x[0-9a-f]{64}\)$/, `dispute ${done.stage}: ${done.detail}`);
+      assert.equal(await main.client.readContract({ ...main.resolver, functionName: 'challengeStatus', args: [wrong.taskId] }), Status.Slashed);
+
+      // Exactly once: one challenge and one success on chain, and the challenger's account sent exactly submitChallenge and
+      // resolveChallenge on the main chain and one verifyState on the source chain (a second submitChallenge, even a
+      // reverted one, would show in the nonce).
+      assert.equal((await resolverEvents(devnet, 'ChallengeSubmitted', wrong.taskId)).length, 1);
+      assert.equal((await resolverEvents(devnet, 'ChallengeSucceeded', wrong.taskId)).length, 1);
+      assert.deepEqual(await nonces(), { main: noncesBefore.main + 2, remote: noncesBefore.remote + 1 });
+      assert.deepEqual(await restarted.journal.open(), []);
+      assert.equal((await restarted.journal.all()).length, 1);
+    });
   });
-});
+}
