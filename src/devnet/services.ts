@@ -114,16 +114,11 @@ export function devnetServices(options: DevnetServicesOptions = {}): ServicesSta
 
       let challenger: RunningChallenger | undefined;
       if (crossChain && devnet.deployment.stateProofs.stateDisputeResolver) {
-        challenger = await startChallenger({
-          deployment: devnet.deployment,
+        challenger = await startDevnetChallenger(devnet, {
           aggregatorUrl: aggregator.url,
-          privateKey: devPrivateKey(CHALLENGER_ACCOUNT_INDEX),
-          finality: { confirmations: options.confirmations ?? 2 },
-          sqlitePath: join(devnet.dataDir, 'challenger.sqlite'),
-          clients: devnet.clients,
-          pollIntervalMs: 500,
           logger: logger.child({ component: 'challenger' }),
-          nodeApi: { host: options.aggregatorHost, port: 0 },
+          confirmations: options.confirmations,
+          host: options.aggregatorHost,
         });
         stops.push(() => challenger!.stop());
       }
@@ -143,4 +138,35 @@ export function devnetServices(options: DevnetServicesOptions = {}): ServicesSta
       throw error;
     }
   };
+}
+
+/** Options of {@link startDevnetChallenger}. */
+export type DevnetChallengerOptions = {
+  /** Aggregator HTTP base URL whose proof feed the challenger follows. */
+  aggregatorUrl: string;
+  logger: Logger;
+  /** Confirmations before a source block is read; default 2 (as the operators). */
+  confirmations?: number;
+  /** Interface of the challenger's node API (on a free port); default 127.0.0.1. */
+  host?: string;
+};
+
+/**
+ * Starts the devnet's challenger: dev account 4 ({@link DevnetBase.challenger}) posts bonds and pays bridge fees, and
+ * its journal is `<dataDir>/challenger.sqlite`. {@link devnetServices} starts one; calling this again after stopping it
+ * restarts the challenger on the same journal (it resumes every open dispute). The caller stops what it starts.
+ * @throws {DeploymentError} when the deployment has no dispute contracts.
+ */
+export function startDevnetChallenger(devnet: DevnetBase, options: DevnetChallengerOptions): Promise<RunningChallenger> {
+  return startChallenger({
+    deployment: devnet.deployment,
+    aggregatorUrl: options.aggregatorUrl,
+    privateKey: devPrivateKey(CHALLENGER_ACCOUNT_INDEX),
+    finality: { confirmations: options.confirmations ?? 2 },
+    sqlitePath: join(devnet.dataDir, 'challenger.sqlite'),
+    clients: devnet.clients,
+    pollIntervalMs: 500,
+    logger: options.logger,
+    nodeApi: { host: options.host, port: 0 },
+  });
 }

@@ -73,7 +73,11 @@ export class Challenger {
     this.running ??= this.loop();
   }
 
-  /** Stops after the current step; resolves once the loop has ended. */
+  /**
+   * Stops at the next stage boundary: a dispute step in flight finishes its current stage (a transaction sent is waited
+   * for and journaled) and goes no further, so a restarted challenger resumes from the journal. Resolves once the loop
+   * has ended.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     this.wake?.();
@@ -170,7 +174,10 @@ export class Challenger {
     }
   }
 
-  /** Moves one dispute forward by at most one stage, checking the chain first so a step is never done twice. */
+  /**
+   * Moves one dispute through as many stages as it can now (until it must wait for the bridge, or {@link stop} is
+   * called), checking the chain before each so a step is never done twice.
+   */
   private async step(dispute: Dispute): Promise<void> {
     const { chain, journal, logger } = this.options;
     const log = logger.child({ challengeId: dispute.challengeId });
@@ -199,6 +206,8 @@ export class Challenger {
         dispute = await advance('challenged', hash);
       }
     }
+    // stop() takes effect between stages: what is done is journaled and a restart resumes from there.
+    if (this.stopped) return;
     if (dispute.stage === 'challenged') {
       if (await chain.isVerified(dispute)) {
         dispute = await advance('verified', 'already verified');
@@ -208,6 +217,7 @@ export class Challenger {
         dispute = await advance('verifying', hash);
       }
     }
+    if (this.stopped) return;
     if (dispute.stage === 'verifying') {
       if (!(await chain.isVerified(dispute))) {
         const state = await chain.challengeState(dispute.challengeId);
@@ -222,6 +232,7 @@ export class Challenger {
       }
       dispute = await advance('verified', dispute.detail);
     }
+    if (this.stopped) return;
     if (dispute.stage === 'verified') {
       const state = await chain.challengeState(dispute.challengeId);
       if (state !== 'open') {
