@@ -76,10 +76,7 @@ export async function measureIsValidSignatureGas(
       const data = encodeFunctionData({ abi: ECDSAStakeRegistryAbi, functionName: 'isValidSignature', args: [digest, sigData] });
       const hash = await wallet.sendTransaction({ to: registry, data, gas: 5_000_000n });
       const total = Number((await client.waitForTransactionReceipt({ hash })).gasUsed);
-      // EIP-7623 (Prague; anvil's default hardfork is the latest): a transaction pays at least 21,000 + 10 gas per
-      // calldata token. When that floor binds, gasUsed says nothing about execution.
-      if (total <= 21_000 + 10 * calldataTokens(data)) throw new Error(`${n} signers: gasUsed ${total} is the EIP-7623 calldata floor`);
-      points.push({ signers: n, total, execution: total - 21_000 - calldataGas(data) });
+      points.push({ signers: n, ...splitTransactionGas(`${n} signers`, total, data) });
       log(`  ${n} signers: ${total} gas`);
     }
     return points;
@@ -89,16 +86,27 @@ export async function measureIsValidSignatureGas(
   }
 }
 
-/** EIP-2028 calldata cost: 16 gas per non-zero byte, 4 per zero byte. */
-function calldataGas(data: Hex): number {
+/** EIP-2028 calldata cost of `data`: 16 gas per non-zero byte, 4 per zero byte. */
+export function calldataGas(data: Hex): number {
   return 4 * calldataTokens(data);
 }
 
-/** EIP-7623 calldata tokens: 4 per non-zero byte, 1 per zero byte. */
-function calldataTokens(data: Hex): number {
+/** EIP-7623 calldata tokens of `data`: 4 per non-zero byte, 1 per zero byte. */
+export function calldataTokens(data: Hex): number {
   let tokens = 0;
   for (const byte of hexToBytes(data)) tokens += byte === 0 ? 1 : 4;
   return tokens;
+}
+
+/**
+ * Gas of a transaction with calldata `data` that used `total` gas (receipt gasUsed), split into what it pays in total
+ * and its execution (total minus the 21,000 intrinsic gas and the EIP-2028 calldata cost).
+ * @throws {Error} naming `what` when `total` is at the EIP-7623 calldata floor (Prague; anvil's default hardfork is the
+ *   latest): there, gasUsed says nothing about execution.
+ */
+export function splitTransactionGas(what: string, total: number, data: Hex): { total: number; execution: number } {
+  if (total <= 21_000 + 10 * calldataTokens(data)) throw new Error(`${what}: gasUsed ${total} is the EIP-7623 calldata floor`);
+  return { total, execution: total - 21_000 - calldataGas(data) };
 }
 
 /**
@@ -106,24 +114,34 @@ function calldataTokens(data: Hex): number {
  * artifact was compiled from (its metadata's keccak256 per file) is unchanged on disk.
  */
 export function assertFreshRegistryBytecode(): void {
+  assertFreshBytecode('ECDSAStakeRegistry', ECDSAStakeRegistryBytecode);
+}
+
+/**
+ * Throws unless `bytecode` (the generated creation bytecode of `contract`, which the devnet deploys) is the one in the
+ * forge artifact `contracts/out/<contract>.sol/<contract>.json` and every source that artifact was compiled from (its
+ * metadata's keccak256 per file) is unchanged on disk: a bench must not measure a stale build.
+ * @throws {Error} naming the contract, the changed source or the missing artifact, and the command that fixes it.
+ */
+export function assertFreshBytecode(contract: string, bytecode: Hex): void {
   const contracts = fileURLToPath(new URL('../contracts/', import.meta.url));
   const fix = 'run `npm run build:contracts && npm run build:abis`';
   let artifact: { bytecode?: { object?: string }; metadata?: { sources?: Record<string, { keccak256: string }> } };
   try {
-    artifact = JSON.parse(readFileSync(join(contracts, 'out', 'ECDSAStakeRegistry.sol', 'ECDSAStakeRegistry.json'), 'utf8'));
+    artifact = JSON.parse(readFileSync(join(contracts, 'out', `${contract}.sol`, `${contract}.json`), 'utf8'));
   } catch {
-    throw new Error(`no forge artifact for ECDSAStakeRegistry under contracts/out: ${fix}`);
+    throw new Error(`no forge artifact for ${contract} under contracts/out: ${fix}`);
   }
-  if (artifact.bytecode?.object !== ECDSAStakeRegistryBytecode) {
-    throw new Error(`the generated ECDSAStakeRegistry bytecode is not the one in contracts/out: ${fix}`);
+  if (artifact.bytecode?.object !== bytecode) {
+    throw new Error(`the generated ${contract} bytecode is not the one in contracts/out: ${fix}`);
   }
   for (const [path, { keccak256: built }] of Object.entries(artifact.metadata?.sources ?? {})) {
     let onDisk: Hex;
     try {
       onDisk = keccak256(readFileSync(join(contracts, path)));
     } catch {
-      throw new Error(`contracts/${path}, a source of ECDSAStakeRegistry, is missing: ${fix}`);
+      throw new Error(`contracts/${path}, a source of ${contract}, is missing: ${fix}`);
     }
-    if (onDisk !== built) throw new Error(`contracts/${path} changed since ECDSAStakeRegistry was built: ${fix}`);
+    if (onDisk !== built) throw new Error(`contracts/${path} changed since ${contract} was built: ${fix}`);
   }
 }

@@ -1,53 +1,148 @@
 /**
- * `npm run bench`: one run that prints every figure issue 2 asks for and writes them to bench/results/latest.json.
+ * `npm run bench`: one run that prints every figure issues 2 and 3 ask for and writes them to bench/results/latest.json.
  *
  * - proofs per second end to end, and p50/p99 latency from request to stored proof, with 4 and with 10 operators
  *   (bench/throughput.ts);
- * - isValidSignature gas for 1, 2, 5, 10, 20 and 50 signers, total and marginal per signer (bench/gas.ts).
+ * - isValidSignature gas for 1, 2, 5, 10, 20 and 50 signers, total and marginal per signer (bench/gas.ts);
+ * - dispute gas for 4, 10 and 50 operators: submitChallenge, and resolveChallenge slashing all N signers
+ *   (bench/disputeGas.ts);
+ * - replication gas for 4, 10 and 50 operators: the bridge delivery that reaches LightStakeRegistry.processEpochUpdate
+ *   through RegistryStateReceiver.handleMessage, for a first sync, an unchanged set and one operator replaced
+ *   (bench/replicationGas.ts; bench/devnetGas.ts runs both on one devnet per count).
  *
- * Environment: BENCH_PROOFS (default 3000 per operator count), BENCH_CONCURRENCY (default 128).
+ * Parts: `npm run bench -- gas` (or BENCH_ONLY=gas) measures only the gas figures, skipping the long throughput run;
+ * `npm run bench -- throughput` only throughput. A partial run keeps the other part's figures already in latest.json
+ * (`measuredAt` says when each part was measured).
+ *
+ * Environment: BENCH_PROOFS (default 3000 per operator count), BENCH_CONCURRENCY (default 128), BENCH_GAS_OPERATORS
+ * (operator counts of the dispute and replication gas, default 4,10,50; at least 2 each, as one operator is replaced).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { SIGNER_COUNTS, measureIsValidSignatureGas } from './gas.ts';
+import { DEVNET_GAS_OPERATOR_COUNTS, type DevnetGasResult, measureDevnetGas } from './devnetGas.ts';
+import { type GasPoint, SIGNER_COUNTS, measureIsValidSignatureGas } from './gas.ts';
 import { type ThroughputResult, measureThroughput } from './throughput.ts';
 
+const PARTS = ['throughput', 'gas'] as const;
+type Part = (typeof PARTS)[number];
+
+const only = process.argv[2] ?? process.env.BENCH_ONLY;
+if (only !== undefined && !PARTS.includes(only as Part)) usage(`unknown bench part "${only}": expected ${PARTS.join(' or ')}`);
+const parts: readonly Part[] = only ? [only as Part] : PARTS;
 const proofs = Number(process.env.BENCH_PROOFS ?? 3_000);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 128);
+const gasOperators = process.env.BENCH_GAS_OPERATORS ? process.env.BENCH_GAS_OPERATORS.split(',').map(Number) : [...DEVNET_GAS_OPERATOR_COUNTS];
+if (gasOperators.some((n) => !Number.isInteger(n) || n < 2)) usage(`BENCH_GAS_OPERATORS must be integers >= 2 separated by commas, got "${process.env.BENCH_GAS_OPERATORS}"`);
 const log = (line: string) => console.error(line);
+const pad = (value: string | number, width: number) => String(value).padStart(width);
 
-console.log(`avs-stack bench — ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown cpu'}), node ${process.version}`);
+console.log(`avs-stack bench — ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown cpu'}), node ${process.version}; parts: ${parts.join(', ')}`);
 
-const throughput: Record<string, ThroughputResult> = {};
-for (const operators of [4, 10]) {
-  console.log(`\nend to end, ${operators} operators: ${proofs} proofs, ${concurrency} requests in flight`);
-  const r = await measureThroughput({ operators, proofs, concurrency, log });
-  throughput[operators] = r;
-  console.log(`  ${r.proofsPerSecond} proofs/s; latency p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms; failed ${r.failed}`);
+const dir = new URL('./results/', import.meta.url);
+const path = new URL('latest.json', dir);
+const previous: Record<string, unknown> = existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : {};
+const now = new Date().toISOString();
+const results: Record<string, unknown> = {
+  ...previous,
+  measuredAt: { ...(previous.measuredAt as Record<string, string> | undefined), ...Object.fromEntries(parts.map((p) => [p, now])) },
+};
+
+if (parts.includes('throughput')) {
+  const throughput: Record<string, ThroughputResult> = {};
+  for (const operators of [4, 10]) {
+    console.log(`\nend to end, ${operators} operators: ${proofs} proofs, ${concurrency} requests in flight`);
+    const r = await measureThroughput({ operators, proofs, concurrency, log });
+    throughput[operators] = r;
+    console.log(`  ${r.proofsPerSecond} proofs/s; latency p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms; failed ${r.failed}`);
+  }
+  Object.assign(results, {
+    proofsPerSecond: Object.fromEntries(Object.entries(throughput).map(([n, r]) => [n, r.proofsPerSecond])),
+    latencyMs: Object.fromEntries(Object.entries(throughput).map(([n, r]) => [n, { p50: r.latencyMs.p50, p99: r.latencyMs.p99 }])),
+    settings: { proofs, concurrency },
+  });
 }
 
-console.log('\nisValidSignature gas (valid proofs)');
-const gas = await measureIsValidSignatureGas(SIGNER_COUNTS, log);
-console.log('  signers      total  execution');
-for (const p of gas) console.log(`  ${String(p.signers).padStart(7)} ${String(p.total).padStart(10)} ${String(p.execution).padStart(10)}`);
-const first = gas[0];
-const last = gas[gas.length - 1];
-const marginalTotal = Math.round((last.total - first.total) / (last.signers - first.signers));
-const marginalExecution = Math.round((last.execution - first.execution) / (last.signers - first.signers));
-console.log(`  per additional signer: ${marginalTotal} gas in a transaction, ${marginalExecution} gas of execution`);
+if (parts.includes('gas')) {
+  console.log('\nisValidSignature gas (valid proofs)');
+  const gas = await measureIsValidSignatureGas(SIGNER_COUNTS, log);
+  printSignatureGas(gas);
+  const first = gas[0];
+  const last = gas[gas.length - 1];
+  const marginalTotal = Math.round((last.total - first.total) / (last.signers - first.signers));
+  const marginalExecution = Math.round((last.execution - first.execution) / (last.signers - first.signers));
+  console.log(`  per additional signer: ${marginalTotal} gas in a transaction, ${marginalExecution} gas of execution`);
 
-const results = {
-  proofsPerSecond: Object.fromEntries(Object.entries(throughput).map(([n, r]) => [n, r.proofsPerSecond])),
-  latencyMs: Object.fromEntries(Object.entries(throughput).map(([n, r]) => [n, { p50: r.latencyMs.p50, p99: r.latencyMs.p99 }])),
-  isValidSignatureGas: Object.fromEntries(gas.map((p) => [String(p.signers), p.total])),
-  isValidSignatureExecutionGas: Object.fromEntries(gas.map((p) => [String(p.signers), p.execution])),
-  marginalGasPerSigner: { total: marginalTotal, execution: marginalExecution },
-  machine: { cores: cpus().length, node: process.version },
-  settings: { proofs, concurrency },
-  at: new Date().toISOString(),
-};
-const dir = new URL('./results/', import.meta.url);
+  console.log(`\ndispute and replication gas, ${gasOperators.join(', ')} operators (one devnet each)`);
+  const devnetGas = await measureDevnetGas(gasOperators, log);
+  printDisputeGas(devnetGas);
+  printReplicationGas(devnetGas);
+
+  const byCount = <T>(f: (r: DevnetGasResult) => T) => Object.fromEntries(devnetGas.map((r) => [String(r.operators), f(r)]));
+  Object.assign(results, {
+    isValidSignatureGas: Object.fromEntries(gas.map((p) => [String(p.signers), p.total])),
+    isValidSignatureExecutionGas: Object.fromEntries(gas.map((p) => [String(p.signers), p.execution])),
+    marginalGasPerSigner: { total: marginalTotal, execution: marginalExecution },
+    disputeGas: byCount(({ dispute: d }) => ({
+      submitChallenge: d.submitChallenge.total,
+      resolveChallenge: d.resolveChallenge.total,
+      slashedSigners: d.resolveChallenge.slashed,
+    })),
+    disputeExecutionGas: byCount(({ dispute: d }) => ({ submitChallenge: d.submitChallenge.execution, resolveChallenge: d.resolveChallenge.execution })),
+    replicationGas: byCount(({ replication: r }) => ({
+      firstSync: r.firstSync.delivery,
+      unchanged: r.unchanged.delivery,
+      oneOperatorChanged: r.oneOperatorChanged.delivery,
+    })),
+    replicationHandleMessageGas: byCount(({ replication: r }) => ({
+      firstSync: r.firstSync.handleMessage,
+      unchanged: r.unchanged.handleMessage,
+      oneOperatorChanged: r.oneOperatorChanged.handleMessage,
+    })),
+    replicationProcessEpochUpdateGas: byCount(({ replication: r }) => ({
+      firstSync: r.firstSync.processEpochUpdate,
+      unchanged: r.unchanged.processEpochUpdate,
+      oneOperatorChanged: r.oneOperatorChanged.processEpochUpdate,
+    })),
+  });
+}
+
+Object.assign(results, { machine: { cores: cpus().length, node: process.version }, at: now });
 mkdirSync(dir, { recursive: true });
-const path = new URL('latest.json', dir);
 writeFileSync(path, JSON.stringify(results, null, 2) + '\n');
 console.log(`\nwrote ${path.pathname}`);
+
+function printSignatureGas(gas: readonly GasPoint[]): void {
+  console.log('  signers      total  execution');
+  for (const p of gas) console.log(`  ${pad(p.signers, 7)} ${pad(p.total, 10)} ${pad(p.execution, 10)}`);
+}
+
+function printDisputeGas(results: readonly DevnetGasResult[]): void {
+  console.log('\n  StateDisputeResolver: a wrong attestation signed by every operator; gas in the transaction (execution)');
+  console.log('  operators     submitChallenge          resolveChallenge  slashes');
+  for (const { operators, dispute: d } of results) {
+    const submit = `${d.submitChallenge.total} (${d.submitChallenge.execution})`;
+    const resolve = `${d.resolveChallenge.total} (${d.resolveChallenge.execution})`;
+    console.log(`  ${pad(operators, 9)} ${pad(submit, 19)} ${pad(resolve, 25)}  ${d.resolveChallenge.slashed} signers`);
+  }
+}
+
+function printReplicationGas(results: readonly DevnetGasResult[]): void {
+  console.log('\n  Replication to the remote chain: DevnetAbridge.deliverMessage → RegistryStateReceiver.handleMessage →');
+  console.log('  LightStakeRegistry.processEpochUpdate; gas of the delivery transaction and of the two call frames');
+  console.log('  operators  case                    delivery  handleMessage  processEpochUpdate');
+  for (const { operators, replication: r } of results) {
+    const rows = [
+      ['first sync', r.firstSync],
+      ['unchanged set', r.unchanged],
+      ['one operator replaced', r.oneOperatorChanged],
+    ] as const;
+    for (const [i, [label, g]] of rows.entries()) {
+      console.log(`  ${pad(i === 0 ? operators : '', 9)}  ${label.padEnd(22)} ${pad(g.delivery, 9)} ${pad(g.handleMessage, 14)} ${pad(g.processEpochUpdate, 19)}`);
+    }
+  }
+}
+
+function usage(message: string): never {
+  console.error(`bench: ${message}`);
+  process.exit(2);
+}

@@ -226,7 +226,11 @@ async function waitForTasks(api: string, ids: readonly string[], timeoutMs = 120
   return ids.map((id) => done.get(id)!);
 }
 
-async function waitForOperators(api: string, count: number, timeoutMs = 60_000): Promise<void> {
+/**
+ * Waits until `count` operator processes are connected. The bound is generous: 10 node processes start slowly on a busy
+ * 2-core machine.
+ */
+async function waitForOperators(api: string, count: number, timeoutMs = 180_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const body = (await (await fetch(`${api}/v1/operators`)).json()) as { operators: { connected: boolean }[] };
