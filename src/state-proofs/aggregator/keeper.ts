@@ -209,6 +209,9 @@ export class EpochKeeper {
       if (error instanceof RewardSubmissionError) return done(`epoch cannot be rewarded on its own: ${error.message}`);
       throw error;
     }
+    // An epoch ending on the calculation grid ends its period too, and the RewardsCoordinator takes only periods that
+    // ended before the block: at that very second the submission would be refused, so wait for the next pass.
+    if (BigInt(period.startTimestamp + period.duration) >= now) return;
     if (await this.rewardSubmittedFor(client, period.startTimestamp)) return done('epoch rewards already submitted');
 
     const report = await computeEpochRewards({
