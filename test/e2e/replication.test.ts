@@ -170,6 +170,9 @@ describe('registry replication and the epoch keeper', () => {
       remoteChains: 2,
       dir,
       writeDeployment: join(dir, 'devnet.json'),
+      // Epochs start on the rewards calculation grid (as a deployment starting at midnight would on mainnet), so an
+      // epoch's end is its rewards period's end too.
+      genesis: BigInt(Math.floor(Date.now() / 60_000) * 60),
       services: devnetServices({ logLevel: process.env.LOG_LEVEL ?? 'silent' }),
     });
     main = devnet.clients.get(MAIN)!;
@@ -240,8 +243,12 @@ describe('registry replication and the epoch keeper', () => {
       index: devnet.operators.length,
     });
 
-    // Proofs of E, signed by the operator nodes with the keys of E.
+    // Proofs of E, signed by the operator nodes with the keys of E, once the aggregator (which caches the epoch
+    // briefly) creates tasks at E.
     const api = devnet.services!.aggregatorUrl!;
+    await waitFor(`the aggregator at epoch ${E}`, async () =>
+      ((await (await fetch(`${api}/v1/operators`)).json()) as { epoch: number }).epoch === E ? true : undefined,
+    );
     proofsOfE = [];
     for (const key of [7n, 8n]) {
       const response = await fetch(`${api}/v1/state-proofs`, {
@@ -304,6 +311,16 @@ describe('registry replication and the epoch keeper', () => {
     const everyone = [...new Set([...operators, ...operatorsOfE])];
     for (const chainId of REMOTES) {
       const client = devnet.clients.get(chainId)!;
+      const [delivered] = await client.getContractEvents({
+        address: chainOf(chainId).registryStateReceiver!,
+        abi: RegistryStateReceiverAbi,
+        eventName: 'StateUpdateReceived',
+        args: { epoch: E + 1 },
+        fromBlock: 0n,
+        strict: true,
+      });
+      const { gasUsed } = await client.getTransactionReceipt({ hash: delivered.transactionHash });
+      console.log(`chain ${chainId}: delivery of epoch ${E + 1} (one left, one joined, one key, one weight; ${operators.length} operators): ${gasUsed} gas`);
       const read = (functionName: string, args: readonly unknown[]) =>
         client.readContract({ ...light(chainId), functionName, args } as never) as Promise<unknown>;
       assert.equal(await read('isEpochReceived', [E + 1]), true);
