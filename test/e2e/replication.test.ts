@@ -48,6 +48,7 @@ import {
   StrategyManagerAbi,
 } from '../../src/core/chain/abis/generated/index.ts';
 import { makeWalletClient } from '../../src/core/chain/clients.ts';
+import { TxQueue } from '../../src/core/chain/transactions.ts';
 import { signDigest, signingKeyFromPrivateKey } from '../../src/core/crypto/ecdsa.ts';
 import { openDatabase } from '../../src/core/db/index.ts';
 import { createLogger } from '../../src/core/logging.ts';
@@ -55,7 +56,6 @@ import { DEVNET_MAIN_CHAIN_ID, DEVNET_REWARDS_PER_EPOCH, type Devnet, startDevne
 import { registerDevnetOperator } from '../../src/devnet/seed.ts';
 import { devnetServices } from '../../src/devnet/services.ts';
 import { advanceChainsToEpoch, currentEpoch } from '../../src/devnet/time.ts';
-import { TxQueue } from '../../src/devnet/transactions.ts';
 import { EpochKeeper } from '../../src/state-proofs/aggregator/keeper.ts';
 import { ERC1271_INVALID, ERC1271_MAGIC_VALUE, type StateAttestation, attestationDigest, encodeSigData } from '../../src/state-proofs/attestation.ts';
 import { readRewardsCoordinatorParams } from '../../src/state-proofs/rewards/chain.ts';
