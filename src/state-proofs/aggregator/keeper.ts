@@ -33,6 +33,9 @@ import { type Deployment, mainChainOf } from '../../core/chain/deployment.ts';
 import { epochAt, epochInterval } from '../../core/epochs.ts';
 import type { Logger } from '../../core/logging.ts';
 
+/** `sendStateUpdates` gets its gas estimate plus 1/this of it (20 %). */
+const SEND_GAS_HEADROOM_DIVISOR = 5n;
+
 /** Options of {@link EpochKeeper}. */
 export type EpochKeeperOptions = {
   deployment: Deployment;
@@ -181,7 +184,11 @@ export class EpochKeeper {
     const pending = this.inFlight.get(chainId);
     if (pending && pending.epoch === epoch && Date.now() - pending.at < (this.options.resendAfterMs ?? 60_000)) return;
     const fee = await mainClient.readContract({ ...epochManager, functionName: 'quoteStateUpdates', args: [BigInt(chainId)] });
-    const hash = await this.wallet().writeContract({ ...epochManager, functionName: 'sendStateUpdates', args: [BigInt(chainId)], value: fee });
+    const call = { ...epochManager, functionName: 'sendStateUpdates', args: [BigInt(chainId)], value: fee, account: this.options.account } as const;
+    // The set is read again when the transaction runs: a registration landing first adds a known operator to scan, so
+    // an exact estimate would run out of gas. Headroom costs nothing unless used.
+    const gas = await mainClient.estimateContractGas(call);
+    const hash = await this.wallet().writeContract({ ...call, gas: gas + gas / SEND_GAS_HEADROOM_DIVISOR });
     await this.expectSuccess(mainClient, hash, 'sendStateUpdates');
     this.inFlight.set(chainId, { epoch, at: Date.now() });
     this.stats.stateUpdatesSent++;
@@ -209,6 +216,9 @@ export class EpochKeeper {
       if (error instanceof RewardSubmissionError) return done(`epoch cannot be rewarded on its own: ${error.message}`);
       throw error;
     }
+    // An epoch ending on the calculation grid ends its period too, and the RewardsCoordinator takes only periods that
+    // ended before the block: at that very second the submission would be refused, so wait for the next pass.
+    if (BigInt(period.startTimestamp + period.duration) >= now) return;
     if (await this.rewardSubmittedFor(client, period.startTimestamp)) return done('epoch rewards already submitted');
 
     const report = await computeEpochRewards({
