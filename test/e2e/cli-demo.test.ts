@@ -6,11 +6,8 @@
  * slashed; exactly one JSON object on stdout; exit 0.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-
-const bin = fileURLToPath(new URL('../../bin/avs.js', import.meta.url));
+import { type AvsRun, runAvs } from '../helpers/cli.ts';
 
 type Verification = { case: string; chainId: number; registry: string; result: string; expected: string };
 type Report = {
@@ -21,16 +18,8 @@ type Report = {
   dispute: { challengeId: string; resolved: boolean; slashed: { operator: string; sharesBefore: string; sharesAfter: string }[] } | null;
 };
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'silent' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function run(args: string[]): Promise<AvsRun> {
+  return runAvs(args, { LOG_LEVEL: 'silent' });
 }
 
 describe('avs demo --json', () => {

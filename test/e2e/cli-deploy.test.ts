@@ -4,35 +4,20 @@
  * deploy config with confirmed transactions, hands ownership over, and an operator registers with the new AVS.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { parseAbi } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { AllocationManagerAbi, ECDSAStakeRegistryAbi, EpochManagerAbi, LightStakeRegistryAbi } from '../../src/core/chain/abis/generated/index.ts';
 import { type Deployment, readDeployment } from '../../src/core/chain/deployment.ts';
 import { devPrivateKey } from '../../src/devnet/accounts.ts';
 import { type Devnet, startDevnet } from '../../src/devnet/devnet.ts';
+import { runAvs } from '../helpers/cli.ts';
 
-const bin = fileURLToPath(new URL('../../bin/avs.js', import.meta.url));
 const ownable = parseAbi(['function owner() view returns (address)']);
 
-type Run = { code: number | null; stdout: string; stderr: string };
-
-function runAvs(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env, AVS_DEBUG: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe('avs deploy', () => {
   let devnet: Devnet;

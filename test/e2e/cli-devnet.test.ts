@@ -9,27 +9,19 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { devPrivateKey } from '../../src/devnet/accounts.ts';
+import { AVS_BIN, type AvsRun, runAvs } from '../helpers/cli.ts';
 
-const bin = fileURLToPath(new URL('../../bin/avs.js', import.meta.url));
 
-function avs(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+
+function avs(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<AvsRun> {
+  return runAvs(args, env, { cwd });
 }
 
 /** Starts `avs devnet` in `cwd` and resolves once it printed its description (it is then fully up). */
 function startDevnetProcess(cwd: string): Promise<{ child: ChildProcess; description: { chains: { chainId: number; rpcUrl: string }[] } }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, 'devnet', '--json', '--aggregator-port', '0', '--operators', '3'], {
+    const child = spawn(process.execPath, [AVS_BIN, 'devnet', '--json', '--aggregator-port', '0', '--operators', '3'], {
       cwd,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, LOG_LEVEL: 'silent' },

@@ -4,49 +4,27 @@
  * wrong-password keystore. The password must never appear in any output.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { privateKeyToAccount } from 'viem/accounts';
 import { g1ToEigenString } from '../../src/core/crypto/bls.ts';
 import { readBlsKeystoreFile } from '../../src/core/crypto/keystore-bls.ts';
 import { readKeystoreFile } from '../../src/core/crypto/keystore.ts';
+import { type AvsRun, assertOneLineError, runAvs as runCli } from '../helpers/cli.ts';
 
-const bin = fileURLToPath(new URL('../../bin/avs.js', import.meta.url));
 const PASSWORD = 'pw-Zq8!never-print-me';
 
-type Run = { code: number | null; stdout: string; stderr: string };
 const outputs: string[] = [];
 
-/** Runs `avs` with no terminal on stdin, no inherited keystore variables, and HOME in the temp dir. */
-function runAvs(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const base = { ...process.env, AVS_DEBUG: '', HOME: home } as NodeJS.ProcessEnv;
-    for (const name of ['AVS_KEYSTORE_PASSWORD', 'AVS_ECDSA_KEYSTORE', 'AVS_SIGNING_KEY', 'AVS_OPERATOR_ADDRESS']) delete base[name];
-    const child = spawn(process.execPath, [bin, ...args], { env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      outputs.push(stdout, stderr);
-      resolve({ code, stdout, stderr });
-    });
-  });
+/** Runs `avs` with no inherited keystore variables and HOME in the temp dir; keeps every output for the secret check. */
+async function runAvs(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<AvsRun> {
+  const run = await runCli(args, { HOME: home, ...env }, { unset: ['AVS_KEYSTORE_PASSWORD', 'AVS_ECDSA_KEYSTORE', 'AVS_SIGNING_KEY', 'AVS_OPERATOR_ADDRESS'] });
+  outputs.push(run.stdout, run.stderr);
+  return run;
 }
 
-function assertOneLineError(run: Run, code: number, pattern: RegExp): void {
-  assert.equal(run.code, code, `exit code (stderr: ${run.stderr})`);
-  const lines = run.stderr.trimEnd().split('\n');
-  assert.equal(lines.length, 1, `one line on stderr, got:\n${run.stderr}`);
-  assert.match(lines[0], /^avs: /);
-  assert.match(lines[0], pattern);
-  assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
-}
 
 let home: string;
 let keysDir: string;

@@ -3,45 +3,25 @@
  * usage errors of `rewards split|submit`.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { type Address, type Hex, getAddress, keccak256, toHex } from 'viem';
 import { openDatabase } from '../../src/core/db/database.ts';
 import { encodeSigData } from '../../src/state-proofs/attestation.ts';
 import { type NewTask, createTaskStore } from '../../src/state-proofs/aggregator/store.ts';
+import { type AvsRun, assertOneLineError, runAvs as runCli } from '../helpers/cli.ts';
 
-const bin = fileURLToPath(new URL('../../bin/avs.js', import.meta.url));
 const A = getAddress('0x000000000000000000000000000000000000000a');
 const B = getAddress('0x000000000000000000000000000000000000000b');
 const SIGNATURE = `0x${'22'.repeat(65)}` as Hex;
 
-type Run = { code: number | null; stdout: string; stderr: string };
-
-function runAvs(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      env: { ...process.env, DATABASE_URL: '', AVS_REWARDS_INITIATOR_KEY: '', AVS_DEBUG: '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+/** `avs` without the caller's database or rewards key. */
+function runAvs(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<AvsRun> {
+  return runCli(args, { DATABASE_URL: '', AVS_REWARDS_INITIATOR_KEY: '', ...env });
 }
 
-function assertOneLineError(run: Run, code: number, pattern: RegExp): void {
-  assert.equal(run.code, code, `exit code (stderr: ${run.stderr})`);
-  const lines = run.stderr.trimEnd().split('\n');
-  assert.equal(lines.length, 1, `one line on stderr, got:\n${run.stderr}`);
-  assert.match(lines[0], pattern);
-}
 
 describe('avs rewards (CLI)', () => {
   let dir: string;

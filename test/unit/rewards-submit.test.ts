@@ -3,12 +3,10 @@
  * split from an aggregator database reaches RewardsCoordinator through ServiceManager.submitReward.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { type Address, type Hex, type PublicClient, erc20Abi, keccak256, parseEventLogs, toHex } from 'viem';
 import { DevnetTokenAbi, RewardsCoordinatorAbi, StateProofsServiceManagerAbi } from '../../src/core/chain/abis/generated/index.ts';
 import { makeWalletClient } from '../../src/core/chain/clients.ts';
@@ -18,25 +16,13 @@ import { type Devnet, startDevnet } from '../../src/devnet/devnet.ts';
 import { advanceToEpoch } from '../../src/devnet/time.ts';
 import { encodeSigData } from '../../src/state-proofs/attestation.ts';
 import { createTaskStore } from '../../src/state-proofs/aggregator/store.ts';
+import { type AvsRun, runAvs as runCli } from '../helpers/cli.ts';
 
-const bin = fileURLToPath(new URL('../../bin/avs.js', import.meta.url));
 const SIGNATURE = `0x${'33'.repeat(65)}` as Hex;
 
-type Run = { code: number | null; stdout: string; stderr: string };
-
-function runAvs(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      env: { ...process.env, DATABASE_URL: '', AVS_REWARDS_INITIATOR_KEY: '', AVS_DEBUG: '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+/** `avs` without the caller's database or rewards key. */
+function runAvs(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<AvsRun> {
+  return runCli(args, { DATABASE_URL: '', AVS_REWARDS_INITIATOR_KEY: '', ...env });
 }
 
 describe('avs rewards submit on a devnet', () => {
