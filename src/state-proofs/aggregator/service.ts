@@ -25,6 +25,7 @@ import { Aggregator, type AggregatorOptions } from './aggregator.ts';
 import { type BlockResolver, createBlockResolver } from './blocks.ts';
 import { type OperatorHub, OPERATOR_WS_PATH, registerOperatorHub } from './hub.ts';
 import { registerStateProofRoutes } from './api.ts';
+import { registerChainRoutes } from './chainsApi.ts';
 import { type OperatorSetSource, createChainOperatorSetSource } from './operatorSet.ts';
 import { registerAggregatorMetrics } from './metrics.ts';
 import { EpochKeeper, type EpochKeeperOptions } from './keeper.ts';
@@ -163,6 +164,7 @@ export async function createAggregatorApp(options: AggregatorServiceOptions): Pr
   });
   const hub = await registerOperatorHub(app, { aggregator, operatorSet, deployment, logger: logger.child({ component: 'hub' }) });
   registerStateProofRoutes(app, { aggregator, operatorSet, blocks, deployment, connections: hub });
+  registerChainRoutes(app, { deployment, clients });
   onTaskFinished = registerAggregatorMetrics(metrics, aggregator, hub);
   registerMetricsRoute(app, metrics);
   await app.register(eigenNodeApi, {
