@@ -26,6 +26,7 @@ import { type BlockResolver, createBlockResolver } from './blocks.ts';
 import { type OperatorHub, OPERATOR_WS_PATH, registerOperatorHub } from './hub.ts';
 import { registerStateProofRoutes } from './api.ts';
 import { registerChainRoutes } from './chainsApi.ts';
+import { registerDashboard } from './dashboard/index.ts';
 import { type OperatorSetSource, createChainOperatorSetSource } from './operatorSet.ts';
 import { registerAggregatorMetrics } from './metrics.ts';
 import { EpochKeeper, type EpochKeeperOptions } from './keeper.ts';
@@ -165,6 +166,7 @@ export async function createAggregatorApp(options: AggregatorServiceOptions): Pr
   const hub = await registerOperatorHub(app, { aggregator, operatorSet, deployment, logger: logger.child({ component: 'hub' }) });
   registerStateProofRoutes(app, { aggregator, operatorSet, blocks, deployment, connections: hub });
   registerChainRoutes(app, { deployment, clients });
+  registerDashboard(app);
   onTaskFinished = registerAggregatorMetrics(metrics, aggregator, hub);
   registerMetricsRoute(app, metrics);
   await app.register(eigenNodeApi, {
