@@ -1,7 +1,8 @@
 /**
  * The aggregator process in one call: store (migrations), operator set and block lookups from the deployment's
- * chains, the {@link Aggregator}, its HTTP API, the operators' WebSocket hub, the EigenLayer node API (`/eigen`) and
- * Prometheus metrics (`/metrics`) on one port.
+ * chains, the {@link Aggregator}, its HTTP API (state proofs, operators, epochs, chains, verify), the operators'
+ * WebSocket hub, the dashboard (`/dashboard`), the EigenLayer node API (`/eigen`) and Prometheus metrics (`/metrics`)
+ * on one port.
  *
  * ```ts
  * const database = await openDatabase({ url: process.env.DATABASE_URL, name: 'aggregator' });
