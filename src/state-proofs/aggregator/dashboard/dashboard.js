@@ -135,7 +135,7 @@ async function pollChains() {
       { 'data-chain': String(c.chainId) },
       el('td', { text: `${c.chainId} (${c.name})` }),
       el('td', { text: c.role }),
-      el('td', {}, c.registry ? el('span', { class: 'mono', text: `${c.registryContract} ${c.registry}` }) : '–'),
+      el('td', { class: 'registry' }, ...(c.registry ? [el('span', { text: c.registryContract }), el('span', { class: 'mono', text: c.registry })] : ['–'])),
       el('td', { class: 'num', text: c.registryEpoch === null ? '–' : String(c.registryEpoch) }),
       el('td', {}, badge),
     );
