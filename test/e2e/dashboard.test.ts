@@ -286,12 +286,15 @@ describe('dashboard in a real browser', () => {
     for (const chain of chains.chains) {
       const cell = page.locator(`#chains tr[data-chain="${chain.chainId}"] td`).nth(3);
       // Polled every 2 s: wait for the page to show what the API says (the epoch may move on meanwhile).
-      await page.waitForFunction(
-        `Number(document.querySelector('#chains tr[data-chain="${chain.chainId}"] td:nth-child(4)')?.textContent) >= ${chain.registryEpoch}`,
-        undefined,
-        { timeout: 30_000 },
+      const shownEpoch = await waitUntil(
+        async () => {
+          const n = Number(await cell.textContent());
+          return n >= chain.registryEpoch! && n;
+        },
+        30_000,
+        `chain ${chain.chainId}'s registry epoch ${chain.registryEpoch} on the page`,
       );
-      assert.ok(Number(await cell.textContent()) >= chain.registryEpoch!);
+      assert.ok(shownEpoch >= chain.registryEpoch!);
     }
   });
 
@@ -315,6 +318,26 @@ describe('dashboard in a real browser', () => {
     await page.waitForSelector('#verify-result[data-valid]', { timeout: 30_000 });
     assert.equal(await page.locator('#verify-result').getAttribute('data-valid'), 'false');
     assert.match((await page.locator('#verify-result').textContent()) ?? '', /^invalid on chain 31337: .* returned 0xffffffff/);
+  });
+
+  it('follows a task requested through the API over its event stream until it is aggregated', async () => {
+    const chain = devnet.deployment.chains.find((c) => c.chainId === REMOTE)!;
+    const wallet = makeWalletClient(REMOTE, chain.rpcUrl, devnet.user);
+    const hash = await wallet.writeContract({ address: chain.stateManager, abi: StateManagerAbi, functionName: 'setValue', args: [9n, 99n] });
+    const receipt = await devnet.clients.get(REMOTE)!.waitForTransactionReceipt({ hash });
+    const requested = await requestProof(url, { chainId: REMOTE, user: devnet.user.address, key: 9n, blockNumber: receipt.blockNumber });
+    await page.locator('#follow-task').fill(requested.taskId);
+    await page.locator('#follow-submit').click();
+    await page.waitForSelector('#follow-result[data-status="aggregated"]', { timeout: 120_000 });
+    const row = page.locator(`#proofs tr[data-task-id="${requested.taskId}"]`);
+    assert.equal(await row.locator('td').nth(1).textContent(), 'aggregated');
+    assert.equal(await row.locator('td').nth(5).textContent(), '99');
+    assert.ok((await row.locator('td.signers span').count()) >= 2);
+
+    const unknown = `0x${'12'.repeat(32)}`;
+    await page.locator('#follow-task').fill(unknown);
+    await page.locator('#follow-submit').click();
+    await page.locator('#follow-result', { hasText: /^cannot follow 0x121212…121212: unknown task/ }).waitFor({ timeout: 30_000 });
   });
 
   it('renders a page with content, not a blank one (screenshot)', async () => {

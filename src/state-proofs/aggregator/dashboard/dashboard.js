@@ -14,6 +14,8 @@ const state = {
   chains: [],
   feedCursor: null,
   proofs: new Map(),
+  // task id → EventSource of the tasks followed from the page
+  followed: new Map(),
 };
 
 const $ = (id) => document.getElementById(id);
@@ -182,7 +184,7 @@ function renderProofs() {
   const rows = proofs.map((p) => {
     const a = p.attestation;
     const statusClass = p.status === 'aggregated' ? 'ok' : p.status === 'failed' ? 'bad' : '';
-    const verifyButton = el('button', { type: 'button', class: 'link', text: 'verify', title: `put proof ${p.taskId} in the verify form` });
+    const verifyButton = el('button', { type: 'button', class: 'link', text: 'verify', title: `put proof ${p.taskId} in the verify form`, disabled: !p.sigData });
     verifyButton.addEventListener('click', () => {
       $('verify-proof').value = JSON.stringify({ taskId: p.taskId, digest: p.digest, sigData: p.sigData }, null, 2);
       $('verify-proof').focus();
@@ -205,6 +207,49 @@ function renderProofs() {
     );
   });
   $('proofs').tBodies[0].replaceChildren(...rows);
+}
+
+// ----- follow a task (Server-Sent Events) -----
+
+function onFollow(event) {
+  event.preventDefault();
+  const out = $('follow-result');
+  const taskId = $('follow-task').value.trim().toLowerCase();
+  out.className = '';
+  if (!/^0x[0-9a-f]{64}$/.test(taskId)) {
+    out.className = 'bad';
+    out.textContent = 'a task id is 0x and 64 hex digits';
+    return;
+  }
+  if (state.followed.has(taskId)) return;
+  const source = new EventSource(`/v1/state-proofs/${taskId}/events`);
+  state.followed.set(taskId, source);
+  let seen = false;
+  delete out.dataset.status;
+  out.textContent = `following ${short(taskId)}…`;
+  source.addEventListener('status', (message) => {
+    const task = JSON.parse(message.data);
+    seen = true;
+    state.proofs.delete(task.taskId);
+    state.proofs.set(task.taskId, task);
+    renderProofs();
+    out.dataset.status = task.status;
+    out.className = task.status === 'aggregated' ? 'ok' : task.status === 'failed' ? 'bad' : '';
+    out.textContent = `task ${short(task.taskId)}: ${task.status}${task.failureReason ? ` (${task.failureReason})` : ''}, ${task.signers.length} signers`;
+    // The stream ends after a final status; closing first keeps EventSource from reconnecting.
+    if (task.status === 'aggregated' || task.status === 'failed') {
+      source.close();
+      state.followed.delete(taskId);
+    }
+  });
+  source.addEventListener('error', () => {
+    if (source.readyState !== EventSource.CLOSED) return;
+    state.followed.delete(taskId);
+    if (!seen) {
+      out.className = 'bad';
+      out.textContent = `cannot follow ${short(taskId)}: unknown task, or the aggregator is unreachable`;
+    }
+  });
 }
 
 // ----- verify -----
@@ -269,5 +314,6 @@ async function loop() {
 }
 
 $('verify-form').addEventListener('submit', onVerify);
+$('follow-form').addEventListener('submit', onFollow);
 setInterval(renderEpoch, 1000);
 loop();
