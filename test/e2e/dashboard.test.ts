@@ -231,6 +231,10 @@ describe('dashboard in a real browser', () => {
     assert.equal(bad.body.valid, false);
     assert.equal(bad.body.result, '0xffffffff');
     assert.ok(bad.body.reason, 'checkSignatures explains why');
+    const garbage = await verify({ chainId: REMOTE, digest: proof.digest, sigData: '0x00' });
+    assert.equal(garbage.status, 200, 'sigData that does not decode is an invalid proof, not an error');
+    assert.equal(garbage.body.valid, false);
+    assert.ok(garbage.body.reason);
     const unknown = await verify({ chainId: 999, digest: proof.digest, sigData: proof.sigData });
     assert.equal(unknown.status, 400);
     assert.match(unknown.body.message ?? '', /^body\.chainId: chain 999 is not part of this deployment/);

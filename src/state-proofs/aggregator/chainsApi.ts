@@ -7,7 +7,7 @@
  * - `POST /v1/verify` `{ chainId, digest, sigData }` → what `isValidSignature(digest, sigData)` returns on that chain's
  *   registry (ERC-1271), read by the aggregator with viem, and `checkSignatures`' reason when it does not hold.
  */
-import { BaseError, ContractFunctionRevertedError, type Hex, type PublicClient } from 'viem';
+import { BaseError, type Hex, type PublicClient } from 'viem';
 import { z } from 'zod';
 import { EpochManagerAbi, LightStakeRegistryAbi } from '../../core/chain/abis/generated/index.ts';
 import type { Deployment } from '../../core/chain/deployment.ts';
@@ -149,10 +149,8 @@ export function registerChainRoutes(app: HttpServer, options: ChainRoutesOptions
           thresholdWeight: v.thresholdWeight?.toString() ?? null,
         };
       } catch (error) {
-        // isValidSignature answers 0xffffffff for a proof that does not hold; a revert means sigData did not decode.
-        if (error instanceof BaseError && error.walk((e) => e instanceof ContractFunctionRevertedError)) {
-          throw new HttpError(400, `body.sigData: the registry could not decode it (${error.shortMessage})`);
-        }
+        // The registry answers 0xffffffff, never a revert, for any proof that does not hold (malformed sigData
+        // included), so a failed read is the chain's or the RPC's.
         throw new HttpError(503, `cannot read chain ${chainId} right now: ${oneLine(error)}`);
       }
     },
