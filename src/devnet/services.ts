@@ -124,6 +124,7 @@ export function devnetServices(options: DevnetServicesOptions = {}): ServicesSta
       }
 
       const endpoints: Record<string, string> = {
+        dashboard: `${aggregator.url}/dashboard`,
         'aggregator http': aggregator.url,
         'proofs api': `${aggregator.url}/v1/state-proofs`,
         'openapi': `${aggregator.url}/openapi.json`,

@@ -1,7 +1,8 @@
 /**
  * The aggregator process in one call: store (migrations), operator set and block lookups from the deployment's
- * chains, the {@link Aggregator}, its HTTP API, the operators' WebSocket hub, the EigenLayer node API (`/eigen`) and
- * Prometheus metrics (`/metrics`) on one port.
+ * chains, the {@link Aggregator}, its HTTP API (state proofs, operators, epochs, chains, verify), the operators'
+ * WebSocket hub, the dashboard (`/dashboard`), the EigenLayer node API (`/eigen`) and Prometheus metrics (`/metrics`)
+ * on one port.
  *
  * ```ts
  * const database = await openDatabase({ url: process.env.DATABASE_URL, name: 'aggregator' });
@@ -25,6 +26,8 @@ import { Aggregator, type AggregatorOptions } from './aggregator.ts';
 import { type BlockResolver, createBlockResolver } from './blocks.ts';
 import { type OperatorHub, OPERATOR_WS_PATH, registerOperatorHub } from './hub.ts';
 import { registerStateProofRoutes } from './api.ts';
+import { registerChainRoutes } from './chainsApi.ts';
+import { registerDashboard } from './dashboard/index.ts';
 import { type OperatorSetSource, createChainOperatorSetSource } from './operatorSet.ts';
 import { registerAggregatorMetrics } from './metrics.ts';
 import { EpochKeeper, type EpochKeeperOptions } from './keeper.ts';
@@ -163,6 +166,8 @@ export async function createAggregatorApp(options: AggregatorServiceOptions): Pr
   });
   const hub = await registerOperatorHub(app, { aggregator, operatorSet, deployment, logger: logger.child({ component: 'hub' }) });
   registerStateProofRoutes(app, { aggregator, operatorSet, blocks, deployment, connections: hub });
+  registerChainRoutes(app, { deployment, clients });
+  registerDashboard(app);
   onTaskFinished = registerAggregatorMetrics(metrics, aggregator, hub);
   registerMetricsRoute(app, metrics);
   await app.register(eigenNodeApi, {
