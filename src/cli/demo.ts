@@ -51,7 +51,7 @@ import {
 } from '../state-proofs/attestation.ts';
 import { type ProofTask, requestProof, waitForProof } from './aggregator-client.ts';
 import { describeError } from './errors.ts';
-import { type OnChainVerification, verifyOnChain } from './verify.ts';
+import { type OnChainVerification, verifyOnChain } from '../state-proofs/verify.ts';
 
 /** One step of the demo as reported. */
 export type DemoStep = { name: string; ok: boolean; detail: string };

@@ -6,21 +6,13 @@ import type { Command } from 'commander';
 import type { Address, Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { makePublicClient } from '../../core/chain/clients.ts';
-import type { Deployment } from '../../core/chain/deployment.ts';
 import { type ProofTask, getProof, requestProof, resolveAggregatorUrl, waitForProof } from '../aggregator-client.ts';
 import { ExitCode, UsageError } from '../errors.ts';
 import { createProgress, printFields, printJson } from '../output.ts';
 import { loadDeployment, parseAddress, parseBytes32, parseCount, parseHexBytes, parseUint, resolveChain } from '../options.ts';
-import { verifyOnChain } from '../verify.ts';
+import { stakeRegistryOn, verifyOnChain } from '../../state-proofs/verify.ts';
 
 type Globals = { deployment?: string; aggregator?: string; json?: boolean; wait?: boolean; timeout: string };
-
-/** The registry that verifies proofs on `chainId`: ECDSAStakeRegistry on the main chain. */
-export function registryOn(deployment: Deployment, chainId: number): Address {
-  if (chainId === deployment.mainChainId) return deployment.stateProofs.stakeRegistry;
-  // Remote chains verify through their LightStakeRegistry, which the deployment does not list yet.
-  throw new UsageError(`no stake registry is deployed on chain ${chainId} in this deployment (use the main chain ${deployment.mainChainId})`);
-}
 
 /** Adds `proof request`, `proof get` and `proof verify` to the program. */
 export function registerProofCommands(program: Command): void {
@@ -105,7 +97,7 @@ export function registerProofCommands(program: Command): void {
       }
       const deployment = loadDeployment(opts.deployment);
       const chain = resolveChain(deployment, opts.chain, opts.rpc);
-      const registry = registryOn(deployment, chain.chainId);
+      const registry = stakeRegistryOn(deployment, chain.chainId).address;
       const verification = await verifyOnChain({ client: makePublicClient(chain.chainId, chain.rpcUrl), chainId: chain.chainId, registry, digest, sigData });
       if (opts.json) printJson(verification);
       else
