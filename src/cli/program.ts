@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerAggregatorCommands } from './commands/aggregator.ts';
 import { registerChallengerCommands } from './commands/challenger.ts';
+import { registerConfigCommands } from './commands/config.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerDeployCommand } from './commands/deploy.ts';
 import { registerDevnetCommand } from './commands/devnet.ts';
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   registerChallengerCommands(program);
   registerRewardsCommands(program);
   registerDeployCommand(program);
+  registerConfigCommands(program);
   program.addHelpText('after', ROOT_HELP_AFTER);
   for (const command of program.commands) applyDefaults(command, [command.name()]);
   return program;

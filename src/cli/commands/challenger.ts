@@ -6,12 +6,11 @@ import type { Command } from 'commander';
 import type { Hex } from 'viem';
 import { UsageError } from '../errors.ts';
 import { printJson } from '../output.ts';
-import { loadDeployment, parseCount, parseUint, resolvePrivateKeyHex } from '../options.ts';
-import { resolveAggregatorUrl } from '../aggregator-client.ts';
-import { untilSignal } from './operator.ts';
+import type { FlagValue } from '../../core/config/index.ts';
+import { CONFIG_OPTION, loadRunDeployment, readRunConfig } from './config.ts';
+import { rpcFlags, untilSignal } from './operator.ts';
 
 type RunOptions = {
-  deployment?: string;
   key?: string;
   ecdsaKeystore?: string;
   passwordFile?: string;
@@ -21,7 +20,7 @@ type RunOptions = {
   db?: string;
   bond?: string;
   nodeApiPort?: string;
-  nodeApiHost: string;
+  nodeApiHost?: string;
 };
 
 /** Adds `challenger run` and `challenger status` to the program. */
@@ -31,61 +30,69 @@ export function registerChallengerCommands(program: Command): void {
   challenger
     .command('run')
     .description('check every published proof against its source chain; challenge, verify and resolve on a mismatch')
+    .option(...CONFIG_OPTION)
     .option('--key <hex>', 'private key paying bonds and bridge fees, plain hex: devnets only (default: $AVS_CHALLENGER_KEY)')
     .option('--ecdsa-keystore <file>', 'the key from an encrypted keystore (default: $AVS_ECDSA_KEYSTORE)')
     .option('--password-file <path>', 'keystore password file (default: $AVS_KEYSTORE_PASSWORD, else a prompt)')
     .option('--aggregator <url>', 'aggregator URL (default: $AVS_AGGREGATOR_URL or the deployment’s)')
     .option('--rpc <chainId=url...>', 'your own RPC endpoints, e.g. 31337=http://... 31338=http://...')
-    .option('--confirmations <n>', 'blocks a source read waits for (devnets); default: the finalized tag on public networks')
+    .option('--confirmations <n>', 'blocks a source read waits for (devnets), or "finalized"; default: 2 on a devnet, the finalized tag elsewhere')
     .option('--db <path>', 'SQLite journal file (default: .avs/challenger.sqlite); DATABASE_URL for Postgres')
     .option('--bond <wei>', 'bond per challenge (default: the resolver’s minimum)')
     .option('--node-api-port <port>', 'serve the EigenLayer node API (/eigen) and Prometheus metrics (/metrics) on this port')
-    .option('--node-api-host <ip>', 'interface of the node API', '127.0.0.1')
-    .addHelpText('after', '\nExample:\n  avs challenger run --key $AVS_CHALLENGER_KEY --aggregator http://127.0.0.1:8080\n')
+    .option('--node-api-host <ip>', 'interface of the node API (default 127.0.0.1)')
+    .addHelpText('after', '\nExamples:\n  avs challenger run --key $AVS_CHALLENGER_KEY --aggregator http://127.0.0.1:8080\n  avs challenger run --config challenger.json\n')
     .action(async (_opts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<RunOptions>();
-      const deployment = loadDeployment(opts.deployment);
-      const keystoreFile = opts.ecdsaKeystore ?? (opts.key ? undefined : process.env.AVS_ECDSA_KEYSTORE || undefined);
+      const keyFlags: FlagValue[] = [
+        { key: 'key.privateKey', flag: '--key', value: opts.key },
+        { key: 'key.keystore', flag: '--ecdsa-keystore', value: opts.ecdsaKeystore },
+      ];
+      const read = readRunConfig('challenger', cmd, [
+        // A key flag replaces the key source of the file or the environment.
+        ...(keyFlags.some((f) => f.value !== undefined) ? keyFlags.map((f) => (f.value === undefined ? { ...f, value: null } : f)) : []),
+        { key: 'key.passwordFile', flag: '--password-file', value: opts.passwordFile },
+        { key: 'aggregatorUrl', flag: '--aggregator', value: opts.aggregator },
+        ...rpcFlags(opts.rpc),
+        { key: 'confirmations', flag: '--confirmations', value: opts.confirmations },
+        { key: 'database.sqlitePath', flag: '--db', value: opts.db },
+        { key: 'bond', flag: '--bond', value: opts.bond },
+        { key: 'nodeApi.port', flag: '--node-api-port', value: opts.nodeApiPort },
+        { key: 'nodeApi.host', flag: '--node-api-host', value: opts.nodeApiHost },
+      ]);
+      const { values } = read;
       let privateKey: Hex;
-      if (keystoreFile) {
-        if (opts.key) throw new UsageError('give --key or --ecdsa-keystore, not both');
+      if (values.key.keystore !== undefined) {
         const { resolveKeystorePassword } = await import('./keys.ts');
         const { readKeystoreFile } = await import('../../core/crypto/keystore.ts');
-        const password = await resolveKeystorePassword({ passwordFile: opts.passwordFile, what: keystoreFile });
-        privateKey = (await readKeystoreFile(keystoreFile, password)).privateKey;
+        const password = await resolveKeystorePassword({ passwordFile: values.key.passwordFile, what: values.key.keystore });
+        privateKey = (await readKeystoreFile(values.key.keystore, password)).privateKey;
       } else {
-        if (deployment.mainChainId !== 31337) {
-          throw new UsageError('plain hex keys are for devnets only: give --ecdsa-keystore on a public network');
-        }
-        privateKey = resolvePrivateKeyHex('--key', opts.key, 'AVS_CHALLENGER_KEY');
+        privateKey = values.key.privateKey!;
       }
-      const rpcUrls: Record<number, string> = {};
-      for (const item of opts.rpc ?? []) {
-        const match = /^(\d+)=(.+)$/.exec(item);
-        if (!match) throw new UsageError(`--rpc must look like <chainId>=<url>, got "${item}"`);
-        rpcUrls[Number(match[1])] = match[2];
-      }
+      const { deployment } = loadRunDeployment(read);
       const finality =
-        opts.confirmations !== undefined
-          ? { confirmations: parseCount('--confirmations', opts.confirmations, { min: 0, max: 1000 }) }
-          : deployment.mainChainId === 31337
-            ? { confirmations: 2 }
-            : ('finalized' as const);
-      const bond = opts.bond === undefined ? undefined : parseUint('--bond', opts.bond);
-      const nodeApi =
-        opts.nodeApiPort === undefined ? undefined : { host: opts.nodeApiHost, port: parseCount('--node-api-port', opts.nodeApiPort, { min: 0, max: 65535 }) };
-      const aggregatorUrl = resolveAggregatorUrl(opts.aggregator, opts.deployment);
+        values.confirmations === 'finalized'
+          ? ('finalized' as const)
+          : values.confirmations !== undefined
+            ? { confirmations: values.confirmations }
+            : deployment.mainChainId === 31337
+              ? { confirmations: 2 }
+              : ('finalized' as const);
+      if (!values.aggregatorUrl) throw new UsageError('no aggregator URL: pass --aggregator, set AVS_AGGREGATOR_URL or aggregatorUrl, or run `avs devnet`');
       const { startChallenger } = await import('../../state-proofs/challenger/run.ts');
+      const { createLogger } = await import('../../core/logging.ts');
       const running = await startChallenger({
         deployment,
-        aggregatorUrl,
+        aggregatorUrl: values.aggregatorUrl.replace(/\/+$/, ''),
         privateKey,
-        rpcUrls,
+        rpcUrls: Object.fromEntries(Object.entries(values.rpc).map(([id, url]) => [Number(id), url])),
         finality,
-        bond,
-        nodeApi,
-        databaseUrl: process.env.DATABASE_URL,
-        sqlitePath: opts.db,
+        bond: values.bond,
+        nodeApi: values.nodeApi,
+        databaseUrl: values.database.url,
+        sqlitePath: values.database.sqlitePath,
+        logger: createLogger('challenger', { level: values.logLevel }),
       });
       await untilSignal();
       await running.stop();

@@ -12,8 +12,10 @@ import { devnetOperatorKeys } from '../../devnet/seed.ts';
 import { resolveAccountKey } from '../account-key.ts';
 import { CommandFailedError, UsageError } from '../errors.ts';
 import { createProgress, printFields, printJson } from '../output.ts';
-import { loadDeployment, parseAddress, parseCount, parseUint, resolvePrivateKeyHex } from '../options.ts';
-import { operatorSocketUrl, resolveAggregatorUrl } from '../aggregator-client.ts';
+import { loadDeployment, parseUint } from '../options.ts';
+import { operatorSocketUrl } from '../aggregator-client.ts';
+import type { FlagValue } from '../../core/config/index.ts';
+import { CONFIG_OPTION, loadRunDeployment, readRunConfig } from './config.ts';
 import type { FinalityRule } from '../../state-proofs/operator/finality.ts';
 
 /** All of an operator's magnitude (1e18 = 100%): what `operator register` allocates to the AVS operator set by default. */
@@ -180,6 +182,7 @@ export function registerOperatorCommands(program: Command): void {
   operator
     .command('run')
     .description('run the operator node: dial the aggregator, read chains through your RPCs, sign attestations')
+    .option(...CONFIG_OPTION)
     .option('--operator <address>', 'the operator’s address (default: $AVS_OPERATOR_ADDRESS)')
     .option('--devnet-operator <index>', 'local devnet only: run seeded operator <index> with its deterministic keys')
     .option('--signing-key <hex>', 'private key of the registered signing key, plain hex: devnets (default: $AVS_SIGNING_KEY)')
@@ -187,11 +190,13 @@ export function registerOperatorCommands(program: Command): void {
     .option('--password-file <path>', 'keystore password file (default: $AVS_KEYSTORE_PASSWORD, else a prompt)')
     .option('--aggregator <url>', 'aggregator URL, http(s) or ws(s) (default: $AVS_AGGREGATOR_URL or the deployment’s)')
     .option('--rpc <chainId=url...>', 'your own RPC endpoints, e.g. 31337=http://... 31338=http://...')
-    .option('--confirmations <n>', 'blocks a read waits for (devnets); default: the finalized tag on public networks')
+    .option('--confirmations <n>', 'blocks a read waits for (devnets), or "finalized"; default: 2 on a devnet, the finalized tag elsewhere')
     .option('--db <path>', 'SQLite journal file (default: .avs/operator-<address>.sqlite); DATABASE_URL for Postgres')
+    .option('--node-api-port <port>', 'serve the EigenLayer node API (/eigen) and Prometheus metrics (/metrics) on this port')
+    .option('--node-api-host <ip>', 'interface of the node API (default 127.0.0.1)')
+    .addHelpText('after', '\nExamples:\n  avs operator run --config config/operator.example.json\n  avs operator run --operator 0x... --ecdsa-keystore ~/.eigenlayer/operator_keys/op.ecdsa.key.json\n')
     .action(async (_opts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<{
-        deployment?: string;
         operator?: string;
         devnetOperator?: string;
         signingKey?: string;
@@ -201,37 +206,50 @@ export function registerOperatorCommands(program: Command): void {
         rpc?: string[];
         confirmations?: string;
         db?: string;
+        nodeApiPort?: string;
+        nodeApiHost?: string;
       }>();
+      const read = readRunConfig('operator', cmd, [
+        { key: 'address', flag: '--operator', value: opts.operator },
+        ...signingKeyFlags(opts),
+        { key: 'signingKey.passwordFile', flag: '--password-file', value: opts.passwordFile },
+        { key: 'aggregatorUrl', flag: '--aggregator', value: opts.aggregator },
+        ...rpcFlags(opts.rpc),
+        { key: 'confirmations', flag: '--confirmations', value: opts.confirmations },
+        { key: 'database.sqlitePath', flag: '--db', value: opts.db },
+        { key: 'nodeApi.port', flag: '--node-api-port', value: opts.nodeApiPort },
+        { key: 'nodeApi.host', flag: '--node-api-host', value: opts.nodeApiHost },
+      ]);
+      const values = read.values;
       // The keystore is opened first: a node with an unreadable keystore or a wrong password never starts.
-      const keystoreFile = opts.ecdsaKeystore ?? (opts.signingKey || opts.devnetOperator !== undefined ? undefined : process.env.AVS_ECDSA_KEYSTORE || undefined);
-      if (keystoreFile !== undefined && (opts.signingKey || opts.devnetOperator !== undefined)) {
-        throw new UsageError('give --ecdsa-keystore or --signing-key/--devnet-operator, not both');
-      }
-      const keystoreKey = keystoreFile === undefined ? undefined : await openSigningKeystore(keystoreFile, opts.passwordFile);
-      const deployment = loadDeployment(opts.deployment);
+      const keystoreKey =
+        values.signingKey.keystore === undefined ? undefined : await openSigningKeystore(values.signingKey.keystore, values.signingKey.passwordFile);
+      const { deployment } = loadRunDeployment(read);
       let operatorAddress: Address;
       let signingPrivateKey: Hex;
-      if (opts.devnetOperator !== undefined) {
-        if (opts.operator || opts.signingKey) throw new UsageError('give --devnet-operator or --operator/--signing-key, not both');
-        if (deployment.mainChainId !== 31337) throw new UsageError('--devnet-operator only works on a local devnet (main chain 31337)');
-        const keys = devnetOperatorKeys(parseCount('--devnet-operator', opts.devnetOperator, { min: 0, max: 1000 }));
+      if (values.signingKey.devnetOperator !== undefined) {
+        const keys = devnetOperatorKeys(values.signingKey.devnetOperator);
         operatorAddress = privateKeyToAccount(keys.operatorKey).address;
         signingPrivateKey = keys.signingKey;
+        if (values.address !== undefined && values.address !== operatorAddress) {
+          throw new UsageError(`devnet operator ${values.signingKey.devnetOperator} is ${operatorAddress}, not ${values.address}: give --devnet-operator or --operator, not both`);
+        }
       } else {
-        const operatorText = opts.operator ?? process.env.AVS_OPERATOR_ADDRESS;
-        if (!operatorText) throw new UsageError('--operator is required (or set AVS_OPERATOR_ADDRESS)');
-        operatorAddress = parseAddress('--operator', operatorText);
-        signingPrivateKey = keystoreKey ?? resolvePrivateKeyHex('--signing-key', opts.signingKey, 'AVS_SIGNING_KEY');
+        operatorAddress = values.address!;
+        signingPrivateKey = keystoreKey ?? values.signingKey.privateKey!;
       }
-      const rpcUrls = parseRpcOverrides(opts.rpc);
-      const aggregatorUrl = operatorSocketUrl(resolveAggregatorUrl(opts.aggregator, opts.deployment));
+      const aggregatorText = values.aggregatorUrl;
+      if (!aggregatorText) throw new UsageError('no aggregator URL: pass --aggregator, set AVS_AGGREGATOR_URL or aggregatorUrl, or run `avs devnet`');
+      const aggregatorUrl = operatorSocketUrl(aggregatorText.replace(/\/+$/, ''));
       // anvil has no finality gadget: devnets (main chain 31337) wait for confirmations, public networks for `finalized`.
       const finality: FinalityRule =
-        opts.confirmations !== undefined
-          ? { confirmations: parseCount('--confirmations', opts.confirmations, { min: 0, max: 1000 }) }
-          : deployment.mainChainId === 31337
-            ? { confirmations: 2 }
-            : 'finalized';
+        values.confirmations === 'finalized'
+          ? 'finalized'
+          : values.confirmations !== undefined
+            ? { confirmations: values.confirmations }
+            : deployment.mainChainId === 31337
+              ? { confirmations: 2 }
+              : 'finalized';
       const { startOperator } = await import('../../state-proofs/operator/run.ts');
       const { createLogger } = await import('../../core/logging.ts');
       const running = await startOperator({
@@ -239,15 +257,39 @@ export function registerOperatorCommands(program: Command): void {
         aggregatorUrl,
         operator: operatorAddress,
         signingPrivateKey,
-        rpcUrls,
+        rpcUrls: Object.fromEntries(Object.entries(values.rpc).map(([id, url]) => [Number(id), url])),
         finality,
-        databaseUrl: process.env.DATABASE_URL,
-        sqlitePath: opts.db,
-        logger: createLogger('operator').child({ operator: operatorAddress }),
+        databaseUrl: values.database.url,
+        sqlitePath: values.database.sqlitePath,
+        nodeApi: values.nodeApi,
+        logger: createLogger('operator', { level: values.logLevel }).child({ operator: operatorAddress }),
       });
       await untilSignal();
       await running.stop();
     });
+}
+
+/**
+ * The signing key source given by flags; the sources not given are removed, so a flag replaces a source named by the
+ * file or the environment (two source flags together are refused by the schema).
+ */
+function signingKeyFlags(opts: { devnetOperator?: string; signingKey?: string; ecdsaKeystore?: string }): FlagValue[] {
+  const given = [
+    { key: 'signingKey.devnetOperator', flag: '--devnet-operator', value: opts.devnetOperator },
+    { key: 'signingKey.privateKey', flag: '--signing-key', value: opts.signingKey },
+    { key: 'signingKey.keystore', flag: '--ecdsa-keystore', value: opts.ecdsaKeystore },
+  ];
+  if (given.every((f) => f.value === undefined)) return [];
+  return given.map((f) => (f.value === undefined ? { ...f, value: null } : f));
+}
+
+/** `--rpc 31337=http://...` values as config entries `rpc.<chainId>`. */
+export function rpcFlags(values: string[] | undefined): FlagValue[] {
+  return (values ?? []).map((item) => {
+    const match = /^(\d+)=(.+)$/.exec(item);
+    if (!match) throw new UsageError(`--rpc must look like <chainId>=<url>, got "${item}"`);
+    return { key: `rpc.${match[1]}`, flag: '--rpc', value: match[2] };
+  });
 }
 
 /** The private key in an ECDSA keystore file; errors name the file (exit 1, one line). */
@@ -264,17 +306,6 @@ function resolveSigningKeyAddress(text: string | undefined): Address {
   if (/^0x[0-9a-fA-F]{40}$/.test(text)) return getAddress(text);
   if (/^(0x)?[0-9a-fA-F]{64}$/.test(text)) return privateKeyToAccount((text.startsWith('0x') ? text : `0x${text}`) as Hex).address;
   throw new UsageError('--signing-key must be an address or a 32-byte hex private key');
-}
-
-function parseRpcOverrides(values: string[] | undefined): Record<number, string> {
-  const list = values ?? [];
-  const out: Record<number, string> = {};
-  for (const item of list) {
-    const match = /^(\d+)=(.+)$/.exec(item);
-    if (!match) throw new UsageError(`--rpc must look like <chainId>=<url>, got "${item}"`);
-    out[Number(match[1])] = match[2];
-  }
-  return out;
 }
 
 async function expectSuccess(client: ReturnType<typeof makePublicClient>, hash: Hex, what: string) {

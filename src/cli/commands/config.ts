@@ -1,0 +1,213 @@
+/**
+ * `avs config check <file>`: validates a role's config file (with the environment's overrides) and reaches what it
+ * names: each chain's RPC, the database, the key, the aggregator, the ports to listen on. Also the helpers the `run`
+ * commands use to read `--config` with their flags on top (flag > env > file > default; docs/configuration.md).
+ */
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { type Address, type Hex, formatEther, getAddress } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
+import { ECDSAStakeRegistryAbi } from '../../core/chain/abis/generated/index.ts';
+import { makePublicClient } from '../../core/chain/clients.ts';
+import {
+  CONFIG_ROLES,
+  ConfigError,
+  type ConfigRead,
+  type ConfigRole,
+  type FlagValue,
+  type LoadedConfig,
+  formatConfigIssue,
+  loadConfigDeployment,
+  readConfig,
+  rpcUrlOf,
+} from '../../core/config/index.ts';
+import { type ConfigCheck, compareSigningKey, probeAggregator, probeDatabase, probeKeystore, probePort, probeRpc, shortReason } from '../../core/config/check.ts';
+import { devnetOperatorKeys } from '../../devnet/seed.ts';
+import { CommandFailedError, UsageError } from '../errors.ts';
+import { printJson } from '../output.ts';
+import { PASSWORD_ENV } from './keys.ts';
+
+/** Adds `config check` to the program. */
+export function registerConfigCommands(program: Command): void {
+  const config = program.command('config').description('validate configuration files');
+  config
+    .command('check')
+    .description('validate a config file (plus environment overrides) and reach each RPC, the database, the key and the aggregator')
+    .argument('<file>', 'JSON config file (see config/*.example.json and docs/configuration.md)')
+    .option('--role <role>', `which process the file is for: ${CONFIG_ROLES.join(', ')} (default: the file's "role")`)
+    .option('--json', 'print the checks as JSON')
+    .addHelpText('after', '\nExample:\n  avs config check config/operator.example.json\n')
+    .action(async (file: string, _opts, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<{ role?: string; json?: boolean }>();
+      const role = opts.role ?? (await roleOfFile(file));
+      if (!CONFIG_ROLES.includes(role as ConfigRole)) throw new UsageError(`--role must be one of ${CONFIG_ROLES.join(', ')}, got "${role}"`);
+      const checks = await checkConfigFile(role as ConfigRole, file, process.env);
+      const failed = checks.filter((c) => !c.ok).length;
+      if (opts.json) {
+        printJson({ role, file, ok: failed === 0, checks });
+      } else {
+        const width = Math.max(...checks.map((c) => c.name.length));
+        for (const c of checks) process.stdout.write(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.name.padEnd(width)}  ${c.detail}\n`);
+      }
+      if (failed > 0) throw new CommandFailedError(`${failed} of ${checks.length} checks failed`);
+    });
+}
+
+/** The `role` key of a config file; without it, `--role` is required. */
+async function roleOfFile(file: string): Promise<string> {
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(file, 'utf8'));
+  } catch {
+    // The check itself reports an unreadable or malformed file, naming it; it needs a role to do so.
+    throw new UsageError(`cannot read the "role" of ${file}: give --role ${CONFIG_ROLES.join('|')}`);
+  }
+  const role = (json as { role?: unknown })?.role;
+  if (typeof role !== 'string') throw new UsageError(`${file} has no "role" key: give --role ${CONFIG_ROLES.join('|')}`);
+  return role;
+}
+
+/**
+ * Every check of a role's config file, in order: the keys (one failed check per issue, and nothing else when there is
+ * any), then RPCs, database, key, aggregator and ports. Never throws for a bad configuration.
+ */
+export async function checkConfigFile(role: ConfigRole, file: string, env: NodeJS.ProcessEnv): Promise<ConfigCheck[]> {
+  let config: LoadedConfig<ConfigRole>;
+  try {
+    config = loadConfigDeployment(readConfig(role, { file, env }));
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    return error.issues.map((i) => ({ name: i.key, ok: false, detail: formatConfigIssue(i).replace(/^config [^:]+: /, '') }));
+  }
+  const { deployment } = config;
+  const checks: ConfigCheck[] = [
+    { name: 'config', ok: true, detail: `valid ${role} config; deployment with main chain ${deployment.mainChainId} and ${deployment.chains.length} chain(s)` },
+  ];
+  const rpcChecks = await Promise.all(deployment.chains.map((c) => probeRpc(c.chainId, rpcUrlOf(config, c.chainId))));
+  checks.push(...rpcChecks);
+  const mainReachable = rpcChecks.find((c) => c.name === `rpc ${deployment.mainChainId}`)?.ok === true;
+  const mainClient = () => makePublicClient(deployment.mainChainId, rpcUrlOf(config, deployment.mainChainId), { batch: false });
+
+  if (role === 'operator') {
+    const values = (config as LoadedConfig<'operator'>).values;
+    const key = await operatorKeyCheck(values.signingKey, env);
+    checks.push(...key.checks);
+    const operator = values.address ?? key.operator;
+    checks.push(await probeDatabase({ url: values.database.url, sqlitePath: values.database.sqlitePath ?? `.avs/operator-${(operator ?? 'unknown').toLowerCase()}.sqlite` }));
+    if (key.address && operator && mainReachable) {
+      try {
+        const registered = await mainClient().readContract({
+          address: deployment.stateProofs.stakeRegistry,
+          abi: ECDSAStakeRegistryAbi,
+          functionName: 'getLatestOperatorSigningKey',
+          args: [operator],
+        });
+        checks.push(compareSigningKey(operator, key.address, registered));
+      } catch (error) {
+        checks.push({ name: 'signing key', ok: false, detail: `cannot read the registered signing key: ${shortReason(error)}` });
+      }
+    }
+    if (values.aggregatorUrl) checks.push(await probeAggregator(values.aggregatorUrl));
+    else checks.push({ name: 'aggregator', ok: false, detail: 'no aggregatorUrl (and none in the deployment file)' });
+    if (values.nodeApi) checks.push({ ...(await probePort(values.nodeApi.host, values.nodeApi.port)), name: 'node API' });
+  } else if (role === 'aggregator') {
+    const values = (config as LoadedConfig<'aggregator'>).values;
+    checks.push(await probeDatabase({ url: values.database.url, sqlitePath: values.database.sqlitePath ?? '.avs/aggregator.sqlite' }));
+    checks.push(await probePort(values.host, values.port));
+  } else {
+    const values = (config as LoadedConfig<'challenger'>).values;
+    const key = await keySourceCheck(values.key, env, 'challenger.key');
+    checks.push(...key.checks);
+    checks.push(await probeDatabase({ url: values.database.url, sqlitePath: values.database.sqlitePath ?? '.avs/challenger.sqlite' }));
+    if (key.address && mainReachable) {
+      try {
+        const balance = await mainClient().getBalance({ address: key.address });
+        checks.push({
+          name: 'balance',
+          ok: balance > 0n,
+          detail: `${key.address} holds ${formatEther(balance)} ETH on chain ${deployment.mainChainId}${balance > 0n ? '' : ': it cannot pay bonds'}`,
+          data: { wei: balance.toString() },
+        });
+      } catch (error) {
+        checks.push({ name: 'balance', ok: false, detail: shortReason(error) });
+      }
+    }
+    if (values.aggregatorUrl) checks.push(await probeAggregator(values.aggregatorUrl));
+    else checks.push({ name: 'aggregator', ok: false, detail: 'no aggregatorUrl (and none in the deployment file)' });
+    if (values.nodeApi) checks.push({ ...(await probePort(values.nodeApi.host, values.nodeApi.port)), name: 'node API' });
+  }
+  return checks;
+}
+
+type KeySource = { keystore?: string; passwordFile?: string; privateKey?: Hex };
+
+/** The operator's signing key: a keystore or plain key (see {@link keySourceCheck}), or a devnet operator's keys. */
+async function operatorKeyCheck(
+  source: KeySource & { devnetOperator?: number },
+  env: NodeJS.ProcessEnv,
+): Promise<{ checks: ConfigCheck[]; address?: Address; operator?: Address }> {
+  if (source.devnetOperator !== undefined) {
+    const keys = devnetOperatorKeys(source.devnetOperator);
+    const address = privateKeyToAccount(keys.signingKey).address;
+    const operator = privateKeyToAccount(keys.operatorKey).address;
+    return { checks: [{ name: 'key', ok: true, detail: `devnet operator ${source.devnetOperator}: operator ${operator}, signing key ${address}` }], address, operator };
+  }
+  return keySourceCheck(source, env, 'operator.signingKey');
+}
+
+/** A keystore (decrypted when a password is at hand) or a plain hex key, reduced to its address. */
+async function keySourceCheck(source: KeySource, env: NodeJS.ProcessEnv, key: string): Promise<{ checks: ConfigCheck[]; address?: Address }> {
+  if (source.privateKey) {
+    const address = privateKeyToAccount(source.privateKey).address;
+    return { checks: [{ name: 'key', ok: true, detail: `plain hex key of ${address} (devnets only)`, data: { address } }], address };
+  }
+  let password: string | undefined;
+  if (source.passwordFile !== undefined) {
+    try {
+      password = (await readFile(source.passwordFile, 'utf8')).replace(/\r?\n$/, '');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      return { checks: [{ name: 'keystore', ok: false, detail: `cannot read ${key}.passwordFile ${source.passwordFile}: ${code === 'ENOENT' ? 'no such file' : (code ?? 'unreadable')}` }] };
+    }
+  } else if (env[PASSWORD_ENV] !== undefined) {
+    password = env[PASSWORD_ENV];
+  }
+  const probe = await probeKeystore(source.keystore!, password);
+  return { checks: [probe.check], address: probe.key ? getAddress(probe.key.address) : undefined };
+}
+
+/**
+ * Reads a `run` command's configuration: `--config` (if given), the environment, then `flags`, plus `--deployment`
+ * when it was given on the command line (its default applies only when nothing else names a deployment).
+ * @throws {UsageError} when every issue comes from flags or from nothing at all without a config file (a bad
+ *   invocation, exit 2); {@link ConfigError} otherwise (exit 1), naming each key.
+ */
+export function readRunConfig<R extends ConfigRole>(role: R, cmd: Command, flags: readonly FlagValue[]): ConfigRead<R> {
+  const file = cmd.optsWithGlobals<{ config?: string }>().config;
+  const all: FlagValue[] = [...flags];
+  if (cmd.getOptionValueSourceWithGlobals('deployment') === 'cli') {
+    all.unshift({ key: 'deployment', flag: '--deployment', value: cmd.optsWithGlobals<{ deployment?: string }>().deployment });
+  }
+  return asUsageError(file, () => readConfig(role, { file, env: process.env, flags: all }));
+}
+
+/** {@link loadConfigDeployment} with the same exit-code rule as {@link readRunConfig}. */
+export function loadRunDeployment<R extends ConfigRole>(read: ConfigRead<R>): LoadedConfig<R> {
+  return asUsageError(read.file, () => loadConfigDeployment(read));
+}
+
+function asUsageError<T>(file: string | undefined, run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      const fromFlags = (origin: string | undefined) =>
+        origin === undefined ? file === undefined : origin.split(', ').every((o) => o.startsWith('--'));
+      if (error.issues.length > 0 && error.issues.every((i) => fromFlags(i.origin))) throw new UsageError(error.message);
+    }
+    throw error;
+  }
+}
+
+/** The `--config <file>` option of the `run` commands. */
+export const CONFIG_OPTION = ['--config <file>', 'JSON config file (flags override it, environment variables too; see docs/configuration.md)'] as const;
