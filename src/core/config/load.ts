@@ -13,7 +13,19 @@ import {
   type ChallengerConfigInput,
   type OperatorConfigInput,
 } from './schemas.ts';
-import { CONFIG_ROLES, type ConfigEntry, type ConfigRole, type FlagValue, envEntries, fileEntries, flagEntries, mergeEntries, originOf } from './sources.ts';
+import {
+  CONFIG_ROLES,
+  type ConfigEntry,
+  type ConfigRole,
+  type FlagValue,
+  type MergedConfig,
+  envEntries,
+  fileEntries,
+  flagEntries,
+  isPlainObject,
+  mergeEntries,
+  originOf,
+} from './sources.ts';
 
 /** Where a role's configuration comes from. Every part is optional. */
 export type ConfigSources = {
@@ -66,7 +78,7 @@ export function readConfig<R extends ConfigRole>(role: R, sources: ConfigSources
   const merged = mergeEntries(entries);
   const schema = CONFIG_SCHEMAS[role] as unknown as z.ZodType<ConfigInputs[R]>;
   const result = schema.safeParse(merged.value);
-  if (!result.success) issues.push(...result.error.issues.flatMap((i) => issuesOf(role, i, merged.origins)));
+  if (!result.success) issues.push(...result.error.issues.flatMap((i) => issuesOf(role, i, merged)));
   // An inline deployment is checked here too, so one run lists every bad key (a file is read by loadConfigDeployment).
   const inline = merged.value.deployment;
   if (typeof inline === 'object' && inline !== null) {
@@ -78,17 +90,24 @@ export function readConfig<R extends ConfigRole>(role: R, sources: ConfigSources
   return { role, values: result.data, origins: merged.origins, file: sources.file };
 }
 
-function issuesOf(role: ConfigRole, issue: z.core.$ZodIssue, origins: ReadonlyMap<string, string>): ConfigIssue[] {
+function issuesOf(role: ConfigRole, issue: z.core.$ZodIssue, merged: MergedConfig): ConfigIssue[] {
+  const origins = merged.origins;
   if (issue.code === 'unrecognized_keys') {
     return issue.keys.map((k) => ({ key: [role, ...issue.path.map(String), k].join('.'), message: 'unknown key', origin: originOf(origins, [...issue.path, k]) }));
   }
   const message =
-    issue.code === 'invalid_type' && issue.input === undefined
+    issue.code === 'invalid_type' && valueAt(merged.value, issue.path) === undefined
       ? 'is required'
       : issue.code === 'invalid_key'
         ? (issue.issues[0]?.message ?? issue.message)
         : issue.message;
   return [{ key: [role, ...issue.path.map(String)].join('.'), message, origin: originOf(origins, issue.path) }];
+}
+
+function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  let node = value;
+  for (const key of path) node = isPlainObject(node) ? node[String(key)] : undefined;
+  return node;
 }
 
 /**

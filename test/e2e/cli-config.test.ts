@@ -1,0 +1,259 @@
+/**
+ * Config files against a real devnet (anvil chains, deployed contracts, registered operators; no services): `avs config
+ * check` passes on good files and fails naming the key or the RPC on bad ones; `avs aggregator run --config` and
+ * `avs operator run --config` start from files alone and the operator authenticates with the aggregator.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { privateKeyToAccount } from 'viem/accounts';
+import { encryptKeystore } from '../../src/core/crypto/keystore.ts';
+import { type Devnet, startDevnet } from '../../src/devnet/devnet.ts';
+import { devnetOperatorKeys } from '../../src/devnet/seed.ts';
+
+const bin = fileURLToPath(new URL('../../bin/avs.js', import.meta.url));
+const WAIT_MS = 90_000;
+
+type Run = { code: number | null; stdout: string; stderr: string };
+type Check = { name: string; ok: boolean; detail: string; data?: Record<string, unknown> };
+
+function runAvs(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env, AVS_DEBUG: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** A long-running `avs` child whose output is kept for failure messages. */
+type Proc = { child: ChildProcess; output: () => string; exited: Promise<number | null> };
+
+function startAvs(args: readonly string[], env: NodeJS.ProcessEnv = {}): Proc {
+  const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env, AVS_DEBUG: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+async function stopProc(proc: Proc | undefined): Promise<void> {
+  if (!proc || proc.child.exitCode !== null || proc.child.signalCode !== null) return;
+  proc.child.kill('SIGTERM');
+  const timer = setTimeout(() => proc.child.kill('SIGKILL'), 20_000);
+  await proc.exited;
+  clearTimeout(timer);
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Polls `probe` until it returns a value, failing with the processes' output when one exits or time runs out. */
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, watch: readonly Proc[]): Promise<T> {
+  const deadline = Date.now() + WAIT_MS;
+  for (;;) {
+    const dead = watch.find((p) => p.child.exitCode !== null);
+    if (dead) assert.fail(`a process exited while waiting for ${what}:\n${dead.output()}`);
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) assert.fail(`gave up waiting for ${what}:\n${watch.map((p) => p.output()).join('\n---\n')}`);
+    await sleep(200);
+  }
+}
+
+function checksOf(run: Run): Check[] {
+  return (JSON.parse(run.stdout) as { checks: Check[] }).checks;
+}
+
+describe('config files', () => {
+  let devnet: Devnet;
+  let dir: string;
+  let deploymentPath: string;
+  let aggregator: Proc | undefined;
+  let operator: Proc | undefined;
+  const PASSWORD = 'config-test password 7';
+
+  /** Writes a config file in the test directory and returns its path. */
+  function writeConfig(name: string, value: unknown): string {
+    const path = join(dir, name);
+    writeFileSync(path, JSON.stringify(value, null, 2));
+    return path;
+  }
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'avs-config-test-'));
+    deploymentPath = join(dir, 'devnet.json');
+    devnet = await startDevnet({ operators: 2, remoteChains: 1, dir, writeDeployment: deploymentPath });
+  });
+
+  after(async () => {
+    await stopProc(operator);
+    await stopProc(aggregator);
+    await devnet?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('aggregator run --config starts from the file; config check passes on it and on an operator file', async () => {
+    const port = await freePort();
+    const aggregatorFile = writeConfig('aggregator.json', {
+      role: 'aggregator',
+      deployment: 'devnet.json',
+      port,
+      database: { sqlitePath: 'aggregator.sqlite' },
+      lateWindowMs: 500,
+      logLevel: 'info',
+    });
+    // Before the aggregator runs: every check passes, the port included.
+    const before = await runAvs(['config', 'check', aggregatorFile, '--json']);
+    assert.equal(before.code, 0, before.stdout + before.stderr);
+    const checks = checksOf(before);
+    assert.deepEqual(
+      checks.map((c) => c.name),
+      ['config', 'rpc 31337', 'rpc 31338', 'database', 'listen'],
+    );
+    assert.ok(checks.every((c) => c.ok));
+    const main = checks.find((c) => c.name === 'rpc 31337')!;
+    assert.equal(main.data?.chainId, 31337);
+    assert.equal(BigInt(main.data!.blockNumber as string), await devnet.clients.get(31337)!.getBlockNumber());
+
+    aggregator = startAvs(['aggregator', 'run', '--config', aggregatorFile]);
+    const api = `http://127.0.0.1:${port}`;
+    await waitFor('the aggregator', async () => ((await fetch(`${api}/v1/epochs/current`)).status === 200 ? true : undefined), [aggregator]);
+
+    const operator0 = privateKeyToAccount(devnetOperatorKeys(0).operatorKey).address;
+    const operatorFile = writeConfig('operator.json', {
+      role: 'operator',
+      deployment: 'devnet.json',
+      signingKey: { devnetOperator: 0 },
+      aggregatorUrl: api,
+      confirmations: 1,
+      database: { sqlitePath: 'operator-0.sqlite' },
+    });
+    const text = await runAvs(['config', 'check', operatorFile]);
+    assert.equal(text.code, 0, text.stdout + text.stderr);
+    const lines = text.stdout.trimEnd().split('\n');
+    assert.ok(lines.every((l) => l.startsWith('ok ')), text.stdout);
+    assert.ok(lines.some((l) => /^ok\s+signing key\s+0x[0-9a-fA-F]{40} is the registered signing key of /.test(l) && l.includes(operator0)), text.stdout);
+    assert.ok(lines.some((l) => /^ok\s+aggregator\s+http:\/\/127\.0\.0\.1:\d+ health 20[06]/.test(l)), text.stdout);
+
+    // The operator node from the file alone; the aggregator sees it authenticated.
+    operator = startAvs(['operator', 'run', '--config', operatorFile]);
+    const connected = await waitFor(
+      'operator 0 connected',
+      async () => {
+        const body = (await (await fetch(`${api}/v1/operators`)).json()) as { operators: { operator: string; connected: boolean }[] };
+        return body.operators.find((o) => o.operator === operator0 && o.connected);
+      },
+      [aggregator, operator],
+    );
+    assert.equal(connected.operator, operator0);
+    await stopProc(operator);
+    operator = undefined;
+  });
+
+  it('fails naming the RPC: wrong chain id, unreachable endpoint; exit 1', async () => {
+    const remoteUrl = devnet.deployment.chains.find((c) => c.chainId === 31338)!.rpcUrl;
+    const file = writeConfig('operator-bad-rpc.json', {
+      role: 'operator',
+      deployment: deploymentPath,
+      signingKey: { devnetOperator: 1 },
+      aggregatorUrl: 'http://127.0.0.1:9',
+      rpc: { '31337': remoteUrl, '31338': 'http://127.0.0.1:9' },
+    });
+    const run = await runAvs(['config', 'check', file, '--json']);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /^avs: error: \d+ of \d+ checks failed\n$/);
+    const checks = checksOf(run);
+    const byName = new Map(checks.map((c) => [c.name, c]));
+    assert.equal(byName.get('rpc 31337')?.ok, false);
+    assert.match(byName.get('rpc 31337')!.detail, /serves chain 31338, not 31337/);
+    assert.equal(byName.get('rpc 31338')?.ok, false);
+    assert.match(byName.get('rpc 31338')!.detail, /cannot reach http:\/\/127\.0\.0\.1:9/);
+    assert.equal(byName.get('aggregator')?.ok, false);
+    // The key is still checked locally; the registry is not read through an RPC serving another chain.
+    assert.equal(byName.get('key')?.ok, true);
+    assert.equal(byName.has('signing key'), false);
+  });
+
+  it('checks a keystore: decrypts, compares with the registered signing key, never prints the password or the key', async () => {
+    const keys1 = devnetOperatorKeys(1);
+    const operator1 = privateKeyToAccount(keys1.operatorKey).address;
+    const kdf = { function: 'pbkdf2', c: 1024 } as const;
+    const good = join(dir, 'op1.ecdsa.key.json');
+    writeFileSync(good, JSON.stringify(await encryptKeystore(keys1.signingKey, PASSWORD, { kdf })));
+    const other = join(dir, 'op0.ecdsa.key.json');
+    const wrongKey = devnetOperatorKeys(0).signingKey;
+    writeFileSync(other, JSON.stringify(await encryptKeystore(wrongKey, PASSWORD, { kdf })));
+    const passwordFile = join(dir, 'password.txt');
+    writeFileSync(passwordFile, `${PASSWORD}\n`);
+    const base = { role: 'operator', deployment: 'devnet.json', address: operator1, aggregatorUrl: 'http://127.0.0.1:9' };
+
+    const ok = await runAvs(['config', 'check', writeConfig('op1.json', { ...base, signingKey: { keystore: 'op1.ecdsa.key.json', passwordFile: 'password.txt' } }), '--json']);
+    const okChecks = checksOf(ok);
+    assert.equal(okChecks.find((c) => c.name === 'keystore')?.ok, true, ok.stdout);
+    assert.equal(okChecks.find((c) => c.name === 'signing key')?.ok, true, ok.stdout);
+
+    // The password from the environment, a keystore holding another operator's signing key.
+    const wrong = await runAvs(['config', 'check', writeConfig('op1-wrong.json', { ...base, signingKey: { keystore: 'op0.ecdsa.key.json' } }), '--json'], {
+      AVS_KEYSTORE_PASSWORD: PASSWORD,
+    });
+    assert.equal(wrong.code, 1);
+    const mismatch = checksOf(wrong).find((c) => c.name === 'signing key')!;
+    assert.equal(mismatch.ok, false);
+    assert.match(mismatch.detail, new RegExp(`key is ${privateKeyToAccount(wrongKey).address} but ${operator1} registered ${privateKeyToAccount(keys1.signingKey).address}`));
+
+    for (const run of [ok, wrong]) {
+      const all = run.stdout + run.stderr;
+      assert.ok(!all.includes(PASSWORD), 'the password is never printed');
+      assert.ok(!all.toLowerCase().includes(keys1.signingKey.slice(2).toLowerCase()), 'the key is never printed');
+      assert.ok(!all.toLowerCase().includes(wrongKey.slice(2).toLowerCase()), 'the key is never printed');
+    }
+  });
+
+  it('run commands refuse a bad file in one line naming the key and where the value came from', async () => {
+    const file = writeConfig('operator-invalid.json', {
+      role: 'operator',
+      deployment: 'devnet.json',
+      signingKey: { devnetOperator: 0 },
+      rpc: { '31337': 'not a url' },
+    });
+    const run = await runAvs(['operator', 'run', '--config', file]);
+    assert.equal(run.code, 1);
+    assert.equal(run.stderr, `avs: error: config operator.rpc.31337: must be an http(s) URL (from ${file})\n`);
+
+    // An environment override replaces the file's value, and is named when it is the bad one.
+    const env = await runAvs(['aggregator', 'run', '--config', writeConfig('aggregator-env.json', { role: 'aggregator', deployment: 'devnet.json' })], {
+      AVS_AGGREGATOR__PORT: '70000',
+    });
+    assert.equal(env.code, 1);
+    assert.equal(env.stderr, 'avs: error: config aggregator.port: must be a port from 0 to 65535 (from AVS_AGGREGATOR__PORT)\n');
+
+    // A flag is a usage error (exit 2).
+    const flag = await runAvs(['aggregator', 'run', '--config', join(dir, 'aggregator-env.json'), '--port', 'eighty']);
+    assert.equal(flag.code, 2);
+    assert.equal(flag.stderr, 'avs: config aggregator.port: must be a port from 0 to 65535 (from --port)\n');
+
+    // A file for another role.
+    const wrongRole = await runAvs(['operator', 'run', '--config', join(dir, 'aggregator-env.json')]);
+    assert.equal(wrongRole.code, 1);
+    assert.match(wrongRole.stderr, /^avs: error: config operator\.role: this file is for the aggregator, not the operator/);
+  });
+});
