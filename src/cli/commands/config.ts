@@ -191,9 +191,12 @@ export function readRunConfig<R extends ConfigRole>(role: R, cmd: Command, flags
   return asUsageError(file, () => readConfig(role, { file, env: process.env, flags: all }));
 }
 
-/** {@link loadConfigDeployment} with the same exit-code rule as {@link readRunConfig}. */
+/**
+ * {@link loadConfigDeployment} for a `run` command. Its errors are failures (exit 1) whatever named the deployment,
+ * as a missing or invalid deployment file always was.
+ */
 export function loadRunDeployment<R extends ConfigRole>(read: ConfigRead<R>): LoadedConfig<R> {
-  return asUsageError(read.file, () => loadConfigDeployment(read));
+  return loadConfigDeployment(read);
 }
 
 function asUsageError<T>(file: string | undefined, run: () => T): T {
