@@ -79,12 +79,13 @@ export async function probeDatabase(database: { url?: string; sqlitePath: string
     () => false,
   );
   if (!exists) {
-    const dir = await nearestExistingDir(dirname(path));
+    const dir = await nearestExisting(dirname(path));
+    if (!dir.isDirectory) return { name, ok: false, detail: `SQLite ${path} cannot be created: ${dir.path} is not a directory` };
     try {
-      await access(dir, constants.W_OK);
-      return { name, ok: true, detail: `SQLite ${path} will be created (${dir} is writable)`, data: { dialect: 'sqlite' } };
+      await access(dir.path, constants.W_OK);
+      return { name, ok: true, detail: `SQLite ${path} will be created (${dir.path} is writable)`, data: { dialect: 'sqlite' } };
     } catch {
-      return { name, ok: false, detail: `SQLite ${path} cannot be created: ${dir} is not writable` };
+      return { name, ok: false, detail: `SQLite ${path} cannot be created: ${dir.path} is not writable` };
     }
   }
   try {
@@ -101,14 +102,16 @@ export async function probeDatabase(database: { url?: string; sqlitePath: string
   }
 }
 
-async function nearestExistingDir(dir: string): Promise<string> {
+/** The nearest existing ancestor of `dir` (itself included), and whether it is a directory. */
+async function nearestExisting(dir: string): Promise<{ path: string; isDirectory: boolean }> {
   let current = dir;
   for (;;) {
-    const isDir = await stat(current).then(
-      (s) => s.isDirectory(),
-      () => false,
+    const found = await stat(current).then(
+      (s) => ({ path: current, isDirectory: s.isDirectory() }),
+      () => undefined,
     );
-    if (isDir || dirname(current) === current) return current;
+    if (found) return found;
+    if (dirname(current) === current) return { path: current, isDirectory: false };
     current = dirname(current);
   }
 }
@@ -187,12 +190,23 @@ export async function probePort(host: string, port: number): Promise<ConfigCheck
   });
 }
 
-/** The first line of an error's message, with URLs reduced to their host (they may carry credentials). */
+/**
+ * One line for an error: its short message, then the innermost cause (e.g. `ECONNREFUSED`), with URLs reduced to
+ * their host (they may carry credentials or API keys).
+ */
 export function shortReason(error: unknown): string {
-  const e = error as { shortMessage?: string; message?: string; cause?: { message?: string; code?: string } };
+  const e = error as { shortMessage?: string; message?: string };
   let text = e?.shortMessage ?? e?.message ?? String(error);
-  if (/fetch failed|HTTP request failed/i.test(text) && e?.cause?.message) text = `${text}: ${e.cause.message}`;
   if (/^The request took too long/.test(text)) text = 'timed out';
-  const line = text.split('\n').find((l) => l.trim() !== '')?.trim() ?? 'unknown error';
-  return line.replace(/\b(https?|wss?|postgres(?:ql)?):\/\/[^\s"')]+/g, (u) => displayUrl(u));
+  type Cause = { cause?: unknown; code?: unknown; message?: unknown };
+  let inner = (error as Cause | undefined)?.cause as Cause | undefined;
+  let deepest: string | undefined;
+  for (let depth = 0; inner && depth < 8; depth++) {
+    const why = typeof inner.code === 'string' ? inner.code : typeof inner.message === 'string' ? inner.message : undefined;
+    if (why) deepest = why;
+    inner = inner.cause as Cause | undefined;
+  }
+  const line = text.split('\n').find((l) => l.trim() !== '')?.trim().replace(/\.$/, '') ?? 'unknown error';
+  const full = deepest && !line.includes(deepest) ? `${line}: ${deepest.split('\n')[0]}` : line;
+  return full.replace(/\b(https?|wss?|postgres(?:ql)?):\/\/[^\s"')]+/g, (u) => displayUrl(u));
 }
