@@ -53,16 +53,22 @@ export function registerConfigCommands(program: Command): void {
     });
 }
 
-/** The `role` key of a config file; without it, `--role` is required. */
+/**
+ * The `role` key of a config file; without it, `--role` is required.
+ * @throws {CommandFailedError} when the file cannot be read or is not JSON (naming the file); {@link UsageError}
+ *   when it has no `role`.
+ */
 async function roleOfFile(file: string): Promise<string> {
   let json: unknown;
   try {
     json = JSON.parse(await readFile(file, 'utf8'));
-  } catch {
-    // The check itself reports an unreadable or malformed file, naming it; it needs a role to do so.
-    throw new UsageError(`cannot read the "role" of ${file}: give --role ${CONFIG_ROLES.join('|')}`);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new CommandFailedError(`cannot read config file ${file}: no such file`);
+    if (error instanceof SyntaxError) throw new CommandFailedError(`config file ${file} is not valid JSON: ${error.message}`);
+    throw new CommandFailedError(`cannot read config file ${file}: ${code ?? (error as Error).message}`);
   }
-  const role = (json as { role?: unknown })?.role;
+  const role = (json as { role?: unknown } | null)?.role;
   if (typeof role !== 'string') throw new UsageError(`${file} has no "role" key: give --role ${CONFIG_ROLES.join('|')}`);
   return role;
 }
@@ -92,6 +98,9 @@ export async function checkConfigFile(role: ConfigRole, file: string, env: NodeJ
     const values = (config as LoadedConfig<'operator'>).values;
     const key = await operatorKeyCheck(values.signingKey, env);
     checks.push(...key.checks);
+    if (values.address && key.operator && values.address !== key.operator) {
+      checks.push({ name: 'address', ok: false, detail: `devnet operator ${values.signingKey.devnetOperator} is ${key.operator}, not ${values.address}` });
+    }
     const operator = values.address ?? key.operator;
     checks.push(await probeDatabase({ url: values.database.url, sqlitePath: values.database.sqlitePath ?? `.avs/operator-${(operator ?? 'unknown').toLowerCase()}.sqlite` }));
     if (key.address && operator && mainReachable) {

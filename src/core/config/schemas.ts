@@ -41,8 +41,10 @@ function url(protocols: readonly string[], what: string) {
   );
 }
 
-/** A JSON-RPC endpoint. */
-// The node's clients speak JSON-RPC over HTTP (see core/chain/clients.ts), so WebSocket RPC URLs are refused here.
+/**
+ * A JSON-RPC endpoint: http(s) only, since every client speaks JSON-RPC over HTTP (see `core/chain/clients.ts`), so a
+ * WebSocket URL is refused here rather than failing later.
+ */
 export const rpcUrlSchema = url(['http', 'https'], 'an http(s) URL');
 
 /** RPC endpoints by chain id: `{ "31337": "http://..." }`. */
