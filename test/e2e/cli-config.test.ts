@@ -1,7 +1,8 @@
 /**
  * Config files against a real devnet (anvil chains, deployed contracts, registered operators; no services): `avs config
  * check` passes on good files and fails naming the key or the RPC on bad ones; `avs aggregator run --config` and
- * `avs operator run --config` start from files alone and the operator authenticates with the aggregator.
+ * `avs operator run --config` and `avs challenger run --config` start from files alone (the operator authenticates with
+ * the aggregator, the challenger serves its node API).
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -14,6 +15,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { privateKeyToAccount } from 'viem/accounts';
 import { encryptKeystore } from '../../src/core/crypto/keystore.ts';
+import { devPrivateKey } from '../../src/devnet/accounts.ts';
 import { type Devnet, startDevnet } from '../../src/devnet/devnet.ts';
 import { devnetOperatorKeys } from '../../src/devnet/seed.ts';
 
@@ -89,6 +91,7 @@ describe('config files', () => {
   let deploymentPath: string;
   let aggregator: Proc | undefined;
   let operator: Proc | undefined;
+  let challenger: Proc | undefined;
   const PASSWORD = 'config-test password 7';
 
   /** Writes a config file in the test directory and returns its path. */
@@ -105,13 +108,14 @@ describe('config files', () => {
   });
 
   after(async () => {
+    await stopProc(challenger);
     await stopProc(operator);
     await stopProc(aggregator);
     await devnet?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('aggregator run --config starts from the file; config check passes on it and on an operator file', async () => {
+  it('aggregator, operator and challenger run from files; config check passes on each first', async () => {
     const port = await freePort();
     const aggregatorFile = writeConfig('aggregator.json', {
       role: 'aggregator',
@@ -167,6 +171,27 @@ describe('config files', () => {
     assert.equal(connected.operator, operator0);
     await stopProc(operator);
     operator = undefined;
+
+    // The challenger: its key from the legacy variable, everything else from the file; its node API comes up.
+    const nodeApiPort = await freePort();
+    const challengerFile = writeConfig('challenger.json', {
+      role: 'challenger',
+      deployment: 'devnet.json',
+      aggregatorUrl: api,
+      confirmations: 1,
+      database: { sqlitePath: 'challenger.sqlite' },
+      nodeApi: { port: nodeApiPort },
+    });
+    const env = { AVS_CHALLENGER_KEY: devPrivateKey(4) };
+    const check = await runAvs(['config', 'check', challengerFile, '--json'], env);
+    assert.equal(check.code, 0, check.stdout + check.stderr);
+    const balance = checksOf(check).find((c) => c.name === 'balance')!;
+    assert.ok(BigInt(balance.data!.wei as string) > 0n);
+    assert.ok(balance.detail.startsWith(devnet.challenger.address));
+    challenger = startAvs(['challenger', 'run', '--config', challengerFile], env);
+    await waitFor('the challenger node API', async () => ((await fetch(`http://127.0.0.1:${nodeApiPort}/eigen/node/health`)).ok ? true : undefined), [challenger]);
+    await stopProc(challenger);
+    challenger = undefined;
   });
 
   it('fails naming the RPC: wrong chain id, unreachable endpoint; exit 1', async () => {
