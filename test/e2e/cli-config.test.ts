@@ -12,36 +12,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { privateKeyToAccount } from 'viem/accounts';
 import { encryptKeystore } from '../../src/core/crypto/keystore.ts';
 import { devPrivateKey } from '../../src/devnet/accounts.ts';
 import { type Devnet, startDevnet } from '../../src/devnet/devnet.ts';
 import { devnetOperatorKeys } from '../../src/devnet/seed.ts';
+import { AVS_BIN, type AvsRun, runAvs } from '../helpers/cli.ts';
 
-const bin = fileURLToPath(new URL('../../bin/avs.js', import.meta.url));
 const WAIT_MS = 90_000;
 
-type Run = { code: number | null; stdout: string; stderr: string };
 type Check = { name: string; ok: boolean; detail: string; data?: Record<string, unknown> };
-
-function runAvs(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env, AVS_DEBUG: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /** A long-running `avs` child whose output is kept for failure messages. */
 type Proc = { child: ChildProcess; output: () => string; exited: Promise<number | null> };
 
 function startAvs(args: readonly string[], env: NodeJS.ProcessEnv = {}): Proc {
-  const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env, AVS_DEBUG: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [AVS_BIN, ...args], { env: { ...process.env, ...env, AVS_DEBUG: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
@@ -81,7 +67,7 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, wat
   }
 }
 
-function checksOf(run: Run): Check[] {
+function checksOf(run: AvsRun): Check[] {
   return (JSON.parse(run.stdout) as { checks: Check[] }).checks;
 }
 

@@ -17,7 +17,6 @@ export function registerAggregatorCommands(program: Command): void {
     .option('--port <n>', 'HTTP port (default 8080)')
     .option('--rpc <chainId=url...>', 'RPC endpoints replacing the deployment’s, e.g. 31337=http://...')
     .option('--db <path>', 'SQLite file (default .avs/aggregator.sqlite); DATABASE_URL selects Postgres instead')
-    .addHelpText('after', '\nExamples:\n  avs aggregator run --config config/aggregator.example.json\n  avs aggregator run --port 8080 --db .avs/aggregator.sqlite\n')
     .action(async (_opts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<{ host?: string; port?: string; rpc?: string[]; db?: string }>();
       const config = loadRunDeployment(

@@ -41,7 +41,7 @@ export function registerChallengerCommands(program: Command): void {
     .option('--bond <wei>', 'bond per challenge (default: the resolver’s minimum)')
     .option('--node-api-port <port>', 'serve the EigenLayer node API (/eigen) and Prometheus metrics (/metrics) on this port')
     .option('--node-api-host <ip>', 'interface of the node API (default 127.0.0.1)')
-    .addHelpText('after', '\nExamples:\n  avs challenger run --key $AVS_CHALLENGER_KEY --aggregator http://127.0.0.1:8080\n  avs challenger run --config challenger.json\n')
+    .addHelpText('after', '\nExample:\n  avs challenger run --key $AVS_CHALLENGER_KEY --aggregator http://127.0.0.1:8080\n  avs challenger run --config challenger.json      # the same from a file (docs/configuration.md)\n')
     .action(async (_opts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<RunOptions>();
       const keyFlags: FlagValue[] = [

@@ -194,7 +194,6 @@ export function registerOperatorCommands(program: Command): void {
     .option('--db <path>', 'SQLite journal file (default: .avs/operator-<address>.sqlite); DATABASE_URL for Postgres')
     .option('--node-api-port <port>', 'serve the EigenLayer node API (/eigen) and Prometheus metrics (/metrics) on this port')
     .option('--node-api-host <ip>', 'interface of the node API (default 127.0.0.1)')
-    .addHelpText('after', '\nExamples:\n  avs operator run --config config/operator.example.json\n  avs operator run --operator 0x... --ecdsa-keystore ~/.eigenlayer/operator_keys/op.ecdsa.key.json\n')
     .action(async (_opts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<{
         operator?: string;
