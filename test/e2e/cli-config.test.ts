@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -261,6 +261,14 @@ describe('config files', () => {
     const flag = await runAvs(['aggregator', 'run', '--config', join(dir, 'aggregator-env.json'), '--port', 'eighty']);
     assert.equal(flag.code, 2);
     assert.equal(flag.stderr, 'avs: config aggregator.port: must be a port from 0 to 65535 (from --port)\n');
+
+    // Devnet-only keys against a public-network deployment: usage errors naming the flag.
+    const publicNetwork = join(dir, 'public.json');
+    writeFileSync(publicNetwork, JSON.stringify({ ...JSON.parse(readFileSync(deploymentPath, 'utf8')), mainChainId: 17000, chains: [{ ...devnet.deployment.chains[0], chainId: 17000 }] }));
+    const devnetKey = await runAvs(['challenger', 'run', '--deployment', publicNetwork, '--key', devPrivateKey(4)]);
+    assert.equal(devnetKey.code, 2);
+    assert.equal(devnetKey.stderr, 'avs: config challenger.key.privateKey: plain hex keys are for devnets only: use key.keystore on a public network (from --key)\n');
+    assert.ok(!devnetKey.stderr.includes(devPrivateKey(4).slice(2)));
 
     // A file for another role.
     const wrongRole = await runAvs(['operator', 'run', '--config', join(dir, 'aggregator-env.json')]);

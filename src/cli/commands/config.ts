@@ -201,11 +201,19 @@ export function readRunConfig<R extends ConfigRole>(role: R, cmd: Command, flags
 }
 
 /**
- * {@link loadConfigDeployment} for a `run` command. Its errors are failures (exit 1) whatever named the deployment,
- * as a missing or invalid deployment file always was.
+ * {@link loadConfigDeployment} for a `run` command. A missing or invalid deployment is a failure (exit 1) whatever named
+ * it, as it always was; a flag that does not fit the deployment (`--rpc` for another chain, a plain key off a devnet) is
+ * a usage error (exit 2).
  */
 export function loadRunDeployment<R extends ConfigRole>(read: ConfigRead<R>): LoadedConfig<R> {
-  return loadConfigDeployment(read);
+  try {
+    return loadConfigDeployment(read);
+  } catch (error) {
+    if (error instanceof ConfigError && error.issues.some((i) => i.key === `${read.role}.deployment` || i.key.startsWith(`${read.role}.deployment.`))) throw error;
+    return asUsageError(read.file, () => {
+      throw error;
+    });
+  }
 }
 
 function asUsageError<T>(file: string | undefined, run: () => T): T {
