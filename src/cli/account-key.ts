@@ -43,3 +43,19 @@ export async function resolveAccountKey(sources: AccountKeySources): Promise<Hex
   }
   return resolvePrivateKeyHex(sources.keyOption, sources.key, sources.keyEnv);
 }
+
+/** A validated key source of a config file (`key`, `keeper`): a keystore and its password file, or a plain hex key. */
+export type ConfigKeySource = { keystore?: string; passwordFile?: string; privateKey?: Hex };
+
+/**
+ * The private key of a validated config key source: the keystore decrypted (password from `passwordFile`, else
+ * $AVS_KEYSTORE_PASSWORD, else a prompt), or the plain key (the config loader already refused one off a devnet).
+ * @throws {CommandFailedError} for an unreadable keystore or a wrong password, naming the file.
+ */
+export async function keyOfConfigSource(source: ConfigKeySource): Promise<Hex> {
+  if (source.keystore === undefined) return source.privateKey!;
+  const { resolveKeystorePassword } = await import('./commands/keys.ts');
+  const { readKeystoreFile } = await import('../core/crypto/keystore.ts');
+  const password = await resolveKeystorePassword({ passwordFile: source.passwordFile, what: source.keystore });
+  return (await readKeystoreFile(source.keystore, password)).privateKey;
+}

@@ -17,13 +17,18 @@ export const COMMAND_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   'operator deregister': ['avs operator deregister --ecdsa-keystore ~/.eigenlayer/operator_keys/op.ecdsa.key.json --deployment holesky.json'],
   'operator run': [
     'avs operator run --operator 0xYourOperator --ecdsa-keystore ~/.eigenlayer/operator_keys/signer.ecdsa.key.json \\',
-    '  --password-file ./pw --rpc 17000=https://holesky.example 84532=https://base-sepolia.example',
+    '  --password-file ./pw --rpc 17000=https://holesky.example 84532=https://base-sepolia.example --node-api-port 9090',
+    'avs operator run --config operator.json        # the same from a file (docs/configuration.md)',
   ],
   'operator keys create': ['avs operator keys create --type ecdsa --name signer'],
   'operator keys import': ['avs operator keys import --type ecdsa --name old --key-file ./old.key'],
   'operator keys list': ['avs operator keys list --json'],
   'operator keys show': ['avs operator keys show signer --type ecdsa --json'],
-  'aggregator run': ['DATABASE_URL=postgres://avs@db/avs avs aggregator run --host 0.0.0.0 --port 8080 --deployment holesky.json'],
+  'aggregator run': [
+    'DATABASE_URL=postgres://avs@db/avs avs aggregator run --host 0.0.0.0 --port 8080 --deployment mainnet.json \\',
+    '  --keeper-keystore keeper.ecdsa.key.json --rewards-token 0xToken --rewards-per-epoch 1000000000000000000000',
+    'avs aggregator run --config aggregator.json      # the same from a file (docs/configuration.md)',
+  ],
   'rewards split': ['avs rewards split --epoch 12 --budget 1000000000000000000000 --json'],
   'rewards submit': ['avs rewards submit --epoch 12 --budget 1000000000000000000000 --token 0xToken --ecdsa-keystore ./keeper.ecdsa.key.json --dry-run'],
 };

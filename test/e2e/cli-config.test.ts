@@ -13,7 +13,10 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { privateKeyToAccount } from 'viem/accounts';
+import { EpochManagerAbi } from '../../src/core/chain/abis/generated/index.ts';
 import { encryptKeystore } from '../../src/core/crypto/keystore.ts';
+import { epochAt, epochInterval } from '../../src/core/epochs.ts';
+import { advanceChainsTo, chainTime } from '../../src/devnet/time.ts';
 import { devPrivateKey } from '../../src/devnet/accounts.ts';
 import { type Devnet, startDevnet } from '../../src/devnet/devnet.ts';
 import { devnetOperatorKeys } from '../../src/devnet/seed.ts';
@@ -278,5 +281,53 @@ describe('config files', () => {
     const wrongRole = await runAvs(['operator', 'run', '--config', join(dir, 'aggregator-env.json')]);
     assert.equal(wrongRole.code, 1);
     assert.match(wrongRole.stderr, /^avs: error: config operator\.role: this file is for the aggregator, not the operator/);
+  });
+
+  it('the aggregator runs the epoch keeper from its config: config check vouches for the key, and the keeper sends the final set', async () => {
+    const port = await freePort();
+    const file = writeConfig('aggregator-keeper.json', {
+      role: 'aggregator',
+      deployment: 'devnet.json',
+      port,
+      database: { sqlitePath: 'aggregator-keeper.sqlite' },
+      keeper: { privateKey: devPrivateKey(2), intervalMs: 500, rewards: { token: devnet.token, budgetPerEpoch: '1000000' } },
+    });
+    const check = await runAvs(['config', 'check', file, '--json']);
+    assert.equal(check.code, 0, check.stdout + check.stderr);
+    const checks = checksOf(check);
+    for (const name of ['keeper key', 'keeper balance', 'keeper rewards initiator']) {
+      assert.ok(checks.find((c) => c.name === name)?.ok, `${name}: ${JSON.stringify(checks)}`);
+    }
+
+    // Into the current epoch's grace period: the next epoch's set is final, and the remote chain does not hold it yet.
+    const clients = devnet.deployment.chains.map((c) => devnet.clients.get(c.chainId)!);
+    const config = { genesis: devnet.deployment.epoch.genesis, length: devnet.deployment.epoch.length, grace: devnet.deployment.epoch.grace };
+    const now = await chainTime(clients[0]);
+    const epoch = epochAt(config, now);
+    const interval = epochInterval(config, epoch);
+    await advanceChainsTo(clients, interval.graceStart + 1n);
+    const fromBlock = await clients[0].getBlockNumber({ cacheTime: 0 });
+
+    const keeperAggregator = startAvs(['aggregator', 'run', '--config', file]);
+    try {
+      const sent = await waitFor(
+        'the keeper to send the final operator set to 31338',
+        async () => {
+          const logs = await clients[0].getContractEvents({
+            address: devnet.deployment.stateProofs.epochManager,
+            abi: EpochManagerAbi,
+            eventName: 'StateUpdatesSent',
+            fromBlock,
+          });
+          return logs.find((l) => l.args.chainId === 31338n);
+        },
+        [keeperAggregator],
+      );
+      assert.equal(sent.args.epoch, epoch + 1);
+      assert.equal(sent.args.caller, privateKeyToAccount(devPrivateKey(2)).address);
+      assert.match(keeperAggregator.output(), new RegExp(privateKeyToAccount(devPrivateKey(2)).address), 'the start log names the keeper');
+    } finally {
+      await stopProc(keeperAggregator);
+    }
   });
 });

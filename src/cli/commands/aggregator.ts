@@ -1,8 +1,11 @@
 /**
- * `avs aggregator run`: the aggregator of a deployment (HTTP API, operators' WebSocket hub, node API) until Ctrl-C.
+ * `avs aggregator run`: the aggregator of a deployment (HTTP API, operators' WebSocket hub, node API, and the epoch
+ * keeper when given its key) until Ctrl-C.
  */
 import type { Command } from 'commander';
-import { rpcUrlOf } from '../../core/config/index.ts';
+import { privateKeyToAccount } from 'viem/accounts';
+import { type FlagValue, rpcUrlOf } from '../../core/config/index.ts';
+import { keyOfConfigSource } from '../account-key.ts';
 import { untilSignal, rpcFlags } from './operator.ts';
 import { CONFIG_OPTION, loadRunDeployment, readRunConfig } from './config.ts';
 
@@ -17,17 +20,43 @@ export function registerAggregatorCommands(program: Command): void {
     .option('--port <n>', 'HTTP port (default 8080)')
     .option('--rpc <chainId=url...>', 'RPC endpoints replacing the deployment’s, e.g. 31337=http://...')
     .option('--db <path>', 'SQLite file (default .avs/aggregator.sqlite); DATABASE_URL selects Postgres instead')
+    .option('--keeper-keystore <file>', 'run the epoch keeper, paid by the key in this keystore (the ServiceManager’s rewards initiator)')
+    .option('--keeper-key <hex>', 'run the epoch keeper with this plain hex key: devnets only')
+    .option('--keeper-password-file <path>', 'the keeper keystore’s password file (default: $AVS_KEYSTORE_PASSWORD, else a prompt)')
+    .option('--rewards-token <address>', 'keeper: ERC-20 each ended epoch’s rewards are paid in')
+    .option('--rewards-per-epoch <amount>', 'keeper: rewards per ended epoch, token base units')
     .action(async (_opts, cmd: Command) => {
-      const opts = cmd.optsWithGlobals<{ host?: string; port?: string; rpc?: string[]; db?: string }>();
+      const opts = cmd.optsWithGlobals<{
+        host?: string;
+        port?: string;
+        rpc?: string[];
+        db?: string;
+        keeperKeystore?: string;
+        keeperKey?: string;
+        keeperPasswordFile?: string;
+        rewardsToken?: string;
+        rewardsPerEpoch?: string;
+      }>();
+      const keeperKeyFlags: FlagValue[] = [
+        { key: 'keeper.keystore', flag: '--keeper-keystore', value: opts.keeperKeystore },
+        { key: 'keeper.privateKey', flag: '--keeper-key', value: opts.keeperKey },
+      ];
       const config = loadRunDeployment(
         readRunConfig('aggregator', cmd, [
           { key: 'host', flag: '--host', value: opts.host },
           { key: 'port', flag: '--port', value: opts.port },
           ...rpcFlags(opts.rpc),
           { key: 'database.sqlitePath', flag: '--db', value: opts.db },
+          // A key flag replaces the keeper key source of the file or the environment.
+          ...(keeperKeyFlags.some((f) => f.value !== undefined) ? keeperKeyFlags.map((f) => (f.value === undefined ? { ...f, value: null } : f)) : []),
+          { key: 'keeper.passwordFile', flag: '--keeper-password-file', value: opts.keeperPasswordFile },
+          { key: 'keeper.rewards.token', flag: '--rewards-token', value: opts.rewardsToken },
+          { key: 'keeper.rewards.budgetPerEpoch', flag: '--rewards-per-epoch', value: opts.rewardsPerEpoch },
         ]),
       );
       const { values } = config;
+      // The keystore is opened before anything starts: a wrong password stops the aggregator at once, naming the file.
+      const keeperAccount = values.keeper ? privateKeyToAccount(await keyOfConfigSource(values.keeper)) : undefined;
       const deployment = { ...config.deployment, chains: config.deployment.chains.map((c) => ({ ...c, rpcUrl: rpcUrlOf(config, c.chainId) })) };
       // Loaded on demand, so other commands start without the database drivers and the HTTP stack.
       const { openDatabase } = await import('../../core/db/index.ts');
@@ -49,8 +78,16 @@ export function registerAggregatorCommands(program: Command): void {
           operatorSetRefreshMs: values.operatorSetRefreshMs,
           registryFromBlock: values.registryFromBlock,
           verifyInWorker: values.verifyInWorker,
+          keeper:
+            keeperAccount && values.keeper
+              ? {
+                  account: keeperAccount,
+                  intervalMs: values.keeper.intervalMs,
+                  rewards: values.keeper.rewards ? { database, token: values.keeper.rewards.token, budgetPerEpoch: values.keeper.rewards.budgetPerEpoch } : undefined,
+                }
+              : undefined,
         });
-        logger.info({ url: service.url, operators: service.wsUrl, database: database.location }, 'aggregator listening');
+        logger.info({ url: service.url, operators: service.wsUrl, database: database.location, keeper: keeperAccount?.address }, 'aggregator listening');
         const signal = await untilSignal();
         logger.info({ signal }, 'stopping');
         await service.close();

@@ -3,7 +3,7 @@
  * aggregator publishes against the source chain and disputes the wrong ones.
  */
 import type { Command } from 'commander';
-import type { Hex } from 'viem';
+import { keyOfConfigSource } from '../account-key.ts';
 import { UsageError } from '../errors.ts';
 import { printJson } from '../output.ts';
 import type { FlagValue } from '../../core/config/index.ts';
@@ -61,15 +61,7 @@ export function registerChallengerCommands(program: Command): void {
         { key: 'nodeApi.host', flag: '--node-api-host', value: opts.nodeApiHost },
       ]);
       const { values } = read;
-      let privateKey: Hex;
-      if (values.key.keystore !== undefined) {
-        const { resolveKeystorePassword } = await import('./keys.ts');
-        const { readKeystoreFile } = await import('../../core/crypto/keystore.ts');
-        const password = await resolveKeystorePassword({ passwordFile: values.key.passwordFile, what: values.key.keystore });
-        privateKey = (await readKeystoreFile(values.key.keystore, password)).privateKey;
-      } else {
-        privateKey = values.key.privateKey!;
-      }
+      const privateKey = await keyOfConfigSource(values.key);
       const { deployment } = loadRunDeployment(read);
       const finality =
         values.confirmations === 'finalized'

@@ -5,9 +5,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { type Address, type Hex, formatEther, getAddress } from 'viem';
+import { type Address, type Hex, type PublicClient, formatEther, getAddress } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
-import { ECDSAStakeRegistryAbi } from '../../core/chain/abis/generated/index.ts';
+import { ECDSAStakeRegistryAbi, StateProofsServiceManagerAbi } from '../../core/chain/abis/generated/index.ts';
+import type { Deployment } from '../../core/chain/deployment.ts';
 import { makePublicClient } from '../../core/chain/clients.ts';
 import {
   CONFIG_ROLES,
@@ -123,6 +124,11 @@ export async function checkConfigFile(role: ConfigRole, file: string, env: NodeJ
     const values = (config as LoadedConfig<'aggregator'>).values;
     checks.push(await probeDatabase({ url: values.database.url, sqlitePath: values.database.sqlitePath ?? '.avs/aggregator.sqlite' }));
     checks.push(await probePort(values.host, values.port));
+    if (values.keeper) {
+      const key = await keySourceCheck(values.keeper, env, 'aggregator.keeper');
+      checks.push(...key.checks.map((c) => ({ ...c, name: `keeper ${c.name}` })));
+      if (key.address && mainReachable) checks.push(...(await keeperAccountChecks(mainClient(), deployment, key.address, values.keeper.rewards !== undefined)));
+    }
   } else {
     const values = (config as LoadedConfig<'challenger'>).values;
     const key = await keySourceCheck(values.key, env, 'challenger.key');
@@ -149,6 +155,31 @@ export async function checkConfigFile(role: ConfigRole, file: string, env: NodeJ
 }
 
 type KeySource = { keystore?: string; passwordFile?: string; privateKey?: Hex };
+
+/**
+ * The keeper's account: it pays for weight refreshes and state updates (ETH on the main chain) and, to submit rewards,
+ * must be the ServiceManager's rewards initiator.
+ */
+async function keeperAccountChecks(client: PublicClient, deployment: Deployment, keeper: Address, paysRewards: boolean): Promise<ConfigCheck[]> {
+  const checks: ConfigCheck[] = [];
+  try {
+    const balance = await client.getBalance({ address: keeper });
+    checks.push({
+      name: 'keeper balance',
+      ok: balance > 0n,
+      detail: `${keeper} holds ${formatEther(balance)} ETH on chain ${deployment.mainChainId}${balance > 0n ? '' : ': it cannot pay for state updates'}`,
+      data: { wei: balance.toString() },
+    });
+    if (paysRewards) {
+      const initiator = await client.readContract({ address: deployment.stateProofs.serviceManager, abi: StateProofsServiceManagerAbi, functionName: 'rewardsInitiator' });
+      const ok = getAddress(initiator) === keeper;
+      checks.push({ name: 'keeper rewards initiator', ok, detail: ok ? `${keeper} is the ServiceManager's rewards initiator` : `the ServiceManager's rewards initiator is ${initiator}, not the keeper ${keeper}` });
+    }
+  } catch (error) {
+    checks.push({ name: 'keeper balance', ok: false, detail: shortReason(error) });
+  }
+  return checks;
+}
 
 /** The operator's signing key: a keystore or plain key (see {@link keySourceCheck}), or a devnet operator's keys. */
 async function operatorKeyCheck(

@@ -160,6 +160,12 @@ export function loadConfigDeployment<R extends ConfigRole>(read: ConfigRead<R>):
       issues.push({ key: 'challenger.key.privateKey', message: 'plain hex keys are for devnets only: use key.keystore on a public network', origin: read.origins.get('key.privateKey') });
     }
   }
+  if (role === 'aggregator') {
+    const aggregator = values as AggregatorConfigInput;
+    if (aggregator.keeper?.privateKey !== undefined && !devnet) {
+      issues.push({ key: 'aggregator.keeper.privateKey', message: 'plain hex keys are for devnets only: use keeper.keystore on a public network', origin: read.origins.get('keeper.privateKey') });
+    }
+  }
   if ((role === 'operator' || role === 'challenger') && deploymentPath !== undefined) {
     const withUrl = values as OperatorConfigInput | ChallengerConfigInput;
     withUrl.aggregatorUrl ??= aggregatorUrlOfDeploymentFile(deploymentPath);

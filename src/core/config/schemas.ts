@@ -71,6 +71,11 @@ const privateKey = z
     { error: 'is not a valid secp256k1 private key' },
   );
 
+/** An amount in wei or token base units: a non-negative integer, as a JSON number or decimal text. */
+const wei = z
+  .union([z.string().regex(/^[0-9]{1,78}$/), z.number().int().nonnegative()], { error: 'must be an amount in base units (a non-negative integer)' })
+  .transform((v) => BigInt(v));
+
 const path = z.string({ error: 'must be a file path' }).min(1, { error: 'must be a file path' });
 
 /** A deployment file path (relative to the config file), or the deployment itself inline. */
@@ -167,6 +172,21 @@ export const aggregatorConfigSchema = z.strictObject({
   registryFromBlock: integer(0, Number.MAX_SAFE_INTEGER, 'a block number').transform((n) => BigInt(n)).optional(),
   /** Verify operators' signatures in a worker thread (default true). */
   verifyInWorker: boolean.default(true),
+  /**
+   * The epoch keeper (docs/decisions/keeper-0001-epoch-keeper.md): weight refreshes, each final operator set sent to
+   * every remote chain, and each ended epoch's rewards. Paid by this account, which must be the ServiceManager's rewards
+   * initiator to submit rewards. Default: no keeper (another process, or nobody, keeps epochs).
+   */
+  keeper: z
+    .strictObject({
+      ...keySourceFields,
+      /** Pass period, ms (default 2,000). */
+      intervalMs: integer(100, 3600_000, 'milliseconds').optional(),
+      /** Rewards per ended epoch: `budgetPerEpoch` base units of the ERC-20 `token`, split as docs/rewards.md says. */
+      rewards: z.strictObject({ token: address, budgetPerEpoch: wei }).optional(),
+    })
+    .superRefine(oneKeySource(['keystore', 'privateKey']))
+    .optional(),
 });
 
 /** `challenger run`: the watchtower. */
@@ -179,10 +199,7 @@ export const challengerConfigSchema = z.strictObject({
   confirmations: confirmations.optional(),
   database,
   /** Bond per challenge in wei (default: the resolver's minimum). */
-  bond: z
-    .union([z.string().regex(/^[0-9]{1,78}$/), z.number().int().nonnegative()], { error: 'must be an amount in wei (a non-negative integer)' })
-    .transform((v) => BigInt(v))
-    .optional(),
+  bond: wei.optional(),
   nodeApi: nodeApi.optional(),
   logLevel,
 });
