@@ -2,7 +2,7 @@
  * Where the CLI finds the aggregator, and the state-proof API client it uses (re-exported from
  * `src/state-proofs/client.ts`).
  */
-import { readFileSync } from 'node:fs';
+import { aggregatorUrlOfDeploymentFile } from '../core/chain/deployment.ts';
 import { UsageError } from './errors.ts';
 import { DEFAULT_DEPLOYMENT_PATH } from './options.ts';
 
@@ -25,15 +25,7 @@ export {
  * @throws {UsageError} when none is set.
  */
 export function resolveAggregatorUrl(option: string | undefined, deploymentPath: string | undefined): string {
-  const fromFile = (): string | undefined => {
-    try {
-      const json = JSON.parse(readFileSync(deploymentPath ?? DEFAULT_DEPLOYMENT_PATH, 'utf8')) as { aggregator?: { url?: unknown } };
-      return typeof json.aggregator?.url === 'string' ? json.aggregator.url : undefined;
-    } catch {
-      return undefined;
-    }
-  };
-  const url = option ?? process.env.AVS_AGGREGATOR_URL ?? fromFile();
+  const url = option ?? process.env.AVS_AGGREGATOR_URL ?? aggregatorUrlOfDeploymentFile(deploymentPath ?? DEFAULT_DEPLOYMENT_PATH);
   if (!url) throw new UsageError('no aggregator URL: pass --aggregator, set AVS_AGGREGATOR_URL, or run `avs devnet`');
   try {
     new URL(url);

@@ -2,9 +2,9 @@
  * The file `avs deploy` reads: where to deploy the state-proofs AVS on a public network (or any chain with an EigenLayer
  * core) and with which parameters. Documented key by key in docs/avs-team-guide.md; examples in config/.
  */
-import { readFileSync } from 'node:fs';
 import { type Address, getAddress } from 'viem';
 import { z } from 'zod';
+import { readJsonFile } from '../core/chain/deployment.ts';
 
 const address = z
   .string()
@@ -107,17 +107,5 @@ export function parseDeployConfig(value: unknown, source = 'deploy config'): Dep
  * @throws {DeployConfigError} when the file cannot be read or parsed, or is invalid.
  */
 export function readDeployConfig(path: string): DeployConfig {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new DeployConfigError(`cannot read deploy config ${path}: ${(error as Error).message}`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new DeployConfigError(`${path} is not valid JSON: ${(error as Error).message}`);
-  }
-  return parseDeployConfig(json, path);
+  return parseDeployConfig(readJsonFile(path, 'deploy config', (message) => new DeployConfigError(message)), path);
 }

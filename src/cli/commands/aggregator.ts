@@ -4,10 +4,10 @@
  */
 import type { Command } from 'commander';
 import { privateKeyToAccount } from 'viem/accounts';
-import { type FlagValue, rpcUrlOf } from '../../core/config/index.ts';
+import { rpcUrlOf } from '../../core/config/index.ts';
 import { keyOfConfigSource } from '../account-key.ts';
 import { untilSignal, rpcFlags } from './operator.ts';
-import { CONFIG_OPTION, loadRunDeployment, readRunConfig } from './config.ts';
+import { CONFIG_OPTION, keySourceFlags, loadRunDeployment, readRunConfig } from './config.ts';
 
 /** Adds `aggregator run` to the program. */
 export function registerAggregatorCommands(program: Command): void {
@@ -37,18 +37,16 @@ export function registerAggregatorCommands(program: Command): void {
         rewardsToken?: string;
         rewardsPerEpoch?: string;
       }>();
-      const keeperKeyFlags: FlagValue[] = [
-        { key: 'keeper.keystore', flag: '--keeper-keystore', value: opts.keeperKeystore },
-        { key: 'keeper.privateKey', flag: '--keeper-key', value: opts.keeperKey },
-      ];
       const config = loadRunDeployment(
         readRunConfig('aggregator', cmd, [
           { key: 'host', flag: '--host', value: opts.host },
           { key: 'port', flag: '--port', value: opts.port },
           ...rpcFlags(opts.rpc),
           { key: 'database.sqlitePath', flag: '--db', value: opts.db },
-          // A key flag replaces the keeper key source of the file or the environment.
-          ...(keeperKeyFlags.some((f) => f.value !== undefined) ? keeperKeyFlags.map((f) => (f.value === undefined ? { ...f, value: null } : f)) : []),
+          ...keySourceFlags([
+            { key: 'keeper.keystore', flag: '--keeper-keystore', value: opts.keeperKeystore },
+            { key: 'keeper.privateKey', flag: '--keeper-key', value: opts.keeperKey },
+          ]),
           { key: 'keeper.passwordFile', flag: '--keeper-password-file', value: opts.keeperPasswordFile },
           { key: 'keeper.rewards.token', flag: '--rewards-token', value: opts.rewardsToken },
           { key: 'keeper.rewards.budgetPerEpoch', flag: '--rewards-per-epoch', value: opts.rewardsPerEpoch },

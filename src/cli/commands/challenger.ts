@@ -6,8 +6,7 @@ import type { Command } from 'commander';
 import { keyOfConfigSource } from '../account-key.ts';
 import { UsageError } from '../errors.ts';
 import { printJson } from '../output.ts';
-import type { FlagValue } from '../../core/config/index.ts';
-import { CONFIG_OPTION, loadRunDeployment, readRunConfig } from './config.ts';
+import { CONFIG_OPTION, keySourceFlags, loadRunDeployment, readRunConfig } from './config.ts';
 import { rpcFlags, untilSignal } from './operator.ts';
 
 type RunOptions = {
@@ -44,13 +43,11 @@ export function registerChallengerCommands(program: Command): void {
     .addHelpText('after', '\nExample:\n  avs challenger run --key $AVS_CHALLENGER_KEY --aggregator http://127.0.0.1:8080\n  avs challenger run --config challenger.json      # the same from a file (docs/configuration.md)\n')
     .action(async (_opts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<RunOptions>();
-      const keyFlags: FlagValue[] = [
-        { key: 'key.privateKey', flag: '--key', value: opts.key },
-        { key: 'key.keystore', flag: '--ecdsa-keystore', value: opts.ecdsaKeystore },
-      ];
       const read = readRunConfig('challenger', cmd, [
-        // A key flag replaces the key source of the file or the environment.
-        ...(keyFlags.some((f) => f.value !== undefined) ? keyFlags.map((f) => (f.value === undefined ? { ...f, value: null } : f)) : []),
+        ...keySourceFlags([
+          { key: 'key.privateKey', flag: '--key', value: opts.key },
+          { key: 'key.keystore', flag: '--ecdsa-keystore', value: opts.ecdsaKeystore },
+        ]),
         { key: 'key.passwordFile', flag: '--password-file', value: opts.passwordFile },
         { key: 'aggregatorUrl', flag: '--aggregator', value: opts.aggregator },
         ...rpcFlags(opts.rpc),

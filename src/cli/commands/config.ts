@@ -260,5 +260,14 @@ function asUsageError<T>(file: string | undefined, run: () => T): T {
   }
 }
 
+/**
+ * Flags naming one of several key sources (`--ecdsa-keystore`, `--key`, …): when any is given, it replaces the key source
+ * of the file and the environment as a whole (the others become `null`), so a flag never mixes with a file's keystore.
+ */
+export function keySourceFlags(flags: readonly FlagValue[]): FlagValue[] {
+  if (flags.every((f) => f.value === undefined)) return [];
+  return flags.map((f) => (f.value === undefined ? { ...f, value: null } : f));
+}
+
 /** The `--config <file>` option of the `run` commands. */
 export const CONFIG_OPTION = ['--config <file>', 'JSON config file (flags override it, environment variables too; see docs/configuration.md)'] as const;

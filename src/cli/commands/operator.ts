@@ -15,7 +15,7 @@ import { createProgress, printFields, printJson } from '../output.ts';
 import { loadDeployment, parseUint } from '../options.ts';
 import { operatorSocketUrl } from '../aggregator-client.ts';
 import type { FlagValue } from '../../core/config/index.ts';
-import { CONFIG_OPTION, loadRunDeployment, readRunConfig } from './config.ts';
+import { CONFIG_OPTION, keySourceFlags, loadRunDeployment, readRunConfig } from './config.ts';
 import type { FinalityRule } from '../../state-proofs/operator/finality.ts';
 
 /** All of an operator's magnitude (1e18 = 100%): what `operator register` allocates to the AVS operator set by default. */
@@ -273,13 +273,11 @@ export function registerOperatorCommands(program: Command): void {
  * file or the environment (two source flags together are refused by the schema).
  */
 function signingKeyFlags(opts: { devnetOperator?: string; signingKey?: string; ecdsaKeystore?: string }): FlagValue[] {
-  const given = [
+  return keySourceFlags([
     { key: 'signingKey.devnetOperator', flag: '--devnet-operator', value: opts.devnetOperator },
     { key: 'signingKey.privateKey', flag: '--signing-key', value: opts.signingKey },
     { key: 'signingKey.keystore', flag: '--ecdsa-keystore', value: opts.ecdsaKeystore },
-  ];
-  if (given.every((f) => f.value === undefined)) return [];
-  return given.map((f) => (f.value === undefined ? { ...f, value: null } : f));
+  ]);
 }
 
 /** `--rpc 31337=http://...` values as config entries `rpc.<chainId>`. */

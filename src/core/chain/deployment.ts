@@ -84,23 +84,44 @@ export function parseDeployment(value: unknown, source = 'deployment'): Deployme
 }
 
 /**
- * Reads and validates a deployment JSON file.
- * @throws {DeploymentError} when the file cannot be read or parsed, or is invalid.
+ * Reads a JSON file for a loader whose errors are its own named class.
+ * @param what What the file is, for messages (e.g. `deployment file`).
+ * @param toError Builds the loader's error from a message naming the file.
+ * @throws what `toError` builds, when the file cannot be read or is not JSON.
  */
-export function readDeployment(path: string): Deployment {
+export function readJsonFile(path: string, what: string, toError: (message: string) => Error): unknown {
   let raw: string;
   try {
     raw = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new DeploymentError(`cannot read deployment file ${path}: ${(error as Error).message}`);
+    throw toError(`cannot read ${what} ${path}: ${(error as Error).message}`);
   }
-  let json: unknown;
   try {
-    json = JSON.parse(raw);
+    return JSON.parse(raw);
   } catch (error) {
-    throw new DeploymentError(`${path} is not valid JSON: ${(error as Error).message}`);
+    throw toError(`${path} is not valid JSON: ${(error as Error).message}`);
   }
-  return parseDeployment(json, path);
+}
+
+/**
+ * Reads and validates a deployment JSON file.
+ * @throws {DeploymentError} when the file cannot be read or parsed, or is invalid.
+ */
+export function readDeployment(path: string): Deployment {
+  return parseDeployment(readJsonFile(path, 'deployment file', (message) => new DeploymentError(message)), path);
+}
+
+/**
+ * `aggregator.url` of a deployment file written by `avs devnet` (which adds its endpoints to the deployment), if the file
+ * is readable and has one.
+ */
+export function aggregatorUrlOfDeploymentFile(path: string): string | undefined {
+  try {
+    const json = readJsonFile(path, 'deployment file', (message) => new DeploymentError(message)) as { aggregator?: { url?: unknown } };
+    return typeof json?.aggregator?.url === 'string' ? json.aggregator.url : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The deployment's entry for `chainId`. @throws {DeploymentError} for an unsupported chain. */

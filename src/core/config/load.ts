@@ -3,9 +3,8 @@
  * `sources.ts`), validated against the role's schema, then the deployment it names loaded and cross-checked.
  * All problems are collected and thrown together as one {@link ConfigError}.
  */
-import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
-import { type Deployment, DeploymentError, deploymentSchema, readDeployment } from '../chain/deployment.ts';
+import { type Deployment, DeploymentError, aggregatorUrlOfDeploymentFile, deploymentSchema, readDeployment } from '../chain/deployment.ts';
 import { ConfigError, type ConfigIssue } from './errors.ts';
 import {
   type AggregatorConfigInput,
@@ -193,12 +192,3 @@ export function rpcUrlsOf(config: LoadedConfig<ConfigRole>): Record<number, stri
   return Object.fromEntries(config.deployment.chains.map((c) => [c.chainId, rpcUrlOf(config, c.chainId)]));
 }
 
-/** `aggregator.url` of a deployment file written by `avs devnet`, if present. */
-function aggregatorUrlOfDeploymentFile(path: string): string | undefined {
-  try {
-    const json = JSON.parse(readFileSync(path, 'utf8')) as { aggregator?: { url?: unknown } };
-    return typeof json.aggregator?.url === 'string' ? json.aggregator.url : undefined;
-  } catch {
-    return undefined;
-  }
-}
