@@ -99,7 +99,8 @@ async function makeAggregator(database: TestDatabase | Awaited<ReturnType<TestDa
   const clock = options.clock ?? { t: 1_000_000 };
   const aggregator = new Aggregator({
     deployment,
-    store: await createTaskStore(database),
+    // One replica id for every instance: a second instance on the same database is this replica restarted.
+    store: await createTaskStore(database, { replicaId: 'unit-aggregator' }),
     operatorSet: staticOperatorSetSource([snapshot()], EPOCH),
     blocks: fakeBlocks(),
     lateWindowMs: 1_000,

@@ -280,4 +280,120 @@ forEachDatabase('task store', (fixture) => {
     }
     assert.equal((await store.listUnfinished()).length, 1200 - 299);
   });
+
+  it('claims only tasks whose lease lapsed, renews what it holds, and records who finished a task', async () => {
+    const database = await fixture.fresh();
+    const a = await createTaskStore(database, { replicaId: 'replica-a', leaseMs: 1000 });
+    const b = await createTaskStore(await database.reopen(), { replicaId: 'replica-b', leaseMs: 1000 });
+    const tasks = [task(1, { createdAt: 1000 }), task(2, { createdAt: 1001 }), task(3, { createdAt: 1002 })];
+    const inserted = await a.insertTasks(tasks);
+    assert.deepEqual(inserted.map((r) => [r.task.claimedBy, r.task.leaseUntil]), [['replica-a', 2000], ['replica-a', 2001], ['replica-a', 2002]]);
+    // Held by a: nothing to claim before its leases end.
+    assert.deepEqual(await b.claimTasks(1500, 10), []);
+    assert.equal((await a.renewClaims(1500)).length, 3);
+    assert.deepEqual(await b.claimTasks(2400, 10), []);
+    // a stops renewing: b takes the tasks over, oldest first, with their stored answers.
+    await a.write({ signatures: [sig(tasks[0].taskId, OP_A, D1)] });
+    const claimed = await b.claimTasks(2600, 10);
+    assert.deepEqual(claimed.map((c) => c.task.taskId), tasks.map((t) => t.taskId.toLowerCase()));
+    assert.ok(claimed.every((c) => c.task.claimedBy === 'replica-b' && c.task.leaseUntil === 3600));
+    assert.deepEqual(claimed[0].signatures.map((x) => x.operator), [OP_A]);
+    // a learns it lost them; b holds them.
+    assert.deepEqual(await a.renewClaims(2700), []);
+    assert.equal((await b.renewClaims(2700)).length, 3);
+    // Finished tasks are never claimed again, and name the replica that finished them.
+    await b.write({ completions: [{ taskId: tasks[0].taskId, value: 5n, exists: true, digest: D1, sigData: '0x01', signerCount: 1, signedWeight: 1n }] });
+    await b.write({ failures: [{ taskId: tasks[1].taskId, reason: 'deadline', signedWeight: 0n }] });
+    assert.equal((await a.getTask(tasks[0].taskId))?.claimedBy, 'replica-b');
+    assert.equal((await a.getTask(tasks[1].taskId))?.claimedBy, 'replica-b');
+    assert.deepEqual((await a.claimTasks(99_999, 10)).map((c) => c.task.taskId), [tasks[2].taskId.toLowerCase()]);
+    // A graceful stop hands the lease back at once.
+    await a.releaseClaims();
+    assert.deepEqual((await b.claimTasks(3000, 10)).map((c) => c.task.taskId), [tasks[2].taskId.toLowerCase()]);
+  });
+
+  it('refuses a malformed replica id or lease, naming the option', async () => {
+    const database = await fixture.fresh();
+    await assert.rejects(createTaskStore(database, { replicaId: 'has space' }), /replicaId/);
+    await assert.rejects(createTaskStore(database, { leaseMs: 10 }), /leaseMs/);
+  });
+
+  if (fixture.dialect === 'postgres') {
+    it('never gives one task to two replicas claiming at the same time (FOR UPDATE SKIP LOCKED)', async () => {
+      const database = await fixture.fresh();
+      const replicas = await Promise.all(
+        ['r1', 'r2', 'r3'].map(async (id, i) => createTaskStore(i === 0 ? database : await database.reopen(), { replicaId: id, leaseMs: 1000 })),
+      );
+      const tasks = Array.from({ length: 400 }, (_, i) => task(i, { createdAt: 1000 }));
+      await replicas[0].insertTasks(tasks);
+      // Leases lapsed for everyone: three replicas race in small claims until nothing is left.
+      const got = new Map<string, string[]>(replicas.map((r) => [r.replicaId, []]));
+      await Promise.all(
+        replicas.map(async (r) => {
+          for (;;) {
+            const claimed = await r.claimTasks(10_000, 7);
+            if (claimed.length === 0) return;
+            got.get(r.replicaId)!.push(...claimed.map((c) => c.task.taskId));
+          }
+        }),
+      );
+      const all = [...got.values()].flat();
+      assert.equal(all.length, 400, 'every task claimed');
+      assert.equal(new Set(all).size, 400, 'no task claimed twice');
+      assert.ok([...got.values()].filter((ids) => ids.length > 0).length >= 2, 'the claims were spread over the replicas');
+      for (const [replicaId, ids] of got) {
+        const stored = await replicas[0].getTasks(ids as Hex[]);
+        assert.ok(stored.every((t) => t.claimedBy === replicaId));
+      }
+    });
+
+    it('notifies other replicas of the tasks a transaction changed (LISTEN/NOTIFY), at commit, not the writer itself', async () => {
+      const database = await fixture.fresh();
+      const a = await createTaskStore(database, { replicaId: 'replica-a' });
+      const b = await createTaskStore(await database.reopen(), { replicaId: 'replica-b' });
+      const heardByA: Hex[] = [];
+      const heardByB: Hex[] = [];
+      let wake: () => void = () => {};
+      const listenerA = await a.listen((id) => {
+        heardByA.push(id);
+        wake();
+      }, () => {});
+      const listenerB = await b.listen((id) => heardByB.push(id), () => {});
+      const until = async (what: string, done: () => boolean) => {
+        const bound = Date.now() + 60_000;
+        while (!done()) {
+          if (Date.now() > bound) assert.fail(`no notification: ${what}`);
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            setTimeout(resolve, 200);
+          });
+        }
+      };
+      const [t1, t2] = [task(1), task(2)];
+      await b.insertTasks([t1, t2]);
+      await until('two created tasks', () => heardByA.length >= 2);
+      assert.deepEqual([...heardByA].sort(), [t1.taskId, t2.taskId].map((id) => id.toLowerCase()).sort());
+      heardByA.length = 0;
+      await b.write({ signatures: [sig(t1.taskId, OP_A, D1), sig(t1.taskId, OP_B, D1)] });
+      await until('an answered task', () => heardByA.length >= 1);
+      assert.deepEqual(heardByA, [t1.taskId.toLowerCase()], 'one notification per task per transaction');
+      // The writer never hears itself.
+      await a.write({ failures: [{ taskId: t2.taskId, reason: 'deadline', signedWeight: 0n }] });
+      heardByA.length = 0;
+      await b.write({ failures: [{ taskId: t1.taskId, reason: 'deadline', signedWeight: 0n }] });
+      await until('a failed task', () => heardByA.length >= 1);
+      assert.deepEqual(heardByA, [t1.taskId.toLowerCase()]);
+      assert.deepEqual(heardByB, [t2.taskId.toLowerCase()], 'b heard only what a wrote');
+      await listenerA.close();
+      await listenerB.close();
+    });
+  } else {
+    it('has no notifications to listen to on SQLite (one replica)', async () => {
+      const store = await createTaskStore(await fixture.fresh());
+      assert.equal(store.shared, false);
+      const listener = await store.listen(() => assert.fail('SQLite has no other replica to hear'), () => {});
+      await store.insertTasks([task(1)]);
+      await listener.close();
+    });
+  }
 });

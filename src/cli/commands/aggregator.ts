@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { privateKeyToAccount } from 'viem/accounts';
 import { rpcUrlOf } from '../../core/config/index.ts';
 import { keyOfConfigSource } from '../account-key.ts';
+import { UsageError } from '../errors.ts';
 import { untilSignal, rpcFlags } from './operator.ts';
 import { CONFIG_OPTION, keySourceFlags, loadRunDeployment, readRunConfig } from './config.ts';
 
@@ -20,6 +21,7 @@ export function registerAggregatorCommands(program: Command): void {
     .option('--port <n>', 'HTTP port (default 8080)')
     .option('--rpc <chainId=url...>', 'RPC endpoints replacing the deployment’s, e.g. 31337=http://...')
     .option('--db <path>', 'SQLite file (default .avs/aggregator.sqlite); DATABASE_URL selects Postgres instead')
+    .option('--replica-id <id>', 'id of this replica when several share one Postgres database (default <hostname>-<pid>-<random>)')
     .option('--keeper-keystore <file>', 'run the epoch keeper, paid by the key in this keystore (the ServiceManager’s rewards initiator)')
     .option('--keeper-key <hex>', 'run the epoch keeper with this plain hex key: devnets only')
     .option('--keeper-password-file <path>', 'the keeper keystore’s password file (default: $AVS_KEYSTORE_PASSWORD, else a prompt)')
@@ -31,12 +33,16 @@ export function registerAggregatorCommands(program: Command): void {
         port?: string;
         rpc?: string[];
         db?: string;
+        replicaId?: string;
         keeperKeystore?: string;
         keeperKey?: string;
         keeperPasswordFile?: string;
         rewardsToken?: string;
         rewardsPerEpoch?: string;
       }>();
+      if (opts.replicaId !== undefined && !/^[A-Za-z0-9._-]{1,64}$/.test(opts.replicaId)) {
+        throw new UsageError(`--replica-id must be 1 to 64 letters, digits, '.', '_' or '-', got ${JSON.stringify(opts.replicaId)}`);
+      }
       const config = loadRunDeployment(
         readRunConfig('aggregator', cmd, [
           { key: 'host', flag: '--host', value: opts.host },
@@ -69,6 +75,7 @@ export function registerAggregatorCommands(program: Command): void {
           host: values.host,
           port: values.port,
           logger,
+          replicaId: opts.replicaId,
           taskDeadlineMs: values.taskDeadlineMs,
           lateWindowMs: values.lateWindowMs,
           dispatchDelayMs: values.dispatchDelayMs,

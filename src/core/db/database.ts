@@ -24,7 +24,20 @@ export type Database<DB = unknown> = {
   dialect: DatabaseDialect;
   /** Where it lives, safe to log: the SQLite file path, or the Postgres URL without its password (plus the schema). */
   location: string;
-  /** Closes the SQLite handle or ends the Postgres pool. Idempotent. */
+  /** Closes the SQLite handle or ends the Postgres pool (and its listeners). Idempotent. */
+  close(): Promise<void>;
+  /**
+   * Postgres only (undefined on SQLite): `LISTEN channel` on a dedicated connection (not one of the pool's), calling
+   * `onNotification` with each payload. A lost connection is re-established with backoff (200 ms up to 5 s); since
+   * notifications sent meanwhile are lost, `onReconnect` is called once it listens again, so the caller can re-read.
+   * @throws {DatabaseError} when the channel is not a plain identifier or the first connection fails.
+   */
+  listen?(channel: string, onNotification: (payload: string) => void, onReconnect?: () => void): Promise<DatabaseListener>;
+};
+
+/** A LISTEN subscription from {@link Database.listen}. */
+export type DatabaseListener = {
+  /** Stops listening and closes the dedicated connection. Idempotent. */
   close(): Promise<void>;
 };
 
@@ -154,6 +167,7 @@ async function openPostgres<DB>(url: string, options: OpenDatabaseOptions): Prom
     throw new DatabaseError(`cannot connect to Postgres at ${location}: ${(error as Error).message || String(error)}`);
   }
   const kysely = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  const listeners = new Set<DatabaseListener>();
   let closed = false;
   return {
     kysely,
@@ -162,7 +176,84 @@ async function openPostgres<DB>(url: string, options: OpenDatabaseOptions): Prom
     async close() {
       if (closed) return;
       closed = true;
+      await Promise.all([...listeners].map((l) => l.close()));
       await kysely.destroy();
+    },
+    async listen(channel, onNotification, onReconnect) {
+      if (!IDENTIFIER.test(channel)) {
+        throw new DatabaseError(`invalid Postgres channel name ${JSON.stringify(channel)}: expected letters, digits and _`);
+      }
+      const listener = await listenPostgres(url, location, channel, onNotification, onReconnect);
+      listeners.add(listener);
+      return {
+        async close() {
+          listeners.delete(listener);
+          await listener.close();
+        },
+      };
+    },
+  };
+}
+
+async function listenPostgres(
+  url: string,
+  location: string,
+  channel: string,
+  onNotification: (payload: string) => void,
+  onReconnect: (() => void) | undefined,
+): Promise<DatabaseListener> {
+  let current: pg.Client | undefined;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  const connect = async (): Promise<void> => {
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+    client.on('notification', (message) => {
+      if (message.channel === channel && message.payload !== undefined) onNotification(message.payload);
+    });
+    // Errors end the connection; 'end' schedules the reconnection.
+    client.on('error', () => {});
+    client.on('end', () => {
+      if (current === client && !stopped) {
+        current = undefined;
+        retry(200);
+      }
+    });
+    try {
+      await client.connect();
+      await client.query(`listen "${channel}"`);
+    } catch (error) {
+      await client.end().catch(() => {});
+      throw error;
+    }
+    if (stopped) {
+      await client.end().catch(() => {});
+      return;
+    }
+    current = client;
+  };
+  const retry = (delayMs: number): void => {
+    timer = setTimeout(async () => {
+      if (stopped) return;
+      try {
+        await connect();
+        onReconnect?.();
+      } catch {
+        retry(Math.min(delayMs * 2, 5_000));
+      }
+    }, delayMs);
+  };
+  try {
+    await connect();
+  } catch (error) {
+    throw new DatabaseError(`cannot listen on Postgres at ${location}: ${(error as Error).message || String(error)}`);
+  }
+  return {
+    async close() {
+      stopped = true;
+      clearTimeout(timer);
+      const client = current;
+      current = undefined;
+      await client?.end().catch(() => {});
     },
   };
 }

@@ -14,6 +14,10 @@
  * - Everything is durable through the {@link TaskStore}: writes are batched (one transaction per flush, never a
  *   database round trip per signature) and every transition is guarded, so after a restart, which reloads unfinished
  *   tasks with their answers and re-dispatches them as operators reconnect, each task is finished exactly once.
+ * - Replicas sharing a Postgres database (decision aggregator-0004): every replica holds every unfinished task, sends
+ *   it to its own operators and stores their answers; only the replica holding the task's lease (`claimed_by`)
+ *   aggregates it or fails it, reading the other replicas' answers from the shared table when notified
+ *   (LISTEN/NOTIFY). Leases are renewed while the replica runs and claimed by another once they lapse.
  */
 import { type Address, type Hex, getAddress } from 'viem';
 import type { Deployment } from '../../core/chain/deployment.ts';
@@ -42,6 +46,7 @@ import type {
   StoreWriteBatch,
   StoreWriteResult,
   TaskFailure,
+  TaskListener,
   TaskRecord,
   TaskStore,
 } from './store.ts';
@@ -168,6 +173,10 @@ type ActiveTask = {
   writtenSigners: number;
   signers: ProofSigner[];
   errors: string[];
+  /** This replica holds the task's lease: it alone aggregates, extends or fails it (always true on SQLite). */
+  owned: boolean;
+  /** When this replica became the holder (unix ms), to tell a lease lost from a claim made after a renewal began. */
+  ownedSince: number;
 };
 
 /** Transitions of one write batch, by task id, to apply to memory once committed. */
@@ -178,6 +187,10 @@ type PendingTransitions = {
 };
 
 const MAX_TASKS_PER_MESSAGE = 1_000;
+/** Tasks claimed per claim round. */
+const CLAIM_BATCH = 1_000;
+/** Tasks re-read per round of notified changes. */
+const SYNC_BATCH = 512;
 const UINT256_MAX = (1n << 256n) - 1n;
 
 /** The aggregator. Construct, {@link Aggregator.start}, and {@link Aggregator.stop} when done. */
@@ -230,6 +243,14 @@ export class Aggregator {
   private verifyChain: Promise<void> = Promise.resolve();
   private verifying = 0;
 
+  // Replicas: tasks other replicas changed (notified), and the lease round (renew, then claim).
+  private changed = new Set<string>();
+  private claimDue = false;
+  private resyncDue = false;
+  private syncLoop: Promise<void> | undefined;
+  private claimTimer: NodeJS.Timeout | undefined;
+  private taskListener: TaskListener | undefined;
+
   private dispatchQueue: ActiveTask[] = [];
   private dispatchTimer: NodeJS.Timeout | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
@@ -254,7 +275,19 @@ export class Aggregator {
    */
   async start(): Promise<void> {
     if (this.running) return;
-    const unfinished = await this.options.store.listUnfinished();
+    const { store } = this.options;
+    if (store.shared) {
+      // Listen before reading, so no change falls between the read and the subscription; claim what nobody holds.
+      this.taskListener = await store.listen(
+        (taskId) => this.noteChanged(taskId),
+        () => {
+          this.resyncDue = true;
+          this.requestSync();
+        },
+      );
+      await store.claimTasks(this.now(), Number.MAX_SAFE_INTEGER);
+    }
+    const unfinished = await store.listUnfinished();
     const snapshots = new Map<number, OperatorSetSnapshot>();
     for (const { task, signatures } of unfinished) {
       let snapshot = snapshots.get(task.referenceEpoch);
@@ -262,19 +295,21 @@ export class Aggregator {
         snapshot = await this.options.operatorSet.getSnapshot(task.referenceEpoch);
         snapshots.set(task.referenceEpoch, snapshot);
       }
-      const active = this.activate(task, snapshot);
-      for (const s of signatures) {
-        const op = s.operator.toLowerCase();
-        active.answers.set(op, s.digest);
-        const group = this.groupOf(active, s.digest, s.value, s.exists);
-        group.signers.set(op, { operator: getAddress(s.operator), signature: s.signature, weight: s.weight });
-        group.weight += s.weight;
-      }
-      for (const [digest, group] of active.groups) this.evaluate(active, digest, group);
+      const active = this.activate(task, snapshot, this.holds(task));
+      this.merge(active, signatures);
     }
     this.running = true;
     this.sweepTimer = setInterval(() => this.sweep(), this.sweepMs);
-    if (unfinished.length > 0) this.log.info({ tasks: unfinished.length }, 'reloaded unfinished tasks');
+    if (store.shared) {
+      this.claimTimer = setInterval(() => {
+        this.claimDue = true;
+        this.requestSync();
+      }, Math.max(50, Math.floor(store.leaseMs / 4)));
+    }
+    if (unfinished.length > 0) {
+      const owned = [...this.active.values()].filter((t) => t.owned).length;
+      this.log.info({ tasks: unfinished.length, owned, replica: store.replicaId }, 'reloaded unfinished tasks');
+    }
     this.requestFlush();
   }
 
@@ -286,6 +321,10 @@ export class Aggregator {
     if (!this.running) return;
     this.running = false;
     if (this.sweepTimer) clearInterval(this.sweepTimer);
+    if (this.claimTimer) clearInterval(this.claimTimer);
+    await this.taskListener?.close().catch(() => {});
+    this.taskListener = undefined;
+    await this.syncLoop;
     if (this.dispatchTimer) clearTimeout(this.dispatchTimer);
     this.dispatchTimer = undefined;
     this.dispatchQueue = [];
@@ -305,6 +344,11 @@ export class Aggregator {
     ]);
     clearTimeout(timer);
     if (timedOut) this.log.error('aggregator stopped before its last writes committed; unfinished tasks reload on the next start');
+    else if (this.options.store.shared) {
+      // Hand the leases back, so another replica takes the tasks over now rather than when the leases lapse.
+      await this.options.store.releaseClaims().catch((error) => this.log.warn({ err: (error as Error).message }, 'cannot release task claims'));
+    }
+    this.changed.clear();
     this.sessions.clear();
     this.active.clear();
     this.listeners.clear();
@@ -389,7 +433,8 @@ export class Aggregator {
     const { task, created } = await insertion;
     if (created && first) {
       this.stats.tasksCreated++;
-      this.queueDispatch(this.activate(task, snapshot));
+      // Another replica's answers may have brought the task into memory while the insert returned.
+      if (!this.active.has(taskId)) this.queueDispatch(this.activate(task, snapshot, true));
       return { task: toTaskView(task, []), created: true };
     }
     const live = this.active.get(taskId);
@@ -646,7 +691,25 @@ export class Aggregator {
   // Tasks in memory
   // ---------------------------------------------------------------------------------------------------------------
 
-  private activate(record: TaskRecord, snapshot: OperatorSetSnapshot): ActiveTask {
+  /** Whether this process may finish `record`: the only replica on SQLite, the lease holder on Postgres. */
+  private holds(record: TaskRecord): boolean {
+    return !this.options.store.shared || record.claimedBy === this.options.store.replicaId;
+  }
+
+  /** Counts stored answers not yet in memory (verified by the replica that stored them) and re-evaluates the task. */
+  private merge(task: ActiveTask, signatures: readonly SignatureRecord[]): void {
+    for (const s of signatures) {
+      const op = s.operator.toLowerCase();
+      if (task.answers.has(op)) continue;
+      task.answers.set(op, s.digest);
+      const group = this.groupOf(task, s.digest, s.value, s.exists);
+      group.signers.set(op, { operator: getAddress(s.operator), signature: s.signature, weight: s.weight });
+      group.weight += s.weight;
+    }
+    for (const [digest, group] of task.groups) this.evaluate(task, digest, group);
+  }
+
+  private activate(record: TaskRecord, snapshot: OperatorSetSnapshot, owned: boolean): ActiveTask {
     const query: StateQuery = {
       user: checksumAddress(record.user),
       chainId: record.chainId,
@@ -675,6 +738,8 @@ export class Aggregator {
       writtenSigners: 0,
       signers: [],
       errors: [],
+      owned,
+      ownedSince: this.now(),
     };
     this.active.set(record.taskId.toLowerCase(), task);
     return task;
@@ -721,6 +786,7 @@ export class Aggregator {
 
   /** Marks the task aggregated (in memory) once `group` reaches the threshold, or dirty when it extends the proof. */
   private evaluate(task: ActiveTask, digest: Hex, group: Group): void {
+    if (!task.owned) return;
     const threshold = task.record.thresholdWeight;
     if (task.status === 'pending' || task.status === 'signing') {
       if (threshold > 0n && group.weight >= threshold) {
@@ -733,6 +799,114 @@ export class Aggregator {
     } else if (task.status === 'aggregated' && task.proofDigest === digest && group.signers.size > task.writtenSigners) {
       this.dirty.add(task);
     }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Replicas: notified changes, lease renewal and claims (Postgres only)
+  // ---------------------------------------------------------------------------------------------------------------
+
+  private noteChanged(taskId: Hex): void {
+    if (!this.running) return;
+    this.changed.add(taskId.toLowerCase());
+    this.requestSync();
+  }
+
+  /** Runs the replica work (resync, lease round, notified tasks) one step at a time, never two at once. */
+  private requestSync(): void {
+    if (this.syncLoop || !this.running) return;
+    this.syncLoop = (async () => {
+      await new Promise((r) => setImmediate(r));
+      while (this.running && (this.resyncDue || this.claimDue || this.changed.size > 0)) {
+        try {
+          if (this.resyncDue) {
+            this.resyncDue = false;
+            // Notifications were lost while the listening connection was down: re-read everything unfinished.
+            for (const { task } of await this.options.store.listUnfinished()) this.changed.add(task.taskId.toLowerCase());
+            for (const id of this.active.keys()) this.changed.add(id);
+          }
+          if (this.claimDue) {
+            this.claimDue = false;
+            await this.leaseRound();
+          }
+          if (this.changed.size > 0) {
+            const ids = [...this.changed].slice(0, SYNC_BATCH);
+            for (const id of ids) this.changed.delete(id);
+            await this.syncTasks(ids as Hex[]);
+          }
+        } catch (error) {
+          this.log.warn({ err: (error as Error).message }, 'cannot read the changes of other replicas; retrying');
+          this.resyncDue = true;
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      }
+    })().finally(() => {
+      this.syncLoop = undefined;
+      if (this.running && (this.resyncDue || this.claimDue || this.changed.size > 0)) this.requestSync();
+    });
+  }
+
+  /** Renews this replica's leases (giving up tasks whose lease another replica took), then claims tasks nobody holds. */
+  private async leaseRound(): Promise<void> {
+    const { store } = this.options;
+    const started = this.now();
+    const held = new Set((await store.renewClaims(started)).map((id) => id.toLowerCase()));
+    for (const [id, task] of this.active) {
+      if (task.owned && task.ownedSince < started && (task.status === 'pending' || task.status === 'signing') && !held.has(id)) {
+        task.owned = false;
+        this.log.warn({ taskId: task.record.taskId }, 'lost the lease of a task to another replica');
+      }
+    }
+    for (;;) {
+      const claimed = await store.claimTasks(this.now(), CLAIM_BATCH);
+      for (const { task, signatures } of claimed) await this.absorb(task, signatures);
+      if (claimed.length > 0) this.log.info({ tasks: claimed.length, replica: store.replicaId }, 'claimed tasks no replica held');
+      if (claimed.length < CLAIM_BATCH) break;
+    }
+    this.requestFlush();
+  }
+
+  /** Re-reads tasks another replica changed and brings memory (and subscribers) up to date. */
+  private async syncTasks(ids: readonly Hex[]): Promise<void> {
+    const { store } = this.options;
+    const records = await store.getTasks(ids);
+    const open = records.filter((r) => !isFinalStatus(r.status)).map((r) => r.taskId);
+    const signatures = open.length > 0 ? await store.listSignaturesOf(open) : new Map<Hex, SignatureRecord[]>();
+    for (const record of records) await this.absorb(record, signatures.get(record.taskId.toLowerCase() as Hex) ?? []);
+    this.requestFlush();
+  }
+
+  /** Takes a stored task (and its stored answers) into memory: a new foreign task, new answers, a claim, or its end. */
+  private async absorb(record: TaskRecord, signatures: readonly SignatureRecord[]): Promise<void> {
+    const key = record.taskId.toLowerCase();
+    let task = this.active.get(key);
+    if (isFinalStatus(record.status)) {
+      if (task && isFinalStatus(task.record.status)) return;
+      // Finished by another replica: drop it here and tell this replica's subscribers.
+      if (task) this.active.delete(key);
+      if (this.listeners.has(key)) {
+        const view = await this.getTask(record.taskId);
+        if (view) this.emitView(view.taskId, view);
+      }
+      return;
+    }
+    if (!task) {
+      const snapshot = await this.options.operatorSet.getSnapshot(record.referenceEpoch);
+      if (this.active.has(key)) return this.absorb(record, signatures);
+      task = this.activate(record, snapshot, this.holds(record));
+      this.merge(task, signatures);
+      this.queueDispatch(task);
+      return;
+    }
+    if (!task.owned && this.holds(record)) {
+      task.owned = true;
+      task.ownedSince = this.now();
+    }
+    if (record.status === 'signing' && task.record.status === 'pending') {
+      task.record = { ...task.record, status: 'signing', updatedAt: record.updatedAt };
+      if (task.status === 'pending') task.status = 'signing';
+      this.emit(task);
+    }
+    this.merge(task, signatures);
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -782,6 +956,7 @@ export class Aggregator {
     const now = this.now();
     let changed = false;
     for (const task of this.active.values()) {
+      if (!task.owned) continue;
       if ((task.status === 'pending' || task.status === 'signing') && now >= task.record.deadlineAt) {
         task.status = 'failed';
         const best = [...task.groups.values()].reduce((m, g) => (g.weight > m ? g.weight : m), 0n);

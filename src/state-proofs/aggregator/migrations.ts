@@ -30,6 +30,13 @@ export interface TasksTable {
   updated_at: number;
   deadline_at: number;
   aggregated_at: number | null;
+  /**
+   * Replica that holds the task while it is unfinished (and, once aggregated or failed, the one that finished it);
+   * null for tasks stored before replicas existed.
+   */
+  claimed_by: string | null;
+  /** Unix ms until which `claimed_by` holds the task; another replica may claim it after that. */
+  lease_until: number | null;
 }
 
 /** Row of `sp_signatures`: an operator's one accepted answer to a task. */
@@ -112,8 +119,16 @@ const proofFeed: Migration = {
   },
 };
 
+/** Replicas sharing one Postgres database claim unfinished tasks with a lease (decision aggregator-0004). */
+const replicaClaims: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('sp_tasks').addColumn('claimed_by', 'text').execute();
+    await db.schema.alterTable('sp_tasks').addColumn('lease_until', 'bigint').execute();
+  },
+};
+
 /** The aggregator's migrations (bookkeeping tables `state_proofs_aggregator_migrations*`). */
 export const aggregatorMigrations: MigrationSet = {
   name: 'state_proofs_aggregator',
-  migrations: { '0001_tasks_and_signatures': initial, '0002_proof_feed': proofFeed },
+  migrations: { '0001_tasks_and_signatures': initial, '0002_proof_feed': proofFeed, '0003_replica_claims': replicaClaims },
 };

@@ -48,6 +48,13 @@ export type AggregatorServiceOptions = {
   host?: string;
   /** Port (default 8080; 0 picks a free one, see {@link AggregatorService.port}). */
   port?: number;
+  /**
+   * This replica's id when several share one Postgres database (decision aggregator-0004); default
+   * `<hostname>-<pid>-<random>`. Give each replica its own.
+   */
+  replicaId?: string;
+  /** Lease of a replica's claim on a task, ms (default 10,000): how soon another replica takes over a dead one's tasks. */
+  leaseMs?: number;
   /** Tuning passed to the {@link Aggregator}: deadlines, late window, dispatch delay, limits. */
   taskDeadlineMs?: number;
   lateWindowMs?: number;
@@ -131,7 +138,7 @@ export async function createAggregatorApp(options: AggregatorServiceOptions): Pr
       });
     })();
   const blocks = options.blocks ?? createBlockResolver(clients);
-  const store = await createTaskStore(options.database);
+  const store = await createTaskStore(options.database, { replicaId: options.replicaId, leaseMs: options.leaseMs });
   let verifier: SignatureVerifier | undefined;
   if (options.verifyInWorker !== false) {
     try {

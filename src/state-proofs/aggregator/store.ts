@@ -6,7 +6,13 @@
  *
  * An operator has one answer per task (`sp_signatures`, primary key (task, operator)); a later, different answer is
  * kept in `sp_signature_conflicts` and never overwrites the first.
+ *
+ * Replicas (decision aggregator-0004): on Postgres each unfinished task is held by one replica under a lease
+ * (`claimed_by`, `lease_until`), claimed with `SELECT ... FOR UPDATE SKIP LOCKED`; every write transaction notifies the
+ * tasks it touched on a LISTEN/NOTIFY channel. On SQLite there is one replica and notifying is a no-op.
  */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { type Kysely, type RawBuilder, type Transaction, sql } from 'kysely';
 import type { Address, Hex } from 'viem';
 import type { Database } from '../../core/db/database.ts';
@@ -43,6 +49,10 @@ export type TaskRecord = {
   updatedAt: number;
   deadlineAt: number;
   aggregatedAt: number | null;
+  /** Replica holding the unfinished task, or the one that finished it (null for tasks older than replicas). */
+  claimedBy: string | null;
+  /** Unix ms until which `claimedBy` holds the task. */
+  leaseUntil: number | null;
 };
 
 /** What {@link TaskStore.insertTasks} needs to create a task (status starts at `pending`). */
@@ -107,10 +117,35 @@ export type StoreWriteResult = {
 /** Result of {@link TaskStore.insertTasks} for one task. */
 export type InsertedTask = { task: TaskRecord; created: boolean };
 
+/** An unfinished task with its accepted answers, as {@link TaskStore.listUnfinished} and {@link TaskStore.claimTasks} return it. */
+export type UnfinishedTask = { task: TaskRecord; signatures: SignatureRecord[] };
+
+/** Options of {@link createTaskStore}. */
+export type TaskStoreOptions = {
+  /** This replica's id, stored in `claimed_by` (default `<hostname>-<pid>-<random>`). Letters, digits, `.`, `_`, `-`. */
+  replicaId?: string;
+  /** Lease of a claim, ms (default 10,000): how long a replica that stops renewing keeps its tasks. */
+  leaseMs?: number;
+};
+
+/** A subscription from {@link TaskStore.listen}. */
+export type TaskListener = { close(): Promise<void> };
+
+/** Thrown for a malformed {@link TaskStoreOptions} value; names the option. */
+export class TaskStoreOptionError extends Error {
+  override name = 'TaskStoreOptionError';
+}
+
 /** The durable task store. */
 export type TaskStore = {
+  /** Id of this replica (`claimed_by` of the tasks it creates and claims). */
+  readonly replicaId: string;
+  /** Lease of a claim, ms. */
+  readonly leaseMs: number;
+  /** True when other replicas may share the database (Postgres): claims and notifications matter. */
+  readonly shared: boolean;
   /**
-   * Stores new tasks (status `pending`) in one transaction. A task whose id exists is left as it is and returned as
+   * Stores new tasks (status `pending`, claimed by this replica for one lease) in one transaction. A task whose id exists is left as it is and returned as
    * stored (`created: false`): the same id is the same query. Results are in input order.
    */
   insertTasks(tasks: readonly NewTask[]): Promise<InsertedTask[]>;
@@ -121,7 +156,28 @@ export type TaskStore = {
   /** Conflicting later answers to a task (equivocations), ascending by operator. */
   listConflicts(taskId: Hex): Promise<SignatureRecord[]>;
   /** Tasks still `pending` or `signing` with their accepted answers, oldest first (for reload after a restart). */
-  listUnfinished(): Promise<{ task: TaskRecord; signatures: SignatureRecord[] }[]>;
+  listUnfinished(): Promise<UnfinishedTask[]>;
+  /** The stored tasks among `taskIds` (unknown ids are left out), in no particular order. */
+  getTasks(taskIds: readonly Hex[]): Promise<TaskRecord[]>;
+  /**
+   * Claims up to `limit` unfinished tasks that no replica holds (lease expired or never set) for this replica until
+   * `now + leaseMs`, oldest first, skipping rows another replica is claiming at the same moment
+   * (`FOR UPDATE SKIP LOCKED` on Postgres), so two claimers never get the same task. Returns them with their answers.
+   */
+  claimTasks(now: number, limit: number): Promise<UnfinishedTask[]>;
+  /**
+   * Extends this replica's lease on every unfinished task it holds to `now + leaseMs`; returns their ids. A task
+   * missing from the result is no longer held (finished, or claimed by another replica after the lease lapsed).
+   */
+  renewClaims(now: number): Promise<Hex[]>;
+  /** Ends this replica's leases on its unfinished tasks (graceful stop), so another replica claims them at once. */
+  releaseClaims(): Promise<void>;
+  /**
+   * Calls `onTask` with the id of each task another replica changed (created, answered, moved, extended), after its
+   * commit. Postgres: LISTEN on a channel of the current schema; `onResync` runs after a lost listening connection is
+   * back (notifications meanwhile are lost). SQLite: nothing to hear, a no-op.
+   */
+  listen(onTask: (taskId: Hex) => void, onResync: () => void): Promise<TaskListener>;
   /**
    * Aggregated tasks in the order they were last written (`updated_at`, then task id), strictly after `after`: the feed
    * of published proofs. A proof extended by late signatures is written again and so reappears later in the feed.
@@ -148,14 +204,54 @@ const UPDATE_CHUNK = 128;
  * Runs the aggregator's migrations on `database` and returns a store over it.
  * @throws {MigrationError} when the schema cannot be brought up to date.
  */
-export async function createTaskStore(database: Database<any>): Promise<TaskStore> {
+export async function createTaskStore(database: Database<any>, options: TaskStoreOptions = {}): Promise<TaskStore> {
+  const replicaId = options.replicaId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(replicaId)) {
+    throw new TaskStoreOptionError(`replicaId ${JSON.stringify(replicaId)} must be 1 to 64 letters, digits, '.', '_' or '-'`);
+  }
+  const leaseMs = options.leaseMs ?? 10_000;
+  if (!Number.isSafeInteger(leaseMs) || leaseMs < 100) throw new TaskStoreOptionError(`leaseMs must be an integer of at least 100, got ${leaseMs}`);
   await migrateToLatest(database, aggregatorMigrations);
   const db = database.kysely as Kysely<AggregatorTables>;
+  const shared = database.dialect === 'postgres';
+  // NOTIFY channels are per database, not per schema: name the channel after the schema so schemas stay apart.
+  let channel = '';
+  if (shared) {
+    const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+    channel = `sp_tasks_${(rows[0]?.schema ?? 'public').replace(/[^A-Za-z0-9_]/g, '_')}`.slice(0, 63);
+  }
+  const selfSuffix = `:${replicaId}`;
+
+  /** Tells the other replicas, at the commit of `trx`, that these tasks changed (payload `<taskId>:<replicaId>`). */
+  const notify = async (trx: Transaction<AggregatorTables>, taskIds: Iterable<string>): Promise<void> => {
+    if (!shared) return;
+    const payloads = [...new Set([...taskIds].map((id) => id.toLowerCase()))].map((id) => id + selfSuffix);
+    if (payloads.length === 0) return;
+    await sql`select pg_notify(${channel}, p) from unnest(cast(${payloads} as text[])) as p`.execute(trx);
+  };
+
+  const listSignaturesOf = async (taskIds: readonly Hex[]): Promise<Map<Hex, SignatureRecord[]>> => {
+    const out = new Map<Hex, SignatureRecord[]>();
+    const ids = [...new Set(taskIds.map((id) => id.toLowerCase()))];
+    for (const part of chunks(ids, INSERT_CHUNK)) {
+      const rows = await db.selectFrom('sp_signatures').selectAll().where('task_id', 'in', part).orderBy('task_id').orderBy('operator').execute();
+      for (const row of rows) {
+        const list = out.get(row.task_id as Hex) ?? [];
+        list.push(rowToSignature(row));
+        out.set(row.task_id as Hex, list);
+      }
+    }
+    return out;
+  };
 
   return {
+    replicaId,
+    leaseMs,
+    shared,
+
     async insertTasks(tasks) {
       if (tasks.length === 0) return [];
-      const rows = tasks.map(taskToRow);
+      const rows = tasks.map((t) => ({ ...taskToRow(t), claimed_by: replicaId, lease_until: t.createdAt + leaseMs }));
       return db.transaction().execute(async (trx) => {
         const created = new Set<string>();
         for (const part of chunks(rows, INSERT_CHUNK)) {
@@ -173,6 +269,7 @@ export async function createTaskStore(database: Database<any>): Promise<TaskStor
           const found = await trx.selectFrom('sp_tasks').selectAll().where('task_id', 'in', part).execute();
           for (const row of found) existing.set(row.task_id, rowToTask(row));
         }
+        await notify(trx, created);
         const seen = new Set<string>();
         return rows.map((row) => {
           // A task id given twice in one batch is created once; the second copy reports created: false.
@@ -222,18 +319,79 @@ export async function createTaskStore(database: Database<any>): Promise<TaskStor
       return rows.map(rowToTask);
     },
 
-    async listSignaturesOf(taskIds) {
-      const out = new Map<Hex, SignatureRecord[]>();
-      const ids = [...new Set(taskIds.map((id) => id.toLowerCase()))];
-      for (const part of chunks(ids, INSERT_CHUNK)) {
-        const rows = await db.selectFrom('sp_signatures').selectAll().where('task_id', 'in', part).orderBy('task_id').orderBy('operator').execute();
-        for (const row of rows) {
-          const list = out.get(row.task_id as Hex) ?? [];
-          list.push(rowToSignature(row));
-          out.set(row.task_id as Hex, list);
-        }
+    listSignaturesOf,
+
+    async getTasks(taskIds) {
+      const out: TaskRecord[] = [];
+      for (const part of chunks([...new Set(taskIds.map((id) => id.toLowerCase()))], INSERT_CHUNK)) {
+        const rows = await db.selectFrom('sp_tasks').selectAll().where('task_id', 'in', part).execute();
+        for (const row of rows) out.push(rowToTask(row));
       }
       return out;
+    },
+
+    async claimTasks(now, limit) {
+      const claimed = await db.transaction().execute(async (trx) => {
+        let free = trx
+          .selectFrom('sp_tasks')
+          .select('task_id')
+          .where('status', 'in', ['pending', 'signing'])
+          .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+          .orderBy('created_at')
+          .orderBy('task_id')
+          .limit(limit);
+        // SQLite has one writer and one replica; the row locks are Postgres's.
+        if (shared) free = free.forUpdate().skipLocked();
+        const ids = (await free.execute()).map((r) => r.task_id);
+        const out: TaskRecord[] = [];
+        for (const part of chunks(ids, INSERT_CHUNK)) {
+          const rows = await trx
+            .updateTable('sp_tasks')
+            .set({ claimed_by: replicaId, lease_until: now + leaseMs })
+            .where('task_id', 'in', part)
+            .returningAll()
+            .execute();
+          for (const row of rows) out.push(rowToTask(row));
+        }
+        return out;
+      });
+      const signatures = await listSignaturesOf(claimed.map((t) => t.taskId));
+      return claimed
+        .sort((a, b) => a.createdAt - b.createdAt)
+        .map((task) => ({ task, signatures: signatures.get(task.taskId) ?? [] }));
+    },
+
+    async renewClaims(now) {
+      const rows = await db
+        .updateTable('sp_tasks')
+        .set({ lease_until: now + leaseMs })
+        .where('claimed_by', '=', replicaId)
+        .where('status', 'in', ['pending', 'signing'])
+        .returning('task_id')
+        .execute();
+      return rows.map((r) => r.task_id as Hex);
+    },
+
+    async releaseClaims() {
+      await db
+        .updateTable('sp_tasks')
+        .set({ lease_until: null })
+        .where('claimed_by', '=', replicaId)
+        .where('status', 'in', ['pending', 'signing'])
+        .execute();
+    },
+
+    async listen(onTask, onResync) {
+      if (!shared || !database.listen) return { close: async () => {} };
+      return database.listen(
+        channel,
+        (payload) => {
+          if (payload.endsWith(selfSuffix)) return;
+          const taskId = payload.slice(0, 66);
+          if (/^0x[0-9a-f]{64}$/.test(taskId)) onTask(taskId as Hex);
+        },
+        onResync,
+      );
     },
 
     async listUnfinished() {
@@ -289,6 +447,7 @@ export async function createTaskStore(database: Database<any>): Promise<TaskStor
               failure_reason: null,
               aggregated_at: now,
               updated_at: now,
+              claimed_by: replicaId,
             })
             .where('task_id', 'in', ids)
             .where('status', 'in', ['pending', 'signing'])
@@ -316,12 +475,19 @@ export async function createTaskStore(database: Database<any>): Promise<TaskStor
         for (const f of batch.failures ?? []) {
           const r = await trx
             .updateTable('sp_tasks')
-            .set({ status: 'failed', failure_reason: f.reason, signed_weight: f.signedWeight.toString(), updated_at: now })
+            .set({ status: 'failed', failure_reason: f.reason, signed_weight: f.signedWeight.toString(), updated_at: now, claimed_by: replicaId })
             .where('task_id', '=', f.taskId.toLowerCase())
             .where('status', 'in', ['pending', 'signing'])
             .executeTakeFirst();
           if (Number(r.numUpdatedRows) === 1) result.failed.push(f.taskId);
         }
+        await notify(trx, [
+          ...(batch.signatures ?? []).map((x) => x.taskId),
+          ...result.signing,
+          ...result.completed,
+          ...result.extended,
+          ...result.failed,
+        ]);
       });
       return result;
     },
@@ -382,6 +548,8 @@ function taskToRow(task: NewTask): TasksTable {
     updated_at: task.createdAt,
     deadline_at: task.deadlineAt,
     aggregated_at: null,
+    claimed_by: null,
+    lease_until: null,
   };
 }
 
@@ -407,6 +575,8 @@ function rowToTask(row: TasksTable): TaskRecord {
     updatedAt: Number(row.updated_at),
     deadlineAt: Number(row.deadline_at),
     aggregatedAt: row.aggregated_at === null ? null : Number(row.aggregated_at),
+    claimedBy: row.claimed_by ?? null,
+    leaseUntil: row.lease_until === null || row.lease_until === undefined ? null : Number(row.lease_until),
   };
 }
 
