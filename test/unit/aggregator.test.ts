@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { type Address, type Hex, keccak256, toHex } from 'viem';
+import { type Address, type Hex, getAddress, keccak256, toHex } from 'viem';
 import { type SigningKey, signDigest, signingKeyFromPrivateKey } from '../../src/core/crypto/ecdsa.ts';
 import { attestationDigest, decodeSigData } from '../../src/state-proofs/attestation.ts';
 import type { WireSignature, WireTask } from '../../src/state-proofs/protocol.ts';
@@ -8,7 +8,7 @@ import { Aggregator, type AggregatorOptions, type OperatorSession, type TaskEven
 import type { BlockResolver } from '../../src/state-proofs/aggregator/blocks.ts';
 import { BlockAheadError, NoOperatorSetError, TimestampAheadError, UnsupportedChainError } from '../../src/state-proofs/aggregator/errors.ts';
 import { buildOperatorSetSnapshot, staticOperatorSetSource } from '../../src/state-proofs/aggregator/operatorSet.ts';
-import { createTaskStore } from '../../src/state-proofs/aggregator/store.ts';
+import { type TaskStoreOptions, createTaskStore } from '../../src/state-proofs/aggregator/store.ts';
 import type { TaskView } from '../../src/state-proofs/aggregator/views.ts';
 import { type SignatureVerifier, startWorkerVerifier } from '../../src/state-proofs/aggregator/verifier.ts';
 import { type TestDatabase, forEachDatabase } from '../helpers/db.ts';
@@ -95,12 +95,15 @@ function sign(task: WireTask | TaskView, key: SigningKey, value = 1234n, exists 
 
 type Clock = { t: number };
 
-async function makeAggregator(database: TestDatabase | Awaited<ReturnType<TestDatabase['reopen']>>, options: Partial<AggregatorOptions> & { clock?: Clock } = {}) {
+async function makeAggregator(
+  database: TestDatabase | Awaited<ReturnType<TestDatabase['reopen']>>,
+  { replica, ...options }: Partial<AggregatorOptions> & { clock?: Clock; replica?: TaskStoreOptions } = {},
+) {
   const clock = options.clock ?? { t: 1_000_000 };
   const aggregator = new Aggregator({
     deployment,
-    // One replica id for every instance: a second instance on the same database is this replica restarted.
-    store: await createTaskStore(database, { replicaId: 'unit-aggregator' }),
+    // One replica id unless told otherwise: a second instance on the same database is this replica restarted.
+    store: await createTaskStore(database, { replicaId: 'unit-aggregator', ...replica }),
     operatorSet: staticOperatorSetSource([snapshot()], EPOCH),
     blocks: fakeBlocks(),
     lateWindowMs: 1_000,
@@ -126,6 +129,15 @@ function nextStatus(aggregator: Aggregator, taskId: Hex, status: TaskView['statu
 }
 
 const request = (key = 1n, blockNumber = 42n) => ({ chainId: 31338, user: USER, key, blockNumber });
+
+/** Polls `done` until it holds; fails after a generous bound (never a timing assertion). */
+async function until(what: string, done: () => boolean | Promise<boolean>): Promise<void> {
+  const bound = Date.now() + 60_000;
+  while (!(await done())) {
+    if (Date.now() > bound) assert.fail(`gave up waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
 
 // Every case runs with signatures verified inline and in the verification worker thread (as the service runs).
 for (const mode of ['inline', 'worker'] as const) {
@@ -395,5 +407,85 @@ forEachDatabase(`aggregator (${mode} verification)`, (fixture) => {
     assert.equal(aggregator.stats.signaturesRejected, 2);
     await aggregator.stop();
   });
+  if (fixture.dialect === 'postgres') {
+    it('two replicas: each sends a task to its own operators; only the lease holder aggregates, from answers stored by both', async () => {
+      const database = await fixture.fresh();
+      const clock = { t: 1_000_000 };
+      const a = (await make(database, { clock, replica: { replicaId: 'replica-a', leaseMs: 400 } })).aggregator;
+      const b = (await make(await database.reopen(), { clock, replica: { replicaId: 'replica-b', leaseMs: 400 } })).aggregator;
+      const [s10, s20] = [sessionOf(op10), sessionOf(op20)];
+      const [s30, s40] = [sessionOf(op30), sessionOf(op40)];
+      a.attachOperator(s10);
+      a.attachOperator(s20);
+      b.attachOperator(s30);
+      b.attachOperator(s40);
+      const { task } = await a.createTask(request(1n));
+      const onB: TaskEvent[] = [];
+      b.subscribe(task.taskId, (e) => onB.push(e));
+      // B hears of the task (NOTIFY) and sends it to its operators.
+      await until('B to send the task to its operators', () => s30.tasks.length === 1 && s40.tasks.length === 1);
+      await a.idle();
+      assert.deepEqual(s10.tasks.map((t) => t.taskId), [task.taskId]);
+
+      // B's operators alone reach the threshold (70 of 60), but A holds the task: A aggregates from B's stored answers.
+      const done = nextStatus(a, task.taskId, 'aggregated');
+      b.handleSignatures(s30, [sign(s30.tasks[0], op30.key)]);
+      b.handleSignatures(s40, [sign(s40.tasks[0], op40.key)]);
+      const { task: proof } = await done;
+      assert.equal(proof.signedWeight, 70n);
+      assert.deepEqual(decodeSigData(proof.sigData as Hex).operators, [op30.operator, op40.operator].map((o) => getAddress(o)));
+      await until("B's subscriber to hear of the completion", () => onB.some((e) => e.task.status === 'aggregated'));
+      await b.idle();
+      assert.equal(a.stats.tasksAggregated, 1);
+      assert.equal(b.stats.tasksAggregated, 0);
+      assert.equal(b.isActive(task.taskId), false, 'B dropped the finished task');
+      await a.stop();
+      await b.stop();
+    });
+
+    it('two replicas: a task whose holder stops renewing its lease is claimed and finished by the other', async () => {
+      const database = await fixture.fresh();
+      // Separate clocks: A's stands still (a stalled or dead process renews nothing new), B's moves on.
+      const clockA = { t: 1_000_000 };
+      const clockB = { t: 1_000_000 };
+      const a = (await make(database, { clock: clockA, replica: { replicaId: 'replica-a', leaseMs: 400 } })).aggregator;
+      const b = (await make(await database.reopen(), { clock: clockB, replica: { replicaId: 'replica-b', leaseMs: 400 } })).aggregator;
+      const s40 = sessionOf(op40);
+      const s30 = sessionOf(op30);
+      b.attachOperator(s40);
+      b.attachOperator(s30);
+      const { task } = await a.createTask(request(2n));
+      await until('B to hold the task', () => s40.tasks.length === 1);
+      b.handleSignatures(s40, [sign(s40.tasks[0], op40.key)]);
+      await b.idle();
+      assert.equal((await b.getTask(task.taskId))?.status, 'signing', 'not B to finish: A holds the lease');
+
+      clockB.t += 1_000;
+      await until('B to claim the lapsed lease', async () => (await database.kysely.selectFrom('sp_tasks').select('claimed_by').executeTakeFirst())?.claimed_by === 'replica-b');
+      const done = nextStatus(b, task.taskId, 'aggregated');
+      b.handleSignatures(s30, [sign(s30.tasks[0], op30.key)]);
+      const { task: proof } = await done;
+      assert.equal(proof.signedWeight, 70n);
+      assert.equal(b.stats.tasksAggregated, 1);
+      // A, back from its stall, learns its lease is gone and does not finish the task again.
+      await until('A to drop the finished task', () => !a.isActive(task.taskId));
+      assert.equal(a.stats.tasksAggregated, 0);
+      await a.stop();
+      await b.stop();
+    });
+  } else {
+    it('SQLite: the one replica finishes every task, whichever replica id stored it', async () => {
+      const database = await fixture.fresh();
+      const first = (await make(database, { replica: { replicaId: 'old-id' } })).aggregator;
+      const { task } = await first.createTask(request(3n));
+      await first.stop();
+      const second = (await make(await database.reopen(), { replica: { replicaId: 'new-id' } })).aggregator;
+      const done = nextStatus(second, task.taskId, 'aggregated');
+      second.handleSignatures(sessionOf(op40), [sign(task, op40.key)]);
+      second.handleSignatures(sessionOf(op30), [sign(task, op30.key)]);
+      assert.equal((await done).task.signedWeight, 70n);
+      await second.stop();
+    });
+  }
 });
 }
