@@ -305,6 +305,7 @@ export class Aggregator {
         this.claimDue = true;
         this.requestSync();
       }, Math.max(50, Math.floor(store.leaseMs / 4)));
+      this.requestSync();
     }
     if (unfinished.length > 0) {
       const owned = [...this.active.values()].filter((t) => t.owned).length;
@@ -805,8 +806,8 @@ export class Aggregator {
   // Replicas: notified changes, lease renewal and claims (Postgres only)
   // ---------------------------------------------------------------------------------------------------------------
 
+  /** Queues a task another replica changed; heard before {@link Aggregator.start} finished, it is read once it has. */
   private noteChanged(taskId: Hex): void {
-    if (!this.running) return;
     this.changed.add(taskId.toLowerCase());
     this.requestSync();
   }
