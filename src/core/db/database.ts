@@ -206,7 +206,8 @@ async function listenPostgres(
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   const connect = async (): Promise<void> => {
-    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+    // TCP keep-alive, so a silently dropped connection ends (and is re-opened) instead of hearing nothing forever.
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000, keepAlive: true });
     client.on('notification', (message) => {
       if (message.channel === channel && message.payload !== undefined) onNotification(message.payload);
     });
