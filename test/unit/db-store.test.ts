@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
+import { sql } from 'kysely';
 import { type Hex, keccak256, toHex } from 'viem';
 import { type NewTask, type SignatureRecord, createTaskStore } from '../../src/state-proofs/aggregator/store.ts';
 import { forEachDatabase } from '../helpers/db.ts';
@@ -386,6 +387,33 @@ forEachDatabase('task store', (fixture) => {
       assert.deepEqual(heardByB, [t2.taskId.toLowerCase()], 'b heard only what a wrote');
       await listenerA.close();
       await listenerB.close();
+    });
+
+    it('re-opens a lost listening connection and asks for a re-read, then hears again', async () => {
+      const database = await fixture.fresh();
+      const a = await createTaskStore(database, { replicaId: 'replica-a' });
+      const b = await createTaskStore(await database.reopen(), { replicaId: 'replica-b' });
+      const heard: Hex[] = [];
+      let resyncs = 0;
+      const listener = await a.listen((id) => heard.push(id), () => resyncs++);
+      const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(database.kysely);
+      const killed = await sql<{ ok: boolean }>`select pg_terminate_backend(pid) as ok from pg_stat_activity where query = ${`listen "sp_tasks_${rows[0].schema}"`}`.execute(
+        database.kysely,
+      );
+      assert.deepEqual(killed.rows.map((r) => r.ok), [true], 'the listening connection was found and ended');
+      const bound = Date.now() + 60_000;
+      while (resyncs === 0) {
+        if (Date.now() > bound) assert.fail('the listening connection was not re-opened');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const t = task(7);
+      await b.insertTasks([t]);
+      while (heard.length === 0) {
+        if (Date.now() > bound) assert.fail('no notification after the re-connection');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.deepEqual(heard, [t.taskId.toLowerCase()]);
+      await listener.close();
     });
   } else {
     it('has no notifications to listen to on SQLite (one replica)', async () => {
