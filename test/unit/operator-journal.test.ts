@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
-import { it } from 'node:test';
+import { after, describe, it } from 'node:test';
+import pg from 'pg';
 import type { Hex } from 'viem';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { migrateToLatest } from '../../src/core/db/index.ts';
-import { SigningJournal, journalMigrations } from '../../src/state-proofs/operator/journal.ts';
-import { forEachDatabase } from '../helpers/db.ts';
+import { SigningJournal, journalMigrations, openSigningJournal, operatorJournalSchema } from '../../src/state-proofs/operator/journal.ts';
+import { TEST_POSTGRES_URL, forEachDatabase } from '../helpers/db.ts';
 
 const taskId = `0x${'ab'.repeat(32)}` as Hex;
 const entry = (epoch: number, value: bigint) => ({
@@ -38,5 +40,30 @@ forEachDatabase('operator signing journal', (fixture) => {
     const journal = new SigningJournal(again.kysely as never);
     assert.equal(await journal.count(), 2);
     assert.deepEqual((await journal.findByTasks([taskId])).map((r) => r.value), [max, max]);
+  });
+});
+
+describe('operator signing journals sharing one Postgres database', () => {
+  const operators = [privateKeyToAccount(generatePrivateKey()).address, privateKeyToAccount(generatePrivateKey()).address];
+
+  after(async () => {
+    const client = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+    await client.connect();
+    for (const operator of operators) await client.query(`drop schema if exists ${operatorJournalSchema(operator)} cascade`);
+    await client.end();
+  });
+
+  it('keeps each operator’s entries apart, so no node re-sends another operator’s signature', async () => {
+    const [a, b] = await Promise.all(operators.map((operator) => openSigningJournal({ operator, databaseUrl: TEST_POSTGRES_URL })));
+    try {
+      await a.journal.append([entry(4, 7n)]);
+      assert.equal((await a.journal.findByTasks([taskId])).length, 1);
+      assert.deepEqual(await b.journal.findByTasks([taskId]), []);
+      await b.journal.append([entry(4, 8n)]);
+      assert.equal((await a.journal.findByTasks([taskId]))[0].value, 7n);
+      assert.equal((await b.journal.findByTasks([taskId]))[0].value, 8n);
+    } finally {
+      await Promise.all([a.database.close(), b.database.close()]);
+    }
   });
 });

@@ -4,8 +4,8 @@
  * operator never signs two different values for one task (the slashable mistake) whatever restarts in between.
  */
 import { type Kysely, sql } from 'kysely';
-import type { MigrationSet } from '../../core/db/index.ts';
-import type { Hex } from 'viem';
+import { type Database, type MigrationSet, migrateToLatest, openDatabase } from '../../core/db/index.ts';
+import type { Address, Hex } from 'viem';
 
 /** Table layout of the journal. */
 export type JournalDatabase = {
@@ -44,6 +44,34 @@ export const journalMigrations: MigrationSet = {
   },
   },
 };
+
+/**
+ * The Postgres schema of an operator's journal, `operator_<address>`: operators that share one database (one
+ * `DATABASE_URL`) must never read each other's entries, or a node would re-send another operator's signature as its own.
+ */
+export function operatorJournalSchema(operator: Address): string {
+  return `operator_${operator.slice(2).toLowerCase()}`;
+}
+
+/**
+ * Opens and migrates `operator`'s journal: Postgres (in {@link operatorJournalSchema}) when `databaseUrl` is given,
+ * else the SQLite file `sqlitePath` (default `.avs/operator-<address>.sqlite`).
+ * @throws {DatabaseError} / {MigrationError} when it cannot be opened or migrated (the database is closed again).
+ */
+export async function openSigningJournal(options: { operator: Address; databaseUrl?: string; sqlitePath?: string }): Promise<{ database: Database; journal: SigningJournal }> {
+  const database = await openDatabase({
+    url: options.databaseUrl,
+    sqlitePath: options.sqlitePath ?? `.avs/operator-${options.operator.toLowerCase()}.sqlite`,
+    schema: options.databaseUrl ? operatorJournalSchema(options.operator) : undefined,
+  });
+  try {
+    await migrateToLatest(database, journalMigrations);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  return { database, journal: new SigningJournal(database.kysely as never) };
+}
 
 /** One journal entry. */
 export type SignedAttestation = {

@@ -5,10 +5,10 @@
 import type { Address, Hex } from 'viem';
 import { type Deployment, mainChainOf } from '../../core/chain/deployment.ts';
 import { signingKeyFromPrivateKey } from '../../core/crypto/ecdsa.ts';
-import { type Database, migrateToLatest, openDatabase } from '../../core/db/index.ts';
+import type { Database } from '../../core/db/index.ts';
 import { type Logger, createLogger } from '../../core/logging.ts';
 import { type FinalityRule } from './finality.ts';
-import { SigningJournal, journalMigrations } from './journal.ts';
+import { openSigningJournal } from './journal.ts';
 import { makePublicClient } from '../../core/chain/clients.ts';
 import { instrumentRpcClients } from '../../core/chain/rpcMetrics.ts';
 import { createMetricsRegistry } from '../../core/http/metrics.ts';
@@ -33,7 +33,7 @@ export type StartOperatorOptions = {
   rpcUrls?: Record<number, string>;
   /** When a block counts as final; default 2 confirmations (devnet). Public networks: `'finalized'`. */
   finality?: FinalityRule;
-  /** Database URL (postgres://) or nothing for SQLite at `sqlitePath`. */
+  /** Database URL (postgres://; the journal lives in schema `operator_<address>`) or nothing for SQLite at `sqlitePath`. */
   databaseUrl?: string;
   /** SQLite file for the journal; default `.avs/operator-<address>.sqlite`. */
   sqlitePath?: string;
@@ -70,11 +70,7 @@ export async function startOperator(options: StartOperatorOptions): Promise<Runn
   if (registry) instrumentRpcClients(registry);
   const signingKey = signingKeyFromPrivateKey(options.signingPrivateKey);
   const logger = options.logger ?? createLogger('operator').child({ operator: options.operator });
-  const database = await openDatabase({
-    url: options.databaseUrl,
-    sqlitePath: options.sqlitePath ?? `.avs/operator-${options.operator.toLowerCase()}.sqlite`,
-  });
-  await migrateToLatest(database, journalMigrations);
+  const { database, journal } = await openSigningJournal({ operator: options.operator, databaseUrl: options.databaseUrl, sqlitePath: options.sqlitePath });
   const reader = new StateReader(
     deployment.chains.map((c) => ({ chainId: c.chainId, rpcUrl: options.rpcUrls?.[c.chainId] ?? c.rpcUrl, stateManager: c.stateManager })),
     options.finality ?? { confirmations: 2 },
@@ -86,7 +82,7 @@ export async function startOperator(options: StartOperatorOptions): Promise<Runn
     signingKey,
     domain: { chainId: mainChainOf(deployment).chainId, verifyingContract: deployment.stateProofs.serviceManager },
     reader,
-    journal: new SigningJournal(database.kysely as never),
+    journal,
     logger,
     fault: options.fault,
   });
