@@ -6,7 +6,6 @@ import type { Command } from 'commander';
 import { privateKeyToAccount } from 'viem/accounts';
 import { rpcUrlOf } from '../../core/config/index.ts';
 import { keyOfConfigSource } from '../account-key.ts';
-import { UsageError } from '../errors.ts';
 import { untilSignal, rpcFlags } from './operator.ts';
 import { CONFIG_OPTION, keySourceFlags, loadRunDeployment, readRunConfig } from './config.ts';
 
@@ -40,15 +39,13 @@ export function registerAggregatorCommands(program: Command): void {
         rewardsToken?: string;
         rewardsPerEpoch?: string;
       }>();
-      if (opts.replicaId !== undefined && !/^[A-Za-z0-9._-]{1,64}$/.test(opts.replicaId)) {
-        throw new UsageError(`--replica-id must be 1 to 64 letters, digits, '.', '_' or '-', got ${JSON.stringify(opts.replicaId)}`);
-      }
       const config = loadRunDeployment(
         readRunConfig('aggregator', cmd, [
           { key: 'host', flag: '--host', value: opts.host },
           { key: 'port', flag: '--port', value: opts.port },
           ...rpcFlags(opts.rpc),
           { key: 'database.sqlitePath', flag: '--db', value: opts.db },
+          { key: 'replicaId', flag: '--replica-id', value: opts.replicaId },
           ...keySourceFlags([
             { key: 'keeper.keystore', flag: '--keeper-keystore', value: opts.keeperKeystore },
             { key: 'keeper.privateKey', flag: '--keeper-key', value: opts.keeperKey },
@@ -75,7 +72,7 @@ export function registerAggregatorCommands(program: Command): void {
           host: values.host,
           port: values.port,
           logger,
-          replicaId: opts.replicaId,
+          replicaId: values.replicaId,
           taskDeadlineMs: values.taskDeadlineMs,
           lateWindowMs: values.lateWindowMs,
           dispatchDelayMs: values.dispatchDelayMs,

@@ -173,6 +173,14 @@ export const aggregatorConfigSchema = z.strictObject({
   /** Verify operators' signatures in a worker thread (default true). */
   verifyInWorker: boolean.default(true),
   /**
+   * This replica's id when several share one Postgres database (docs/scaling.md): its task leases are recorded under
+   * it; keep it stable across restarts. Default `<hostname>-<pid>-<random>`.
+   */
+  replicaId: z
+    .string({ error: "must be 1 to 64 letters, digits, '.', '_' or '-'" })
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, { error: "must be 1 to 64 letters, digits, '.', '_' or '-'" })
+    .optional(),
+  /**
    * The epoch keeper (docs/decisions/keeper-0001-epoch-keeper.md): weight refreshes, each final operator set sent to
    * every remote chain, and each ended epoch's rewards. Paid by this account, which must be the ServiceManager's rewards
    * initiator to submit rewards. Default: no keeper (another process, or nobody, keeps epochs).
