@@ -7,10 +7,8 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { privateKeyToAccount } from 'viem/accounts';
 import { EpochManagerAbi } from '../../src/core/chain/abis/generated/index.ts';
@@ -21,6 +19,7 @@ import { devPrivateKey } from '../../src/devnet/accounts.ts';
 import { type Devnet, startDevnet } from '../../src/devnet/devnet.ts';
 import { devnetOperatorKeys } from '../../src/devnet/seed.ts';
 import { AVS_BIN, type AvsRun, runAvs } from '../helpers/cli.ts';
+import { freePort, waitFor as waitForHelper } from '../helpers/wait.ts';
 
 const WAIT_MS = 90_000;
 
@@ -46,28 +45,17 @@ async function stopProc(proc: Proc | undefined): Promise<void> {
   clearTimeout(timer);
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Polls `probe` until it returns a value, failing with the processes' output when one exits or time runs out. */
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, watch: readonly Proc[]): Promise<T> {
-  const deadline = Date.now() + WAIT_MS;
-  for (;;) {
-    const dead = watch.find((p) => p.child.exitCode !== null);
-    if (dead) assert.fail(`a process exited while waiting for ${what}:\n${dead.output()}`);
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) assert.fail(`gave up waiting for ${what}:\n${watch.map((p) => p.output()).join('\n---\n')}`);
-    await sleep(200);
-  }
+function waitFor<T>(what: string, probe: () => Promise<T | undefined>, watch: readonly Proc[]): Promise<T> {
+  return waitForHelper(what, probe, {
+    timeoutMs: WAIT_MS,
+    abortIf: () => {
+      const dead = watch.find((p) => p.child.exitCode !== null);
+      return dead && `a process exited:\n${dead.output()}`;
+    },
+    context: () => watch.map((p) => p.output()).join('\n---\n'),
+  });
 }
 
 function checksOf(run: AvsRun): Check[] {

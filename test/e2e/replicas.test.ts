@@ -35,6 +35,7 @@ import { type Database, openDatabase } from '../../src/core/db/database.ts';
 import { type Devnet, startDevnet, writeDeploymentFile } from '../../src/devnet/devnet.ts';
 import { ERC1271_MAGIC_VALUE, attestationDigest } from '../../src/state-proofs/attestation.ts';
 import { type AggregatorService, startAggregatorService } from '../../src/state-proofs/aggregator/service.ts';
+import { freePort, waitFor as waitForHelper } from '../helpers/wait.ts';
 
 const bin = fileURLToPath(new URL('../../bin/avs.js', import.meta.url));
 const ADMIN_URL = process.env.TEST_POSTGRES_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -43,7 +44,6 @@ const REPLICA_A = 'replica-a';
 const REPLICA_B = 'replica-b';
 /** Bound of every wait: generous on a loaded 2-core machine; reaching it is a failure, never a timing assertion. */
 const WAIT_MS = 300_000;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Child processes
@@ -98,26 +98,17 @@ function logTail(proc: Proc, lines = 15): string {
   }
 }
 
-/** Polls `probe` until it returns something other than undefined; fails when a watched process exits, or after {@link WAIT_MS}. */
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, watch: readonly Proc[] = [], intervalMs = 200): Promise<T> {
-  const deadline = Date.now() + WAIT_MS;
-  let lastError: unknown;
-  for (;;) {
-    const dead = watch.find((p) => !isRunning(p));
-    if (dead) assert.fail(`${dead.name} exited while waiting for ${what}:\n${logTail(dead)}`);
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-      lastError = undefined;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() > deadline) {
-      const logs = watch.map((p) => `--- ${p.name}\n${logTail(p, 8)}`).join('\n');
-      assert.fail(`gave up waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}\n${logs}`);
-    }
-    await sleep(intervalMs);
-  }
+/** {@link waitForHelper} bounded by {@link WAIT_MS}, failing when a watched process exits (with its log). */
+function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, watch: readonly Proc[] = [], intervalMs = 200): Promise<T> {
+  return waitForHelper(what, probe, {
+    timeoutMs: WAIT_MS,
+    intervalMs,
+    abortIf: () => {
+      const dead = watch.find((p) => !isRunning(p));
+      return dead && `${dead.name} exited:\n${logTail(dead)}`;
+    },
+    context: () => watch.map((p) => `--- ${p.name}\n${logTail(p, 8)}`).join('\n'),
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -169,13 +160,6 @@ async function startLoadBalancer(backends: readonly number[]): Promise<LoadBalan
   };
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 // ---------------------------------------------------------------------------------------------------------------------
 // The aggregator's HTTP API

@@ -60,28 +60,16 @@ import { EpochKeeper } from '../../src/state-proofs/aggregator/keeper.ts';
 import { ERC1271_INVALID, ERC1271_MAGIC_VALUE, type StateAttestation, attestationDigest, encodeSigData } from '../../src/state-proofs/attestation.ts';
 import { readRewardsCoordinatorParams } from '../../src/state-proofs/rewards/chain.ts';
 import { rewardPeriodOfEpoch } from '../../src/state-proofs/rewards/submission.ts';
+import { waitFor as waitForHelper } from '../helpers/wait.ts';
 
 const MAIN = DEVNET_MAIN_CHAIN_ID;
 const REMOTES = [MAIN + 1, MAIN + 2];
 /** Bound of every wait: generous on a loaded 2-core machine; reaching it is a failure, never a timing assertion. */
 const WAIT_MS = 180_000;
 const bin = fileURLToPath(new URL('../../bin/avs.js', import.meta.url));
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = WAIT_MS): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-      lastError = undefined;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() > deadline) assert.fail(`gave up waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`);
-    await sleep(200);
-  }
+function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = WAIT_MS): Promise<T> {
+  return waitForHelper(what, probe, { timeoutMs });
 }
 
 /** A signer of a hand-built proof: the operator and the private key it signs with. */

@@ -19,7 +19,6 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type TestContext, after, before, describe, it } from 'node:test';
@@ -30,6 +29,7 @@ import { ECDSAStakeRegistryAbi, StateManagerAbi } from '../../src/core/chain/abi
 import { makeWalletClient } from '../../src/core/chain/clients.ts';
 import { type Devnet, startDevnet, writeDeploymentFile } from '../../src/devnet/devnet.ts';
 import { ERC1271_MAGIC_VALUE, attestationDigest, computeTaskId, decodeSigData } from '../../src/state-proofs/attestation.ts';
+import { freePort, waitFor as waitForHelper } from '../helpers/wait.ts';
 
 const bin = fileURLToPath(new URL('../../bin/avs.js', import.meta.url));
 const REMOTE_CHAIN = 31338;
@@ -94,39 +94,19 @@ function logTail(proc: Proc, lines = 25): string {
   }
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/**
- * Polls `probe` until it returns something other than undefined. Fails (with the logs of `watch`) when one of the
- * watched processes exits, or after {@link WAIT_MS}.
- */
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, watch: readonly Proc[] = [], intervalMs = 100): Promise<T> {
-  const deadline = Date.now() + WAIT_MS;
-  let lastError: unknown;
-  for (;;) {
-    const dead = watch.find((p) => !isRunning(p));
-    if (dead) assert.fail(`${dead.name} exited while waiting for ${what}:\n${logTail(dead)}`);
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-      lastError = undefined;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() > deadline) {
-      const logs = watch.map((p) => `--- ${p.name}\n${logTail(p, 10)}`).join('\n');
-      assert.fail(`gave up waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}\n${logs}`);
-    }
-    await sleep(intervalMs);
-  }
+/** {@link waitForHelper} bounded by {@link WAIT_MS}, failing when a watched process exits (with its log). */
+function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, watch: readonly Proc[] = [], intervalMs = 100): Promise<T> {
+  return waitForHelper(what, probe, {
+    timeoutMs: WAIT_MS,
+    intervalMs,
+    abortIf: () => {
+      const dead = watch.find((p) => !isRunning(p));
+      return dead && `${dead.name} exited:\n${logTail(dead)}`;
+    },
+    context: () => watch.map((p) => `--- ${p.name}\n${logTail(p, 10)}`).join('\n'),
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
