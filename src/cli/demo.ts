@@ -387,6 +387,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
 
     await step(`the chains reach epoch ${nextEpoch}`, async () => {
       await advanceChainsToEpoch([...devnet!.clients.values()], devnet!.deployment.epoch, nextEpoch, 1n);
+      // The aggregator refreshes its view of the operator set every few seconds; new tasks take its current epoch.
+      await waitUntil(
+        async () => ((await (await fetch(`${aggregatorUrl}/v1/operators`)).json()) as { epoch: number }).epoch === nextEpoch,
+        60_000,
+        `the aggregator to reach epoch ${nextEpoch}`,
+      );
       return { value: undefined, detail: `clocks of chains ${devnet!.chains.map((c) => c.chainId).join(' and ')} advanced to epoch ${nextEpoch}` };
     });
     await waitForEpochOnRemote(nextEpoch);

@@ -66,7 +66,10 @@ describe('avs deploy', () => {
     const run = await runAvs(['deploy', '--config', configPath, '--out', out, '--json'], { AVS_DEPLOYER_KEY: devPrivateKey(0) });
     assert.equal(run.code, 0, run.stderr);
     deployed = readDeployment(out);
-    assert.deepEqual((JSON.parse(run.stdout) as { deployment: unknown }).deployment, JSON.parse(readFileSync(out, 'utf8')));
+    const printed = JSON.parse(run.stdout) as { deployment: unknown; fromBlock: string };
+    assert.deepEqual(printed.deployment, JSON.parse(readFileSync(out, 'utf8')));
+    const firstContract = await devnet.clients.get(31337)!.getCode({ address: deployed.stateProofs.epochManager, blockNumber: BigInt(printed.fromBlock) - 1n });
+    assert.equal(firstContract, undefined, 'nothing of the AVS exists before fromBlock');
     assert.notEqual(deployed.stateProofs.serviceManager, devnet.deployment.stateProofs.serviceManager);
     assert.deepEqual(deployed.eigenlayer, devnet.deployment.eigenlayer);
 

@@ -89,7 +89,10 @@ export function registerDeployCommand(program: Command): void {
         if (!code || code === '0x') throw new CommandFailedError(`eigenlayer.${name}: no contract at ${address} on chain ${config.mainChain.chainId}`);
       }
       await assertChallengeWindowFits(mainClient, config);
-      const genesis = config.epoch.genesis ?? (await mainClient.getBlock()).timestamp;
+      const head = await mainClient.getBlock();
+      const genesis = config.epoch.genesis ?? head.timestamp;
+      // Every contract of the AVS is deployed after this block: where the aggregator's event scans may start.
+      const fromBlock = head.number + 1n;
       progress.done();
 
       const { deployStateProofs } = await import('../../state-proofs/deploy.ts');
@@ -113,7 +116,7 @@ export function registerDeployCommand(program: Command): void {
       progress.done();
       writeFileSync(opts.out, serializeDeployment(deployment));
       if (opts.json) {
-        printJson({ deploymentFile: opts.out, deployment: JSON.parse(serializeDeployment(deployment)) });
+        printJson({ deploymentFile: opts.out, fromBlock: fromBlock.toString(), deployment: JSON.parse(serializeDeployment(deployment)) });
         return;
       }
       printFields({
@@ -123,6 +126,7 @@ export function registerDeployCommand(program: Command): void {
         epochManager: deployment.stateProofs.epochManager,
         stateDisputeResolver: deployment.stateProofs.stateDisputeResolver,
         owner: config.owner ?? deployer.address,
+        fromBlock: `${fromBlock} (give it to the aggregator as registryFromBlock)`,
       });
     });
 }

@@ -53,6 +53,11 @@ export type EpochKeeperOptions = {
    * aggregator's `database`). The keeper's account must be the ServiceManager's rewards initiator and hold the tokens.
    */
   rewards?: { database: Database<any>; token: Address; budgetPerEpoch: bigint };
+  /**
+   * First main-chain block searched for the ServiceManager's `RewardSubmitted` events (default 0). On a public network,
+   * the ServiceManager's deployment block: later passes search only the blocks that came since.
+   */
+  eventsFromBlock?: bigint;
 };
 
 /** What the keeper has done, for metrics and tests. */
@@ -81,6 +86,9 @@ export class EpochKeeper {
   };
   private readonly clients: ReadonlyMap<number, PublicClient>;
   private readonly inFlight = new Map<number, { epoch: number; at: number }>();
+  /** Reward periods (start, unix seconds) already submitted, from `RewardSubmitted` events up to the block scanned. */
+  private readonly rewardedPeriodStarts = new Set<number>();
+  private rewardEventsScannedTo: bigint;
   private refreshedEpoch = -1;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -89,6 +97,7 @@ export class EpochKeeper {
   constructor(private readonly options: EpochKeeperOptions) {
     this.clients =
       options.clients ?? new Map(options.deployment.chains.map((c) => [c.chainId, makePublicClient(c.chainId, c.rpcUrl)] as const));
+    this.rewardEventsScannedTo = (options.eventsFromBlock ?? 0n) - 1n;
   }
 
   /** Starts the periodic passes (the first one at once). */
@@ -251,17 +260,27 @@ export class EpochKeeper {
     logger.info({ epoch, operators: operatorRewards.length, total: sent.total.toString(), hash: sent.submitTransaction }, 'epoch rewards submitted');
   }
 
-  /** Whether a `RewardSubmitted` event of the ServiceManager already covers the period starting at `startTimestamp`. */
+  /**
+   * Whether a `RewardSubmitted` event of the ServiceManager already covers the period starting at `startTimestamp`.
+   * The periods seen are kept, so each pass reads only the blocks since the last one.
+   */
   private async rewardSubmittedFor(client: PublicClient, startTimestamp: number): Promise<boolean> {
-    const events = await client.getContractEvents({
-      address: this.options.deployment.stateProofs.serviceManager,
-      abi: StateProofsServiceManagerAbi,
-      eventName: 'RewardSubmitted',
-      args: { token: getAddress(this.options.rewards!.token) },
-      fromBlock: 0n,
-    });
-    return events.some((e) => e.args.startTimestamp === startTimestamp);
+    const latest = await client.getBlockNumber({ cacheTime: 0 });
+    if (latest > this.rewardEventsScannedTo) {
+      const events = await client.getContractEvents({
+        address: this.options.deployment.stateProofs.serviceManager,
+        abi: StateProofsServiceManagerAbi,
+        eventName: 'RewardSubmitted',
+        args: { token: getAddress(this.options.rewards!.token) },
+        fromBlock: this.rewardEventsScannedTo + 1n,
+        toBlock: latest,
+      });
+      for (const e of events) if (e.args.startTimestamp !== undefined) this.rewardedPeriodStarts.add(Number(e.args.startTimestamp));
+      this.rewardEventsScannedTo = latest;
+    }
+    return this.rewardedPeriodStarts.has(startTimestamp);
   }
+
 
   private wallet() {
     const main = mainChainOf(this.options.deployment);

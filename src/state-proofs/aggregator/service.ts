@@ -203,6 +203,7 @@ export async function createAggregatorApp(options: AggregatorServiceOptions): Pr
         clients,
         intervalMs: options.keeper.intervalMs,
         rewards: options.keeper.rewards,
+        eventsFromBlock: options.registryFromBlock,
         logger: logger.child({ component: 'keeper' }),
       })
     : undefined;
