@@ -10,7 +10,8 @@
  * 3. Rewards (ARCHITECTURE.md, "Rewards"; seed section 5), when configured: once an epoch has ended and none of its
  *    tasks is still being signed, it splits the per-epoch budget between the operators who signed its proofs
  *    (docs/rewards.md) and calls `ServiceManager.submitReward`. An epoch whose period already has a `RewardSubmitted`
- *    event on chain is never paid twice, across restarts too.
+ *    event on chain is never paid twice, across restarts too; epochs missed while the keeper was down are paid on its
+ *    return, as far back as the RewardsCoordinator's `MAX_RETROACTIVE_LENGTH` allows.
  *
  * Holds no state that matters: every decision is re-read from the chains, so a restarted keeper simply carries on, and
  * two keepers at worst pay one duplicate bridge fee (the receiver drops the duplicate message).
@@ -27,7 +28,7 @@ import { readOperatorWeights, readQuorum, readRewardsCoordinatorParams, sendRewa
 import { computeEpochRewards } from '../rewards/epoch.ts';
 import { EmptyRewardSplitError, RewardSubmissionError } from '../rewards/errors.ts';
 import { requireOperatorRewards } from '../rewards/split.ts';
-import { buildRewardsSubmission, rewardPeriodOfEpoch } from '../rewards/submission.ts';
+import { type RewardsCoordinatorParams, buildRewardsSubmission, rewardPeriodOfEpoch } from '../rewards/submission.ts';
 import { makePublicClient, makeWalletClient } from '../../core/chain/clients.ts';
 import { type Deployment, mainChainOf } from '../../core/chain/deployment.ts';
 import { epochAt, epochInterval } from '../../core/epochs.ts';
@@ -204,20 +205,36 @@ export class EpochKeeper {
     logger.info({ chainId, epoch, fee: fee.toString(), hash }, 'operator set sent to remote chain');
   }
 
-  /** Pays the last ended epoch (the previous one), once its tasks are settled and if it was not paid before. */
+  /**
+   * Pays every ended epoch not paid yet, oldest first: after a restart or an outage that spans epochs, back to the
+   * oldest one the RewardsCoordinator still takes (`MAX_RETROACTIVE_LENGTH`). Stops at the first epoch that is not
+   * ready (its tasks still signing, or its period not over), to come back to it next pass.
+   */
   private async payRewards(client: PublicClient): Promise<void> {
-    const { deployment, logger } = this.options;
-    const rewards = this.options.rewards!;
+    const { deployment } = this.options;
     const now = (await client.getBlock({ blockTag: 'latest' })).timestamp;
     if (now < deployment.epoch.genesis) return;
-    const epoch = epochAt(deployment.epoch, now) - 1;
-    if (epoch < 0 || (this.stats.rewardedEpoch !== null && epoch <= this.stats.rewardedEpoch)) return;
+    const lastEnded = epochAt(deployment.epoch, now) - 1;
+    if (lastEnded < 0 || (this.stats.rewardedEpoch !== null && lastEnded <= this.stats.rewardedEpoch)) return;
+    const coordinator = await readRewardsCoordinatorParams(client, deployment.eigenlayer.rewardsCoordinator);
+    const retroactiveFrom = now - BigInt(coordinator.maxRetroactiveLength);
+    const oldestPayable = retroactiveFrom <= deployment.epoch.genesis ? 0 : epochAt(deployment.epoch, retroactiveFrom) + 1;
+    const first = Math.max(oldestPayable, this.stats.rewardedEpoch === null ? 0 : this.stats.rewardedEpoch + 1);
+    for (let epoch = first; epoch <= lastEnded; epoch++) {
+      if (!(await this.payEpoch(client, epoch, now, coordinator))) return;
+    }
+  }
+
+  /** Pays one ended epoch if it needs it; false when it is not ready yet (try again next pass). */
+  private async payEpoch(client: PublicClient, epoch: number, now: bigint, coordinator: RewardsCoordinatorParams): Promise<boolean> {
+    const { deployment, logger } = this.options;
+    const rewards = this.options.rewards!;
     const done = (why: string) => {
       this.stats.rewardedEpoch = epoch;
       logger.info({ epoch }, why);
+      return true;
     };
 
-    const coordinator = await readRewardsCoordinatorParams(client, deployment.eigenlayer.rewardsCoordinator);
     let period;
     try {
       period = rewardPeriodOfEpoch(deployment.epoch, epoch, coordinator.calculationIntervalSeconds);
@@ -227,7 +244,7 @@ export class EpochKeeper {
     }
     // An epoch ending on the calculation grid ends its period too, and the RewardsCoordinator takes only periods that
     // ended before the block: at that very second the submission would be refused, so wait for the next pass.
-    if (BigInt(period.startTimestamp + period.duration) >= now) return;
+    if (BigInt(period.startTimestamp + period.duration) >= now) return false;
     if (await this.rewardSubmittedFor(client, period.startTimestamp)) return done('epoch rewards already submitted');
 
     const report = await computeEpochRewards({
@@ -236,7 +253,7 @@ export class EpochKeeper {
       budget: rewards.budgetPerEpoch,
       weights: (operators, at) => readOperatorWeights(client, deployment.stateProofs.stakeRegistry, operators, at),
     });
-    if (report.tasks.unfinished > 0) return;
+    if (report.tasks.unfinished > 0) return false;
     let operatorRewards;
     try {
       operatorRewards = requireOperatorRewards(report.split, epoch);
@@ -257,7 +274,9 @@ export class EpochKeeper {
     const sent = await sendRewardSubmission({ client, wallet: this.wallet(), serviceManager: deployment.stateProofs.serviceManager, submission });
     this.stats.rewardsSubmitted++;
     this.stats.rewardedEpoch = epoch;
+    this.rewardedPeriodStarts.add(period.startTimestamp);
     logger.info({ epoch, operators: operatorRewards.length, total: sent.total.toString(), hash: sent.submitTransaction }, 'epoch rewards submitted');
+    return true;
   }
 
   /**
