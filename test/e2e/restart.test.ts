@@ -17,96 +17,26 @@
  * Waits are polls with generous bounds; nothing asserts a duration.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type TestContext, after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Address, Hex } from 'viem';
 import { ECDSAStakeRegistryAbi, StateManagerAbi } from '../../src/core/chain/abis/generated/index.ts';
 import { makeWalletClient } from '../../src/core/chain/clients.ts';
 import { type Devnet, startDevnet, writeDeploymentFile } from '../../src/devnet/devnet.ts';
 import { ERC1271_MAGIC_VALUE, attestationDigest, computeTaskId, decodeSigData } from '../../src/state-proofs/attestation.ts';
-import { freePort, waitFor as waitForHelper } from '../helpers/wait.ts';
+import { type Proc, isRunning, logTail, startAvs, stopProc, waitWhileRunning } from '../helpers/processes.ts';
+import { freePort } from '../helpers/wait.ts';
 
-const bin = fileURLToPath(new URL('../../bin/avs.js', import.meta.url));
 const REMOTE_CHAIN = 31338;
 /** Bound of every wait: generous on a loaded 2-core machine; reaching it is a failure, never a timing assertion. */
 const WAIT_MS = 300_000;
 
-// ---------------------------------------------------------------------------------------------------------------------
-// Child processes
-// ---------------------------------------------------------------------------------------------------------------------
-
-type Proc = { name: string; child: ChildProcess; log: string; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> };
-
-/** Every child this file starts, so that after() hooks (and an abrupt exit of the runner) can stop them all. */
-const liveChildren = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const child of liveChildren) child.kill('SIGKILL');
-});
-
-/** Starts `avs <args>` with stdout and stderr appended to `<dir>/<name>.log` (both lives of a restarted process). */
-function startAvs(dir: string, name: string, args: readonly string[]): Proc {
-  const log = join(dir, `${name}.log`);
-  const fd = openSync(log, 'a');
-  let child: ChildProcess;
-  try {
-    child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', fd, fd], env: { ...process.env, LOG_LEVEL: 'info', AVS_DEBUG: '' } });
-  } finally {
-    closeSync(fd);
-  }
-  liveChildren.add(child);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.once('exit', (code, signal) => {
-      liveChildren.delete(child);
-      resolve({ code, signal });
-    });
-    child.once('error', () => {
-      liveChildren.delete(child);
-      resolve({ code: null, signal: null });
-    });
-  });
-  return { name, child, log, exited };
-}
-
-function isRunning(proc: Proc): boolean {
-  return proc.child.exitCode === null && proc.child.signalCode === null;
-}
-
-/** SIGTERM, then SIGKILL if it is still running after a while; resolves once it exited. Never throws. */
-async function stopProc(proc: Proc): Promise<void> {
-  if (!isRunning(proc)) return;
-  proc.child.kill('SIGTERM');
-  const timer = setTimeout(() => proc.child.kill('SIGKILL'), 10_000);
-  await proc.exited;
-  clearTimeout(timer);
-}
-
-/** The last lines of a child's log, for failure messages. */
-function logTail(proc: Proc, lines = 25): string {
-  try {
-    return readFileSync(proc.log, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
-  }
-}
-
-
-
-/** {@link waitForHelper} bounded by {@link WAIT_MS}, failing when a watched process exits (with its log). */
+/** Waits (bounded by {@link WAIT_MS}), failing when a watched process exits, with its log. */
 function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, watch: readonly Proc[] = [], intervalMs = 100): Promise<T> {
-  return waitForHelper(what, probe, {
-    timeoutMs: WAIT_MS,
-    intervalMs,
-    abortIf: () => {
-      const dead = watch.find((p) => !isRunning(p));
-      return dead && `${dead.name} exited:\n${logTail(dead)}`;
-    },
-    context: () => watch.map((p) => `--- ${p.name}\n${logTail(p, 10)}`).join('\n'),
-  });
+  return waitWhileRunning(what, probe, watch, { timeoutMs: WAIT_MS, intervalMs });
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
