@@ -2,15 +2,9 @@
  * The file `avs deploy` reads: where to deploy the state-proofs AVS on a public network (or any chain with an EigenLayer
  * core) and with which parameters. Documented key by key in docs/avs-team-guide.md; examples in config/.
  */
-import { type Address, getAddress } from 'viem';
 import { z } from 'zod';
-import { readJsonFile } from '../core/chain/deployment.ts';
+import { addressSchema as address, decimalSchema as uint, readJsonFile } from '../core/chain/deployment.ts';
 
-const address = z
-  .string()
-  .regex(/^0x[0-9a-fA-F]{40}$/, 'expected a 20-byte 0x address')
-  .transform((a): Address => getAddress(a));
-const uint = z.union([z.string().regex(/^[0-9]+$/, 'expected a decimal integer'), z.number().int().nonnegative()]).transform((v) => BigInt(v));
 const rpcUrl = z.string().regex(/^(https?|wss?):\/\/\S+$/, 'expected an http(s) or ws(s) URL');
 const chain = z.object({ chainId: z.number().int().positive(), name: z.string().optional(), rpcUrl });
 

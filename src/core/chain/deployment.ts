@@ -6,11 +6,17 @@ import { readFileSync } from 'node:fs';
 import { type Address, getAddress } from 'viem';
 import { z } from 'zod';
 
-const address = z
+/** A 20-byte 0x address, checksummed on the way in. */
+export const addressSchema = z
   .string()
   .regex(/^0x[0-9a-fA-F]{40}$/, 'expected a 20-byte 0x address')
-  .transform((a) => getAddress(a));
-const decimal = z.union([z.string().regex(/^[0-9]+$/), z.number().int().nonnegative()]).transform((v) => BigInt(v));
+  .transform((a): Address => getAddress(a));
+/** A non-negative integer as a JSON number or decimal text, as a bigint. */
+export const decimalSchema = z
+  .union([z.string().regex(/^[0-9]+$/, 'expected a decimal integer'), z.number().int().nonnegative()])
+  .transform((v) => BigInt(v));
+const address = addressSchema;
+const decimal = decimalSchema;
 
 /** One chain of a deployment. */
 export const chainDeploymentSchema = z.object({
