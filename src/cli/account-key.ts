@@ -33,10 +33,7 @@ export async function resolveAccountKey(sources: AccountKeySources): Promise<Hex
   const keystoreFile = sources.keystore ?? (sources.key || !sources.keystoreEnv ? undefined : process.env[sources.keystoreEnv] || undefined);
   if (keystoreFile) {
     if (sources.key) throw new UsageError(`give ${sources.keyOption} or --ecdsa-keystore, not both`);
-    const { resolveKeystorePassword } = await import('./commands/keys.ts');
-    const { readKeystoreFile } = await import('../core/crypto/keystore.ts');
-    const password = await resolveKeystorePassword({ passwordFile: sources.passwordFile, what: keystoreFile });
-    return (await readKeystoreFile(keystoreFile, password)).privateKey;
+    return keyOfConfigSource({ keystore: keystoreFile, passwordFile: sources.passwordFile });
   }
   if (sources.mainChainId !== DEVNET_MAIN_CHAIN_ID) {
     throw new UsageError(`plain hex keys are for devnets only: give --ecdsa-keystore on a public network`);

@@ -9,7 +9,7 @@ import { makePublicClient, makeWalletClient } from '../../core/chain/clients.ts'
 import { mainChainOf } from '../../core/chain/deployment.ts';
 import { isRegisteredInAvsDirectory, signAvsRegistration } from '../../state-proofs/registration.ts';
 import { devnetOperatorKeys } from '../../devnet/seed.ts';
-import { resolveAccountKey } from '../account-key.ts';
+import { keyOfConfigSource, resolveAccountKey } from '../account-key.ts';
 import { CommandFailedError, UsageError } from '../errors.ts';
 import { createProgress, printFields, printJson } from '../output.ts';
 import { loadDeployment, parseUint } from '../options.ts';
@@ -222,7 +222,7 @@ export function registerOperatorCommands(program: Command): void {
       const values = read.values;
       // The keystore is opened first: a node with an unreadable keystore or a wrong password never starts.
       const keystoreKey =
-        values.signingKey.keystore === undefined ? undefined : await openSigningKeystore(values.signingKey.keystore, values.signingKey.passwordFile);
+        values.signingKey.keystore === undefined ? undefined : await keyOfConfigSource({ keystore: values.signingKey.keystore, passwordFile: values.signingKey.passwordFile });
       const { deployment } = loadRunDeployment(read);
       let operatorAddress: Address;
       let signingPrivateKey: Hex;
@@ -287,14 +287,6 @@ export function rpcFlags(values: string[] | undefined): FlagValue[] {
     if (!match) throw new UsageError(`--rpc must look like <chainId>=<url>, got "${item}"`);
     return { key: `rpc.${match[1]}`, flag: '--rpc', value: match[2] };
   });
-}
-
-/** The private key in an ECDSA keystore file; errors name the file (exit 1, one line). */
-async function openSigningKeystore(file: string, passwordFile: string | undefined): Promise<Hex> {
-  const { resolveKeystorePassword } = await import('./keys.ts');
-  const { readKeystoreFile } = await import('../../core/crypto/keystore.ts');
-  const password = await resolveKeystorePassword({ passwordFile, what: file });
-  return (await readKeystoreFile(file, password)).privateKey;
 }
 
 /** An address, or the address of a private key. */
