@@ -5,7 +5,7 @@ import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
 import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
 import {AddressSort} from "./AddressSort.sol";
-import {IDelegationManager} from "../eigenlayer/interfaces/IDelegationManager.sol";
+import {IAllocationManager, OperatorSet} from "../eigenlayer/interfaces/IAllocationManager.sol";
 import {ISignatureUtilsMixinTypes} from "../eigenlayer/interfaces/ISignatureUtilsMixin.sol";
 import {IStrategy} from "../eigenlayer/interfaces/IStrategy.sol";
 import {EpochManager, MessageType} from "./EpochManager.sol";
@@ -17,8 +17,19 @@ import {StakeRegistryVerifier} from "./StakeRegistryVerifier.sol";
 
 /// @title ECDSAStakeRegistry
 /// @notice The main-chain operator registry of an AVS: operators register with a signing key (through the
-///         ServiceManager into the AVSDirectory), their weight follows their delegated shares, and a quorum of their
-///         ECDSA signatures is checked by {isValidSignature} (ERC-1271, see {StakeRegistryVerifier}).
+///         ServiceManager into the AVSDirectory), their weight is the stake the AVS's operator set can slash, and a
+///         quorum of their ECDSA signatures is checked by {isValidSignature} (ERC-1271, see {StakeRegistryVerifier}).
+///
+///         Weight is slashable stake. An operator registers only once it is a member of the operator set
+///         (AllocationManager) and the stake allocated to it reaches `minimumWeight`; its weight is
+///         Σ_i slashableStake_i × multiplier_i / 10000, where slashableStake_i is
+///         AllocationManager.getMinimumSlashableStake in strategy i at DEALLOCATION_DELAY + 1 blocks ahead (so a pending
+///         deallocation, a queued withdrawal or a slash counts at once). The checkpointed weight of an epoch is what a
+///         signature counts for at most; {isValidSignature} also lowers it to what the operator can be slashed for now,
+///         so deallocation, withdrawal and slashing reach proofs on this chain without anyone calling
+///         {updateOperators}. Operators the set's slasher reports slashed ({freezeOperator}) count 0 at once and are
+///         deregistered. Operators whose stake falls below `minimumWeight` can be ejected by anyone ({ejectOperator}).
+///         At most MAX_OPERATORS are registered, a set one bridge message carries to every remote chain.
 ///
 ///         Every change takes effect at an epoch boundary: at the current epoch + 1, or + 2 when made in the grace
 ///         period. Signing keys and weights per operator, total weight and threshold are checkpointed by that
@@ -50,11 +61,42 @@ contract ECDSAStakeRegistry is StakeRegistryVerifier, Ownable, IOperatorSetRegis
         uint96 multiplier;
     }
 
+    /// @notice Deployment parameters.
+    /// @param epochManager The AVS's EpochManager; its clock (genesis, length, grace) is copied into immutables.
+    /// @param serviceManager The AVS's ServiceManager (its AllocationManager is the source of slashable stake).
+    /// @param owner Owner (quorum, threshold, minimum weight); a TimelockController in deployments.
+    /// @param quorum Strategies counted, strictly ascending by address, multipliers > 0 (basis points of a share).
+    /// @param thresholdBps Share of the total weight a proof must carry, basis points in (0, 10000]; rounded up.
+    /// @param minimumWeight Weights below this count as 0 and registration below it is refused (weight units, > 0).
+    /// @param maxProofAgeEpochs How many epochs before the current one a proof's reference epoch may be.
+    /// @param operatorSetId The ServiceManager's operator set whose slashable stake is the weight.
+    /// @param maxOperators Most operators registered at once, in (0, MAX_OPERATORS_LIMIT].
+    struct Config {
+        EpochManager epochManager;
+        ServiceManagerBase serviceManager;
+        address owner;
+        StrategyParams[] quorum;
+        uint16 thresholdBps;
+        uint256 minimumWeight;
+        uint32 maxProofAgeEpochs;
+        uint32 operatorSetId;
+        uint256 maxOperators;
+    }
+
     /// @notice Basis-point denominator of multipliers and the threshold.
     uint256 public constant BPS_DENOMINATOR = 10_000;
 
-    /// @notice Source of operators' delegated shares.
-    IDelegationManager public immutable delegationManager;
+    /// @notice Most operators {MAX_OPERATORS} may be: what a remote LightStakeRegistry accepts in one set.
+    uint256 public constant MAX_OPERATORS_LIMIT = 1228;
+
+    /// @notice Source of slashable stake (EigenLayer AllocationManager, the ServiceManager's).
+    IAllocationManager public immutable allocationManager;
+    /// @notice The operator set (ServiceManager, OPERATOR_SET_ID) whose slashable stake is the weight.
+    uint32 public immutable OPERATOR_SET_ID;
+    /// @notice Most operators registered at once.
+    uint256 public immutable MAX_OPERATORS;
+    /// @dev AllocationManager.DEALLOCATION_DELAY, blocks: slashable stake is read this far (+1) ahead.
+    uint32 private immutable _DEALLOCATION_DELAY;
     /// @notice The epoch clock and the queue of state updates for remote chains.
     EpochManager public immutable epochManager;
     /// @notice The AVS's ServiceManager (registers operators in the AVSDirectory).
@@ -65,8 +107,10 @@ contract ECDSAStakeRegistry is StakeRegistryVerifier, Ownable, IOperatorSetRegis
     // ---- storage ----
     /// @dev Strategies counted in the weight, strictly ascending by address, multipliers > 0.
     StrategyParams[] private _quorum;
-    /// @notice Weights below this count as 0 (weight units).
+    /// @notice Weights below this count as 0; registration below it is refused (weight units, > 0).
     uint256 public minimumWeight;
+    /// @notice Operators the operator set's slasher reported slashed: they count 0 from then on and cannot register.
+    mapping(address operator => bool) public isFrozen;
     /// @dev Operators registered as of the latest change (pending deregistrations already removed).
     EnumerableSet.AddressSet private _operators;
     /// @notice The operator that currently holds `signingKey` (keys are unique among registered operators).
@@ -98,9 +142,27 @@ contract ECDSAStakeRegistry is StakeRegistryVerifier, Ownable, IOperatorSetRegis
     error EpochMismatch(uint32 queued, uint32 expected);
     /// @notice A dependency address was zero.
     error ZeroAddress();
+    /// @notice The minimum weight must be above zero (a zero-stake operator must not register).
+    error ZeroMinimumWeight();
+    /// @notice `maxOperators` is zero or above MAX_OPERATORS_LIMIT.
+    error InvalidMaxOperators(uint256 maxOperators);
+    /// @notice `operator` is not a member of the AVS's operator set in the AllocationManager: join it first.
+    error NotInOperatorSet(address operator);
+    /// @notice `operator`'s slashable stake gives weight `weight`, below `minimumWeight`: allocate more first.
+    error InsufficientSlashableStake(address operator, uint256 weight, uint256 minimumWeight);
+    /// @notice MAX_OPERATORS `maxOperators` operators are registered already.
+    error OperatorSetFull(uint256 maxOperators);
+    /// @notice `operator` was slashed and frozen: it cannot register again.
+    error OperatorIsFrozen(address operator);
+    /// @notice `caller` is not the operator set's slasher.
+    error OnlySlasher(address caller);
+    /// @notice `operator` still has weight `weight` ≥ `minimumWeight`: it cannot be ejected.
+    error OperatorNotEjectable(address operator, uint256 weight, uint256 minimumWeight);
 
     /// @notice `operator` registered with `signingKey` and `weight`, effective at `effectiveEpoch`.
-    event OperatorRegistered(address indexed operator, address indexed signingKey, uint256 weight, uint32 effectiveEpoch);
+    event OperatorRegistered(
+        address indexed operator, address indexed signingKey, uint256 weight, uint32 effectiveEpoch
+    );
     /// @notice `operator` deregistered, effective at `effectiveEpoch` (it counts until then).
     event OperatorDeregistered(address indexed operator, uint32 effectiveEpoch);
     /// @notice `operator`'s signing key changes from `oldSigningKey` to `newSigningKey` at `effectiveEpoch`.
@@ -115,44 +177,42 @@ contract ECDSAStakeRegistry is StakeRegistryVerifier, Ownable, IOperatorSetRegis
     event ThresholdBpsUpdated(uint16 oldThresholdBps, uint16 newThresholdBps, uint32 effectiveEpoch);
     /// @notice The minimum weight changed (weight units; applies to weights computed from now on).
     event MinimumWeightUpdated(uint256 oldMinimumWeight, uint256 newMinimumWeight);
+    /// @notice `operator` was slashed: it counts 0 from now on, and is deregistered (effective at `effectiveEpoch`).
+    event OperatorFrozen(address indexed operator, uint32 effectiveEpoch);
+    /// @notice `operator`'s slashable stake (weight `weight`) fell below the minimum; `caller` ejected it.
+    event OperatorEjected(address indexed operator, address indexed caller, uint256 weight, uint32 effectiveEpoch);
     /// @notice The quorum changed (applies to weights computed from now on).
     event QuorumUpdated(StrategyParams[] oldQuorum, StrategyParams[] newQuorum);
 
-    /// @param delegationManager_ EigenLayer DelegationManager (source of delegated shares).
-    /// @param epochManager_ The AVS's EpochManager; its clock (genesis, length, grace) is copied into immutables.
-    /// @param serviceManager_ The AVS's ServiceManager.
-    /// @param owner_ Owner (quorum, threshold, minimum weight).
-    /// @param quorum_ Strategies counted, strictly ascending by address, multipliers > 0 (basis points of a share).
-    /// @param thresholdBps_ Share of the total weight a proof must carry, basis points in (0, 10000]; rounded up.
-    /// @param minimumWeight_ Weights below this count as 0 (weight units).
-    /// @param maxProofAgeEpochs_ How many epochs before the current one a proof's reference epoch may be.
-    constructor(
-        IDelegationManager delegationManager_,
-        EpochManager epochManager_,
-        ServiceManagerBase serviceManager_,
-        address owner_,
-        StrategyParams[] memory quorum_,
-        uint16 thresholdBps_,
-        uint256 minimumWeight_,
-        uint32 maxProofAgeEpochs_
-    )
-        StakeRegistryVerifier(epochManager_.GENESIS(), epochManager_.EPOCH_LENGTH(), maxProofAgeEpochs_)
-        Ownable(owner_)
+    /// @param config Deployment parameters (see {Config}).
+    constructor(Config memory config)
+        StakeRegistryVerifier(
+            config.epochManager.GENESIS(), config.epochManager.EPOCH_LENGTH(), config.maxProofAgeEpochs
+        )
+        Ownable(config.owner)
     {
-        if (address(delegationManager_) == address(0) || address(serviceManager_) == address(0)) revert ZeroAddress();
-        delegationManager = delegationManager_;
-        epochManager = epochManager_;
-        serviceManager = serviceManager_;
-        GRACE_PERIOD = epochManager_.GRACE_PERIOD();
+        if (address(config.serviceManager) == address(0)) revert ZeroAddress();
+        if (config.minimumWeight == 0) revert ZeroMinimumWeight();
+        if (config.maxOperators == 0 || config.maxOperators > MAX_OPERATORS_LIMIT) {
+            revert InvalidMaxOperators(config.maxOperators);
+        }
+        epochManager = config.epochManager;
+        serviceManager = config.serviceManager;
+        GRACE_PERIOD = config.epochManager.GRACE_PERIOD();
+        IAllocationManager allocationManager_ = config.serviceManager.allocationManager();
+        allocationManager = allocationManager_;
+        _DEALLOCATION_DELAY = allocationManager_.DEALLOCATION_DELAY();
+        OPERATOR_SET_ID = config.operatorSetId;
+        MAX_OPERATORS = config.maxOperators;
 
-        _setQuorum(quorum_);
-        emit QuorumUpdated(new StrategyParams[](0), quorum_);
-        minimumWeight = minimumWeight_;
-        emit MinimumWeightUpdated(0, minimumWeight_);
-        _checkThresholdBps(thresholdBps_);
+        _setQuorum(config.quorum);
+        emit QuorumUpdated(new StrategyParams[](0), config.quorum);
+        minimumWeight = config.minimumWeight;
+        emit MinimumWeightUpdated(0, config.minimumWeight);
+        _checkThresholdBps(config.thresholdBps);
         // The initial threshold holds from epoch 0; nothing is registered yet, so nothing is queued.
-        _totalAndThresholdHistory.push(0, _pack(0, thresholdBps_));
-        emit ThresholdBpsUpdated(0, thresholdBps_, 0);
+        _totalAndThresholdHistory.push(0, _pack(0, config.thresholdBps));
+        emit ThresholdBpsUpdated(0, config.thresholdBps, 0);
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -160,7 +220,11 @@ contract ECDSAStakeRegistry is StakeRegistryVerifier, Ownable, IOperatorSetRegis
     // ---------------------------------------------------------------------------------------------------------------
 
     /// @notice Registers msg.sender as an operator of this AVS with `signingKey`, effective at {effectiveEpoch}.
-    ///         Also registers it to the AVS in the AVSDirectory (through the ServiceManager).
+    ///         Also registers it to the AVS in the AVSDirectory (through the ServiceManager). msg.sender must already be
+    ///         a member of the operator set with allocated stake worth at least `minimumWeight` (allocations count
+    ///         once their allocation delay has passed).
+    /// @dev Reverts with {NotInOperatorSet}, {InsufficientSlashableStake}, {OperatorSetFull}, {OperatorIsFrozen},
+    ///      {OperatorAlreadyRegistered}, {ZeroSigningKey} or {SigningKeyInUse}.
     /// @param operatorSignature msg.sender's EIP-712 signature over
     ///        AVSDirectory.calculateOperatorAVSRegistrationDigestHash(msg.sender, serviceManager, salt, expiry).
     /// @param signingKey The key (EOA, or ERC-1271 contract) that signs attestations for msg.sender; unique.
@@ -170,9 +234,13 @@ contract ECDSAStakeRegistry is StakeRegistryVerifier, Ownable, IOperatorSetRegis
     ) external {
         address operator = msg.sender;
         if (_operators.contains(operator)) revert OperatorAlreadyRegistered(operator);
+        if (isFrozen[operator]) revert OperatorIsFrozen(operator);
+        if (_operators.length() >= MAX_OPERATORS) revert OperatorSetFull(MAX_OPERATORS);
         _checkNewSigningKey(signingKey);
+        if (!allocationManager.isMemberOfOperatorSet(operator, _operatorSet())) revert NotInOperatorSet(operator);
         uint32 effective = effectiveEpoch();
         uint256 weight = _computeWeight(operator);
+        if (weight == 0) revert InsufficientSlashableStake(operator, _slashableWeight(operator), minimumWeight);
 
         _operators.add(operator);
         signingKeyOperator[signingKey] = operator;
@@ -192,8 +260,37 @@ contract ECDSAStakeRegistry is StakeRegistryVerifier, Ownable, IOperatorSetRegis
     function deregisterOperator() external {
         address operator = msg.sender;
         if (!_operators.contains(operator)) revert OperatorNotRegistered(operator);
-        uint32 effective = effectiveEpoch();
+        _deregister(operator, effectiveEpoch());
+    }
 
+    /// @notice Zeroes `operator`'s weight at once (every proof verified on this chain from now on counts it 0) and
+    ///         deregisters it (effective at {effectiveEpoch}, so remote chains drop it with that epoch's set); it can
+    ///         never register again. Only the operator set's slasher (AllocationManager.getSlasher), after slashing it.
+    /// @param operator The slashed operator (no-op when already frozen).
+    function freezeOperator(address operator) external {
+        if (msg.sender != allocationManager.getSlasher(_operatorSet())) revert OnlySlasher(msg.sender);
+        if (isFrozen[operator]) return;
+        isFrozen[operator] = true;
+        uint32 effective = effectiveEpoch();
+        emit OperatorFrozen(operator, effective);
+        if (_operators.contains(operator)) _deregister(operator, effective);
+    }
+
+    /// @notice Deregisters `operator` (effective at {effectiveEpoch}) because the stake the operator set can slash
+    ///         gives it less than `minimumWeight`. Anyone may call.
+    /// @dev Reverts with {OperatorNotRegistered} or {OperatorNotEjectable}.
+    /// @param operator A registered operator.
+    function ejectOperator(address operator) external {
+        if (!_operators.contains(operator)) revert OperatorNotRegistered(operator);
+        uint256 weight = _slashableWeight(operator);
+        if (weight >= minimumWeight) revert OperatorNotEjectable(operator, weight, minimumWeight);
+        uint32 effective = effectiveEpoch();
+        emit OperatorEjected(operator, msg.sender, weight, effective);
+        _deregister(operator, effective);
+    }
+
+    /// @dev Removes `operator` at `effective`: key and weight count until then. Also leaves the AVSDirectory.
+    function _deregister(address operator, uint32 effective) internal {
         OperatorCheckpoints.History storage history = _operatorHistory[operator];
         (address signingKey, uint256 weight) = history.latest();
         _operators.remove(operator);
@@ -224,7 +321,7 @@ contract ECDSAStakeRegistry is StakeRegistryVerifier, Ownable, IOperatorSetRegis
         _queue(MessageType.UPDATE_SIGNING_KEY, abi.encode(operator, newSigningKey), effective);
     }
 
-    /// @notice Recomputes the weights of `operators` from the DelegationManager, effective at {effectiveEpoch}.
+    /// @notice Recomputes the weights of `operators` from their slashable stake, effective at {effectiveEpoch}.
     ///         Anyone may call. Unregistered addresses and unchanged weights are skipped.
     /// @param operators Addresses to refresh (any order).
     function updateOperators(address[] calldata operators) external {
@@ -262,6 +359,7 @@ contract ECDSAStakeRegistry is StakeRegistryVerifier, Ownable, IOperatorSetRegis
     /// @notice Sets the minimum weight and refreshes every registered operator's weight. Owner only.
     /// @param minimumWeight_ Weights below this count as 0 (weight units).
     function updateMinimumWeight(uint256 minimumWeight_) external onlyOwner {
+        if (minimumWeight_ == 0) revert ZeroMinimumWeight();
         emit MinimumWeightUpdated(minimumWeight, minimumWeight_);
         minimumWeight = minimumWeight_;
         _refreshAll();
@@ -299,8 +397,13 @@ contract ECDSAStakeRegistry is StakeRegistryVerifier, Ownable, IOperatorSetRegis
     }
 
     /// @inheritdoc IOperatorSetRegistry
-    /// @dev Reads one checkpoint per operator that ever registered ({getKnownOperatorCount}), then sorts the
-    ///      registered ones by address (heapsort in memory). For EpochManager.sendStateUpdates and off-chain readers.
+    /// @dev The set a remote chain needs for `epoch`: each operator registered then, with its checkpointed weight
+    ///      lowered to what it can be slashed for now ({getSigningWeightAtEpoch}); operators whose weight is then zero
+    ///      (frozen, fully deallocated, withdrawn) are left out, so no one ships stakeless operators to every chain.
+    ///      Total and threshold weights are the checkpointed ones (≥ the sum of the weights sent; a replica never
+    ///      accepts a proof this registry would not). Reads one checkpoint per operator that ever registered
+    ///      ({getKnownOperatorCount}) and the AllocationManager once per registered one, then sorts them by address
+    ///      (heapsort in memory). For EpochManager.sendStateUpdates and off-chain readers.
     function getOperatorSetAtEpoch(uint32 epoch)
         external
         view
@@ -317,17 +420,19 @@ contract ECDSAStakeRegistry is StakeRegistryVerifier, Ownable, IOperatorSetRegis
         uint256 count;
         for (uint256 i; i < known; ++i) {
             address operator = _knownOperators[i];
-            (address signingKey,) = _operatorHistory[operator].lookup(epoch);
-            if (signingKey != address(0)) operators[count++] = operator;
+            (address signingKey, uint256 weight) = _operatorHistory[operator].lookup(epoch);
+            if (signingKey != address(0) && _signingWeight(operator, weight) != 0) operators[count++] = operator;
         }
         assembly ("memory-safe") {
-            mstore(operators, count) // shrink to the registered ones
+            mstore(operators, count) // shrink to the operators that carry weight
         }
         AddressSort.sort(operators);
         signingKeys = new address[](count);
         weights = new uint256[](count);
         for (uint256 i; i < count; ++i) {
-            (signingKeys[i], weights[i]) = _operatorHistory[operators[i]].lookup(epoch);
+            uint256 weight;
+            (signingKeys[i], weight) = _operatorHistory[operators[i]].lookup(epoch);
+            weights[i] = _signingWeight(operators[i], weight);
         }
         totalWeight = _totalOf(_totalAndThresholdHistory.upperLookupRecent(epoch));
         thresholdWeight = _thresholdWeightAt(epoch);
@@ -343,9 +448,29 @@ contract ECDSAStakeRegistry is StakeRegistryVerifier, Ownable, IOperatorSetRegis
         return _quorum;
     }
 
-    /// @notice The weight `operator` would get from its delegated shares now (before any refresh), rounded as stored.
+    /// @notice The weight `operator` would get from its slashable stake now (before any refresh), rounded as stored;
+    ///         0 below `minimumWeight`.
     function computeOperatorWeight(address operator) external view returns (uint256) {
         return _computeWeight(operator);
+    }
+
+    /// @notice The weight the stake the operator set can slash gives `operator` now, before the minimum: Σ over the
+    ///         quorum of AllocationManager.getMinimumSlashableStake (DEALLOCATION_DELAY + 1 blocks ahead) ×
+    ///         multiplier / 10000, rounded as stored (weight units). Zero once frozen or not slashable.
+    function slashableWeight(address operator) external view returns (uint256) {
+        return _slashableWeight(operator);
+    }
+
+    /// @notice The weight a signature of `operator` with reference epoch `epoch` counts for in {isValidSignature} now:
+    ///         its checkpointed weight at `epoch`, lowered to {slashableWeight}; zero when frozen or not registered then.
+    function getSigningWeightAtEpoch(address operator, uint32 epoch) external view returns (uint256) {
+        (address signingKey, uint256 weight) = _operatorHistory[operator].lookup(epoch);
+        return signingKey == address(0) ? 0 : _signingWeight(operator, weight);
+    }
+
+    /// @notice The operator set whose slashable stake is the weight: (ServiceManager, OPERATOR_SET_ID).
+    function operatorSet() external view returns (OperatorSet memory) {
+        return _operatorSet();
     }
 
     /// @notice `operator`'s signing key at `epoch` (zero when not registered then).
@@ -433,21 +558,47 @@ contract ECDSAStakeRegistry is StakeRegistryVerifier, Ownable, IOperatorSetRegis
         return (_totalOf(packed) * _bpsOf(packed) + (BPS_DENOMINATOR - 1)) / BPS_DENOMINATOR;
     }
 
-    /// @dev Σ shares_i × multiplier_i / 10000, or 0 below the minimum weight; rounded down to 58 significant bits.
+    /// @inheritdoc StakeRegistryVerifier
+    /// @dev min(checkpointed weight, {_slashableWeight}): what the operator can lose if the proof is challenged now.
+    function _signingWeight(address operator, uint256 checkpointWeight) internal view override returns (uint256) {
+        if (checkpointWeight == 0) return 0;
+        uint256 slashable = _slashableWeight(operator);
+        return slashable < checkpointWeight ? slashable : checkpointWeight;
+    }
+
+    /// @dev The slashable weight, or 0 below the minimum weight.
     function _computeWeight(address operator) internal view returns (uint256 weight) {
+        weight = _slashableWeight(operator);
+        if (weight < minimumWeight) return 0;
+    }
+
+    /// @dev Σ slashableStake_i × multiplier_i / 10000 over the quorum, rounded down to 58 significant bits (a checkpoint
+    ///      holds the weight beside the epoch and signing key in one slot); 0 for a frozen operator. The stake is the
+    ///      minimum the operator set can slash from now until DEALLOCATION_DELAY + 1 blocks ahead, i.e. after every
+    ///      deallocation already queued; the AllocationManager returns 0 for an operator the set cannot slash.
+    function _slashableWeight(address operator) internal view returns (uint256 weight) {
+        if (isFrozen[operator]) return 0;
         uint256 n = _quorum.length;
         IStrategy[] memory strategies = new IStrategy[](n);
         for (uint256 i; i < n; ++i) {
             strategies[i] = _quorum[i].strategy;
         }
-        uint256[] memory shares = delegationManager.getOperatorShares(operator, strategies);
+        address[] memory operators = new address[](1);
+        operators[0] = operator;
+        uint256 horizon = block.number + _DEALLOCATION_DELAY + 1;
+        // casting to 'uint32' is safe: the value is capped at type(uint32).max first
+        // forge-lint: disable-next-line(unsafe-typecast)
+        uint32 futureBlock = horizon > type(uint32).max ? type(uint32).max : uint32(horizon);
+        uint256[] memory stake =
+            allocationManager.getMinimumSlashableStake(_operatorSet(), operators, strategies, futureBlock)[0];
         for (uint256 i; i < n; ++i) {
-            weight += shares[i] * _quorum[i].multiplier;
+            weight += stake[i] * _quorum[i].multiplier;
         }
-        weight /= BPS_DENOMINATOR;
-        if (weight < minimumWeight) return 0;
-        // A checkpoint holds the weight beside the epoch and signing key in one slot: 58 significant bits.
-        return OperatorCheckpoints.roundWeight(weight);
+        return OperatorCheckpoints.roundWeight(weight / BPS_DENOMINATOR);
+    }
+
+    function _operatorSet() internal view returns (OperatorSet memory) {
+        return OperatorSet({avs: address(serviceManager), id: OPERATOR_SET_ID});
     }
 
     /// @dev Moves the total weight from `oldWeight` to `newWeight` of `operator` at `effective` (no-op when equal).

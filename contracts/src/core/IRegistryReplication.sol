@@ -5,14 +5,16 @@ pragma solidity ^0.8.27;
 /// @notice Implemented by ECDSAStakeRegistry; read by EpochManager.sendStateUpdates (seed 000 step 4).
 interface IOperatorSetRegistry {
     /// @notice Every operator registered at `epoch` (has a signing key then, including operators whose deregistration
-    ///         takes effect later and excluding registrations that take effect later), strictly ascending by address,
-    ///         with its signing key and weight at `epoch`, and the total and threshold weight of `epoch` — exactly
-    ///         what isValidSignature uses for a proof whose reference epoch is `epoch`.
+    ///         takes effect later and excluding registrations that take effect later) that carries weight now,
+    ///         strictly ascending by address, with its signing key at `epoch` and the weight a signature of it at
+    ///         `epoch` counts for now (its checkpointed weight lowered to its slashable stake), and the checkpointed
+    ///         total and threshold weight of `epoch` — what isValidSignature uses for a proof whose reference epoch is
+    ///         `epoch`.
     /// @param epoch An effective epoch.
-    /// @return operators Operator addresses, strictly ascending.
+    /// @return operators Operator addresses, strictly ascending; none with zero weight.
     /// @return signingKeys signingKeys[i] is operators[i]'s signing key at `epoch`.
-    /// @return weights weights[i] is operators[i]'s weight at `epoch` (registry weight units).
-    /// @return totalWeight Σ weights (weight units).
+    /// @return weights weights[i] is operators[i]'s weight (registry weight units).
+    /// @return totalWeight The checkpointed total weight of `epoch`, ≥ Σ weights (weight units).
     /// @return thresholdWeight The signed weight a proof at `epoch` needs (weight units; 0: no proof valid).
     function getOperatorSetAtEpoch(uint32 epoch)
         external

@@ -24,10 +24,11 @@ interface IOperatorRegistry {
 ///         rewards submissions to the RewardsCoordinator.
 ///
 ///         Two registrations, in this order (docs/decisions/disputes-0001.md):
-///         1. the seed's legacy path: stake registry → {registerOperator} → AVSDirectory (makes the operator a signer);
-///         2. the slashing path: AllocationManager.registerForOperatorSets → {registerOperator(address,address,uint32[],bytes)},
-///            accepted only for operators registered in the stake registry; the operator then allocates magnitude to
-///            the set, which makes its stake slashable by the set's slasher.
+///         1. the slashing path: AllocationManager.registerForOperatorSets → {registerOperator(address,address,uint32[],bytes)}
+///            (any operator), then AllocationManager.modifyAllocations, which makes its stake slashable by the set's
+///            slasher once the allocation delay has passed;
+///         2. the seed's legacy path: stake registry → {registerOperator} → AVSDirectory (makes the operator a signer,
+///            with the slashable stake as its weight; refused below the registry's minimum weight).
 ///         Leaving goes the other way: an operator may leave the operator sets only once it has left the stake
 ///         registry, so it stays slashable (AllocationManager.DEALLOCATION_DELAY blocks) after its last signing epoch.
 /// @dev Not upgradeable: dependencies are immutables, the stake registry is set once. Roles: the owner (metadata,
@@ -60,10 +61,6 @@ abstract contract ServiceManagerBase is Ownable, IAVSRegistrar {
     error OnlyAllocationManager(address caller);
     /// @notice An AllocationManager callback named `avs`, which is not this AVS.
     error UnsupportedAVS(address avs);
-    /// @notice The stake registry is not set yet, so no operator can join an operator set.
-    error StakeRegistryNotSet();
-    /// @notice `operator` must register in the stake registry before it joins an operator set.
-    error OperatorNotInStakeRegistry(address operator);
     /// @notice `operator` must leave the stake registry before it leaves the operator sets (it would otherwise go on
     ///         signing after it stopped being slashable).
     error OperatorStillInStakeRegistry(address operator);
@@ -193,17 +190,15 @@ abstract contract ServiceManagerBase is Ownable, IAVSRegistrar {
     }
 
     /// @inheritdoc IAVSRegistrar
-    /// @dev AllocationManager only, for this AVS. Accepts only operators registered in the stake registry
-    ///      (the legacy registration of the seed comes first). `data` is unused.
+    /// @dev AllocationManager only, for this AVS. Any EigenLayer operator may join: joining and allocating come first,
+    ///      and the stake registry then registers only members whose allocated (slashable) stake reaches its minimum
+    ///      weight. Membership alone gives no weight and is not replicated. `data` is unused.
     function registerOperator(address operator, address avs, uint32[] calldata operatorSetIds, bytes calldata)
         external
         virtual
         onlyAllocationManager
     {
         if (avs != address(this)) revert UnsupportedAVS(avs);
-        address registry = stakeRegistry;
-        if (registry == address(0)) revert StakeRegistryNotSet();
-        if (!IOperatorRegistry(registry).operatorRegistered(operator)) revert OperatorNotInStakeRegistry(operator);
         emit OperatorJoinedOperatorSets(operator, operatorSetIds);
     }
 

@@ -13,7 +13,8 @@ import {EpochMath} from "./EpochMath.sol";
 ///         - `referenceEpoch` is not after the current epoch and at most MAX_PROOF_AGE_EPOCHS before it;
 ///         - the threshold weight at `referenceEpoch` is above zero;
 ///         - every operator has a signing key at `referenceEpoch` (i.e. is registered then) and its signature verifies
-///           against that key: 65 bytes r‖s‖v with v ∈ {27, 28} and low s for an EOA key, or ERC-1271 for a contract key;
+///           against that key: plain ECDSA, 65 bytes r‖s‖v with v ∈ {27, 28} and low s, checked with ecrecover (never
+///           ERC-1271: a contract or EIP-7702-delegated key could answer differently when the proof is challenged);
 ///         - the summed weight of the operators at `referenceEpoch` is at least the threshold weight.
 ///
 ///         {isValidSignature} returns 0x1626ba7e for a valid proof and 0xffffffff otherwise, and never reverts, whatever
@@ -74,7 +75,19 @@ abstract contract StakeRegistryVerifier is IERC1271 {
     /// @param sigData abi.encode(address[] operators, bytes[] signatures, uint32 referenceEpoch).
     /// @return 0x1626ba7e when valid, 0xffffffff otherwise. Never reverts.
     function isValidSignature(bytes32 digest, bytes calldata sigData) external view returns (bytes4) {
-        (bool ok,,,) = _verify(digest, sigData);
+        (bool ok,,,) = _verify(digest, sigData, true);
+        return ok ? _ERC1271_MAGIC_VALUE : _ERC1271_INVALID;
+    }
+
+    /// @notice The check of {isValidSignature} with each signer's checkpointed weight at the reference epoch, not
+    ///         lowered to what it can be slashed for now ({_signingWeight}). Replicas of a registry on other chains hold
+    ///         at most these weights, so a proof that verifies on any chain passes this check: disputes admit exactly
+    ///         the proofs that verify somewhere.
+    /// @param digest The signed hash.
+    /// @param sigData abi.encode(address[] operators, bytes[] signatures, uint32 referenceEpoch).
+    /// @return 0x1626ba7e when valid, 0xffffffff otherwise. Never reverts.
+    function isValidSignatureAtCheckpoints(bytes32 digest, bytes calldata sigData) external view returns (bytes4) {
+        (bool ok,,,) = _verify(digest, sigData, false);
         return ok ? _ERC1271_MAGIC_VALUE : _ERC1271_INVALID;
     }
 
@@ -90,12 +103,36 @@ abstract contract StakeRegistryVerifier is IERC1271 {
     {
         bool ok;
         bytes memory reason;
-        (ok, reason, signedWeight, thresholdWeight) = _verify(digest, sigData);
+        (ok, reason, signedWeight, thresholdWeight) = _verify(digest, sigData, true);
         if (!ok) {
             assembly ("memory-safe") {
                 revert(add(reason, 0x20), mload(reason))
             }
         }
+    }
+
+    /// @notice Whether `signature` is `operator`'s own signature of `digest` at `referenceEpoch`, whatever its weight:
+    ///         `referenceEpoch` is admissible now (the same age rule as {isValidSignature}), `operator` has a signing key
+    ///         then, and `signature` is that key's plain ECDSA signature (65 bytes r‖s‖v, v ∈ {27, 28}, low s).
+    ///         Lets a dispute slash further signers of an attestation already proven wrong; the age rule keeps a
+    ///         long-rotated (possibly leaked) key from framing its operator. Never reverts.
+    /// @param operator The operator.
+    /// @param digest The signed hash.
+    /// @param signature 65 bytes r‖s‖v.
+    /// @param referenceEpoch The epoch whose signing key is used.
+    function isValidOperatorSignature(address operator, bytes32 digest, bytes calldata signature, uint32 referenceEpoch)
+        external
+        view
+        returns (bool)
+    {
+        if (_checkReferenceEpoch(referenceEpoch).length != 0) return false;
+        (address signingKey,) = _operatorAt(operator, referenceEpoch);
+        if (signingKey == address(0)) return false;
+        uint256 sigStart;
+        assembly ("memory-safe") {
+            sigStart := signature.offset
+        }
+        return _isValidEcdsaSignature(digest, signingKey, sigStart, signature.length);
     }
 
     /// @notice The current epoch of this registry's clock. Reverts before genesis.
@@ -109,6 +146,12 @@ abstract contract StakeRegistryVerifier is IERC1271 {
         view
         virtual
         returns (address signingKey, uint256 weight);
+
+    /// @dev The weight a signature of `operator` counts for now, given its checkpointed weight at the reference epoch.
+    ///      Default: the checkpointed weight. The main registry lowers it to the stake the operator set can slash now.
+    function _signingWeight(address, uint256 checkpointWeight) internal view virtual returns (uint256) {
+        return checkpointWeight;
+    }
 
     /// @dev The threshold weight at `epoch` (zero when nothing is registered then).
     function _thresholdWeightAt(uint32 epoch) internal view virtual returns (uint256);
@@ -126,7 +169,8 @@ abstract contract StakeRegistryVerifier is IERC1271 {
     /// @return reason When not ok, the ABI-encoded custom error explaining why.
     /// @return signed Summed signer weight (0 when the check stopped before summing).
     /// @return threshold Threshold weight at the reference epoch (0 when not reached).
-    function _verify(bytes32 digest, bytes calldata sigData)
+    /// @param live Whether signer weights are lowered by {_signingWeight} (true for {isValidSignature}).
+    function _verify(bytes32 digest, bytes calldata sigData, bool live)
         internal
         view
         returns (bool ok, bytes memory reason, uint256 signed, uint256 threshold)
@@ -134,28 +178,31 @@ abstract contract StakeRegistryVerifier is IERC1271 {
         (bytes memory decodeError, Layout memory layout, uint32 referenceEpoch) = _decodeLayout(sigData);
         if (decodeError.length != 0) return (false, decodeError, 0, 0);
 
-        (bool started, uint32 current) = EpochMath.tryEpochAt(GENESIS, EPOCH_LENGTH, block.timestamp);
-        if (!started) return (false, abi.encodeWithSelector(EpochsNotStarted.selector), 0, 0);
-        if (referenceEpoch > current) {
-            return (false, abi.encodeWithSelector(ReferenceEpochInFuture.selector, referenceEpoch, current), 0, 0);
-        }
-        if (current - referenceEpoch > MAX_PROOF_AGE_EPOCHS) {
-            return (
-                false,
-                abi.encodeWithSelector(ProofTooOld.selector, referenceEpoch, current, MAX_PROOF_AGE_EPOCHS),
-                0,
-                0
-            );
-        }
+        reason = _checkReferenceEpoch(referenceEpoch);
+        if (reason.length != 0) return (false, reason, 0, 0);
         threshold = _thresholdWeightAt(referenceEpoch);
         if (threshold == 0) return (false, abi.encodeWithSelector(ZeroThreshold.selector, referenceEpoch), 0, 0);
 
-        (reason, signed) = _sumSigners(digest, layout, referenceEpoch);
+        (reason, signed) = _sumSigners(digest, layout, referenceEpoch, live);
         if (reason.length != 0) return (false, reason, 0, threshold);
         if (signed < threshold) {
-            return (false, abi.encodeWithSelector(InsufficientSignedWeight.selector, signed, threshold), signed, threshold);
+            return
+                (false, abi.encodeWithSelector(InsufficientSignedWeight.selector, signed, threshold), signed, threshold);
         }
         return (true, "", signed, threshold);
+    }
+
+    /// @dev Empty when `referenceEpoch` is admissible now (not after the current epoch, at most MAX_PROOF_AGE_EPOCHS
+    ///      before it), else the encoded reason.
+    function _checkReferenceEpoch(uint32 referenceEpoch) private view returns (bytes memory reason) {
+        (bool started, uint32 current) = EpochMath.tryEpochAt(GENESIS, EPOCH_LENGTH, block.timestamp);
+        if (!started) return abi.encodeWithSelector(EpochsNotStarted.selector);
+        if (referenceEpoch > current) {
+            return abi.encodeWithSelector(ReferenceEpochInFuture.selector, referenceEpoch, current);
+        }
+        if (current - referenceEpoch > MAX_PROOF_AGE_EPOCHS) {
+            return abi.encodeWithSelector(ProofTooOld.selector, referenceEpoch, current, MAX_PROOF_AGE_EPOCHS);
+        }
     }
 
     /// @dev Reads the head of sigData and checks that both arrays' length words and heads lie inside it.
@@ -206,10 +253,10 @@ abstract contract StakeRegistryVerifier is IERC1271 {
 
     /// @dev Checks order, registration and signature of every signer and sums their weights at `referenceEpoch`.
     ///      The per-signer path is most of the gas of a large proof, so it is kept to one loop: entry decoding and the
-    ///      EOA signature check in assembly around the storage hook {_operatorAt}; ERC-1271 only when the EOA check fails.
+    ///      ECDSA signature check in assembly around the storage hook {_operatorAt}.
     /// @return reason Empty when every signer is valid, else the encoded error of the first invalid one.
     /// @return signed Summed weight.
-    function _sumSigners(bytes32 digest, Layout memory layout, uint32 referenceEpoch)
+    function _sumSigners(bytes32 digest, Layout memory layout, uint32 referenceEpoch, bool live)
         private
         view
         returns (bytes memory reason, uint256 signed)
@@ -256,6 +303,7 @@ abstract contract StakeRegistryVerifier is IERC1271 {
                 uint256 weight;
                 (signingKey, weight) = _operatorAt(operator, referenceEpoch);
                 if (signingKey == address(0)) return (abi.encodeWithSelector(NotRegistered.selector, operator), 0);
+                if (live) weight = _signingWeight(operator, weight);
                 // Saturating: a sum that does not fit is above any threshold anyway. Of no use if a signature
                 // fails below: the proof fails then.
                 assembly ("memory-safe") {
@@ -264,52 +312,37 @@ abstract contract StakeRegistryVerifier is IERC1271 {
                 }
             }
 
-            // EOA path first (no EXTCODESIZE): 65 bytes r‖s‖v, v ∈ {27, 28}, low s (as OpenZeppelin's ECDSA), then the
-            // ecrecover precompile (input in free memory, not reserved; output in scratch space), compared with the key.
-            bool valid;
-            assembly ("memory-safe") {
-                if eq(sigLen, 65) {
-                    // p: digest ‖ v ‖ r ‖ s (v's byte is copied to p + 0x80, then moved to p + 0x20).
-                    let p := mload(0x40)
-                    mstore(p, digest)
-                    calldatacopy(add(p, 0x40), sigStart, 0x41)
-                    mstore(add(p, 0x20), shr(248, mload(add(p, 0x80))))
-                    if and(lt(sub(mload(add(p, 0x20)), 27), 2), iszero(gt(mload(add(p, 0x60)), _HALF_CURVE_ORDER))) {
-                        // (Yul evaluates arguments right to left: the result is read only after the call.)
-                        if staticcall(gas(), 0x01, p, 0x80, 0x00, 0x20) {
-                            // (An address variable's upper bits may be dirty in assembly: mask it.)
-                            valid := and(eq(returndatasize(), 0x20), eq(mload(0x00), shr(96, shl(96, signingKey))))
-                        }
-                    }
-                }
-            }
-            if (!valid && !_isValidERC1271SignatureNow(signingKey, digest, sigStart, sigLen)) {
+            if (!_isValidEcdsaSignature(digest, signingKey, sigStart, sigLen)) {
                 return (abi.encodeWithSelector(InvalidSignature.selector, operator), 0);
             }
         }
     }
 
-    /// @dev Whether `signer` has code and its ERC-1271 isValidSignature accepts the `sigLen` calldata bytes at absolute
-    ///      offset `sigStart` as its signature of `digest`: a staticcall that reads at most 32 bytes of return data.
-    function _isValidERC1271SignatureNow(address signer, bytes32 digest, uint256 sigStart, uint256 sigLen)
+    /// @dev Whether the `sigLen` calldata bytes at absolute offset `sigStart` are `signingKey`'s ECDSA signature of
+    ///      `digest`: 65 bytes r‖s‖v, v ∈ {27, 28}, low s (as OpenZeppelin's ECDSA), checked with the ecrecover
+    ///      precompile (input in free memory, not reserved; output in scratch space). Plain ECDSA only, never ERC-1271:
+    ///      a contract key (or an EOA delegated under EIP-7702) could answer "valid" while a proof is used and "invalid"
+    ///      when it is challenged, and the signer would escape slashing. ecrecover's answer never changes.
+    function _isValidEcdsaSignature(bytes32 digest, address signingKey, uint256 sigStart, uint256 sigLen)
         private
         view
         returns (bool valid)
     {
-        if (signer.code.length == 0) return false;
-        bytes4 selector = IERC1271.isValidSignature.selector;
         assembly ("memory-safe") {
-            // isValidSignature(bytes32 digest, bytes signature) built in free memory (not reserved: scratch only).
-            let p := mload(0x40)
-            mstore(p, selector)
-            mstore(add(p, 0x04), digest)
-            mstore(add(p, 0x24), 0x40)
-            mstore(add(p, 0x44), sigLen)
-            calldatacopy(add(p, 0x64), sigStart, sigLen)
-            let padded := and(add(sigLen, 0x1f), not(0x1f))
-            mstore(add(add(p, 0x64), sigLen), 0) // zero the padding
-            let success := staticcall(gas(), signer, p, add(0x64, padded), 0x00, 0x20)
-            valid := and(success, and(gt(returndatasize(), 0x1f), eq(mload(0x00), selector)))
+            if eq(sigLen, 65) {
+                // p: digest ‖ v ‖ r ‖ s (v's byte is copied to p + 0x80, then moved to p + 0x20).
+                let p := mload(0x40)
+                mstore(p, digest)
+                calldatacopy(add(p, 0x40), sigStart, 0x41)
+                mstore(add(p, 0x20), shr(248, mload(add(p, 0x80))))
+                if and(lt(sub(mload(add(p, 0x20)), 27), 2), iszero(gt(mload(add(p, 0x60)), _HALF_CURVE_ORDER))) {
+                    // (Yul evaluates arguments right to left: the result is read only after the call.)
+                    if staticcall(gas(), 0x01, p, 0x80, 0x00, 0x20) {
+                        // (An address variable's upper bits may be dirty in assembly: mask it.)
+                        valid := and(eq(returndatasize(), 0x20), eq(mload(0x00), shr(96, shl(96, signingKey))))
+                    }
+                }
+            }
         }
     }
 }

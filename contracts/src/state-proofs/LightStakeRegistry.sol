@@ -31,7 +31,7 @@ contract LightStakeRegistry is StakeRegistryVerifier, Ownable {
 
     /// @notice What was received for one epoch.
     /// @param thresholdWeight The signed weight a proof at this epoch needs (weight units).
-    /// @param totalWeight Σ weights of the epoch's set (weight units).
+    /// @param totalWeight The main registry's total weight of the epoch (≥ Σ weights of the set; weight units).
     /// @param received Whether the epoch's set was received.
     struct EpochTotals {
         uint256 thresholdWeight;
@@ -83,7 +83,7 @@ contract LightStakeRegistry is StakeRegistryVerifier, Ownable {
     error OperatorsNotAscending();
     /// @notice `operator` has a zero signing key.
     error ZeroSigningKey(address operator);
-    /// @notice The weights sum to `sum`, not to the total weight `totalWeight`.
+    /// @notice The weights sum to `sum`, above the total weight `totalWeight`.
     error TotalWeightMismatch(uint256 sum, uint256 totalWeight);
     /// @notice The threshold weight `thresholdWeight` is above the total weight `totalWeight`.
     error ThresholdAboveTotal(uint256 thresholdWeight, uint256 totalWeight);
@@ -137,7 +137,7 @@ contract LightStakeRegistry is StakeRegistryVerifier, Ownable {
     /// @param operators Every operator registered at `epoch` on the main chain, strictly ascending.
     /// @param signingKeys Their signing keys at `epoch` (non-zero).
     /// @param weights Their weights at `epoch` (weight units).
-    /// @param totalWeight Σ weights (weight units).
+    /// @param totalWeight The main registry's total weight at `epoch` (≥ Σ weights; weight units).
     /// @param thresholdWeight The signed weight a proof at `epoch` needs (weight units).
     function processEpochUpdate(
         uint32 epoch,
@@ -304,7 +304,9 @@ contract LightStakeRegistry is StakeRegistryVerifier, Ownable {
                 sum += weight;
             }
         }
-        if (sum != totalWeight) revert TotalWeightMismatch(sum, totalWeight);
+        // The main registry sends each weight lowered to what the operator can be slashed for when sent, and the
+        // checkpointed total: the sum may be below the total, never above it.
+        if (sum > totalWeight) revert TotalWeightMismatch(sum, totalWeight);
         if (thresholdWeight > totalWeight) revert ThresholdAboveTotal(thresholdWeight, totalWeight);
     }
 

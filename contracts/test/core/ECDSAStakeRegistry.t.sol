@@ -18,7 +18,9 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 /// @notice Registration, weights, checkpoints and owner controls of ECDSAStakeRegistry, against the real devnet
 ///         EigenLayer core.
 contract ECDSAStakeRegistryTest is RegistryFixture {
-    event OperatorRegistered(address indexed operator, address indexed signingKey, uint256 weight, uint32 effectiveEpoch);
+    event OperatorRegistered(
+        address indexed operator, address indexed signingKey, uint256 weight, uint32 effectiveEpoch
+    );
     event OperatorDeregistered(address indexed operator, uint32 effectiveEpoch);
     event SigningKeyUpdated(
         address indexed operator, address indexed newSigningKey, address oldSigningKey, uint32 effectiveEpoch
@@ -40,8 +42,10 @@ contract ECDSAStakeRegistryTest is RegistryFixture {
         assertEq(registry.MAX_PROOF_AGE_EPOCHS(), MAX_AGE);
         assertEq(registry.thresholdBps(), THRESHOLD_BPS);
         assertEq(registry.getThresholdBpsAtEpoch(0), THRESHOLD_BPS);
-        assertEq(registry.minimumWeight(), 0);
-        assertEq(address(registry.delegationManager()), address(delegationManager));
+        assertEq(registry.minimumWeight(), 1);
+        assertEq(address(registry.allocationManager()), address(allocationManager));
+        assertEq(registry.OPERATOR_SET_ID(), 0);
+        assertEq(registry.MAX_OPERATORS(), MAX_OPERATORS);
         assertEq(address(registry.epochManager()), address(epochManager));
         assertEq(address(registry.serviceManager()), address(serviceManager));
         assertEq(registry.owner(), avsOwner);
@@ -53,30 +57,104 @@ contract ECDSAStakeRegistryTest is RegistryFixture {
 
     function test_constructor_revertsOnZeroThreshold() public {
         vm.expectRevert(abi.encodeWithSelector(ECDSAStakeRegistry.InvalidThresholdBps.selector, uint16(0)));
-        new ECDSAStakeRegistry(delegationManager, epochManager, serviceManager, avsOwner, _quorum(10_000), 0, 0, 1);
+        new ECDSAStakeRegistry(
+            ECDSAStakeRegistry.Config({
+                epochManager: epochManager,
+                serviceManager: serviceManager,
+                owner: avsOwner,
+                quorum: _quorum(10_000),
+                thresholdBps: 0,
+                minimumWeight: 1,
+                maxProofAgeEpochs: 1,
+                operatorSetId: 0,
+                maxOperators: MAX_OPERATORS
+            })
+        );
     }
 
     function test_constructor_revertsOnThresholdAboveOneHundredPercent() public {
         vm.expectRevert(abi.encodeWithSelector(ECDSAStakeRegistry.InvalidThresholdBps.selector, uint16(10_001)));
-        new ECDSAStakeRegistry(delegationManager, epochManager, serviceManager, avsOwner, _quorum(10_000), 10_001, 0, 1);
+        new ECDSAStakeRegistry(
+            ECDSAStakeRegistry.Config({
+                epochManager: epochManager,
+                serviceManager: serviceManager,
+                owner: avsOwner,
+                quorum: _quorum(10_000),
+                thresholdBps: 10_001,
+                minimumWeight: 1,
+                maxProofAgeEpochs: 1,
+                operatorSetId: 0,
+                maxOperators: MAX_OPERATORS
+            })
+        );
     }
 
     function test_constructor_revertsOnEmptyQuorum() public {
         vm.expectRevert(ECDSAStakeRegistry.InvalidQuorum.selector);
         new ECDSAStakeRegistry(
-            delegationManager, epochManager, serviceManager, avsOwner, new ECDSAStakeRegistry.StrategyParams[](0), 5000, 0, 1
+            ECDSAStakeRegistry.Config({
+                epochManager: epochManager,
+                serviceManager: serviceManager,
+                owner: avsOwner,
+                quorum: new ECDSAStakeRegistry.StrategyParams[](0),
+                thresholdBps: 5000,
+                minimumWeight: 1,
+                maxProofAgeEpochs: 1,
+                operatorSetId: 0,
+                maxOperators: MAX_OPERATORS
+            })
         );
     }
 
-    function test_constructor_revertsOnZeroDelegationManager() public {
-        vm.expectRevert(ECDSAStakeRegistry.ZeroAddress.selector);
-        new ECDSAStakeRegistry(IDelegationManager(address(0)), epochManager, serviceManager, avsOwner, _quorum(1), 5000, 0, 1);
+    function test_constructor_revertsOnZeroMinimumWeight() public {
+        vm.expectRevert(ECDSAStakeRegistry.ZeroMinimumWeight.selector);
+        new ECDSAStakeRegistry(
+            ECDSAStakeRegistry.Config({
+                epochManager: epochManager,
+                serviceManager: serviceManager,
+                owner: avsOwner,
+                quorum: _quorum(1),
+                thresholdBps: 5000,
+                minimumWeight: 0,
+                maxProofAgeEpochs: 1,
+                operatorSetId: 0,
+                maxOperators: MAX_OPERATORS
+            })
+        );
+    }
+
+    function test_constructor_revertsOnMaxOperatorsAboveWhatABridgeMessageCarries() public {
+        uint256 tooMany = registry.MAX_OPERATORS_LIMIT() + 1;
+        vm.expectRevert(abi.encodeWithSelector(ECDSAStakeRegistry.InvalidMaxOperators.selector, tooMany));
+        new ECDSAStakeRegistry(
+            ECDSAStakeRegistry.Config({
+                epochManager: epochManager,
+                serviceManager: serviceManager,
+                owner: avsOwner,
+                quorum: _quorum(1),
+                thresholdBps: 5000,
+                minimumWeight: 1,
+                maxProofAgeEpochs: 1,
+                operatorSetId: 0,
+                maxOperators: tooMany
+            })
+        );
     }
 
     function test_constructor_revertsOnZeroServiceManager() public {
         vm.expectRevert(ECDSAStakeRegistry.ZeroAddress.selector);
         new ECDSAStakeRegistry(
-            delegationManager, epochManager, ServiceManagerBase(address(0)), avsOwner, _quorum(1), 5000, 0, 1
+            ECDSAStakeRegistry.Config({
+                epochManager: epochManager,
+                serviceManager: ServiceManagerBase(address(0)),
+                owner: avsOwner,
+                quorum: _quorum(1),
+                thresholdBps: 5000,
+                minimumWeight: 1,
+                maxProofAgeEpochs: 1,
+                operatorSetId: 0,
+                maxOperators: MAX_OPERATORS
+            })
         );
     }
 
@@ -124,6 +202,7 @@ contract ECDSAStakeRegistryTest is RegistryFixture {
     function test_register_emitsAndQueuesUpdate() public {
         Op memory op = _newOperator(1, STAKE);
         bytes memory data = abi.encode(op.addr, op.signingKey, STAKE);
+        _joinAndAllocate(op.addr, FULL_MAGNITUDE);
         vm.expectEmit(address(registry));
         emit OperatorRegistered(op.addr, op.signingKey, STAKE, 1);
         vm.expectEmit(address(registry));
@@ -132,7 +211,7 @@ contract ECDSAStakeRegistryTest is RegistryFixture {
         emit TotalWeightUpdated(0, STAKE, 1);
         vm.expectEmit(address(epochManager));
         emit StateUpdateQueued(1, MessageType.REGISTER, data);
-        _register(op);
+        _registerOnly(op, op.signingKey);
         StateUpdate[] memory updates = epochManager.getStateUpdates(1);
         assertEq(updates.length, 1);
         assertEq(uint8(updates[0].updateType), uint8(MessageType.REGISTER));
@@ -140,22 +219,63 @@ contract ECDSAStakeRegistryTest is RegistryFixture {
     }
 
     function test_register_appliesMultiplier() public {
-        _deployAvs(_quorum(2500), THRESHOLD_BPS, 0, MAX_AGE);
+        _deployAvs(_quorum(2500), THRESHOLD_BPS, 1, MAX_AGE);
         Op memory op = _newOperator(1, 100 ether);
         _register(op);
         assertEq(registry.getOperatorWeightAtEpoch(op.addr, 1), 25 ether);
     }
 
-    function test_register_countsWeightBelowMinimumAsZero() public {
+    function test_register_refusesSlashableStakeBelowMinimumWeight() public {
         _deployAvs(_quorum(10_000), THRESHOLD_BPS, 50 ether, MAX_AGE);
         Op memory small = _newOperator(1, 49 ether);
         Op memory big = _newOperator(2, 50 ether);
-        _register(small);
+        _joinAndAllocate(small.addr, FULL_MAGNITUDE);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ECDSAStakeRegistry.InsufficientSlashableStake.selector, small.addr, 49 ether, 50 ether
+            )
+        );
+        _registerOnly(small, small.signingKey);
         _register(big);
-        assertEq(registry.getOperatorWeightAtEpoch(small.addr, 1), 0);
-        assertTrue(registry.isOperatorRegisteredAtEpoch(small.addr, 1));
+        assertFalse(registry.isOperatorRegisteredAtEpoch(small.addr, 1));
         assertEq(registry.getOperatorWeightAtEpoch(big.addr, 1), 50 ether);
         assertEq(registry.getTotalWeightAtEpoch(1), 50 ether);
+    }
+
+    /// @dev The flood: an operator that joined the set but allocated (almost) nothing cannot register.
+    function test_register_refusesMemberWithTooLittleAllocated() public {
+        Op memory op = _newOperator(1, STAKE);
+        _joinAndAllocate(op.addr, 1); // 1e-18 of the stake: 100 wei of weight
+        vm.prank(avsOwner);
+        registry.updateMinimumWeight(1 ether);
+        vm.expectRevert(
+            abi.encodeWithSelector(ECDSAStakeRegistry.InsufficientSlashableStake.selector, op.addr, 100, 1 ether)
+        );
+        _registerOnly(op, op.signingKey);
+    }
+
+    /// @dev Delegated shares alone are no weight: an operator outside the operator set cannot register.
+    function test_register_refusesOperatorOutsideTheOperatorSet() public {
+        Op memory op = _newOperator(1, STAKE);
+        vm.expectRevert(abi.encodeWithSelector(ECDSAStakeRegistry.NotInOperatorSet.selector, op.addr));
+        _registerOnly(op, op.signingKey);
+    }
+
+    function test_register_weightIsTheAllocatedShareOfTheStake() public {
+        Op memory op = _newOperator(1, STAKE);
+        _joinAndAllocate(op.addr, FULL_MAGNITUDE / 4);
+        _registerOnly(op, op.signingKey);
+        assertEq(registry.getOperatorWeightAtEpoch(op.addr, 1), STAKE / 4);
+    }
+
+    function test_register_refusesBeyondMaxOperators() public {
+        _deployAvsWithMaxOperators(2);
+        _register(_newOperator(1, STAKE));
+        _register(_newOperator(2, STAKE));
+        Op memory third = _newOperator(3, STAKE);
+        _joinAndAllocate(third.addr, FULL_MAGNITUDE);
+        vm.expectRevert(abi.encodeWithSelector(ECDSAStakeRegistry.OperatorSetFull.selector, uint256(2)));
+        _registerOnly(third, third.signingKey);
     }
 
     /// @dev A checkpoint keeps 58 significant bits of a weight: everything the registry reports and queues is the
@@ -174,7 +294,7 @@ contract ECDSAStakeRegistryTest is RegistryFixture {
     }
 
     function test_register_capsWeightAtMaxWeight() public {
-        _deployAvs(_quorum(type(uint96).max), THRESHOLD_BPS, 0, MAX_AGE);
+        _deployAvs(_quorum(type(uint96).max), THRESHOLD_BPS, 1, MAX_AGE);
         Op memory op = _newOperator(1, 1e30);
         _register(op);
         assertEq(registry.getOperatorWeightAtEpoch(op.addr, 1), OperatorCheckpoints.MAX_WEIGHT);
@@ -185,25 +305,28 @@ contract ECDSAStakeRegistryTest is RegistryFixture {
         Op memory op = _newOperator(1, STAKE);
         _register(op);
         vm.expectRevert(abi.encodeWithSelector(ECDSAStakeRegistry.OperatorAlreadyRegistered.selector, op.addr));
-        _register(op, makeAddr("another key"));
+        _registerOnly(op, makeAddr("another key"));
     }
 
     function test_register_revertsOnZeroSigningKey() public {
         Op memory op = _newOperator(1, STAKE);
+        _joinAndAllocate(op.addr, FULL_MAGNITUDE);
         vm.expectRevert(ECDSAStakeRegistry.ZeroSigningKey.selector);
-        _register(op, address(0));
+        _registerOnly(op, address(0));
     }
 
     function test_register_revertsOnSigningKeyOfAnotherOperator() public {
         Op memory a = _newOperator(1, STAKE);
         Op memory b = _newOperator(2, STAKE);
         _register(a);
+        _joinAndAllocate(b.addr, FULL_MAGNITUDE);
         vm.expectRevert(abi.encodeWithSelector(ECDSAStakeRegistry.SigningKeyInUse.selector, a.signingKey, a.addr));
-        _register(b, a.signingKey);
+        _registerOnly(b, a.signingKey);
     }
 
     function test_register_revertsOnAVSSignatureForAnotherAVS() public {
         Op memory op = _newOperator(1, STAKE);
+        _joinAndAllocate(op.addr, FULL_MAGNITUDE);
         bytes32 salt = keccak256("salt");
         vm.prank(op.addr);
         vm.expectRevert(ISignatureUtilsMixinErrors.InvalidSignature.selector);
@@ -214,6 +337,7 @@ contract ECDSAStakeRegistryTest is RegistryFixture {
 
     function test_register_revertsOnExpiredAVSSignature() public {
         Op memory op = _newOperator(1, STAKE);
+        _joinAndAllocate(op.addr, FULL_MAGNITUDE);
         vm.prank(op.addr);
         vm.expectRevert(ISignatureUtilsMixinErrors.SignatureExpired.selector);
         registry.registerOperatorWithSignature(
@@ -225,7 +349,7 @@ contract ECDSAStakeRegistryTest is RegistryFixture {
         uint256 pk = 0xBAD;
         address notOperator = vm.addr(pk);
         vm.prank(notOperator);
-        vm.expectRevert(IAVSDirectoryErrors.OperatorNotRegisteredToEigenLayer.selector);
+        vm.expectRevert(abi.encodeWithSelector(ECDSAStakeRegistry.NotInOperatorSet.selector, notOperator));
         registry.registerOperatorWithSignature(
             _signAVSRegistration(pk, address(serviceManager), bytes32(0), block.timestamp + 1), makeAddr("k")
         );
@@ -422,8 +546,10 @@ contract ECDSAStakeRegistryTest is RegistryFixture {
         assertEq(epochManager.getStateUpdateCount(1), 0);
     }
 
-    function test_computeOperatorWeight_readsDelegationManager() public {
+    function test_computeOperatorWeight_readsSlashableStake() public {
         Op memory op = _newOperator(1, STAKE);
+        assertEq(registry.computeOperatorWeight(op.addr), 0, "delegated but not allocated");
+        _joinAndAllocate(op.addr, FULL_MAGNITUDE);
         assertEq(registry.computeOperatorWeight(op.addr), STAKE);
         Op memory staker = Op(0, makeAddr("staker"), 0, address(0));
         _depositStake(staker.addr, 7 ether);
@@ -449,7 +575,7 @@ contract ECDSAStakeRegistryTest is RegistryFixture {
     // ---------------------------------------------------------------------------------------------------------------
 
     function test_thresholdWeight_roundsUp() public {
-        _deployAvs(_quorum(10_000), 6667, 0, MAX_AGE);
+        _deployAvs(_quorum(10_000), 6667, 1, MAX_AGE);
         for (uint256 i; i < 3; ++i) {
             _register(_newOperator(i + 1, 1)); // weight 1 each
         }
@@ -506,7 +632,7 @@ contract ECDSAStakeRegistryTest is RegistryFixture {
         _register(big);
         _warpToEpoch(2);
         vm.expectEmit(address(registry));
-        emit MinimumWeightUpdated(0, 50 ether);
+        emit MinimumWeightUpdated(1, 50 ether);
         vm.prank(avsOwner);
         registry.updateMinimumWeight(50 ether);
         assertEq(registry.minimumWeight(), 50 ether);
@@ -515,6 +641,12 @@ contract ECDSAStakeRegistryTest is RegistryFixture {
         assertEq(registry.getOperatorWeightAtEpoch(big.addr, 3), 100 ether);
         assertEq(registry.getTotalWeightAtEpoch(3), 100 ether);
         assertEq(epochManager.getStateUpdateCount(3), 1);
+    }
+
+    function test_updateMinimumWeight_revertsOnZero() public {
+        vm.prank(avsOwner);
+        vm.expectRevert(ECDSAStakeRegistry.ZeroMinimumWeight.selector);
+        registry.updateMinimumWeight(0);
     }
 
     function test_updateMinimumWeight_revertsForNonOwner() public {
@@ -541,6 +673,12 @@ contract ECDSAStakeRegistryTest is RegistryFixture {
         vm.prank(avsOwner);
         registry.updateQuorumConfig(q);
         _register(op);
+        IStrategy[] memory extra = new IStrategy[](1);
+        extra[0] = second;
+        vm.prank(avsOwner);
+        serviceManager.addStrategiesToOperatorSet(0, extra);
+        _allocateIn(op.addr, second, FULL_MAGNITUDE);
+        _refresh(op);
         assertEq(registry.getOperatorWeightAtEpoch(op.addr, 1), 100 ether + 20 ether);
     }
 

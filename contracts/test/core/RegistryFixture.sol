@@ -10,7 +10,11 @@ import {StateProofsServiceManager} from "../../src/state-proofs/StateProofsServi
 import {StateAttestation} from "../../src/state-proofs/StateAttestationLib.sol";
 import {IAVSDirectory} from "../../src/eigenlayer/interfaces/IAVSDirectory.sol";
 import {IRewardsCoordinator} from "../../src/eigenlayer/interfaces/IRewardsCoordinator.sol";
-import {IAllocationManager} from "../../src/eigenlayer/interfaces/IAllocationManager.sol";
+import {
+    IAllocationManager,
+    IAllocationManagerTypes,
+    OperatorSet
+} from "../../src/eigenlayer/interfaces/IAllocationManager.sol";
 
 /// @notice Deploys the real devnet EigenLayer core plus EpochManager → StateProofsServiceManager →
 ///         ECDSAStakeRegistry (the devnet deploy order) and offers helpers to register operators and sign proofs.
@@ -21,6 +25,10 @@ abstract contract RegistryFixture is EigenLayerDeployer {
     uint16 internal constant THRESHOLD_BPS = 6667;
     uint32 internal constant MAX_AGE = 2;
     uint256 internal constant STAKE = 100 ether;
+    /// @notice Most operators the fixture's registry accepts.
+    uint256 internal constant MAX_OPERATORS = 200;
+    /// @notice All of a strategy's magnitude (wad).
+    uint64 internal constant FULL_MAGNITUDE = 1e18;
 
     bytes4 internal constant MAGIC = 0x1626ba7e;
     bytes4 internal constant INVALID = 0xffffffff;
@@ -29,6 +37,12 @@ abstract contract RegistryFixture is EigenLayerDeployer {
     EpochManager internal epochManager;
     StateProofsServiceManager internal serviceManager;
     ECDSAStakeRegistry internal registry;
+    /// @notice The operator set's slasher (stands in for the StateDisputeResolver) when the fixture creates the set.
+    address internal slasher = makeAddr("slasher");
+    /// @notice The AVS's operator set 0, whose slashable stake is the weight.
+    OperatorSet internal operatorSet;
+    /// @dev MAX_OPERATORS of the next {_deployAvs}.
+    uint256 internal maxOperators = MAX_OPERATORS;
 
     /// @notice An operator: its EigenLayer key/address and its attestation signing key.
     struct Op {
@@ -41,7 +55,7 @@ abstract contract RegistryFixture is EigenLayerDeployer {
     function setUp() public virtual override {
         super.setUp();
         vm.warp(GENESIS + 1);
-        _deployAvs(_quorum(10_000), THRESHOLD_BPS, 0, MAX_AGE);
+        _deployAvs(_quorum(10_000), THRESHOLD_BPS, 1, MAX_AGE);
     }
 
     function _quorum(uint96 multiplier) internal view returns (ECDSAStakeRegistry.StrategyParams[] memory q) {
@@ -64,14 +78,31 @@ abstract contract RegistryFixture is EigenLayerDeployer {
             avsOwner
         );
         registry = new ECDSAStakeRegistry(
-            delegationManager, epochManager, serviceManager, avsOwner, quorum, thresholdBps, minimumWeight, maxAge
+            ECDSAStakeRegistry.Config({
+                epochManager: epochManager,
+                serviceManager: serviceManager,
+                owner: avsOwner,
+                quorum: quorum,
+                thresholdBps: thresholdBps,
+                minimumWeight: minimumWeight,
+                maxProofAgeEpochs: maxAge,
+                operatorSetId: 0,
+                maxOperators: maxOperators
+            })
         );
         epochManager.setStakeRegistry(address(registry));
         serviceManager.setStakeRegistry(address(registry));
         vm.stopPrank();
+        operatorSet = OperatorSet(address(serviceManager), 0);
         vm.label(address(epochManager), "EpochManager");
         vm.label(address(serviceManager), "ServiceManager");
         vm.label(address(registry), "ECDSAStakeRegistry");
+    }
+
+    /// @dev Redeploys the AVS with room for `n` operators.
+    function _deployAvsWithMaxOperators(uint256 n) internal {
+        maxOperators = n;
+        _deployAvs(_quorum(10_000), THRESHOLD_BPS, 1, MAX_AGE);
     }
 
     // ---- time ----
@@ -99,12 +130,45 @@ abstract contract RegistryFixture is EigenLayerDeployer {
         vm.label(op.addr, string.concat("operator", vm.toString(seed)));
     }
 
-    /// @dev Registers `op` with the AVS through the registry (real AVSDirectory signature).
+    /// @dev Registers `op` with the AVS through the registry (real AVSDirectory signature), after joining the operator
+    ///      set and allocating all of its magnitude to it (allocation delay 0: slashable at once).
     function _register(Op memory op) internal {
         _register(op, op.signingKey);
     }
 
     function _register(Op memory op, address signingKey) internal {
+        if (!allocationManager.isMemberOfOperatorSet(op.addr, operatorSet)) _joinAndAllocate(op.addr, FULL_MAGNITUDE);
+        _registerOnly(op, signingKey);
+    }
+
+    /// @dev As `operator`: joins the AVS's operator set and allocates `magnitude` (wad) of the stake strategy to it.
+    function _joinAndAllocate(address operator, uint64 magnitude) internal {
+        // Created on first use, so tests that create the set themselves (with another slasher) still can.
+        if (!allocationManager.isOperatorSet(operatorSet)) _createOperatorSet(address(serviceManager), 0, slasher);
+        uint32[] memory ids = new uint32[](1);
+        vm.prank(operator);
+        allocationManager.registerForOperatorSets(
+            operator,
+            IAllocationManagerTypes.RegisterParams({avs: address(serviceManager), operatorSetIds: ids, data: ""})
+        );
+        _allocate(operator, operatorSet, magnitude);
+    }
+
+    /// @dev As `operator`: sets its allocation of `strategy_` to the operator set to `magnitude` (wad).
+    function _allocateIn(address operator, IStrategy strategy_, uint64 magnitude) internal {
+        IAllocationManagerTypes.AllocateParams[] memory params = new IAllocationManagerTypes.AllocateParams[](1);
+        IStrategy[] memory strategies = new IStrategy[](1);
+        strategies[0] = strategy_;
+        uint64[] memory magnitudes = new uint64[](1);
+        magnitudes[0] = magnitude;
+        params[0] =
+            IAllocationManagerTypes.AllocateParams({operatorSet: operatorSet, strategies: strategies, newMagnitudes: magnitudes});
+        vm.prank(operator);
+        allocationManager.modifyAllocations(operator, params);
+    }
+
+    /// @dev The registry call alone (no operator-set step).
+    function _registerOnly(Op memory op, address signingKey) internal {
         bytes32 salt = keccak256(abi.encode(op.addr, block.number, block.timestamp, signingKey));
         vm.prank(op.addr);
         registry.registerOperatorWithSignature(
@@ -123,13 +187,12 @@ abstract contract RegistryFixture is EigenLayerDeployer {
 
     /// @dev Withdraws `shares` of `op`'s own deposit (its delegated shares drop at once).
     function _withdrawStake(Op memory op, uint256 shares) internal {
-        IDelegationManagerTypes.QueuedWithdrawalParams[] memory p = new IDelegationManagerTypes.QueuedWithdrawalParams[](1);
+        IDelegationManagerTypes.QueuedWithdrawalParams[] memory p =
+            new IDelegationManagerTypes.QueuedWithdrawalParams[](1);
         uint256[] memory amounts = new uint256[](1);
         amounts[0] = shares;
         p[0] = IDelegationManagerTypes.QueuedWithdrawalParams({
-            strategies: _strategies(),
-            depositShares: amounts,
-            __deprecated_withdrawer: address(0)
+            strategies: _strategies(), depositShares: amounts, __deprecated_withdrawer: address(0)
         });
         vm.prank(op.addr);
         delegationManager.queueWithdrawals(p);

@@ -313,7 +313,9 @@ contract ReplicationInvariantTest is ReplicationFixture {
         bridge.setDeliverOnSend(false);
         uint256[4] memory pks;
         for (uint256 i; i < 4; ++i) {
-            pks[i] = _newOperator(i + 1, (i + 1) * 25 ether).pk;
+            Op memory op = _newOperator(i + 1, (i + 1) * 25 ether);
+            _joinAndAllocate(op.addr, FULL_MAGNITUDE); // all of it slashable: weight = delegated shares
+            pks[i] = op.pk;
         }
         handler = new ReplicationHandler(
             ReplicationHandler.Deps({

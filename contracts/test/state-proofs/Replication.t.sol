@@ -511,6 +511,7 @@ contract ReplicationTest is ReplicationFixture {
         Op memory a = _newOperator(1, STAKE);
         Op memory b = _newOperator(2, STAKE);
         _register(a);
+        _joinAndAllocate(b.addr, FULL_MAGNITUDE);
         bytes32 salt = keccak256("salt");
         uint256 expiry = block.timestamp + 1 hours;
         vm.prank(b.addr);

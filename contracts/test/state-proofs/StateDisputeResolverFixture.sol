@@ -113,12 +113,15 @@ abstract contract StateDisputeResolverFixture is RegistryFixture {
 
     /// @dev `op` joins operator set SET_ID and allocates `magnitude` of the strategy to it (allocation delay 0).
     function _join(Op memory op, uint64 magnitude) internal {
-        uint32[] memory ids = new uint32[](1);
-        ids[0] = set.id;
-        vm.prank(op.addr);
-        allocationManager.registerForOperatorSets(
-            op.addr, IAllocationManagerTypes.RegisterParams({avs: address(serviceManager), operatorSetIds: ids, data: ""})
-        );
+        if (!allocationManager.isMemberOfOperatorSet(op.addr, set)) {
+            uint32[] memory ids = new uint32[](1);
+            ids[0] = set.id;
+            vm.prank(op.addr);
+            allocationManager.registerForOperatorSets(
+                op.addr,
+                IAllocationManagerTypes.RegisterParams({avs: address(serviceManager), operatorSetIds: ids, data: ""})
+            );
+        }
         _allocate(op.addr, set, magnitude);
     }
 

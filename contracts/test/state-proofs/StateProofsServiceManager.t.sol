@@ -332,36 +332,14 @@ contract StateProofsServiceManagerTest is RegistryFixture {
         assertFalse(serviceManager.supportsAVS(address(registry)));
     }
 
-    function test_registerOperatorToSet_acceptsRegistryOperator() public {
+    function test_registerOperatorToSet_acceptsAnyOperatorBeforeTheRegistry() public {
         _createSet(0, address(1));
         Op memory op = _newOperator(1, STAKE);
-        _register(op);
         vm.expectEmit(address(serviceManager));
         emit OperatorJoinedOperatorSets(op.addr, _ids(0));
         _joinSet(op.addr, 0);
         assertTrue(allocationManager.isMemberOfOperatorSet(op.addr, OperatorSet(address(serviceManager), 0)));
-    }
-
-    function test_registerOperatorToSet_refusesOperatorOutsideRegistry() public {
-        _createSet(0, address(1));
-        Op memory op = _newOperator(1, STAKE);
-        vm.prank(op.addr);
-        vm.expectRevert(abi.encodeWithSelector(ServiceManagerBase.OperatorNotInStakeRegistry.selector, op.addr));
-        allocationManager.registerForOperatorSets(
-            op.addr, IAllocationManagerTypes.RegisterParams({avs: address(serviceManager), operatorSetIds: _ids(0), data: ""})
-        );
-    }
-
-    function test_registerOperatorToSet_refusesWithoutStakeRegistry() public {
-        StateProofsServiceManager sm = new StateProofsServiceManager(
-            IAVSDirectory(address(avsDirectory)),
-            IRewardsCoordinator(address(rewardsCoordinator)),
-            IAllocationManager(address(allocationManager)),
-            avsOwner
-        );
-        vm.prank(address(allocationManager));
-        vm.expectRevert(ServiceManagerBase.StakeRegistryNotSet.selector);
-        sm.registerOperator(address(1), address(sm), _ids(0), "");
+        assertFalse(registry.operatorRegistered(op.addr));
     }
 
     function test_registerOperatorToSet_revertsForOthers() public {
@@ -389,8 +367,7 @@ contract StateProofsServiceManagerTest is RegistryFixture {
     function test_deregisterOperatorFromSet_refusedWhileInRegistry() public {
         _createSet(0, address(1));
         Op memory op = _newOperator(1, STAKE);
-        _register(op);
-        _joinSet(op.addr, 0);
+        _register(op); // joins the set first
         vm.prank(op.addr);
         vm.expectRevert(abi.encodeWithSelector(ServiceManagerBase.OperatorStillInStakeRegistry.selector, op.addr));
         allocationManager.deregisterFromOperatorSets(
@@ -401,8 +378,7 @@ contract StateProofsServiceManagerTest is RegistryFixture {
     function test_deregisterOperatorFromSet_allowedAfterRegistryAndStaysSlashable() public {
         _createSet(0, address(1));
         Op memory op = _newOperator(1, STAKE);
-        _register(op);
-        _joinSet(op.addr, 0);
+        _register(op); // joins the set first
         vm.prank(op.addr);
         registry.deregisterOperator();
         vm.expectEmit(address(serviceManager));
