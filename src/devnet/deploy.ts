@@ -37,6 +37,9 @@ export { STATE_PROOFS_OPERATOR_SET_ID, type ChainEndpoint } from '../state-proof
 export const DEVNET_EPOCH = { length: 120n, grace: 20n } as const;
 
 /** Parameters of the devnet EigenLayer core and AVS, all overridable. */
+/** Devnet minimum weight: one whole token of slashable stake (18 decimals, multiplier 1×). */
+export const DEVNET_MINIMUM_WEIGHT = 10n ** 18n;
+
 export type DeployParameters = {
   /** Epoch length and grace period, seconds; default {@link DEVNET_EPOCH}. */
   epoch?: { length: bigint; grace: bigint };
@@ -46,7 +49,7 @@ export type DeployParameters = {
   thresholdBps?: number;
   /** Strategy multiplier in the quorum, basis points of a share; default 10000 (1×). */
   multiplier?: bigint;
-  /** Weights below this count as 0; default 0. */
+  /** Weights below this count as 0 and registration below it is refused; default {@link DEVNET_MINIMUM_WEIGHT}. */
   minimumWeight?: bigint;
   /** How many epochs old a proof's reference epoch may be; default 2. */
   maxProofAgeEpochs?: number;
@@ -170,7 +173,7 @@ export async function deployDevnet(options: DeployOptions): Promise<DevnetDeploy
     quorum: [{ strategy, multiplier: options.multiplier ?? 10_000n }],
     epoch: { genesis, ...epoch },
     thresholdBps,
-    minimumWeight: options.minimumWeight ?? 0n,
+    minimumWeight: options.minimumWeight ?? DEVNET_MINIMUM_WEIGHT,
     maxProofAgeEpochs,
     rewardsInitiator: options.rewardsInitiator ?? owner,
     metadataUri: 'https://avs-stack.invalid/devnet/avs.json',

@@ -2,8 +2,8 @@
  * Seeding a devnet with operators (ARCHITECTURE.md, "Registration"): each gets funded, mints and restakes devnet
  * tokens, registers as an EigenLayer operator, and registers to the AVS through
  * `ECDSAStakeRegistry.registerOperatorWithSignature` with a real AVSDirectory EIP-712 signature and a signing key of
- * its own (never the operator key), then joins the AVS's operator set in the AllocationManager and allocates its whole
- * magnitude to it, so the StateDisputeResolver can slash it. Weights are then refreshed and the chain's clock advanced to the epoch in which
+ * its own (never the operator key), after joining the AVS's operator set in the AllocationManager and allocating its whole
+ * magnitude to it (the registry weighs only stake the StateDisputeResolver can slash). Weights are then refreshed and the chain's clock advanced to the epoch in which
  * the registrations take effect, so the operator set is active when seeding returns.
  */
 import { type Address, type Hex, type PrivateKeyAccount, type PublicClient, parseEther, parseUnits } from 'viem';
@@ -40,7 +40,7 @@ export type SeededOperator = OperatorKeys & {
   stake: bigint;
   /** Delegated shares in the strategy (equal to the stake for a fresh strategy). */
   shares: bigint;
-  /** Registry weight: shares × multiplier / 10000. */
+  /** Registry weight: slashable shares × multiplier / 10000 (all its shares: it allocates everything). */
   weight: bigint;
 };
 
@@ -187,9 +187,9 @@ export type RegisterDevnetOperatorOptions = {
 const FULL_MAGNITUDE = 10n ** 18n;
 
 /**
- * One operator joins: registers with EigenLayer (allocation delay 0), restakes `stake`, registers with the AVS through
- * the stake registry with a real AVSDirectory signature, then (when the deployment has a StateDisputeResolver) joins
- * operator set 0 and allocates its whole magnitude to it. Its weight counts once the keeper or `updateOperators` ran.
+ * One operator joins: registers with EigenLayer (allocation delay 0, so allocations take effect at once), restakes
+ * `stake`, joins the AVS's operator set 0 and allocates its whole magnitude to it, then registers with the AVS through
+ * the stake registry with a real AVSDirectory signature; its weight is the stake the set can slash.
  * @throws {SetupTransactionError} naming the step that reverted.
  */
 export async function registerDevnetOperator(options: RegisterDevnetOperatorOptions): Promise<void> {
@@ -211,6 +211,16 @@ export async function registerDevnetOperator(options: RegisterDevnetOperatorOpti
     token,
     stake,
   ]);
+  // Join the operator set and allocate first: the registry weighs (and admits) only stake the set can slash.
+  const avs = deployment.stateProofs.serviceManager;
+  await queue.write(`${tag}: registerForOperatorSets`, deployment.eigenlayer.allocationManager, AllocationManagerAbi, 'registerForOperatorSets', [
+    account.address,
+    { avs, operatorSetIds: [0], data: '0x' },
+  ]);
+  await queue.write(`${tag}: modifyAllocations`, deployment.eigenlayer.allocationManager, AllocationManagerAbi, 'modifyAllocations', [
+    account.address,
+    [{ operatorSet: { avs, id: 0 }, strategies: [strategy], newMagnitudes: [FULL_MAGNITUDE] }],
+  ]);
   await queue.settle();
   const signature = await signAvsRegistration({ client, deployment, operator: account });
   await queue.write(
@@ -220,16 +230,5 @@ export async function registerDevnetOperator(options: RegisterDevnetOperatorOpti
     'registerOperatorWithSignature',
     [signature, privateKeyToAccount(options.signingKey).address],
   );
-  if (deployment.stateProofs.stateDisputeResolver) {
-    const avs = deployment.stateProofs.serviceManager;
-    await queue.write(`${tag}: registerForOperatorSets`, deployment.eigenlayer.allocationManager, AllocationManagerAbi, 'registerForOperatorSets', [
-      account.address,
-      { avs, operatorSetIds: [0], data: '0x' },
-    ]);
-    await queue.write(`${tag}: modifyAllocations`, deployment.eigenlayer.allocationManager, AllocationManagerAbi, 'modifyAllocations', [
-      account.address,
-      [{ operatorSet: { avs, id: 0 }, strategies: [strategy], newMagnitudes: [FULL_MAGNITUDE] }],
-    ]);
-  }
   await queue.settle();
 }

@@ -40,8 +40,14 @@ import { assertEpochConfig } from '../core/epochs.ts';
 /** OpenZeppelin Ownable's hand-over, which every owned contract here inherits. */
 const OwnableAbi = parseAbi(['function transferOwnership(address newOwner)']);
 
-/** The AVS's operator set: the one the StateDisputeResolver slashes. */
+/** The AVS's operator set: the one the StateDisputeResolver slashes, and whose slashable stake is the weight. */
 export const STATE_PROOFS_OPERATOR_SET_ID = 0;
+
+/**
+ * Default most operators registered at once: a set whose first sync to a remote chain stays well inside one bridge
+ * message's gas (the devnet bridge's cap is reached near 260 operators; LightStakeRegistry accepts at most 1,228).
+ */
+export const DEFAULT_MAX_OPERATORS = 200n;
 
 /** Destination gas of an epoch update through the bridge: a base plus a share per operator in the set. */
 export const STATE_UPDATE_GAS = { base: 300_000n, perOperator: 150_000n } as const;
@@ -78,8 +84,10 @@ export type DeployStateProofsOptions = {
   epoch: { genesis: bigint; length: bigint; grace: bigint };
   /** Signed weight a proof needs, basis points of the total weight. */
   thresholdBps: number;
-  /** Weights below this count as 0. */
+  /** Weights below this count as 0 and registration below it is refused (weight units, > 0). */
   minimumWeight: bigint;
+  /** Most operators registered at once; default {@link DEFAULT_MAX_OPERATORS}. */
+  maxOperators?: bigint;
   /** How many epochs old a proof's reference epoch may be. */
   maxProofAgeEpochs: number;
   /**
@@ -167,14 +175,17 @@ export async function deployStateProofs(options: DeployStateProofsOptions): Prom
     [options.eigenlayer.avsDirectory, options.eigenlayer.rewardsCoordinator, options.eigenlayer.allocationManager, owner],
   );
   const stakeRegistry = await q.deploy('ECDSAStakeRegistry', { abi: ECDSAStakeRegistryAbi, bytecode: ECDSAStakeRegistryBytecode }, [
-    options.eigenlayer.delegationManager,
-    epochManager,
-    serviceManager,
-    owner,
-    options.quorum,
-    options.thresholdBps,
-    options.minimumWeight,
-    options.maxProofAgeEpochs,
+    {
+      epochManager,
+      serviceManager,
+      owner,
+      quorum: options.quorum.map((s) => ({ strategy: s.strategy, multiplier: s.multiplier })),
+      thresholdBps: options.thresholdBps,
+      minimumWeight: options.minimumWeight,
+      maxProofAgeEpochs: options.maxProofAgeEpochs,
+      operatorSetId: STATE_PROOFS_OPERATOR_SET_ID,
+      maxOperators: options.maxOperators ?? DEFAULT_MAX_OPERATORS,
+    },
   ]);
   await q.write('EpochManager.setStakeRegistry', epochManager, EpochManagerAbi, 'setStakeRegistry', [stakeRegistry]);
   await q.write('ServiceManager.setStakeRegistry', serviceManager, StateProofsServiceManagerAbi, 'setStakeRegistry', [stakeRegistry]);

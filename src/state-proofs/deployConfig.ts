@@ -34,7 +34,7 @@ export const deployConfigSchema = z
       grace: uint,
     }),
     thresholdBps: z.number().int().min(1).max(10_000).default(6_667),
-    minimumWeight: uint.default(0n),
+    minimumWeight: uint.refine((w) => w > 0n, "must be above 0: operators below it cannot register").default(10n ** 18n),
     maxProofAgeEpochs: z.number().int().min(1).max(1_000).default(2),
     /** Final owner of every contract (e.g. a multisig); default the deployer. */
     owner: address.optional(),

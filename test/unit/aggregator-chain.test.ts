@@ -76,7 +76,7 @@ function fakeChain(options: {
                 return options.operators ?? [];
               case 'getOperatorSigningKeyAtEpoch':
                 return options.keys?.(a[0], a[1]) ?? zeroAddress;
-              case 'getOperatorWeightAtEpoch':
+              case 'getSigningWeightAtEpoch':
                 return options.weights?.(a[0], a[1]) ?? 0n;
               case 'getTotalWeightAtEpoch':
                 return 100n;

@@ -7,7 +7,7 @@ import { privateKeyToAccount } from 'viem/accounts';
 import { AllocationManagerAbi, DelegationManagerAbi, ECDSAStakeRegistryAbi } from '../../core/chain/abis/generated/index.ts';
 import { makePublicClient, makeWalletClient } from '../../core/chain/clients.ts';
 import { mainChainOf } from '../../core/chain/deployment.ts';
-import { isRegisteredInAvsDirectory, signAvsRegistration } from '../../state-proofs/registration.ts';
+import { isRegisteredInAvsDirectory, readRegistrationState, signAvsRegistration } from '../../state-proofs/registration.ts';
 import { devnetOperatorKeys } from '../../devnet/seed.ts';
 import { keyOfConfigSource, resolveAccountKey } from '../account-key.ts';
 import { CommandFailedError, UsageError } from '../errors.ts';
@@ -34,21 +34,24 @@ export function registerOperatorCommands(program: Command): void {
 
   operator
     .command('register')
-    .description('register with EigenLayer (if needed) and with the AVS, naming the key that will sign attestations')
+    .description(
+      'join the AVS: register with EigenLayer (if needed), join the AVS operator set, allocate stake to it, and once the allocation is in effect register the key that will sign attestations; rerun it after a failed or pending step, it does only what is left',
+    )
     .option('--ecdsa-keystore <file>', 'operator key from an encrypted keystore, e.g. ~/.eigenlayer/operator_keys/op.ecdsa.key.json')
     .option('--password-file <path>', 'keystore password file (default: $AVS_KEYSTORE_PASSWORD, else a prompt)')
     .option('--key <hex>', 'operator private key, plain hex: devnets only (default: $AVS_OPERATOR_KEY)')
     .option('--signing-key <address|hex>', 'signing key: its address, or its private key (default: $AVS_SIGNING_KEY)')
     .option('--metadata-uri <uri>', 'operator metadata URI for a new EigenLayer operator', '')
-    .option('--magnitude <wad>', 'share of your stake allocated (slashable) to the AVS operator set, 1e18 = all (default: all)')
-    .option('--no-operator-set', 'skip joining the AVS operator set (your signatures then cannot be slashed, and challenges skip you)')
+    .option('--magnitude <wad>', 'share of each strategy allocated (slashable) to the AVS operator set, 1e18 = all; your weight is the stake it makes slashable (default: all)')
     .option('--rpc <url>', 'main chain RPC endpoint (default: the deployment’s)')
     .option('--json', 'print the result as JSON')
     .action(async (_opts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<
-        Globals & { key?: string; ecdsaKeystore?: string; passwordFile?: string; signingKey?: string; metadataUri: string; magnitude?: string; operatorSet?: boolean }
+        Globals & { key?: string; ecdsaKeystore?: string; passwordFile?: string; signingKey?: string; metadataUri: string; magnitude?: string }
       >();
       const deployment = loadDeployment(opts.deployment);
+      const magnitude = parseUint('--magnitude', opts.magnitude ?? FULL_MAGNITUDE.toString());
+      if (magnitude === 0n || magnitude > FULL_MAGNITUDE) throw new UsageError(`--magnitude must be from 1 to ${FULL_MAGNITUDE} (1e18 = all)`);
       const account = privateKeyToAccount(await operatorKey(opts, deployment.mainChainId));
       const signingKey = resolveSigningKeyAddress(opts.signingKey ?? process.env.AVS_SIGNING_KEY);
       if (signingKey === account.address) {
@@ -59,72 +62,84 @@ export function registerOperatorCommands(program: Command): void {
       const client = makePublicClient(main.chainId, rpcUrl);
       const wallet = makeWalletClient(main.chainId, rpcUrl, account);
       const progress = createProgress({ quiet: opts.json });
+      const send = async (what: string, write: () => Promise<Hex>) => {
+        progress.step(what);
+        const receipt = await expectSuccess(client, await write(), what);
+        progress.done();
+        return receipt;
+      };
+      const plan = await readRegistrationState(client, deployment, account.address, magnitude);
 
-      const isOperator = await client.readContract({
-        address: deployment.eigenlayer.delegationManager,
-        abi: DelegationManagerAbi,
-        functionName: 'isOperator',
-        args: [account.address],
-      });
-      if (!isOperator) {
-        progress.step('registering as an EigenLayer operator');
-        const hash = await wallet.writeContract({
-          address: deployment.eigenlayer.delegationManager,
-          abi: DelegationManagerAbi,
-          functionName: 'registerAsOperator',
-          args: [zeroAddress, 0, opts.metadataUri],
-        });
-        await expectSuccess(client, hash, 'registerAsOperator');
-        progress.done();
+      if (!plan.isOperator) {
+        await send('registering as an EigenLayer operator', () =>
+          wallet.writeContract({ address: deployment.eigenlayer.delegationManager, abi: DelegationManagerAbi, functionName: 'registerAsOperator', args: [zeroAddress, 0, opts.metadataUri] }),
+        );
+        Object.assign(plan, await readRegistrationState(client, deployment, account.address, magnitude));
+      } else if (!plan.allocationDelaySet) {
+        // Nothing else can succeed before the delay is set: say how, and send nothing.
+        throw new CommandFailedError(
+          `operator ${account.address} has no allocation delay set in the AllocationManager (${deployment.eigenlayer.allocationManager}): ` +
+            'set one first with AllocationManager.setAllocationDelay(operator, blocks) (e.g. `eigenlayer operator allocations set-delay`), wait for it to apply, then rerun this command',
+        );
       }
-      progress.step('signing the AVSDirectory registration and registering with the AVS');
-      const signature = await signAvsRegistration({ client, deployment, operator: account });
-      const hash = await wallet.writeContract({
-        address: deployment.stateProofs.stakeRegistry,
-        abi: ECDSAStakeRegistryAbi,
-        functionName: 'registerOperatorWithSignature',
-        args: [signature, signingKey],
-      });
-      const receipt = await expectSuccess(client, hash, 'registerOperatorWithSignature');
-      progress.done();
-      let operatorSetJoined = false;
-      if (deployment.stateProofs.stateDisputeResolver && opts.operatorSet !== false) {
-        // The slashing path (docs/decisions/disputes-0001.md): join operator set 0 and allocate to it, so a wrong
-        // attestation can be slashed; the ServiceManager accepts only operators registered in the stake registry.
-        progress.step('joining the AVS operator set and allocating stake to it');
-        const magnitude = parseUint('--magnitude', opts.magnitude ?? FULL_MAGNITUDE.toString());
-        if (magnitude === 0n || magnitude > FULL_MAGNITUDE) throw new UsageError(`--magnitude must be from 1 to ${FULL_MAGNITUDE} (1e18 = all)`);
-        const avs = deployment.stateProofs.serviceManager;
-        const allocationManager = { address: deployment.eigenlayer.allocationManager, abi: AllocationManagerAbi } as const;
-        const join = await wallet.writeContract({
-          ...allocationManager,
-          functionName: 'registerForOperatorSets',
-          args: [account.address, { avs, operatorSetIds: [0], data: '0x' }],
-        });
-        await expectSuccess(client, join, 'registerForOperatorSets');
-        const allocate = await wallet.writeContract({
-          ...allocationManager,
-          functionName: 'modifyAllocations',
-          args: [account.address, [{ operatorSet: { avs, id: 0 }, strategies: deployment.eigenlayer.strategies, newMagnitudes: deployment.eigenlayer.strategies.map(() => magnitude) }]],
-        });
-        await expectSuccess(client, allocate, 'modifyAllocations');
-        operatorSetJoined = true;
-        progress.done();
+      const allocationManager = { address: deployment.eigenlayer.allocationManager, abi: AllocationManagerAbi } as const;
+      const avs = deployment.stateProofs.serviceManager;
+      if (!plan.member) {
+        await send('joining the AVS operator set', () =>
+          wallet.writeContract({ ...allocationManager, functionName: 'registerForOperatorSets', args: [account.address, { avs, operatorSetIds: [0], data: '0x' }] }),
+        );
+      }
+      if (plan.strategiesToAllocate.length !== 0) {
+        await send(`allocating ${magnitude} (1e18 = all) of your stake to the AVS operator set`, () =>
+          wallet.writeContract({
+            ...allocationManager,
+            functionName: 'modifyAllocations',
+            args: [account.address, [{ operatorSet: { avs, id: 0 }, strategies: plan.strategiesToAllocate, newMagnitudes: plan.strategiesToAllocate.map(() => magnitude) }]],
+          }),
+        );
       }
       const registry = { address: deployment.stateProofs.stakeRegistry, abi: ECDSAStakeRegistryAbi } as const;
-      const [effectiveEpoch, weight, inDirectory] = await Promise.all([
-        client.readContract({ ...registry, functionName: 'effectiveEpoch', blockNumber: receipt.blockNumber }),
+      let transactionHash: Hex | undefined;
+      let effectiveEpoch: number | undefined;
+      const after = await readRegistrationState(client, deployment, account.address, magnitude);
+      const slashableFromBlock = after.allocationEffectBlock;
+      const head = await client.getBlockNumber();
+      if (!after.registered && slashableFromBlock > head) {
+        // The allocation counts once its delay has passed: nothing to register before (the registry would refuse).
+        const result = { operator: account.address, signingKey, status: 'allocation pending', slashableFromBlock, currentBlock: head, allocationDelayBlocks: after.allocationDelay, next: 'rerun `avs operator register` from that block on' };
+        if (opts.json) printJson(result);
+        else printFields(result);
+        return;
+      }
+      if (!after.registered) {
+        const slashable = await client.readContract({ ...registry, functionName: 'slashableWeight', args: [account.address] });
+        const minimum = await client.readContract({ ...registry, functionName: 'minimumWeight' });
+        if (slashable < minimum) {
+          throw new CommandFailedError(
+            `the stake the AVS operator set can slash gives weight ${slashable}, below the registry's minimum weight ${minimum}: allocate more (--magnitude) or restake more, then rerun`,
+          );
+        }
+        progress.step('signing the AVSDirectory registration and registering with the AVS');
+        const signature = await signAvsRegistration({ client, deployment, operator: account });
+        transactionHash = await wallet.writeContract({ ...registry, functionName: 'registerOperatorWithSignature', args: [signature, signingKey] });
+        const receipt = await expectSuccess(client, transactionHash, 'registerOperatorWithSignature');
+        effectiveEpoch = await client.readContract({ ...registry, functionName: 'effectiveEpoch', blockNumber: receipt.blockNumber });
+        progress.done();
+      }
+      const [weight, inDirectory, registeredKey] = await Promise.all([
         client.readContract({ ...registry, functionName: 'getLatestOperatorWeight', args: [account.address] }),
         isRegisteredInAvsDirectory(client, deployment, account.address),
+        client.readContract({ ...registry, functionName: 'getLatestOperatorSigningKey', args: [account.address] }),
       ]);
       const result = {
         operator: account.address,
-        signingKey,
+        signingKey: registeredKey,
+        status: transactionHash ? 'registered' : 'already registered',
         weight,
         effectiveEpoch,
         avsDirectoryRegistered: inDirectory,
-        operatorSetJoined,
-        transactionHash: hash,
+        operatorSetJoined: true,
+        transactionHash,
       };
       if (opts.json) printJson(result);
       else printFields(result);

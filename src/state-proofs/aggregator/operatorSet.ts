@@ -120,7 +120,8 @@ export type ChainOperatorSetSourceOptions = {
 
 /**
  * An {@link OperatorSetSource} reading the main chain: `EpochManager.currentEpoch/effectiveEpoch`, and per epoch
- * `ECDSAStakeRegistry.getOperators`, `getOperatorSigningKeyAtEpoch`, `getOperatorWeightAtEpoch`,
+ * `ECDSAStakeRegistry.getOperators`, `getOperatorSigningKeyAtEpoch`, `getSigningWeightAtEpoch` (the weight a signature
+ * counts for on-chain now: the checkpointed weight lowered to the slashable stake),
  * `getTotalWeightAtEpoch` and `getThresholdWeightAtEpoch` (concurrent calls, which the project's HTTP transport
  * batches into one JSON-RPC request).
  *
@@ -238,7 +239,7 @@ export function createChainOperatorSetSource(options: ChainOperatorSetSourceOpti
         candidates.map(async (operator) => {
           const [signingKey, weight] = await Promise.all([
             client.readContract({ address: stakeRegistry, abi: ECDSAStakeRegistryAbi, functionName: 'getOperatorSigningKeyAtEpoch', args: [operator, e] }),
-            client.readContract({ address: stakeRegistry, abi: ECDSAStakeRegistryAbi, functionName: 'getOperatorWeightAtEpoch', args: [operator, e] }),
+            client.readContract({ address: stakeRegistry, abi: ECDSAStakeRegistryAbi, functionName: 'getSigningWeightAtEpoch', args: [operator, e] }),
           ]);
           return { operator, signingKey, weight };
         }),
