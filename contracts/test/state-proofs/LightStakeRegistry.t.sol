@@ -240,11 +240,19 @@ contract LightStakeRegistryTest is LightSetBuilder {
         light.processEpochUpdate(1, s.operators, s.keys, s.weights, s.total, s.threshold);
     }
 
-    function test_processEpochUpdate_revertsWhenWeightsDoNotSumToTotal() public {
+    function test_processEpochUpdate_revertsWhenWeightsSumAboveTotal() public {
         Set memory s = _set(1, _firstN(3), _uniform(0), _uniform(10), 6667);
         vm.prank(feeder);
-        vm.expectRevert(abi.encodeWithSelector(LightStakeRegistry.TotalWeightMismatch.selector, 30, 31));
+        vm.expectRevert(abi.encodeWithSelector(LightStakeRegistry.TotalWeightMismatch.selector, 30, 29));
+        light.processEpochUpdate(1, s.operators, s.keys, s.weights, 29, 19);
+    }
+
+    /// @dev The main registry sends weights lowered to slashable stake with its checkpointed total.
+    function test_processEpochUpdate_acceptsWeightsSummingBelowTotal() public {
+        Set memory s = _set(1, _firstN(3), _uniform(0), _uniform(10), 6667);
+        vm.prank(feeder);
         light.processEpochUpdate(1, s.operators, s.keys, s.weights, 31, s.threshold);
+        assertEq(light.getTotalWeightAtEpoch(1), 31);
     }
 
     function test_processEpochUpdate_revertsWhenThresholdAboveTotal() public {

@@ -571,49 +571,6 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         assertEq(_magnitude(_ops[0].addr), 1e18 - WAD_TO_SLASH);
     }
 
-    function test_resolveChallenge_skipsSignerOutsideOperatorSet() public {
-        // A registered signer that never joined the operator set cannot be slashed; the others still are.
-        Op memory outsider = _newOperator(50, STAKE);
-        _register(outsider);
-        _advanceTo(GENESIS + 2 * LENGTH);
-        Op[] memory five = new Op[](5);
-        for (uint256 i; i < 4; ++i) {
-            five[i] = _ops[i];
-        }
-        five[4] = outsider;
-        StateAttestation memory a = _attest(REMOTE_CHAIN_ID, _block, KEY, WRONG_VALUE, true, 2);
-        bytes32 id = _challenge(a, _sigDataFor(five, a));
-        _verifyRemote(KEY, _block);
-        vm.expectEmit(address(resolver));
-        emit SignerSlashSkipped(id, outsider.addr, abi.encodeWithSelector(IAllocationManagerErrors.OperatorNotSlashable.selector));
-        resolver.resolveChallenge(id);
-        for (uint256 i; i < 4; ++i) {
-            assertEq(_magnitude(_ops[i].addr), 1e18 - WAD_TO_SLASH);
-        }
-        assertEq(_shares(outsider.addr), STAKE);
-    }
-
-    function test_resolveChallenge_slashesZeroAllocationWithoutEffect() public {
-        // Joined the set but allocated nothing: the slash goes through and takes nothing.
-        Op memory idle = _newOperator(51, STAKE);
-        _register(idle);
-        uint32[] memory ids = new uint32[](1);
-        vm.prank(idle.addr);
-        allocationManager.registerForOperatorSets(idle.addr, _registerParams(ids));
-        _advanceTo(GENESIS + 2 * LENGTH);
-        Op[] memory five = new Op[](5);
-        for (uint256 i; i < 4; ++i) {
-            five[i] = _ops[i];
-        }
-        five[4] = idle;
-        StateAttestation memory a = _attest(REMOTE_CHAIN_ID, _block, KEY, WRONG_VALUE, true, 2);
-        bytes32 id = _challenge(a, _sigDataFor(five, a));
-        _verifyRemote(KEY, _block);
-        resolver.resolveChallenge(id);
-        assertEq(_shares(idle.addr), STAKE);
-        assertEq(_magnitude(_ops[0].addr), 1e18 - WAD_TO_SLASH);
-    }
-
     /// @dev The worst case of the window: a signer leaves the registry in the grace period of epoch 1 (so it still
     ///      counts at epoch 2) and the operator set at once; a proof of epoch 2 challenged on the last second it is
     ///      valid and verified on the last second of the deadline still slashes it (blocks 60 s apart).

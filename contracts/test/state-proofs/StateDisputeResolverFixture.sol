@@ -122,7 +122,9 @@ abstract contract StateDisputeResolverFixture is RegistryFixture {
                 IAllocationManagerTypes.RegisterParams({avs: address(serviceManager), operatorSetIds: ids, data: ""})
             );
         }
-        _allocate(op.addr, set, magnitude);
+        if (allocationManager.getAllocation(op.addr, set, strategy).currentMagnitude != magnitude) {
+            _allocate(op.addr, set, magnitude);
+        }
     }
 
     /// @dev `n` operators registered in the registry, members of the set with all their stake allocated; the clock
