@@ -18,9 +18,12 @@
  *    challenges it, has the truth bridged from the source chain and resolves: the signers are slashed;
  * 11. everything is torn down.
  */
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { type Address, type Hex, type PublicClient, getAddress } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import {
@@ -159,7 +162,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
 
   try {
     devnet = await step('start a fresh devnet', async () => {
-      const started = await startDevnet({ operators: options.operators ?? 4, remoteChains: 1, dir, services: options.services });
+      const started = await startDevnet({ operators: options.operators ?? 4, remoteChains: 1, dir, services: options.services, writeDeployment: join(dir, 'devnet.json') });
       if (!started.services?.aggregatorUrl) throw new Error('the devnet services did not start an aggregator');
       const chains = started.chains.map((c) => c.chainId).join(' + ');
       return {
@@ -354,20 +357,26 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     const joiningKeys = devnetOperatorKeys(joiningIndex);
     const joining = privateKeyToAccount(joiningKeys.operatorKey);
     const registryContract = { address: registry, abi: ECDSAStakeRegistryAbi } as const;
+    let joinedWith: { stake: bigint; weight: bigint } | undefined;
     const nextEpoch = await step(`operator ${leaving.address} leaves and operator ${joining.address} joins`, async () => {
       const leaver = privateKeyToAccount(leaving.operatorKey);
       const hash = await makeWalletClient(mainId, mainRpc, leaver).writeContract({ ...registryContract, functionName: 'deregisterOperator' });
       await expectSuccess(mainClient, hash, 'deregisterOperator');
       await mainClient.request({ method: 'anvil_setBalance', params: [joining.address, '0x56bc75e2d63100000'] } as never);
+      // EigenLayer steps here; the AVS steps through the operator CLI, with half of the stake allocated to the set.
+      const stake = defaultStake(joiningIndex) * 10n ** 18n;
       await registerDevnetOperator({
         client: mainClient,
         deployment: devnet!.deployment,
         token: devnet!.token,
         account: joining,
         signingKey: joiningKeys.signingKey,
-        stake: defaultStake(joiningIndex) * 10n ** 18n,
+        stake,
         index: joiningIndex,
+        joinAvs: false,
       });
+      const registered = await runOperatorRegister(devnet!.deploymentPath!, joiningKeys.operatorKey, joiningKeys.signingKey, HALF_MAGNITUDE);
+      joinedWith = { stake, weight: registered.weight };
       const epoch = await mainClient.readContract({ ...registryContract, functionName: 'effectiveEpoch' });
       extraNodes.push(
         await startOperator({
@@ -382,7 +391,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
         }),
       );
       const weight = await mainClient.readContract({ ...registryContract, functionName: 'getLatestOperatorWeight', args: [joining.address] });
-      return { value: epoch, detail: `both take effect at epoch ${epoch}; the new operator has weight ${weight} and runs its node` };
+      return {
+        value: epoch,
+        detail: `both take effect at epoch ${epoch}; \`avs operator register --magnitude ${HALF_MAGNITUDE}\` allocated half of the new operator's stake ${joinedWith!.stake} to the operator set, so its weight is ${weight}; it runs its node`,
+      };
     });
 
     await step(`the chains reach epoch ${nextEpoch}`, async () => {
@@ -526,4 +538,20 @@ async function expectSuccess(client: PublicClient, hash: Hex, what: string) {
   const receipt = await client.waitForTransactionReceipt({ hash, timeout: 60_000 });
   if (receipt.status !== 'success') throw new Error(`${what} reverted (${hash})`);
   return receipt;
+}
+
+/** Half of a strategy's magnitude (wad): what the demo's joining operator allocates. */
+const HALF_MAGNITUDE = 5n * 10n ** 17n;
+
+/**
+ * Runs `avs operator register` as an operator would (a child process of this CLI) and returns its JSON result.
+ * @throws {Error} with the command's stderr when it exits non-zero.
+ */
+async function runOperatorRegister(deploymentPath: string, operatorKey: Hex, signingKey: Hex, magnitude: bigint): Promise<{ weight: bigint }> {
+  const bin = fileURLToPath(new URL('../../bin/avs.js', import.meta.url));
+  const args = [bin, 'operator', 'register', '--signing-key', privateKeyToAccount(signingKey).address, '--magnitude', magnitude.toString(), '--deployment', deploymentPath, '--json'];
+  const { stdout } = await promisify(execFile)(process.execPath, args, { env: { ...process.env, AVS_OPERATOR_KEY: operatorKey } }).catch((error: { stderr?: string; message: string }) => {
+    throw new Error(`avs operator register failed: ${error.stderr?.trim() || error.message}`);
+  });
+  return { weight: BigInt((JSON.parse(stdout) as { weight: string }).weight) };
 }

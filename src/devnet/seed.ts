@@ -181,6 +181,8 @@ export type RegisterDevnetOperatorOptions = {
   stake: bigint;
   /** Devnet index, for the metadata URI and error labels. */
   index: number;
+  /** Also join the AVS (operator set, allocation, stake registry); default true. False: EigenLayer steps only. */
+  joinAvs?: boolean;
 };
 
 /** Magnitude an operator allocates to the AVS's operator set: all of it (1e18 = 100%). */
@@ -211,6 +213,10 @@ export async function registerDevnetOperator(options: RegisterDevnetOperatorOpti
     token,
     stake,
   ]);
+  if (options.joinAvs === false) {
+    await queue.settle();
+    return;
+  }
   // Join the operator set and allocate first: the registry weighs (and admits) only stake the set can slash.
   const avs = deployment.stateProofs.serviceManager;
   await queue.write(`${tag}: registerForOperatorSets`, deployment.eigenlayer.allocationManager, AllocationManagerAbi, 'registerForOperatorSets', [

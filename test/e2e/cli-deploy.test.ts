@@ -8,9 +8,19 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { parseAbi } from 'viem';
+import { type Address, type Hex, parseAbi, zeroAddress } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { AllocationManagerAbi, ECDSAStakeRegistryAbi, EpochManagerAbi, LightStakeRegistryAbi } from '../../src/core/chain/abis/generated/index.ts';
+import {
+  AllocationManagerAbi,
+  DelegationManagerAbi,
+  DevnetTokenAbi,
+  ECDSAStakeRegistryAbi,
+  EpochManagerAbi,
+  LightStakeRegistryAbi,
+  StrategyManagerAbi,
+} from '../../src/core/chain/abis/generated/index.ts';
+import { makeWalletClient } from '../../src/core/chain/clients.ts';
+import { TxQueue } from '../../src/core/chain/transactions.ts';
 import { type Deployment, readDeployment } from '../../src/core/chain/deployment.ts';
 import { devPrivateKey } from '../../src/devnet/accounts.ts';
 import { type Devnet, startDevnet } from '../../src/devnet/devnet.ts';
@@ -100,18 +110,24 @@ describe('avs deploy', () => {
     }
   });
 
-  it('lets an EigenLayer operator register with the new AVS', async () => {
+  it('lets an EigenLayer operator register with the new AVS: join, allocate, register; a rerun does nothing more', async () => {
     const out = join(dir, 'deployed.json');
-    const operator = devnet.operators[0];
+    const fresh = await restakedOperator(devnet, 2_000n * 10n ** 18n);
     const signingKey = privateKeyToAccount(generatePrivateKey()).address;
-    const run = await runAvs(['operator', 'register', '--signing-key', signingKey, '--no-operator-set', '--deployment', out, '--json'], {
-      AVS_OPERATOR_KEY: operator.operatorKey,
-    });
+    const register = () =>
+      runAvs(['operator', 'register', '--signing-key', signingKey, '--magnitude', (10n ** 18n / 4n).toString(), '--deployment', out, '--json'], {
+        AVS_OPERATOR_KEY: fresh.key,
+      });
+    const run = await register();
     assert.equal(run.code, 0, run.stderr);
-    const result = JSON.parse(run.stdout) as { operator: string; weight: string; avsDirectoryRegistered: boolean };
-    assert.equal(result.operator, operator.address);
+    const result = JSON.parse(run.stdout) as { operator: string; weight: string; avsDirectoryRegistered: boolean; status: string };
+    assert.equal(result.operator, fresh.address);
+    assert.equal(result.status, 'registered');
     assert.equal(result.avsDirectoryRegistered, true);
-    assert.equal(BigInt(result.weight), operator.weight);
+    assert.equal(BigInt(result.weight), 500n * 10n ** 18n, 'a quarter of the stake is slashable by the set');
+    const again = await register();
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal((JSON.parse(again.stdout) as { status: string }).status, 'already registered');
   });
 
   it('refuses an invalid config, naming each bad key, before sending anything', async () => {
@@ -156,3 +172,20 @@ describe('avs deploy', () => {
     assert.match(run.stderr, /exists: give another --out, or --force/);
   });
 });
+
+/** A fresh EigenLayer operator (allocation delay 0) that restaked `stake` of the devnet token, with no AVS yet. */
+async function restakedOperator(devnet: Devnet, stake: bigint): Promise<{ key: Hex; address: Address }> {
+  const key = generatePrivateKey();
+  const account = privateKeyToAccount(key);
+  const main = devnet.deployment.chains[0]!;
+  const client = devnet.clients.get(main.chainId)!;
+  await client.request({ method: 'anvil_setBalance' as never, params: [account.address, '0x56bc75e2d63100000'] as never });
+  const queue = new TxQueue(makeWalletClient(main.chainId, main.rpcUrl, account), client);
+  const { delegationManager, strategyManager, strategies } = devnet.deployment.eigenlayer;
+  await queue.write('registerAsOperator', delegationManager, DelegationManagerAbi, 'registerAsOperator', [zeroAddress, 0, '']);
+  await queue.write('mint', devnet.token, DevnetTokenAbi, 'mint', [account.address, stake]);
+  await queue.write('approve', devnet.token, DevnetTokenAbi, 'approve', [strategyManager, stake]);
+  await queue.write('depositIntoStrategy', strategyManager, StrategyManagerAbi, 'depositIntoStrategy', [strategies[0]!, devnet.token, stake]);
+  await queue.settle();
+  return { key, address: account.address };
+}
