@@ -126,7 +126,7 @@ describe('avs deploy', () => {
 
   it('takes a plain hex key only for a devnet main chain', async () => {
     const publicConfig = join(dir, 'public.json');
-    writeFileSync(publicConfig, JSON.stringify({ ...config, mainChain: { chainId: 17000, rpcUrl: 'http://127.0.0.1:9' } }));
+    writeFileSync(publicConfig, JSON.stringify({ ...config, mainChain: { chainId: 11155111, rpcUrl: 'http://127.0.0.1:9' } }));
     const run = await runAvs(['deploy', '--config', publicConfig, '--out', join(dir, 'never.json')], { AVS_DEPLOYER_KEY: devPrivateKey(0), AVS_ECDSA_KEYSTORE: '' });
     assert.equal(run.code, 2);
     assert.match(run.stderr, /plain hex keys are for devnets only/);
