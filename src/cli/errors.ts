@@ -2,8 +2,8 @@
  * How the `avs` command fails: one clear line on stderr, no stack trace, and an exit code that tells usage errors (2)
  * from failures (1).
  */
-import { BaseError, ContractFunctionRevertedError, type Hex, HttpRequestError, decodeErrorResult } from 'viem';
-import { allContractErrorsAbi } from '../core/chain/transactions.ts';
+import { BaseError, ContractFunctionRevertedError, HttpRequestError } from 'viem';
+import { contractNameOfAbi, decodeRevertData, formatErrorCall, formatRevert } from '../core/chain/revertReason.ts';
 
 /** Exit codes of the `avs` command. */
 export const ExitCode = { ok: 0, failure: 1, usage: 2 } as const;
@@ -19,20 +19,26 @@ export class CommandFailedError extends Error {
 }
 
 /**
- * One line describing `error` for a user: viem errors by their short message (a revert names its custom error and
- * arguments, an unreachable RPC its URL), everything else by its message's first line.
+ * One line describing `error` for a user: viem errors by their short message, everything else by its message's first
+ * line. A revert names its custom error and arguments, decoded against every project contract and EigenLayer's core
+ * (v1.12.0) errors, since an error raised further down the call (e.g. by the AllocationManager under the
+ * ServiceManager) is not in the called contract's ABI: `registerForOperatorSets: AllocationManager reverted:
+ * CurrentlyPaused() (…)` for the core, `submitChallenge reverted: ProofTooOld(…)` for the project's contracts.
+ * An unreachable RPC is named by its URL.
  */
 export function describeError(error: unknown): string {
   if (error instanceof BaseError) {
     const revert = error.walk((e) => e instanceof ContractFunctionRevertedError) as ContractFunctionRevertedError | null;
     if (revert) {
-      const fn = (error as { functionName?: string }).functionName;
-      const name = revert.data?.errorName;
-      const args = revert.data?.args?.map((a) => (typeof a === 'bigint' ? a.toString() : String(a))).join(', ');
-      // An error raised by a contract further down the call (e.g. the AVSDirectory under the registry) is not in the
-      // called contract's ABI: decode it against every project contract.
-      const nested = !name && revert.raw ? decodeProjectError(revert.raw) : undefined;
-      const why = name ? `${name}(${args ?? ''})` : (nested ?? revert.reason ?? revert.signature ?? 'without a reason');
+      const call = error as { functionName?: string; abi?: unknown };
+      const fn = call.functionName;
+      const decoded = revert.raw ? decodeRevertData(revert.raw, contractNameOfAbi(call.abi)) : undefined;
+      if (decoded?.core) return `${fn ? `${fn}: ` : ''}${formatRevert(decoded)}`;
+      const why = decoded
+        ? formatRevert(decoded)
+        : revert.data?.errorName
+          ? formatErrorCall(revert.data.errorName, revert.data.args ?? [])
+          : (revert.reason ?? revert.signature ?? 'without a reason');
       return `${fn ? `${fn} ` : ''}reverted: ${why}`;
     }
     const http = error.walk((e) => e instanceof HttpRequestError) as HttpRequestError | null;
@@ -54,13 +60,4 @@ function firstLine(text: string): string {
 /** The exit code for `error`. */
 export function exitCodeOf(error: unknown): number {
   return error instanceof UsageError ? ExitCode.usage : ExitCode.failure;
-}
-
-function decodeProjectError(data: Hex): string | undefined {
-  try {
-    const decoded = decodeErrorResult({ abi: allContractErrorsAbi, data });
-    return `${decoded.errorName}(${(decoded.args ?? []).map((a) => (typeof a === 'bigint' ? a.toString() : String(a))).join(', ')})`;
-  } catch {
-    return undefined;
-  }
 }

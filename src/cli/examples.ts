@@ -12,12 +12,12 @@ export const COMMAND_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   'proof verify': ['avs proof verify 0x3c3a…36cd --chain 31338        # exit 0 only when isValidSignature returns 0x1626ba7e'],
   'operator register': [
     'avs operator register --ecdsa-keystore ~/.eigenlayer/operator_keys/op.ecdsa.key.json \\',
-    '  --signing-key 0x1234…abcd --deployment holesky.json',
+    '  --signing-key 0x1234…abcd --deployment sepolia.json',
   ],
-  'operator deregister': ['avs operator deregister --ecdsa-keystore ~/.eigenlayer/operator_keys/op.ecdsa.key.json --deployment holesky.json'],
+  'operator deregister': ['avs operator deregister --ecdsa-keystore ~/.eigenlayer/operator_keys/op.ecdsa.key.json --deployment sepolia.json'],
   'operator run': [
     'avs operator run --operator 0xYourOperator --ecdsa-keystore ~/.eigenlayer/operator_keys/signer.ecdsa.key.json \\',
-    '  --password-file ./pw --rpc 17000=https://holesky.example 84532=https://base-sepolia.example --node-api-port 9090',
+    '  --password-file ./pw --rpc 11155111=https://sepolia.example 84532=https://base-sepolia.example --node-api-port 9090',
     'avs operator run --config operator.json        # the same from a file (docs/configuration.md)',
   ],
   'operator keys create': ['avs operator keys create --type ecdsa --name signer'],

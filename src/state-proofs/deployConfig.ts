@@ -1,7 +1,9 @@
 /**
  * The file `avs deploy` reads: where to deploy the state-proofs AVS on a public network (or any chain with an EigenLayer
- * core) and with which parameters. Documented key by key in docs/avs-team-guide.md; examples in config/.
+ * core) and with which parameters. Documented key by key in docs/avs-team-guide.md; templates in config/
+ * (deploy.mainnet.example.json, deploy.sepolia.example.json).
  */
+import { isAddress } from 'viem';
 import { z } from 'zod';
 import { addressSchema as address, decimalSchema as uint, readJsonFile } from '../core/chain/deployment.ts';
 
@@ -63,9 +65,11 @@ export const deployConfigSchema = z
     ids.forEach((id, i) => {
       if (ids.indexOf(id) !== i) ctx.addIssue({ code: 'custom', path: ['remoteChains', i - 1, 'chainId'], message: `chain ${id} is listed twice` });
     });
-    const strategies = config.quorum.map((q) => BigInt(q.strategy));
+    // The refinement runs even when a strategy failed its own check (a `<placeholder>`): compare valid addresses only.
+    const strategies = config.quorum.map((q) => (isAddress(q.strategy, { strict: false }) ? BigInt(q.strategy) : undefined));
     for (let i = 1; i < strategies.length; i++) {
-      if (strategies[i] <= strategies[i - 1]) {
+      const [previous, current] = [strategies[i - 1], strategies[i]];
+      if (previous !== undefined && current !== undefined && current <= previous) {
         ctx.addIssue({ code: 'custom', path: ['quorum', i, 'strategy'], message: 'strategies must be in ascending address order, without repeats' });
       }
     }
@@ -86,14 +90,22 @@ export class DeployConfigError extends Error {
 }
 
 /**
- * Validates a parsed deploy config.
+ * Validates a parsed deploy config. Keys starting with `$` (e.g. `$comment`) are notes, ignored at any level, as in
+ * the other config files.
  * @throws {DeployConfigError} listing every invalid key, e.g. `deploy.json: disputes.minBond: expected a decimal integer`.
  */
 export function parseDeployConfig(value: unknown, source = 'deploy config'): DeployConfig {
-  const result = deployConfigSchema.safeParse(value);
+  const result = deployConfigSchema.safeParse(withoutNotes(value));
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
   throw new DeployConfigError(`${source}: ${problems.join('; ')}`);
+}
+
+/** `value` without its `$`-keys, recursively (JSON has no comments; `$comment` is the convention). */
+function withoutNotes(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutNotes);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(Object.entries(value).filter(([key]) => !key.startsWith('$')).map(([key, child]) => [key, withoutNotes(child)]));
 }
 
 /**

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type Address, type Hex, parseAbi, zeroAddress } from 'viem';
+import { type Address, type Hex, parseAbi, parseEther, zeroAddress } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import {
   AllocationManagerAbi,
@@ -20,14 +20,25 @@ import {
   StrategyManagerAbi,
 } from '../../src/core/chain/abis/generated/index.ts';
 import { makeWalletClient } from '../../src/core/chain/clients.ts';
-import { TxQueue } from '../../src/core/chain/transactions.ts';
 import { type Deployment, readDeployment } from '../../src/core/chain/deployment.ts';
+import { SetupTransactionError, TxQueue } from '../../src/core/chain/transactions.ts';
+import { describeError } from '../../src/cli/errors.ts';
 import { devPrivateKey } from '../../src/devnet/accounts.ts';
 import { type Devnet, startDevnet } from '../../src/devnet/devnet.ts';
 import { runAvs } from '../helpers/cli.ts';
 
 const ownable = parseAbi(['function owner() view returns (address)']);
 
+/**
+ * Runtime code answering every call with the ABI encoding of `text` (up to 32 bytes): what an older core contract's
+ * `version()` returns. mstore(0, 0x20); mstore(0x20, length); mstore(0x40, text); return(0, 0x60).
+ */
+function codeReturningString(text: string): Hex {
+  const bytes = Buffer.from(text, 'utf8');
+  assert.ok(bytes.length <= 32);
+  const push1 = (n: number) => `60${n.toString(16).padStart(2, '0')}`;
+  return `0x${push1(0x20)}${push1(0)}52${push1(bytes.length)}${push1(0x20)}527f${bytes.toString('hex').padEnd(64, '0')}${push1(0x40)}52${push1(0x60)}${push1(0)}f3`;
+}
 
 describe('avs deploy', () => {
   let devnet: Devnet;
@@ -76,7 +87,8 @@ describe('avs deploy', () => {
     const run = await runAvs(['deploy', '--config', configPath, '--out', out, '--json'], { AVS_DEPLOYER_KEY: devPrivateKey(0) });
     assert.equal(run.code, 0, run.stderr);
     deployed = readDeployment(out);
-    const printed = JSON.parse(run.stdout) as { deployment: unknown; fromBlock: string };
+    const printed = JSON.parse(run.stdout) as { deployment: unknown; fromBlock: string; eigenlayerVersion: string };
+    assert.equal(printed.eigenlayerVersion, '1.12.0', 'the devnet core passes the core version check');
     assert.deepEqual(printed.deployment, JSON.parse(readFileSync(out, 'utf8')));
     const firstContract = await devnet.clients.get(31337)!.getCode({ address: deployed.stateProofs.epochManager, blockNumber: BigInt(printed.fromBlock) - 1n });
     assert.equal(firstContract, undefined, 'nothing of the AVS exists before fromBlock');
@@ -142,10 +154,49 @@ describe('avs deploy', () => {
 
   it('takes a plain hex key only for a devnet main chain', async () => {
     const publicConfig = join(dir, 'public.json');
-    writeFileSync(publicConfig, JSON.stringify({ ...config, mainChain: { chainId: 17000, rpcUrl: 'http://127.0.0.1:9' } }));
+    writeFileSync(publicConfig, JSON.stringify({ ...config, mainChain: { chainId: 11155111, rpcUrl: 'http://127.0.0.1:9' } }));
     const run = await runAvs(['deploy', '--config', publicConfig, '--out', join(dir, 'never.json')], { AVS_DEPLOYER_KEY: devPrivateKey(0), AVS_ECDSA_KEYSTORE: '' });
     assert.equal(run.code, 2);
     assert.match(run.stderr, /plain hex keys are for devnets only/);
+  });
+
+  it('refuses an EigenLayer core older than v1.12.0 before sending anything, naming the contract, its version and the minimum', async () => {
+    const main = devnet.clients.get(31337)!;
+    const oldDelegationManager = privateKeyToAccount(generatePrivateKey()).address;
+    await main.request({ method: 'anvil_setCode', params: [oldDelegationManager, codeReturningString('1.9.0')] } as never);
+    const old = join(dir, 'old-core.json');
+    writeFileSync(old, JSON.stringify({ ...config, eigenlayer: { ...(config.eigenlayer as object), delegationManager: oldDelegationManager } }));
+    const deployer = privateKeyToAccount(devPrivateKey(0)).address;
+    const nonce = await main.getTransactionCount({ address: deployer });
+    const run = await runAvs(['deploy', '--config', old, '--out', join(dir, 'never.json')], { AVS_DEPLOYER_KEY: devPrivateKey(0) });
+    assert.equal(run.code, 1, run.stderr);
+    assert.match(
+      run.stderr,
+      new RegExp(`^avs: error: the EigenLayer core on chain 31337 is older than v1\\.12\\.0, the oldest avs-stack supports: its newest contract, DelegationManager at ${oldDelegationManager}, is version 1\\.9\\.0 \\(`),
+    );
+    assert.equal(run.stderr.trimEnd().split('\n').length, 1, 'one line, no stack trace');
+    assert.equal(await main.getTransactionCount({ address: deployer }), nonce, 'nothing was sent');
+  });
+
+  it('reports a revert of the EigenLayer core by the core’s own error, in the CLI line and in a setup step', async () => {
+    const main = devnet.clients.get(31337)!;
+    const rpcUrl = devnet.deployment.chains[0].rpcUrl;
+    const stranger = privateKeyToAccount(generatePrivateKey());
+    await main.request({ method: 'anvil_setBalance', params: [stranger.address, `0x${parseEther('1').toString(16)}`] } as never);
+    const leave = { operator: stranger.address, avs: deployed.stateProofs.serviceManager as Address, operatorSetIds: [0] };
+    const hint = 'the operator is not registered in this operator set';
+
+    const wallet = makeWalletClient(31337, rpcUrl, stranger);
+    const error = await wallet
+      .writeContract({ address: deployed.eigenlayer.allocationManager, abi: AllocationManagerAbi, functionName: 'deregisterFromOperatorSets', args: [leave] })
+      .then(() => undefined, (e: unknown) => e);
+    assert.equal(describeError(error), `deregisterFromOperatorSets: AllocationManager reverted: NotMemberOfSet() (${hint})`);
+
+    const queue = new TxQueue(wallet, main, { mode: 'confirmed' });
+    await assert.rejects(
+      queue.write('leave operator set 0', deployed.eigenlayer.allocationManager, AllocationManagerAbi, 'deregisterFromOperatorSets', [leave]),
+      (e: unknown) => e instanceof SetupTransactionError && e.message === `setup step "leave operator set 0" would fail: AllocationManager reverted: NotMemberOfSet() (${hint})`,
+    );
   });
 
   it('refuses a challenge window longer than EigenLayer keeps stake slashable, before sending anything', async () => {

@@ -280,16 +280,16 @@ describe('config', () => {
     const aggregator = readConfig('aggregator', { file: join(root, 'config/aggregator.example.json') });
     assert.equal(aggregator.values.port, 8080);
     // The public-network template fails only on its <placeholders>, each named by its key.
-    const holesky = join(root, 'config/operator.holesky.example.json');
+    const sepolia = join(root, 'config/operator.sepolia.example.json');
     const placeholders = new Set<string>();
     const walk = (value: unknown, path: string[]) => {
       if (typeof value === 'string' && value.startsWith('<')) placeholders.add(['operator', ...path].join('.'));
       else if (typeof value === 'object' && value !== null) for (const [k, v] of Object.entries(value)) walk(v, [...path, k]);
     };
-    walk(JSON.parse(readFileSync(holesky, 'utf8')), []);
+    walk(JSON.parse(readFileSync(sepolia, 'utf8')), []);
     let issues: ConfigError['issues'] = [];
     try {
-      readConfig('operator', { file: holesky });
+      readConfig('operator', { file: sepolia });
     } catch (error) {
       issues = (error as ConfigError).issues;
     }

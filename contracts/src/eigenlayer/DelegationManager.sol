@@ -262,6 +262,12 @@ contract DelegationManager is IDelegationManager, EIP712, ReentrancyGuard {
         return _domainSeparatorV4();
     }
 
+    /// @notice The EigenLayer core release this devnet core stands in for, as SemVerMixin.version() reports it.
+    /// @return The semantic version string, "1.12.0".
+    function version() external pure returns (string memory) {
+        return "1.12.0";
+    }
+
     /// @inheritdoc IDelegationManager
     function isOperator(address operator) public view returns (bool) {
         return operator != address(0) && delegatedTo[operator] == operator;

@@ -8,6 +8,7 @@ import type { PublicClient } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { AllocationManagerAbi, DelegationManagerAbi } from '../../core/chain/abis/generated/index.ts';
 import { makePublicClient } from '../../core/chain/clients.ts';
+import { MIN_CORE_VERSION, assertCoreVersion } from '../../core/chain/coreVersion.ts';
 import { serializeDeployment } from '../../core/chain/deployment.ts';
 import { type DeployConfig, readDeployConfig } from '../../state-proofs/deployConfig.ts';
 import { CommandFailedError, UsageError } from '../errors.ts';
@@ -45,7 +46,7 @@ export function registerDeployCommand(program: Command): void {
   program
     .command('deploy')
     .description('deploy the state-proofs AVS onto an existing EigenLayer core and write its deployment file')
-    .requiredOption('--config <file>', 'deploy config (JSON; see config/deploy.holesky.example.json and docs/avs-team-guide.md)')
+    .requiredOption('--config <file>', 'deploy config (JSON; templates config/deploy.mainnet.example.json and config/deploy.sepolia.example.json, keys in docs/avs-team-guide.md)')
     .option('--out <file>', 'where to write the deployment file', 'deployment.json')
     .option('--ecdsa-keystore <file>', 'deployer key from an encrypted keystore (default: $AVS_ECDSA_KEYSTORE)')
     .option('--password-file <path>', 'keystore password file (default: $AVS_KEYSTORE_PASSWORD, else a prompt)')
@@ -54,7 +55,9 @@ export function registerDeployCommand(program: Command): void {
     .option('--json', 'print the deployment as JSON')
     .addHelpText(
       'after',
-      '\nExample:\n  avs deploy --config config/deploy.holesky.example.json --ecdsa-keystore ~/.eigenlayer/operator_keys/deployer.ecdsa.key.json --out holesky.json\n',
+      `\nThe network's EigenLayer core must be v${MIN_CORE_VERSION} or later (checked before anything is sent).\n` +
+        '\nExample:\n  cp config/deploy.mainnet.example.json deploy.json      # then fill in your quorum, owner and accounts\n' +
+        '  avs deploy --config deploy.json --ecdsa-keystore ~/.eigenlayer/operator_keys/deployer.ecdsa.key.json --out mainnet.json\n',
     )
     .action(async (_opts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<DeployOptions>();
@@ -74,7 +77,7 @@ export function registerDeployCommand(program: Command): void {
       const deployer = privateKeyToAccount(privateKey);
 
       const progress = createProgress({ quiet: opts.json });
-      progress.step('checking the chains and the deployer');
+      progress.step('checking the chains, the deployer and the EigenLayer core');
       const mainClient = makePublicClient(config.mainChain.chainId, config.mainChain.rpcUrl);
       for (const chain of [config.mainChain, ...config.remoteChains]) {
         const client = chain === config.mainChain ? mainClient : makePublicClient(chain.chainId, chain.rpcUrl);
@@ -88,6 +91,8 @@ export function registerDeployCommand(program: Command): void {
         const code = await mainClient.getCode({ address });
         if (!code || code === '0x') throw new CommandFailedError(`eigenlayer.${name}: no contract at ${address} on chain ${config.mainChain.chainId}`);
       }
+      // Before anything else of the core is read: an older core may not even have the functions read below.
+      const core = await assertCoreVersion(mainClient, config.eigenlayer, config.mainChain.chainId);
       await assertChallengeWindowFits(mainClient, config);
       const head = await mainClient.getBlock();
       const genesis = config.epoch.genesis ?? head.timestamp;
@@ -116,7 +121,12 @@ export function registerDeployCommand(program: Command): void {
       progress.done();
       writeFileSync(opts.out, serializeDeployment(deployment));
       if (opts.json) {
-        printJson({ deploymentFile: opts.out, fromBlock: fromBlock.toString(), deployment: JSON.parse(serializeDeployment(deployment)) });
+        printJson({
+          deploymentFile: opts.out,
+          fromBlock: fromBlock.toString(),
+          eigenlayerVersion: core.version,
+          deployment: JSON.parse(serializeDeployment(deployment)),
+        });
         return;
       }
       printFields({
@@ -126,6 +136,7 @@ export function registerDeployCommand(program: Command): void {
         epochManager: deployment.stateProofs.epochManager,
         stateDisputeResolver: deployment.stateProofs.stateDisputeResolver,
         owner: config.owner ?? deployer.address,
+        eigenlayerVersion: `${core.version} (${core.contract}.version())`,
         fromBlock: `${fromBlock} (give it to the aggregator as registryFromBlock)`,
       });
     });

@@ -25,12 +25,11 @@ import {
   type Transport,
   type WalletClient,
   BaseError,
-  decodeErrorResult,
   encodeDeployData,
   encodeFunctionData,
   getContractAddress,
 } from 'viem';
-import * as generated from './abis/generated/index.ts';
+import { decodeRevertData, formatRevert, revertDataOf } from './revertReason.ts';
 
 /** Thrown when a setup transaction reverts; names the step and the revert reason. */
 export class SetupTransactionError extends Error {
@@ -190,38 +189,18 @@ export class TxQueue {
   }
 }
 
-/** Every custom error declared by the project's contracts, to decode reverts from any of them. */
-export const allContractErrorsAbi: Abi = (() => {
-  const seen = new Set<string>();
-  const errors: Abi[number][] = [];
-  for (const [name, value] of Object.entries(generated)) {
-    if (!name.endsWith('Abi') || !Array.isArray(value)) continue;
-    for (const item of value as Abi) {
-      if (item.type !== 'error') continue;
-      const key = `${item.name}(${item.inputs.map((i) => i.type).join(',')})`;
-      if (!seen.has(key)) {
-        seen.add(key);
-        errors.push(item);
-      }
-    }
-  }
-  return errors;
-})();
+/** @deprecated Use `projectErrorsAbi` from ./revertReason.ts. */
+export { projectErrorsAbi as allContractErrorsAbi } from './revertReason.ts';
 
-/** A revert's reason as text: a custom error of any project contract decoded with its arguments, or viem's message. */
+/**
+ * A revert's reason as text: a custom error of a project contract (`Name(args)`) or of EigenLayer's core
+ * (`AllocationManager reverted: CurrentlyPaused() (hint)`), else viem's message.
+ */
 export function describeRevert(error: unknown): string {
   if (error instanceof BaseError) {
-    const withData = error.walk((e) => typeof (e as { data?: unknown }).data === 'string') as { data?: Hex } | null;
-    if (withData?.data && withData.data.length >= 10) {
-      try {
-        const decoded = decodeErrorResult({ abi: allContractErrorsAbi, data: withData.data });
-        const args = (decoded.args ?? []).map((a) => (typeof a === 'bigint' ? a.toString() : String(a))).join(', ');
-        return `${decoded.errorName}(${args})`;
-      } catch {
-        // not one of ours
-      }
-    }
-    return error.shortMessage;
+    const data = revertDataOf(error);
+    const decoded = data ? decodeRevertData(data) : undefined;
+    return decoded ? formatRevert(decoded) : error.shortMessage;
   }
   return (error as Error).message.split('\n')[0];
 }
