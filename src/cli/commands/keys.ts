@@ -37,6 +37,7 @@ import { InvalidEcdsaKeyError, parseEcdsaPrivateKey } from '../../core/crypto/ec
 import { type BlsKeystoreFormat, blsKeystoreInfo, decryptBlsKeystore, encryptBlsKeystore } from '../../core/crypto/keystore-bls.ts';
 import { KeystoreError, decryptKeystore, encryptKeystore, keystoreAddress, readKeystoreJson } from '../../core/crypto/keystore.ts';
 import { CommandFailedError, UsageError } from '../errors.ts';
+import { formatExamples } from '../examples.ts';
 import { printFields, printJson } from '../output.ts';
 
 /** Where the EigenLayer CLI keeps operator keys: `$HOME/.eigenlayer/operator_keys`. */
@@ -156,6 +157,13 @@ export function registerKeysCommands(program: Command): void {
     .addOption(dirOption())
     .addOption(passwordOption())
     .option('--json', 'print the result as JSON (an array, like list; failed keys carry an error)')
+    .addHelpText(
+      'after',
+      formatExamples([
+        'avs operator keys check signer --type ecdsa --password-file ./pw   # exit 0: the password opens it and the address matches',
+        'avs operator keys check ./old/op.bls.key.json                      # a file anywhere; asks for the password',
+      ]),
+    )
     .action(async (key: string, opts: { type?: KeyType; dir?: string; passwordFile?: string; json?: boolean }) => {
       const entries = await findKeys(keysDir(opts.dir), key, opts.type);
       const results: KeyEntry[] = [];
