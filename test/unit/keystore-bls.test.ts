@@ -11,14 +11,22 @@ import {
   BN254_FR_ORDER,
   InvalidBlsKeyError,
   blsKeyPairFromSecret,
+  blsSecretToBytes,
   g1FromEigenString,
   g1FromHex,
   g1ToEigenString,
   g1ToHex,
+  parseBlsInteger,
   parseBlsSecret,
   randomBlsSecret,
 } from '../../src/core/crypto/bls.ts';
-import { InvalidKeystoreError, type KdfChoice, KeystoreKeyMismatchError, KeystoreMacMismatchError } from '../../src/core/crypto/keystore.ts';
+import {
+  InvalidKeystoreError,
+  type KdfChoice,
+  KeystoreKeyMismatchError,
+  KeystoreMacMismatchError,
+  encryptCryptoSection,
+} from '../../src/core/crypto/keystore.ts';
 import {
   KeystoreChecksumMismatchError,
   blsKeystoreInfo,
@@ -79,6 +87,54 @@ const EIP2335_PBKDF2 = {
 const EIGENLAYER_CLI_FILE =
   '{"pubKey":"E([5926317184925439151187795302636898395466174058057092923258039738351796578930,8089142686356639658893903961565109796481315873249662043487003602119643699529])","crypto":{"cipher":"aes-128-ctr","ciphertext":"ec8df0cc0f9d018e7a1e6f8c20f105bb38a17b9805f13e3ab2e69556c1288a51","cipherparams":{"iv":"6b96f79710ae9197515e46a4598e60a4"},"kdf":"scrypt","kdfparams":{"dklen":32,"n":262144,"p":1,"r":8,"salt":"7fe997aed25467c33a26d07d3989c48ab406a46614f2b88fac3cedc743a1f59c"},"mac":"a4e032edf49b1d2aa158a2d0c771b8207facce7cbeb0fb5f3b5386be15424b22"}}';
 
+/**
+ * Key files written by eigensdk-go's batch key generator (`egnkey generate`, the same `KeyPair.SaveToFile` the
+ * EigenLayer CLI uses), committed with their passwords and secrets in Layr-Labs/eigensdk-go at
+ * crypto/utils/test_data/bls_keys/ (commit 9a026d0fc21b0f6ef1d9247cb47f17d29d1b4e5a, "add batch key create utility"):
+ * keys/1.bls.key.json, line 1 of password.txt and line 1 of private_key_hex.txt (decimal, gnark's `fr.Element.String()`).
+ */
+const EGNKEY_BLS_FILE =
+  '{"pubKey":"E([19408553463882111916887171276012224475029133183214861480489485386352635269635,17418827901203159022109906145273000034647571131322064812191371351028964064220])","crypto":{"cipher":"aes-128-ctr","ciphertext":"f2e5a3df524234426297f84b80c3c69e008ca17960fa512845b250a5308a7a6c","cipherparams":{"iv":"64528130796bc7227f48b0b01030b4c2"},"kdf":"scrypt","kdfparams":{"dklen":32,"n":262144,"p":1,"r":8,"salt":"7ceca78a0011e3ab5dce8b4f562b0615f60d8642b841d751bc676fb7dc574938"},"mac":"f9e5050e1077e2558a66f82fad05259ebc9e81da6e5ef8025f34d8fbc7e6e8ac"}}';
+const EGNKEY_BLS_PASSWORD = 'fDUMDLmBROwlzzPXyIcy';
+const EGNKEY_BLS_SECRET = 2215338531151182997276243965065522514190247674553811942190946030173209230351n;
+
+/** BN254 base field prime p and group order r (EIP-196; r is also the value the EigenLayer CLI reduces secrets by). */
+const P = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
+const R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+
+/**
+ * sk·(1, 2) on y² = x³ + 3 over F_p by affine double-and-add: a textbook implementation independent of @noble/curves (which
+ * the code under test uses), to derive expected public keys.
+ */
+function referenceG1(sk: bigint): { x: bigint; y: bigint } {
+  const mod = (a: bigint) => ((a % P) + P) % P;
+  const inv = (a: bigint) => {
+    let [r0, r1, s0, s1] = [mod(a), P, 1n, 0n];
+    while (r1 !== 0n) {
+      const q = r0 / r1;
+      [r0, r1, s0, s1] = [r1, r0 - q * r1, s1, s0 - q * s1];
+    }
+    return mod(s0);
+  };
+  type Pt = { x: bigint; y: bigint } | null;
+  const add = (a: Pt, b: Pt): Pt => {
+    if (!a) return b;
+    if (!b) return a;
+    if (a.x === b.x && mod(a.y + b.y) === 0n) return null;
+    const l = a.x === b.x ? mod(3n * a.x * a.x * inv(2n * a.y)) : mod((b.y - a.y) * inv(b.x - a.x));
+    const x = mod(l * l - a.x - b.x);
+    return { x, y: mod(l * (a.x - x) - a.y) };
+  };
+  let result: Pt = null;
+  let base: Pt = { x: 1n, y: 2n };
+  for (let k = sk; k > 0n; k >>= 1n) {
+    if (k & 1n) result = add(result, base);
+    base = add(base, base);
+  }
+  assert.ok(result, 'not the point at infinity');
+  return result;
+}
+
 const FAST: KdfChoice = { function: 'scrypt', n: 1024, r: 8, p: 1 };
 const flip = (hex: string) => (hex[0] === '0' ? '1' : '0') + hex.slice(1);
 
@@ -136,15 +192,78 @@ describe('BN254 BLS keys', () => {
     assert.equal(g1ToEigenString(blsKeyPairFromSecret(1n).publicKeyG1), 'E([1,2])');
   });
 
-  it('parses secrets in decimal or hex and rejects 0, r and garbage', () => {
-    assert.equal(parseBlsSecret('12345'), 12345n);
-    assert.equal(parseBlsSecret('0x3039'), 12345n);
-    assert.throws(() => parseBlsSecret('0'), InvalidBlsKeyError);
-    assert.throws(() => parseBlsSecret(BN254_FR_ORDER.toString()), InvalidBlsKeyError);
-    assert.throws(() => parseBlsSecret('xyz'), InvalidBlsKeyError);
+  it('uses the group order r the EigenLayer CLI reduces by', () => {
+    assert.equal(BN254_FR_ORDER, R);
     assert.throws(() => g1FromEigenString('E([1,3])'), /not a point/);
     const secret = randomBlsSecret();
     assert.ok(secret > 0n && secret < BN254_FR_ORDER);
+  });
+
+  it('reads secrets as the EigenLayer CLI’s import does: decimal first, else hex with or without 0x, signed', () => {
+    const cases: Array<[string, bigint]> = [
+      ['12345', 12345n],
+      ['0x3039', 0x3039n],
+      ['0X3039', 0x3039n],
+      // Digits only, no 0x: decimal, as the CLI's base-10 attempt comes first.
+      ['3039', 3039n],
+      ['abc123', 0xabc123n],
+      // Not scientific notation: hex, for the CLI as here.
+      ['1e5', 0x1e5n],
+      ['00ff', 0xffn],
+      ['ABCDEF', 0xabcdefn],
+      [' 12345\n', 12345n],
+      ['+7', 7n],
+      ['-1', -1n],
+      [`0x${'f'.repeat(80)}`, 2n ** 320n - 1n],
+    ];
+    for (const [text, value] of cases) assert.equal(parseBlsInteger(text), value, JSON.stringify(text));
+    for (const text of ['', '0x', 'xyz', '1_000', '--1', '1 2', '0x-1', '1.5', 'x'.repeat(2000)]) {
+      assert.throws(() => parseBlsInteger(text), InvalidBlsKeyError, JSON.stringify(text));
+    }
+  });
+
+  it('refuses a decimal with a leading 0, which the EigenLayer CLI would read as octal', () => {
+    assert.throws(() => parseBlsInteger('0123'), /leading 0 is ambiguous.*octal/);
+    assert.throws(() => parseBlsInteger('-0777'), /octal/);
+    // Hex with letters is unambiguous, leading zeros or not.
+    assert.equal(parseBlsInteger('0abc'), 0xabcn);
+  });
+
+  it('reduces secrets modulo r as gnark’s fr.Element.SetString does, and refuses 0 mod r', () => {
+    assert.equal(parseBlsSecret((R + 1n).toString()), 1n);
+    assert.equal(parseBlsSecret(`0x${(R + 12345n).toString(16)}`), 12345n);
+    assert.equal(parseBlsSecret((R + 12345n).toString(16)), 12345n, 'bare hex of r + 12345 (has letters)');
+    assert.equal(parseBlsSecret((5n * R + 9n).toString()), 9n);
+    // fr.Element.String() prints keys just below r as small negatives ("-1" is r − 1); SetString takes them back.
+    assert.equal(parseBlsSecret('-1'), R - 1n);
+    assert.equal(parseBlsSecret('-65535'), R - 65535n);
+    assert.equal(parseBlsSecret(`0x${'f'.repeat(64)}`), (2n ** 256n - 1n) % R);
+    for (const zero of ['0', '-0', '0x0', R.toString(), (3n * R).toString(), `0x${R.toString(16)}`, `-${R}`]) {
+      assert.throws(() => parseBlsSecret(zero), /0 modulo r/, zero);
+    }
+  });
+
+  it('derives the public keys a textbook implementation computes, for reduced and published secrets', () => {
+    const cases: Array<[string, bigint]> = [
+      ['1', 1n],
+      ['2', 2n],
+      [(R + 2n).toString(), 2n],
+      ['-1', R - 1n],
+      ['abc123', 0xabc123n],
+      [EGNKEY_BLS_SECRET.toString(), EGNKEY_BLS_SECRET],
+      [`0x${(EGNKEY_BLS_SECRET + R).toString(16)}`, EGNKEY_BLS_SECRET],
+    ];
+    for (const [text, sk] of cases) {
+      const expected = referenceG1(sk);
+      const pair = blsKeyPairFromSecret(parseBlsSecret(text));
+      assert.deepEqual(pair.publicKeyG1, expected, text);
+      assert.equal(pair.operatorId, keccak256(`0x${expected.x.toString(16).padStart(64, '0')}${expected.y.toString(16).padStart(64, '0')}`));
+    }
+    // Facts that need no arithmetic: 1·G = (1, 2) and (r − 1)·G = −G = (1, p − 2).
+    assert.deepEqual(blsKeyPairFromSecret(parseBlsSecret('1')).publicKeyG1, { x: 1n, y: 2n });
+    assert.deepEqual(blsKeyPairFromSecret(parseBlsSecret('-1')).publicKeyG1, { x: 1n, y: P - 2n });
+    // The pubKey eigensdk-go stored beside the published secret.
+    assert.equal(g1ToEigenString(referenceG1(EGNKEY_BLS_SECRET)), JSON.parse(EGNKEY_BLS_FILE).pubKey);
   });
 });
 
@@ -154,6 +273,20 @@ describe('BLS keystores (both formats)', () => {
     assert.equal(key.format, 'eigenlayer');
     assert.equal(g1ToEigenString(key.publicKeyG1), JSON.parse(EIGENLAYER_CLI_FILE).pubKey);
     await assert.rejects(decryptBlsKeystore(EIGENLAYER_CLI_FILE, 'wrong', { file: 'op.bls.key.json' }), /keystore op\.bls\.key\.json: MAC did not match/);
+  });
+
+  it('decrypts a key file written by eigensdk-go’s key generator to its published secret', async () => {
+    const key = await decryptBlsKeystore(EGNKEY_BLS_FILE, EGNKEY_BLS_PASSWORD);
+    assert.equal(key.secret, EGNKEY_BLS_SECRET);
+    assert.equal(g1ToEigenString(key.publicKeyG1), JSON.parse(EGNKEY_BLS_FILE).pubKey);
+  });
+
+  it('reduces a stored secret ≥ r modulo r as eigensdk-go’s reader does, and refuses one ≡ 0', async () => {
+    const pubKey = g1ToEigenString(referenceG1(5n));
+    const big = { pubKey, crypto: await encryptCryptoSection(blsSecretToBytes(R + 5n), 'pw', { kdf: FAST }) };
+    assert.equal((await decryptBlsKeystore(big, 'pw')).secret, 5n);
+    const zero = { pubKey, crypto: await encryptCryptoSection(blsSecretToBytes(R), 'pw', { kdf: FAST }) };
+    await assert.rejects(decryptBlsKeystore(zero, 'pw'), (error: unknown) => error instanceof InvalidKeystoreError && /0 modulo r/.test(error.message));
   });
 
   it('round-trips in the EigenLayer CLI format', async () => {
@@ -185,7 +318,12 @@ describe('BLS keystores (both formats)', () => {
   it('refuses a file whose secret does not match its stored public key', async () => {
     const keystore = await encryptEigenLayerBlsKeystore(7n, 'pw', { kdf: FAST });
     const other = g1ToEigenString(blsKeyPairFromSecret(8n).publicKeyG1);
-    await assert.rejects(decryptBlsKeystore({ ...keystore, pubKey: other }, 'pw'), KeystoreKeyMismatchError);
+    await assert.rejects(decryptBlsKeystore({ ...keystore, pubKey: other }, 'pw'), (error: unknown) => {
+      assert.ok(error instanceof KeystoreKeyMismatchError);
+      const id = (sk: bigint) => blsKeyPairFromSecret(sk).operatorId;
+      assert.equal(error.message, `keystore (in memory): decrypted secret belongs to operator id ${id(7n)}, not the stored public key's ${id(8n)}`);
+      return true;
+    });
   });
 
   it('tells a BLS keystore from an ECDSA one', () => {

@@ -1,5 +1,5 @@
 /**
- * `avs operator keys create|import|list|show`: encrypted operator keys in the EigenLayer CLI's layout
+ * `avs operator keys create|import|list|show|check`: encrypted operator keys in the EigenLayer CLI's layout
  * (`~/.eigenlayer/operator_keys/<name>.ecdsa.key.json`, `<name>.bls.key.json`; `--dir` overrides), so keys made here
  * work with `eigenlayer operator ...` and eigensdk nodes, and keys made there work here.
  *
@@ -9,20 +9,35 @@
  * Passwords come from `--password-file <path>` (one trailing newline stripped), else `$AVS_KEYSTORE_PASSWORD`, else an
  * interactive prompt on the terminal with no echo. They are never printed or logged; `create`/`import` refuse an empty
  * one. Nothing here prints a private key.
+ *
+ * `import` reads keys as the EigenLayer CLI does (BLS: decimal or hex, reduced modulo r; ECDSA: hex, leading zeros
+ * optional). `show` and `check` take a key name, a file name in the key directory, or a path.
  */
 import { randomBytes } from 'node:crypto';
 import { access, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve, sep } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { Command, Option } from 'commander';
 import { type Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
-import { InvalidBlsKeyError, blsKeyPairFromSecret, g1ToEigenString, g1ToHex, operatorIdOf, parseBlsSecret, randomBlsSecret } from '../../core/crypto/bls.ts';
-import { type BlsKeystoreFormat, blsKeystoreInfo, encryptBlsKeystore } from '../../core/crypto/keystore-bls.ts';
-import { encryptKeystore, keystoreAddress, readKeystoreJson } from '../../core/crypto/keystore.ts';
+import {
+  type BlsKeyPair,
+  InvalidBlsKeyError,
+  blsKeyPairFromSecret,
+  g1ToEigenString,
+  g1ToHex,
+  operatorIdOf,
+  parseBlsInteger,
+  randomBlsSecret,
+  reduceBlsSecret,
+} from '../../core/crypto/bls.ts';
+import { InvalidEcdsaKeyError, parseEcdsaPrivateKey } from '../../core/crypto/ecdsa.ts';
+import { type BlsKeystoreFormat, blsKeystoreInfo, decryptBlsKeystore, encryptBlsKeystore } from '../../core/crypto/keystore-bls.ts';
+import { KeystoreError, decryptKeystore, encryptKeystore, keystoreAddress, readKeystoreJson } from '../../core/crypto/keystore.ts';
 import { CommandFailedError, UsageError } from '../errors.ts';
+import { formatExamples } from '../examples.ts';
 import { printFields, printJson } from '../output.ts';
 
 /** Where the EigenLayer CLI keeps operator keys: `$HOME/.eigenlayer/operator_keys`. */
@@ -35,9 +50,15 @@ export const PASSWORD_ENV = 'AVS_KEYSTORE_PASSWORD';
 
 export type KeyType = 'ecdsa' | 'bls';
 
-/** One key file as `list` and `show` describe it. Public data only. */
+/**
+ * What `check` confirmed: the decrypted key matches the file's declared `address` (ECDSA) or public key (BLS), or, for a
+ * file that declares neither, only that the password opens it.
+ */
+export type Verified = 'address' | 'publicKey' | 'password-only';
+
+/** One key file as `list`, `show` and `check` describe it. Public data only. */
 export type KeyEntry =
-  | { name: string; type: 'ecdsa'; file: string; address: string | null }
+  | { name: string; type: 'ecdsa'; file: string; address: string | null; verified?: Verified }
   | {
       name: string;
       type: 'bls';
@@ -48,6 +69,7 @@ export type KeyEntry =
       /** 0x x ‖ y, 64 bytes. */
       publicKeyG1Hex: Hex | null;
       operatorId: Hex | null;
+      verified?: Verified;
     }
   | { name: string; type: KeyType; file: string; error: string };
 
@@ -80,7 +102,7 @@ export function registerKeysCommands(program: Command): void {
   keys
     .command('import')
     .description('encrypt an existing private key as <dir>/<name>.<type>.key.json')
-    .argument('[key]', 'the private key: hex for ecdsa; decimal or 0x hex for bls (prefer --key-file: arguments reach shell history)')
+    .argument('[key]', 'the private key: hex for ecdsa (leading zeros optional); decimal or hex for bls, reduced mod r (prefer --key-file: arguments reach shell history)')
     .addOption(typeOption())
     .requiredOption('--name <name>', 'key name (letters, digits, - and _)')
     .option('--key-file <path>', 'read the private key from this file instead')
@@ -109,29 +131,48 @@ export function registerKeysCommands(program: Command): void {
       const entries = await listKeys(dir);
       if (opts.json) return printJson(entries);
       if (entries.length === 0) process.stderr.write(`no keys in ${dir}\n`);
-      entries.forEach((entry, i) => {
-        if (i > 0) process.stdout.write('\n');
-        printFields(entry);
-      });
+      printEntries(entries);
     });
+
+  const keyArgument = 'key name, file name in the key directory (<name>.<type>.key.json), or path to a key file';
 
   keys
     .command('show')
-    .description('show a key’s address or public key (never the private key)')
-    .argument('<name>', 'key name')
+    .description('show a key’s address or public key (never the private key; no password needed)')
+    .argument('<key>', keyArgument)
     .addOption(new Option('--type <type>', 'only this key type').choices(['ecdsa', 'bls']))
     .addOption(dirOption())
     .option('--json', 'print the result as JSON (an array, like list)')
-    .action(async (name: string, opts: { type?: KeyType; dir?: string; json?: boolean }) => {
-      checkName(name);
-      const dir = keysDir(opts.dir);
-      const entries = (await listKeys(dir)).filter((e) => e.name === name && (!opts.type || e.type === opts.type));
-      if (entries.length === 0) throw new CommandFailedError(`no ${opts.type ? `${opts.type} ` : ''}key named "${name}" in ${dir}`);
+    .action(async (key: string, opts: { type?: KeyType; dir?: string; json?: boolean }) => {
+      const entries = await findKeys(keysDir(opts.dir), key, opts.type);
       if (opts.json) return printJson(entries);
-      entries.forEach((entry, i) => {
-        if (i > 0) process.stdout.write('\n');
-        printFields(entry);
-      });
+      printEntries(entries);
+    });
+
+  keys
+    .command('check')
+    .description('decrypt a key with its password and check it matches the address or public key its file declares (exit 1 if not)')
+    .argument('<key>', keyArgument)
+    .addOption(new Option('--type <type>', 'only this key type').choices(['ecdsa', 'bls']))
+    .addOption(dirOption())
+    .addOption(passwordOption())
+    .option('--json', 'print the result as JSON (an array, like list; failed keys carry an error)')
+    .addHelpText(
+      'after',
+      formatExamples([
+        'avs operator keys check signer --type ecdsa --password-file ./pw   # exit 0: the password opens it and the address matches',
+        'avs operator keys check ./old/op.bls.key.json                      # a file anywhere; asks for the password',
+      ]),
+    )
+    .action(async (key: string, opts: { type?: KeyType; dir?: string; passwordFile?: string; json?: boolean }) => {
+      const entries = await findKeys(keysDir(opts.dir), key, opts.type);
+      const results: KeyEntry[] = [];
+      for (const entry of entries) results.push(await checkKey(entry, opts.passwordFile));
+      const failed = results.filter((r): r is KeyEntry & { error: string } => 'error' in r);
+      if (opts.json) printJson(results);
+      else printEntries(results.filter((r) => !('error' in r)));
+      if (failed.length === 1) throw new CommandFailedError(failed[0].error);
+      if (failed.length > 1) throw new CommandFailedError(`${failed.length} keys failed: ${failed.map((f) => f.error).join('; ')}`);
     });
 }
 
@@ -169,35 +210,36 @@ async function saveKey(opts: { type: KeyType; name: string; format: BlsKeystoreF
     throw new CommandFailedError(`cannot write ${file}: ${(error as Error).message}`);
   }
   if (secret.type === 'ecdsa') return { name: opts.name, type: 'ecdsa', file, address: privateKeyToAccount(secret.privateKey).address };
-  const pair = blsKeyPairFromSecret(secret.secret);
+  return blsEntry(opts.name, file, opts.format, blsKeyPairFromSecret(secret.secret).publicKeyG1);
+}
+
+function blsEntry(name: string, file: string, format: BlsKeystoreFormat, g1: BlsKeyPair['publicKeyG1'] | undefined): KeyEntry {
   return {
-    name: opts.name,
+    name,
     type: 'bls',
     file,
-    format: opts.format,
-    publicKeyG1: g1ToEigenString(pair.publicKeyG1),
-    publicKeyG1Hex: `0x${g1ToHex(pair.publicKeyG1)}`,
-    operatorId: pair.operatorId,
+    format,
+    publicKeyG1: g1 ? g1ToEigenString(g1) : null,
+    publicKeyG1Hex: g1 ? `0x${g1ToHex(g1)}` : null,
+    operatorId: g1 ? operatorIdOf(g1) : null,
   };
 }
 
+/**
+ * The key `import` was given, read as the EigenLayer CLI reads it. A BLS secret outside [1, r) is reduced modulo r, with
+ * a note on stderr (the CLI reduces silently; the public key is that of the reduced secret either way).
+ */
 function parseSecret(type: KeyType, text: string): Secret {
-  if (type === 'bls') {
-    try {
-      return { type, secret: parseBlsSecret(text) };
-    } catch (error) {
-      if (error instanceof InvalidBlsKeyError) throw new UsageError(error.message);
-      throw error;
-    }
-  }
-  const key = (text.startsWith('0x') ? text : `0x${text}`) as Hex;
-  if (!/^0x[0-9a-fA-F]{64}$/.test(key)) throw new UsageError('an ecdsa private key must be 32 bytes of hex');
   try {
-    privateKeyToAccount(key);
-  } catch {
-    throw new UsageError('the ecdsa private key is not a valid secp256k1 scalar');
+    if (type === 'ecdsa') return { type, privateKey: parseEcdsaPrivateKey(text) };
+    const value = parseBlsInteger(text);
+    const secret = reduceBlsSecret(value);
+    if (secret !== value) process.stderr.write('note: the BLS secret is outside [1, r); importing it reduced modulo r, as the EigenLayer CLI does\n');
+    return { type, secret };
+  } catch (error) {
+    if (error instanceof InvalidBlsKeyError || error instanceof InvalidEcdsaKeyError) throw new UsageError(error.message);
+    throw error;
   }
-  return { type, privateKey: key.toLowerCase() as Hex };
 }
 
 function randomEcdsaKey(): Hex {
@@ -211,6 +253,9 @@ function randomEcdsaKey(): Hex {
     }
   }
 }
+
+/** `<name>.ecdsa.key.json` / `<name>.bls.key.json`; names may hold dots, as the EigenLayer CLI allows. */
+const KEY_FILE_NAME = /^(.+)\.(ecdsa|bls)\.key\.json$/;
 
 /**
  * Every `<name>.ecdsa.key.json` and `<name>.bls.key.json` in `dir`, sorted by name then type, read without a password.
@@ -226,38 +271,93 @@ export async function listKeys(dir: string): Promise<KeyEntry[]> {
     throw new CommandFailedError(`cannot read ${dir}: ${(error as Error).message}`);
   }
   const entries: KeyEntry[] = [];
-  for (const fileName of names.sort()) {
-    const match = /^([^.]+)\.(ecdsa|bls)\.key\.json$/.exec(fileName);
-    if (!match) continue;
-    const [, name, type] = match as unknown as [string, string, KeyType];
-    const file = join(dir, fileName);
-    try {
-      const json = await readKeystoreJson(file);
-      if (type === 'ecdsa') {
-        entries.push({ name, type, file, address: keystoreAddress(json, file) ?? null });
-      } else {
-        const info = blsKeystoreInfo(json, file);
-        const g1 = info.publicKeyG1;
-        entries.push({
-          name,
-          type,
-          file,
-          format: info.format,
-          publicKeyG1: g1 ? g1ToEigenString(g1) : null,
-          publicKeyG1Hex: g1 ? `0x${g1ToHex(g1)}` : null,
-          operatorId: g1 ? operatorIdOf(g1) : null,
-        });
-      }
-    } catch (error) {
-      entries.push({ name, type, file, error: (error as Error).message });
-    }
+  for (const fileName of names) {
+    const match = KEY_FILE_NAME.exec(fileName);
+    if (match) entries.push(await describeKeyFile(join(dir, fileName), match[1], match[2] as KeyType));
   }
   return entries.sort((a, b) => (a.name === b.name ? a.type.localeCompare(b.type) : a.name < b.name ? -1 : 1));
+}
+
+/**
+ * The keys `key` names, for `show` and `check`: with no path separator, every key in `dir` whose name, `<name>.<type>`
+ * or file name is `key` (so every file `list` shows can be named); otherwise, or when `dir` has none, the file at path
+ * `key`, its type from `type`, its `.ecdsa.key.json`/`.bls.key.json` suffix, or its content.
+ * @throws {CommandFailedError} when nothing matches.
+ */
+export async function findKeys(dir: string, key: string, type?: KeyType): Promise<KeyEntry[]> {
+  const isPath = key.includes('/') || key.includes(sep);
+  if (!isPath) {
+    const matches = (await listKeys(dir)).filter(
+      (e) => (!type || e.type === type) && (e.name === key || `${e.name}.${e.type}` === key || basename(e.file) === key),
+    );
+    if (matches.length > 0) return matches;
+  }
+  const file = resolve(key);
+  if (!(await exists(file))) {
+    throw new CommandFailedError(isPath ? `no such key file: ${file}` : `no ${type ? `${type} ` : ''}key named "${key}" in ${dir}, and no file ${file}`);
+  }
+  const match = KEY_FILE_NAME.exec(basename(file));
+  if (type && match && match[2] !== type) throw new UsageError(`${file} is named as a ${match[2]} key, not ${type}`);
+  return [await describeKeyFile(file, match ? match[1] : basename(file), type ?? (match?.[2] as KeyType | undefined))];
+}
+
+/**
+ * Describes one key file from its public fields, without a password; a file that cannot be read or parsed gets an
+ * `error`. With no `type`, the content decides: a `pubKey` (EigenLayer CLI) or version 4 (EIP-2335) is BLS, else ECDSA.
+ */
+async function describeKeyFile(file: string, name: string, type?: KeyType): Promise<KeyEntry> {
+  let json: unknown;
+  try {
+    json = await readKeystoreJson(file);
+  } catch (error) {
+    // Listed files have a type from their name; a bare path that is not even JSON has none to report it under.
+    if (!type) throw new CommandFailedError((error as Error).message);
+    return { name, type, file, error: (error as Error).message };
+  }
+  const record = (typeof json === 'object' && json !== null ? json : {}) as Record<string, unknown>;
+  const kind: KeyType = type ?? (typeof record.pubKey === 'string' || record.version === 4 ? 'bls' : 'ecdsa');
+  try {
+    if (kind === 'ecdsa') return { name, type: kind, file, address: keystoreAddress(json, file) ?? null };
+    const info = blsKeystoreInfo(json, file);
+    return blsEntry(name, file, info.format, info.publicKeyG1);
+  } catch (error) {
+    return { name, type: kind, file, error: (error as Error).message };
+  }
+}
+
+/**
+ * Decrypts a listed key with its password and checks it against the address or public key its file declares
+ * (decryptKeystore and decryptBlsKeystore do the comparison). A wrong password, a mismatch or an unreadable file comes
+ * back as an entry with `error`; the password is asked for (or read) once per key.
+ */
+async function checkKey(entry: KeyEntry, passwordFile: string | undefined): Promise<KeyEntry> {
+  const failed = (why: string): KeyEntry => ({ name: entry.name, type: entry.type, file: entry.file, error: why });
+  if ('error' in entry) return failed(entry.error);
+  const password = await resolveKeystorePassword({ passwordFile, what: entry.file });
+  try {
+    const json = await readKeystoreJson(entry.file);
+    if (entry.type === 'ecdsa') {
+      const key = await decryptKeystore(json, password, { file: entry.file });
+      return { ...entry, address: key.address, verified: entry.address ? 'address' : 'password-only' };
+    }
+    const key = await decryptBlsKeystore(json, password, { file: entry.file });
+    return { ...blsEntry(entry.name, entry.file, key.format, key.publicKeyG1), verified: entry.publicKeyG1 ? 'publicKey' : 'password-only' };
+  } catch (error) {
+    if (error instanceof KeystoreError) return failed(error.message);
+    throw error;
+  }
 }
 
 function printEntry(entry: KeyEntry, json: boolean | undefined): void {
   if (json) printJson(entry);
   else printFields(entry);
+}
+
+function printEntries(entries: readonly KeyEntry[]): void {
+  entries.forEach((entry, i) => {
+    if (i > 0) process.stdout.write('\n');
+    printFields(entry);
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------------------------

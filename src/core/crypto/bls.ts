@@ -5,6 +5,7 @@
  *
  * Encodings:
  * - secret: 32 bytes big-endian, 1 ≤ sk < r (gnark-crypto's `fr.Element.Bytes()`, which the EigenLayer CLI encrypts);
+ *   typed or read values outside [1, r) are reduced modulo r as gnark does ({@link reduceBlsSecret});
  * - G1 hex: 64 bytes x ‖ y, each 32 bytes big-endian (the ABI encoding of `BN254.G1Point`);
  * - G1 "EigenLayer string": `E([x,y])` with x and y in decimal (gnark's `G1Affine.String()`, the `pubKey` field of the
  *   EigenLayer CLI's `.bls.key.json` files);
@@ -82,19 +83,51 @@ export function blsSecretFromBytes(bytes: Uint8Array): bigint {
   return BigInt(bytesToHex(bytes));
 }
 
+/** Longest secret text {@link parseBlsInteger} reads: far beyond any key, short enough to parse instantly. */
+const MAX_SECRET_TEXT = 1024;
+
 /**
- * Parses a secret as a user types it: 0x hex (up to 32 bytes) or decimal (gnark's `fr.Element.SetString` accepts both,
- * and the EigenLayer CLI prints the decimal form).
- * @throws {InvalidBlsKeyError} for anything else, 0, or a value ≥ r.
+ * Reads a BLS secret as the EigenLayer CLI's `keys import --key-type bls` does, as a signed integer, not yet reduced:
+ * - decimal digits, as `keys export` prints it (gnark's `fr.Element.String()`, which writes keys within 65535 below r
+ *   as small negatives, e.g. r − 1 as "-1");
+ * - else hex, with or without 0x: the CLI tries base 10 first, so digits-only hex without 0x reads as decimal there and
+ *   here alike (write 0x to be sure);
+ * - an optional leading + or − on either.
+ * Surrounding whitespace is ignored.
+ * @throws {InvalidBlsKeyError} for anything else, and for a decimal with a leading 0: the CLI passes it on to gnark,
+ *   which reads it as octal ("0123" is 83 there), so it is refused rather than given a different key here.
+ */
+export function parseBlsInteger(text: string): bigint {
+  const trimmed = text.trim();
+  if (trimmed.length > MAX_SECRET_TEXT) throw new InvalidBlsKeyError(`BLS secret key text is longer than ${MAX_SECRET_TEXT} characters`);
+  const match = /^([+-]?)(?:(0[xX][0-9a-fA-F]+)|([0-9]+)|([0-9a-fA-F]+))$/.exec(trimmed);
+  if (!match) throw new InvalidBlsKeyError('BLS secret key must be a decimal or hex integer (0x optional for hex)');
+  const [, sign, prefixedHex, decimal, bareHex] = match;
+  if (decimal !== undefined && decimal.length > 1 && decimal.startsWith('0')) {
+    throw new InvalidBlsKeyError('BLS secret key in decimal with a leading 0 is ambiguous (the EigenLayer CLI reads it as octal): drop the leading zeros, or give hex with 0x');
+  }
+  const magnitude = BigInt(prefixedHex ?? (decimal !== undefined ? decimal : `0x${bareHex}`));
+  return sign === '-' ? -magnitude : magnitude;
+}
+
+/**
+ * An integer reduced into the BN254 scalar field, as gnark's `fr.Element.SetBigInt` (behind the EigenLayer CLI's
+ * import) and `SetBytes` (behind eigensdk-go's keystore reader) do: secret mod r, into [0, r).
+ * @throws {InvalidBlsKeyError} when the result is 0 (a multiple of r), which has no usable public key.
+ */
+export function reduceBlsSecret(value: bigint): bigint {
+  const reduced = ((value % BN254_FR_ORDER) + BN254_FR_ORDER) % BN254_FR_ORDER;
+  if (reduced === 0n) throw new InvalidBlsKeyError('BLS secret key is 0 modulo r (the BN254 group order): not a usable key');
+  return reduced;
+}
+
+/**
+ * Parses a secret as the EigenLayer CLI's import does: {@link parseBlsInteger}, then {@link reduceBlsSecret}.
+ * @returns the secret in [1, r).
+ * @throws {InvalidBlsKeyError} for text it does not read, or a value ≡ 0 mod r.
  */
 export function parseBlsSecret(text: string): bigint {
-  const trimmed = text.trim();
-  let value: bigint;
-  if (/^0x[0-9a-fA-F]{1,64}$/.test(trimmed)) value = BigInt(trimmed);
-  else if (/^[0-9]{1,78}$/.test(trimmed)) value = BigInt(trimmed);
-  else throw new InvalidBlsKeyError('BLS secret key must be decimal or 0x hex (at most 32 bytes)');
-  if (value <= 0n || value >= BN254_FR_ORDER) throw new InvalidBlsKeyError('BLS secret key must be in [1, r) of the BN254 scalar field');
-  return value;
+  return reduceBlsSecret(parseBlsInteger(text));
 }
 
 /** 64-byte x ‖ y hex (no 0x) of a G1 point. */

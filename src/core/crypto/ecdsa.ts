@@ -13,6 +13,31 @@ export class InvalidSignatureError extends Error {
   override name = 'InvalidSignatureError';
 }
 
+/** A private key that is not one: not hex, longer than 32 bytes, zero, or not below the group order n. */
+export class InvalidEcdsaKeyError extends Error {
+  override name = 'InvalidEcdsaKeyError';
+}
+
+/** Order n of the secp256k1 group: private keys are the integers 1 ≤ d < n. */
+export const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+
+/**
+ * Parses a secp256k1 private key as tools print it: hex, with or without 0x, and possibly without its leading zeros,
+ * which are put back (the EigenLayer CLI's `keys export` and eigensdk-go print `hex(D.Bytes())`, which drops leading
+ * zero bytes, so about 1 key in 256 comes out shorter than 64 digits). Surrounding whitespace is ignored.
+ * @returns 32 bytes as lowercase 0x hex.
+ * @throws {InvalidEcdsaKeyError} for non-hex, more than 64 digits, zero, or a value ≥ n.
+ */
+export function parseEcdsaPrivateKey(text: string): Hex {
+  const body = text.trim().replace(/^0[xX]/, '');
+  if (!/^[0-9a-fA-F]+$/.test(body)) throw new InvalidEcdsaKeyError('an ecdsa private key must be hex (0x optional)');
+  if (body.length > 64) throw new InvalidEcdsaKeyError(`an ecdsa private key is at most 32 bytes (64 hex digits), got ${body.length} digits`);
+  const value = BigInt(`0x${body}`);
+  if (value === 0n) throw new InvalidEcdsaKeyError('the ecdsa private key is zero');
+  if (value >= SECP256K1_N) throw new InvalidEcdsaKeyError('the ecdsa private key is not below the secp256k1 group order n (0xffff…d0364141)');
+  return `0x${body.toLowerCase().padStart(64, '0')}`;
+}
+
 /** A signing key held in memory: private key bytes, its uncompressed public key and Ethereum address. */
 export type SigningKey = { privateKey: Uint8Array; publicKey: Uint8Array; address: Address };
 

@@ -52,6 +52,8 @@ import {
   g1FromHex,
   g1ToEigenString,
   g1ToHex,
+  operatorIdOf,
+  reduceBlsSecret,
 } from './bls.ts';
 
 /** The EIP-2335 checksum (sha256) did not match: the password is wrong or the file was altered. Nothing was decrypted. */
@@ -217,8 +219,9 @@ export function blsKeystoreInfo(keystore: unknown, file?: string): BlsKeystoreIn
 export type DecryptedBlsKey = BlsKeyPair & { format: BlsKeystoreFormat };
 
 /**
- * Decrypts a BLS keystore in either format and checks the secret against the stored public key.
- * @throws {InvalidKeystoreError} for a malformed keystore or a secret outside [1, r).
+ * Decrypts a BLS keystore in either format and checks the secret against the stored public key. A stored secret ≥ r is
+ * reduced modulo r, as eigensdk-go's reader (`fr.Element.SetBytes`) does.
+ * @throws {InvalidKeystoreError} for a malformed keystore, a secret that is not 32 bytes, or one ≡ 0 mod r.
  * @throws {KeystoreMacMismatchError} (EigenLayer format) or {@link KeystoreChecksumMismatchError} (EIP-2335) when the
  *   password is wrong or the file was altered.
  * @throws {KeystoreKeyMismatchError} when the secret does not match the stored public key.
@@ -232,14 +235,17 @@ export async function decryptBlsKeystore(keystore: unknown, password: string, op
     info.format === 'eip2335' ? await decryptEip2335(json, password, { file }) : await decryptCryptoSection(record.crypto ?? record.Crypto, password, file);
   let pair: BlsKeyPair;
   try {
-    pair = blsKeyPairFromSecret(blsSecretFromBytes(secretBytes));
+    pair = blsKeyPairFromSecret(reduceBlsSecret(blsSecretFromBytes(secretBytes)));
   } catch (error) {
     throw new InvalidKeystoreError(`keystore ${describeSource(file)}: ${(error as Error).message}`, { file });
   } finally {
     secretBytes.fill(0);
   }
   if (info.publicKeyG1 && !g1Equal(info.publicKeyG1, pair.publicKeyG1)) {
-    throw new KeystoreKeyMismatchError(`keystore ${describeSource(file)}: decrypted secret does not match the stored public key`, { file });
+    throw new KeystoreKeyMismatchError(
+      `keystore ${describeSource(file)}: decrypted secret belongs to operator id ${pair.operatorId}, not the stored public key's ${operatorIdOf(info.publicKeyG1)}`,
+      { file },
+    );
   }
   return { ...pair, format: info.format };
 }
