@@ -8,17 +8,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type Address, type Hex, parseAbi, parseEther, zeroAddress } from 'viem';
+import { type Address, type Hex, parseAbi, parseEther } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import {
-  AllocationManagerAbi,
-  DelegationManagerAbi,
-  DevnetTokenAbi,
-  ECDSAStakeRegistryAbi,
-  EpochManagerAbi,
-  LightStakeRegistryAbi,
-  StrategyManagerAbi,
-} from '../../src/core/chain/abis/generated/index.ts';
+import { AllocationManagerAbi, ECDSAStakeRegistryAbi, EpochManagerAbi, LightStakeRegistryAbi } from '../../src/core/chain/abis/generated/index.ts';
 import { makeWalletClient } from '../../src/core/chain/clients.ts';
 import { type Deployment, readDeployment } from '../../src/core/chain/deployment.ts';
 import { SetupTransactionError, TxQueue } from '../../src/core/chain/transactions.ts';
@@ -26,6 +18,7 @@ import { describeError } from '../../src/cli/errors.ts';
 import { devPrivateKey } from '../../src/devnet/accounts.ts';
 import { type Devnet, startDevnet } from '../../src/devnet/devnet.ts';
 import { runAvs } from '../helpers/cli.ts';
+import { restakedOperator } from '../helpers/operators.ts';
 
 const ownable = parseAbi(['function owner() view returns (address)']);
 
@@ -223,20 +216,3 @@ describe('avs deploy', () => {
     assert.match(run.stderr, /exists: give another --out, or --force/);
   });
 });
-
-/** A fresh EigenLayer operator (allocation delay 0) that restaked `stake` of the devnet token, with no AVS yet. */
-async function restakedOperator(devnet: Devnet, stake: bigint): Promise<{ key: Hex; address: Address }> {
-  const key = generatePrivateKey();
-  const account = privateKeyToAccount(key);
-  const main = devnet.deployment.chains[0]!;
-  const client = devnet.clients.get(main.chainId)!;
-  await client.request({ method: 'anvil_setBalance' as never, params: [account.address, '0x56bc75e2d63100000'] as never });
-  const queue = new TxQueue(makeWalletClient(main.chainId, main.rpcUrl, account), client);
-  const { delegationManager, strategyManager, strategies } = devnet.deployment.eigenlayer;
-  await queue.write('registerAsOperator', delegationManager, DelegationManagerAbi, 'registerAsOperator', [zeroAddress, 0, '']);
-  await queue.write('mint', devnet.token, DevnetTokenAbi, 'mint', [account.address, stake]);
-  await queue.write('approve', devnet.token, DevnetTokenAbi, 'approve', [strategyManager, stake]);
-  await queue.write('depositIntoStrategy', strategyManager, StrategyManagerAbi, 'depositIntoStrategy', [strategies[0]!, devnet.token, stake]);
-  await queue.settle();
-  return { key, address: account.address };
-}

@@ -11,6 +11,7 @@ import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { devPrivateKey } from '../../src/devnet/accounts.ts';
 import { type Devnet, startDevnet } from '../../src/devnet/devnet.ts';
 import { assertOneLineError, runAvs } from '../helpers/cli.ts';
+import { restakedOperator } from '../helpers/operators.ts';
 
 
 
@@ -60,10 +61,11 @@ describe('avs CLI', () => {
   });
 
   it('operator register joins the registry and the AVS operator set; deregister leaves both', async () => {
-    const operatorKey = generatePrivateKey();
+    // A restaked EigenLayer operator: the registry refuses one without stake the operator set can slash.
+    const fresh = await restakedOperator(devnet, 1_000n * 10n ** 18n);
+    const operatorKey = fresh.key;
     const operator = privateKeyToAccount(operatorKey);
     const signer = privateKeyToAccount(generatePrivateKey());
-    await devnet.clients.get(31337)!.request({ method: 'anvil_setBalance' as never, params: [operator.address, '0x56bc75e2d63100000'] as never });
 
     // The operator key comes from an encrypted keystore, as on a public network.
     const keyDir = join(dir, 'keys');
