@@ -14,12 +14,13 @@ import {StrategyBase} from "../../src/eigenlayer/StrategyBase.sol";
 import {DevnetToken} from "../../src/eigenlayer/DevnetToken.sol";
 import {IDelegationManagerTypes} from "../../src/eigenlayer/interfaces/IDelegationManager.sol";
 import {IStrategy} from "../../src/eigenlayer/interfaces/IStrategy.sol";
+import {IAllocationManager, IAllocationManagerTypes} from "../../src/eigenlayer/interfaces/IAllocationManager.sol";
 import {ISignatureUtilsMixinTypes} from "../../src/eigenlayer/interfaces/ISignatureUtilsMixin.sol";
 
 /// @notice Drives the registry with random registrations, deregistrations, key rotations, stake changes, refreshes,
-///         threshold changes and time, and keeps an independent model ("ghost") of what every epoch should read:
-///         epochs computed here from the clock, weights from the DelegationManager's shares (kept to 58 significant
-///         bits, the registry's documented rounding).
+///         allocation changes, threshold changes and time, and keeps an independent model ("ghost") of what every
+///         epoch should read: epochs computed here from the clock, weights from the AllocationManager's slashable stake
+///         (kept to 58 significant bits, the registry's documented rounding).
 contract RegistryHandler is Test {
     uint256 public constant N = 4;
 
@@ -44,6 +45,7 @@ contract RegistryHandler is Test {
     DevnetToken internal token;
     address internal owner;
     uint256 internal minimumWeight;
+    IAllocationManager internal allocationManager;
     uint64 internal genesis;
     uint64 internal length;
     uint64 internal grace;
@@ -81,6 +83,7 @@ contract RegistryHandler is Test {
         token = token_;
         owner = owner_;
         minimumWeight = registry_.minimumWeight();
+        allocationManager = registry_.allocationManager();
         genesis = registry_.GENESIS();
         length = registry_.EPOCH_LENGTH();
         grace = registry_.GRACE_PERIOD();
@@ -138,6 +141,35 @@ contract RegistryHandler is Test {
         calls["rotateKey"]++;
     }
 
+    /// @dev Operator `i` sets its allocation to the operator set to `magnitude` (a decrease stays slashable for the
+    ///      deallocation delay, but stops counting at once; an increase beyond what is free is refused by the core).
+    function reallocate(uint256 i, uint64 magnitude) external {
+        i = bound(i, 0, N - 1);
+        magnitude = uint64(bound(magnitude, 0, 1e18));
+        IAllocationManagerTypes.AllocateParams[] memory p = new IAllocationManagerTypes.AllocateParams[](1);
+        IStrategy[] memory strategies = new IStrategy[](1);
+        strategies[0] = strategy;
+        uint64[] memory magnitudes = new uint64[](1);
+        magnitudes[0] = magnitude;
+        p[0] = IAllocationManagerTypes.AllocateParams({
+            operatorSet: registry.operatorSet(), strategies: strategies, newMagnitudes: magnitudes
+        });
+        vm.prank(operatorAddr[i]);
+        try allocationManager.modifyAllocations(operatorAddr[i], p) {
+            calls["reallocate"]++;
+        } catch {}
+    }
+
+    /// @notice What operator `i` can be slashed for now (after pending deallocations), in stake-token shares.
+    function slashableNow(uint256 i) public view returns (uint256) {
+        address[] memory ops = new address[](1);
+        ops[0] = operatorAddr[i];
+        IStrategy[] memory strategies = new IStrategy[](1);
+        strategies[0] = strategy;
+        uint32 horizon = uint32(block.number) + allocationManager.DEALLOCATION_DELAY() + 1;
+        return allocationManager.getMinimumSlashableStake(registry.operatorSet(), ops, strategies, horizon)[0][0];
+    }
+
     function deposit(uint256 i, uint256 amount) external {
         i = bound(i, 0, N - 1);
         amount = bound(amount, 1, 200 ether);
@@ -154,7 +186,8 @@ contract RegistryHandler is Test {
         uint256 available = strategyManager.stakerDepositShares(operatorAddr[i], strategy);
         if (available == 0) return;
         amount = bound(amount, 1, available);
-        IDelegationManagerTypes.QueuedWithdrawalParams[] memory p = new IDelegationManagerTypes.QueuedWithdrawalParams[](1);
+        IDelegationManagerTypes.QueuedWithdrawalParams[] memory p =
+            new IDelegationManagerTypes.QueuedWithdrawalParams[](1);
         IStrategy[] memory strategies = new IStrategy[](1);
         strategies[0] = strategy;
         uint256[] memory shares = new uint256[](1);
@@ -243,7 +276,7 @@ contract RegistryHandler is Test {
     }
 
     function _weightNow(uint256 i) internal view returns (uint256 w) {
-        w = delegationManager.operatorShares(operatorAddr[i], strategy); // multiplier 10000 = 1×
+        w = slashableNow(i); // multiplier 10000 = 1×
         if (w < minimumWeight) return 0;
         // Rounded down to 58 significant bits (shares here stay far below the 2^121 cap).
         uint256 bits;
@@ -286,7 +319,15 @@ contract StakeRegistryInvariantTest is RegistryFixture {
             pks[i] = op.pk;
         }
         handler = new RegistryHandler(
-            registry, serviceManager, avsDirectory, delegationManager, strategyManager, strategy, stakeToken, avsOwner, pks
+            registry,
+            serviceManager,
+            avsDirectory,
+            delegationManager,
+            strategyManager,
+            strategy,
+            stakeToken,
+            avsOwner,
+            pks
         );
         targetContract(address(handler));
     }
@@ -307,7 +348,8 @@ contract StakeRegistryInvariantTest is RegistryFixture {
         uint256 k;
         for (uint256 j; j < 4; ++j) {
             if (mask & (1 << order[j]) == 0) continue;
-            (bool isRegistered, uint256 weight) = _signer(order[j], ref, digest, staleFirst && k == 0, operators, signatures, k);
+            (bool isRegistered, uint256 weight) =
+                _signer(order[j], ref, digest, staleFirst && k == 0, operators, signatures, k);
             allRegistered = allRegistered && isRegistered;
             signed += weight;
             k++;
@@ -329,7 +371,7 @@ contract StakeRegistryInvariantTest is RegistryFixture {
         uint256 keyPk;
         (keyPk, weight) = handler.stateAt(i, ref);
         // A signature counts for what the operator can be slashed for now, at most its checkpointed weight.
-        uint256 live = _round58(delegationManager.operatorShares(handler.operatorAddr(i), strategy));
+        uint256 live = _round58(handler.slashableNow(i));
         if (live < weight) weight = live;
         isRegistered = keyPk != 0;
         if (!isRegistered || stale) keyPk = handler.otherKeyAt(i, ref);
