@@ -12,6 +12,7 @@ import {MainChainVerifier} from "../../src/state-proofs/MainChainVerifier.sol";
 import {RemoteChainVerifier} from "../../src/state-proofs/RemoteChainVerifier.sol";
 import {StateDisputeResolver, IStateProofsStakeRegistry} from "../../src/state-proofs/StateDisputeResolver.sol";
 import {StateAttestation} from "../../src/state-proofs/StateAttestationLib.sol";
+import {OperatorSignatureStakeRegistry} from "./OperatorSignatureStakeRegistry.sol";
 
 /// @notice The whole dispute path on the devnet EigenLayer core: RegistryFixture's AVS plus a main StateManager and
 ///         MainChainVerifier, a "remote" chain (REMOTE_CHAIN_ID: its StateManager and RemoteChainVerifier, reached by
@@ -47,6 +48,7 @@ abstract contract StateDisputeResolverFixture is RegistryFixture {
 
     function setUp() public virtual override {
         super.setUp();
+        _withOperatorSignatureCheck();
         _t0 = block.timestamp;
         _b0 = block.number;
         mainStateManager = new StateManager();
@@ -65,6 +67,16 @@ abstract contract StateDisputeResolverFixture is RegistryFixture {
         vm.label(address(bridge), "MockAbridge");
         vm.label(address(resolver), "StateDisputeResolver");
         vm.deal(challenger, 100 ether);
+    }
+
+    /// @dev Gives the registry (same address, storage and immutables) the isValidOperatorSignature view the resolver
+    ///      calls for additional signers: its code is replaced by OperatorSignatureStakeRegistry's, deployed with the
+    ///      same constructor arguments. Remove once the registry itself has the view.
+    function _withOperatorSignatureCheck() internal {
+        OperatorSignatureStakeRegistry twin = new OperatorSignatureStakeRegistry(
+            delegationManager, epochManager, serviceManager, avsOwner, _quorum(10_000), THRESHOLD_BPS, 0, MAX_AGE
+        );
+        vm.etch(address(registry), address(twin).code);
     }
 
     function _config() internal view returns (StateDisputeResolver.Config memory) {
