@@ -632,4 +632,36 @@ contract StateDisputeResolverSlashingTest is StateDisputeResolverFixture {
         assertEq(r.rewardPool(), 1 ether - (REWARD - 0.1 ether));
         assertEq(address(r).balance, r.rewardPool());
     }
+
+    // ---------------------------------------------------------------- gas
+
+    /// @dev Gas of the calls that finish a slashing: retrying 3 failed signers, and slashing 1 additional signer.
+    function test_gas_retryAndAdditionalSigner() public {
+        _pauseSlashing();
+        (, bytes32 digest) = _proveWrong(_wrong(1), _first(3));
+        _unpauseSlashing();
+        (address[] memory ops,,) = resolver.getSignerSlashes(digest);
+        _cool();
+        resolver.retrySlashes(digest, ops);
+        uint256 retryGas = vm.lastCallGas().gasTotalUsed;
+        address[] memory extra = new address[](1);
+        extra[0] = _ops[3].addr;
+        bytes[] memory sigs = new bytes[](1);
+        sigs[0] = _sign(_ops[3].signingPk, digest);
+        _cool();
+        resolver.slashAdditionalSigners(digest, 1, extra, sigs);
+        uint256 addGas = vm.lastCallGas().gasTotalUsed;
+        emit log_named_uint("retrySlashes gas, 3 failed signers", retryGas);
+        emit log_named_uint("slashAdditionalSigners gas, 1 signer", addGas);
+        assertEq(resolver.getSlashing(digest).slashed, 4);
+    }
+
+    function _cool() internal {
+        vm.cool(address(resolver));
+        vm.cool(address(registry));
+        vm.cool(address(serviceManager));
+        vm.cool(address(allocationManager));
+        vm.cool(address(delegationManager));
+        vm.cool(address(strategyManager));
+    }
 }
