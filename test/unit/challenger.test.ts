@@ -12,6 +12,7 @@ import {
   challengerMigrations,
   formatSlashing,
 } from '../../src/state-proofs/challenger/journal.ts';
+import { describeSlashReason } from '../../src/state-proofs/challenger/chain.ts';
 import type { ProofFeedPage, ProofTask } from '../../src/state-proofs/client.ts';
 import { forEachDatabase } from '../helpers/db.ts';
 
@@ -297,4 +298,15 @@ forEachDatabase('challenger', (fixture) => {
     assert.equal(formatSlashing(stored.slashing!), `slashed 3 of 4; ${operator(2)} skipped: OperatorNotSlashable()`);
     assert.equal(calls.filter((c) => c.startsWith('retry')).length, 0, 'a skipped signer is not retried');
   });
+});
+
+it('describes a slash revert: the core\'s custom errors, a panic with its meaning, or the raw data', () => {
+  assert.equal(describeSlashReason('0x840a48d5'), 'CurrentlyPaused()');
+  assert.equal(describeSlashReason('0xebbff497'), 'OperatorNotSlashable()');
+  assert.equal(
+    describeSlashReason('0x4e487b710000000000000000000000000000000000000000000000000000000000000011'),
+    'Panic(0x11: arithmetic underflow or overflow)',
+  );
+  assert.equal(describeSlashReason('0xdeadbeef'), '0xdeadbeef');
+  assert.equal(describeSlashReason('0x'), 'no revert data');
 });
