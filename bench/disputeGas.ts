@@ -94,6 +94,9 @@ export async function measureDisputeGas(bench: BenchDevnet, operatorSet: readonl
     sigData,
     stage: 'found',
     detail: null,
+    slashing: null,
+    slashAttempts: 0,
+    nextSlashAt: null,
   };
 
   const chain = createDisputeChain({ deployment, account: devnet.challenger, clients: devnet.clients });

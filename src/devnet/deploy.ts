@@ -136,6 +136,7 @@ export async function deployDevnet(options: DeployOptions): Promise<DevnetDeploy
     delegationManager,
     options.deallocationDelay ?? 1_200,
     options.allocationConfigurationDelay ?? 1,
+    owner, // the pauser: tests pause slashing to see a slash fail and be retried
   ]);
   await q.write('DelegationManager.initialize', delegationManager, DelegationManagerAbi, 'initialize', [strategyManager, allocationManager]);
   const avsDirectory = await q.deploy('AVSDirectory', { abi: AVSDirectoryAbi, bytecode: AVSDirectoryBytecode }, [delegationManager]);

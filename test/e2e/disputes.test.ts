@@ -5,17 +5,23 @@
  *
  * One devnet (5 operators; the first 4, enough weight for a quorum on their own, lie about {@link FAULT_KEY}):
  * 1. a made-up claim (an attestation the quorum never signed, signatures of non-operators, a signer below the
- *    threshold, a reference epoch that is not the attestation's) is refused by submitChallenge with the contract's error;
+ *    threshold, the real signatures under another attestation epoch) is refused by submitChallenge with the contract's
+ *    error;
  * 2. a challenge of a correct proof fails once the truth is bridged: bond to the bond recipient, nobody slashed;
  * 3. a challenge nobody verifies expires after its deadline: bond back to the challenger;
  * 4. the challenger catches a wrong proof and succeeds: every signer slashed in the AllocationManager (and only they),
- *    the challenger paid bond + reward, the aggregator stops counting the slashed operators;
+ *    the stake slashed per signer reported, the challenger paid bond + the reward for that stake, the aggregator stops
+ *    counting the slashed operators;
  * 5. after all that, the resolver holds exactly what its accounting says it owes: nothing is locked.
  *
  * A challenger restarted mid-dispute, on a devnet of its own (4 operators, all lying about {@link FAULT_KEY}): it is
  * stopped right after it journaled its submitChallenge and started again on the same journal; it finishes the dispute
  * exactly once (one challenge, one success, one verification fee). Again on another devnet with the journal set back to
  * `found`, as a crash between the mined submitChallenge and its journal write leaves it: no second challenge either.
+ *
+ * A dispute resolved while EigenLayer slashing is paused, on a devnet of its own: every slash fails with
+ * CurrentlyPaused() and stays retryable; the challenger reports "slashed 0 of n" with the reason, and once slashing is
+ * unpaused its retry slashes every signer and pays the reward.
  *
  * Waits are polls with generous bounds; nothing asserts a duration.
  */
@@ -52,7 +58,7 @@ import { devnetServices, startDevnetChallenger } from '../../src/devnet/services
 import { advanceChainsTo } from '../../src/devnet/time.ts';
 import { type StateAttestation, attestationDigest, decodeSigData, encodeSigData } from '../../src/state-proofs/attestation.ts';
 import type { RunningChallenger } from '../../src/state-proofs/challenger/run.ts';
-import { ChallengerJournal } from '../../src/state-proofs/challenger/journal.ts';
+import { ChallengerJournal, formatSlashing } from '../../src/state-proofs/challenger/journal.ts';
 import { type ProofTask, requestProof, waitForProof } from '../../src/state-proofs/client.ts';
 import type { OperatorFault } from '../../src/state-proofs/operator/node.ts';
 
@@ -274,11 +280,12 @@ describe('disputes on a devnet', () => {
     const one = encodeSigData(signed.slice(0, 1), attestation.epoch);
     assert.deepEqual(await revertOf(simulate(attestation, one)), { errorName: 'InvalidQuorumSignature', args: [digest] });
 
-    // The real sigData for an attestation that claims another reference epoch.
+    // The real sigData under an attestation that names another epoch: the epoch is part of the signed digest, so the
+    // quorum never signed it (a proof is admissible exactly when the registry verifies it).
     const otherEpoch = { ...attestation, epoch: attestation.epoch - 1 };
     assert.deepEqual(await revertOf(simulate(otherEpoch, sigData)), {
-      errorName: 'ReferenceEpochMismatch',
-      args: [attestation.epoch, attestation.epoch - 1],
+      errorName: 'InvalidQuorumSignature',
+      args: [attestationDigest(domain, otherEpoch)],
     });
 
     // A bond below the minimum, against the real proof.
@@ -335,7 +342,7 @@ describe('disputes on a devnet', () => {
     assert.equal(await main.client.readContract({ ...main.resolver, functionName: 'challengeStatus', args: [proof.taskId] }), Status.Expired);
   });
 
-  it('the challenger catches a wrong proof and succeeds: signers slashed, challenger paid, aggregator drops them', async () => {
+  it('the challenger catches a wrong proof and succeeds: signers slashed, challenger paid, aggregator drops them', async (t) => {
     const main = mainOf(devnet);
     const operators = devnet.operators.map((o) => o.address);
     const sharesBefore = await allocatedShares(devnet, operators);
@@ -363,10 +370,17 @@ describe('disputes on a devnet', () => {
     assert.equal(succeeded.length, 1);
     const { bond, reward } = succeeded[0];
     const configuredReward = await main.client.readContract({ ...main.resolver, functionName: 'CHALLENGER_REWARD' });
-    const poolBefore = await main.client.readContract({ ...main.resolver, functionName: 'rewardPool', blockNumber: receipt.blockNumber - 1n });
+    const wadToSlash = await main.client.readContract({ ...main.resolver, functionName: 'WAD_TO_SLASH' });
+    const slashing = await main.client.readContract({ ...main.resolver, functionName: 'getSlashing', args: [wrong.digest!] });
     assert.equal(bond, minBond);
-    assert.equal(reward, configuredReward < poolBefore ? configuredReward : poolBefore);
-    assert.ok(reward > 0n);
+    // The reward is for the stake actually slashed: CHALLENGER_REWARD × weight slashed / (WAD_TO_SLASH × weight signed).
+    const full = (slashing.signedWeight * wadToSlash) / 10n ** 18n;
+    const earned = slashing.weightSlashed >= full ? configuredReward : (configuredReward * slashing.weightSlashed) / full;
+    assert.equal(reward, earned);
+    assert.equal(slashing.rewardPaid, reward);
+    assert.ok(reward > 0n && reward <= configuredReward);
+    assert.equal(slashing.slashed, BigInt(signers.length));
+    assert.equal(dispute.slashing && formatSlashing(dispute.slashing), `slashed ${signers.length} of ${signers.length}`);
     assert.equal(getAddress(receipt.from), devnet.challenger.address);
     assert.equal(
       await balanceChangeIn(main.client, devnet.challenger.address, receipt),
@@ -374,11 +388,22 @@ describe('disputes on a devnet', () => {
       'the challenger got bond + reward',
     );
 
-    // Every signer slashed (and only they).
-    const slashedEvents = logs.flatMap((l) => (l.eventName === 'SignerSlashed' ? [getAddress(l.args.operator)] : []));
-    assert.deepEqual(slashedEvents.sort(), [...signers].sort());
+    // Every signer slashed (and only they), by the stake its SignerSlashed event reports.
+    const slashedEvents = logs.flatMap((l) => (l.eventName === 'SignerSlashed' ? [l.args] : []));
+    assert.deepEqual(slashedEvents.map((e) => getAddress(e.operator)).sort(), [...signers].sort());
     const sharesAfter = await allocatedShares(devnet, operators);
-    for (const o of signers) assert.ok(sharesAfter.get(o)! < sharesBefore.get(o)!, `${o} slashed: ${sharesBefore.get(o)} → ${sharesAfter.get(o)}`);
+    for (const e of slashedEvents) {
+      const o = getAddress(e.operator);
+      const before = sharesBefore.get(o)!;
+      const after = sharesAfter.get(o)!;
+      assert.ok(after < before, `${o} slashed: ${before} → ${after}`);
+      assert.ok(e.shares[0] > 0n && e.shares[0] <= before, `${o}: ${e.shares[0]} shares slashed`);
+      // The allocated stake drops by WAD_TO_SLASH of itself (magnitude rounded up: at most 1 wei-share more).
+      const expected = (before * wadToSlash) / 10n ** 18n;
+      assert.ok(before - after >= expected && before - after <= expected + 1n, `${o}: allocation ${before} → ${after}`);
+      assert.equal(e.weight, e.shares[0], 'weight = shares × 1 (the devnet multiplier)');
+      t.diagnostic(`${o}: ${e.shares[0]} shares slashed (allocated ${before} → ${after})`);
+    }
     for (const o of honest) assert.equal(sharesAfter.get(o), sharesBefore.get(o), `${o} did not sign and keeps its allocation`);
 
     // The aggregator no longer counts them.
@@ -409,7 +434,7 @@ describe('disputes on a devnet', () => {
     const sum = (name: string, pick: (args: Record<string, unknown>) => bigint) =>
       events.filter((e) => e.eventName === name).reduce((total, e) => total + pick(e.args as Record<string, unknown>), 0n);
     const funded = sum('RewardPoolFunded', (a) => a.amount as bigint);
-    const rewards = sum('ChallengeSucceeded', (a) => a.reward as bigint);
+    const rewards = sum('ChallengerRewarded', (a) => a.amount as bigint);
     assert.ok(funded > 0n && rewards > 0n);
     assert.equal(pool, funded - rewards);
     assert.equal(events.filter((e) => e.eventName === 'PaymentDeferred').length, 0);
@@ -524,3 +549,80 @@ for (const { name, journalLagsChain } of restartCases) {
     });
   });
 }
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Slashing paused in EigenLayer when the dispute resolves
+// ---------------------------------------------------------------------------------------------------------------------
+
+describe('a dispute resolved while EigenLayer slashing is paused', () => {
+  let devnet: Devnet;
+  let dir: string;
+  /** The AllocationManager's pause flag of slashOperator (v1.12.0: bit 1). */
+  const SLASHING_PAUSED = 1n << 1n;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'avs-disputes-paused-'));
+    devnet = await startDevnet({
+      operators: 4,
+      remoteChains: 1,
+      dir,
+      services: devnetServices({ logger: logger(), faulty: { operators: 4, fault } }),
+    });
+  });
+
+  after(async () => {
+    await devnet?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('fails every slash retryably, reports why, and slashes every signer once slashing is unpaused', async () => {
+    const main = mainOf(devnet);
+    const allocationManager = { address: devnet.deployment.eigenlayer.allocationManager, abi: AllocationManagerAbi } as const;
+    // The devnet deployer is the core's pauser.
+    const pauser = makeWalletClient(main.chainId, main.rpcUrl, devnet.deployer);
+    await expectSuccess(main.client, await pauser.writeContract({ ...allocationManager, functionName: 'pause', args: [SLASHING_PAUSED] }), 'pause');
+    assert.equal(await main.client.readContract({ ...allocationManager, functionName: 'paused', args: [1] }), true);
+
+    const operators = devnet.operators.map((o) => o.address);
+    const sharesBefore = await allocatedShares(devnet, operators);
+    const written = BigInt(Date.now());
+    const wrong = await proveOnRemote(devnet, FAULT_KEY, written);
+    const signers = wrong.signers.map((s) => getAddress(s.operator));
+    const n = signers.length;
+
+    // Resolved, but every slash failed with CurrentlyPaused(): retryable, reported by the challenger and on chain.
+    const journal = devnet.services!.challenger!.journal;
+    const failing = await waitUntil(async () => {
+      const d = await journal.get(wrong.taskId);
+      return d?.stage === 'slashing' && d.slashing?.failed === n ? d : undefined;
+    }, 'the challenger to resolve the dispute with every slash failed');
+    assert.match(failing.detail ?? '', /^slashed \(0x[0-9a-f]{64}\)$/);
+    assert.equal(failing.slashing!.slashed, 0);
+    assert.deepEqual(
+      failing.slashing!.problems.map((p) => [p.operator, p.state, p.reason]).sort(),
+      signers.map((o) => [o, 'failed', 'CurrentlyPaused()']).sort(),
+    );
+    assert.match(formatSlashing(failing.slashing!), new RegExp(`^slashed 0 of ${n}; `));
+    assert.equal(await main.client.readContract({ ...main.resolver, functionName: 'challengeStatus', args: [wrong.taskId] }), Status.Slashed);
+    const onChain = await main.client.readContract({ ...main.resolver, functionName: 'getSlashing', args: [wrong.digest!] });
+    assert.deepEqual([onChain.slashed, onChain.failed, onChain.rewardPaid], [0n, BigInt(n), 0n], 'no reward while nothing is slashed');
+    assert.deepEqual(await allocatedShares(devnet, operators), sharesBefore, 'nothing slashed while paused');
+
+    // Unpaused: the challenger's next retry slashes every signer and earns the reward.
+    await expectSuccess(main.client, await pauser.writeContract({ ...allocationManager, functionName: 'unpause', args: [0n] }), 'unpause');
+    const done = await waitUntil(async () => {
+      const d = await journal.get(wrong.taskId);
+      return d?.stage === 'resolved' ? d : undefined;
+    }, 'the challenger to retry the failed slashes');
+    assert.equal(formatSlashing(done.slashing!), `slashed ${n} of ${n}`);
+    assert.ok(done.slashAttempts >= 1);
+    const sharesAfter = await allocatedShares(devnet, operators);
+    for (const o of signers) assert.ok(sharesAfter.get(o)! < sharesBefore.get(o)!, `${o} slashed on retry`);
+    const finalState = await main.client.readContract({ ...main.resolver, functionName: 'getSlashing', args: [wrong.digest!] });
+    assert.deepEqual([finalState.slashed, finalState.failed, finalState.skipped], [BigInt(n), 0n, 0n]);
+    assert.ok(finalState.rewardPaid > 0n, 'the reward follows the retried slashes');
+    const rewarded = await main.client.getContractEvents({ ...main.resolver, eventName: 'ChallengerRewarded', args: { digest: wrong.digest! }, fromBlock: 0n });
+    assert.equal(rewarded.length, 1);
+    assert.equal(getAddress(rewarded[0].args.challenger!), devnet.challenger.address);
+  });
+});

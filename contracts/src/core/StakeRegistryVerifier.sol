@@ -135,6 +135,26 @@ abstract contract StakeRegistryVerifier is IERC1271 {
         return _isValidEcdsaSignature(digest, signingKey, sigStart, signature.length);
     }
 
+    /// @notice The check of {isValidSignatureAtCheckpoints}, reverting with the first reason a proof fails.
+    /// @param digest The signed hash.
+    /// @param sigData abi.encode(address[] operators, bytes[] signatures, uint32 referenceEpoch).
+    /// @return signedWeight Summed checkpointed weight of the signers at the reference epoch.
+    /// @return thresholdWeight Threshold weight at the reference epoch.
+    function checkSignaturesAtCheckpoints(bytes32 digest, bytes calldata sigData)
+        external
+        view
+        returns (uint256 signedWeight, uint256 thresholdWeight)
+    {
+        bool ok;
+        bytes memory reason;
+        (ok, reason, signedWeight, thresholdWeight) = _verify(digest, sigData, false);
+        if (!ok) {
+            assembly ("memory-safe") {
+                revert(add(reason, 0x20), mload(reason))
+            }
+        }
+    }
+
     /// @notice The current epoch of this registry's clock. Reverts before genesis.
     function currentEpoch() public view returns (uint32) {
         return EpochMath.epochAt(GENESIS, EPOCH_LENGTH, block.timestamp);

@@ -9,6 +9,7 @@ import {IStrategy} from "./interfaces/IStrategy.sol";
 import {IAVSRegistrar} from "./interfaces/IAVSRegistrar.sol";
 import {IDelegationManager} from "./interfaces/IDelegationManager.sol";
 import {IAllocationManager, OperatorSet, OperatorSetLib} from "./interfaces/IAllocationManager.sol";
+import {IPausable} from "./interfaces/IPausable.sol";
 
 /// @title AllocationManager: operator sets, allocations of slashable stake, and slashing
 /// @notice Model (all magnitudes are wads, 1e18 = 100%):
@@ -21,8 +22,12 @@ import {IAllocationManager, OperatorSet, OperatorSetLib} from "./interfaces/IAll
 ///           operator's delegated shares (so every operator set's stake shrinks only by what was slashed).
 ///         Timing is in blocks: an increase takes effect `allocationDelay` blocks after it is made (0 = at once);
 ///         a decrease takes effect DEALLOCATION_DELAY + 1 blocks later (at once if the operator set cannot slash
-///         the operator); a deregistered operator stays slashable for DEALLOCATION_DELAY blocks.
-contract AllocationManager is IAllocationManager, ReentrancyGuard {
+///         the operator); a deregistered operator stays slashable for DEALLOCATION_DELAY blocks, and cannot rejoin
+///         the set until then.
+///         Pausing as v1.12.0 ({IPausable}): flag 0 pauses modifyAllocations, flag 1 slashOperator, flag 2
+///         registerForOperatorSets and deregisterFromOperatorSets; each reverts with CurrentlyPaused() while its flag
+///         is set. One pauser address (set at construction) pauses and unpauses.
+contract AllocationManager is IAllocationManager, IPausable, ReentrancyGuard {
     using EnumerableSet for EnumerableSet.AddressSet;
     using EnumerableSet for EnumerableSet.Bytes32Set;
     using EnumerableSet for EnumerableSet.UintSet;
@@ -30,6 +35,10 @@ contract AllocationManager is IAllocationManager, ReentrancyGuard {
     using OperatorSetLib for OperatorSet;
 
     uint64 internal constant WAD = 1e18;
+    /// @dev v1.12.0's pause flags (bit indexes).
+    uint8 internal constant PAUSED_MODIFY_ALLOCATIONS = 0;
+    uint8 internal constant PAUSED_OPERATOR_SLASHING = 1;
+    uint8 internal constant PAUSED_OPERATOR_SET_REGISTRATION_AND_DEREGISTRATION = 2;
 
     struct RegistrationStatus {
         bool registered;
@@ -49,6 +58,11 @@ contract AllocationManager is IAllocationManager, ReentrancyGuard {
     uint32 public immutable DEALLOCATION_DELAY;
     /// @inheritdoc IAllocationManager
     uint32 public immutable ALLOCATION_CONFIGURATION_DELAY;
+    /// @inheritdoc IPausable
+    address public immutable pauser;
+
+    /// @dev Pause flags (bit i set: flag i paused).
+    uint256 private _paused;
 
     mapping(address avs => bool) internal _avsRegisteredMetadata;
     mapping(address avs => IAVSRegistrar) internal _avsRegistrar;
@@ -72,11 +86,62 @@ contract AllocationManager is IAllocationManager, ReentrancyGuard {
     /// @param _delegation The DelegationManager.
     /// @param deallocationDelay Blocks a deallocation or deregistration stays slashable.
     /// @param allocationConfigurationDelay Blocks before an operator's changed allocation delay applies.
-    constructor(IDelegationManager _delegation, uint32 deallocationDelay, uint32 allocationConfigurationDelay) {
+    /// @param pauser_ May pause and unpause ({IPausable}); not zero. Nothing is paused at deployment.
+    constructor(
+        IDelegationManager _delegation,
+        uint32 deallocationDelay,
+        uint32 allocationConfigurationDelay,
+        address pauser_
+    ) {
         if (address(_delegation) == address(0)) revert InvalidAddressZero();
+        if (pauser_ == address(0)) revert InputAddressZero();
+        pauser = pauser_;
         delegation = _delegation;
         DEALLOCATION_DELAY = deallocationDelay;
         ALLOCATION_CONFIGURATION_DELAY = allocationConfigurationDelay;
+    }
+
+    modifier onlyWhenNotPaused(uint8 index) {
+        if (paused(index)) revert CurrentlyPaused();
+        _;
+    }
+
+    // ---------------------------------------------------------------- pausing
+
+    /// @inheritdoc IPausable
+    function pause(uint256 newPausedStatus) external {
+        if (msg.sender != pauser) revert OnlyPauser();
+        // Only sets bits: every flag already set stays set.
+        if (_paused & newPausedStatus != _paused) revert InvalidNewPausedStatus();
+        _paused = newPausedStatus;
+        emit Paused(msg.sender, newPausedStatus);
+    }
+
+    /// @inheritdoc IPausable
+    function pauseAll() external {
+        if (msg.sender != pauser) revert OnlyPauser();
+        _paused = type(uint256).max;
+        emit Paused(msg.sender, type(uint256).max);
+    }
+
+    /// @inheritdoc IPausable
+    function unpause(uint256 newPausedStatus) external {
+        if (msg.sender != pauser) revert OnlyUnpauser();
+        // Only clears bits: no flag that is clear gets set.
+        if (~_paused & ~newPausedStatus != ~_paused) revert InvalidNewPausedStatus();
+        _paused = newPausedStatus;
+        emit Unpaused(msg.sender, newPausedStatus);
+    }
+
+    /// @inheritdoc IPausable
+    function paused() external view returns (uint256) {
+        return _paused;
+    }
+
+    /// @inheritdoc IPausable
+    function paused(uint8 index) public view returns (bool) {
+        uint256 mask = uint256(1) << index;
+        return _paused & mask == mask;
     }
 
     // ---------------------------------------------------------------- AVS configuration
@@ -137,14 +202,21 @@ contract AllocationManager is IAllocationManager, ReentrancyGuard {
     // ---------------------------------------------------------------- registration
 
     /// @inheritdoc IAllocationManager
-    function registerForOperatorSets(address operator, RegisterParams calldata params) external nonReentrant {
+    function registerForOperatorSets(address operator, RegisterParams calldata params)
+        external
+        nonReentrant
+        onlyWhenNotPaused(PAUSED_OPERATOR_SET_REGISTRATION_AND_DEREGISTRATION)
+    {
         _checkCaller(operator);
         if (!delegation.isOperator(operator)) revert InvalidOperator();
         for (uint256 i = 0; i < params.operatorSetIds.length; ++i) {
             OperatorSet memory operatorSet = OperatorSet(params.avs, params.operatorSetIds[i]);
             _checkOperatorSet(operatorSet);
+            // As v1.12.0: a member, or a former member still slashable (within DEALLOCATION_DELAY of leaving), cannot
+            // (re)join; rejoining would end the slashable window it left with.
+            if (isOperatorSlashable(operator, operatorSet)) revert AlreadyMemberOfSet();
             bytes32 setKey = operatorSet.key();
-            if (!_registeredSets[operator].add(setKey)) revert AlreadyMemberOfSet();
+            _registeredSets[operator].add(setKey);
             _setMembers[setKey].add(operator);
             _registrationStatus[operator][setKey] = RegistrationStatus({registered: true, slashableUntil: 0});
             emit OperatorAddedToOperatorSet(operator, operatorSet);
@@ -153,7 +225,11 @@ contract AllocationManager is IAllocationManager, ReentrancyGuard {
     }
 
     /// @inheritdoc IAllocationManager
-    function deregisterFromOperatorSets(DeregisterParams calldata params) external nonReentrant {
+    function deregisterFromOperatorSets(DeregisterParams calldata params)
+        external
+        nonReentrant
+        onlyWhenNotPaused(PAUSED_OPERATOR_SET_REGISTRATION_AND_DEREGISTRATION)
+    {
         if (msg.sender != params.operator && msg.sender != params.avs) revert InvalidCaller();
         for (uint256 i = 0; i < params.operatorSetIds.length; ++i) {
             OperatorSet memory operatorSet = OperatorSet(params.avs, params.operatorSetIds[i]);
@@ -190,7 +266,11 @@ contract AllocationManager is IAllocationManager, ReentrancyGuard {
     }
 
     /// @inheritdoc IAllocationManager
-    function modifyAllocations(address operator, AllocateParams[] calldata params) external nonReentrant {
+    function modifyAllocations(address operator, AllocateParams[] calldata params)
+        external
+        nonReentrant
+        onlyWhenNotPaused(PAUSED_MODIFY_ALLOCATIONS)
+    {
         _checkCaller(operator);
         (bool isSet, uint32 delay) = getAllocationDelay(operator);
         if (!isSet) revert UninitializedAllocationDelay();
@@ -212,6 +292,7 @@ contract AllocationManager is IAllocationManager, ReentrancyGuard {
     function slashOperator(address avs, SlashingParams calldata params)
         external
         nonReentrant
+        onlyWhenNotPaused(PAUSED_OPERATOR_SLASHING)
         returns (uint256 slashId, uint256[] memory shares)
     {
         OperatorSet memory operatorSet = OperatorSet(avs, params.operatorSetId);

@@ -14,6 +14,8 @@ import {
     OperatorSet
 } from "../../src/eigenlayer/interfaces/IAllocationManager.sol";
 import {IDelegationManagerTypes} from "../../src/eigenlayer/interfaces/IDelegationManager.sol";
+import {IPausable} from "../../src/eigenlayer/interfaces/IPausable.sol";
+import {AllocationManager} from "../../src/eigenlayer/AllocationManager.sol";
 
 /// @dev Records the calls the AllocationManager makes; may be told to refuse registrations.
 contract RecordingRegistrar is IAVSRegistrar {
@@ -242,6 +244,31 @@ contract AllocationManagerTest is EigenLayerDeployer {
         vm.prank(operator);
         vm.expectRevert(IAllocationManagerErrors.AlreadyMemberOfSet.selector);
         allocationManager.registerForOperatorSets(operator, IAllocationManagerTypes.RegisterParams(avs, _ids(1), ""));
+    }
+
+    /// @dev v1.12.0: an operator that left a set stays slashable by it for DEALLOCATION_DELAY blocks and cannot rejoin
+    ///      until then (AlreadyMemberOfSet), so it cannot reset the window by leaving and rejoining.
+    function test_registerForOperatorSets_revertsRejoiningWhileStillSlashable() public {
+        _register(operator, 1);
+        vm.prank(operator);
+        allocationManager.deregisterFromOperatorSets(IAllocationManagerTypes.DeregisterParams(operator, avs, _ids(1)));
+        vm.roll(block.number + EL_DEALLOCATION_DELAY);
+        assertTrue(allocationManager.isOperatorSlashable(operator, opSet));
+        vm.prank(operator);
+        vm.expectRevert(IAllocationManagerErrors.AlreadyMemberOfSet.selector);
+        allocationManager.registerForOperatorSets(operator, IAllocationManagerTypes.RegisterParams(avs, _ids(1), ""));
+    }
+
+    function test_registerForOperatorSets_rejoinsOnceNoLongerSlashable() public {
+        _register(operator, 1);
+        vm.prank(operator);
+        allocationManager.deregisterFromOperatorSets(IAllocationManagerTypes.DeregisterParams(operator, avs, _ids(1)));
+        vm.roll(block.number + EL_DEALLOCATION_DELAY + 1);
+        assertFalse(allocationManager.isOperatorSlashable(operator, opSet));
+        _register(operator, 1);
+        assertTrue(allocationManager.isMemberOfOperatorSet(operator, opSet));
+        assertTrue(allocationManager.isOperatorSlashable(operator, opSet));
+        assertEq(avsContract.registerCalls(), 2);
     }
 
     function test_deregisterFromOperatorSets_byAVSCallsRegistrar() public {
@@ -685,5 +712,155 @@ contract AllocationManagerTest is EigenLayerDeployer {
         // depositShares / 1e18; that dust stays counted in the operator's shares (never paid out twice).
         uint256 dust = (amountA + amountB + 100 ether) / 1e18 + 10;
         assertLe(delegationManager.operatorShares(operator, strategy), dust, "only rounding dust left delegated");
+    }
+
+    // ---------------------------------------------------------------- pausing (v1.12.0's Pausable)
+
+    uint8 internal constant PAUSED_MODIFY_ALLOCATIONS = 0;
+    uint8 internal constant PAUSED_OPERATOR_SLASHING = 1;
+    uint8 internal constant PAUSED_OPERATOR_SET_REGISTRATION_AND_DEREGISTRATION = 2;
+
+    function _pauseBit(uint8 index) internal {
+        uint256 status = allocationManager.paused() | (uint256(1) << index);
+        vm.prank(elOwner);
+        allocationManager.pause(status);
+    }
+
+    function _unpauseBit(uint8 index) internal {
+        uint256 status = allocationManager.paused() & ~(uint256(1) << index);
+        vm.prank(elOwner);
+        allocationManager.unpause(status);
+    }
+
+    function test_pausable_keepsV1_12_0Selectors() public pure {
+        assertEq(IPausable.pause.selector, bytes4(0x136439dd));
+        assertEq(IPausable.unpause.selector, bytes4(0xfabc1cbc));
+        assertEq(IPausable.pauseAll.selector, bytes4(0x595c6a67));
+        assertEq(bytes4(keccak256("paused()")), bytes4(0x5c975abb));
+        assertEq(bytes4(keccak256("paused(uint8)")), bytes4(0x5ac86ab7));
+        assertEq(IPausable.CurrentlyPaused.selector, bytes4(0x840a48d5));
+        assertEq(IPausable.OnlyPauser.selector, bytes4(0x75df51dc));
+        assertEq(IPausable.OnlyUnpauser.selector, bytes4(0x794821ff));
+        assertEq(IPausable.InvalidNewPausedStatus.selector, bytes4(0xc61dca5d));
+    }
+
+    function test_constructor_setsPauserAndStartsUnpaused() public view {
+        assertEq(allocationManager.pauser(), elOwner);
+        assertEq(allocationManager.paused(), 0);
+        assertFalse(allocationManager.paused(PAUSED_OPERATOR_SLASHING));
+    }
+
+    function test_constructor_revertsOnZeroPauser() public {
+        vm.expectRevert(IPausable.InputAddressZero.selector);
+        new AllocationManager(delegationManager, EL_DEALLOCATION_DELAY, EL_ALLOCATION_CONFIGURATION_DELAY, address(0));
+    }
+
+    function test_slashOperator_revertsWhilePausedAndWorksOnceUnpaused() public {
+        _register(operator, 1);
+        _allocate(operator, opSet, WAD);
+        _pauseBit(PAUSED_OPERATOR_SLASHING);
+        assertTrue(allocationManager.paused(PAUSED_OPERATOR_SLASHING));
+        IAllocationManagerTypes.SlashingParams memory p = _slashParams(0.1e18);
+        vm.prank(avs);
+        vm.expectRevert(IPausable.CurrentlyPaused.selector);
+        allocationManager.slashOperator(avs, p);
+        assertEq(delegationManager.operatorShares(operator, strategy), 100 ether);
+
+        _unpauseBit(PAUSED_OPERATOR_SLASHING);
+        _slash(0.1e18);
+        assertEq(delegationManager.operatorShares(operator, strategy), 90 ether);
+    }
+
+    function test_slashOperator_otherPauseBitsDoNotStopSlashing() public {
+        _register(operator, 1);
+        _allocate(operator, opSet, WAD);
+        _pauseBit(PAUSED_MODIFY_ALLOCATIONS);
+        _pauseBit(PAUSED_OPERATOR_SET_REGISTRATION_AND_DEREGISTRATION);
+        _slash(0.1e18);
+        assertEq(delegationManager.operatorShares(operator, strategy), 90 ether);
+    }
+
+    function test_pauseAll_stopsSlashing() public {
+        _register(operator, 1);
+        _allocate(operator, opSet, WAD);
+        vm.prank(elOwner);
+        allocationManager.pauseAll();
+        assertEq(allocationManager.paused(), type(uint256).max);
+        IAllocationManagerTypes.SlashingParams memory p = _slashParams(0.1e18);
+        vm.prank(avs);
+        vm.expectRevert(IPausable.CurrentlyPaused.selector);
+        allocationManager.slashOperator(avs, p);
+    }
+
+    function test_modifyAllocations_revertsWhilePaused() public {
+        _pauseBit(PAUSED_MODIFY_ALLOCATIONS);
+        IAllocationManagerTypes.AllocateParams[] memory params = new IAllocationManagerTypes.AllocateParams[](1);
+        uint64[] memory magnitudes = new uint64[](1);
+        magnitudes[0] = 0.5e18;
+        params[0] = IAllocationManagerTypes.AllocateParams(opSet, _strategies(), magnitudes);
+        vm.prank(operator);
+        vm.expectRevert(IPausable.CurrentlyPaused.selector);
+        allocationManager.modifyAllocations(operator, params);
+    }
+
+    function test_registerForOperatorSets_revertsWhilePaused() public {
+        _pauseBit(PAUSED_OPERATOR_SET_REGISTRATION_AND_DEREGISTRATION);
+        vm.prank(operator);
+        vm.expectRevert(IPausable.CurrentlyPaused.selector);
+        allocationManager.registerForOperatorSets(operator, IAllocationManagerTypes.RegisterParams(avs, _ids(1), ""));
+    }
+
+    function test_pause_emitsPausedAndRevertsForOthers() public {
+        vm.expectEmit(address(allocationManager));
+        emit IPausable.Paused(elOwner, 2);
+        vm.prank(elOwner);
+        allocationManager.pause(2);
+        vm.prank(makeAddr("stranger"));
+        vm.expectRevert(IPausable.OnlyPauser.selector);
+        allocationManager.pause(3);
+        vm.prank(makeAddr("stranger"));
+        vm.expectRevert(IPausable.OnlyPauser.selector);
+        allocationManager.pauseAll();
+    }
+
+    function test_unpause_emitsUnpausedAndRevertsForOthers() public {
+        vm.prank(elOwner);
+        allocationManager.pause(2);
+        vm.prank(makeAddr("stranger"));
+        vm.expectRevert(IPausable.OnlyUnpauser.selector);
+        allocationManager.unpause(0);
+        vm.expectEmit(address(allocationManager));
+        emit IPausable.Unpaused(elOwner, 0);
+        vm.prank(elOwner);
+        allocationManager.unpause(0);
+        assertEq(allocationManager.paused(), 0);
+    }
+
+    function test_pause_cannotClearBits() public {
+        vm.prank(elOwner);
+        allocationManager.pause(6);
+        vm.prank(elOwner);
+        vm.expectRevert(IPausable.InvalidNewPausedStatus.selector);
+        allocationManager.pause(2);
+    }
+
+    function test_unpause_cannotSetBits() public {
+        vm.prank(elOwner);
+        allocationManager.pause(2);
+        vm.prank(elOwner);
+        vm.expectRevert(IPausable.InvalidNewPausedStatus.selector);
+        allocationManager.unpause(3);
+    }
+
+    /// @dev Any pause status: slashing is refused exactly when bit 1 is set.
+    function testFuzz_slashOperator_refusedExactlyWhenSlashingBitSet(uint256 status) public {
+        _register(operator, 1);
+        _allocate(operator, opSet, WAD);
+        vm.prank(elOwner);
+        allocationManager.pause(status);
+        IAllocationManagerTypes.SlashingParams memory p = _slashParams(0.1e18);
+        vm.prank(avs);
+        if (status & 2 != 0) vm.expectRevert(IPausable.CurrentlyPaused.selector);
+        allocationManager.slashOperator(avs, p);
     }
 }

@@ -38,7 +38,7 @@ abstract contract EigenLayerDeployer is Test {
     /// @notice How far ahead a rewards submission may start (seconds).
     uint32 internal constant EL_MAX_FUTURE_LENGTH = 30 days;
 
-    /// @notice Owner of the StrategyManager (deposit whitelist).
+    /// @notice Owner of the StrategyManager (deposit whitelist) and the AllocationManager's pauser.
     address internal elOwner = makeAddr("eigenlayer owner");
 
     DelegationManager internal delegationManager;
@@ -61,7 +61,7 @@ abstract contract EigenLayerDeployer is Test {
         delegationManager = new DelegationManager(EL_MIN_WITHDRAWAL_DELAY_BLOCKS);
         strategyManager = new StrategyManager(elOwner, delegationManager);
         allocationManager =
-            new AllocationManager(delegationManager, EL_DEALLOCATION_DELAY, EL_ALLOCATION_CONFIGURATION_DELAY);
+            new AllocationManager(delegationManager, EL_DEALLOCATION_DELAY, EL_ALLOCATION_CONFIGURATION_DELAY, elOwner);
         delegationManager.initialize(strategyManager, allocationManager);
         avsDirectory = new AVSDirectory(delegationManager);
         rewardsCoordinator = new RewardsCoordinator(

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.27;
 
 import {Test} from "forge-std/Test.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {StateDisputeResolverFixture} from "./StateDisputeResolverFixture.sol";
 import {ECDSAStakeRegistry} from "../../src/core/ECDSAStakeRegistry.sol";
 import {AllocationManager} from "../../src/eigenlayer/AllocationManager.sol";
@@ -39,8 +40,9 @@ contract ToggleReceiver {
 }
 
 /// @notice Drives the dispute path with random challenges (right and wrong claims, by EOAs and by a contract that
-///         refuses ether), verifications, resolutions, time, pool funding and withdrawals. Records in ghost variables
-///         any resolution that contradicts the verified truth.
+///         refuses ether, with all four signers or a minimal three in sigData), verifications, resolutions, EigenLayer
+///         slashing paused and unpaused, retries of failed slashes, slashes of the signers left out, time, pool
+///         funding and withdrawals. Records in ghost variables any resolution that contradicts the verified truth.
 contract DisputeHandler is Test {
     struct Query {
         uint256 chainId;
@@ -59,6 +61,8 @@ contract DisputeHandler is Test {
     uint256 internal constant MIN_BLOCK_TIME = 60;
     uint256 internal constant REMOTE_CHAIN_ID = 31338;
 
+    uint256 internal constant SLASHING_PAUSED = 1 << 1;
+
     StateDisputeResolver internal immutable resolver;
     ECDSAStakeRegistry internal immutable registry;
     StateProofsServiceManager internal immutable serviceManager;
@@ -66,6 +70,7 @@ contract DisputeHandler is Test {
     RemoteChainVerifier internal immutable remoteVerifier;
     AllocationManager internal immutable allocationManager;
     address internal immutable user;
+    address internal immutable pauser;
     uint256 internal immutable t0;
     uint256 internal immutable b0;
 
@@ -79,6 +84,13 @@ contract DisputeHandler is Test {
     bytes32[] public ids;
     mapping(bytes32 id => bool) internal _known;
     mapping(bytes32 id => Claim) internal _claims;
+    /// @notice Every digest challenged, once.
+    bytes32[] public digests;
+    mapping(bytes32 digest => bool) internal _knownDigest;
+    /// @notice Per digest, 1 + the index of the operator left out of its latest sigData (0: none left out).
+    mapping(bytes32 digest => uint256) public leftOut;
+    /// @notice Wei put into the reward pool through the handler.
+    uint256 public funded;
 
     /// @notice Resolutions that contradicted the verified truth (must stay 0).
     uint256 public violations;
@@ -86,6 +98,9 @@ contract DisputeHandler is Test {
     uint256 public provenWrongSlashes;
     uint256 public submitted;
     uint256 public resolved;
+    /// @notice Failed slashes retried, and left-out signers slashed.
+    uint256 public retried;
+    uint256 public added;
 
     constructor(
         StateDisputeResolver resolver_,
@@ -93,6 +108,7 @@ contract DisputeHandler is Test {
         MainChainVerifier verifier_,
         RemoteChainVerifier remoteVerifier_,
         address user_,
+        address pauser_,
         address[] memory operators,
         uint256[] memory signingPks,
         Query[] memory queries
@@ -104,6 +120,7 @@ contract DisputeHandler is Test {
         remoteVerifier = remoteVerifier_;
         allocationManager = AllocationManager(address(resolver_.allocationManager()));
         user = user_;
+        pauser = pauser_;
         t0 = block.timestamp;
         b0 = block.number;
         _operators = operators;
@@ -138,8 +155,11 @@ contract DisputeHandler is Test {
         });
         bytes32 id = resolver.challengeIdOf(a);
         if (resolver.challengeStatus(id) == StateDisputeResolver.Status.Open) return;
-        if (resolver.slashedDigests(serviceManager.attestationDigest(a))) return;
-        bytes memory sigData = _sign(a);
+        bytes32 digest = serviceManager.attestationDigest(a);
+        if (resolver.slashedDigests(digest)) return;
+        // Three of the four equal signers carry the threshold: sometimes one is left out of sigData.
+        uint256 out = (claimSeed >> 16) % 5;
+        bytes memory sigData = _sign(a, out);
         uint256 bond = _bound(bondSeed, resolver.MIN_BOND(), 5 ether);
         address actor = _actors[actorSeed % _actors.length];
         vm.deal(address(this), bond);
@@ -155,6 +175,11 @@ contract DisputeHandler is Test {
             ids.push(id);
         }
         _claims[id] = Claim({value: value, exists: exists, queryIndex: qi});
+        if (!_knownDigest[digest]) {
+            _knownDigest[digest] = true;
+            digests.push(digest);
+        }
+        leftOut[digest] = out < 4 ? out + 1 : 0;
         ++submitted;
     }
 
@@ -178,6 +203,10 @@ contract DisputeHandler is Test {
         if (ids.length == 0) return;
         bytes32 id = ids[idSeed % ids.length];
         if (resolver.challengeStatus(id) != StateDisputeResolver.Status.Open) return;
+        // Half the time the resolver's caller first has the truth verified (so disputes reach an outcome often).
+        if (resolver.previewResolution(id) == StateDisputeResolver.Status.Open && idSeed & (1 << 128) != 0) {
+            this.verify(_claims[id].queryIndex);
+        }
         if (resolver.previewResolution(id) == StateDisputeResolver.Status.Open) return;
         StateDisputeResolver.Challenge memory c = resolver.getChallenge(id);
         StateDisputeResolver.Status outcome = resolver.resolveChallenge(id);
@@ -211,6 +240,60 @@ contract DisputeHandler is Test {
         amount = _bound(amount, 0, 3 ether);
         vm.deal(address(this), amount);
         resolver.fundRewardPool{value: amount}();
+        funded += amount;
+    }
+
+    function pauseSlashing() external {
+        uint256 status = allocationManager.paused() | SLASHING_PAUSED;
+        vm.prank(pauser);
+        allocationManager.pause(status);
+    }
+
+    function unpauseSlashing() external {
+        uint256 status = allocationManager.paused() & ~SLASHING_PAUSED;
+        vm.prank(pauser);
+        allocationManager.unpause(status);
+    }
+
+    /// @dev Anyone retries the failed slashes of a proven-wrong digest.
+    function retry(uint256 digestSeed) external {
+        if (digests.length == 0) return;
+        bytes32 digest = digests[digestSeed % digests.length];
+        if (!resolver.slashedDigests(digest)) return;
+        (address[] memory ops, StateDisputeResolver.SignerSlash[] memory recs,) = resolver.getSignerSlashes(digest);
+        uint256 n;
+        for (uint256 i; i < ops.length; ++i) {
+            if (recs[i].status == StateDisputeResolver.SignerStatus.Failed) ops[n++] = ops[i];
+        }
+        if (n == 0) return;
+        assembly ("memory-safe") {
+            mstore(ops, n)
+        }
+        vm.prank(makeAddr("retrier"));
+        resolver.retrySlashes(digest, ops);
+        retried += n;
+    }
+
+    /// @dev Anyone slashes the signer left out of a proven-wrong digest's sigData, with its signature, at the digest's
+    ///      reference epoch (refused once that epoch is too old).
+    function slashLeftOut(uint256 digestSeed) external {
+        if (digests.length == 0) return;
+        bytes32 digest = digests[digestSeed % digests.length];
+        uint256 out = leftOut[digest];
+        if (out == 0 || !resolver.slashedDigests(digest)) return;
+        address operator = _operators[out - 1];
+        (StateDisputeResolver.SignerSlash memory rec,) = resolver.getSignerSlash(digest, operator);
+        if (rec.status != StateDisputeResolver.SignerStatus.None) return;
+        address[] memory ops = new address[](1);
+        ops[0] = operator;
+        bytes[] memory sigs = new bytes[](1);
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(_signingPks[out - 1], digest);
+        sigs[0] = abi.encodePacked(r, s, v);
+        uint32 referenceEpoch = resolver.getSlashing(digest).referenceEpoch;
+        vm.prank(makeAddr("watcher"));
+        try resolver.slashAdditionalSigners(digest, referenceEpoch, ops, sigs) {
+            ++added;
+        } catch {}
     }
 
     function withdraw(uint256 actorSeed) external {
@@ -234,17 +317,35 @@ contract DisputeHandler is Test {
         return ids.length;
     }
 
+    function digestCount() external view returns (uint256) {
+        return digests.length;
+    }
+
+    function operatorCount() external view returns (uint256) {
+        return _operators.length;
+    }
+
+    function operatorAt(uint256 i) external view returns (address) {
+        return _operators[i];
+    }
+
     // ---------------------------------------------------------------- internals
 
-    function _sign(StateAttestation memory a) internal view returns (bytes memory) {
+    /// @dev sigData of every operator but the one at index `out` (none when out >= 4).
+    function _sign(StateAttestation memory a, uint256 out) internal view returns (bytes memory) {
         bytes32 digest = serviceManager.attestationDigest(a);
         uint256 n = _operators.length;
-        bytes[] memory signatures = new bytes[](n);
+        uint256 m = out < n ? n - 1 : n;
+        address[] memory operators = new address[](m);
+        bytes[] memory signatures = new bytes[](m);
+        uint256 k;
         for (uint256 i; i < n; ++i) {
+            if (i == out) continue;
             (uint8 v, bytes32 r, bytes32 s) = vm.sign(_signingPks[i], digest);
-            signatures[i] = abi.encodePacked(r, s, v);
+            operators[k] = _operators[i];
+            signatures[k++] = abi.encodePacked(r, s, v);
         }
-        return abi.encode(_operators, signatures, a.epoch);
+        return abi.encode(operators, signatures, a.epoch);
     }
 
     receive() external payable {}
@@ -277,9 +378,25 @@ contract StateDisputeResolverInvariantTest is StateDisputeResolverFixture {
         _advance(MIN_BLOCK_TIME);
         queries[3] = DisputeHandler.Query(MAIN_CHAIN_ID, 4, b3, 400, true);
 
-        handler = new DisputeHandler(resolver, registry, verifier, remoteVerifier, user, _opAddrs, pks, queries);
+        handler = new DisputeHandler(resolver, registry, verifier, remoteVerifier, user, elOwner, _opAddrs, pks, queries);
         _fundPool(1 ether);
         targetContract(address(handler));
+        // Only the actions (not the handler's views); submitting and resolving twice as often as the rest.
+        bytes4[] memory actions = new bytes4[](13);
+        actions[0] = DisputeHandler.submit.selector;
+        actions[1] = DisputeHandler.submit.selector;
+        actions[2] = DisputeHandler.verify.selector;
+        actions[3] = DisputeHandler.resolve.selector;
+        actions[4] = DisputeHandler.resolve.selector;
+        actions[5] = DisputeHandler.advance.selector;
+        actions[6] = DisputeHandler.fund.selector;
+        actions[7] = DisputeHandler.withdraw.selector;
+        actions[8] = DisputeHandler.toggleAccept.selector;
+        actions[9] = DisputeHandler.pauseSlashing.selector;
+        actions[10] = DisputeHandler.unpauseSlashing.selector;
+        actions[11] = DisputeHandler.retry.selector;
+        actions[12] = DisputeHandler.slashLeftOut.selector;
+        targetSelector(FuzzSelector({addr: address(handler), selectors: actions}));
     }
 
     function invariant_balanceIsOpenBondsPoolAndPendingWithdrawals() public view {
@@ -333,9 +450,72 @@ contract StateDisputeResolverInvariantTest is StateDisputeResolverFixture {
         }
     }
 
+    /// @dev Every signer of a digest proven wrong is slashed, or still slashable: Failed (anyone may retry: the set can
+    ///      still slash it), Pending, or left out of sigData (anyone may add it with its signature while the reference
+    ///      epoch is admissible). None was skipped: no signer here ever leaves the set.
+    function invariant_everySignerOfAProvenWrongDigestIsSlashedOrStillSlashable() public view {
+        uint256 n = handler.digestCount();
+        for (uint256 d; d < n; ++d) {
+            bytes32 digest = handler.digests(d);
+            if (!resolver.slashedDigests(digest)) continue;
+            StateDisputeResolver.SlashingSummary memory s = resolver.getSlashing(digest);
+            assertEq(s.slashed + s.failed + s.skipped + s.pending, s.signers, "every signer on record is counted once");
+            assertEq(s.skipped, 0, "a slashable signer was skipped");
+            for (uint256 i; i < _opAddrs.length; ++i) {
+                (StateDisputeResolver.SignerSlash memory rec,) = resolver.getSignerSlash(digest, _opAddrs[i]);
+                if (rec.status == StateDisputeResolver.SignerStatus.None) {
+                    assertEq(handler.leftOut(digest), i + 1, "a signer of sigData is not on record");
+                    continue;
+                }
+                assertTrue(
+                    rec.status == StateDisputeResolver.SignerStatus.Slashed
+                        || rec.status == StateDisputeResolver.SignerStatus.Failed
+                        || rec.status == StateDisputeResolver.SignerStatus.Pending,
+                    "a signer escaped"
+                );
+                if (rec.status == StateDisputeResolver.SignerStatus.Failed) {
+                    assertTrue(allocationManager.isOperatorSlashable(_opAddrs[i], set), "failed and not retryable");
+                }
+            }
+        }
+    }
+
+    /// @dev Each (digest, operator) pair is slashed at most once, and nothing else slashes: an operator's max
+    ///      magnitude is exactly WAD_TO_SLASH taken once per digest that records it as Slashed.
+    function invariant_eachPairSlashedAtMostOnce() public view {
+        uint256 n = handler.digestCount();
+        for (uint256 i; i < _opAddrs.length; ++i) {
+            uint256 expected = 1e18;
+            for (uint256 d; d < n; ++d) {
+                (StateDisputeResolver.SignerSlash memory rec,) = resolver.getSignerSlash(handler.digests(d), _opAddrs[i]);
+                if (rec.status == StateDisputeResolver.SignerStatus.Slashed) {
+                    expected -= Math.mulDiv(expected, WAD_TO_SLASH, 1e18, Math.Rounding.Ceil);
+                }
+            }
+            assertEq(allocationManager.getMaxMagnitude(_opAddrs[i], strategy), expected, "slashes match the records");
+        }
+    }
+
+    /// @dev The pool pays only for stake slashed: per digest at most CHALLENGER_REWARD × weight slashed /
+    ///      (WAD_TO_SLASH × signed weight) and at most CHALLENGER_REWARD; in all, exactly what left the pool.
+    function invariant_rewardPoolPaysOnlyForStakeSlashed() public view {
+        uint256 n = handler.digestCount();
+        uint256 paid;
+        for (uint256 d; d < n; ++d) {
+            StateDisputeResolver.SlashingSummary memory s = resolver.getSlashing(handler.digests(d));
+            uint256 full = Math.mulDiv(s.signedWeight, WAD_TO_SLASH, 1e18);
+            uint256 earned = s.weightSlashed >= full ? REWARD : Math.mulDiv(REWARD, s.weightSlashed, full);
+            assertLe(s.rewardPaid, earned, "paid more than the stake slashed earns");
+            paid += s.rewardPaid;
+        }
+        assertEq(1 ether + handler.funded() - resolver.rewardPool(), paid, "the pool paid only rewards");
+    }
+
     function afterInvariant() external {
         emit log_named_uint("challenges submitted", handler.submitted());
         emit log_named_uint("challenges resolved", handler.resolved());
         emit log_named_uint("proven wrong (slashed)", handler.provenWrongSlashes());
+        emit log_named_uint("failed slashes retried", handler.retried());
+        emit log_named_uint("left-out signers slashed", handler.added());
     }
 }

@@ -2,7 +2,8 @@
 pragma solidity ^0.8.27;
 
 import {StateDisputeResolverFixture} from "./StateDisputeResolverFixture.sol";
-import {IAllocationManagerErrors, IAllocationManagerTypes} from "../../src/eigenlayer/interfaces/IAllocationManager.sol";
+import {IAllocationManagerErrors, IAllocationManagerTypes, OperatorSet} from
+    "../../src/eigenlayer/interfaces/IAllocationManager.sol";
 import {IDelegationManager} from "../../src/eigenlayer/interfaces/IDelegationManager.sol";
 import {IStrategy} from "../../src/eigenlayer/interfaces/IStrategy.sol";
 import {StateProofsServiceManager} from "../../src/state-proofs/StateProofsServiceManager.sol";
@@ -68,10 +69,17 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
     event ChallengeFailed(bytes32 indexed challengeId, address indexed bondRecipient, uint256 bond);
     event ChallengeExpired(bytes32 indexed challengeId, address indexed challenger, uint256 bond);
     event SignerSlashed(
-        bytes32 indexed challengeId, address indexed operator, uint256 slashId, IStrategy[] strategies, uint256[] shares
+        bytes32 indexed challengeId,
+        bytes32 indexed digest,
+        address indexed operator,
+        uint256 slashId,
+        IStrategy[] strategies,
+        uint256[] shares,
+        uint256 weight
     );
-    event SignerSlashSkipped(bytes32 indexed challengeId, address indexed operator, bytes reason);
-    event SlashingIncomplete(bytes32 indexed challengeId, uint256 remaining);
+    event SignerSlashSkipped(bytes32 indexed challengeId, bytes32 indexed digest, address indexed operator, bytes reason);
+    event SlashingIncomplete(bytes32 indexed digest, uint256 remaining);
+    event ChallengerRewarded(bytes32 indexed digest, address indexed challenger, uint256 amount, uint256 weightSlashed);
     event RewardPoolFunded(address indexed from, uint256 amount);
     event PaymentSent(address indexed to, uint256 amount);
     event PaymentDeferred(address indexed to, uint256 amount);
@@ -321,16 +329,6 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         resolver.submitChallenge{value: MIN_BOND}(a, sigData);
     }
 
-    function test_submitChallenge_revertsOnReferenceEpochMismatch() public {
-        _advanceTo(GENESIS + 2 * LENGTH);
-        StateAttestation memory a = _wrong(); // epoch 1
-        bytes memory sigData = _sigData(_all(), serviceManager.attestationDigest(a), 2); // valid at epoch 2
-        assertEq(registry.isValidSignature(serviceManager.attestationDigest(a), sigData), MAGIC);
-        vm.prank(challenger);
-        vm.expectRevert(abi.encodeWithSelector(StateDisputeResolver.ReferenceEpochMismatch.selector, 2, 1));
-        resolver.submitChallenge{value: MIN_BOND}(a, sigData);
-    }
-
     function test_submitChallenge_revertsOnEpochBeforeRegistration() public {
         StateAttestation memory a = _attest(REMOTE_CHAIN_ID, _block, KEY, WRONG_VALUE, true, 0);
         bytes memory sigData = _sigDataFor(_all(), a); // nobody was registered at epoch 0
@@ -444,16 +442,19 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         assertEq(uint8(resolver.previewResolution(id)), uint8(StateDisputeResolver.Status.Slashed));
 
         Op[] memory sorted = _sorted(_all());
+        bytes32 digest = resolver.getChallenge(id).digest;
         uint256 challengerBefore = challenger.balance;
         uint256 sharesBefore = _shares(sorted[0].addr);
-        vm.expectEmit(address(resolver));
-        emit ChallengeSucceeded(id, challenger, TRUE_VALUE, true, MIN_BOND, REWARD);
         uint256[] memory expectedShares = new uint256[](1);
         expectedShares[0] = sharesBefore * WAD_TO_SLASH / 1e18;
         for (uint256 i; i < 4; ++i) {
             vm.expectEmit(address(resolver));
-            emit SignerSlashed(id, sorted[i].addr, i + 1, _strategies(), expectedShares);
+            emit SignerSlashed(id, digest, sorted[i].addr, i + 1, _strategies(), expectedShares, expectedShares[0]);
         }
+        vm.expectEmit(address(resolver));
+        emit ChallengerRewarded(digest, challenger, REWARD, 4 * expectedShares[0]);
+        vm.expectEmit(address(resolver));
+        emit ChallengeSucceeded(id, challenger, TRUE_VALUE, true, MIN_BOND, REWARD);
         vm.expectEmit(address(resolver));
         emit PaymentSent(challenger, MIN_BOND + REWARD);
         StateDisputeResolver.Status outcome = resolver.resolveChallenge(id);
@@ -539,24 +540,6 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         _verifyRemote(KEY, _block);
         (bytes32 id,) = _challengeWrong();
         assertEq(uint8(resolver.resolveChallenge(id)), uint8(StateDisputeResolver.Status.Slashed));
-    }
-
-    function test_resolveChallenge_rewardCappedByPool() public {
-        // A fresh resolver with an empty pool but a funded one of 0.1 ether.
-        StateDisputeResolver r = _rewire();
-        vm.deal(address(this), 0.1 ether);
-        (bool ok,) = address(r).call{value: 0.1 ether}(""); // receive() funds the pool
-        assertTrue(ok);
-        StateAttestation memory a = _wrong();
-        bytes memory sigData = _sigDataFor(_all(), a);
-        vm.prank(challenger);
-        bytes32 id = r.submitChallenge{value: MIN_BOND}(a, sigData);
-        _verifyRemote(KEY, _block);
-        uint256 before = challenger.balance;
-        r.resolveChallenge(id);
-        assertEq(challenger.balance, before + MIN_BOND + 0.1 ether);
-        assertEq(r.rewardPool(), 0);
-        assertEq(address(r).balance, 0);
     }
 
     function test_resolveChallenge_slashesMainChainAttestationThroughLocalPath() public {
@@ -676,38 +659,45 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         _advanceTo(GENESIS + 2 * LENGTH);
         StateAttestation memory a = _attest(REMOTE_CHAIN_ID, _block, KEY, WRONG_VALUE, true, 2);
         bytes32 id = _challenge(a, _sigDataFor(all, a));
+        bytes32 digest = serviceManager.attestationDigest(a);
         _verifyRemote(KEY, _block);
         Op[] memory sorted = _sorted(all);
 
         vm.expectEmit(address(resolver));
-        emit SlashingIncomplete(id, 6);
+        emit SlashingIncomplete(digest, 6);
         resolver.resolveChallenge(id);
-        assertEq(resolver.getChallenge(id).slashProgress, n - 6);
+        StateDisputeResolver.SlashingSummary memory s = resolver.getSlashing(digest);
+        assertEq(s.slashed, n - 6);
+        assertEq(s.pending, 6);
         assertEq(_magnitude(sorted[n - 7].addr), 1e18 - WAD_TO_SLASH);
         assertEq(_magnitude(sorted[n - 6].addr), 1e18, "not yet");
 
-        resolver.slashRemainingSigners(id);
-        assertEq(resolver.getChallenge(id).slashProgress, n);
+        resolver.slashRemainingSigners(digest);
+        s = resolver.getSlashing(digest);
+        assertEq(s.slashed, n);
+        assertEq(s.pending, 0);
         for (uint256 i; i < n; ++i) {
             assertEq(_magnitude(sorted[i].addr), 1e18 - WAD_TO_SLASH);
         }
-        vm.expectRevert(abi.encodeWithSelector(StateDisputeResolver.NothingLeftToSlash.selector, id));
-        resolver.slashRemainingSigners(id);
+        vm.expectRevert(abi.encodeWithSelector(StateDisputeResolver.NothingLeftToSlash.selector, digest));
+        resolver.slashRemainingSigners(digest);
     }
 
     function test_slashRemainingSigners_revertsWhenAllSlashed() public {
-        (bytes32 id,) = _challengeWrong();
+        (bytes32 id, StateAttestation memory a) = _challengeWrong();
+        bytes32 digest = serviceManager.attestationDigest(a);
         _verifyRemote(KEY, _block);
         resolver.resolveChallenge(id);
-        assertEq(resolver.getChallenge(id).slashProgress, 4);
-        vm.expectRevert(abi.encodeWithSelector(StateDisputeResolver.NothingLeftToSlash.selector, id));
-        resolver.slashRemainingSigners(id);
+        assertEq(resolver.getSlashing(digest).slashed, 4);
+        vm.expectRevert(abi.encodeWithSelector(StateDisputeResolver.NothingLeftToSlash.selector, digest));
+        resolver.slashRemainingSigners(digest);
     }
 
     function test_slashRemainingSigners_revertsForOpenChallenge() public {
-        (bytes32 id,) = _challengeWrong();
-        vm.expectRevert(abi.encodeWithSelector(StateDisputeResolver.NothingLeftToSlash.selector, id));
-        resolver.slashRemainingSigners(id);
+        (, StateAttestation memory a) = _challengeWrong();
+        bytes32 digest = serviceManager.attestationDigest(a);
+        vm.expectRevert(abi.encodeWithSelector(StateDisputeResolver.NotProvenWrong.selector, digest));
+        resolver.slashRemainingSigners(digest);
     }
 
     // ---------------------------------------------------------------- fuzz
@@ -760,7 +750,8 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         assertTrue(seen, "no gas limit produced InsufficientGasForSlash");
     }
 
-    /// @dev Any bond at or above the minimum is held and paid back in full with min(reward, pool).
+    /// @dev Any bond at or above the minimum is held and paid back in full with min(reward, pool) (every signer fully
+    ///      allocated to the set, so the whole reward is earned).
     function testFuzz_bondAndRewardAccounting(uint96 bond, uint96 pool) public {
         bond = uint96(bound(bond, MIN_BOND, 1_000 ether));
         pool = uint96(bound(pool, 0, 5 ether));
@@ -872,7 +863,7 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
     }
 
     /// @dev A second resolver, slasher of a second operator set (id 1), with an empty pool. The quorum joins that set
-    ///      without allocating (all its magnitude is in set 0), so its slashes take nothing. `set` stays set 0.
+    ///      and moves all its magnitude there from set 0 (after the deallocation delay). `set` stays set 0.
     function _rewire() internal returns (StateDisputeResolver r) {
         StateDisputeResolver.Config memory c = _config();
         c.operatorSetId = 1;
@@ -887,6 +878,11 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         for (uint256 i; i < _ops.length; ++i) {
             vm.prank(_ops[i].addr);
             allocationManager.registerForOperatorSets(_ops[i].addr, _registerParams(ids));
+            _allocate(_ops[i].addr, set, 0);
+        }
+        vm.roll(block.number + allocationManager.DEALLOCATION_DELAY() + 1);
+        for (uint256 i; i < _ops.length; ++i) {
+            _allocate(_ops[i].addr, OperatorSet(address(serviceManager), 1), 1e18);
         }
     }
 }

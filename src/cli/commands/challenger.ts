@@ -96,7 +96,7 @@ export function registerChallengerCommands(program: Command): void {
     .action(async (_opts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<{ db?: string; json?: boolean }>();
       const { openDatabase, migrateToLatest } = await import('../../core/db/index.ts');
-      const { ChallengerJournal, challengerMigrations } = await import('../../state-proofs/challenger/journal.ts');
+      const { ChallengerJournal, challengerMigrations, formatSlashing } = await import('../../state-proofs/challenger/journal.ts');
       const database = await openDatabase({ url: process.env.DATABASE_URL, sqlitePath: opts.db ?? '.avs/challenger.sqlite', name: 'challenger' });
       try {
         await migrateToLatest(database, challengerMigrations);
@@ -111,10 +111,19 @@ export function registerChallengerCommands(program: Command): void {
           truth: { value: d.truth.value.toString(), exists: d.truth.exists },
           stage: d.stage,
           detail: d.detail,
+          slashing: d.slashing && { ...d.slashing, summary: formatSlashing(d.slashing) },
+          nextSlashRetryAt: d.nextSlashAt === null ? null : new Date(d.nextSlashAt).toISOString(),
         }));
         if (opts.json) printJson({ disputes: rows });
         else if (rows.length === 0) process.stdout.write('no disputes\n');
-        else for (const r of rows) process.stdout.write(`${r.challengeId}  ${r.stage.padEnd(9)}  chain ${r.chainId} key ${r.key}: claimed ${r.claimed.value}, true ${r.truth.value}${r.detail ? `  (${r.detail})` : ''}\n`);
+        else {
+          for (const r of rows) {
+            const slashing = r.slashing ? `  ${r.slashing.summary}` : '';
+            process.stdout.write(
+              `${r.challengeId}  ${r.stage.padEnd(9)}  chain ${r.chainId} key ${r.key}: claimed ${r.claimed.value}, true ${r.truth.value}${r.detail ? `  (${r.detail})` : ''}${slashing}\n`,
+            );
+          }
+        }
       } finally {
         await database.close();
       }

@@ -3,7 +3,7 @@
  * RemoteChainVerifier on each source chain (or MainChainVerifier.verifyState directly for the main chain's own
  * StateManager). Every write waits for its receipt and throws {@link DisputeTransactionError} when it reverts.
  */
-import { type Address, type Hex, type PrivateKeyAccount, type PublicClient, decodeAbiParameters } from 'viem';
+import { type Address, type Hex, type PrivateKeyAccount, type PublicClient, decodeAbiParameters, decodeErrorResult, getAddress } from 'viem';
 import {
   ECDSAStakeRegistryAbi,
   MainChainVerifierAbi,
@@ -12,8 +12,9 @@ import {
   StateProofsServiceManagerAbi,
 } from '../../core/chain/abis/generated/index.ts';
 import { makePublicClient, makeWalletClient } from '../../core/chain/clients.ts';
+import { allContractErrorsAbi } from '../../core/chain/transactions.ts';
 import { type Deployment, DeploymentError, chainOf, mainChainOf } from '../../core/chain/deployment.ts';
-import type { ChallengeState, DisputeChain } from './challenger.ts';
+import type { ChallengeState, DisputeChain, SignerProblem, SlashingReport } from './challenger.ts';
 import type { Dispute } from './journal.ts';
 
 /** A dispute transaction reverted or was not mined. */
@@ -23,6 +24,10 @@ export class DisputeTransactionError extends Error {
 
 /** The resolver's `Status` enum, in declaration order. */
 const STATUS: readonly ChallengeState[] = ['none', 'open', 'slashed', 'rejected', 'expired'];
+/** The resolver's `SignerStatus` enum, in declaration order. */
+const SIGNER_STATUS = ['none', 'pending', 'slashed', 'failed', 'skipped'] as const;
+/** Solidity panic codes a slash has been seen to hit, by code. */
+const PANICS: Record<number, string> = { 0x01: 'assertion failed', 0x11: 'arithmetic underflow or overflow', 0x12: 'division by zero' };
 
 /** Options of {@link createDisputeChain}. */
 export type DisputeChainOptions = {
@@ -76,6 +81,13 @@ export function createDisputeChain(options: DisputeChainOptions): DisputeChain {
   });
   const state = async (challengeId: Hex): Promise<ChallengeState> =>
     STATUS[await mainClient.readContract({ ...resolver, functionName: 'challengeStatus', args: [challengeId] })] ?? 'none';
+  const digestOf = (d: Dispute): Promise<Hex> =>
+    mainClient.readContract({
+      address: deployment.stateProofs.serviceManager,
+      abi: StateProofsServiceManagerAbi,
+      functionName: 'attestationDigest',
+      args: [attestationOf(d)],
+    });
 
   return {
     async proofHolds(d) {
@@ -134,7 +146,68 @@ export function createDisputeChain(options: DisputeChainOptions): DisputeChain {
       );
       return { hash, state: await state(d.challengeId) };
     },
+
+    async slashing(d) {
+      const digest = await digestOf(d);
+      const [operators, records, reasons] = await mainClient.readContract({ ...resolver, functionName: 'getSignerSlashes', args: [digest] });
+      const summary = await mainClient.readContract({ ...resolver, functionName: 'getSlashing', args: [digest] });
+      const problems: SignerProblem[] = [];
+      const slashedWeights: { operator: Address; weight: bigint }[] = [];
+      operators.forEach((operator, i) => {
+        const status = SIGNER_STATUS[records[i].status] ?? 'none';
+        if (status === 'failed' || status === 'skipped') {
+          problems.push({ operator: getAddress(operator), state: status, attempts: records[i].attempts, reason: describeSlashReason(reasons[i]) });
+        } else if (status === 'slashed') {
+          slashedWeights.push({ operator: getAddress(operator), weight: records[i].weightSlashed });
+        }
+      });
+      return {
+        digest,
+        signers: Number(summary.signers),
+        slashed: Number(summary.slashed),
+        failed: Number(summary.failed),
+        skipped: Number(summary.skipped),
+        pending: Number(summary.pending),
+        weightSlashed: summary.weightSlashed,
+        rewardPaid: summary.rewardPaid,
+        slashedWeights,
+        problems,
+      } satisfies SlashingReport;
+    },
+
+    async slashRemainingSigners(d) {
+      const digest = await digestOf(d);
+      return send(main.chainId, 'slashRemainingSigners', (wallet) =>
+        wallet.writeContract({ ...resolver, functionName: 'slashRemainingSigners', args: [digest] }),
+      );
+    },
+
+    async retrySlashes(d, operators) {
+      const digest = await digestOf(d);
+      return send(main.chainId, 'retrySlashes', (wallet) =>
+        wallet.writeContract({ ...resolver, functionName: 'retrySlashes', args: [digest, [...operators]] }),
+      );
+    },
   };
+}
+
+/**
+ * A slash's revert data as text: a custom error of a project contract with its arguments (e.g. `CurrentlyPaused()`,
+ * `OperatorNotSlashable()`), a Solidity panic with its meaning, or the raw data.
+ */
+export function describeSlashReason(data: Hex): string {
+  if (data === '0x') return 'no revert data';
+  try {
+    const decoded = decodeErrorResult({ abi: allContractErrorsAbi, data });
+    const args = (decoded.args ?? []) as readonly unknown[];
+    if (decoded.errorName === 'Panic') {
+      const code = Number(args[0] as bigint);
+      return `Panic(0x${code.toString(16)}${PANICS[code] ? `: ${PANICS[code]}` : ''})`;
+    }
+    return `${decoded.errorName}(${args.map((a) => (typeof a === 'bigint' ? a.toString() : String(a))).join(', ')})`;
+  } catch {
+    return data;
+  }
 }
 
 /** The operators in a proof's `sigData`, ascending. */

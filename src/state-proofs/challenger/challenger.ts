@@ -3,15 +3,21 @@
  * run one: it follows the proofs the aggregator publishes, checks each against the source chain through its own RPC,
  * and on a mismatch walks the dispute to the end: StateDisputeResolver.submitChallenge with a bond, then
  * RemoteChainVerifier.verifyState on the source chain, then, once MainChainVerifier holds the bridged truth,
- * resolveChallenge, which slashes the signers and returns the bond with a reward.
+ * resolveChallenge, which slashes the signers and returns the bond with a reward. It then drives the slashing to
+ * completion: slashRemainingSigners while signers are pending, and retrySlashes for slashes that reverted (e.g.
+ * EigenLayer slashing paused), with an exponential backoff kept in the journal, until every signer is slashed or
+ * skipped; it logs "slashed k of n" with the reason of each failure or skip.
  *
  * Every step is journaled ({@link ChallengerJournal}) and checks the chain before acting, so a restart resumes each
- * dispute where it stopped and never pays a bond or a bridge fee twice for the same dispute.
+ * dispute where it stopped and never pays a bond or a bridge fee twice for the same dispute, nor retries a slash
+ * before its backoff.
  */
 import type { Address, Hex } from 'viem';
 import type { Logger } from '../../core/logging.ts';
 import { type ProofFeedPage, type ProofTask, listProofs } from '../client.ts';
-import type { ChallengerJournal, Dispute } from './journal.ts';
+import { type ChallengerJournal, type Dispute, type NewDispute, type SignerProblem, type SlashingProgress, formatSlashing } from './journal.ts';
+
+export type { SignerProblem } from './journal.ts';
 
 /** What the challenger reads on source chains: the history entry at a block, once that block is final. */
 export type TruthSource = {
@@ -20,6 +26,25 @@ export type TruthSource = {
 
 /** On-chain state of a challenge in the StateDisputeResolver. */
 export type ChallengeState = 'none' | 'open' | 'slashed' | 'rejected' | 'expired';
+
+/** The resolver's slashing progress of a proven-wrong digest (getSlashing and getSignerSlashes). */
+export type SlashingReport = {
+  digest: Hex;
+  /** Signers on record (n), slashed (k), failed (retryable), skipped (final) and not attempted yet. */
+  signers: number;
+  slashed: number;
+  failed: number;
+  skipped: number;
+  pending: number;
+  /** Registry weight slashed so far. */
+  weightSlashed: bigint;
+  /** Reward paid for the digest so far, wei. */
+  rewardPaid: bigint;
+  /** Registry weight slashed per slashed signer. */
+  slashedWeights: { operator: Address; weight: bigint }[];
+  /** Signers whose slash failed or was skipped, with the decoded reason. */
+  problems: SignerProblem[];
+};
 
 /** The chain calls of a dispute (implemented with viem by {@link createDisputeChain}). */
 export type DisputeChain = {
@@ -35,6 +60,20 @@ export type DisputeChain = {
   requestVerification(dispute: Dispute): Promise<Hex>;
   /** Sends resolveChallenge and waits for it; returns the transaction hash and the state it left. */
   resolveChallenge(dispute: Dispute): Promise<{ hash: Hex; state: ChallengeState }>;
+  /** The slashing progress of the dispute's digest. */
+  slashing(dispute: Dispute): Promise<SlashingReport>;
+  /** Sends slashRemainingSigners(digest) and waits for it. */
+  slashRemainingSigners(dispute: Dispute): Promise<Hex>;
+  /** Sends retrySlashes(digest, operators) for signers whose slash failed, and waits for it. */
+  retrySlashes(dispute: Dispute, operators: readonly Address[]): Promise<Hex>;
+};
+
+/** Backoff of retries of failed slashes: the k-th retry waits min(baseMs × 2^k, maxMs) after the previous one. */
+export type SlashRetryOptions = {
+  /** Wait before the first retry, ms (default 5,000). */
+  baseMs?: number;
+  /** Longest wait between retries, ms (default 300,000). */
+  maxMs?: number;
 };
 
 /** Options of {@link Challenger}. */
@@ -53,6 +92,10 @@ export type ChallengerOptions = {
   pageSize?: number;
   /** Chain ids this challenger can read; proofs of other chains are skipped with a warning. */
   chainIds: readonly number[];
+  /** Backoff of retries of failed slashes. */
+  slashRetry?: SlashRetryOptions;
+  /** Clock, unix ms (tests); default Date.now. */
+  now?: () => number;
 };
 
 /** Counters for status output and tests. */
@@ -153,7 +196,7 @@ export class Challenger {
     this.stats.proofsChecked++;
     if (truth.value === a.value && truth.exists === a.exists) return;
     this.stats.mismatches++;
-    const dispute: Omit<Dispute, 'stage' | 'detail'> = {
+    const dispute: NewDispute = {
       challengeId: proof.taskId,
       chainId: a.chainId,
       user: a.user,
@@ -170,7 +213,7 @@ export class Challenger {
         { challengeId: proof.taskId, chainId, claimed: a.value.toString(), truth: truth.value.toString(), signers: proof.signers.length },
         'wrong attestation found',
       );
-      this.notify({ ...dispute, stage: 'found', detail: null });
+      this.notify({ ...dispute, stage: 'found', detail: null, slashing: null, slashAttempts: 0, nextSlashAt: null });
     }
   }
 
@@ -226,7 +269,8 @@ export class Challenger {
           const expired = await chain.resolveChallenge(dispute).catch(() => undefined);
           if (expired && expired.state !== 'open') await advance('resolved', `${expired.state} (${expired.hash})`);
         } else if (state !== 'none') {
-          await advance('resolved', state);
+          // Someone else resolved it; a proven-wrong proof still needs its slashing driven to the end.
+          await advance(state === 'slashed' ? 'slashing' : 'resolved', state);
         }
         return;
       }
@@ -236,13 +280,70 @@ export class Challenger {
     if (dispute.stage === 'verified') {
       const state = await chain.challengeState(dispute.challengeId);
       if (state !== 'open') {
-        await advance('resolved', state);
-        return;
+        dispute = await advance(state === 'slashed' ? 'slashing' : 'resolved', state);
+      } else {
+        const result = await chain.resolveChallenge(dispute);
+        log.warn({ hash: result.hash, state: result.state }, 'challenge resolved');
+        dispute = await advance(result.state === 'slashed' ? 'slashing' : 'resolved', `${result.state} (${result.hash})`);
       }
-      const result = await chain.resolveChallenge(dispute);
-      log.warn({ hash: result.hash, state: result.state }, 'challenge resolved');
-      await advance('resolved', `${result.state} (${result.hash})`);
     }
+    if (this.stopped) return;
+    if (dispute.stage === 'slashing') await this.driveSlashing(dispute, log, advance);
+  }
+
+  /**
+   * One pass of the slashing of a proven-wrong proof: slashes the pending signers, retries the failed ones once their
+   * backoff has passed (the retry is journaled before it is sent), records "slashed k of n" and, once no signer is
+   * pending or failed, resolves the dispute. The chain is read first, so nothing already done is sent again.
+   */
+  private async driveSlashing(
+    dispute: Dispute,
+    log: Logger,
+    advance: (stage: Dispute['stage'], detail: string | null) => Promise<Dispute>,
+  ): Promise<void> {
+    const { chain, journal } = this.options;
+    const now = this.options.now ?? Date.now;
+    let report = await chain.slashing(dispute);
+    if (report.pending > 0) {
+      const hash = await chain.slashRemainingSigners(dispute);
+      report = await chain.slashing(dispute);
+      log.info({ hash, ...counts(report) }, `slashRemainingSigners: ${formatSlashing(progressOf(report))}`);
+    }
+    if (report.pending === 0 && report.failed > 0) {
+      if (dispute.nextSlashAt === null) {
+        // First seen failing: the slash was just attempted, so wait a first backoff before retrying.
+        const next = now() + this.backoff(dispute.slashAttempts);
+        await journal.scheduleSlashRetry(dispute.challengeId, dispute.slashAttempts, next);
+        dispute = { ...dispute, nextSlashAt: next };
+      } else if (now() >= dispute.nextSlashAt) {
+        const attempts = dispute.slashAttempts + 1;
+        const next = now() + this.backoff(attempts);
+        await journal.scheduleSlashRetry(dispute.challengeId, attempts, next);
+        dispute = { ...dispute, slashAttempts: attempts, nextSlashAt: next };
+        const failed = report.problems.filter((p) => p.state === 'failed').map((p) => p.operator);
+        const hash = await chain.retrySlashes(dispute, failed);
+        report = await chain.slashing(dispute);
+        log.info({ hash, retry: attempts, ...counts(report) }, `retried ${failed.length} failed slashes: ${formatSlashing(progressOf(report))}`);
+      }
+    }
+    const progress = progressOf(report);
+    const previous = dispute.slashing ? formatSlashing(dispute.slashing) : undefined;
+    await journal.saveSlashing(dispute.challengeId, progress);
+    const summary = formatSlashing(progress);
+    if (report.pending === 0 && report.failed === 0) {
+      const perSigner = Object.fromEntries(report.slashedWeights.map((s) => [s.operator, s.weight.toString()]));
+      log.warn({ ...counts(report), rewardPaid: progress.rewardPaid, weightSlashed: perSigner }, `slashing done: ${summary}`);
+      await advance('resolved', dispute.detail);
+    } else if (summary !== previous) {
+      const retryInMs = dispute.nextSlashAt === null ? undefined : Math.max(0, dispute.nextSlashAt - now());
+      log.warn({ ...counts(report), retryInMs }, `slashing unfinished: ${summary}`);
+    }
+  }
+
+  private backoff(attempts: number): number {
+    const base = this.options.slashRetry?.baseMs ?? 5_000;
+    const max = this.options.slashRetry?.maxMs ?? 300_000;
+    return Math.min(base * 2 ** Math.min(attempts, 30), max);
   }
 
   private notify(dispute: Dispute): void {
@@ -254,6 +355,14 @@ export class Challenger {
       }
     }
   }
+}
+
+function counts(r: SlashingReport) {
+  return { signers: r.signers, slashed: r.slashed, failed: r.failed, skipped: r.skipped, pending: r.pending };
+}
+
+function progressOf(r: SlashingReport): SlashingProgress {
+  return { ...counts(r), rewardPaid: r.rewardPaid.toString(), problems: r.problems };
 }
 
 function oneLine(error: unknown): string {

@@ -7,8 +7,36 @@ import type { Kysely } from 'kysely';
 import type { Address, Hex } from 'viem';
 import type { MigrationSet } from '../../core/db/index.ts';
 
-/** Where a dispute is: found → challenged → verification requested → verified → resolved, or abandoned with a reason. */
-export type DisputeStage = 'found' | 'challenged' | 'verifying' | 'verified' | 'resolved' | 'abandoned';
+/**
+ * Where a dispute is: found → challenged → verification requested → verified → (slashing, while signers of a proven-wrong
+ * proof are still pending or their slashes failed) → resolved, or abandoned with a reason.
+ */
+export type DisputeStage = 'found' | 'challenged' | 'verifying' | 'verified' | 'slashing' | 'resolved' | 'abandoned';
+
+/** A signer of a proven-wrong proof whose slash failed (retryable) or was skipped (the set can no longer slash it). */
+export type SignerProblem = {
+  operator: Address;
+  state: 'failed' | 'skipped';
+  /** Slash attempts made on chain. */
+  attempts: number;
+  /** The AllocationManager's revert, decoded (e.g. `CurrentlyPaused()`, `OperatorNotSlashable()`). */
+  reason: string;
+};
+
+/** The resolver's slashing progress of a dispute's digest, as last read ("slashed k of n"). */
+export type SlashingProgress = {
+  /** Signers on record (n). */
+  signers: number;
+  /** Signers slashed (k). */
+  slashed: number;
+  failed: number;
+  skipped: number;
+  /** Signers not attempted yet (more than one call's worth). */
+  pending: number;
+  /** Reward paid for the digest so far, wei (decimal string). */
+  rewardPaid: string;
+  problems: SignerProblem[];
+};
 
 /** Table layout of the challenger's journal. */
 export type ChallengerTables = {
@@ -31,6 +59,12 @@ export type ChallengerTables = {
     detail: string | null;
     created_at: number;
     updated_at: number;
+    /** {@link SlashingProgress} as JSON, once the proof is proven wrong. */
+    slashing: string | null;
+    /** Retries of failed slashes sent so far (the backoff's exponent). */
+    slash_attempts: number;
+    /** Earliest time of the next retry, unix ms; null while none is scheduled. */
+    next_slash_at: number | null;
   };
 };
 
@@ -69,6 +103,13 @@ export const challengerMigrations: MigrationSet = {
         await db.schema.createIndex('challenger_disputes_stage').on('challenger_disputes').columns(['stage', 'created_at']).execute();
       },
     },
+    '0002_slashing_progress': {
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('challenger_disputes').addColumn('slashing', 'text').execute();
+        await db.schema.alterTable('challenger_disputes').addColumn('slash_attempts', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+        await db.schema.alterTable('challenger_disputes').addColumn('next_slash_at', 'bigint').execute();
+      },
+    },
   },
 };
 
@@ -91,7 +132,16 @@ export type Dispute = {
   stage: DisputeStage;
   /** Why it was abandoned, or the last transaction hash. */
   detail: string | null;
+  /** Slashing progress of the proven-wrong proof, as last read; null before. */
+  slashing: SlashingProgress | null;
+  /** Retries of failed slashes sent so far. */
+  slashAttempts: number;
+  /** Earliest time of the next retry of failed slashes, unix ms; null while none is scheduled. */
+  nextSlashAt: number | null;
 };
+
+/** A dispute as first recorded (stage `found`, nothing slashed yet). */
+export type NewDispute = Omit<Dispute, 'stage' | 'detail' | 'slashing' | 'slashAttempts' | 'nextSlashAt'>;
 
 const FEED = 'proof-feed';
 
@@ -115,7 +165,7 @@ export class ChallengerJournal {
   }
 
   /** Records a new dispute at stage `found`; a dispute already recorded is left as it is. Returns whether it was new. */
-  async add(dispute: Omit<Dispute, 'stage' | 'detail'>, now = Date.now()): Promise<boolean> {
+  async add(dispute: NewDispute, now = Date.now()): Promise<boolean> {
     const inserted = await this.db
       .insertInto('challenger_disputes')
       .values({
@@ -136,6 +186,9 @@ export class ChallengerJournal {
         detail: null,
         created_at: now,
         updated_at: now,
+        slashing: null,
+        slash_attempts: 0,
+        next_slash_at: null,
       })
       .onConflict((oc) => oc.column('challenge_id').doNothing())
       .returning('challenge_id')
@@ -148,6 +201,27 @@ export class ChallengerJournal {
     await this.db
       .updateTable('challenger_disputes')
       .set({ stage, detail, updated_at: now })
+      .where('challenge_id', '=', challengeId.toLowerCase())
+      .execute();
+  }
+
+  /** Records the slashing progress last read from the resolver. */
+  async saveSlashing(challengeId: Hex, progress: SlashingProgress, now = Date.now()): Promise<void> {
+    await this.db
+      .updateTable('challenger_disputes')
+      .set({ slashing: JSON.stringify(progress), updated_at: now })
+      .where('challenge_id', '=', challengeId.toLowerCase())
+      .execute();
+  }
+
+  /**
+   * Records that retry number `attempts` of the failed slashes is due at `nextAt` (unix ms). Written before a retry is
+   * sent, so a challenger that dies after sending waits out the backoff instead of sending again at once.
+   */
+  async scheduleSlashRetry(challengeId: Hex, attempts: number, nextAt: number, now = Date.now()): Promise<void> {
+    await this.db
+      .updateTable('challenger_disputes')
+      .set({ slash_attempts: attempts, next_slash_at: nextAt, updated_at: now })
       .where('challenge_id', '=', challengeId.toLowerCase())
       .execute();
   }
@@ -191,5 +265,18 @@ function toDispute(row: ChallengerTables['challenger_disputes']): Dispute {
     sigData: row.sig_data as Hex,
     stage: row.stage,
     detail: row.detail,
+    slashing: row.slashing ? (JSON.parse(row.slashing) as SlashingProgress) : null,
+    slashAttempts: Number(row.slash_attempts ?? 0),
+    nextSlashAt: row.next_slash_at === null || row.next_slash_at === undefined ? null : Number(row.next_slash_at),
   };
+}
+
+/** "slashed k of n", with what is pending and, per failed or skipped signer, its reason (for logs and status). */
+export function formatSlashing(progress: SlashingProgress): string {
+  const parts = [`slashed ${progress.slashed} of ${progress.signers}`];
+  if (progress.pending > 0) parts.push(`${progress.pending} pending`);
+  for (const p of progress.problems) {
+    parts.push(`${p.operator} ${p.state}: ${p.reason}${p.state === 'failed' ? ` (${p.attempts} attempt${p.attempts === 1 ? '' : 's'})` : ''}`);
+  }
+  return parts.join('; ');
 }

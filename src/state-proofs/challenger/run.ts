@@ -14,7 +14,7 @@ import { instrumentRpcClients } from '../../core/chain/rpcMetrics.ts';
 import { createMetricsRegistry } from '../../core/http/metrics.ts';
 import { type NodeServer, startNodeServer } from '../../core/http/nodeServer.ts';
 import { createDisputeChain } from './chain.ts';
-import { Challenger } from './challenger.ts';
+import { Challenger, type SlashRetryOptions } from './challenger.ts';
 import { ChallengerJournal, challengerMigrations } from './journal.ts';
 
 /** Options of {@link startChallenger}. */
@@ -36,6 +36,8 @@ export type StartChallengerOptions = {
   bond?: bigint;
   /** Poll interval, ms (default 1,000). */
   pollIntervalMs?: number;
+  /** Backoff of retries of failed slashes (default 5 s doubling to 5 min). */
+  slashRetry?: SlashRetryOptions;
   /** Public clients by chain id (embedding); default from `rpcUrls` / the deployment. */
   clients?: ReadonlyMap<number, PublicClient>;
   logger?: Logger;
@@ -89,6 +91,7 @@ export async function startChallenger(options: StartChallengerOptions): Promise<
     logger,
     chainIds: reader.chainIds,
     pollIntervalMs: options.pollIntervalMs,
+    slashRetry: options.slashRetry,
   });
   let nodeApi: NodeServer | undefined;
   if (options.nodeApi && registry) {
