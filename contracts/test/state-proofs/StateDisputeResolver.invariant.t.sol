@@ -12,6 +12,7 @@ import {RemoteChainVerifier} from "../../src/state-proofs/RemoteChainVerifier.so
 import {StateProofsServiceManager} from "../../src/state-proofs/StateProofsServiceManager.sol";
 import {StateDisputeResolver} from "../../src/state-proofs/StateDisputeResolver.sol";
 import {StateAttestation} from "../../src/state-proofs/StateAttestationLib.sol";
+import {BlockHeaderRlp} from "./BlockHeaderRlp.sol";
 
 /// @notice A challenger contract that refuses ether while `accept` is false.
 contract ToggleReceiver {
@@ -46,6 +47,7 @@ contract DisputeHandler is Test {
         uint256 chainId;
         uint256 key;
         uint64 blockNumber;
+        uint48 timestamp;
         uint256 value;
         bool exists;
     }
@@ -53,6 +55,7 @@ contract DisputeHandler is Test {
     struct Claim {
         uint256 value;
         bool exists;
+        uint48 timestamp;
         uint256 queryIndex;
     }
 
@@ -122,15 +125,16 @@ contract DisputeHandler is Test {
     function submit(uint256 querySeed, uint256 claimSeed, uint256 actorSeed, uint256 bondSeed) external {
         uint256 qi = querySeed % _queries.length;
         Query memory q = _queries[qi];
-        (uint256 value, bool exists) = (q.value, q.exists);
-        uint256 kind = claimSeed % 3;
+        (uint256 value, bool exists, uint48 timestamp) = (q.value, q.exists, q.timestamp);
+        uint256 kind = claimSeed % 4;
         if (kind == 1) value = q.value + 1 + (claimSeed >> 8) % 1000;
         if (kind == 2) exists = !q.exists;
+        if (kind == 3) timestamp = q.timestamp + 1 + uint48((claimSeed >> 8) % 1000);
         StateAttestation memory a = StateAttestation({
             user: user,
             chainId: q.chainId,
             blockNumber: q.blockNumber,
-            timestamp: 1_700_000_000,
+            timestamp: timestamp,
             key: q.key,
             value: value,
             exists: exists,
@@ -154,22 +158,24 @@ contract DisputeHandler is Test {
             _known[id] = true;
             ids.push(id);
         }
-        _claims[id] = Claim({value: value, exists: exists, queryIndex: qi});
+        _claims[id] = Claim({value: value, exists: exists, timestamp: timestamp, queryIndex: qi});
         ++submitted;
     }
 
     function verify(uint256 querySeed) external {
         Query memory q = _queries[querySeed % _queries.length];
-        (bool done,,,) = verifier.getVerifiedState(q.chainId, user, q.key, q.blockNumber);
+        (bool done,,,,) = verifier.getVerifiedState(q.chainId, user, q.key, q.blockNumber);
         if (done) return;
+        bytes memory header = BlockHeaderRlp.header(bytes32(0), q.blockNumber, q.timestamp);
+        vm.setBlockhash(q.blockNumber, keccak256(header));
         if (q.chainId == block.chainid) {
-            verifier.verifyState(user, q.key, q.blockNumber);
+            verifier.verifyState(user, q.key, header);
         } else {
-            uint256 fee = remoteVerifier.quoteFee(user, q.key, q.blockNumber);
+            uint256 fee = remoteVerifier.quoteFee();
             vm.deal(address(this), fee);
             uint256 mainChainId = block.chainid;
             vm.chainId(q.chainId);
-            remoteVerifier.verifyState{value: fee}(user, q.key, q.blockNumber);
+            remoteVerifier.verifyState{value: fee}(user, q.key, header);
             vm.chainId(mainChainId);
         }
     }
@@ -185,9 +191,9 @@ contract DisputeHandler is Test {
 
         Claim memory claim = _claims[id];
         Query memory q = _queries[claim.queryIndex];
-        (bool verified,,, uint64 at) = verifier.getVerifiedState(q.chainId, user, q.key, q.blockNumber);
+        (bool verified,,,, uint64 at) = verifier.getVerifiedState(q.chainId, user, q.key, q.blockNumber);
         bool inTime = verified && at <= c.deadline;
-        bool wrong = claim.value != q.value || claim.exists != q.exists;
+        bool wrong = claim.value != q.value || claim.exists != q.exists || claim.timestamp != q.timestamp;
         if (outcome == StateDisputeResolver.Status.Slashed) {
             if (!inTime || !wrong) ++violations;
             ++provenWrongSlashes;
@@ -268,14 +274,14 @@ contract StateDisputeResolverInvariantTest is StateDisputeResolverFixture {
         DisputeHandler.Query[] memory queries = new DisputeHandler.Query[](4);
         uint64 b1 = _writeRemote(1, 100);
         uint64 b2 = _writeRemote(2, 200);
-        queries[0] = DisputeHandler.Query(REMOTE_CHAIN_ID, 1, b1, 100, true);
-        queries[1] = DisputeHandler.Query(REMOTE_CHAIN_ID, 2, b2, 200, true);
-        queries[2] = DisputeHandler.Query(REMOTE_CHAIN_ID, 3, b2, 0, false);
+        queries[0] = DisputeHandler.Query(REMOTE_CHAIN_ID, 1, b1, uint48(_timestampOf(b1)), 100, true);
+        queries[1] = DisputeHandler.Query(REMOTE_CHAIN_ID, 2, b2, uint48(_timestampOf(b2)), 200, true);
+        queries[2] = DisputeHandler.Query(REMOTE_CHAIN_ID, 3, b2, uint48(_timestampOf(b2)), 0, false);
         uint64 b3 = uint64(block.number);
         vm.prank(user);
         mainStateManager.setValue(4, 400);
         _advance(MIN_BLOCK_TIME);
-        queries[3] = DisputeHandler.Query(MAIN_CHAIN_ID, 4, b3, 400, true);
+        queries[3] = DisputeHandler.Query(MAIN_CHAIN_ID, 4, b3, uint48(_timestampOf(b3)), 400, true);
 
         handler = new DisputeHandler(resolver, registry, verifier, remoteVerifier, user, _opAddrs, pks, queries);
         _fundPool(1 ether);
@@ -327,9 +333,13 @@ contract StateDisputeResolverInvariantTest is StateDisputeResolverFixture {
             StateDisputeResolver.Challenge memory c = resolver.getChallenge(handler.ids(i));
             if (c.status != StateDisputeResolver.Status.Slashed) continue;
             assertTrue(resolver.slashedDigests(c.digest));
-            (bool verified, uint256 value, bool exists,) = verifier.getVerifiedState(c.chainId, c.user, c.key, c.blockNumber);
+            (bool verified, uint256 value, bool exists, uint64 blockTimestamp,) =
+                verifier.getVerifiedState(c.chainId, c.user, c.key, c.blockNumber);
             assertTrue(verified);
-            assertTrue(value != c.claimedValue || exists != c.claimedExists, "slashed a right claim");
+            assertTrue(
+                value != c.claimedValue || exists != c.claimedExists || blockTimestamp != c.timestamp,
+                "slashed a right claim"
+            );
         }
     }
 
