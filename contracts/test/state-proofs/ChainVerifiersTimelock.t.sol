@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.27;
+
+import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {TimelockController} from "@openzeppelin/contracts/governance/TimelockController.sol";
+import {StateDisputeResolverFixture} from "./StateDisputeResolverFixture.sol";
+import {MockAbridge} from "./ChainVerifiersMockBridge.sol";
+import {IAbridge} from "../../src/bridge/IAbridge.sol";
+import {MainChainVerifier} from "../../src/state-proofs/MainChainVerifier.sol";
+import {OwnerTimelock} from "../../src/state-proofs/OwnerTimelock.sol";
+
+/// @notice No owner can slash honest operators by rerouting verification at once: with an OwnerTimelock (OpenZeppelin's
+///         TimelockController) of delay >= the resolver's EXPOSURE_WINDOW as owner, a route change is public for at
+///         least that long before it can run, so every operator who leaves when it is announced is out of the slashing
+///         window by the time the new route can write a single value.
+contract ChainVerifiersTimelockTest is StateDisputeResolverFixture {
+    address internal multisig = makeAddr("AVS multisig");
+    OwnerTimelock internal timelock;
+    MockAbridge internal evilBridge;
+    address internal evilSender = makeAddr("evil remote verifier");
+    bytes internal setRouteCall;
+
+    function setUp() public override {
+        super.setUp();
+        address[] memory roles = new address[](1);
+        roles[0] = multisig;
+        timelock = new OwnerTimelock(resolver.EXPOSURE_WINDOW(), roles, roles, address(0));
+        vm.prank(avsOwner);
+        verifier.transferOwnership(address(timelock));
+        evilBridge = new MockAbridge(0);
+        setRouteCall =
+            abi.encodeCall(MainChainVerifier.setRoute, (REMOTE_CHAIN_ID, IAbridge(address(evilBridge)), evilSender));
+    }
+
+    function _schedule() internal returns (bytes32 id) {
+        uint256 delay = resolver.EXPOSURE_WINDOW();
+        vm.prank(multisig);
+        timelock.schedule(address(verifier), 0, setRouteCall, bytes32(0), bytes32(0), delay);
+        id = timelock.hashOperation(address(verifier), 0, setRouteCall, bytes32(0), bytes32(0));
+    }
+
+    function test_timelock_delayCoversExposureWindow() public view {
+        assertGe(timelock.getMinDelay(), resolver.EXPOSURE_WINDOW());
+        assertEq(verifier.owner(), address(timelock));
+    }
+
+    function test_timelock_formerOwnerCannotSetRouteDirectly() public {
+        vm.prank(multisig);
+        vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, multisig));
+        verifier.setRoute(REMOTE_CHAIN_ID, IAbridge(address(evilBridge)), evilSender);
+    }
+
+    function test_timelock_cannotScheduleShorterThanExposureWindow() public {
+        uint256 window = resolver.EXPOSURE_WINDOW();
+        uint256 delay = window - 1;
+        vm.prank(multisig);
+        vm.expectRevert(abi.encodeWithSelector(TimelockController.TimelockInsufficientDelay.selector, delay, window));
+        timelock.schedule(address(verifier), 0, setRouteCall, bytes32(0), bytes32(0), delay);
+    }
+
+    /// @dev The attack: reroute REMOTE_CHAIN_ID through a bridge the owner controls. It cannot run before the delay.
+    function test_timelock_routeChangeCannotRunBeforeTheDelay() public {
+        bytes32 id = _schedule();
+        uint256 readyAt = block.timestamp + resolver.EXPOSURE_WINDOW();
+        assertEq(timelock.getTimestamp(id), readyAt);
+        _advanceTo(readyAt - 1);
+        vm.prank(multisig);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                TimelockController.TimelockUnexpectedOperationState.selector,
+                id,
+                bytes32(1 << uint8(TimelockController.OperationState.Ready))
+            )
+        );
+        timelock.execute(address(verifier), 0, setRouteCall, bytes32(0), bytes32(0));
+        assertEq(address(verifier.getRoute(REMOTE_CHAIN_ID).bridge), address(bridge), "route unchanged");
+
+        _advanceTo(readyAt);
+        vm.prank(multisig);
+        timelock.execute(address(verifier), 0, setRouteCall, bytes32(0), bytes32(0));
+        assertEq(address(verifier.getRoute(REMOTE_CHAIN_ID).bridge), address(evilBridge));
+    }
+
+    /// @dev An operator that leaves when the change is announced is out of the operator set's slashing window before
+    ///      the change can run: it leaves the set (and is slashable for DEALLOCATION_DELAY blocks, which cover the
+    ///      exposure window), and the change runs EXPOSURE_WINDOW seconds later.
+    function test_timelock_operatorLeavingAtAnnouncementIsUnslashableWhenItRuns() public {
+        Op[] memory ops = _quorumOf(1);
+        _schedule();
+        vm.prank(ops[0].addr);
+        registry.deregisterOperator();
+        _leaveSet(ops[0]);
+        _advance(resolver.EXPOSURE_WINDOW());
+        vm.roll(block.number + allocationManager.DEALLOCATION_DELAY() + 1);
+        assertFalse(allocationManager.isOperatorSlashable(ops[0].addr, set), "out of reach when the route changes");
+        vm.prank(multisig);
+        timelock.execute(address(verifier), 0, setRouteCall, bytes32(0), bytes32(0));
+    }
+
+    /// @dev Roles and the delay itself can only change through the timelock (it is its own admin).
+    function test_timelock_delayChangeIsItselfTimelocked() public {
+        vm.prank(multisig);
+        vm.expectRevert(abi.encodeWithSelector(TimelockController.TimelockUnauthorizedCaller.selector, multisig));
+        timelock.updateDelay(0);
+    }
+}
