@@ -7,9 +7,11 @@
  * RegistryStateSender, MainChainVerifier, StateDisputeResolver, the AVS metadata URI, operator set 0 with the resolver as
  * its slasher, the ServiceManager as its own AVS registrar, and the challenger reward pool. Every remote chain: a
  * StateManager, LightStakeRegistry + RegistryStateReceiver, and a RemoteChainVerifier; then the routes between them through
- * the chain pair's Abridge (docs/decisions/replication-0001.md, disputes-0001.md).
+ * the chain pair's Abridge (docs/decisions/replication-0001.md, disputes-0001.md). Finally every owned contract on every
+ * chain is handed to that chain's OwnerTimelock (OpenZeppelin's TimelockController) whose delay is at least the
+ * resolver's EXPOSURE_WINDOW, with the configured owner as proposer and executor (docs/trust-assumptions.md).
  */
-import { type Address, type PrivateKeyAccount, type PublicClient, getAddress, parseAbi } from 'viem';
+import { type Address, type PrivateKeyAccount, type PublicClient, getAddress, parseAbi, zeroAddress } from 'viem';
 import {
   ECDSAStakeRegistryAbi,
   ECDSAStakeRegistryBytecode,
@@ -19,6 +21,8 @@ import {
   LightStakeRegistryBytecode,
   MainChainVerifierAbi,
   MainChainVerifierBytecode,
+  OwnerTimelockAbi,
+  OwnerTimelockBytecode,
   RegistryStateReceiverAbi,
   RegistryStateReceiverBytecode,
   RegistryStateSenderAbi,
@@ -47,6 +51,8 @@ export const STATE_PROOFS_OPERATOR_SET_ID = 0;
 export const STATE_UPDATE_GAS = { base: 300_000n, perOperator: 150_000n } as const;
 /** Destination gas of MainChainVerifier.handleMessage. */
 export const VERIFICATION_GAS = 150_000n;
+/** Default MainChainVerifier.MAX_CLOCK_SKEW: how far a source chain's clock may run ahead of the main chain's, seconds. */
+export const DEFAULT_MAX_CLOCK_SKEW = 300n;
 
 /** A chain to deploy to. */
 export type ChainEndpoint = { chainId: number; rpcUrl: string; name?: string };
@@ -83,8 +89,9 @@ export type DeployStateProofsOptions = {
   /** How many epochs old a proof's reference epoch may be. */
   maxProofAgeEpochs: number;
   /**
-   * Owner of every contract once deployed (default the deployer). The deployer owns them while wiring, then hands each
-   * over with Ownable.transferOwnership (e.g. to the AVS team's multisig).
+   * Proposer and executor of the timelocks that own every contract once deployed (default the deployer; e.g. the AVS
+   * team's multisig). The deployer owns the contracts while wiring, then hands each to its chain's OwnerTimelock, whose
+   * delay is at least the resolver's EXPOSURE_WINDOW.
    */
   owner?: Address;
   /** The ServiceManager's rewards initiator: the account of the aggregator's epoch keeper. */
@@ -106,6 +113,8 @@ export type DeployStateProofsOptions = {
     minBlockTime: number;
     /** Initial challenger reward pool, wei (sent by the deployer). */
     rewardPool: bigint;
+    /** How far a source chain's clock may run ahead of the main chain's, seconds; default {@link DEFAULT_MAX_CLOCK_SKEW}. */
+    maxClockSkew?: bigint;
   };
   /** How transactions go out: `pipelined` on devnets, `confirmed` on public networks. */
   send?: TxQueueOptions;
@@ -125,7 +134,8 @@ export async function deployStateProofs(options: DeployStateProofsOptions): Prom
   // The deployer owns everything while wiring (owner-only setters); ownership moves to `options.owner` at the end.
   const owner = deployer.address;
   assertEpochConfig(epoch);
-  const newOwner = options.owner && getAddress(options.owner) !== owner ? getAddress(options.owner) : undefined;
+  // Proposer and executor of every chain's OwnerTimelock.
+  const timelockOwner = options.owner ? getAddress(options.owner) : owner;
   const queueFor = (chain: ChainEndpoint) => {
     const client: PublicClient = makePublicClient(chain.chainId, chain.rpcUrl);
     return new TxQueue(makeWalletClient(chain.chainId, chain.rpcUrl, deployer), client, options.send);
@@ -189,6 +199,7 @@ export async function deployStateProofs(options: DeployStateProofsOptions): Prom
   const mainChainVerifier = await q.deploy('MainChainVerifier', { abi: MainChainVerifierAbi, bytecode: MainChainVerifierBytecode }, [
     mainStateManager,
     owner,
+    options.disputes.maxClockSkew ?? DEFAULT_MAX_CLOCK_SKEW,
   ]);
   const stateDisputeResolver = await q.deploy(
     'StateDisputeResolver',
@@ -221,6 +232,15 @@ export async function deployStateProofs(options: DeployStateProofsOptions): Prom
 
   progress('waiting for receipts');
   const [remotes] = await Promise.all([remote, q.settle()]);
+  const mainClient = makePublicClient(main.chainId, main.rpcUrl);
+  const timelockDelay = await mainClient.readContract({ address: stateDisputeResolver, abi: StateDisputeResolverAbi, functionName: 'EXPOSURE_WINDOW' });
+  const deployTimelock = (tq: TxQueue, chainId: number) =>
+    tq.deploy(`OwnerTimelock on ${chainId}`, { abi: OwnerTimelockAbi, bytecode: OwnerTimelockBytecode }, [
+      timelockDelay,
+      [timelockOwner],
+      [timelockOwner],
+      zeroAddress,
+    ]);
 
   progress('connecting the chains');
   const remoteChains = await Promise.all(
@@ -234,13 +254,12 @@ export async function deployStateProofs(options: DeployStateProofsOptions): Prom
         r.chain.bridge.local,
         registryStateSender,
       ]);
-      if (newOwner) {
-        for (const [name, address] of [
-          ['LightStakeRegistry', r.lightStakeRegistry],
-          ['RegistryStateReceiver', r.registryStateReceiver],
-        ] as const) {
-          await r.q.write(`${name}.transferOwnership on ${r.chain.chainId}`, address, OwnableAbi, 'transferOwnership', [newOwner]);
-        }
+      const timelock = await deployTimelock(r.q, r.chain.chainId);
+      for (const [name, address] of [
+        ['LightStakeRegistry', r.lightStakeRegistry],
+        ['RegistryStateReceiver', r.registryStateReceiver],
+      ] as const) {
+        await r.q.write(`${name}.transferOwnership on ${r.chain.chainId}`, address, OwnableAbi, 'transferOwnership', [timelock]);
       }
       await r.q.settle();
       return {
@@ -252,6 +271,7 @@ export async function deployStateProofs(options: DeployStateProofsOptions): Prom
         lightStakeRegistry: r.lightStakeRegistry,
         registryStateReceiver: r.registryStateReceiver,
         remoteChainVerifier,
+        timelock,
       };
     }),
   );
@@ -269,24 +289,26 @@ export async function deployStateProofs(options: DeployStateProofsOptions): Prom
       r.remoteChainVerifier,
     ]);
   }
-  if (newOwner) {
-    progress(`handing ownership to ${newOwner}`);
-    for (const [name, address] of [
-      ['EpochManager', epochManager],
-      ['StateProofsServiceManager', serviceManager],
-      ['ECDSAStakeRegistry', stakeRegistry],
-      ['RegistryStateSender', registryStateSender],
-      ['MainChainVerifier', mainChainVerifier],
-    ] as const) {
-      await q.write(`${name}.transferOwnership`, address, OwnableAbi, 'transferOwnership', [newOwner]);
-    }
+  progress(`handing ownership to timelocks (delay ${timelockDelay} s) run by ${timelockOwner}`);
+  const mainTimelock = await deployTimelock(q, main.chainId);
+  for (const [name, address] of [
+    ['EpochManager', epochManager],
+    ['StateProofsServiceManager', serviceManager],
+    ['ECDSAStakeRegistry', stakeRegistry],
+    ['RegistryStateSender', registryStateSender],
+    ['MainChainVerifier', mainChainVerifier],
+  ] as const) {
+    await q.write(`${name}.transferOwnership`, address, OwnableAbi, 'transferOwnership', [mainTimelock]);
   }
   await q.settle();
 
   return parseDeployment(
     {
       mainChainId: main.chainId,
-      chains: [{ chainId: main.chainId, name: main.name, rpcUrl: main.rpcUrl, stateManager: mainStateManager }, ...remoteChains],
+      chains: [
+        { chainId: main.chainId, name: main.name, rpcUrl: main.rpcUrl, stateManager: mainStateManager, timelock: mainTimelock },
+        ...remoteChains,
+      ],
       eigenlayer: { ...options.eigenlayer, strategies: options.quorum.map((s) => s.strategy) },
       stateProofs: { serviceManager, stakeRegistry, epochManager, registryStateSender, stateDisputeResolver, mainChainVerifier },
       epoch: { genesis: epoch.genesis.toString(), length: epoch.length.toString(), grace: epoch.grace.toString() },
