@@ -54,6 +54,14 @@ export const VERIFICATION_GAS = 150_000n;
 /** Default MainChainVerifier.MAX_CLOCK_SKEW: how far a source chain's clock may run ahead of the main chain's, seconds. */
 export const DEFAULT_MAX_CLOCK_SKEW = 300n;
 
+/**
+ * MAX_CLOCK_SKEW for a resolution period (seconds): {@link DEFAULT_MAX_CLOCK_SKEW}, but at most a quarter of the
+ * period, so a report that a block was not produced can still count before the deadline.
+ */
+export function defaultClockSkew(resolutionPeriod: bigint): bigint {
+  return resolutionPeriod / 4n < DEFAULT_MAX_CLOCK_SKEW ? resolutionPeriod / 4n : DEFAULT_MAX_CLOCK_SKEW;
+}
+
 /** A chain to deploy to. */
 export type ChainEndpoint = { chainId: number; rpcUrl: string; name?: string };
 
@@ -113,7 +121,7 @@ export type DeployStateProofsOptions = {
     minBlockTime: number;
     /** Initial challenger reward pool, wei (sent by the deployer). */
     rewardPool: bigint;
-    /** How far a source chain's clock may run ahead of the main chain's, seconds; default {@link DEFAULT_MAX_CLOCK_SKEW}. */
+    /** How far a source chain's clock may run ahead of the main chain's, seconds; default {@link defaultClockSkew}. */
     maxClockSkew?: bigint;
   };
   /** How transactions go out: `pipelined` on devnets, `confirmed` on public networks. */
@@ -199,7 +207,7 @@ export async function deployStateProofs(options: DeployStateProofsOptions): Prom
   const mainChainVerifier = await q.deploy('MainChainVerifier', { abi: MainChainVerifierAbi, bytecode: MainChainVerifierBytecode }, [
     mainStateManager,
     owner,
-    options.disputes.maxClockSkew ?? DEFAULT_MAX_CLOCK_SKEW,
+    options.disputes.maxClockSkew ?? defaultClockSkew(options.disputes.resolutionPeriod),
   ]);
   const stateDisputeResolver = await q.deploy(
     'StateDisputeResolver',
