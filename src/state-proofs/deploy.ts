@@ -8,7 +8,7 @@
  * its slasher, the ServiceManager as its own AVS registrar, and the challenger reward pool. Every remote chain: a
  * StateManager, LightStakeRegistry + RegistryStateReceiver, and a RemoteChainVerifier; then the routes between them through
  * the chain pair's Abridge (docs/decisions/replication-0001.md, disputes-0001.md). Finally every owned contract on every
- * chain is handed to that chain's OwnerTimelock (OpenZeppelin's TimelockController) whose delay is at least the
+ * chain is handed to that chain's OwnerTimelock (OpenZeppelin's TimelockController) whose delay is longer than the
  * resolver's EXPOSURE_WINDOW, with the configured owner as proposer and executor (docs/trust-assumptions.md).
  */
 import { type Address, type PrivateKeyAccount, type PublicClient, getAddress, parseAbi, zeroAddress } from 'viem';
@@ -55,6 +55,17 @@ export const VERIFICATION_GAS = 150_000n;
 export const DEFAULT_MAX_CLOCK_SKEW = 300n;
 
 /**
+ * Default time, seconds, operators have to react to a scheduled owner call before it can run, on top of the resolver's
+ * EXPOSURE_WINDOW: one day.
+ */
+export const DEFAULT_TIMELOCK_REACTION_TIME = 86_400n;
+
+/** The timelock delay asked for is not longer than the resolver's EXPOSURE_WINDOW. */
+export class TimelockDelayError extends Error {
+  override name = 'TimelockDelayError';
+}
+
+/**
  * MAX_CLOCK_SKEW for a resolution period (seconds): {@link DEFAULT_MAX_CLOCK_SKEW}, but at most a quarter of the
  * period, so a report that a block was not produced can still count before the deadline.
  */
@@ -98,10 +109,16 @@ export type DeployStateProofsOptions = {
   maxProofAgeEpochs: number;
   /**
    * Proposer and executor of the timelocks that own every contract once deployed (default the deployer; e.g. the AVS
-   * team's multisig). The deployer owns the contracts while wiring, then hands each to its chain's OwnerTimelock, whose
-   * delay is at least the resolver's EXPOSURE_WINDOW.
+   * team's multisig). The deployer owns the contracts while wiring, then hands each to its chain's OwnerTimelock
+   * ({@link DeployStateProofsOptions.timelockDelay}).
    */
   owner?: Address;
+  /**
+   * Minimum delay of every chain's OwnerTimelock, seconds; must be longer than the resolver's EXPOSURE_WINDOW. Default
+   * EXPOSURE_WINDOW + {@link DEFAULT_TIMELOCK_REACTION_TIME}: an operator that leaves within a day of seeing a call
+   * scheduled is out of every dispute's reach before the call can run.
+   */
+  timelockDelay?: bigint;
   /** The ServiceManager's rewards initiator: the account of the aggregator's epoch keeper. */
   rewardsInitiator: Address;
   /** AVS metadata URI registered in the AVSDirectory. */
@@ -135,6 +152,7 @@ export type DeployStateProofsOptions = {
  * with the main chain.
  * @throws {SetupTransactionError} naming the step that reverted.
  * @throws {Error} when the epoch clock is invalid.
+ * @throws {TimelockDelayError} when `timelockDelay` is not longer than the resolver's EXPOSURE_WINDOW.
  */
 export async function deployStateProofs(options: DeployStateProofsOptions): Promise<Deployment> {
   const { deployer, main, epoch } = options;
@@ -241,7 +259,11 @@ export async function deployStateProofs(options: DeployStateProofsOptions): Prom
   progress('waiting for receipts');
   const [remotes] = await Promise.all([remote, q.settle()]);
   const mainClient = makePublicClient(main.chainId, main.rpcUrl);
-  const timelockDelay = await mainClient.readContract({ address: stateDisputeResolver, abi: StateDisputeResolverAbi, functionName: 'EXPOSURE_WINDOW' });
+  const exposureWindow = await mainClient.readContract({ address: stateDisputeResolver, abi: StateDisputeResolverAbi, functionName: 'EXPOSURE_WINDOW' });
+  const timelockDelay = options.timelockDelay ?? exposureWindow + DEFAULT_TIMELOCK_REACTION_TIME;
+  if (timelockDelay <= exposureWindow) {
+    throw new TimelockDelayError(`timelockDelay ${timelockDelay} s must be longer than the resolver's EXPOSURE_WINDOW ${exposureWindow} s`);
+  }
   const deployTimelock = (tq: TxQueue, chainId: number) =>
     tq.deploy(`OwnerTimelock on ${chainId}`, { abi: OwnerTimelockAbi, bytecode: OwnerTimelockBytecode }, [
       timelockDelay,

@@ -10,10 +10,13 @@ import {MainChainVerifier} from "../../src/state-proofs/MainChainVerifier.sol";
 import {OwnerTimelock} from "../../src/state-proofs/OwnerTimelock.sol";
 
 /// @notice No owner can slash honest operators by rerouting verification at once: with an OwnerTimelock (OpenZeppelin's
-///         TimelockController) of delay >= the resolver's EXPOSURE_WINDOW as owner, a route change is public for at
-///         least that long before it can run, so every operator who leaves when it is announced is out of the slashing
-///         window by the time the new route can write a single value.
+///         TimelockController) as owner whose delay is the resolver's EXPOSURE_WINDOW plus a reaction time, a route
+///         change is public that long before it can run, so every operator who leaves within the reaction time is out
+///         of every dispute's reach by the time the new route can write a single value.
 contract ChainVerifiersTimelockTest is StateDisputeResolverFixture {
+    /// @dev Time operators have to notice a scheduled call and leave, seconds.
+    uint256 internal constant REACTION = 1 hours;
+
     address internal multisig = makeAddr("AVS multisig");
     OwnerTimelock internal timelock;
     MockAbridge internal evilBridge;
@@ -24,7 +27,7 @@ contract ChainVerifiersTimelockTest is StateDisputeResolverFixture {
         super.setUp();
         address[] memory roles = new address[](1);
         roles[0] = multisig;
-        timelock = new OwnerTimelock(resolver.EXPOSURE_WINDOW(), roles, roles, address(0));
+        timelock = new OwnerTimelock(resolver.EXPOSURE_WINDOW() + REACTION, roles, roles, address(0));
         vm.prank(avsOwner);
         verifier.transferOwnership(address(timelock));
         evilBridge = new MockAbridge(0);
@@ -33,14 +36,14 @@ contract ChainVerifiersTimelockTest is StateDisputeResolverFixture {
     }
 
     function _schedule() internal returns (bytes32 id) {
-        uint256 delay = resolver.EXPOSURE_WINDOW();
+        uint256 delay = timelock.getMinDelay();
         vm.prank(multisig);
         timelock.schedule(address(verifier), 0, setRouteCall, bytes32(0), bytes32(0), delay);
         id = timelock.hashOperation(address(verifier), 0, setRouteCall, bytes32(0), bytes32(0));
     }
 
     function test_timelock_delayCoversExposureWindow() public view {
-        assertGe(timelock.getMinDelay(), resolver.EXPOSURE_WINDOW());
+        assertGt(timelock.getMinDelay(), resolver.EXPOSURE_WINDOW());
         assertEq(verifier.owner(), address(timelock));
     }
 
@@ -50,18 +53,18 @@ contract ChainVerifiersTimelockTest is StateDisputeResolverFixture {
         verifier.setRoute(REMOTE_CHAIN_ID, IAbridge(address(evilBridge)), evilSender);
     }
 
-    function test_timelock_cannotScheduleShorterThanExposureWindow() public {
-        uint256 window = resolver.EXPOSURE_WINDOW();
-        uint256 delay = window - 1;
+    function test_timelock_cannotScheduleWithinExposureWindow() public {
+        uint256 delay = resolver.EXPOSURE_WINDOW();
+        uint256 minDelay = timelock.getMinDelay();
         vm.prank(multisig);
-        vm.expectRevert(abi.encodeWithSelector(TimelockController.TimelockInsufficientDelay.selector, delay, window));
+        vm.expectRevert(abi.encodeWithSelector(TimelockController.TimelockInsufficientDelay.selector, delay, minDelay));
         timelock.schedule(address(verifier), 0, setRouteCall, bytes32(0), bytes32(0), delay);
     }
 
     /// @dev The attack: reroute REMOTE_CHAIN_ID through a bridge the owner controls. It cannot run before the delay.
     function test_timelock_routeChangeCannotRunBeforeTheDelay() public {
         bytes32 id = _schedule();
-        uint256 readyAt = block.timestamp + resolver.EXPOSURE_WINDOW();
+        uint256 readyAt = block.timestamp + timelock.getMinDelay();
         assertEq(timelock.getTimestamp(id), readyAt);
         _advanceTo(readyAt - 1);
         vm.prank(multisig);
@@ -81,17 +84,17 @@ contract ChainVerifiersTimelockTest is StateDisputeResolverFixture {
         assertEq(address(verifier.getRoute(REMOTE_CHAIN_ID).bridge), address(evilBridge));
     }
 
-    /// @dev An operator that leaves when the change is announced is out of the operator set's slashing window before
-    ///      the change can run: it leaves the set (and is slashable for DEALLOCATION_DELAY blocks, which cover the
-    ///      exposure window), and the change runs EXPOSURE_WINDOW seconds later.
-    function test_timelock_operatorLeavingAtAnnouncementIsUnslashableWhenItRuns() public {
+    /// @dev An operator that leaves within the reaction time after the change is announced is out of reach before the
+    ///      change can run: it leaves the registry and the set, stays slashable for DEALLOCATION_DELAY blocks (which
+    ///      cover EXPOSURE_WINDOW), and the change runs EXPOSURE_WINDOW + REACTION after the announcement.
+    function test_timelock_operatorLeavingWithinReactionTimeIsUnslashableWhenItRuns() public {
         Op[] memory ops = _quorumOf(1);
-        _schedule();
+        bytes32 id = _schedule();
+        _advance(REACTION - MIN_BLOCK_TIME);
         vm.prank(ops[0].addr);
         registry.deregisterOperator();
         _leaveSet(ops[0]);
-        _advance(resolver.EXPOSURE_WINDOW());
-        vm.roll(block.number + allocationManager.DEALLOCATION_DELAY() + 1);
+        _advanceTo(timelock.getTimestamp(id));
         assertFalse(allocationManager.isOperatorSlashable(ops[0].addr, set), "out of reach when the route changes");
         vm.prank(multisig);
         timelock.execute(address(verifier), 0, setRouteCall, bytes32(0), bytes32(0));

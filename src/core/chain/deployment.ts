@@ -36,8 +36,8 @@ export const chainDeploymentSchema = z.object({
   /** RemoteChainVerifier on this chain: bridges the true history entry to the main chain for disputes. */
   remoteChainVerifier: address.optional(),
   /**
-   * OwnerTimelock (OpenZeppelin TimelockController) that owns every owned contract on this chain; its delay is at least
-   * the StateDisputeResolver's EXPOSURE_WINDOW.
+   * OwnerTimelock (OpenZeppelin TimelockController) that owns every owned contract on this chain; its delay is longer
+   * than the StateDisputeResolver's EXPOSURE_WINDOW.
    */
   timelock: address.optional(),
 });
