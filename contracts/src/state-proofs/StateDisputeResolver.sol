@@ -478,9 +478,9 @@ contract StateDisputeResolver is ReentrancyGuardTransient {
     ///      The attestation is wrong when the verified block (a) holds another value or `exists` flag, (b) has another
     ///      timestamp, or (c) was produced after the challenge was submitted (later than submission + MAX_CLOCK_SKEW
     ///      on its chain's clock): honest operators sign only final blocks. Without a verified block, an observation
-    ///      that the block did not exist at a source time at or after min(claimed timestamp, submission +
-    ///      MAX_CLOCK_SKEW) proves (b) or (c) before the block exists (value 0, exists false are returned). Both rules
-    ///      agree whenever both apply, since a block did not exist at any time before its own timestamp.
+    ///      that the block did not exist at a source time after min(claimed timestamp, submission + MAX_CLOCK_SKEW)
+    ///      proves (b) or (c) before the block exists (value 0, exists false are returned). Both rules agree whenever
+    ///      both apply, since a block missing at source time T has a timestamp of at least T.
     function _outcome(Challenge storage c) private view returns (Status outcome, uint256 value, bool exists) {
         uint64 deadline = c.deadline;
         uint64 producedBy = deadline - RESOLUTION_PERIOD + verifier.MAX_CLOCK_SKEW();
@@ -491,9 +491,10 @@ contract StateDisputeResolver is ReentrancyGuardTransient {
                 || blockTimestamp > producedBy;
             return (wrong ? Status.Slashed : Status.Rejected, v, e);
         }
-        // casting to 'uint48' is safe because producedBy < c.timestamp, a uint48, in that branch
+        // Strictly after: chains may give consecutive blocks equal timestamps, so a block observed missing at T may
+        // still have timestamp T. casting to 'uint48' is safe because producedBy < c.timestamp, a uint48, there.
         // forge-lint: disable-next-line(unsafe-typecast)
-        uint48 notBefore = c.timestamp < producedBy ? c.timestamp : uint48(producedBy);
+        uint48 notBefore = (c.timestamp < producedBy ? c.timestamp : uint48(producedBy)) + 1;
         uint64 seenAt = verifier.unproducedRecordedAt(c.chainId, c.blockNumber, notBefore);
         if (seenAt != 0 && seenAt <= deadline) return (Status.Slashed, 0, false);
         // Deadlines are RESOLUTION_PERIOD seconds long; a proposer's few seconds of timestamp leeway do not matter.

@@ -89,9 +89,9 @@ contract ChainVerifiersDisputesTest is StateDisputeResolverFixture {
         StateAttestation memory a = _attest(REMOTE_CHAIN_ID, future, KEY, 1, true, 1);
         bytes32 id = _signedChallenge(a);
         uint256 submitted = block.timestamp;
-        _advance(CLOCK_SKEW);
+        _advance(CLOCK_SKEW + 1);
         _reportUnproducedRemote(future);
-        assertEq(verifier.latestUnproduced(REMOTE_CHAIN_ID, future), submitted + CLOCK_SKEW);
+        assertEq(verifier.latestUnproduced(REMOTE_CHAIN_ID, future), submitted + CLOCK_SKEW + 1);
         assertEq(uint8(resolver.resolveChallenge(id)), SLASHED);
         assertLt(_magnitude(_ops[0].addr), 1e18);
     }
@@ -106,11 +106,11 @@ contract ChainVerifiersDisputesTest is StateDisputeResolverFixture {
         assertEq(_status(id), SLASHED);
     }
 
-    /// @dev A report made too soon (before submission + skew, and before the claimed timestamp) proves nothing.
+    /// @dev A report made too soon (not after submission + skew, nor after the claimed timestamp) proves nothing.
     function test_unproduced_earlyReportDoesNotCount() public {
         uint64 future = uint64(block.number + 100);
         bytes32 id = _signedChallenge(_attest(REMOTE_CHAIN_ID, future, KEY, 1, true, 1));
-        _advance(CLOCK_SKEW - 1);
+        _advance(CLOCK_SKEW);
         _reportUnproducedRemote(future);
         assertEq(_status(id), OPEN);
         _advanceTo(resolver.getChallenge(id).deadline + 1);
@@ -156,7 +156,7 @@ contract ChainVerifiersDisputesTest is StateDisputeResolverFixture {
     function test_unproduced_mainChainLocalReport() public {
         uint64 future = uint64(block.number + 100);
         bytes32 id = _signedChallenge(_attest(MAIN_CHAIN_ID, future, KEY, 1, true, 1));
-        _advance(CLOCK_SKEW);
+        _advance(CLOCK_SKEW + 1);
         verifier.reportUnproduced(future);
         assertEq(_status(id), SLASHED);
     }
@@ -189,6 +189,22 @@ contract ChainVerifiersDisputesTest is StateDisputeResolverFixture {
         assertEq(_magnitude(_ops[0].addr), 1e18, "nobody slashed");
     }
 
+    /// @dev Chains (anvil among them) may give consecutive blocks the same timestamp: an observation made in the same
+    ///      second as block B, just before B, has T equal to B's timestamp. It must not count against an honest
+    ///      attestation of B, even one challenged long before submission + skew.
+    function test_framing_observationInTheSecondOfTheBlockNeverCounts() public {
+        uint64 b = uint64(block.number + 1);
+        uint256 t = block.timestamp;
+        _reportUnproducedRemote(b); // T = t, in block b - 1
+        StateAttestation memory honest = _attest(REMOTE_CHAIN_ID, b, KEY, 0, false, 1);
+        honest.timestamp = uint48(t); // block b mined in the same second
+        _advance(2 * MIN_BLOCK_TIME);
+        bytes32 id = _signedChallenge(honest);
+        assertEq(_status(id), OPEN, "T == claimed timestamp proves nothing");
+        _verifyRemoteHeader(KEY, _headerAt(b, t));
+        assertEq(uint8(resolver.resolveChallenge(id)), REJECTED);
+    }
+
     /// @dev A report cannot be made about a block once it exists, so nobody can observe "not produced" late.
     function test_framing_reportOfProducedBlockReverts() public {
         uint64 b = _writeRemote(KEY, 9);
@@ -203,7 +219,7 @@ contract ChainVerifiersDisputesTest is StateDisputeResolverFixture {
     function test_framing_slashOfLieDoesNotPoisonLaterHonestAttestation() public {
         uint64 b = uint64(block.number + 3);
         StateAttestation memory lie = _attest(REMOTE_CHAIN_ID, b, KEY, 5, true, 1);
-        lie.timestamp = uint48(block.timestamp);
+        lie.timestamp = uint48(block.timestamp - 1);
         bytes32 lieId = _signedChallenge(lie);
         _reportUnproducedRemote(b);
         assertEq(uint8(resolver.resolveChallenge(lieId)), SLASHED);
