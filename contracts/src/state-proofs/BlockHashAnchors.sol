@@ -31,8 +31,8 @@ abstract contract BlockHashAnchors {
     /// @notice Anchors the hash of an old block: `headers[0]` is the header of a block whose hash is known
     ///         ({blockHashOf} is not zero), and each next header is the parent of the one before. The hash of the last
     ///         header is stored. Anyone may call; to reach a block N blocks older, call it repeatedly with batches
-    ///         (about 40,000 gas per header, calldata included: some 700 headers fit in a 30M-gas block), each batch
-    ///         starting at the previous batch's last block.
+    ///         (about 27,000 gas of execution per header plus its ~700 bytes of calldata, some 40,000 in all: about
+    ///         700 headers fit in a 30M-gas block), each batch starting at the previous batch's last block.
     /// @param headers RLP-encoded headers, newest first, consecutive.
     /// @return blockNumber The block whose hash was anchored.
     function anchorBlockHash(bytes[] calldata headers) external returns (uint256 blockNumber) {
