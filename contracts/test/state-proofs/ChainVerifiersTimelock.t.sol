@@ -7,7 +7,10 @@ import {StateDisputeResolverFixture} from "./StateDisputeResolverFixture.sol";
 import {MockAbridge} from "./ChainVerifiersMockBridge.sol";
 import {IAbridge} from "../../src/bridge/IAbridge.sol";
 import {MainChainVerifier} from "../../src/state-proofs/MainChainVerifier.sol";
+import {LightStakeRegistry} from "../../src/state-proofs/LightStakeRegistry.sol";
 import {OwnerTimelock} from "../../src/state-proofs/OwnerTimelock.sol";
+import {RegistryStateReceiver} from "../../src/state-proofs/RegistryStateReceiver.sol";
+import {RegistryStateSender} from "../../src/state-proofs/RegistryStateSender.sol";
 
 /// @notice No owner can slash honest operators by rerouting verification at once: with an OwnerTimelock (OpenZeppelin's
 ///         TimelockController) as owner whose delay is the resolver's EXPOSURE_WINDOW plus a reaction time, a route
@@ -98,6 +101,45 @@ contract ChainVerifiersTimelockTest is StateDisputeResolverFixture {
         assertFalse(allocationManager.isOperatorSlashable(ops[0].addr, set), "out of reach when the route changes");
         vm.prank(multisig);
         timelock.execute(address(verifier), 0, setRouteCall, bytes32(0), bytes32(0));
+    }
+
+    /// @dev Runs `call` on `target` through the timelock: refused one second before the delay, done at the delay.
+    function _onlyAfterDelay(address target, bytes memory call) internal {
+        uint256 delay = timelock.getMinDelay();
+        vm.prank(multisig);
+        timelock.schedule(target, 0, call, bytes32(0), bytes32(0), delay);
+        bytes32 id = timelock.hashOperation(target, 0, call, bytes32(0), bytes32(0));
+        _advanceTo(timelock.getTimestamp(id) - 1);
+        vm.prank(multisig);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                TimelockController.TimelockUnexpectedOperationState.selector,
+                id,
+                bytes32(1 << uint8(TimelockController.OperationState.Ready))
+            )
+        );
+        timelock.execute(target, 0, call, bytes32(0), bytes32(0));
+        _advance(1);
+        vm.prank(multisig);
+        timelock.execute(target, 0, call, bytes32(0), bytes32(0));
+    }
+
+    /// @dev The replication routes (which decide the remote registries' operator sets) wait for the same delay.
+    function test_timelock_replicationRoutesWaitForTheDelay() public {
+        RegistryStateSender sender = new RegistryStateSender(makeAddr("epoch manager"), address(timelock));
+        address evilReceiver = makeAddr("evil receiver");
+        _onlyAfterDelay(
+            address(sender),
+            abi.encodeCall(RegistryStateSender.setRoute, (REMOTE_CHAIN_ID, IAbridge(address(evilBridge)), evilReceiver, 1, 1))
+        );
+        assertEq(sender.getRoute(REMOTE_CHAIN_ID).receiver, evilReceiver);
+
+        RegistryStateReceiver receiver =
+            new RegistryStateReceiver(LightStakeRegistry(makeAddr("light registry")), address(timelock));
+        _onlyAfterDelay(
+            address(receiver), abi.encodeCall(RegistryStateReceiver.setRoute, (IAbridge(address(evilBridge)), evilSender))
+        );
+        assertEq(receiver.mainChainSender(), evilSender);
     }
 
     /// @dev Roles and the delay itself can only change through the timelock (it is its own admin).
