@@ -32,6 +32,8 @@ export type AnvilOptions = {
   mining?: MiningMode;
   /** Number of dev accounts (anvil's default mnemonic); default 20. */
   accounts?: number;
+  /** EVM hardfork (anvil's `--hardfork`, e.g. `cancun` for a chain without the EIP-2935 history); default anvil's latest. */
+  hardfork?: string;
   /** Ether balance of each dev account; default 10,000. */
   balance?: number;
   /** Genesis block timestamp (unix seconds); default now. */
@@ -97,6 +99,7 @@ function anvilArgs(options: AnvilOptions): string[] {
     '--host', options.host ?? '127.0.0.1',
     '--accounts', String(options.accounts ?? 20),
     '--balance', String(options.balance ?? 10_000),
+    ...(options.hardfork ? ['--hardfork', options.hardfork] : []),
   ];
   if (options.timestamp !== undefined) args.push('--timestamp', options.timestamp.toString());
   if (mining.mode === 'interval') args.push('--block-time', String(mining.blockTime), '--no-mining');

@@ -7,9 +7,11 @@
  * RegistryStateSender, MainChainVerifier, StateDisputeResolver, the AVS metadata URI, operator set 0 with the resolver as
  * its slasher, the ServiceManager as its own AVS registrar, and the challenger reward pool. Every remote chain: a
  * StateManager, LightStakeRegistry + RegistryStateReceiver, and a RemoteChainVerifier; then the routes between them through
- * the chain pair's Abridge (docs/decisions/replication-0001.md, disputes-0001.md).
+ * the chain pair's Abridge (docs/decisions/replication-0001.md, disputes-0001.md). Finally every owned contract on every
+ * chain is handed to that chain's OwnerTimelock (OpenZeppelin's TimelockController) whose delay is longer than the
+ * resolver's EXPOSURE_WINDOW, with the configured owner as proposer and executor (docs/trust-assumptions.md).
  */
-import { type Address, type PrivateKeyAccount, type PublicClient, getAddress, parseAbi } from 'viem';
+import { type Address, type PrivateKeyAccount, type PublicClient, getAddress, parseAbi, zeroAddress } from 'viem';
 import {
   ECDSAStakeRegistryAbi,
   ECDSAStakeRegistryBytecode,
@@ -19,6 +21,8 @@ import {
   LightStakeRegistryBytecode,
   MainChainVerifierAbi,
   MainChainVerifierBytecode,
+  OwnerTimelockAbi,
+  OwnerTimelockBytecode,
   RegistryStateReceiverAbi,
   RegistryStateReceiverBytecode,
   RegistryStateSenderAbi,
@@ -53,6 +57,27 @@ export const DEFAULT_MAX_OPERATORS = 200n;
 export const STATE_UPDATE_GAS = { base: 300_000n, perOperator: 150_000n } as const;
 /** Destination gas of MainChainVerifier.handleMessage. */
 export const VERIFICATION_GAS = 150_000n;
+/** Default MainChainVerifier.MAX_CLOCK_SKEW: how far a source chain's clock may run ahead of the main chain's, seconds. */
+export const DEFAULT_MAX_CLOCK_SKEW = 300n;
+
+/**
+ * Default time, seconds, operators have to react to a scheduled owner call before it can run, on top of the resolver's
+ * EXPOSURE_WINDOW: one day.
+ */
+export const DEFAULT_TIMELOCK_REACTION_TIME = 86_400n;
+
+/** The timelock delay asked for is not longer than the resolver's EXPOSURE_WINDOW. */
+export class TimelockDelayError extends Error {
+  override name = 'TimelockDelayError';
+}
+
+/**
+ * MAX_CLOCK_SKEW for a resolution period (seconds): {@link DEFAULT_MAX_CLOCK_SKEW}, but at most a quarter of the
+ * period, so a report that a block was not produced can still count before the deadline.
+ */
+export function defaultClockSkew(resolutionPeriod: bigint): bigint {
+  return resolutionPeriod / 4n < DEFAULT_MAX_CLOCK_SKEW ? resolutionPeriod / 4n : DEFAULT_MAX_CLOCK_SKEW;
+}
 
 /** A chain to deploy to. */
 export type ChainEndpoint = { chainId: number; rpcUrl: string; name?: string };
@@ -91,10 +116,17 @@ export type DeployStateProofsOptions = {
   /** How many epochs old a proof's reference epoch may be. */
   maxProofAgeEpochs: number;
   /**
-   * Owner of every contract once deployed (default the deployer). The deployer owns them while wiring, then hands each
-   * over with Ownable.transferOwnership (e.g. to the AVS team's multisig).
+   * Proposer and executor of the timelocks that own every contract once deployed (default the deployer; e.g. the AVS
+   * team's multisig). The deployer owns the contracts while wiring, then hands each to its chain's OwnerTimelock
+   * ({@link DeployStateProofsOptions.timelockDelay}).
    */
   owner?: Address;
+  /**
+   * Minimum delay of every chain's OwnerTimelock, seconds; must be longer than the resolver's EXPOSURE_WINDOW. Default
+   * EXPOSURE_WINDOW + {@link DEFAULT_TIMELOCK_REACTION_TIME}: an operator that leaves within a day of seeing a call
+   * scheduled is out of every dispute's reach before the call can run.
+   */
+  timelockDelay?: bigint;
   /** The ServiceManager's rewards initiator: the account of the aggregator's epoch keeper. */
   rewardsInitiator: Address;
   /** AVS metadata URI registered in the AVSDirectory. */
@@ -114,6 +146,8 @@ export type DeployStateProofsOptions = {
     minBlockTime: number;
     /** Initial challenger reward pool, wei (sent by the deployer). */
     rewardPool: bigint;
+    /** How far a source chain's clock may run ahead of the main chain's, seconds; default {@link defaultClockSkew}. */
+    maxClockSkew?: bigint;
   };
   /** How transactions go out: `pipelined` on devnets, `confirmed` on public networks. */
   send?: TxQueueOptions;
@@ -126,6 +160,7 @@ export type DeployStateProofsOptions = {
  * with the main chain.
  * @throws {SetupTransactionError} naming the step that reverted.
  * @throws {Error} when the epoch clock is invalid.
+ * @throws {TimelockDelayError} when `timelockDelay` is not longer than the resolver's EXPOSURE_WINDOW.
  */
 export async function deployStateProofs(options: DeployStateProofsOptions): Promise<Deployment> {
   const { deployer, main, epoch } = options;
@@ -133,7 +168,8 @@ export async function deployStateProofs(options: DeployStateProofsOptions): Prom
   // The deployer owns everything while wiring (owner-only setters); ownership moves to `options.owner` at the end.
   const owner = deployer.address;
   assertEpochConfig(epoch);
-  const newOwner = options.owner && getAddress(options.owner) !== owner ? getAddress(options.owner) : undefined;
+  // Proposer and executor of every chain's OwnerTimelock.
+  const timelockOwner = options.owner ? getAddress(options.owner) : owner;
   const queueFor = (chain: ChainEndpoint) => {
     const client: PublicClient = makePublicClient(chain.chainId, chain.rpcUrl);
     return new TxQueue(makeWalletClient(chain.chainId, chain.rpcUrl, deployer), client, options.send);
@@ -200,6 +236,7 @@ export async function deployStateProofs(options: DeployStateProofsOptions): Prom
   const mainChainVerifier = await q.deploy('MainChainVerifier', { abi: MainChainVerifierAbi, bytecode: MainChainVerifierBytecode }, [
     mainStateManager,
     owner,
+    options.disputes.maxClockSkew ?? defaultClockSkew(options.disputes.resolutionPeriod),
   ]);
   const stateDisputeResolver = await q.deploy(
     'StateDisputeResolver',
@@ -232,6 +269,19 @@ export async function deployStateProofs(options: DeployStateProofsOptions): Prom
 
   progress('waiting for receipts');
   const [remotes] = await Promise.all([remote, q.settle()]);
+  const mainClient = makePublicClient(main.chainId, main.rpcUrl);
+  const exposureWindow = await mainClient.readContract({ address: stateDisputeResolver, abi: StateDisputeResolverAbi, functionName: 'EXPOSURE_WINDOW' });
+  const timelockDelay = options.timelockDelay ?? exposureWindow + DEFAULT_TIMELOCK_REACTION_TIME;
+  if (timelockDelay <= exposureWindow) {
+    throw new TimelockDelayError(`timelockDelay ${timelockDelay} s must be longer than the resolver's EXPOSURE_WINDOW ${exposureWindow} s`);
+  }
+  const deployTimelock = (tq: TxQueue, chainId: number) =>
+    tq.deploy(`OwnerTimelock on ${chainId}`, { abi: OwnerTimelockAbi, bytecode: OwnerTimelockBytecode }, [
+      timelockDelay,
+      [timelockOwner],
+      [timelockOwner],
+      zeroAddress,
+    ]);
 
   progress('connecting the chains');
   const remoteChains = await Promise.all(
@@ -245,13 +295,12 @@ export async function deployStateProofs(options: DeployStateProofsOptions): Prom
         r.chain.bridge.local,
         registryStateSender,
       ]);
-      if (newOwner) {
-        for (const [name, address] of [
-          ['LightStakeRegistry', r.lightStakeRegistry],
-          ['RegistryStateReceiver', r.registryStateReceiver],
-        ] as const) {
-          await r.q.write(`${name}.transferOwnership on ${r.chain.chainId}`, address, OwnableAbi, 'transferOwnership', [newOwner]);
-        }
+      const timelock = await deployTimelock(r.q, r.chain.chainId);
+      for (const [name, address] of [
+        ['LightStakeRegistry', r.lightStakeRegistry],
+        ['RegistryStateReceiver', r.registryStateReceiver],
+      ] as const) {
+        await r.q.write(`${name}.transferOwnership on ${r.chain.chainId}`, address, OwnableAbi, 'transferOwnership', [timelock]);
       }
       await r.q.settle();
       return {
@@ -263,6 +312,7 @@ export async function deployStateProofs(options: DeployStateProofsOptions): Prom
         lightStakeRegistry: r.lightStakeRegistry,
         registryStateReceiver: r.registryStateReceiver,
         remoteChainVerifier,
+        timelock,
       };
     }),
   );
@@ -280,24 +330,26 @@ export async function deployStateProofs(options: DeployStateProofsOptions): Prom
       r.remoteChainVerifier,
     ]);
   }
-  if (newOwner) {
-    progress(`handing ownership to ${newOwner}`);
-    for (const [name, address] of [
-      ['EpochManager', epochManager],
-      ['StateProofsServiceManager', serviceManager],
-      ['ECDSAStakeRegistry', stakeRegistry],
-      ['RegistryStateSender', registryStateSender],
-      ['MainChainVerifier', mainChainVerifier],
-    ] as const) {
-      await q.write(`${name}.transferOwnership`, address, OwnableAbi, 'transferOwnership', [newOwner]);
-    }
+  progress(`handing ownership to timelocks (delay ${timelockDelay} s) run by ${timelockOwner}`);
+  const mainTimelock = await deployTimelock(q, main.chainId);
+  for (const [name, address] of [
+    ['EpochManager', epochManager],
+    ['StateProofsServiceManager', serviceManager],
+    ['ECDSAStakeRegistry', stakeRegistry],
+    ['RegistryStateSender', registryStateSender],
+    ['MainChainVerifier', mainChainVerifier],
+  ] as const) {
+    await q.write(`${name}.transferOwnership`, address, OwnableAbi, 'transferOwnership', [mainTimelock]);
   }
   await q.settle();
 
   return parseDeployment(
     {
       mainChainId: main.chainId,
-      chains: [{ chainId: main.chainId, name: main.name, rpcUrl: main.rpcUrl, stateManager: mainStateManager }, ...remoteChains],
+      chains: [
+        { chainId: main.chainId, name: main.name, rpcUrl: main.rpcUrl, stateManager: mainStateManager, timelock: mainTimelock },
+        ...remoteChains,
+      ],
       eigenlayer: { ...options.eigenlayer, strategies: options.quorum.map((s) => s.strategy) },
       stateProofs: { serviceManager, stakeRegistry, epochManager, registryStateSender, stateDisputeResolver, mainChainVerifier },
       epoch: { genesis: epoch.genesis.toString(), length: epoch.length.toString(), grace: epoch.grace.toString() },

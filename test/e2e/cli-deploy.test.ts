@@ -1,7 +1,8 @@
 /**
  * `avs deploy` as an AVS team runs it on a public network, here against a devnet standing in for one: the devnet's
  * EigenLayer core and bridge pair play the network's, the command deploys a second, independent state-proofs AVS from a
- * deploy config with confirmed transactions, hands ownership over, and an operator registers with the new AVS.
+ * deploy config with confirmed transactions, hands ownership to timelocks run by the configured owner, and an operator
+ * registers with the new AVS.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,7 +11,14 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Address, type Hex, parseAbi, parseEther } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { AllocationManagerAbi, ECDSAStakeRegistryAbi, EpochManagerAbi, LightStakeRegistryAbi } from '../../src/core/chain/abis/generated/index.ts';
+import {
+  AllocationManagerAbi,
+  ECDSAStakeRegistryAbi,
+  EpochManagerAbi,
+  LightStakeRegistryAbi,
+  OwnerTimelockAbi,
+  StateDisputeResolverAbi,
+} from '../../src/core/chain/abis/generated/index.ts';
 import { makeWalletClient } from '../../src/core/chain/clients.ts';
 import { type Deployment, readDeployment } from '../../src/core/chain/deployment.ts';
 import { SetupTransactionError, TxQueue } from '../../src/core/chain/transactions.ts';
@@ -104,14 +112,29 @@ describe('avs deploy', () => {
     assert.equal(receiver, remote.registryStateReceiver);
   });
 
-  it('hands every owned contract to the configured owner', async () => {
+  it('hands every owned contract to a timelock the configured owner runs, with a delay longer than the exposure window', async () => {
     const main = devnet.clients.get(31337)!;
-    for (const address of [deployed.stateProofs.epochManager, deployed.stateProofs.serviceManager, deployed.stateProofs.stakeRegistry, deployed.stateProofs.registryStateSender!, deployed.stateProofs.mainChainVerifier!]) {
-      assert.equal(await main.readContract({ address, abi: ownable, functionName: 'owner' }), owner, address);
-    }
+    const remoteClient = devnet.clients.get(31338)!;
+    const window = await main.readContract({ address: deployed.stateProofs.stateDisputeResolver!, abi: StateDisputeResolverAbi, functionName: 'EXPOSURE_WINDOW' });
     const remote = deployed.chains.find((c) => c.chainId === 31338)!;
-    for (const address of [remote.lightStakeRegistry!, remote.registryStateReceiver!]) {
-      assert.equal(await devnet.clients.get(31337 + 1)!.readContract({ address, abi: ownable, functionName: 'owner' }), owner, address);
+    const mainChain = deployed.chains.find((c) => c.chainId === 31337)!;
+    const owned = [
+      { client: main, timelock: mainChain.timelock!, contracts: [deployed.stateProofs.epochManager, deployed.stateProofs.serviceManager, deployed.stateProofs.stakeRegistry, deployed.stateProofs.registryStateSender!, deployed.stateProofs.mainChainVerifier!] },
+      { client: remoteClient, timelock: remote.timelock!, contracts: [remote.lightStakeRegistry!, remote.registryStateReceiver!] },
+    ];
+    for (const { client, timelock, contracts } of owned) {
+      assert.ok(timelock, 'the deployment file names the timelock');
+      for (const address of contracts) {
+        assert.equal(await client.readContract({ address, abi: ownable, functionName: 'owner' }), timelock, address);
+      }
+      const delay = await client.readContract({ address: timelock, abi: OwnerTimelockAbi, functionName: 'getMinDelay' });
+      assert.ok(delay > window, `timelock delay ${delay} s is longer than EXPOSURE_WINDOW ${window} s`);
+      for (const role of ['PROPOSER_ROLE', 'EXECUTOR_ROLE'] as const) {
+        const id = await client.readContract({ address: timelock, abi: OwnerTimelockAbi, functionName: role });
+        assert.equal(await client.readContract({ address: timelock, abi: OwnerTimelockAbi, functionName: 'hasRole', args: [id, owner] }), true, role);
+      }
+      const admin = await client.readContract({ address: timelock, abi: OwnerTimelockAbi, functionName: 'DEFAULT_ADMIN_ROLE' });
+      assert.equal(await client.readContract({ address: timelock, abi: OwnerTimelockAbi, functionName: 'hasRole', args: [admin, owner] }), false, 'no admin but the timelock');
     }
   });
 

@@ -59,6 +59,7 @@ import { advanceChainsTo } from '../../src/devnet/time.ts';
 import { type StateAttestation, attestationDigest, decodeSigData, encodeSigData } from '../../src/state-proofs/attestation.ts';
 import type { RunningChallenger } from '../../src/state-proofs/challenger/run.ts';
 import { ChallengerJournal, formatSlashing } from '../../src/state-proofs/challenger/journal.ts';
+import { fetchBlockHeader } from '../../src/state-proofs/challenger/headers.ts';
 import { type ProofTask, requestProof, waitForProof } from '../../src/state-proofs/client.ts';
 import type { OperatorFault } from '../../src/state-proofs/operator/node.ts';
 
@@ -196,9 +197,14 @@ async function verifyOnSource(devnet: Devnet, account: PrivateKeyAccount, attest
   const remote = remoteOf(devnet);
   const main = mainOf(devnet);
   const contract = { address: remote.chain.remoteChainVerifier!, abi: RemoteChainVerifierAbi } as const;
-  const args = [attestation.user, attestation.key, attestation.blockNumber] as const;
-  const fee = await remote.client.readContract({ ...contract, functionName: 'quoteFee', args });
-  const hash = await makeWalletClient(REMOTE_CHAIN, remote.rpcUrl, account).writeContract({ ...contract, functionName: 'verifyState', args, value: fee });
+  const { rlp } = await fetchBlockHeader(remote.client, attestation.blockNumber);
+  const fee = await remote.client.readContract({ ...contract, functionName: 'quoteFee' });
+  const hash = await makeWalletClient(REMOTE_CHAIN, remote.rpcUrl, account).writeContract({
+    ...contract,
+    functionName: 'verifyState',
+    args: [attestation.user, attestation.key, rlp],
+    value: fee,
+  });
   await expectSuccess(remote.client, hash, 'RemoteChainVerifier.verifyState');
   await waitUntil(async () => {
     const [verified] = await main.client.readContract({

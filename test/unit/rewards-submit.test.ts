@@ -32,7 +32,8 @@ describe('avs rewards submit on a devnet', () => {
   let dbPath: string;
   let client: PublicClient;
   let epoch: number;
-  const initiator = devAccount(1);
+  // The devnet makes its keeper account (dev account 2) the rewards initiator; the owner is a timelock.
+  const initiator = devAccount(2);
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'avs-rewards-submit-'));
@@ -94,12 +95,9 @@ describe('avs rewards submit on a devnet', () => {
       await database.close();
     }
 
-    // The owner names the rewards initiator, which mints itself the budget (the devnet token is open to mint).
-    const owner = makeWalletClient(devnet.deployment.mainChainId, devnet.chains[0].rpcUrl, devnet.deployer);
+    // The rewards initiator mints itself the budget (the devnet token is open to mint).
     const sm = devnet.deployment.stateProofs.serviceManager;
-    await client.waitForTransactionReceipt({
-      hash: await owner.writeContract({ address: sm, abi: StateProofsServiceManagerAbi, functionName: 'setRewardsInitiator', args: [initiator.address] }),
-    });
+    assert.equal(await client.readContract({ address: sm, abi: StateProofsServiceManagerAbi, functionName: 'rewardsInitiator' }), initiator.address);
     const wallet = makeWalletClient(devnet.deployment.mainChainId, devnet.chains[0].rpcUrl, initiator);
     await client.waitForTransactionReceipt({
       hash: await wallet.writeContract({ address: devnet.token, abi: DevnetTokenAbi, functionName: 'mint', args: [initiator.address, 10n ** 24n] }),
@@ -144,11 +142,11 @@ describe('avs rewards submit on a devnet', () => {
     assert.equal(await coordinatorBalance(), 0n);
 
     // Not the initiator: refused before anything is sent.
-    const stranger = await runAvs(submitArgs(), { AVS_REWARDS_INITIATOR_KEY: devPrivateKey(2) });
+    const stranger = await runAvs(submitArgs(), { AVS_REWARDS_INITIATOR_KEY: devPrivateKey(1) });
     assert.equal(stranger.code, 1);
     assert.match(stranger.stderr, /is not the ServiceManager's rewards initiator/);
 
-    const run = await runAvs(submitArgs(), { AVS_REWARDS_INITIATOR_KEY: devPrivateKey(1) });
+    const run = await runAvs(submitArgs(), { AVS_REWARDS_INITIATOR_KEY: devPrivateKey(2) });
     assert.equal(run.code, 0, run.stderr);
     const result = JSON.parse(run.stdout);
     assert.equal(result.total, '6400');

@@ -63,7 +63,8 @@ interface IStateProofsStakeRegistry {
 ///            seed's: keccak256(abi.encodePacked(user, chainId, blockNumber, timestamp, key)). One open challenge per
 ///            id.
 ///         2. Anyone has the truth recorded in the MainChainVerifier (RemoteChainVerifier.verifyState on the source
-///            chain, or MainChainVerifier.verifyState for the main chain) within RESOLUTION_PERIOD seconds.
+///            chain, or MainChainVerifier.verifyState for the main chain, with the block's header: value and
+///            timestamp; or reportUnproduced while the block does not exist) within RESOLUTION_PERIOD seconds.
 ///         3. {resolveChallenge} (anyone): attestation wrong → its digest is proven wrong and its signers are slashed
 ///            through AllocationManager.slashOperator (this contract is the operator set's slasher) by WAD_TO_SLASH of
 ///            their allocation in every strategy of the set; the challenger gets the bond back plus a reward for the
@@ -773,21 +774,33 @@ contract StateDisputeResolver is ReentrancyGuardTransient {
         c.digest = digest;
     }
 
-    /// @dev The decision for an open challenge now (Open when undecidable yet) and the verified value. Only a
-    ///      verification recorded by the deadline counts, so the outcome does not depend on when resolveChallenge is
-    ///      called.
+    /// @dev The decision for an open challenge now (Open when undecidable yet) and the verified value. Only what the
+    ///      verifier recorded by the deadline counts, so the outcome does not depend on when resolveChallenge is called.
+    ///      The attestation is wrong when the verified block (a) holds another value or `exists` flag, (b) has another
+    ///      timestamp, or (c) was produced after the challenge was submitted (later than submission + MAX_CLOCK_SKEW
+    ///      on its chain's clock): honest operators sign only final blocks. Without a verified block, an observation
+    ///      that the block did not exist at a source time after min(claimed timestamp, submission + MAX_CLOCK_SKEW)
+    ///      proves (b) or (c) before the block exists (value 0, exists false are returned). Both rules agree whenever
+    ///      both apply, since a block missing at source time T has a timestamp of at least T.
     function _outcome(Challenge storage c) private view returns (Status outcome, uint256 value, bool exists) {
-        bool verified;
-        uint64 verifiedAt;
-        (verified, value, exists, verifiedAt) = verifier.getVerifiedState(c.chainId, c.user, c.key, c.blockNumber);
         uint64 deadline = c.deadline;
-        if (!verified || verifiedAt > deadline) {
-            // Deadlines are RESOLUTION_PERIOD seconds long; a proposer's few seconds of timestamp leeway do not matter.
-            // forge-lint: disable-next-line(block-timestamp)
-            outcome = block.timestamp > deadline ? Status.Expired : Status.Open;
-        } else {
-            outcome = value != c.claimedValue || exists != c.claimedExists ? Status.Slashed : Status.Rejected;
+        uint64 producedBy = deadline - RESOLUTION_PERIOD + verifier.MAX_CLOCK_SKEW();
+        (bool verified, uint256 v, bool e, uint64 blockTimestamp, uint64 verifiedAt) =
+            verifier.getVerifiedState(c.chainId, c.user, c.key, c.blockNumber);
+        if (verified && verifiedAt <= deadline) {
+            bool wrong = v != c.claimedValue || e != c.claimedExists || blockTimestamp != c.timestamp
+                || blockTimestamp > producedBy;
+            return (wrong ? Status.Slashed : Status.Rejected, v, e);
         }
+        // Strictly after: chains may give consecutive blocks equal timestamps, so a block observed missing at T may
+        // still have timestamp T. casting to 'uint48' is safe because producedBy < c.timestamp, a uint48, there.
+        // forge-lint: disable-next-line(unsafe-typecast)
+        uint48 notBefore = (c.timestamp < producedBy ? c.timestamp : uint48(producedBy)) + 1;
+        uint64 seenAt = verifier.unproducedRecordedAt(c.chainId, c.blockNumber, notBefore);
+        if (seenAt != 0 && seenAt <= deadline) return (Status.Slashed, 0, false);
+        // Deadlines are RESOLUTION_PERIOD seconds long; a proposer's few seconds of timestamp leeway do not matter.
+        // forge-lint: disable-next-line(block-timestamp)
+        outcome = block.timestamp > deadline ? Status.Expired : Status.Open;
     }
 
     /// @dev The slashing record of `digest`, which must be proven wrong.

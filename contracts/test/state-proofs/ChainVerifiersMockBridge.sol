@@ -26,6 +26,9 @@ contract MockAbridge is IAbridge {
     error FeeTooLow(uint256 paid, uint256 fee);
     error RouteNotAllowed(address receiver, address sender);
     error BadReturn(bytes4 returned);
+    error Dead();
+
+    bool public dead;
 
     event RouteUpdated(address indexed receiver, address indexed sender, bool allowed);
 
@@ -36,6 +39,11 @@ contract MockAbridge is IAbridge {
     function setFee(uint256 fee_, address token) external {
         fee = fee_;
         feeToken = token;
+    }
+
+    /// @notice A dead bridge refuses every call (a retired or broken deployment).
+    function setDead(bool dead_) external {
+        dead = dead_;
     }
 
     function setQueued(bool queued_) external {
@@ -61,6 +69,7 @@ contract MockAbridge is IAbridge {
     }
 
     function updateRoute(address sender, bool allowed_) external {
+        if (dead) revert Dead();
         allowed[msg.sender][sender] = allowed_;
         emit RouteUpdated(msg.sender, sender, allowed_);
     }

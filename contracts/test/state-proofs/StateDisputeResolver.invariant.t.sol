@@ -13,6 +13,7 @@ import {RemoteChainVerifier} from "../../src/state-proofs/RemoteChainVerifier.so
 import {StateProofsServiceManager} from "../../src/state-proofs/StateProofsServiceManager.sol";
 import {StateDisputeResolver} from "../../src/state-proofs/StateDisputeResolver.sol";
 import {StateAttestation} from "../../src/state-proofs/StateAttestationLib.sol";
+import {BlockHeaderRlp} from "./BlockHeaderRlp.sol";
 
 /// @notice A challenger contract that refuses ether while `accept` is false.
 contract ToggleReceiver {
@@ -48,6 +49,7 @@ contract DisputeHandler is Test {
         uint256 chainId;
         uint256 key;
         uint64 blockNumber;
+        uint48 timestamp;
         uint256 value;
         bool exists;
     }
@@ -55,6 +57,7 @@ contract DisputeHandler is Test {
     struct Claim {
         uint256 value;
         bool exists;
+        uint48 timestamp;
         uint256 queryIndex;
     }
 
@@ -139,15 +142,16 @@ contract DisputeHandler is Test {
     function submit(uint256 querySeed, uint256 claimSeed, uint256 actorSeed, uint256 bondSeed) external {
         uint256 qi = querySeed % _queries.length;
         Query memory q = _queries[qi];
-        (uint256 value, bool exists) = (q.value, q.exists);
-        uint256 kind = claimSeed % 3;
+        (uint256 value, bool exists, uint48 timestamp) = (q.value, q.exists, q.timestamp);
+        uint256 kind = claimSeed % 4;
         if (kind == 1) value = q.value + 1 + (claimSeed >> 8) % 1000;
         if (kind == 2) exists = !q.exists;
+        if (kind == 3) timestamp = q.timestamp + 1 + uint48((claimSeed >> 8) % 1000);
         StateAttestation memory a = StateAttestation({
             user: user,
             chainId: q.chainId,
             blockNumber: q.blockNumber,
-            timestamp: 1_700_000_000,
+            timestamp: timestamp,
             key: q.key,
             value: value,
             exists: exists,
@@ -160,8 +164,12 @@ contract DisputeHandler is Test {
         // Three of the four equal signers carry the threshold: sometimes one is left out of sigData.
         uint256 out = (claimSeed >> 16) % 5;
         bytes memory sigData = _sign(a, out);
-        uint256 bond = _bound(bondSeed, resolver.MIN_BOND(), 5 ether);
-        address actor = _actors[actorSeed % _actors.length];
+        _submitAs(_actors[actorSeed % _actors.length], _bound(bondSeed, resolver.MIN_BOND(), 5 ether), a, sigData);
+        _remember(id, digest, Claim({value: value, exists: exists, timestamp: timestamp, queryIndex: qi}), out);
+    }
+
+    /// @dev `actor` posts the challenge with `bond` wei.
+    function _submitAs(address actor, uint256 bond, StateAttestation memory a, bytes memory sigData) internal {
         vm.deal(address(this), bond);
         if (actor == address(toggle)) {
             toggle.challenge{value: bond}(resolver, a, sigData);
@@ -170,11 +178,15 @@ contract DisputeHandler is Test {
             vm.prank(actor);
             resolver.submitChallenge{value: bond}(a, sigData);
         }
+    }
+
+    /// @dev Records a submitted challenge (a separate frame keeps challenge()'s stack small).
+    function _remember(bytes32 id, bytes32 digest, Claim memory claim, uint256 out) internal {
         if (!_known[id]) {
             _known[id] = true;
             ids.push(id);
         }
-        _claims[id] = Claim({value: value, exists: exists, queryIndex: qi});
+        _claims[id] = claim;
         if (!_knownDigest[digest]) {
             _knownDigest[digest] = true;
             digests.push(digest);
@@ -185,16 +197,18 @@ contract DisputeHandler is Test {
 
     function verify(uint256 querySeed) external {
         Query memory q = _queries[querySeed % _queries.length];
-        (bool done,,,) = verifier.getVerifiedState(q.chainId, user, q.key, q.blockNumber);
+        (bool done,,,,) = verifier.getVerifiedState(q.chainId, user, q.key, q.blockNumber);
         if (done) return;
+        bytes memory header = BlockHeaderRlp.header(bytes32(0), q.blockNumber, q.timestamp);
+        vm.setBlockhash(q.blockNumber, keccak256(header));
         if (q.chainId == block.chainid) {
-            verifier.verifyState(user, q.key, q.blockNumber);
+            verifier.verifyState(user, q.key, header);
         } else {
-            uint256 fee = remoteVerifier.quoteFee(user, q.key, q.blockNumber);
+            uint256 fee = remoteVerifier.quoteFee();
             vm.deal(address(this), fee);
             uint256 mainChainId = block.chainid;
             vm.chainId(q.chainId);
-            remoteVerifier.verifyState{value: fee}(user, q.key, q.blockNumber);
+            remoteVerifier.verifyState{value: fee}(user, q.key, header);
             vm.chainId(mainChainId);
         }
     }
@@ -214,9 +228,9 @@ contract DisputeHandler is Test {
 
         Claim memory claim = _claims[id];
         Query memory q = _queries[claim.queryIndex];
-        (bool verified,,, uint64 at) = verifier.getVerifiedState(q.chainId, user, q.key, q.blockNumber);
+        (bool verified,,,, uint64 at) = verifier.getVerifiedState(q.chainId, user, q.key, q.blockNumber);
         bool inTime = verified && at <= c.deadline;
-        bool wrong = claim.value != q.value || claim.exists != q.exists;
+        bool wrong = claim.value != q.value || claim.exists != q.exists || claim.timestamp != q.timestamp;
         if (outcome == StateDisputeResolver.Status.Slashed) {
             if (!inTime || !wrong) ++violations;
             ++provenWrongSlashes;
@@ -369,14 +383,14 @@ contract StateDisputeResolverInvariantTest is StateDisputeResolverFixture {
         DisputeHandler.Query[] memory queries = new DisputeHandler.Query[](4);
         uint64 b1 = _writeRemote(1, 100);
         uint64 b2 = _writeRemote(2, 200);
-        queries[0] = DisputeHandler.Query(REMOTE_CHAIN_ID, 1, b1, 100, true);
-        queries[1] = DisputeHandler.Query(REMOTE_CHAIN_ID, 2, b2, 200, true);
-        queries[2] = DisputeHandler.Query(REMOTE_CHAIN_ID, 3, b2, 0, false);
+        queries[0] = DisputeHandler.Query(REMOTE_CHAIN_ID, 1, b1, uint48(_timestampOf(b1)), 100, true);
+        queries[1] = DisputeHandler.Query(REMOTE_CHAIN_ID, 2, b2, uint48(_timestampOf(b2)), 200, true);
+        queries[2] = DisputeHandler.Query(REMOTE_CHAIN_ID, 3, b2, uint48(_timestampOf(b2)), 0, false);
         uint64 b3 = uint64(block.number);
         vm.prank(user);
         mainStateManager.setValue(4, 400);
         _advance(MIN_BLOCK_TIME);
-        queries[3] = DisputeHandler.Query(MAIN_CHAIN_ID, 4, b3, 400, true);
+        queries[3] = DisputeHandler.Query(MAIN_CHAIN_ID, 4, b3, uint48(_timestampOf(b3)), 400, true);
 
         handler = new DisputeHandler(resolver, registry, verifier, remoteVerifier, user, elOwner, _opAddrs, pks, queries);
         _fundPool(1 ether);
@@ -444,9 +458,13 @@ contract StateDisputeResolverInvariantTest is StateDisputeResolverFixture {
             StateDisputeResolver.Challenge memory c = resolver.getChallenge(handler.ids(i));
             if (c.status != StateDisputeResolver.Status.Slashed) continue;
             assertTrue(resolver.slashedDigests(c.digest));
-            (bool verified, uint256 value, bool exists,) = verifier.getVerifiedState(c.chainId, c.user, c.key, c.blockNumber);
+            (bool verified, uint256 value, bool exists, uint64 blockTimestamp,) =
+                verifier.getVerifiedState(c.chainId, c.user, c.key, c.blockNumber);
             assertTrue(verified);
-            assertTrue(value != c.claimedValue || exists != c.claimedExists, "slashed a right claim");
+            assertTrue(
+                value != c.claimedValue || exists != c.claimedExists || blockTimestamp != c.timestamp,
+                "slashed a right claim"
+            );
         }
     }
 

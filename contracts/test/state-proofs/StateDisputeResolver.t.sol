@@ -549,7 +549,7 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         _advance(MIN_BLOCK_TIME);
         StateAttestation memory a = _attest(MAIN_CHAIN_ID, mainBlock, KEY, 6, true, 1);
         bytes32 id = _challenge(a, _sigDataFor(_all(), a));
-        verifier.verifyState(user, KEY, mainBlock);
+        verifier.verifyState(user, KEY, _header(mainBlock));
         assertEq(uint8(resolver.resolveChallenge(id)), uint8(StateDisputeResolver.Status.Slashed));
         assertEq(_magnitude(_ops[0].addr), 1e18 - WAD_TO_SLASH);
     }

@@ -12,6 +12,7 @@ import {MainChainVerifier} from "../../src/state-proofs/MainChainVerifier.sol";
 import {RemoteChainVerifier} from "../../src/state-proofs/RemoteChainVerifier.sol";
 import {StateDisputeResolver, IStateProofsStakeRegistry} from "../../src/state-proofs/StateDisputeResolver.sol";
 import {StateAttestation} from "../../src/state-proofs/StateAttestationLib.sol";
+import {BlockHeaderRlp} from "./BlockHeaderRlp.sol";
 
 /// @notice The whole dispute path on the devnet EigenLayer core: RegistryFixture's AVS plus a main StateManager and
 ///         MainChainVerifier, a "remote" chain (REMOTE_CHAIN_ID: its StateManager and RemoteChainVerifier, reached by
@@ -29,6 +30,8 @@ abstract contract StateDisputeResolverFixture is RegistryFixture {
     uint32 internal constant MIN_BLOCK_TIME = 60;
     uint256 internal constant BRIDGE_FEE = 0.01 ether;
     uint128 internal constant HANDLE_GAS = 200_000;
+    /// @dev MainChainVerifier.MAX_CLOCK_SKEW, seconds.
+    uint64 internal constant CLOCK_SKEW = 30;
 
     address internal treasury = makeAddr("treasury");
     address internal challenger = makeAddr("challenger");
@@ -52,7 +55,7 @@ abstract contract StateDisputeResolverFixture is RegistryFixture {
         mainStateManager = new StateManager();
         remoteStateManager = new StateManager();
         bridge = new MockAbridge(BRIDGE_FEE);
-        verifier = new MainChainVerifier(mainStateManager, avsOwner);
+        verifier = new MainChainVerifier(mainStateManager, avsOwner, CLOCK_SKEW);
         remoteVerifier = new RemoteChainVerifier(remoteStateManager, IAbridge(address(bridge)), address(verifier), HANDLE_GAS);
         vm.prank(avsOwner);
         verifier.setRoute(REMOTE_CHAIN_ID, IAbridge(address(bridge)), address(remoteVerifier));
@@ -166,7 +169,7 @@ abstract contract StateDisputeResolverFixture is RegistryFixture {
             user: user,
             chainId: chainId,
             blockNumber: blockNumber,
-            timestamp: uint48(GENESIS),
+            timestamp: uint48(_timestampOf(blockNumber)),
             key: key,
             value: value,
             exists: exists,
@@ -183,13 +186,44 @@ abstract contract StateDisputeResolverFixture is RegistryFixture {
         id = resolver.submitChallenge{value: MIN_BOND}(a, sigData);
     }
 
-    /// @dev verifyState on the remote chain (vm.chainId switched for the call), delivered at once by the mock bridge.
+    /// @dev The timestamp of block `blockNumber` in the block model (the earliest second of that block).
+    function _timestampOf(uint256 blockNumber) internal view returns (uint256) {
+        return _t0 + (blockNumber - _b0) * MIN_BLOCK_TIME;
+    }
+
+    /// @dev A header of past block `blockNumber` with `timestamp`, made that block's hash (vm.setBlockhash).
+    function _headerAt(uint256 blockNumber, uint256 timestamp) internal returns (bytes memory header) {
+        header = BlockHeaderRlp.header(keccak256(abi.encode("parent", blockNumber)), blockNumber, timestamp);
+        vm.setBlockhash(blockNumber, keccak256(header));
+    }
+
+    /// @dev The header of past block `blockNumber` in the block model.
+    function _header(uint256 blockNumber) internal returns (bytes memory) {
+        return _headerAt(blockNumber, _timestampOf(blockNumber));
+    }
+
+    /// @dev verifyState on the remote chain (vm.chainId switched for the call) with the block's header, delivered at
+    ///      once by the mock bridge.
     function _verifyRemote(uint256 key, uint64 blockNumber) internal {
+        _verifyRemoteHeader(key, _header(blockNumber));
+    }
+
+    function _verifyRemoteHeader(uint256 key, bytes memory header) internal {
         address caller = makeAddr("verify caller");
         vm.deal(caller, BRIDGE_FEE);
         vm.chainId(REMOTE_CHAIN_ID);
         vm.prank(caller);
-        remoteVerifier.verifyState{value: BRIDGE_FEE}(user, key, blockNumber);
+        remoteVerifier.verifyState{value: BRIDGE_FEE}(user, key, header);
+        vm.chainId(MAIN_CHAIN_ID);
+    }
+
+    /// @dev reportUnproduced on the remote chain for `blockNumber`, delivered at once by the mock bridge.
+    function _reportUnproducedRemote(uint256 blockNumber) internal {
+        address caller = makeAddr("verify caller");
+        vm.deal(caller, BRIDGE_FEE);
+        vm.chainId(REMOTE_CHAIN_ID);
+        vm.prank(caller);
+        remoteVerifier.reportUnproduced{value: BRIDGE_FEE}(blockNumber);
         vm.chainId(MAIN_CHAIN_ID);
     }
 

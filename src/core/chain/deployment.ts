@@ -35,6 +35,11 @@ export const chainDeploymentSchema = z.object({
   registryStateReceiver: address.optional(),
   /** RemoteChainVerifier on this chain: bridges the true history entry to the main chain for disputes. */
   remoteChainVerifier: address.optional(),
+  /**
+   * OwnerTimelock (OpenZeppelin TimelockController) that owns every owned contract on this chain; its delay is longer
+   * than the StateDisputeResolver's EXPOSURE_WINDOW.
+   */
+  timelock: address.optional(),
 });
 
 /** A whole state-proofs deployment. */

@@ -1,10 +1,12 @@
 /**
  * The challenger's chain calls with viem: StateDisputeResolver and MainChainVerifier on the main chain,
- * RemoteChainVerifier on each source chain (or MainChainVerifier.verifyState directly for the main chain's own
- * StateManager). Every write waits for its receipt and throws {@link DisputeTransactionError} when it reverts.
+ * RemoteChainVerifier on each source chain (or MainChainVerifier directly for the main chain's own StateManager):
+ * verifyState with the block's RLP header (anchoring an old block's hash first when needed), or reportUnproduced while
+ * the block does not exist yet. Every write waits for its receipt and throws {@link DisputeTransactionError} when it reverts.
  */
 import { type Address, type Hex, type PrivateKeyAccount, type PublicClient, decodeAbiParameters, decodeErrorResult, getAddress } from 'viem';
 import {
+  BlockHashAnchorsAbi,
   ECDSAStakeRegistryAbi,
   MainChainVerifierAbi,
   RemoteChainVerifierAbi,
@@ -15,6 +17,7 @@ import { makePublicClient, makeWalletClient } from '../../core/chain/clients.ts'
 import { allContractErrorsAbi } from '../../core/chain/transactions.ts';
 import { type Deployment, DeploymentError, chainOf, mainChainOf } from '../../core/chain/deployment.ts';
 import type { ChallengeState, DisputeChain, SignerProblem, SlashingReport } from './challenger.ts';
+import { BlockNotFoundError, anchorBlockHash, fetchBlockHeader } from './headers.ts';
 import type { Dispute } from './journal.ts';
 
 /** A dispute transaction reverted or was not mined. */
@@ -116,28 +119,55 @@ export function createDisputeChain(options: DisputeChainOptions): DisputeChain {
     },
 
     async isVerified(d) {
-      const [verified] = await mainClient.readContract({
-        ...verifier,
-        functionName: 'getVerifiedState',
-        args: [d.chainId, d.user, d.key, d.blockNumber],
-      });
-      return verified;
+      // Decided by what the verifier recorded: the verified block (value and timestamp), or an observation that the
+      // block did not exist yet. Undecided stays 'open' (Expired is left to the deadline path).
+      const preview = STATUS[await mainClient.readContract({ ...resolver, functionName: 'previewResolution', args: [d.challengeId] })];
+      return preview === 'slashed' || preview === 'rejected';
     },
 
     async requestVerification(d) {
       const chainId = Number(d.chainId);
-      if (chainId === main.chainId) {
-        return send(chainId, 'MainChainVerifier.verifyState', (wallet) =>
-          wallet.writeContract({ ...verifier, functionName: 'verifyState', args: [d.user, d.key, d.blockNumber] }),
-        );
+      const isMain = chainId === main.chainId;
+      const remoteAddress = isMain ? undefined : chainOf(deployment, chainId).remoteChainVerifier;
+      if (!isMain && !remoteAddress) throw new DeploymentError(`chain ${chainId} has no remoteChainVerifier in the deployment`);
+      const remote = remoteAddress ? ({ address: remoteAddress, abi: RemoteChainVerifierAbi } as const) : undefined;
+      const source = client(chainId);
+      const fee = remote ? await source.readContract({ ...remote, functionName: 'quoteFee' }) : 0n;
+
+      let header: Hex;
+      try {
+        header = (await fetchBlockHeader(source, d.blockNumber)).rlp;
+      } catch (error) {
+        if (!(error instanceof BlockNotFoundError)) throw error;
+        // The block does not exist yet: record that, at the source chain's current time.
+        return remote
+          ? send(chainId, 'RemoteChainVerifier.reportUnproduced', (wallet) =>
+              wallet.writeContract({ ...remote, functionName: 'reportUnproduced', args: [d.blockNumber], value: fee }),
+            )
+          : send(chainId, 'MainChainVerifier.reportUnproduced', (wallet) =>
+              wallet.writeContract({ ...verifier, functionName: 'reportUnproduced', args: [d.blockNumber] }),
+            );
       }
-      const remote = chainOf(deployment, chainId).remoteChainVerifier;
-      if (!remote) throw new DeploymentError(`chain ${chainId} has no remoteChainVerifier in the deployment`);
-      const contract = { address: remote, abi: RemoteChainVerifierAbi } as const;
-      const fee = await client(chainId).readContract({ ...contract, functionName: 'quoteFee', args: [d.user, d.key, d.blockNumber] });
-      return send(chainId, 'RemoteChainVerifier.verifyState', (wallet) =>
-        wallet.writeContract({ ...contract, functionName: 'verifyState', args: [d.user, d.key, d.blockNumber], value: fee }),
-      );
+      await anchorBlockHash(d.blockNumber, {
+        client: source,
+        verifier: remote?.address ?? mainChainVerifier,
+        send: (headers) =>
+          send(chainId, 'anchorBlockHash', (wallet) =>
+            wallet.writeContract({
+              address: remote?.address ?? mainChainVerifier,
+              abi: BlockHashAnchorsAbi,
+              functionName: 'anchorBlockHash',
+              args: [headers],
+            }),
+          ),
+      });
+      return remote
+        ? send(chainId, 'RemoteChainVerifier.verifyState', (wallet) =>
+            wallet.writeContract({ ...remote, functionName: 'verifyState', args: [d.user, d.key, header], value: fee }),
+          )
+        : send(chainId, 'MainChainVerifier.verifyState', (wallet) =>
+            wallet.writeContract({ ...verifier, functionName: 'verifyState', args: [d.user, d.key, header] }),
+          );
     },
 
     async resolveChallenge(d) {
