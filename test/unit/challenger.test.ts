@@ -217,6 +217,37 @@ forEachDatabase('challenger', (fixture) => {
     assert.deepEqual((await journal.get(id))?.claimed, { value: 0n, exists: false });
   });
 
+  it('disputes a right value paired with another block\'s timestamp', async () => {
+    const journal = await open();
+    const { feed } = feedOf([proof(1, 100n), proof(2, 200n)]);
+    const { chain, calls } = fakeChain();
+    // Block 11 (proof 1) has the attested timestamp; block 12 (proof 2) is a minute later than attested.
+    const timed = { read: async (_c: number, _u: string, key: bigint, block: bigint) => ({ exists: true, value: key * 100n, blockTimestamp: block === 12n ? 1_700_000_060n : 1_700_000_000n }) };
+    const challenger = new Challenger({ aggregatorUrl: 'http://unused', feed, truth: timed, chain, journal, logger, chainIds: [31338] });
+    await challenger.tick();
+    assert.equal(challenger.stats.mismatches, 1);
+    assert.equal(calls[0], `submit ${keccak256(toHex('task-2'))}`);
+  });
+
+  it('disputes a proof of a block beyond the source chain\'s head without waiting for that block', async () => {
+    const journal = await open();
+    const { feed } = feedOf([proof(1, 100n), proof(90, 9000n)]); // blocks 11 and 100; the head is 50
+    const { chain, calls } = fakeChain();
+    const reads: bigint[] = [];
+    const headed = {
+      read: async (_c: number, _u: string, key: bigint, block: bigint) => {
+        reads.push(block);
+        return { exists: true, value: key * 100n };
+      },
+      head: async () => 50n,
+    };
+    const challenger = new Challenger({ aggregatorUrl: 'http://unused', feed, truth: headed, chain, journal, logger, chainIds: [31338] });
+    await challenger.tick();
+    assert.deepEqual(reads, [11n], 'block 100 is never read');
+    assert.equal(challenger.stats.mismatches, 1);
+    assert.equal(calls[0], `submit ${keccak256(toHex('task-90'))}`);
+  });
+
   it('drives slashing to completion after resolution: the signers beyond one call are slashed, then "slashed k of n"', async () => {
     const journal = await open();
     const proofs = [proof(2, 999n)];

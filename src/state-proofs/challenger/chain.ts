@@ -103,7 +103,7 @@ export function createDisputeChain(options: DisputeChainOptions): DisputeChain {
       const result = await mainClient.readContract({
         address: deployment.stateProofs.stakeRegistry,
         abi: ECDSAStakeRegistryAbi,
-        functionName: 'isValidSignature',
+        functionName: 'isValidSignatureAtCheckpoints',
         args: [digest, d.sigData],
       });
       return result === '0x1626ba7e';

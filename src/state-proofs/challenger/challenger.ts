@@ -21,8 +21,14 @@ export type { SignerProblem } from './journal.ts';
 
 /** What the challenger reads on source chains: the history entry at a block, once that block is final. */
 export type TruthSource = {
-  read(chainId: number, user: Address, key: bigint, blockNumber: bigint): Promise<{ exists: boolean; value: bigint }>;
+  /** The value at a final block, and that block's timestamp (unix seconds). */
+  read(chainId: number, user: Address, key: bigint, blockNumber: bigint): Promise<{ exists: boolean; value: bigint; blockTimestamp?: bigint }>;
+  /** The chain's latest block number: a proof about a block beyond it attests a block that does not exist yet. */
+  head?(chainId: number): Promise<bigint>;
 };
+
+/** How long the challenger waits between two reports of a block that is still not produced, ms. */
+const UNPRODUCED_REPORT_INTERVAL_MS = 15_000;
 
 /** On-chain state of a challenge in the StateDisputeResolver. */
 export type ChallengeState = 'none' | 'open' | 'slashed' | 'rejected' | 'expired';
@@ -108,6 +114,10 @@ export class Challenger {
   private stopped = false;
   private wake: (() => void) | undefined;
   private readonly listeners = new Set<(dispute: Dispute) => void>();
+  /** Disputes about blocks not produced when found: their verification is re-requested until it counts. */
+  private readonly unproduced = new Set<Hex>();
+  /** When verification of a dispute was last requested, ms (in memory: after a restart the next pass may request). */
+  private readonly lastRequest = new Map<Hex, number>();
 
   constructor(private readonly options: ChallengerOptions) {}
 
@@ -192,9 +202,15 @@ export class Challenger {
       this.options.logger.warn({ taskId: proof.taskId, chainId }, 'proof of a chain this challenger does not read; skipped');
       return;
     }
-    const truth = await this.options.truth.read(chainId, a.user, a.key, a.blockNumber);
+    // A block beyond the head does not exist: the claim is wrong whatever it says (and waiting for the block to become
+    // final would stall the feed on a block far in the future).
+    const head = this.options.truth.head ? await this.options.truth.head(chainId) : undefined;
+    const unproduced = head !== undefined && a.blockNumber > head;
+    const truth = unproduced ? { value: 0n, exists: false } : await this.options.truth.read(chainId, a.user, a.key, a.blockNumber);
     this.stats.proofsChecked++;
-    if (truth.value === a.value && truth.exists === a.exists) return;
+    const timestampWrong = !unproduced && 'blockTimestamp' in truth && truth.blockTimestamp !== undefined && truth.blockTimestamp !== a.timestamp;
+    if (!unproduced && !timestampWrong && truth.value === a.value && truth.exists === a.exists) return;
+    if (unproduced) this.unproduced.add(proof.taskId);
     this.stats.mismatches++;
     const dispute: NewDispute = {
       challengeId: proof.taskId,
@@ -205,13 +221,13 @@ export class Challenger {
       timestamp: a.timestamp,
       epoch: a.epoch,
       claimed: { value: a.value, exists: a.exists },
-      truth,
+      truth: { value: truth.value, exists: truth.exists },
       sigData: proof.sigData,
     };
     if (await this.options.journal.add(dispute)) {
       this.options.logger.warn(
-        { challengeId: proof.taskId, chainId, claimed: a.value.toString(), truth: truth.value.toString(), signers: proof.signers.length },
-        'wrong attestation found',
+        { challengeId: proof.taskId, chainId, claimed: a.value.toString(), truth: truth.value.toString(), unproduced, timestampWrong, signers: proof.signers.length },
+        unproduced ? 'attestation of a block not produced yet found' : timestampWrong ? 'attestation with a wrong block timestamp found' : 'wrong attestation found',
       );
       this.notify({ ...dispute, stage: 'found', detail: null, slashing: null, slashAttempts: 0, nextSlashAt: null });
     }
@@ -256,6 +272,7 @@ export class Challenger {
         dispute = await advance('verified', 'already verified');
       } else {
         const hash = await chain.requestVerification(dispute);
+        this.lastRequest.set(dispute.challengeId, Date.now());
         log.info({ hash, chainId: dispute.chainId.toString() }, 'verification requested on the source chain');
         dispute = await advance('verifying', hash);
       }
@@ -267,7 +284,15 @@ export class Challenger {
         // The deadline passed without the bridged truth: resolving now returns the bond.
         if (state === 'open') {
           const expired = await chain.resolveChallenge(dispute).catch(() => undefined);
-          if (expired && expired.state !== 'open') await advance('resolved', `${expired.state} (${expired.hash})`);
+          if (expired && expired.state !== 'open') {
+            await advance('resolved', `${expired.state} (${expired.hash})`);
+          } else if (await this.reportAgain(dispute)) {
+            // A block that was not produced: a report counts only from a little after the challenge (clock skew), so
+            // report again (or verify the block, if it has been produced since) until the resolver can decide.
+            const hash = await chain.requestVerification(dispute);
+            this.lastRequest.set(dispute.challengeId, Date.now());
+            log.info({ hash }, 'verification of a block not produced at the challenge requested again');
+          }
         } else if (state !== 'none') {
           // Someone else resolved it; a proven-wrong proof still needs its slashing driven to the end.
           await advance(state === 'slashed' ? 'slashing' : 'resolved', state);
@@ -289,6 +314,20 @@ export class Challenger {
     }
     if (this.stopped) return;
     if (dispute.stage === 'slashing') await this.driveSlashing(dispute, log, advance);
+  }
+
+  /**
+   * Whether to request the verification of an undecided dispute again: its block was not produced when the dispute was
+   * found (or still is not), and the last request is {@link UNPRODUCED_REPORT_INTERVAL_MS} old.
+   */
+  private async reportAgain(dispute: Dispute): Promise<boolean> {
+    const last = this.lastRequest.get(dispute.challengeId) ?? 0;
+    if (Date.now() - last < UNPRODUCED_REPORT_INTERVAL_MS) return false;
+    if (this.unproduced.has(dispute.challengeId)) return true;
+    const head = this.options.truth.head ? await this.options.truth.head(Number(dispute.chainId)) : undefined;
+    if (head === undefined || dispute.blockNumber <= head) return false;
+    this.unproduced.add(dispute.challengeId);
+    return true;
   }
 
   /**

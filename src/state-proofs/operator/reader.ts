@@ -49,6 +49,16 @@ export class StateReader {
     }
   }
 
+  /**
+   * The latest block number of `chainId` (not necessarily final).
+   * @throws {UnreadableTaskError} for an unknown chain.
+   */
+  async head(chainId: number): Promise<bigint> {
+    const chain = this.chains.get(chainId);
+    if (!chain) throw new UnreadableTaskError(`chain ${chainId} is not configured on this operator`);
+    return chain.client.getBlockNumber({ cacheTime: 0 });
+  }
+
   /** Chain ids this reader serves. */
   get chainIds(): number[] {
     return [...this.chains.keys()];
