@@ -5,7 +5,7 @@ import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {IAVSDirectory} from "../eigenlayer/interfaces/IAVSDirectory.sol";
-import {IAllocationManager, IAllocationManagerTypes} from "../eigenlayer/interfaces/IAllocationManager.sol";
+import {IAllocationManager, IAllocationManagerTypes, OperatorSet} from "../eigenlayer/interfaces/IAllocationManager.sol";
 import {IAVSRegistrar} from "../eigenlayer/interfaces/IAVSRegistrar.sol";
 import {IRewardsCoordinator, IRewardsCoordinatorTypes} from "../eigenlayer/interfaces/IRewardsCoordinator.sol";
 import {ISignatureUtilsMixinTypes} from "../eigenlayer/interfaces/ISignatureUtilsMixin.sol";
@@ -179,6 +179,15 @@ abstract contract ServiceManagerBase is Ownable, IAVSRegistrar {
     /// @param strategies Strategies in the set.
     function removeStrategiesFromOperatorSet(uint32 operatorSetId, IStrategy[] calldata strategies) external onlyOwner {
         allocationManager.removeStrategiesFromOperatorSet(address(this), operatorSetId, strategies);
+    }
+
+    /// @notice Names a new slasher of one of this AVS's operator sets (e.g. a new dispute contract), effective after
+    ///         the AllocationManager's configuration delay (blocks). Owner only; deployments make the owner a timelock
+    ///         longer than the exposure window, so operators can leave before a new slasher can reach them.
+    /// @param operatorSetId The operator set.
+    /// @param slasher The new slasher (non-zero).
+    function updateSlasher(uint32 operatorSetId, address slasher) external onlyOwner {
+        allocationManager.updateSlasher(OperatorSet({avs: address(this), id: operatorSetId}), slasher);
     }
 
     /// @notice Names the contract the AllocationManager calls when operators join or leave this AVS's operator sets.

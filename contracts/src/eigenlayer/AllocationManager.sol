@@ -70,6 +70,9 @@ contract AllocationManager is IAllocationManager, IPausable, ReentrancyGuard {
     mapping(bytes32 setKey => EnumerableSet.AddressSet) internal _setStrategies;
     mapping(bytes32 setKey => EnumerableSet.AddressSet) internal _setMembers;
     mapping(bytes32 setKey => address) internal _slasher;
+    /// @dev A slasher change queued by {updateSlasher} and the block from which it applies (0: none).
+    mapping(bytes32 setKey => address) internal _pendingSlasher;
+    mapping(bytes32 setKey => uint32) internal _pendingSlasherEffectBlock;
     mapping(bytes32 setKey => uint256) internal _slashCount;
 
     mapping(address operator => EnumerableSet.Bytes32Set) internal _registeredSets;
@@ -159,6 +162,21 @@ contract AllocationManager is IAllocationManager, IPausable, ReentrancyGuard {
         if (!registrar.supportsAVS(avs)) revert InvalidAVSRegistrar();
         _avsRegistrar[avs] = registrar;
         emit AVSRegistrarSet(avs, registrar);
+    }
+
+    /// @inheritdoc IAllocationManager
+    /// @dev Takes effect ALLOCATION_CONFIGURATION_DELAY + 1 blocks later (v1.12.0 uses its SLASHER_CONFIGURATION_DELAY;
+    ///      the devnet has one configuration delay for both).
+    function updateSlasher(OperatorSet memory operatorSet, address slasher) external {
+        _checkCaller(operatorSet.avs);
+        _checkOperatorSet(operatorSet);
+        if (slasher == address(0)) revert InvalidAddressZero();
+        bytes32 setKey = operatorSet.key();
+        _slasher[setKey] = getSlasher(operatorSet); // apply a matured change first
+        uint32 effectBlock = uint32(block.number) + ALLOCATION_CONFIGURATION_DELAY + 1;
+        _pendingSlasher[setKey] = slasher;
+        _pendingSlasherEffectBlock[setKey] = effectBlock;
+        emit SlasherUpdated(operatorSet, slasher, effectBlock);
     }
 
     /// @inheritdoc IAllocationManager
@@ -298,7 +316,7 @@ contract AllocationManager is IAllocationManager, IPausable, ReentrancyGuard {
         OperatorSet memory operatorSet = OperatorSet(avs, params.operatorSetId);
         _checkOperatorSet(operatorSet);
         bytes32 setKey = operatorSet.key();
-        if (msg.sender != _slasher[setKey]) revert InvalidSlasher();
+        if (msg.sender != getSlasher(operatorSet)) revert InvalidSlasher();
         if (params.strategies.length != params.wadsToSlash.length) revert InputArrayLengthMismatch();
         if (!isOperatorSlashable(params.operator, operatorSet)) revert OperatorNotSlashable();
 
@@ -370,8 +388,11 @@ contract AllocationManager is IAllocationManager, IPausable, ReentrancyGuard {
     }
 
     /// @inheritdoc IAllocationManager
-    function getSlasher(OperatorSet memory operatorSet) external view returns (address) {
-        return _slasher[operatorSet.key()];
+    function getSlasher(OperatorSet memory operatorSet) public view returns (address) {
+        bytes32 setKey = operatorSet.key();
+        uint32 effectBlock = _pendingSlasherEffectBlock[setKey];
+        if (effectBlock != 0 && block.number >= effectBlock) return _pendingSlasher[setKey];
+        return _slasher[setKey];
     }
 
     /// @inheritdoc IAllocationManager

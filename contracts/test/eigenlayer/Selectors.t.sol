@@ -20,6 +20,7 @@ contract SelectorsTest is Test {
 
     function test_AllocationManagerSelectors() public pure {
         assertEq(IAllocationManager.registerForOperatorSets.selector, bytes4(0xadc2e3d9));
+        assertEq(IAllocationManager.updateSlasher.selector, bytes4(0x6c9d7c58));
         assertEq(IAllocationManager.deregisterFromOperatorSets.selector, bytes4(0x6e3492b5));
         assertEq(IAllocationManager.slashOperator.selector, bytes4(0x36352057));
         assertEq(IAllocationManager.createOperatorSets.selector, bytes4(0x3dff8e7d));

@@ -316,6 +316,23 @@ contract StateProofsServiceManagerTest is RegistryFixture {
         serviceManager.removeStrategiesFromOperatorSet(0, _strategies());
     }
 
+    /// @dev A new dispute contract can be wired in, but only after the core's configuration delay (and, in
+    ///      deployments, the owner's timelock): operators see it coming.
+    function test_updateSlasher_takesEffectAfterTheConfigurationDelay() public {
+        _createSet(0, address(1));
+        OperatorSet memory set = OperatorSet(address(serviceManager), 0);
+        vm.prank(avsOwner);
+        serviceManager.updateSlasher(0, address(2));
+        assertEq(allocationManager.getSlasher(set), address(1));
+        vm.roll(block.number + EL_ALLOCATION_CONFIGURATION_DELAY + 1);
+        assertEq(allocationManager.getSlasher(set), address(2));
+    }
+
+    function test_updateSlasher_revertsForNonOwner() public {
+        vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, address(this)));
+        serviceManager.updateSlasher(0, address(2));
+    }
+
     function test_setAVSRegistrar_namesItself() public {
         vm.prank(avsOwner);
         serviceManager.setAVSRegistrar(IAVSRegistrar(address(serviceManager)));

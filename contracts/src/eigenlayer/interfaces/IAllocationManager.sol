@@ -180,6 +180,10 @@ interface IAllocationManager is IAllocationManagerErrors, IAllocationManagerEven
     ///         return true from supportsAVS(avs). Unset, the AVS itself is the registrar.
     function setAVSRegistrar(address avs, IAVSRegistrar registrar) external;
 
+    /// @notice Names `slasher` the slasher of `operatorSet`, from a configuration delay later (blocks). Caller must be
+    ///         the set's AVS.
+    function updateSlasher(OperatorSet memory operatorSet, address slasher) external;
+
     /// @notice Creates operator sets for `avs`. Caller must be `avs`.
     function createOperatorSets(address avs, CreateSetParamsV2[] calldata params) external;
 
