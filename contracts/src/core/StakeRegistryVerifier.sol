@@ -101,14 +101,7 @@ abstract contract StakeRegistryVerifier is IERC1271 {
         view
         returns (uint256 signedWeight, uint256 thresholdWeight)
     {
-        bool ok;
-        bytes memory reason;
-        (ok, reason, signedWeight, thresholdWeight) = _verify(digest, sigData, true);
-        if (!ok) {
-            assembly ("memory-safe") {
-                revert(add(reason, 0x20), mload(reason))
-            }
-        }
+        return _verifyOrRevert(digest, sigData, true);
     }
 
     /// @notice Whether `signature` is `operator`'s own signature of `digest` at `referenceEpoch`, whatever its weight:
@@ -145,9 +138,18 @@ abstract contract StakeRegistryVerifier is IERC1271 {
         view
         returns (uint256 signedWeight, uint256 thresholdWeight)
     {
+        return _verifyOrRevert(digest, sigData, false);
+    }
+
+    /// @dev {_verify}, reverting with its reason when the proof fails.
+    function _verifyOrRevert(bytes32 digest, bytes calldata sigData, bool live)
+        private
+        view
+        returns (uint256 signedWeight, uint256 thresholdWeight)
+    {
         bool ok;
         bytes memory reason;
-        (ok, reason, signedWeight, thresholdWeight) = _verify(digest, sigData, false);
+        (ok, reason, signedWeight, thresholdWeight) = _verify(digest, sigData, live);
         if (!ok) {
             assembly ("memory-safe") {
                 revert(add(reason, 0x20), mload(reason))
