@@ -2,8 +2,8 @@
 pragma solidity ^0.8.27;
 
 /// @title IAbridge: the message bridge avs-stack sends cross-chain messages through
-/// @notice ABI-compatible with Abridge, the LayerZero V2 wrapper the original state-proof build used (see
-///         shared/reference/prior-art.md, section 1). One Abridge instance serves one pair of chains, so `send`
+/// @notice ABI-compatible with Abridge, the LayerZero V2 wrapper the original state-proof build used
+///         (Galxe's spotted-protocol). One Abridge instance serves one pair of chains, so `send`
 ///         names no destination chain: a sender keeps one Abridge address per remote chain.
 ///         On a devnet the endpoint is {DevnetAbridge} with a relayer process; on public networks the deployment
 ///         config points at a real Abridge.

@@ -9,7 +9,7 @@ import {IRewardsCoordinator} from "../../src/eigenlayer/interfaces/IRewardsCoord
 import {IDelegationManager} from "../../src/eigenlayer/interfaces/IDelegationManager.sol";
 import {IStrategyManager} from "../../src/eigenlayer/interfaces/IStrategyManager.sol";
 
-/// @notice The interfaces keep the selectors of eigenlayer-contracts v1.12.0 (shared/reference/eigenlayer.md).
+/// @notice The interfaces keep the selectors of eigenlayer-contracts v1.12.0 (selectors computed from its published signatures).
 contract SelectorsTest is Test {
     function test_AVSDirectorySelectors() public pure {
         assertEq(IAVSDirectory.registerOperatorToAVS.selector, bytes4(0x9926ee7d));
