@@ -303,8 +303,9 @@ contract ReplicationHandler is Test {
 }
 
 /// @notice Whatever messages arrive, the light registry only ever holds sets the main chain had at the same epoch:
-///         every epoch it received reads exactly the main registry's set of that epoch, every other epoch reads
-///         nothing, and no proof verifies on it that does not verify on the main registry.
+///         every epoch it received reads the main registry's keys, total and threshold of that epoch and at most its
+///         checkpointed weights, every other epoch reads nothing, and every proof that verifies on it is one a dispute
+///         on the main chain admits.
 contract ReplicationInvariantTest is ReplicationFixture {
     ReplicationHandler internal handler;
 
@@ -426,17 +427,20 @@ contract ReplicationInvariantTest is ReplicationFixture {
             }
             assertEq(threshold, registry.getThresholdWeightAtEpoch(e), "threshold");
             assertEq(light.getTotalWeightAtEpoch(e), registry.getTotalWeightAtEpoch(e), "total");
+            // The main registry sends each weight lowered to the slashable stake at send time and leaves out operators
+            // with none: a replica holds the main chain's keys and at most its checkpointed weights, never more.
             for (uint256 i; i < 4; ++i) {
                 address op = handler.operatorAddr(i);
+                if (!light.isOperatorRegisteredAtEpoch(op, e)) continue;
                 assertEq(light.getOperatorSigningKeyAtEpoch(op, e), registry.getOperatorSigningKeyAtEpoch(op, e), "key");
-                assertEq(light.getOperatorWeightAtEpoch(op, e), registry.getOperatorWeightAtEpoch(op, e), "weight");
+                assertLe(light.getOperatorWeightAtEpoch(op, e), registry.getOperatorWeightAtEpoch(op, e), "weight");
             }
         }
     }
 
     /// forge-config: default.invariant.runs = 48
     /// forge-config: default.invariant.depth = 32
-    function invariant_noProofVerifiesOnLightThatFailsOnMain() public view {
+    function invariant_everyProofVerifyingOnLightIsChallengeableOnMain() public view {
         uint32 current = epochManager.currentEpoch();
         uint32 low = current > MAX_AGE ? current - MAX_AGE : 0;
         for (uint32 e = low; e <= current; ++e) {
@@ -444,10 +448,10 @@ contract ReplicationInvariantTest is ReplicationFixture {
             for (uint256 mask = 1; mask < 16; ++mask) {
                 bytes memory sigData = _sigData(mask, e, digest);
                 bool lightOk = light.isValidSignature(digest, sigData) == MAGIC;
-                bool mainOk = registry.isValidSignature(digest, sigData) == MAGIC;
-                if (lightOk) assertTrue(mainOk, "light accepted a proof the main chain rejects");
-                if (light.isEpochReceived(e)) assertEq(lightOk, mainOk, "replicated epoch disagrees");
-                else assertFalse(lightOk, "epoch not received verified");
+                // What a dispute admits: the main registry's check at its checkpointed weights.
+                bool admissible = registry.isValidSignatureAtCheckpoints(digest, sigData) == MAGIC;
+                if (lightOk) assertTrue(admissible, "light accepted a proof a dispute on the main chain would not admit");
+                if (!light.isEpochReceived(e)) assertFalse(lightOk, "epoch not received verified");
             }
         }
     }
