@@ -1,6 +1,6 @@
 /**
  * The EigenLayer core version check of `avs deploy` (src/core/chain/coreVersion.ts): SemVer parsing and precedence, the
- * rule (the core's release is the newest `version()` of its contracts, at least v1.12.0), and reading `version()` from
+ * rule (the core's release is the newest `version()` of its contracts, at least MIN_CORE_VERSION), and reading `version()` from
  * a node where some contracts have none.
  */
 import assert from 'node:assert/strict';
@@ -62,19 +62,28 @@ describe('core version', () => {
   });
 
   it('refuses an older core, naming its newest contract, that contract’s version and the minimum', () => {
+    const oldShape = [
+      { contract: 'DelegationManager', address: address(1), version: '1.8.1' },
+      { contract: 'StrategyManager', address: address(2), version: '1.8.0' },
+      { contract: 'AllocationManager', address: address(4) },
+    ];
+    assert.throws(
+      () => checkCoreVersions(oldShape, { chainId: 11155111 }),
+      (error: unknown) =>
+        error instanceof CoreVersionError &&
+        error.message.startsWith(`the EigenLayer core on chain 11155111 is older than v${MIN_CORE_VERSION}, the oldest avs-stack supports: its newest contract, DelegationManager at ${address(1)}, is version 1.8.1 (StrategyManager 1.8.0, AllocationManager without version())`),
+    );
+    assert.throws(() => checkCoreVersions([{ contract: 'StrategyManager', address: address(2), version: '1.9.0-beta.1' }]), CoreVersionError);
+    assert.throws(() => checkCoreVersions([{ contract: 'StrategyManager', address: address(2), version: '1.12.0' }], { minimum: '1.13.0' }), /older than v1\.13\.0/);
+  });
+
+  it('accepts the testnets\' core (Sepolia, Hoodi: v1.9.0-rc.0)', () => {
     const testnetShape = [
       { contract: 'DelegationManager', address: address(1), version: '1.9.0-rc.0' },
       { contract: 'StrategyManager', address: address(2), version: '1.9.0-rc.0' },
       { contract: 'AllocationManager', address: address(4) },
     ];
-    assert.throws(
-      () => checkCoreVersions(testnetShape, { chainId: 11155111 }),
-      (error: unknown) =>
-        error instanceof CoreVersionError &&
-        error.message.startsWith(`the EigenLayer core on chain 11155111 is older than v${MIN_CORE_VERSION}, the oldest avs-stack supports: its newest contract, DelegationManager at ${address(1)}, is version 1.9.0-rc.0 (StrategyManager 1.9.0-rc.0, AllocationManager without version())`),
-    );
-    assert.throws(() => checkCoreVersions([{ contract: 'StrategyManager', address: address(2), version: '1.12.0-rc.1' }]), CoreVersionError);
-    assert.throws(() => checkCoreVersions([{ contract: 'StrategyManager', address: address(2), version: '1.12.0' }], { minimum: '1.13.0' }), /older than v1\.13\.0/);
+    assert.deepEqual(checkCoreVersions(testnetShape), { version: '1.9.0-rc.0', contract: 'DelegationManager' });
   });
 
   it('refuses a core where no contract has version(), or one answers something else than SemVer', () => {

@@ -19,8 +19,12 @@ import {
   parseAbi,
 } from 'viem';
 
-/** The oldest EigenLayer core release avs-stack supports (operator sets with a slasher, AllocationManager slashing). */
-export const MIN_CORE_VERSION = '1.12.0';
+/**
+ * The oldest EigenLayer core release avs-stack supports: v1.9.0-rc.0 brought what it needs (operator sets created with
+ * their slasher, `updateSlasher`, `getMinimumSlashableStake`), unchanged through v1.12.0 for every function avs-stack
+ * calls. Sepolia and Hoodi run v1.9.0-rc.0.
+ */
+export const MIN_CORE_VERSION = '1.9.0-rc.0';
 
 const semVerAbi = parseAbi(['function version() view returns (string)']);
 
