@@ -14,6 +14,7 @@
  * message's gas limit must cover; what contracts/test/state-proofs/LightStakeRegistry.gas.t.sol measures) and of the
  * processEpochUpdate frame inside it.
  */
+import { Writable } from 'node:stream';
 import { type Address, type Hex, type PublicClient, getAbiItem, getAddress, parseEventLogs, toFunctionSelector } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import {
@@ -24,7 +25,7 @@ import {
 } from '../src/core/chain/abis/generated/index.ts';
 import { makeWalletClient } from '../src/core/chain/clients.ts';
 import { chainOf, mainChainOf } from '../src/core/chain/deployment.ts';
-import { silentLogger } from '../src/core/logging.ts';
+import { createLogger } from '../src/core/logging.ts';
 import { defaultStake, devnetOperatorKeys, registerDevnetOperator } from '../src/devnet/seed.ts';
 import { advanceChainsToEpoch } from '../src/devnet/time.ts';
 import { EpochKeeper } from '../src/state-proofs/aggregator/keeper.ts';
@@ -144,10 +145,21 @@ async function replicateFinalizedSet(bench: BenchDevnet): Promise<SnapshotDelive
   const epoch = await mainClient.readContract({ address: deployment.stateProofs.epochManager, abi: EpochManagerAbi, functionName: 'finalizedEpoch' });
   const seen = bench.deliveries.length;
 
-  const keeper = new EpochKeeper({ deployment, account: devnet.keeper, clients: devnet.clients, logger: silentLogger() });
+  // Warnings are kept so a failed pass says why.
+  const warnings: string[] = [];
+  const destination = new Writable({
+    write(chunk, _encoding, done) {
+      warnings.push(String(chunk).trim());
+      done();
+    },
+  });
+  const logger = createLogger('bench-keeper', { level: 'warn', destination });
+  const keeper = new EpochKeeper({ deployment, account: devnet.keeper, clients: devnet.clients, logger });
   await keeper.tick();
   if (keeper.stats.errors > 0 || keeper.stats.stateUpdatesSent !== 1) {
-    throw new Error(`the epoch keeper did not send epoch ${epoch}'s operator set to chain ${remote.chainId} (${JSON.stringify(keeper.stats)})`);
+    throw new Error(
+      `the epoch keeper did not send epoch ${epoch}'s operator set to chain ${remote.chainId} (${JSON.stringify(keeper.stats)}): ${warnings.join(' | ')}`,
+    );
   }
   const delivery = await waitUntil(`the relayer to deliver epoch ${epoch}'s operator set to chain ${remote.chainId}`, async () =>
     bench.deliveries.slice(seen).find((d) => d.destinationChainId === remote.chainId),
