@@ -176,10 +176,10 @@ describe('avs deploy', () => {
     assert.match(run.stderr, /plain hex keys are for devnets only/);
   });
 
-  it('refuses an EigenLayer core older than v1.12.0 before sending anything, naming the contract, its version and the minimum', async () => {
+  it('refuses an EigenLayer core older than v1.9.0-rc.0 before sending anything, naming the contract, its version and the minimum', async () => {
     const main = devnet.clients.get(31337)!;
     const oldDelegationManager = privateKeyToAccount(generatePrivateKey()).address;
-    await main.request({ method: 'anvil_setCode', params: [oldDelegationManager, codeReturningString('1.9.0')] } as never);
+    await main.request({ method: 'anvil_setCode', params: [oldDelegationManager, codeReturningString('1.8.1')] } as never);
     const old = join(dir, 'old-core.json');
     writeFileSync(old, JSON.stringify({ ...config, eigenlayer: { ...(config.eigenlayer as object), delegationManager: oldDelegationManager } }));
     const deployer = privateKeyToAccount(devPrivateKey(0)).address;
@@ -188,7 +188,7 @@ describe('avs deploy', () => {
     assert.equal(run.code, 1, run.stderr);
     assert.match(
       run.stderr,
-      new RegExp(`^avs: error: the EigenLayer core on chain 31337 is older than v1\\.12\\.0, the oldest avs-stack supports: its newest contract, DelegationManager at ${oldDelegationManager}, is version 1\\.9\\.0 \\(`),
+      new RegExp(`^avs: error: the EigenLayer core on chain 31337 is older than v1\\.9\\.0-rc\\.0, the oldest avs-stack supports: its newest contract, DelegationManager at ${oldDelegationManager}, is version 1\\.8\\.1 \\(`),
     );
     assert.equal(run.stderr.trimEnd().split('\n').length, 1, 'one line, no stack trace');
     assert.equal(await main.getTransactionCount({ address: deployer }), nonce, 'nothing was sent');
