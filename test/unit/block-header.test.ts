@@ -113,6 +113,9 @@ describe('block headers on anvil', () => {
   });
 
   it('walks real parent hashes: anchorBlockHash accepts a batch of anvil headers', async () => {
+    // At least 21 blocks to walk back through, whatever the tests before this one mined.
+    const before = await client.getBlockNumber();
+    if (before < 25n) await client.request({ method: 'anvil_mine', params: [`0x${(25n - before).toString(16)}`] } as never);
     const head = await client.getBlockNumber();
     const headers: Hex[] = [];
     for (let n = head - 1n; n >= head - 20n; n--) headers.push((await fetchBlockHeader(client, n)).rlp);
