@@ -30,8 +30,8 @@ import { assertFreshBytecode } from './gas.ts';
 import { type ReplicationGas, measureReplicationGas } from './replicationGas.ts';
 
 /** Operator counts the bench reports. */
-// 200 is the default MAX_OPERATORS of a deployment: its first sync must fit one bridge message.
-export const DEVNET_GAS_OPERATOR_COUNTS = [4, 10, 50, 200] as const;
+// 128 is the default MAX_OPERATORS of a deployment: its first sync must fit one bridge message.
+export const DEVNET_GAS_OPERATOR_COUNTS = [4, 10, 50, 128] as const;
 
 /** A running devnet of the bench, with every bridge delivery the relayer has made on it so far. */
 export type BenchDevnet = {

@@ -4,9 +4,9 @@
  * - proofs per second end to end, and p50/p99 latency from request to stored proof, with 4 and with 10 operators
  *   (bench/throughput.ts);
  * - isValidSignature gas for 1, 2, 5, 10, 20 and 50 signers, total and marginal per signer (bench/gas.ts);
- * - dispute gas for 4, 10, 50 and 200 operators: submitChallenge, and resolveChallenge slashing all N signers
+ * - dispute gas for 4, 10, 50 and 128 operators: submitChallenge, and resolveChallenge slashing all N signers
  *   (bench/disputeGas.ts);
- * - replication gas for 4, 10, 50 and 200 (the default MAX_OPERATORS) operators: the bridge delivery that reaches LightStakeRegistry.processEpochUpdate
+ * - replication gas for 4, 10, 50 and 128 (the default MAX_OPERATORS) operators: the bridge delivery that reaches LightStakeRegistry.processEpochUpdate
  *   through RegistryStateReceiver.handleMessage, for a first sync, an unchanged set and one operator replaced
  *   (bench/replicationGas.ts; bench/devnetGas.ts runs both on one devnet per count).
  *

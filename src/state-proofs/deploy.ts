@@ -48,10 +48,11 @@ const OwnableAbi = parseAbi(['function transferOwnership(address newOwner)']);
 export const STATE_PROOFS_OPERATOR_SET_ID = 0;
 
 /**
- * Default most operators registered at once: a set whose first sync to a remote chain stays well inside one bridge
- * message's gas (the devnet bridge's cap is reached near 260 operators; LightStakeRegistry accepts at most 1,228).
+ * Default most operators registered at once: the largest set whose first sync to a remote chain one bridge message
+ * carries with the gas {@link STATE_UPDATE_GAS} budgets, 300,000 + 128 × 150,000 = 19.5M, within the devnet bridge's
+ * 20M cap per message (LightStakeRegistry accepts at most 1,228).
  */
-export const DEFAULT_MAX_OPERATORS = 200n;
+export const DEFAULT_MAX_OPERATORS = 128n;
 
 /** Destination gas of an epoch update through the bridge: a base plus a share per operator in the set. */
 export const STATE_UPDATE_GAS = { base: 300_000n, perOperator: 150_000n } as const;
