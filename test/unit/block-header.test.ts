@@ -90,7 +90,7 @@ describe('block headers on anvil', () => {
   });
 
   it('reports a block that does not exist yet', async () => {
-    const head = await client.getBlockNumber();
+    const head = await client.getBlockNumber({ cacheTime: 0 });
     await assert.rejects(fetchBlockHeader(client, head + 10n), BlockNotFoundError);
   });
 
@@ -103,7 +103,7 @@ describe('block headers on anvil', () => {
   });
 
   it('verifies a block 300 back through the EIP-2935 history without anchoring', async () => {
-    const target = await client.getBlockNumber();
+    const target = await client.getBlockNumber({ cacheTime: 0 });
     await mine(300);
     assert.deepEqual(await anchorBlockHash(target, { client, verifier, send: sendAnchor }), [], 'no anchor needed');
     const { rlp } = await fetchBlockHeader(client, target);
@@ -114,9 +114,9 @@ describe('block headers on anvil', () => {
 
   it('walks real parent hashes: anchorBlockHash accepts a batch of anvil headers', async () => {
     // At least 21 blocks to walk back through, whatever the tests before this one mined.
-    const before = await client.getBlockNumber();
+    const before = await client.getBlockNumber({ cacheTime: 0 });
     if (before < 25n) await client.request({ method: 'anvil_mine', params: [`0x${(25n - before).toString(16)}`] } as never);
-    const head = await client.getBlockNumber();
+    const head = await client.getBlockNumber({ cacheTime: 0 });
     const headers: Hex[] = [];
     for (let n = head - 1n; n >= head - 20n; n--) headers.push((await fetchBlockHeader(client, n)).rlp);
     await sendAnchor(headers);

@@ -114,7 +114,7 @@ export async function anchorBlockHash(target: bigint, options: AnchorOptions): P
     (await client.readContract({ address: verifier, abi: BlockHashAnchorsAbi, functionName: 'blockHashOf', args: [n] })) !==
     `0x${'0'.repeat(64)}`;
   if (await known(target)) return [];
-  const head = await client.getBlockNumber();
+  const head = await client.getBlockNumber({ cacheTime: 0 });
   // A call runs in the context of the head, whose own hash BLOCKHASH cannot read; the transaction that verifies it runs
   // in a later block, which can.
   if (target >= head) return [];
