@@ -115,9 +115,9 @@ export async function anchorBlockHash(target: bigint, options: AnchorOptions): P
     `0x${'0'.repeat(64)}`;
   if (await known(target)) return [];
   const head = await client.getBlockNumber({ cacheTime: 0 });
-  // A call runs in the context of the head, whose own hash BLOCKHASH cannot read; the transaction that verifies it runs
-  // in a later block, which can.
-  if (target >= head) return [];
+  // The transaction that verifies runs in a later block than this call, and BLOCKHASH there reads the 256 blocks
+  // before it: a block that recent needs no anchoring, whatever this call (at the head) could read.
+  if (head + 1n - target <= 256n) return [];
   // The oldest block still known a little while from now: deep in the EIP-2935 window, else in BLOCKHASH's.
   let start: bigint | undefined;
   for (const depth of [8000n, 200n]) {
