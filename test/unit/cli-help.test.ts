@@ -4,23 +4,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Command } from 'commander';
-import { buildProgram, runCli } from '../../src/cli/program.ts';
-
-/** Runs `avs …args --help` in process and returns what it printed on stdout. */
-async function helpOf(args: readonly string[]): Promise<string> {
-  let out = '';
-  const write = process.stdout.write;
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    out += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    assert.equal(await runCli(['node', 'avs', ...args, '--help']), 0);
-  } finally {
-    process.stdout.write = write;
-  }
-  return out;
-}
+import { buildProgram } from '../../src/cli/program.ts';
+import { helpOf } from '../helpers/help.ts';
 
 function leafPaths(command: Command, path: string[] = []): string[][] {
   if (command.commands.length === 0) return [path];

@@ -9,7 +9,8 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { buildProgram, runCli } from '../../src/cli/program.ts';
+import { buildProgram } from '../../src/cli/program.ts';
+import { helpOf } from '../helpers/help.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -36,22 +37,6 @@ function brokenLinks(file: string): string[] {
     if (!existsSync(path)) broken.push(target);
   }
   return broken;
-}
-
-/** `avs …path --help` as printed, examples included. */
-async function helpOf(path: readonly string[]): Promise<string> {
-  let out = '';
-  const write = process.stdout.write;
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    out += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    assert.equal(await runCli(['node', 'avs', ...path, '--help']), 0);
-  } finally {
-    process.stdout.write = write;
-  }
-  return out;
 }
 
 function commandPaths(command: Command, path: string[] = []): string[][] {
