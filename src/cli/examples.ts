@@ -13,6 +13,12 @@ export const COMMAND_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   'operator register': [
     'avs operator register --ecdsa-keystore ~/.eigenlayer/operator_keys/op.ecdsa.key.json \\',
     '  --signing-key 0x1234…abcd --deployment sepolia.json',
+    '# through an appointee: the operator signs apart, the appointee sends',
+    'avs operator register --ecdsa-keystore ./appointee.ecdsa.key.json --operator 0xYourOperator \\',
+    '  --registration-signature ./registration.json --signing-key 0x1234…abcd --deployment sepolia.json',
+  ],
+  'operator sign-registration': [
+    'avs operator sign-registration --ecdsa-keystore ~/.eigenlayer/operator_keys/op.ecdsa.key.json --out registration.json --deployment sepolia.json',
   ],
   'operator deregister': ['avs operator deregister --ecdsa-keystore ~/.eigenlayer/operator_keys/op.ecdsa.key.json --deployment sepolia.json'],
   'operator run': [

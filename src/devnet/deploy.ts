@@ -18,6 +18,8 @@ import {
   DevnetTokenAbi,
   DevnetTokenBytecode,
   RewardsCoordinatorAbi,
+  PermissionControllerAbi,
+  PermissionControllerBytecode,
   RewardsCoordinatorBytecode,
   StrategyBaseAbi,
   StrategyBaseBytecode,
@@ -102,7 +104,7 @@ export type DevnetDeployment = {
 
 /**
  * Deploys everything and returns the deployment. The EigenLayer core goes in the order its contracts need:
- * DelegationManager → StrategyManager and AllocationManager (both take the DelegationManager) →
+ * PermissionController → DelegationManager → StrategyManager and AllocationManager (both take the DelegationManager) →
  * `DelegationManager.initialize(strategyManager, allocationManager)` → AVSDirectory → RewardsCoordinator →
  * DevnetToken → StrategyBase → `StrategyManager.addStrategiesToDepositWhitelist`; then a DevnetAbridge pair per remote
  * chain, then the AVS ({@link deployStateProofs}).
@@ -125,7 +127,9 @@ export async function deployDevnet(options: DeployOptions): Promise<DevnetDeploy
   const q = new TxQueue(makeWalletClient(main.chainId, main.rpcUrl, options.deployer), client);
 
   progress('deploying the EigenLayer core');
+  const permissionController = await q.deploy('PermissionController', { abi: PermissionControllerAbi, bytecode: PermissionControllerBytecode }, []);
   const delegationManager = await q.deploy('DelegationManager', { abi: DelegationManagerAbi, bytecode: DelegationManagerBytecode }, [
+    permissionController,
     options.minWithdrawalDelayBlocks ?? 1_200,
   ]);
   const strategyManager = await q.deploy('StrategyManager', { abi: StrategyManagerAbi, bytecode: StrategyManagerBytecode }, [
@@ -134,6 +138,7 @@ export async function deployDevnet(options: DeployOptions): Promise<DevnetDeploy
   ]);
   const allocationManager = await q.deploy('AllocationManager', { abi: AllocationManagerAbi, bytecode: AllocationManagerBytecode }, [
     delegationManager,
+    permissionController,
     options.deallocationDelay ?? 1_200,
     options.allocationConfigurationDelay ?? 1,
     owner, // the pauser: tests pause slashing to see a slash fail and be retried
@@ -144,6 +149,7 @@ export async function deployDevnet(options: DeployOptions): Promise<DevnetDeploy
   const rewardsInterval = 60;
   const rewardsCoordinator = await q.deploy('RewardsCoordinator', { abi: RewardsCoordinatorAbi, bytecode: RewardsCoordinatorBytecode }, [
     strategyManager,
+    permissionController,
     rewardsInterval,
     rewardsInterval * 24 * 60 * 7, // max duration: 7 days
     rewardsInterval * 24 * 60 * 30, // max retroactive: 30 days

@@ -6,10 +6,16 @@
  * which the registry forwards through the ServiceManager to `AVSDirectory.registerOperatorToAVS`.
  *
  * Works on any network of a {@link Deployment}; the devnet seeding uses it for every operator.
+ *
+ * Every step but `registerAsOperator` may be sent by another address for the operator, as EigenLayer's
+ * PermissionController allows: an admin of the operator, or an appointee for that contract and function
+ * ({@link missingAppointments}). The AVSDirectory signature is always the operator's own (ERC-1271 for a contract
+ * operator); an operator that acts through an appointee signs it apart ({@link RegistrationSignatureFile}).
  */
-import { type Account, type Address, type Hex, type LocalAccount, type PublicClient, keccak256, toHex } from 'viem';
-import { AVSDirectoryAbi, AllocationManagerAbi, DelegationManagerAbi, ECDSAStakeRegistryAbi } from '../core/chain/abis/generated/index.ts';
-import type { Deployment } from '../core/chain/deployment.ts';
+import { type Account, type Address, type Hex, type LocalAccount, type PublicClient, keccak256, toFunctionSelector, toFunctionSignature, toHex } from 'viem';
+import { z } from 'zod';
+import { AVSDirectoryAbi, AllocationManagerAbi, DelegationManagerAbi, ECDSAStakeRegistryAbi, PermissionControllerAbi } from '../core/chain/abis/generated/index.ts';
+import { type Deployment, addressSchema } from '../core/chain/deployment.ts';
 
 /** The operator's AVS-registration signature, as `registerOperatorWithSignature` takes it. */
 export type SignatureWithSaltAndExpiry = { signature: Hex; salt: Hex; expiry: bigint };
@@ -42,6 +48,71 @@ export async function signAvsRegistration(params: {
   // Raw ECDSA over the EIP-712 digest (no EIP-191 prefix): 65 bytes r‖s‖v with v ∈ {27, 28}.
   const signature = await operator.sign!({ hash: digest });
   return { signature, salt, expiry };
+}
+
+/**
+ * The operator's AVSDirectory signature as a file, written by `avs operator sign-registration` with the operator's key
+ * and read by `avs operator register --operator` run by an appointee. JSON; `expiry` in unix seconds as a decimal string.
+ */
+export const registrationSignatureFileSchema = z.strictObject({
+  operator: addressSchema,
+  avs: addressSchema,
+  signature: z.string().regex(/^0x([0-9a-fA-F]{2})+$/, 'must be 0x-prefixed hex bytes').transform((v) => v as Hex),
+  salt: z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'must be 32 bytes of 0x-prefixed hex').transform((v) => v as Hex),
+  expiry: z.string().regex(/^\d+$/, 'must be unix seconds as a decimal string').transform(BigInt),
+});
+
+/** A parsed {@link registrationSignatureFileSchema}. */
+export type RegistrationSignatureFile = z.infer<typeof registrationSignatureFileSchema>;
+
+/** The JSON text of a {@link RegistrationSignatureFile}. */
+export function formatRegistrationSignatureFile(operator: Address, avs: Address, signature: SignatureWithSaltAndExpiry): string {
+  return `${JSON.stringify({ operator, avs, signature: signature.signature, salt: signature.salt, expiry: signature.expiry.toString() }, null, 2)}\n`;
+}
+
+/** A core or AVS function someone sends for an operator, which the PermissionController must let them call. */
+export type Appointment = {
+  /** The contract called. */
+  target: Address;
+  /** The function's 4-byte selector (what `PermissionController.setAppointee` takes). */
+  selector: Hex;
+  /** The function's signature, e.g. `modifyAllocations(address,((address,uint32),address[],uint64[])[])`. */
+  signature: string;
+};
+
+/** Signature and selector of the `name` function of `abi` with `inputs` parameters (overloads differ in count). */
+function functionOf(abi: readonly { type: string; name?: string; inputs?: readonly unknown[] }[], name: string, inputs: number) {
+  const item = abi.find((i) => i.type === 'function' && i.name === name && i.inputs?.length === inputs);
+  if (!item) throw new Error(`no ${name} with ${inputs} parameters in the ABI`);
+  const signature = toFunctionSignature(item as Parameters<typeof toFunctionSignature>[0]);
+  return { signature, selector: toFunctionSelector(signature) };
+}
+
+/**
+ * The registration steps still to do whose sending `caller` needs an appointment for, as the PermissionController
+ * answers for `operator`: empty when `caller` may send them all (it is the operator without admins, an admin, or
+ * appointed for each). The PermissionController is the AllocationManager's (`permissionController()`).
+ */
+export async function missingAppointments(
+  client: PublicClient,
+  deployment: Deployment,
+  operator: Address,
+  caller: Address,
+  state: RegistrationState,
+): Promise<Appointment[]> {
+  const allocationManager = deployment.eigenlayer.allocationManager;
+  const needed: Appointment[] = [];
+  if (!state.member) needed.push({ target: allocationManager, ...functionOf(AllocationManagerAbi, 'registerForOperatorSets', 2) });
+  if (state.strategiesToAllocate.length !== 0) needed.push({ target: allocationManager, ...functionOf(AllocationManagerAbi, 'modifyAllocations', 2) });
+  if (!state.registered) needed.push({ target: deployment.stateProofs.stakeRegistry, ...functionOf(ECDSAStakeRegistryAbi, 'registerOperatorWithSignature', 3) });
+  if (needed.length === 0) return [];
+  const permissionController = await client.readContract({ address: allocationManager, abi: AllocationManagerAbi, functionName: 'permissionController' });
+  const allowed = await Promise.all(
+    needed.map((a) =>
+      client.readContract({ address: permissionController, abi: PermissionControllerAbi, functionName: 'canCall', args: [operator, caller, a.target, a.selector] }),
+    ),
+  );
+  return needed.filter((_, i) => !allowed[i]);
 }
 
 /** A fresh random 32-byte salt. */

@@ -7,13 +7,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { type Address, toFunctionSelector } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import { AllocationManagerAbi, PermissionControllerAbi } from '../../src/core/chain/abis/generated/index.ts';
+import { makeWalletClient } from '../../src/core/chain/clients.ts';
 import { devPrivateKey } from '../../src/devnet/accounts.ts';
 import { type Devnet, startDevnet } from '../../src/devnet/devnet.ts';
 import { assertOneLineError, runAvs } from '../helpers/cli.ts';
 import { restakedOperator } from '../helpers/operators.ts';
-
-
 
 describe('avs CLI', () => {
   let devnet: Devnet;
@@ -89,6 +90,63 @@ describe('avs CLI', () => {
     });
     assert.equal(deregister.code, 0, deregister.stderr);
     assert.equal((JSON.parse(deregister.stdout) as { operatorSetLeft: boolean }).operatorSetLeft, true);
+  });
+
+  it('an appointee registers an operator that signed its AVSDirectory registration apart', async () => {
+    const fresh = await restakedOperator(devnet, 1_000n * 10n ** 18n);
+    const appointeeKey = generatePrivateKey();
+    const appointee = privateKeyToAccount(appointeeKey);
+    const signer = privateKeyToAccount(generatePrivateKey());
+    const main = devnet.deployment.chains[0]!;
+    const client = devnet.clients.get(main.chainId)!;
+    await client.request({ method: 'anvil_setBalance' as never, params: [appointee.address, '0x56bc75e2d63100000'] as never });
+    const asAppointee = ['--operator', fresh.address, '--signing-key', signer.address, '--deployment', deploymentPath];
+
+    // Without the operator's signature, nothing is sent.
+    assertOneLineError(await runAvs(['operator', 'register', ...asAppointee], { AVS_OPERATOR_KEY: appointeeKey }), 2, /sign-registration/);
+
+    const signatureFile = join(dir, 'registration-signature.json');
+    const signed = await runAvs(['operator', 'sign-registration', '--out', signatureFile, '--deployment', deploymentPath, '--json'], { AVS_OPERATOR_KEY: fresh.key });
+    assert.equal(signed.code, 0, signed.stderr);
+    assert.equal((JSON.parse(signed.stdout) as { operator: string }).operator, fresh.address);
+    const withSignature = [...asAppointee, '--registration-signature', signatureFile, '--json'];
+
+    // Not yet appointed: one line naming each appointment the operator's admin must make, and nothing sent.
+    const refused = await runAvs(['operator', 'register', ...withSignature], { AVS_OPERATOR_KEY: appointeeKey });
+    assertOneLineError(refused, 1, /may not act for operator/);
+    for (const fn of ['registerForOperatorSets', 'modifyAllocations', 'registerOperatorWithSignature']) assert.match(refused.stderr, new RegExp(fn));
+    const { allocationManager } = devnet.deployment.eigenlayer;
+    assert.equal(
+      await client.readContract({ address: allocationManager, abi: AllocationManagerAbi, functionName: 'isMemberOfOperatorSet', args: [fresh.address, { avs: devnet.deployment.stateProofs.serviceManager, id: 0 }] }),
+      false,
+    );
+
+    // The operator appoints it (as `eigenlayer user appointee set` would) for exactly those three functions.
+    const permissionController = await client.readContract({ address: allocationManager, abi: AllocationManagerAbi, functionName: 'permissionController' });
+    const operatorWallet = makeWalletClient(main.chainId, main.rpcUrl, privateKeyToAccount(fresh.key));
+    const calls: [Address, string][] = [
+      [allocationManager, 'registerForOperatorSets(address,(address,uint32[],bytes))'],
+      [allocationManager, 'modifyAllocations(address,((address,uint32),address[],uint64[])[])'],
+      [devnet.deployment.stateProofs.stakeRegistry, 'registerOperatorWithSignature(address,(bytes,bytes32,uint256),address)'],
+    ];
+    for (const [target, signature] of calls) {
+      const hash = await operatorWallet.writeContract({
+        address: permissionController,
+        abi: PermissionControllerAbi,
+        functionName: 'setAppointee',
+        args: [fresh.address, appointee.address, target, toFunctionSelector(signature)],
+      });
+      assert.equal((await client.waitForTransactionReceipt({ hash })).status, 'success');
+    }
+
+    const register = await runAvs(['operator', 'register', ...withSignature], { AVS_OPERATOR_KEY: appointeeKey });
+    assert.equal(register.code, 0, register.stderr);
+    const joined = JSON.parse(register.stdout) as { operator: string; sentBy: string; signingKey: string; avsDirectoryRegistered: boolean; weight: string };
+    assert.equal(joined.operator, fresh.address);
+    assert.equal(joined.sentBy, appointee.address);
+    assert.equal(joined.signingKey, signer.address);
+    assert.equal(joined.avsDirectoryRegistered, true);
+    assert.equal(BigInt(joined.weight), 1_000n * 10n ** 18n, 'weight is the whole stake the operator set can now slash');
   });
 
   it('exits 1 naming the keystore when its password is wrong', async () => {

@@ -7,6 +7,7 @@ import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet
 import {AddressSort} from "./AddressSort.sol";
 import {IAllocationManager, OperatorSet} from "../eigenlayer/interfaces/IAllocationManager.sol";
 import {ISignatureUtilsMixinTypes} from "../eigenlayer/interfaces/ISignatureUtilsMixin.sol";
+import {IPermissionController} from "../eigenlayer/interfaces/IPermissionController.sol";
 import {IStrategy} from "../eigenlayer/interfaces/IStrategy.sol";
 import {EpochManager, MessageType} from "./EpochManager.sol";
 import {EpochMath} from "./EpochMath.sol";
@@ -30,6 +31,9 @@ import {StakeRegistryVerifier} from "./StakeRegistryVerifier.sol";
 ///         {updateOperators}. Operators the set's slasher reports slashed ({freezeOperator}) count 0 at once and are
 ///         deregistered. Operators whose stake falls below `minimumWeight` can be ejected by anyone ({ejectOperator}).
 ///         At most MAX_OPERATORS are registered, a set one bridge message carries to every remote chain.
+///         An operator acts itself or through whoever EigenLayer's PermissionController lets act for it: the
+///         functions taking an `operator` argument serve its admins and appointees (appointed for this contract and
+///         that function's selector), as the core's own functions do.
 ///
 ///         Every change takes effect at an epoch boundary: at the current epoch + 1, or + 2 when made in the grace
 ///         period. Signing keys and weights per operator, total weight and threshold are checkpointed by that
@@ -91,6 +95,8 @@ contract ECDSAStakeRegistry is StakeRegistryVerifier, Ownable, IOperatorSetRegis
 
     /// @notice Source of slashable stake (EigenLayer AllocationManager, the ServiceManager's).
     IAllocationManager public immutable allocationManager;
+    /// @notice Who may act for an operator (EigenLayer PermissionController, the ServiceManager's).
+    IPermissionController public immutable permissionController;
     /// @notice The operator set (ServiceManager, OPERATOR_SET_ID) whose slashable stake is the weight.
     uint32 public immutable OPERATOR_SET_ID;
     /// @notice Most operators registered at once.
@@ -158,6 +164,8 @@ contract ECDSAStakeRegistry is StakeRegistryVerifier, Ownable, IOperatorSetRegis
     error OnlySlasher(address caller);
     /// @notice `operator` still has weight `weight` ≥ `minimumWeight`: it cannot be ejected.
     error OperatorNotEjectable(address operator, uint256 weight, uint256 minimumWeight);
+    /// @notice The PermissionController does not let `caller` call this function for `operator`.
+    error CallerCannotActForOperator(address caller, address operator);
 
     /// @notice `operator` registered with `signingKey` and `weight`, effective at `effectiveEpoch`.
     event OperatorRegistered(
@@ -201,6 +209,7 @@ contract ECDSAStakeRegistry is StakeRegistryVerifier, Ownable, IOperatorSetRegis
         GRACE_PERIOD = config.epochManager.GRACE_PERIOD();
         IAllocationManager allocationManager_ = config.serviceManager.allocationManager();
         allocationManager = allocationManager_;
+        permissionController = config.serviceManager.permissionController();
         _DEALLOCATION_DELAY = allocationManager_.DEALLOCATION_DELAY();
         OPERATOR_SET_ID = config.operatorSetId;
         MAX_OPERATORS = config.maxOperators;
@@ -224,15 +233,40 @@ contract ECDSAStakeRegistry is StakeRegistryVerifier, Ownable, IOperatorSetRegis
     ///         a member of the operator set with allocated stake worth at least `minimumWeight` (allocations count
     ///         once their allocation delay has passed).
     /// @dev Reverts with {NotInOperatorSet}, {InsufficientSlashableStake}, {OperatorSetFull}, {OperatorIsFrozen},
-    ///      {OperatorAlreadyRegistered}, {ZeroSigningKey} or {SigningKeyInUse}.
+    ///      {OperatorAlreadyRegistered}, {ZeroSigningKey}, {SigningKeyInUse}, or {CallerCannotActForOperator} when
+    ///      msg.sender has PermissionController admins and is not one of them.
     /// @param operatorSignature msg.sender's EIP-712 signature over
     ///        AVSDirectory.calculateOperatorAVSRegistrationDigestHash(msg.sender, serviceManager, salt, expiry).
-    /// @param signingKey The key (EOA, or ERC-1271 contract) that signs attestations for msg.sender; unique.
+    /// @param signingKey The EOA that signs attestations for msg.sender (plain ECDSA); unique.
     function registerOperatorWithSignature(
         ISignatureUtilsMixinTypes.SignatureWithSaltAndExpiry memory operatorSignature,
         address signingKey
     ) external {
-        address operator = msg.sender;
+        _register(msg.sender, operatorSignature, signingKey);
+    }
+
+    /// @notice As {registerOperatorWithSignature}, for `operator`, called by it or by an admin or appointee of it in the
+    ///         PermissionController (for this contract and this function's selector).
+    /// @dev Reverts as the other form; {CallerCannotActForOperator} when msg.sender may not act for `operator`.
+    /// @param operator The EigenLayer operator registered.
+    /// @param operatorSignature `operator`'s EIP-712 signature over
+    ///        AVSDirectory.calculateOperatorAVSRegistrationDigestHash(operator, serviceManager, salt, expiry)
+    ///        (an ERC-1271 signature when `operator` is a contract).
+    /// @param signingKey The EOA that signs attestations for `operator` (plain ECDSA); unique.
+    function registerOperatorWithSignature(
+        address operator,
+        ISignatureUtilsMixinTypes.SignatureWithSaltAndExpiry memory operatorSignature,
+        address signingKey
+    ) external {
+        _register(operator, operatorSignature, signingKey);
+    }
+
+    function _register(
+        address operator,
+        ISignatureUtilsMixinTypes.SignatureWithSaltAndExpiry memory operatorSignature,
+        address signingKey
+    ) internal {
+        _checkCanActFor(operator);
         if (_operators.contains(operator)) revert OperatorAlreadyRegistered(operator);
         if (isFrozen[operator]) revert OperatorIsFrozen(operator);
         if (_operators.length() >= MAX_OPERATORS) revert OperatorSetFull(MAX_OPERATORS);
@@ -257,8 +291,19 @@ contract ECDSAStakeRegistry is StakeRegistryVerifier, Ownable, IOperatorSetRegis
 
     /// @notice Deregisters msg.sender, effective at {effectiveEpoch}; it keeps its key and weight until then.
     ///         Also deregisters it from the AVS in the AVSDirectory (through the ServiceManager).
+    /// @dev Reverts with {OperatorNotRegistered}, or {CallerCannotActForOperator} (see {registerOperatorWithSignature}).
     function deregisterOperator() external {
-        address operator = msg.sender;
+        _deregisterFor(msg.sender);
+    }
+
+    /// @notice As {deregisterOperator}, for `operator`, called by it or by an admin or appointee of it.
+    /// @param operator A registered operator.
+    function deregisterOperator(address operator) external {
+        _deregisterFor(operator);
+    }
+
+    function _deregisterFor(address operator) internal {
+        _checkCanActFor(operator);
         if (!_operators.contains(operator)) revert OperatorNotRegistered(operator);
         _deregister(operator, effectiveEpoch());
     }
@@ -289,6 +334,13 @@ contract ECDSAStakeRegistry is StakeRegistryVerifier, Ownable, IOperatorSetRegis
         _deregister(operator, effective);
     }
 
+    /// @dev Reverts unless the PermissionController lets msg.sender call this function (msg.sig) for `operator`.
+    function _checkCanActFor(address operator) internal view {
+        if (!permissionController.canCall(operator, msg.sender, address(this), msg.sig)) {
+            revert CallerCannotActForOperator(msg.sender, operator);
+        }
+    }
+
     /// @dev Removes `operator` at `effective`: key and weight count until then. Also leaves the AVSDirectory.
     function _deregister(address operator, uint32 effective) internal {
         OperatorCheckpoints.History storage history = _operatorHistory[operator];
@@ -304,9 +356,21 @@ contract ECDSAStakeRegistry is StakeRegistryVerifier, Ownable, IOperatorSetRegis
     }
 
     /// @notice Replaces msg.sender's signing key, effective at {effectiveEpoch}; the old key signs until then.
+    /// @dev Reverts with {OperatorNotRegistered}, {ZeroSigningKey}, {SigningKeyInUse} or {CallerCannotActForOperator}.
     /// @param newSigningKey The new key; non-zero and not held by any registered operator (msg.sender included).
     function updateOperatorSigningKey(address newSigningKey) external {
-        address operator = msg.sender;
+        _updateSigningKey(msg.sender, newSigningKey);
+    }
+
+    /// @notice As {updateOperatorSigningKey}, for `operator`, called by it or by an admin or appointee of it.
+    /// @param operator A registered operator.
+    /// @param newSigningKey The new key.
+    function updateOperatorSigningKey(address operator, address newSigningKey) external {
+        _updateSigningKey(operator, newSigningKey);
+    }
+
+    function _updateSigningKey(address operator, address newSigningKey) internal {
+        _checkCanActFor(operator);
         if (!_operators.contains(operator)) revert OperatorNotRegistered(operator);
         _checkNewSigningKey(newSigningKey);
         uint32 effective = effectiveEpoch();

@@ -5,11 +5,16 @@ import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {IAVSDirectory} from "../eigenlayer/interfaces/IAVSDirectory.sol";
-import {IAllocationManager, IAllocationManagerTypes, OperatorSet} from "../eigenlayer/interfaces/IAllocationManager.sol";
+import {
+    IAllocationManager,
+    IAllocationManagerTypes,
+    OperatorSet
+} from "../eigenlayer/interfaces/IAllocationManager.sol";
 import {IAVSRegistrar} from "../eigenlayer/interfaces/IAVSRegistrar.sol";
 import {IRewardsCoordinator, IRewardsCoordinatorTypes} from "../eigenlayer/interfaces/IRewardsCoordinator.sol";
 import {ISignatureUtilsMixinTypes} from "../eigenlayer/interfaces/ISignatureUtilsMixin.sol";
 import {IStrategy} from "../eigenlayer/interfaces/IStrategy.sol";
+import {IPermissionController, IPermissionControllerMixin} from "../eigenlayer/interfaces/IPermissionController.sol";
 
 /// @notice The part of an AVS stake registry the ServiceManager reads (ECDSAStakeRegistry implements it).
 interface IOperatorRegistry {
@@ -31,8 +36,12 @@ interface IOperatorRegistry {
 ///            with the slashable stake as its weight; refused below the registry's minimum weight).
 ///         Leaving goes the other way: an operator may leave the operator sets only once it has left the stake
 ///         registry, so it stays slashable (AllocationManager.DEALLOCATION_DELAY blocks) after its last signing epoch.
+///
+///         Who may act for the AVS in the core is the PermissionController's answer: the owner names admins and
+///         appointees through this contract ({addPendingAdmin}, {setAppointee}, ...), and this contract stays an admin
+///         of itself so its own functions keep working.
 /// @dev Not upgradeable: dependencies are immutables, the stake registry is set once. Roles: the owner (metadata,
-///      rewards initiator, stake registry, operator sets), the stake registry (legacy operator registration), the
+///      rewards initiator, stake registry, operator sets, core permissions), the stake registry (legacy operator registration), the
 ///      AllocationManager (operator-set registration callbacks), the rewards initiator (rewards).
 abstract contract ServiceManagerBase is Ownable, IAVSRegistrar {
     using SafeERC20 for IERC20;
@@ -43,11 +52,15 @@ abstract contract ServiceManagerBase is Ownable, IAVSRegistrar {
     IRewardsCoordinator public immutable rewardsCoordinator;
     /// @notice The EigenLayer AllocationManager (operator sets and slashing; used by later services).
     IAllocationManager public immutable allocationManager;
+    /// @notice The EigenLayer PermissionController (the AllocationManager's).
+    IPermissionController public immutable permissionController;
 
     /// @notice The registry allowed to register and deregister operators (set once by the owner).
     address public stakeRegistry;
     /// @notice The address allowed to create rewards submissions (zero: nobody).
     address public rewardsInitiator;
+    /// @notice Whether this contract has made itself an explicit admin of itself in the PermissionController.
+    bool public isSelfAdmin;
 
     /// @notice An address argument was zero.
     error ZeroAddress();
@@ -64,6 +77,8 @@ abstract contract ServiceManagerBase is Ownable, IAVSRegistrar {
     /// @notice `operator` must leave the stake registry before it leaves the operator sets (it would otherwise go on
     ///         signing after it stopped being slashable).
     error OperatorStillInStakeRegistry(address operator);
+    /// @notice This contract cannot stop being an admin of itself: its own functions act for the AVS in the core.
+    error CannotRemoveSelfAsAdmin();
 
     /// @notice The stake registry was set.
     event StakeRegistrySet(address indexed stakeRegistry);
@@ -97,6 +112,7 @@ abstract contract ServiceManagerBase is Ownable, IAVSRegistrar {
         avsDirectory = avsDirectory_;
         rewardsCoordinator = rewardsCoordinator_;
         allocationManager = allocationManager_;
+        permissionController = IPermissionControllerMixin(address(allocationManager_)).permissionController();
     }
 
     modifier onlyStakeRegistry() {
@@ -198,6 +214,57 @@ abstract contract ServiceManagerBase is Ownable, IAVSRegistrar {
         allocationManager.setAVSRegistrar(address(this), registrar);
     }
 
+    // ---------------------------------------------------------------------------------------------------------------
+    // Who may act for this AVS in the core (v1.12.0 PermissionController; the account is this contract)
+    // ---------------------------------------------------------------------------------------------------------------
+
+    /// @notice Offers `admin` the admin role of this AVS in the PermissionController; `admin` then calls
+    ///         PermissionController.acceptAdmin(this). Owner only. The first time, this contract first makes itself an
+    ///         explicit admin: an account with admins is no longer its own admin, and this contract's own functions
+    ///         (operator sets, slasher, rewards) act for the AVS.
+    /// @dev Reverts with the PermissionController's AdminAlreadySet or AdminAlreadyPending, or NotAdmin if another
+    ///      admin removed this contract.
+    /// @param admin The address offered the role.
+    function addPendingAdmin(address admin) external onlyOwner {
+        if (!isSelfAdmin) {
+            isSelfAdmin = true;
+            permissionController.addPendingAdmin(address(this), address(this));
+            permissionController.acceptAdmin(address(this));
+        }
+        permissionController.addPendingAdmin(address(this), admin);
+    }
+
+    /// @notice Withdraws the admin offer to `admin`. Owner only.
+    /// @param admin A pending admin of this AVS.
+    function removePendingAdmin(address admin) external onlyOwner {
+        permissionController.removePendingAdmin(address(this), admin);
+    }
+
+    /// @notice Removes `admin` from this AVS's admins. Owner only. Reverts with {CannotRemoveSelfAsAdmin} for this
+    ///         contract.
+    /// @param admin An admin of this AVS.
+    function removeAdmin(address admin) external onlyOwner {
+        if (admin == address(this)) revert CannotRemoveSelfAsAdmin();
+        permissionController.removeAdmin(address(this), admin);
+    }
+
+    /// @notice Lets `appointee` call `selector` on `target` for this AVS (e.g. AllocationManager.updateSlasher, or
+    ///         RewardsCoordinator.createOperatorDirectedAVSRewardsSubmission). Owner only.
+    /// @param appointee The address given the permission.
+    /// @param target The core contract.
+    /// @param selector The function's selector.
+    function setAppointee(address appointee, address target, bytes4 selector) external onlyOwner {
+        permissionController.setAppointee(address(this), appointee, target, selector);
+    }
+
+    /// @notice Revokes what {setAppointee} gave. Owner only.
+    /// @param appointee The appointee.
+    /// @param target The core contract.
+    /// @param selector The function's selector.
+    function removeAppointee(address appointee, address target, bytes4 selector) external onlyOwner {
+        permissionController.removeAppointee(address(this), appointee, target, selector);
+    }
+
     /// @inheritdoc IAVSRegistrar
     /// @dev AllocationManager only, for this AVS. Any EigenLayer operator may join: joining and allocating come first,
     ///      and the stake registry then registers only members whose allocated (slashable) stake reaches its minimum
@@ -252,9 +319,8 @@ abstract contract ServiceManagerBase is Ownable, IAVSRegistrar {
     ///         Pulls the sum of each submission's operator amounts from the initiator, approves the RewardsCoordinator
     ///         and forwards the submissions unchanged.
     /// @param submissions Operator-directed submissions (token units; start timestamp and duration in seconds).
-    function createOperatorDirectedAVSRewardsSubmission(
-        IRewardsCoordinatorTypes.OperatorDirectedRewardsSubmission[] calldata submissions
-    ) external virtual onlyRewardsInitiator {
+    function createOperatorDirectedAVSRewardsSubmission(IRewardsCoordinatorTypes
+                .OperatorDirectedRewardsSubmission[] calldata submissions) external virtual onlyRewardsInitiator {
         uint256 n = submissions.length;
         for (uint256 i; i < n; ++i) {
             _pullAndApprove(submissions[i].token, _operatorRewardsTotal(submissions[i].operatorRewards));

@@ -10,6 +10,8 @@ import {IAVSRegistrar} from "./interfaces/IAVSRegistrar.sol";
 import {IDelegationManager} from "./interfaces/IDelegationManager.sol";
 import {IAllocationManager, OperatorSet, OperatorSetLib} from "./interfaces/IAllocationManager.sol";
 import {IPausable} from "./interfaces/IPausable.sol";
+import {IPermissionController} from "./interfaces/IPermissionController.sol";
+import {PermissionControllerMixin} from "./PermissionControllerMixin.sol";
 
 /// @title AllocationManager: operator sets, allocations of slashable stake, and slashing
 /// @notice Model (all magnitudes are wads, 1e18 = 100%):
@@ -27,7 +29,10 @@ import {IPausable} from "./interfaces/IPausable.sol";
 ///         Pausing as v1.12.0 ({IPausable}): flag 0 pauses modifyAllocations, flag 1 slashOperator, flag 2
 ///         registerForOperatorSets and deregisterFromOperatorSets; each reverts with CurrentlyPaused() while its flag
 ///         is set. One pauser address (set at construction) pauses and unpauses.
-contract AllocationManager is IAllocationManager, IPausable, ReentrancyGuard {
+///         Who may act for an operator or an AVS is the PermissionController's answer, as v1.12.0: the account itself
+///         while it has no admins, else its admins, or an appointee for that one function; otherwise
+///         InvalidPermissions().
+contract AllocationManager is IAllocationManager, IPausable, ReentrancyGuard, PermissionControllerMixin {
     using EnumerableSet for EnumerableSet.AddressSet;
     using EnumerableSet for EnumerableSet.Bytes32Set;
     using EnumerableSet for EnumerableSet.UintSet;
@@ -87,16 +92,20 @@ contract AllocationManager is IAllocationManager, IPausable, ReentrancyGuard {
         _allocations;
 
     /// @param _delegation The DelegationManager.
+    /// @param permissionController_ The PermissionController that says who may act for operators and AVSs.
     /// @param deallocationDelay Blocks a deallocation or deregistration stays slashable.
     /// @param allocationConfigurationDelay Blocks before an operator's changed allocation delay applies.
     /// @param pauser_ May pause and unpause ({IPausable}); not zero. Nothing is paused at deployment.
     constructor(
         IDelegationManager _delegation,
+        IPermissionController permissionController_,
         uint32 deallocationDelay,
         uint32 allocationConfigurationDelay,
         address pauser_
-    ) {
-        if (address(_delegation) == address(0)) revert InvalidAddressZero();
+    ) PermissionControllerMixin(permissionController_) {
+        if (address(_delegation) == address(0) || address(permissionController_) == address(0)) {
+            revert InvalidAddressZero();
+        }
         if (pauser_ == address(0)) revert InputAddressZero();
         pauser = pauser_;
         delegation = _delegation;
@@ -151,14 +160,14 @@ contract AllocationManager is IAllocationManager, IPausable, ReentrancyGuard {
 
     /// @inheritdoc IAllocationManager
     function updateAVSMetadataURI(address avs, string calldata metadataURI) external {
-        _checkCaller(avs);
+        _checkCanCall(avs);
         _avsRegisteredMetadata[avs] = true;
         emit AVSMetadataURIUpdated(avs, metadataURI);
     }
 
     /// @inheritdoc IAllocationManager
     function setAVSRegistrar(address avs, IAVSRegistrar registrar) external {
-        _checkCaller(avs);
+        _checkCanCall(avs);
         if (!registrar.supportsAVS(avs)) revert InvalidAVSRegistrar();
         _avsRegistrar[avs] = registrar;
         emit AVSRegistrarSet(avs, registrar);
@@ -168,7 +177,7 @@ contract AllocationManager is IAllocationManager, IPausable, ReentrancyGuard {
     /// @dev Takes effect ALLOCATION_CONFIGURATION_DELAY + 1 blocks later (v1.12.0 uses its SLASHER_CONFIGURATION_DELAY;
     ///      the devnet has one configuration delay for both).
     function updateSlasher(OperatorSet memory operatorSet, address slasher) external {
-        _checkCaller(operatorSet.avs);
+        _checkCanCall(operatorSet.avs);
         _checkOperatorSet(operatorSet);
         if (slasher == address(0)) revert InvalidAddressZero();
         bytes32 setKey = operatorSet.key();
@@ -181,7 +190,7 @@ contract AllocationManager is IAllocationManager, IPausable, ReentrancyGuard {
 
     /// @inheritdoc IAllocationManager
     function createOperatorSets(address avs, CreateSetParamsV2[] calldata params) external {
-        _checkCaller(avs);
+        _checkCanCall(avs);
         if (!_avsRegisteredMetadata[avs]) revert NonexistentAVSMetadata();
         for (uint256 i = 0; i < params.length; ++i) {
             OperatorSet memory operatorSet = OperatorSet(avs, params[i].operatorSetId);
@@ -197,7 +206,7 @@ contract AllocationManager is IAllocationManager, IPausable, ReentrancyGuard {
 
     /// @inheritdoc IAllocationManager
     function addStrategiesToOperatorSet(address avs, uint32 operatorSetId, IStrategy[] calldata strategies) external {
-        _checkCaller(avs);
+        _checkCanCall(avs);
         OperatorSet memory operatorSet = OperatorSet(avs, operatorSetId);
         _checkOperatorSet(operatorSet);
         _addStrategies(operatorSet, operatorSet.key(), strategies);
@@ -207,7 +216,7 @@ contract AllocationManager is IAllocationManager, IPausable, ReentrancyGuard {
     function removeStrategiesFromOperatorSet(address avs, uint32 operatorSetId, IStrategy[] calldata strategies)
         external
     {
-        _checkCaller(avs);
+        _checkCanCall(avs);
         OperatorSet memory operatorSet = OperatorSet(avs, operatorSetId);
         _checkOperatorSet(operatorSet);
         bytes32 setKey = operatorSet.key();
@@ -225,7 +234,7 @@ contract AllocationManager is IAllocationManager, IPausable, ReentrancyGuard {
         nonReentrant
         onlyWhenNotPaused(PAUSED_OPERATOR_SET_REGISTRATION_AND_DEREGISTRATION)
     {
-        _checkCaller(operator);
+        _checkCanCall(operator);
         if (!delegation.isOperator(operator)) revert InvalidOperator();
         for (uint256 i = 0; i < params.operatorSetIds.length; ++i) {
             OperatorSet memory operatorSet = OperatorSet(params.avs, params.operatorSetIds[i]);
@@ -248,7 +257,7 @@ contract AllocationManager is IAllocationManager, IPausable, ReentrancyGuard {
         nonReentrant
         onlyWhenNotPaused(PAUSED_OPERATOR_SET_REGISTRATION_AND_DEREGISTRATION)
     {
-        if (msg.sender != params.operator && msg.sender != params.avs) revert InvalidCaller();
+        if (!_canCall(params.operator) && !_canCall(params.avs)) revert InvalidCaller();
         for (uint256 i = 0; i < params.operatorSetIds.length; ++i) {
             OperatorSet memory operatorSet = OperatorSet(params.avs, params.operatorSetIds[i]);
             _checkOperatorSet(operatorSet);
@@ -273,7 +282,7 @@ contract AllocationManager is IAllocationManager, IPausable, ReentrancyGuard {
             info = AllocationDelayInfo({delay: delay, isSet: true, pendingDelay: 0, effectBlock: 0});
             effectBlock = uint32(block.number);
         } else {
-            _checkCaller(operator);
+            _checkCanCall(operator);
             if (!delegation.isOperator(operator)) revert InvalidOperator();
             effectBlock = uint32(block.number) + ALLOCATION_CONFIGURATION_DELAY;
             info.pendingDelay = delay;
@@ -289,7 +298,7 @@ contract AllocationManager is IAllocationManager, IPausable, ReentrancyGuard {
         nonReentrant
         onlyWhenNotPaused(PAUSED_MODIFY_ALLOCATIONS)
     {
-        _checkCaller(operator);
+        _checkCanCall(operator);
         (bool isSet, uint32 delay) = getAllocationDelay(operator);
         if (!isSet) revert UninitializedAllocationDelay();
         for (uint256 i = 0; i < params.length; ++i) {
@@ -299,7 +308,9 @@ contract AllocationManager is IAllocationManager, IPausable, ReentrancyGuard {
             bytes32 setKey = p.operatorSet.key();
             bool slashable = isOperatorSlashable(operator, p.operatorSet);
             for (uint256 j = 0; j < p.strategies.length; ++j) {
-                _modifyAllocation(operator, p.operatorSet, setKey, p.strategies[j], p.newMagnitudes[j], slashable, delay);
+                _modifyAllocation(
+                    operator, p.operatorSet, setKey, p.strategies[j], p.newMagnitudes[j], slashable, delay
+                );
             }
         }
     }
@@ -469,11 +480,11 @@ contract AllocationManager is IAllocationManager, IPausable, ReentrancyGuard {
     }
 
     /// @inheritdoc IAllocationManager
-    function getAllocatedStake(OperatorSet memory operatorSet, address[] memory operators, IStrategy[] memory strategies)
-        external
-        view
-        returns (uint256[][] memory slashableStake)
-    {
+    function getAllocatedStake(
+        OperatorSet memory operatorSet,
+        address[] memory operators,
+        IStrategy[] memory strategies
+    ) external view returns (uint256[][] memory slashableStake) {
         bytes32 setKey = operatorSet.key();
         slashableStake = new uint256[][](operators.length);
         for (uint256 i = 0; i < operators.length; ++i) {
@@ -509,10 +520,6 @@ contract AllocationManager is IAllocationManager, IPausable, ReentrancyGuard {
     }
 
     // ---------------------------------------------------------------- internals
-
-    function _checkCaller(address expected) internal view {
-        if (msg.sender != expected) revert InvalidCaller();
-    }
 
     function _checkOperatorSet(OperatorSet memory operatorSet) internal view {
         if (!isOperatorSet(operatorSet)) revert InvalidOperatorSet();

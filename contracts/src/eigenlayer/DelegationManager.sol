@@ -12,6 +12,8 @@ import {IStrategyManager} from "./interfaces/IStrategyManager.sol";
 import {IAllocationManager} from "./interfaces/IAllocationManager.sol";
 import {IDelegationManager} from "./interfaces/IDelegationManager.sol";
 import {ISignatureUtilsMixin} from "./interfaces/ISignatureUtilsMixin.sol";
+import {IPermissionController} from "./interfaces/IPermissionController.sol";
+import {PermissionControllerMixin} from "./PermissionControllerMixin.sol";
 
 /// @title DelegationManager: operators, stakers' delegation, withdrawals, and the share side of slashing
 /// @notice Accounting (all wads are 1e18 = 100%):
@@ -27,7 +29,7 @@ import {ISignatureUtilsMixin} from "./interfaces/ISignatureUtilsMixin.sol";
 ///           pays scaledShares × maxMagnitude at the block the delay ends, so stake stays slashable while queued;
 ///           the shares slashed in the queue are burned at completion.
 ///         Withdrawals can be completed after more than `minWithdrawalDelayBlocks` blocks, by the staker.
-contract DelegationManager is IDelegationManager, EIP712, ReentrancyGuard {
+contract DelegationManager is IDelegationManager, EIP712, ReentrancyGuard, PermissionControllerMixin {
     using EnumerableSet for EnumerableSet.Bytes32Set;
 
     uint256 internal constant WAD = 1e18;
@@ -74,8 +76,13 @@ contract DelegationManager is IDelegationManager, EIP712, ReentrancyGuard {
         _;
     }
 
+    /// @param permissionController_ The PermissionController that says who may act for an operator.
     /// @param minWithdrawalDelayBlocks_ Blocks a queued withdrawal stays slashable before it can be completed.
-    constructor(uint32 minWithdrawalDelayBlocks_) EIP712("EigenLayer", "v1") {
+    constructor(IPermissionController permissionController_, uint32 minWithdrawalDelayBlocks_)
+        EIP712("EigenLayer", "v1")
+        PermissionControllerMixin(permissionController_)
+    {
+        if (address(permissionController_) == address(0)) revert InvalidAddressZero();
         _minWithdrawalDelayBlocks = minWithdrawalDelayBlocks_;
         _deployer = msg.sender;
     }
@@ -153,7 +160,7 @@ contract DelegationManager is IDelegationManager, EIP712, ReentrancyGuard {
         if (operator == address(0)) revert NotActivelyDelegated();
         if (operator == staker) revert OperatorsCannotUndelegate();
         if (msg.sender != staker) {
-            if (msg.sender != operator && msg.sender != _delegationApprover[operator]) revert CallerCannotUndelegate();
+            if (!_canCall(operator) && msg.sender != _delegationApprover[operator]) revert CallerCannotUndelegate();
             emit StakerForceUndelegated(staker, operator);
         }
         emit StakerUndelegated(staker, operator);
@@ -185,7 +192,8 @@ contract DelegationManager is IDelegationManager, EIP712, ReentrancyGuard {
         roots = new bytes32[](params.length);
         for (uint256 i = 0; i < params.length; ++i) {
             if (params[i].strategies.length != params[i].depositShares.length) revert InputArrayLengthMismatch();
-            roots[i] = _removeSharesAndQueueWithdrawal(msg.sender, operator, params[i].strategies, params[i].depositShares);
+            roots[i] =
+                _removeSharesAndQueueWithdrawal(msg.sender, operator, params[i].strategies, params[i].depositShares);
         }
     }
 
@@ -389,7 +397,7 @@ contract DelegationManager is IDelegationManager, EIP712, ReentrancyGuard {
     // ---------------------------------------------------------------- internals
 
     function _checkOperatorCaller(address operator) internal view {
-        if (msg.sender != operator) revert OnlyOperator();
+        _checkCanCall(operator);
         if (!isOperator(operator)) revert OperatorNotRegistered();
     }
 
@@ -486,7 +494,8 @@ contract DelegationManager is IDelegationManager, EIP712, ReentrancyGuard {
         shares = new uint256[](n);
         uint64[] memory magnitudes;
         if (withdrawal.delegatedTo != address(0)) {
-            magnitudes = allocationManager.getMaxMagnitudesAtBlock(withdrawal.delegatedTo, withdrawal.strategies, blockNumber);
+            magnitudes =
+                allocationManager.getMaxMagnitudesAtBlock(withdrawal.delegatedTo, withdrawal.strategies, blockNumber);
         }
         for (uint256 i = 0; i < n; ++i) {
             uint256 magnitude = withdrawal.delegatedTo == address(0) ? WAD : magnitudes[i];

@@ -7,12 +7,15 @@ import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol
 import {IStrategy} from "./interfaces/IStrategy.sol";
 import {IStrategyManager} from "./interfaces/IStrategyManager.sol";
 import {IRewardsCoordinator} from "./interfaces/IRewardsCoordinator.sol";
+import {IPermissionController} from "./interfaces/IPermissionController.sol";
+import {PermissionControllerMixin} from "./PermissionControllerMixin.sol";
 
 /// @title RewardsCoordinator (devnet): AVSs escrow rewards for their operators and stakers
 /// @notice Validates and records rewards submissions the way EigenLayer does and holds the tokens.
 ///         Devnet simplification: there is no off-chain calculation, no distribution root and no claiming, so
 ///         tokens paid in stay in this contract. All times are Unix seconds.
-contract RewardsCoordinator is IRewardsCoordinator, ReentrancyGuard {
+///         Operator-directed submissions are made by the AVS or whoever the PermissionController lets act for it.
+contract RewardsCoordinator is IRewardsCoordinator, ReentrancyGuard, PermissionControllerMixin {
     using SafeERC20 for IERC20;
 
     /// @notice Largest amount one submission may carry (1e38 - 1).
@@ -39,6 +42,7 @@ contract RewardsCoordinator is IRewardsCoordinator, ReentrancyGuard {
     mapping(address avs => mapping(bytes32 hash => bool)) public isOperatorDirectedAVSRewardsSubmissionHash;
 
     /// @param _strategyManager The StrategyManager.
+    /// @param permissionController_ The PermissionController that says who may act for an AVS.
     /// @param calculationIntervalSeconds Granularity of start times and durations (seconds, > 0; mainnet 86400).
     /// @param maxRewardsDuration Longest duration (seconds, a multiple of the interval).
     /// @param maxRetroactiveLength How far back a start may be (seconds).
@@ -46,13 +50,16 @@ contract RewardsCoordinator is IRewardsCoordinator, ReentrancyGuard {
     /// @param genesisRewardsTimestamp Earliest start (seconds, a multiple of the interval).
     constructor(
         IStrategyManager _strategyManager,
+        IPermissionController permissionController_,
         uint32 calculationIntervalSeconds,
         uint32 maxRewardsDuration,
         uint32 maxRetroactiveLength,
         uint32 maxFutureLength,
         uint32 genesisRewardsTimestamp
-    ) {
-        if (address(_strategyManager) == address(0)) revert InvalidAddressZero();
+    ) PermissionControllerMixin(permissionController_) {
+        if (address(_strategyManager) == address(0) || address(permissionController_) == address(0)) {
+            revert InvalidAddressZero();
+        }
         if (
             calculationIntervalSeconds == 0 || genesisRewardsTimestamp % calculationIntervalSeconds != 0
                 || maxRewardsDuration % calculationIntervalSeconds != 0
@@ -97,7 +104,7 @@ contract RewardsCoordinator is IRewardsCoordinator, ReentrancyGuard {
         address avs,
         OperatorDirectedRewardsSubmission[] calldata operatorDirectedRewardsSubmissions
     ) external nonReentrant {
-        if (msg.sender != avs) revert InvalidCaller();
+        _checkCanCall(avs);
         for (uint256 i = 0; i < operatorDirectedRewardsSubmissions.length; ++i) {
             OperatorDirectedRewardsSubmission calldata submission = operatorDirectedRewardsSubmissions[i];
             uint256 total = _validateOperatorRewards(submission.operatorRewards);

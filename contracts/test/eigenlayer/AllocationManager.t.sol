@@ -15,6 +15,7 @@ import {
 } from "../../src/eigenlayer/interfaces/IAllocationManager.sol";
 import {IDelegationManagerTypes} from "../../src/eigenlayer/interfaces/IDelegationManager.sol";
 import {IPausable} from "../../src/eigenlayer/interfaces/IPausable.sol";
+import {PermissionControllerMixin} from "../../src/eigenlayer/PermissionControllerMixin.sol";
 import {AllocationManager} from "../../src/eigenlayer/AllocationManager.sol";
 
 /// @dev Records the calls the AllocationManager makes; may be told to refuse registrations.
@@ -144,7 +145,7 @@ contract AllocationManagerTest is EigenLayerDeployer {
     function test_createOperatorSets_revertsForOtherCaller() public {
         IAllocationManagerTypes.CreateSetParamsV2[] memory params = new IAllocationManagerTypes.CreateSetParamsV2[](1);
         params[0] = IAllocationManagerTypes.CreateSetParamsV2(2, _strategies(), avs);
-        vm.expectRevert(IAllocationManagerErrors.InvalidCaller.selector);
+        vm.expectRevert(PermissionControllerMixin.InvalidPermissions.selector);
         allocationManager.createOperatorSets(avs, params);
     }
 
@@ -229,7 +230,7 @@ contract AllocationManagerTest is EigenLayerDeployer {
     }
 
     function test_registerForOperatorSets_revertsForOtherCaller() public {
-        vm.expectRevert(IAllocationManagerErrors.InvalidCaller.selector);
+        vm.expectRevert(PermissionControllerMixin.InvalidPermissions.selector);
         allocationManager.registerForOperatorSets(operator, IAllocationManagerTypes.RegisterParams(avs, _ids(1), ""));
     }
 
@@ -345,7 +346,7 @@ contract AllocationManagerTest is EigenLayerDeployer {
 
     function test_modifyAllocations_revertsForOtherCaller() public {
         IAllocationManagerTypes.AllocateParams[] memory params = new IAllocationManagerTypes.AllocateParams[](0);
-        vm.expectRevert(IAllocationManagerErrors.InvalidCaller.selector);
+        vm.expectRevert(PermissionControllerMixin.InvalidPermissions.selector);
         allocationManager.modifyAllocations(operator, params);
     }
 
@@ -459,7 +460,8 @@ contract AllocationManagerTest is EigenLayerDeployer {
         _slash(0.1e18);
 
         IStrategy[] memory list = _strategies();
-        (uint256[] memory withdrawable, uint256[] memory deposits) = delegationManager.getWithdrawableShares(staker, list);
+        (uint256[] memory withdrawable, uint256[] memory deposits) =
+            delegationManager.getWithdrawableShares(staker, list);
         assertEq(withdrawable[0], 270 ether);
         assertEq(deposits[0], 300 ether, "deposit shares are not touched");
         assertEq(delegationManager.operatorShares(operator, strategy), 360 ether);
@@ -752,7 +754,13 @@ contract AllocationManagerTest is EigenLayerDeployer {
 
     function test_constructor_revertsOnZeroPauser() public {
         vm.expectRevert(IPausable.InputAddressZero.selector);
-        new AllocationManager(delegationManager, EL_DEALLOCATION_DELAY, EL_ALLOCATION_CONFIGURATION_DELAY, address(0));
+        new AllocationManager(
+            delegationManager,
+            permissionController,
+            EL_DEALLOCATION_DELAY,
+            EL_ALLOCATION_CONFIGURATION_DELAY,
+            address(0)
+        );
     }
 
     function test_slashOperator_revertsWhilePausedAndWorksOnceUnpaused() public {

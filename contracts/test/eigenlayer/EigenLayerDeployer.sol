@@ -11,9 +11,9 @@ import {AVSDirectory} from "../../src/eigenlayer/AVSDirectory.sol";
 import {RewardsCoordinator} from "../../src/eigenlayer/RewardsCoordinator.sol";
 import {StrategyBase} from "../../src/eigenlayer/StrategyBase.sol";
 import {DevnetToken} from "../../src/eigenlayer/DevnetToken.sol";
+import {PermissionController} from "../../src/eigenlayer/PermissionController.sol";
 import {IStrategy} from "../../src/eigenlayer/interfaces/IStrategy.sol";
-import {IAllocationManagerTypes, OperatorSet} from
-    "../../src/eigenlayer/interfaces/IAllocationManager.sol";
+import {IAllocationManagerTypes, OperatorSet} from "../../src/eigenlayer/interfaces/IAllocationManager.sol";
 import {ISignatureUtilsMixinTypes} from "../../src/eigenlayer/interfaces/ISignatureUtilsMixin.sol";
 
 /// @title EigenLayerDeployer: a forge test base that deploys the devnet EigenLayer core
@@ -41,6 +41,7 @@ abstract contract EigenLayerDeployer is Test {
     /// @notice Owner of the StrategyManager (deposit whitelist) and the AllocationManager's pauser.
     address internal elOwner = makeAddr("eigenlayer owner");
 
+    PermissionController internal permissionController;
     DelegationManager internal delegationManager;
     StrategyManager internal strategyManager;
     AllocationManager internal allocationManager;
@@ -58,14 +59,17 @@ abstract contract EigenLayerDeployer is Test {
     /// @notice Deploys and wires the whole devnet core (see the contract NatSpec for the order).
     function _deployEigenLayer() internal {
         vm.startPrank(elOwner);
-        delegationManager = new DelegationManager(EL_MIN_WITHDRAWAL_DELAY_BLOCKS);
+        permissionController = new PermissionController();
+        delegationManager = new DelegationManager(permissionController, EL_MIN_WITHDRAWAL_DELAY_BLOCKS);
         strategyManager = new StrategyManager(elOwner, delegationManager);
-        allocationManager =
-            new AllocationManager(delegationManager, EL_DEALLOCATION_DELAY, EL_ALLOCATION_CONFIGURATION_DELAY, elOwner);
+        allocationManager = new AllocationManager(
+            delegationManager, permissionController, EL_DEALLOCATION_DELAY, EL_ALLOCATION_CONFIGURATION_DELAY, elOwner
+        );
         delegationManager.initialize(strategyManager, allocationManager);
         avsDirectory = new AVSDirectory(delegationManager);
         rewardsCoordinator = new RewardsCoordinator(
             strategyManager,
+            permissionController,
             EL_REWARDS_INTERVAL,
             EL_MAX_REWARDS_DURATION,
             EL_MAX_RETROACTIVE_LENGTH,
@@ -77,6 +81,7 @@ abstract contract EigenLayerDeployer is Test {
         strategyManager.addStrategiesToDepositWhitelist(_strategies());
         vm.stopPrank();
 
+        vm.label(address(permissionController), "PermissionController");
         vm.label(address(delegationManager), "DelegationManager");
         vm.label(address(strategyManager), "StrategyManager");
         vm.label(address(allocationManager), "AllocationManager");
@@ -128,9 +133,7 @@ abstract contract EigenLayerDeployer is Test {
         bytes32 digest = _avsRegistrationDigest(vm.addr(operatorPrivateKey), avs, salt, expiry);
         (uint8 v, bytes32 r, bytes32 s) = vm.sign(operatorPrivateKey, digest);
         return ISignatureUtilsMixinTypes.SignatureWithSaltAndExpiry({
-            signature: abi.encodePacked(r, s, v),
-            salt: salt,
-            expiry: expiry
+            signature: abi.encodePacked(r, s, v), salt: salt, expiry: expiry
         });
     }
 
@@ -186,9 +189,7 @@ abstract contract EigenLayerDeployer is Test {
     {
         IAllocationManagerTypes.CreateSetParamsV2[] memory params = new IAllocationManagerTypes.CreateSetParamsV2[](1);
         params[0] = IAllocationManagerTypes.CreateSetParamsV2({
-            operatorSetId: operatorSetId,
-            strategies: _strategies(),
-            slasher: slasher
+            operatorSetId: operatorSetId, strategies: _strategies(), slasher: slasher
         });
         vm.startPrank(avs);
         allocationManager.updateAVSMetadataURI(avs, "ipfs://avs-metadata");
@@ -203,9 +204,7 @@ abstract contract EigenLayerDeployer is Test {
         uint64[] memory magnitudes = new uint64[](1);
         magnitudes[0] = magnitude;
         params[0] = IAllocationManagerTypes.AllocateParams({
-            operatorSet: operatorSet,
-            strategies: _strategies(),
-            newMagnitudes: magnitudes
+            operatorSet: operatorSet, strategies: _strategies(), newMagnitudes: magnitudes
         });
         vm.prank(operator);
         allocationManager.modifyAllocations(operator, params);

@@ -3,6 +3,7 @@ pragma solidity ^0.8.27;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {EigenLayerDeployer} from "./EigenLayerDeployer.sol";
+import {PermissionControllerMixin} from "../../src/eigenlayer/PermissionControllerMixin.sol";
 import {RewardsCoordinator} from "../../src/eigenlayer/RewardsCoordinator.sol";
 import {DevnetToken} from "../../src/eigenlayer/DevnetToken.sol";
 import {StrategyBase} from "../../src/eigenlayer/StrategyBase.sol";
@@ -208,7 +209,7 @@ contract RewardsCoordinatorTest is EigenLayerDeployer {
         IRewardsCoordinatorTypes.OperatorDirectedRewardsSubmission[] memory list =
             _oneDirected(_directed(address(0x10), address(0x20)));
         vm.prank(makeAddr("someone"));
-        vm.expectRevert(IRewardsCoordinatorErrors.InvalidCaller.selector);
+        vm.expectRevert(PermissionControllerMixin.InvalidPermissions.selector);
         rewardsCoordinator.createOperatorDirectedAVSRewardsSubmission(avs, list);
     }
 
@@ -257,7 +258,7 @@ contract RewardsCoordinatorTest is EigenLayerDeployer {
 
     function test_constructor_revertsForGenesisOffInterval() public {
         vm.expectRevert(IRewardsCoordinatorErrors.InvalidCalculationIntervalSecondsRemainder.selector);
-        new RewardsCoordinator(strategyManager, 1 days, 70 days, 90 days, 30 days, 1);
+        new RewardsCoordinator(strategyManager, permissionController, 1 days, 70 days, 90 days, 30 days, 1);
     }
 
     /// @dev Whatever the amount, the coordinator receives exactly that much and records one hash.

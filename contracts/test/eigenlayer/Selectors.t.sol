@@ -8,6 +8,10 @@ import {IAVSRegistrar} from "../../src/eigenlayer/interfaces/IAVSRegistrar.sol";
 import {IRewardsCoordinator} from "../../src/eigenlayer/interfaces/IRewardsCoordinator.sol";
 import {IDelegationManager} from "../../src/eigenlayer/interfaces/IDelegationManager.sol";
 import {IStrategyManager} from "../../src/eigenlayer/interfaces/IStrategyManager.sol";
+import {
+    IPermissionController,
+    IPermissionControllerMixin
+} from "../../src/eigenlayer/interfaces/IPermissionController.sol";
 
 /// @notice The interfaces keep the selectors of eigenlayer-contracts v1.12.0 (selectors computed from its published signatures).
 contract SelectorsTest is Test {
@@ -33,6 +37,20 @@ contract SelectorsTest is Test {
         assertEq(IAllocationManager.isMemberOfOperatorSet.selector, bytes4(0x670d3ba2));
         assertEq(IAllocationManager.getMinimumSlashableStake.selector, bytes4(0x2bab2c4a));
         assertEq(IAllocationManager.getAllocatedStake.selector, bytes4(0x2b453a9a));
+    }
+
+    function test_PermissionControllerSelectors() public pure {
+        assertEq(IPermissionController.addPendingAdmin.selector, bytes4(0xeb5a4e87));
+        assertEq(IPermissionController.removePendingAdmin.selector, bytes4(0x4f906cf9));
+        assertEq(IPermissionController.acceptAdmin.selector, bytes4(0x628806ef));
+        assertEq(IPermissionController.removeAdmin.selector, bytes4(0x268959e5));
+        assertEq(IPermissionController.setAppointee.selector, bytes4(0x950d806e));
+        assertEq(IPermissionController.removeAppointee.selector, bytes4(0x06641201));
+        assertEq(IPermissionController.isAdmin.selector, bytes4(0x91006745));
+        assertEq(IPermissionController.canCall.selector, bytes4(0xdf595cb8));
+        assertEq(IPermissionController.getAdmins.selector, bytes4(0xad5f2210));
+        assertEq(IPermissionController.getAppointees.selector, bytes4(0xfddbdefd));
+        assertEq(IPermissionControllerMixin.permissionController.selector, bytes4(0x4657e26a));
     }
 
     function test_AVSRegistrarSelectors() public pure {

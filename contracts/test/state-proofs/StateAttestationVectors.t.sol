@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.27;
 
+import {IPermissionControllerMixin} from "../../src/eigenlayer/interfaces/IPermissionController.sol";
 import {Test} from "forge-std/Test.sol";
 import {StateAttestation, StateAttestationLib} from "../../src/state-proofs/StateAttestationLib.sol";
 import {StateProofsServiceManager} from "../../src/state-proofs/StateProofsServiceManager.sol";
@@ -30,6 +31,12 @@ contract StateAttestationVectorsTest is Test {
         assertEq(vm.parseJsonString(json, ".domain.version"), "1");
         vm.chainId(vm.parseJsonUint(json, ".domain.chainId"));
         address at = vm.parseJsonAddress(json, ".domain.verifyingContract");
+        // Only the domain matters here; the constructor asks the AllocationManager for its PermissionController.
+        vm.mockCall(
+            address(0xA3),
+            abi.encodeWithSelector(IPermissionControllerMixin.permissionController.selector),
+            abi.encode(address(0xA4))
+        );
         deployCodeTo(
             "StateProofsServiceManager.sol:StateProofsServiceManager",
             abi.encode(address(0xA1), address(0xA2), address(0xA3), address(this)),
@@ -84,7 +91,8 @@ contract StateAttestationVectorsTest is Test {
         );
         assertEq(sm.domainSeparator(), domainSeparator);
         assertEq(
-            sm.attestationDigest(a), keccak256(abi.encodePacked("\x19\x01", domainSeparator, StateAttestationLib.hash(a)))
+            sm.attestationDigest(a),
+            keccak256(abi.encodePacked("\x19\x01", domainSeparator, StateAttestationLib.hash(a)))
         );
     }
 

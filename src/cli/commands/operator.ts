@@ -1,198 +1,24 @@
 /**
- * `avs operator register|deregister|run`: an operator joins or leaves the AVS, or runs its node.
+ * `avs operator run` (and, from operator-register.ts, `register`, `sign-registration`, `deregister`): an operator
+ * runs its node, or joins or leaves the AVS.
  */
 import type { Command } from 'commander';
-import { type Address, type Hex, getAddress, zeroAddress } from 'viem';
+import type { Address, Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
-import { AllocationManagerAbi, DelegationManagerAbi, ECDSAStakeRegistryAbi } from '../../core/chain/abis/generated/index.ts';
-import { makePublicClient, makeWalletClient } from '../../core/chain/clients.ts';
-import { mainChainOf } from '../../core/chain/deployment.ts';
-import { isRegisteredInAvsDirectory, readRegistrationState, signAvsRegistration } from '../../state-proofs/registration.ts';
 import { devnetOperatorKeys } from '../../devnet/seed.ts';
-import { keyOfConfigSource, resolveAccountKey } from '../account-key.ts';
-import { CommandFailedError, UsageError } from '../errors.ts';
-import { createProgress, printFields, printJson } from '../output.ts';
-import { loadDeployment, parseUint } from '../options.ts';
+import { registerOperatorRegistrationCommands } from './operator-register.ts';
+import { keyOfConfigSource } from '../account-key.ts';
+import { UsageError } from '../errors.ts';
 import { operatorSocketUrl } from '../aggregator-client.ts';
 import type { FlagValue } from '../../core/config/index.ts';
 import { CONFIG_OPTION, keySourceFlags, loadRunDeployment, readRunConfig } from './config.ts';
 import type { FinalityRule } from '../../state-proofs/operator/finality.ts';
 
-/** All of an operator's magnitude (1e18 = 100%): what `operator register` allocates to the AVS operator set by default. */
-const FULL_MAGNITUDE = 10n ** 18n;
-
-type Globals = { deployment?: string; json?: boolean; rpc?: string };
-
-/** The operator's own (EigenLayer) key: a keystore on any network, plain hex on devnets. */
-function operatorKey(opts: { key?: string; ecdsaKeystore?: string; passwordFile?: string }, mainChainId: number): Promise<Hex> {
-  return resolveAccountKey({ keyOption: '--key', key: opts.key, keyEnv: 'AVS_OPERATOR_KEY', keystore: opts.ecdsaKeystore, passwordFile: opts.passwordFile, mainChainId });
-}
-
-/** Adds `operator register`, `operator deregister` and `operator run` to the program. */
+/** Adds `operator register`, `sign-registration`, `deregister` and `run` to the program. */
 export function registerOperatorCommands(program: Command): void {
   const operator = program.command('operator').description('join, leave, or run an operator of the state-proofs AVS');
 
-  operator
-    .command('register')
-    .description(
-      'join the AVS: register with EigenLayer (if needed), join the AVS operator set, allocate stake to it, and once the allocation is in effect register the key that will sign attestations; rerun it after a failed or pending step, it does only what is left',
-    )
-    .option('--ecdsa-keystore <file>', 'operator key from an encrypted keystore, e.g. ~/.eigenlayer/operator_keys/op.ecdsa.key.json')
-    .option('--password-file <path>', 'keystore password file (default: $AVS_KEYSTORE_PASSWORD, else a prompt)')
-    .option('--key <hex>', 'operator private key, plain hex: devnets only (default: $AVS_OPERATOR_KEY)')
-    .option('--signing-key <address|hex>', 'signing key: its address, or its private key (default: $AVS_SIGNING_KEY)')
-    .option('--metadata-uri <uri>', 'operator metadata URI for a new EigenLayer operator', '')
-    .option('--magnitude <wad>', 'share of each strategy allocated (slashable) to the AVS operator set, 1e18 = all; your weight is the stake it makes slashable (default: all)')
-    .option('--rpc <url>', 'main chain RPC endpoint (default: the deployment’s)')
-    .option('--json', 'print the result as JSON')
-    .action(async (_opts, cmd: Command) => {
-      const opts = cmd.optsWithGlobals<
-        Globals & { key?: string; ecdsaKeystore?: string; passwordFile?: string; signingKey?: string; metadataUri: string; magnitude?: string }
-      >();
-      const deployment = loadDeployment(opts.deployment);
-      const magnitude = parseUint('--magnitude', opts.magnitude ?? FULL_MAGNITUDE.toString());
-      if (magnitude === 0n || magnitude > FULL_MAGNITUDE) throw new UsageError(`--magnitude must be from 1 to ${FULL_MAGNITUDE} (1e18 = all)`);
-      const account = privateKeyToAccount(await operatorKey(opts, deployment.mainChainId));
-      const signingKey = resolveSigningKeyAddress(opts.signingKey ?? process.env.AVS_SIGNING_KEY);
-      if (signingKey === account.address) {
-        throw new UsageError('--signing-key must differ from the operator key (keep the operator key cold)');
-      }
-      const main = mainChainOf(deployment);
-      const rpcUrl = opts.rpc ?? main.rpcUrl;
-      const client = makePublicClient(main.chainId, rpcUrl);
-      const wallet = makeWalletClient(main.chainId, rpcUrl, account);
-      const progress = createProgress({ quiet: opts.json });
-      const send = async (what: string, write: () => Promise<Hex>) => {
-        progress.step(what);
-        const receipt = await expectSuccess(client, await write(), what);
-        progress.done();
-        return receipt;
-      };
-      const plan = await readRegistrationState(client, deployment, account.address, magnitude);
-
-      if (!plan.isOperator) {
-        await send('registering as an EigenLayer operator', () =>
-          wallet.writeContract({ address: deployment.eigenlayer.delegationManager, abi: DelegationManagerAbi, functionName: 'registerAsOperator', args: [zeroAddress, 0, opts.metadataUri] }),
-        );
-        Object.assign(plan, await readRegistrationState(client, deployment, account.address, magnitude));
-      } else if (!plan.allocationDelaySet) {
-        // Nothing else can succeed before the delay is set: say how, and send nothing.
-        throw new CommandFailedError(
-          `operator ${account.address} has no allocation delay set in the AllocationManager (${deployment.eigenlayer.allocationManager}): ` +
-            'set one first with AllocationManager.setAllocationDelay(operator, blocks) (e.g. `eigenlayer operator allocations set-delay`), wait for it to apply, then rerun this command',
-        );
-      }
-      const allocationManager = { address: deployment.eigenlayer.allocationManager, abi: AllocationManagerAbi } as const;
-      const avs = deployment.stateProofs.serviceManager;
-      if (!plan.member) {
-        await send('joining the AVS operator set', () =>
-          wallet.writeContract({ ...allocationManager, functionName: 'registerForOperatorSets', args: [account.address, { avs, operatorSetIds: [0], data: '0x' }] }),
-        );
-      }
-      if (plan.strategiesToAllocate.length !== 0) {
-        await send(`allocating ${magnitude} (1e18 = all) of your stake to the AVS operator set`, () =>
-          wallet.writeContract({
-            ...allocationManager,
-            functionName: 'modifyAllocations',
-            args: [account.address, [{ operatorSet: { avs, id: 0 }, strategies: plan.strategiesToAllocate, newMagnitudes: plan.strategiesToAllocate.map(() => magnitude) }]],
-          }),
-        );
-      }
-      const registry = { address: deployment.stateProofs.stakeRegistry, abi: ECDSAStakeRegistryAbi } as const;
-      let transactionHash: Hex | undefined;
-      let effectiveEpoch: number | undefined;
-      const after = await readRegistrationState(client, deployment, account.address, magnitude);
-      const slashableFromBlock = after.allocationEffectBlock;
-      const head = await client.getBlockNumber();
-      if (!after.registered && slashableFromBlock > head) {
-        // The allocation counts once its delay has passed: nothing to register before (the registry would refuse).
-        const result = { operator: account.address, signingKey, status: 'allocation pending', slashableFromBlock, currentBlock: head, allocationDelayBlocks: after.allocationDelay, next: 'rerun `avs operator register` from that block on' };
-        if (opts.json) printJson(result);
-        else printFields(result);
-        return;
-      }
-      if (!after.registered) {
-        const slashable = await client.readContract({ ...registry, functionName: 'slashableWeight', args: [account.address] });
-        const minimum = await client.readContract({ ...registry, functionName: 'minimumWeight' });
-        if (slashable < minimum) {
-          throw new CommandFailedError(
-            `the stake the AVS operator set can slash gives weight ${slashable}, below the registry's minimum weight ${minimum}: allocate more (--magnitude) or restake more, then rerun`,
-          );
-        }
-        progress.step('signing the AVSDirectory registration and registering with the AVS');
-        const signature = await signAvsRegistration({ client, deployment, operator: account });
-        transactionHash = await wallet.writeContract({ ...registry, functionName: 'registerOperatorWithSignature', args: [signature, signingKey] });
-        const receipt = await expectSuccess(client, transactionHash, 'registerOperatorWithSignature');
-        effectiveEpoch = await client.readContract({ ...registry, functionName: 'effectiveEpoch', blockNumber: receipt.blockNumber });
-        progress.done();
-      }
-      const [weight, inDirectory, registeredKey] = await Promise.all([
-        client.readContract({ ...registry, functionName: 'getLatestOperatorWeight', args: [account.address] }),
-        isRegisteredInAvsDirectory(client, deployment, account.address),
-        client.readContract({ ...registry, functionName: 'getLatestOperatorSigningKey', args: [account.address] }),
-      ]);
-      const result = {
-        operator: account.address,
-        signingKey: registeredKey,
-        status: transactionHash ? 'registered' : 'already registered',
-        weight,
-        effectiveEpoch,
-        avsDirectoryRegistered: inDirectory,
-        operatorSetJoined: true,
-        transactionHash,
-      };
-      if (opts.json) printJson(result);
-      else printFields(result);
-    });
-
-  operator
-    .command('deregister')
-    .description('leave the AVS (effective at the next epoch boundary; the operator counts until then)')
-    .option('--ecdsa-keystore <file>', 'operator key from an encrypted keystore')
-    .option('--password-file <path>', 'keystore password file (default: $AVS_KEYSTORE_PASSWORD, else a prompt)')
-    .option('--key <hex>', 'operator private key, plain hex: devnets only (default: $AVS_OPERATOR_KEY)')
-    .option('--rpc <url>', 'main chain RPC endpoint (default: the deployment’s)')
-    .option('--json', 'print the result as JSON')
-    .action(async (_opts, cmd: Command) => {
-      const opts = cmd.optsWithGlobals<Globals & { key?: string; ecdsaKeystore?: string; passwordFile?: string }>();
-      const deployment = loadDeployment(opts.deployment);
-      const account = privateKeyToAccount(await operatorKey(opts, deployment.mainChainId));
-      const main = mainChainOf(deployment);
-      const rpcUrl = opts.rpc ?? main.rpcUrl;
-      const client = makePublicClient(main.chainId, rpcUrl);
-      const wallet = makeWalletClient(main.chainId, rpcUrl, account);
-      const hash = await wallet.writeContract({
-        address: deployment.stateProofs.stakeRegistry,
-        abi: ECDSAStakeRegistryAbi,
-        functionName: 'deregisterOperator',
-        args: [],
-      });
-      const receipt = await expectSuccess(client, hash, 'deregisterOperator');
-      const effectiveEpoch = await client.readContract({
-        address: deployment.stateProofs.stakeRegistry,
-        abi: ECDSAStakeRegistryAbi,
-        functionName: 'effectiveEpoch',
-        blockNumber: receipt.blockNumber,
-      });
-      // Leave the operator set too (allowed once out of the registry); the stake stays slashable for the
-      // AllocationManager's DEALLOCATION_DELAY blocks, which outlasts every proof the operator signed.
-      let operatorSetLeft = false;
-      const avs = deployment.stateProofs.serviceManager;
-      const allocationManager = { address: deployment.eigenlayer.allocationManager, abi: AllocationManagerAbi } as const;
-      const member = await client.readContract({ ...allocationManager, functionName: 'isMemberOfOperatorSet', args: [account.address, { avs, id: 0 }] });
-      if (member) {
-        const leave = await wallet.writeContract({
-          ...allocationManager,
-          functionName: 'deregisterFromOperatorSets',
-          args: [{ operator: account.address, avs, operatorSetIds: [0] }],
-        });
-        await expectSuccess(client, leave, 'deregisterFromOperatorSets');
-        operatorSetLeft = true;
-      }
-      const result = { operator: account.address, effectiveEpoch, operatorSetLeft, transactionHash: hash };
-      if (opts.json) printJson(result);
-      else printFields(result);
-    });
+  registerOperatorRegistrationCommands(operator);
 
   operator
     .command('run')
@@ -302,20 +128,6 @@ export function rpcFlags(values: string[] | undefined): FlagValue[] {
     if (!match) throw new UsageError(`--rpc must look like <chainId>=<url>, got "${item}"`);
     return { key: `rpc.${match[1]}`, flag: '--rpc', value: match[2] };
   });
-}
-
-/** An address, or the address of a private key. */
-function resolveSigningKeyAddress(text: string | undefined): Address {
-  if (!text) throw new UsageError('--signing-key is required (or set AVS_SIGNING_KEY)');
-  if (/^0x[0-9a-fA-F]{40}$/.test(text)) return getAddress(text);
-  if (/^(0x)?[0-9a-fA-F]{64}$/.test(text)) return privateKeyToAccount((text.startsWith('0x') ? text : `0x${text}`) as Hex).address;
-  throw new UsageError('--signing-key must be an address or a 32-byte hex private key');
-}
-
-async function expectSuccess(client: ReturnType<typeof makePublicClient>, hash: Hex, what: string) {
-  const receipt = await client.waitForTransactionReceipt({ hash });
-  if (receipt.status !== 'success') throw new CommandFailedError(`${what} transaction ${hash} reverted`);
-  return receipt;
 }
 
 /** Resolves on SIGINT or SIGTERM (keeping the process alive until then). */
