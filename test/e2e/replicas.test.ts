@@ -159,7 +159,7 @@ async function readEvents(api: string, taskId: Hex, signal: AbortSignal): Promis
 // The scenario
 // ---------------------------------------------------------------------------------------------------------------------
 
-describe('two aggregator replicas on one Postgres database, one killed mid-load', { skip: await skipWithoutPostgres(ADMIN_URL) }, () => {
+describe('two aggregator replicas on one Postgres database, one killed mid-load', { skip: await skipWithoutPostgres(ADMIN_URL, 'TEST_POSTGRES_ADMIN_URL') }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'avs-replicas-'));
   const dbName = `avs_replicas_${process.pid}_${randomBytes(4).toString('hex')}`;
   const databaseUrl = ADMIN_URL.replace(/\/[^/]*$/, `/${dbName}`);
@@ -250,7 +250,7 @@ describe('two aggregator replicas on one Postgres database, one killed mid-load'
     );
 
   before(async () => {
-    await assertPostgresReachable(ADMIN_URL);
+    await assertPostgresReachable(ADMIN_URL, 'TEST_POSTGRES_ADMIN_URL');
     await admin.connect();
     await admin.query(`create database "${dbName}"`);
     devnet = await startDevnet({ operators: 4, remoteChains: 1, dir });

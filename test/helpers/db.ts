@@ -39,11 +39,12 @@ export async function postgresUnreachable(url: string = TEST_POSTGRES_URL): Prom
 /**
  * The `skip` option for a suite or test that needs Postgres at `url`: the reason when it is unreachable, else false.
  * Always false under AVS_REQUIRE_POSTGRES=1, so the test runs and {@link assertPostgresReachable} fails it.
+ * @param variable The environment variable that overrides `url`, named in the reason.
  */
-export async function skipWithoutPostgres(url: string = TEST_POSTGRES_URL): Promise<string | false> {
+export async function skipWithoutPostgres(url: string = TEST_POSTGRES_URL, variable = 'TEST_DATABASE_URL'): Promise<string | false> {
   if (POSTGRES_REQUIRED) return false;
   const reason = await postgresUnreachable(url);
-  return reason ? `skipped: ${reason}; start Postgres (trust auth) or set TEST_DATABASE_URL (AVS_REQUIRE_POSTGRES=1 fails instead)` : false;
+  return reason ? `skipped: ${reason}; start Postgres (trust auth) or set ${variable} (AVS_REQUIRE_POSTGRES=1 fails instead)` : false;
 }
 
 /** {@link skipWithoutPostgres} for TEST_POSTGRES_URL, probed once per test file. */
@@ -130,14 +131,14 @@ export function forEachDatabase(name: string, fn: (fixture: DatabaseFixture) => 
 }
 
 /**
- * Fails unless Postgres at `url` answers, with a message saying how to provide it.
+ * Fails unless Postgres at `url` answers, with a message saying how to provide it (`variable` overrides `url`).
  * @throws {Error} when it is unreachable.
  */
-export async function assertPostgresReachable(url: string = TEST_POSTGRES_URL): Promise<void> {
+export async function assertPostgresReachable(url: string = TEST_POSTGRES_URL, variable = 'TEST_DATABASE_URL'): Promise<void> {
   const reason = await postgresUnreachable(url);
   if (reason) {
     throw new Error(
-      `${reason}. The database tests run on both SQLite and Postgres; start Postgres (trust auth, database "test") or set TEST_DATABASE_URL.`,
+      `${reason}. The database tests run on both SQLite and Postgres; start Postgres (trust auth) with that database, or set ${variable}.`,
     );
   }
 }
