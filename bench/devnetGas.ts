@@ -1,7 +1,7 @@
 /**
- * Dispute and replication gas for 4, 10 and 50 operators (issue 3, item 6), each count on its own devnet: real anvil
+ * Dispute and replication gas for 4, 10 and 50 operators, each count on its own devnet: real anvil
  * chains deployed by `startDevnet` (one remote chain), with the devnet relayer delivering bridge messages both ways.
- * On each devnet the replication cases run first (bench/replicationGas.ts: they need the operator weights the seed
+ * On each devnet the replication cases run first (bench/replicationGas.ts: they need the operator weights the devnet
  * registered), then the dispute (bench/disputeGas.ts), whose slashing changes those weights.
  *
  * Every contract whose gas is measured is first checked to be the build of the sources on disk (see

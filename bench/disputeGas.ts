@@ -1,5 +1,5 @@
 /**
- * Gas of a dispute that slashes every signer (seed 001, section 4), through the challenger's own chain calls
+ * Gas of a dispute that slashes every signer (decision disputes-0001), through the challenger's own chain calls
  * ({@link createDisputeChain}, as `avs demo`'s challenger uses them):
  *
  * 1. a user writes `setValue(key, value)` on the remote chain;

@@ -1,7 +1,7 @@
 /**
  * Gas of an operator-set snapshot's arrival on a remote chain: `LightStakeRegistry.processEpochUpdate` as reached
  * through `RegistryStateReceiver.handleMessage`, inside the devnet bridge's delivery transaction
- * (`DevnetAbridge.deliverMessage`, sent by the devnet relayer). Seed 000 steps 3 to 5.
+ * (`DevnetAbridge.deliverMessage`, sent by the devnet relayer); docs/decisions/replication-0001.md.
  *
  * The epoch keeper (`EpochKeeper.tick`) sends the main chain's finalized operator set with
  * `EpochManager.sendStateUpdates`; the relayer delivers it. Three cases, in this order on one devnet:

@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: one run that prints every figure issues 2 and 3 ask for and writes them to bench/results/latest.json.
+ * `npm run bench`: one run that prints every figure the README lists and writes them to bench/results/latest.json.
  *
  * - proofs per second end to end, and p50/p99 latency from request to stored proof, with 4 and with 10 operators
  *   (bench/throughput.ts);

@@ -1,7 +1,7 @@
 /**
- * Writes docs/api-reference.md from the aggregator's OpenAPI document (issue 4: "the API reference generated from the
- * OpenAPI document"). The document comes from the same zod schemas that validate requests, so the reference cannot
- * drift from the server: `npm run docs:api` regenerates it, and a unit test fails when the committed file is stale.
+ * Writes docs/api-reference.md from the aggregator's OpenAPI document. The document comes from the same zod schemas
+ * that validate requests, so the reference cannot drift from the server: `npm run docs:api` regenerates it, and a
+ * unit test fails when the committed file is stale.
  *
  * Usage: node --import tsx scripts/gen-api-docs.ts [--check]
  */

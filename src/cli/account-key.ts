@@ -1,6 +1,6 @@
 /**
  * The private key a command sends transactions with: from an encrypted keystore (Web3 Secret Storage, as the EigenLayer
- * CLI writes it) on any network, or as plain hex on devnets only (issue 4: "plain hex keys accepted only on devnets").
+ * CLI writes it) on any network, or as plain hex on devnets only.
  */
 import type { Hex } from 'viem';
 import { UsageError } from './errors.ts';

@@ -1,5 +1,5 @@
 /**
- * `avs demo`: the whole state-proof lifecycle on a fresh devnet, one checked step at a time (ARCHITECTURE.md,
+ * `avs demo`: the whole state-proof lifecycle on a fresh devnet, one checked step at a time (docs/architecture.md,
  * "State proofs", steps 1 to 5):
  *
  * 1. start the chains, deploy, seed operators, start the aggregator and operator nodes;

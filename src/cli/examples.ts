@@ -1,6 +1,6 @@
 /**
- * One worked example per `avs` command, printed at the end of its `--help` (issue 4: "each subcommand's help with an
- * example"). Keyed by the command's path below `avs`. Commands that declare their own example keep it.
+ * One worked example per `avs` command, printed at the end of its `--help`. Keyed by the command's path below `avs`.
+ * Commands that declare their own example keep it.
  */
 export const COMMAND_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   devnet: ['avs devnet --operators 4 --remote-chains 1      # until Ctrl-C; writes .avs/devnet.json'],

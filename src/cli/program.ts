@@ -1,5 +1,5 @@
 /**
- * The `avs` command (ARCHITECTURE.md, "The user-facing contract"). {@link runCli} parses argv, runs one command and
+ * The `avs` command (docs/architecture.md, "The user-facing contract"). {@link runCli} parses argv, runs one command and
  * returns its exit code: 0 ok, 1 failure, 2 usage. Errors print one line to stderr, never a stack trace
  * (set `AVS_DEBUG=1` to see it).
  */

@@ -1,5 +1,5 @@
 /**
- * Epoch arithmetic shared by every service, mirroring `EpochManager.sol` (ARCHITECTURE.md, "Epochs").
+ * Epoch arithmetic shared by every service, mirroring `EpochManager.sol` (docs/architecture.md, "Epochs").
  *
  * Times are unix seconds of block time; epochs are uint32 counters from `genesis`.
  * `epoch(t) = floor((t - genesis) / length)`. A change made at time `t` takes effect at `epoch(t) + 1`,
@@ -24,7 +24,7 @@ export class EpochError extends Error {
   override name = 'EpochError';
 }
 
-/** The seed's defaults: 7-day epochs with a 1-day grace period (seed 000, section 1). */
+/** Defaults of a deployment: 7-day epochs with a 1-day grace period. */
 export const DEFAULT_EPOCH_LENGTH = 7n * 24n * 3600n;
 export const DEFAULT_GRACE_PERIOD = 24n * 3600n;
 

@@ -5,11 +5,8 @@
  * way, even by SIGKILL, the pipe closes and the guard terminates that anvil, so a devnet never leaves orphans behind.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { FoundryNotFoundError, foundryBinary } from './foundry.ts';
 
 /** How an anvil chain produces blocks. */
 export type MiningMode =
@@ -38,7 +35,7 @@ export type AnvilOptions = {
   balance?: number;
   /** Genesis block timestamp (unix seconds); default now. */
   timestamp?: bigint;
-  /** anvil executable; default the binary of the installed `@foundry-rs/anvil-<os>-<arch>`, or `ANVIL_PATH`. */
+  /** anvil executable; default {@link anvilBinary}: `ANVIL_PATH`, or this platform's `@foundry-rs/anvil-<os>-<arch>`. */
   binary?: string;
   /** Give up starting after this many milliseconds; default 30,000. */
   startTimeoutMs?: number;
@@ -66,29 +63,21 @@ export class AnvilStartError extends Error {
   override name = 'AnvilStartError';
 }
 
-const require = createRequire(import.meta.url);
 const running = new Set<ChildProcess>();
 let exitHookInstalled = false;
 
 /**
- * Path of the anvil executable: `ANVIL_PATH`, else the platform binary inside `@foundry-rs/anvil-<os>-<arch>` (spawning
- * it directly, not the npm wrapper script, so the pid we hold is anvil's own), else `node_modules/.bin/anvil`.
- * @throws {AnvilStartError} when none exists.
+ * Path of the anvil executable: `ANVIL_PATH`, else the binary of this platform's `@foundry-rs/anvil-<os>-<arch>`
+ * (src/devnet/foundry.ts).
+ * @throws {AnvilStartError} when there is none, with the reason (unsupported platform, package not installed).
  */
 export function anvilBinary(): string {
-  if (process.env.ANVIL_PATH) return process.env.ANVIL_PATH;
-  const arch = process.arch === 'x64' ? 'amd64' : process.arch;
-  const exe = process.platform === 'win32' ? 'anvil.exe' : 'anvil';
   try {
-    const path = require.resolve(`@foundry-rs/anvil-${process.platform}-${arch}/bin/${exe}`);
-    if (existsSync(path)) return path;
-  } catch {
-    // fall through
+    return foundryBinary('anvil');
+  } catch (error) {
+    if (error instanceof FoundryNotFoundError) throw new AnvilStartError(error.message, { cause: error });
+    throw error;
   }
-  const root = fileURLToPath(new URL('../..', import.meta.url));
-  const wrapper = join(root, 'node_modules', '.bin', 'anvil');
-  if (existsSync(wrapper)) return wrapper;
-  throw new AnvilStartError('anvil not found: run `npm install` (it ships with @foundry-rs/anvil-linux-amd64) or set ANVIL_PATH');
 }
 
 function anvilArgs(options: AnvilOptions): string[] {

@@ -1,5 +1,5 @@
 /**
- * The devnet bridge (issue 3): one {@link DevnetAbridgeAbi | DevnetAbridge} on each of two chains, peers of each other,
+ * The devnet bridge: one {@link DevnetAbridgeAbi | DevnetAbridge} on each of two chains, peers of each other,
  * with a relayer authorised on both (docs/decisions/bridge-0001-devnet-abridge.md). {@link deployBridgePair} deploys a
  * pair; a deployment file names each remote chain's pair in `chains[].bridge` ({@link bridgePairsOf}).
  */

@@ -1,5 +1,5 @@
 /**
- * A whole local devnet in one call (ARCHITECTURE.md, "Devnet"): anvil chains as child processes, every contract
+ * A whole local devnet in one call (docs/architecture.md, "Devnet"): anvil chains as child processes, every contract
  * deployed, operators funded, restaked and registered, and (when wired) the aggregator and one operator node per
  * operator running in this process tree. `avs devnet` and `avs demo` are thin wrappers around {@link startDevnet}.
  */

@@ -1,5 +1,5 @@
 /**
- * The devnet bridge relayer (issue 3; docs/decisions/bridge-0001-devnet-abridge.md). For every bridge pair it runs two
+ * The devnet bridge relayer (docs/decisions/bridge-0001-devnet-abridge.md). For every bridge pair it runs two
  * lanes, one per direction: it reads `MessageSent` on the source endpoint and calls `deliverMessage` on the destination,
  * exactly once and in nonce order.
  *

@@ -1,5 +1,5 @@
 /**
- * Seeding a devnet with operators (ARCHITECTURE.md, "Registration"): each gets funded, mints and restakes devnet
+ * Seeding a devnet with operators (docs/architecture.md, "Registration"): each gets funded, mints and restakes devnet
  * tokens, registers as an EigenLayer operator, and registers to the AVS through
  * `ECDSAStakeRegistry.registerOperatorWithSignature` with a real AVSDirectory EIP-712 signature and a signing key of
  * its own (never the operator key), after joining the AVS's operator set in the AllocationManager and allocating its whole

@@ -1,6 +1,6 @@
 /**
  * The signed message of the state-proof service and the proof blob that carries it
- * (ARCHITECTURE.md, "State proofs"; seed 001, "Challenge and Slash" for the task id).
+ * (docs/architecture.md, "State proofs"; the task id is also the challenge id of a dispute).
  *
  * Solidity counterparts: `StateAttestationLib.sol` (struct hash, task id) and
  * `StateProofsServiceManager.attestationDigest`. Both sides are checked against test/vectors/state-attestation.json.
@@ -94,7 +94,7 @@ function toTypedMessage(attestation: StateAttestation) {
 export type StateQuery = Pick<StateAttestation, 'user' | 'chainId' | 'blockNumber' | 'timestamp' | 'key'>;
 
 /**
- * Task id, equal to the seed's challengeId:
+ * Task id, also the challenge id of a dispute about the attestation:
  * `keccak256(abi.encodePacked(address user, uint256 chainId, uint64 blockNumber, uint48 timestamp, uint256 key))`.
  */
 export function computeTaskId(query: StateQuery): Hex {

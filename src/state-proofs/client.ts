@@ -1,5 +1,5 @@
 /**
- * A client for the state-proof aggregator's HTTP API (ARCHITECTURE.md, "The user-facing contract"):
+ * A client for the state-proof aggregator's HTTP API (docs/architecture.md, "The user-facing contract"):
  * `POST /v1/state-proofs`, `GET /v1/state-proofs` (the feed of published proofs), `GET /v1/state-proofs/{taskId}` and
  * `GET /v1/state-proofs/{taskId}/events` (SSE). Bigints travel as decimal strings; this client returns them as bigints.
  * Used by the CLI, the demo and the challenger.

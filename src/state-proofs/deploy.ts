@@ -1,5 +1,5 @@
 /**
- * Deploys the state-proofs AVS (seeds 000 and 001) on top of an existing EigenLayer core: the same function deploys to
+ * Deploys the state-proofs AVS on top of an existing EigenLayer core: the same function deploys to
  * the devnet (after its devnet core, see src/devnet/deploy.ts) and to a public network (`avs deploy`, where the core and
  * each remote chain's Abridge endpoints already exist).
  *

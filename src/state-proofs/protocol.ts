@@ -1,5 +1,5 @@
 /**
- * The WebSocket protocol between operator nodes and the aggregator (ARCHITECTURE.md, "Processes").
+ * The WebSocket protocol between operator nodes and the aggregator (docs/architecture.md, "Processes").
  *
  * Operators dial the aggregator (they need no inbound port). The aggregator sends `challenge`; the operator answers
  * `auth`, an EIP-191 signature over {@link authMessage} by its signing key; the aggregator checks that the key is the

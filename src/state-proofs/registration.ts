@@ -1,5 +1,5 @@
 /**
- * Registering an operator with EigenLayer and with the state-proofs AVS (ARCHITECTURE.md, "Registration"):
+ * Registering an operator with EigenLayer and with the state-proofs AVS (docs/architecture.md, "Registration"):
  * `DelegationManager.registerAsOperator`, `AllocationManager.registerForOperatorSets` and `modifyAllocations` (the
  * registry weighs only stake the AVS's operator set can slash), then `ECDSAStakeRegistry.registerOperatorWithSignature` with the operator's
  * EIP-712 signature over `AVSDirectory.calculateOperatorAVSRegistrationDigestHash(operator, serviceManager, salt, expiry)`,

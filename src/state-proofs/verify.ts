@@ -1,7 +1,7 @@
 /**
  * Checking a state proof where it is used: `isValidSignature(digest, sigData)` (ERC-1271) on a chain's stake registry
  * (ECDSAStakeRegistry on the main chain, LightStakeRegistry on a remote chain; both are StakeRegistryVerifiers), and,
- * when it does not hold, `checkSignatures` to say why (ARCHITECTURE.md, "State proofs", step 5).
+ * when it does not hold, `checkSignatures` to say why (docs/architecture.md, "State proofs", step 5).
  *
  * Shared by `avs proof verify`, `avs demo` and the aggregator's `POST /v1/verify`.
  */

@@ -1,12 +1,13 @@
 /**
- * The aggregator's dashboard in a real browser (Debian chromium driven by playwright-core) against a real devnet
+ * The aggregator's dashboard in a real browser (Chromium or Chrome driven by playwright-core; test/helpers/browser.ts
+ * finds it, or the suite is skipped with the reason) against a real devnet
  * (4 operators, 1 remote chain, aggregator, operator nodes, relayer, epoch keeper): the page shows the epoch, the
  * operators and their connection state, the proofs requested through the API with their status and signers, and each
  * chain's registry epoch; a pasted proof verifies on the remote chain and on the main chain through POST /v1/verify;
  * a screenshot shows a rendered page, not a blank one.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
@@ -18,8 +19,8 @@ import { makeWalletClient } from '../../src/core/chain/clients.ts';
 import { type Devnet, startDevnet } from '../../src/devnet/devnet.ts';
 import { devnetServices } from '../../src/devnet/services.ts';
 import { type ProofTask, requestProof, waitForProof } from '../../src/state-proofs/client.ts';
+import { chromiumPath, skipWithoutChromium } from '../helpers/browser.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 // Without the background-networking flags chromium stalls on a closed network.
 const CHROMIUM_ARGS = [
   '--headless',
@@ -117,7 +118,7 @@ function colourStats(png: Buffer): { width: number; height: number; colours: num
   return { width, height, colours: counts.size, nonBackground: 1 - background / (width * height) };
 }
 
-describe('dashboard in a real browser', () => {
+describe('dashboard in a real browser', { skip: skipWithoutChromium() }, () => {
   let devnet: Devnet;
   let context: BrowserContext | undefined;
   let page: Page;
@@ -142,9 +143,7 @@ describe('dashboard in a real browser', () => {
   }
 
   before(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`chromium is not installed at ${CHROMIUM}: the dashboard test needs it (apt-get install -y chromium)`);
-    }
+    const executablePath = chromiumPath();
     devnet = await startDevnet({ operators: 4, remoteChains: 1, dir, services: devnetServices({ logLevel: 'silent' }) });
     url = devnet.services!.aggregatorUrl!;
     proofs.push(await prove(REMOTE, 7n, 4242n));
@@ -161,7 +160,7 @@ describe('dashboard in a real browser', () => {
       `epoch ${epoch}'s operator set to reach chain ${REMOTE}`,
     );
     context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
+      executablePath,
       headless: true,
       args: CHROMIUM_ARGS,
       viewport: { width: 1400, height: 1000 },

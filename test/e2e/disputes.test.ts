@@ -1,5 +1,5 @@
 /**
- * Issue 3: disputes end to end (ARCHITECTURE.md, "Disputes"; docs/decisions/disputes-0001.md), against a real devnet:
+ * Disputes end to end (docs/architecture.md, "Disputes"; docs/decisions/disputes-0001.md), against a real devnet:
  * anvil chains, the deployed StateDisputeResolver / MainChainVerifier / RemoteChainVerifier, the aggregator, operator
  * nodes, the bridge relayer and the challenger, all started by {@link startDevnet}.
  *

@@ -1,5 +1,5 @@
 /**
- * Issue 3, item 1: the devnet bridge end to end on two real anvil chains. A DevnetAbridge pair, a DevnetMessageLog on
+ * The devnet bridge end to end on two real anvil chains. A DevnetAbridge pair, a DevnetMessageLog on
  * each side (each allowing the other), and the relayer:
  * - messages both ways arrive in nonce order, each exactly once, with the guid the source assigned;
  * - a relayer stopped mid-stream, then a delivery that landed without its relayer seeing the receipt (a crash between

@@ -1,5 +1,5 @@
 /**
- * Issue 4, item 6: two aggregator replicas share one Postgres database, serve the same operators and API, and neither
+ * Two aggregator replicas share one Postgres database, serve the same operators and API, and neither
  * lose nor double-process a task when one of them is killed mid-load (decision aggregator-0004).
  *
  * Real parts only: anvil chains with the devnet deployment, a fresh Postgres database on 127.0.0.1:5432, replica A as
@@ -33,6 +33,7 @@ import { type Database, openDatabase } from '../../src/core/db/database.ts';
 import { type Devnet, startDevnet, writeDeploymentFile } from '../../src/devnet/devnet.ts';
 import { ERC1271_MAGIC_VALUE, attestationDigest } from '../../src/state-proofs/attestation.ts';
 import { type AggregatorService, startAggregatorService } from '../../src/state-proofs/aggregator/service.ts';
+import { assertPostgresReachable, skipWithoutPostgres } from '../helpers/db.ts';
 import { type Proc, isRunning, logTail, startAvs, stopProc, waitWhileRunning } from '../helpers/processes.ts';
 import { freePort } from '../helpers/wait.ts';
 
@@ -158,7 +159,7 @@ async function readEvents(api: string, taskId: Hex, signal: AbortSignal): Promis
 // The scenario
 // ---------------------------------------------------------------------------------------------------------------------
 
-describe('two aggregator replicas on one Postgres database, one killed mid-load', () => {
+describe('two aggregator replicas on one Postgres database, one killed mid-load', { skip: await skipWithoutPostgres(ADMIN_URL, 'TEST_POSTGRES_ADMIN_URL') }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'avs-replicas-'));
   const dbName = `avs_replicas_${process.pid}_${randomBytes(4).toString('hex')}`;
   const databaseUrl = ADMIN_URL.replace(/\/[^/]*$/, `/${dbName}`);
@@ -249,6 +250,7 @@ describe('two aggregator replicas on one Postgres database, one killed mid-load'
     );
 
   before(async () => {
+    await assertPostgresReachable(ADMIN_URL, 'TEST_POSTGRES_ADMIN_URL');
     await admin.connect();
     await admin.query(`create database "${dbName}"`);
     devnet = await startDevnet({ operators: 4, remoteChains: 1, dir });

@@ -1,5 +1,5 @@
 /**
- * Issue 3, items 2, 5 and 6: replication of the operator registry across an epoch boundary, and the epoch keeper, end to
+ * Replication of the operator registry across an epoch boundary, and the epoch keeper, end to
  * end on a real devnet (a main chain, two remote chains, four seeded operators, the aggregator with its keeper, the
  * operator nodes and the relayer, all in this process).
  *

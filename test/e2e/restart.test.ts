@@ -1,6 +1,6 @@
 /**
- * Issue 2: "the aggregator killed mid-task and restarted finishes the task without losing or duplicating it"
- * (ARCHITECTURE.md, "Off-chain rules": a restart of any process loses nothing and signs nothing twice in conflicting ways).
+ * The aggregator killed mid-task and restarted finishes the task without losing or duplicating it
+ * (docs/architecture.md, "Off-chain rules": a restart of any process loses nothing and signs nothing twice in conflicting ways).
  *
  * Real processes against real anvil chains: the devnet runs no services in this process; `avs aggregator run` and
  * `avs operator run` are children of the test, each with its own SQLite file, and the aggregator is killed with SIGKILL

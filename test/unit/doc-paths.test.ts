@@ -72,6 +72,22 @@ describe('paths named in help texts, docs and examples', () => {
     }
   });
 
+  it('the repository stands alone: no doc, comment or help text points at files or tickets kept outside it', () => {
+    const outside = [
+      /\.\.\/shared\b|\bshared\/(?:seeds|reference|fixtures|hooks)\b|\bprior-art\b|\bseeds? (?:section |step )?\d|\bissues? \d/i,
+      /\bARCHITECTURE\.md\b/, // the design lives in docs/architecture.md
+    ];
+    const self = relative(root, fileURLToPath(import.meta.url));
+    const files = trackedFiles.filter((f) => f !== self && f !== 'package-lock.json' && /\.(md|ts|mjs|cjs|js|sol|json|toml)$|^\.ci\//.test(f));
+    assert.ok(files.length > 100, `${files.length} files`);
+    const found = files.flatMap((file) =>
+      readFileSync(join(root, file), 'utf8')
+        .split('\n')
+        .flatMap((line, i) => (outside.some((pattern) => pattern.test(line)) ? [`${file}:${i + 1}: ${line.trim()}`] : [])),
+    );
+    assert.deepEqual(found, []);
+  });
+
   it('names EigenLayer’s current testnets, not Holesky, in the guides, examples and help', async () => {
     const files = trackedFiles.filter((f) => /^(docs\/.*\.md|config\/.*\.json|README\.md|src\/cli\/.*\.ts|src\/core\/config\/.*\.ts)$/.test(f));
     for (const file of files) assert.doesNotMatch(readFileSync(join(root, file), 'utf8'), /holesky|\b17000\b/i, file);

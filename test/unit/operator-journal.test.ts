@@ -5,7 +5,7 @@ import type { Hex } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { migrateToLatest } from '../../src/core/db/index.ts';
 import { SigningJournal, journalMigrations, openSigningJournal, operatorJournalSchema } from '../../src/state-proofs/operator/journal.ts';
-import { TEST_POSTGRES_URL, forEachDatabase } from '../helpers/db.ts';
+import { TEST_POSTGRES_URL, forEachDatabase, postgresSkip } from '../helpers/db.ts';
 
 const taskId = `0x${'ab'.repeat(32)}` as Hex;
 const entry = (epoch: number, value: bigint) => ({
@@ -43,7 +43,7 @@ forEachDatabase('operator signing journal', (fixture) => {
   });
 });
 
-describe('operator signing journals sharing one Postgres database', () => {
+describe('operator signing journals sharing one Postgres database', { skip: postgresSkip }, () => {
   const operators = [privateKeyToAccount(generatePrivateKey()).address, privateKeyToAccount(generatePrivateKey()).address];
 
   after(async () => {

@@ -31,7 +31,8 @@ struct StateUpdate {
 
 /// @title EpochManager
 /// @notice The epoch clock of an AVS deployment on the main chain, the per-epoch log of operator-state changes, and
-///         the entry point that replicates the registry to remote chains ({sendStateUpdates}, seed 000 step 4).
+///         the entry point that replicates the registry to remote chains ({sendStateUpdates},
+///         decision replication-0001).
 ///         Epoch length and grace period are fixed at deployment (defaults 7 days / 1 day; devnets use e.g. 120 s / 20 s).
 /// @dev `epoch(t) = floor((t - GENESIS) / EPOCH_LENGTH)`; a change made at t takes effect at epoch(t) + 1, or
 ///      epoch(t) + 2 inside the last GRACE_PERIOD seconds of the epoch. Every time-taking view reverts with
@@ -129,7 +130,7 @@ contract EpochManager is Ownable {
         emit StateUpdateQueued(effective, updateType, data);
     }
 
-    /// @notice Sends the complete operator set of {finalizedEpoch} to the remote chain `chainId` (seed 000 step 4).
+    /// @notice Sends the complete operator set of {finalizedEpoch} to the remote chain `chainId`.
     ///         Anyone may call. The set comes from the stake registry (IOperatorSetRegistry.getOperatorSetAtEpoch),
     ///         never from the caller, so no one can send a partial list or a set of an epoch that is not final.
     ///         Sending an epoch again is allowed (e.g. after a lost message); the receiver drops what it already has.

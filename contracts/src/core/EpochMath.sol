@@ -2,7 +2,7 @@
 pragma solidity ^0.8.27;
 
 /// @title EpochMath
-/// @notice Epoch arithmetic shared by EpochManager and every stake registry (ARCHITECTURE.md, "Epochs").
+/// @notice Epoch arithmetic shared by EpochManager and every stake registry (docs/architecture.md, "Epochs").
 ///         Times are unix seconds of block time; epochs are uint32 counters from `genesis`.
 ///         `epoch(t) = floor((t - genesis) / length)`. A change made at time t takes effect at `epoch(t) + 1`,
 ///         or at `epoch(t) + 2` when t falls in the last `grace` seconds of its epoch.

@@ -2,7 +2,7 @@
 pragma solidity ^0.8.27;
 
 /// @title IOperatorSetRegistry: a main-chain registry that can list its complete operator set at an epoch
-/// @notice Implemented by ECDSAStakeRegistry; read by EpochManager.sendStateUpdates (seed 000 step 4).
+/// @notice Implemented by ECDSAStakeRegistry; read by EpochManager.sendStateUpdates.
 interface IOperatorSetRegistry {
     /// @notice Every operator registered at `epoch` (has a signing key then, including operators whose deregistration
     ///         takes effect later and excluding registrations that take effect later) that carries weight now,
@@ -29,7 +29,7 @@ interface IOperatorSetRegistry {
 }
 
 /// @title IRegistryStateSender: sends registry snapshots from the main chain to remote chains
-/// @notice Implemented by RegistryStateSender; called only by the EpochManager (seed 000 step 4).
+/// @notice Implemented by RegistryStateSender; called only by the EpochManager.
 interface IRegistryStateSender {
     /// @notice Sends `message` (a RegistryStateMessage) to the remote chain `chainId`, paying the bridge fee from
     ///         msg.value and refunding the rest to `refundTo` in the same call.

@@ -2,8 +2,8 @@
 pragma solidity ^0.8.27;
 
 /// @title RegistryStateMessage
-/// @notice The one encoding of a registry snapshot sent from the main chain to remote chains (seed 000 steps 3 to 5:
-///         EpochManager.sendStateUpdates → RegistryStateSender → Abridge → RegistryStateReceiver →
+/// @notice The one encoding of a registry snapshot sent from the main chain to remote chains (decision
+///         replication-0001: EpochManager.sendStateUpdates → RegistryStateSender → Abridge → RegistryStateReceiver →
 ///         LightStakeRegistry.processEpochUpdate). Both ends use this library, so they cannot drift apart.
 ///
 ///         message = abi.encode(uint32 epoch, address[] operators, address[] signingKeys, uint256[] weights,

@@ -32,7 +32,7 @@ interface IOperatorRegistry {
 ///         1. the slashing path: AllocationManager.registerForOperatorSets → {registerOperator(address,address,uint32[],bytes)}
 ///            (any operator), then AllocationManager.modifyAllocations, which makes its stake slashable by the set's
 ///            slasher once the allocation delay has passed;
-///         2. the seed's legacy path: stake registry → {registerOperator} → AVSDirectory (makes the operator a signer,
+///         2. the legacy path: stake registry → {registerOperator} → AVSDirectory (makes the operator a signer,
 ///            with the slashable stake as its weight; refused below the registry's minimum weight).
 ///         Leaving goes the other way: an operator may leave the operator sets only once it has left the stake
 ///         registry, so it stays slashable (AllocationManager.DEALLOCATION_DELAY blocks) after its last signing epoch.
@@ -328,10 +328,9 @@ abstract contract ServiceManagerBase is Ownable, IAVSRegistrar {
         rewardsCoordinator.createOperatorDirectedAVSRewardsSubmission(address(this), submissions);
     }
 
-    /// @notice The seed's "SpottedServiceManagerBase::submitReward" (section 5): pays one period's rewards to the
-    ///         operators named in `submission`, as computed off-chain from who signed which proofs. Rewards initiator
-    ///         only. Pulls the sum of the operator amounts of `submission.token` from the initiator (approve this
-    ///         contract first) and forwards the submission to RewardsCoordinator.createOperatorDirectedAVSRewardsSubmission,
+    /// @notice Pays one period's rewards to the operators named in `submission`, as computed off-chain from who signed
+    ///         which proofs. Rewards initiator only. Pulls the sum of the operator amounts of `submission.token` from
+    ///         the initiator (approve this contract first) and forwards the submission to RewardsCoordinator.createOperatorDirectedAVSRewardsSubmission,
     ///         which validates it (operators strictly ascending, amounts > 0, period on the calculation grid and ended).
     /// @param submission Strategies (ascending) and multipliers, token, operator amounts (token units), start timestamp
     ///        and duration (unix seconds), description.

@@ -6,8 +6,8 @@ import {OperatorCheckpoints} from "../core/OperatorCheckpoints.sol";
 import {StakeRegistryVerifier} from "../core/StakeRegistryVerifier.sol";
 
 /// @title LightStakeRegistry
-/// @notice The replica of the main chain's ECDSAStakeRegistry on a remote chain (seed 000 step 5). It holds the
-///         complete operator sets the main chain sent, one per epoch received, and checks proofs with the same
+/// @notice The replica of the main chain's ECDSAStakeRegistry on a remote chain (decision replication-0001). It holds
+///         the complete operator sets the main chain sent, one per epoch received, and checks proofs with the same
 ///         {StakeRegistryVerifier} as the main registry (same GENESIS, EPOCH_LENGTH and MAX_PROOF_AGE_EPOCHS), so a
 ///         proof verifies here exactly when it verifies on the main chain, for every epoch this registry received.
 ///

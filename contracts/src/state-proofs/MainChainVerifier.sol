@@ -10,7 +10,7 @@ import {StateManager} from "./StateManager.sol";
 import {StateVerificationMessage} from "./RemoteChainVerifier.sol";
 
 /// @title MainChainVerifier
-/// @notice The main chain's record of verified StateManager values (seed 001, section 4, step 3), read by the
+/// @notice The main chain's record of verified StateManager values (decision disputes-0001), read by the
 ///         StateDisputeResolver to decide challenges:
 ///         - verified states: what the StateManager of chain `chainId` held for (`user`, `key`) at block
 ///           `blockNumber`, and that block's timestamp, written once, either from a RemoteChainVerifier on that chain

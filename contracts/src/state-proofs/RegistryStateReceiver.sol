@@ -7,8 +7,9 @@ import {RegistryStateMessage} from "../core/RegistryStateMessage.sol";
 import {LightStakeRegistry} from "./LightStakeRegistry.sol";
 
 /// @title RegistryStateReceiver
-/// @notice Remote-chain end of registry replication (seed 000 step 5): takes the operator-set snapshots that the
-///         main chain's RegistryStateSender sends through Abridge and hands them to this chain's LightStakeRegistry.
+/// @notice Remote-chain end of registry replication (decision replication-0001): takes the operator-set snapshots
+///         that the main chain's RegistryStateSender sends through Abridge and hands them to this chain's
+///         LightStakeRegistry.
 ///
 ///         A message is processed only when it comes from the configured bridge (msg.sender) on behalf of the
 ///         configured RegistryStateSender on the main chain (`from`); anything else reverts. A snapshot whose epoch

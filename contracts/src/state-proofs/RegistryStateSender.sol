@@ -7,7 +7,7 @@ import {IRegistryStateSender} from "../core/IRegistryReplication.sol";
 import {RegistryStateMessage} from "../core/RegistryStateMessage.sol";
 
 /// @title RegistryStateSender
-/// @notice Main-chain end of registry replication (seed 000 step 4): forwards the EpochManager's operator-set
+/// @notice Main-chain end of registry replication (decision replication-0001): forwards the EpochManager's operator-set
 ///         snapshots to each remote chain's RegistryStateReceiver through that chain pair's Abridge.
 ///         The owner configures one route per remote chain id: the Abridge instance serving (main chain, that chain),
 ///         the receiver there, and the destination gas limit as `baseGas + gasPerOperator × operators`, so a large

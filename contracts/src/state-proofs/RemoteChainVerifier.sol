@@ -77,7 +77,7 @@ library StateVerificationMessage {
 }
 
 /// @title RemoteChainVerifier
-/// @notice Deployed on every source chain of state proofs other than the main chain (seed 001, section 4, step 3):
+/// @notice Deployed on every source chain of state proofs other than the main chain (decision disputes-0001):
 ///         anyone proves a past block of this chain by its header (checked against BLOCKHASH, the EIP-2935 history,
 ///         or a hash anchored by walking parent hashes, {BlockHashAnchors}), reads the StateManager of this chain at
 ///         that block, and bridges the value with the block's number and timestamp, tagged with this chain's own id,

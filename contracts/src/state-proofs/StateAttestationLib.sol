@@ -23,7 +23,7 @@ struct StateAttestation {
 }
 
 /// @title StateAttestationLib
-/// @notice EIP-712 struct hash and task id of a {StateAttestation} (ARCHITECTURE.md, "State proofs").
+/// @notice EIP-712 struct hash and task id of a {StateAttestation} (docs/architecture.md, "State proofs").
 ///         The digest operators sign is the EIP-712 typed-data hash of {hash} under the domain
 ///         {name "avs-stack state-proofs", version "1", chainId = main chain, verifyingContract = ServiceManager};
 ///         see StateProofsServiceManager.attestationDigest.
@@ -43,7 +43,8 @@ library StateAttestationLib {
         );
     }
 
-    /// @notice The task id of `a`, equal to the seed's challengeId: what is asked, without the answer or the epoch.
+    /// @notice The task id of `a`, also the challenge id of a dispute about it: what is asked, without the answer
+    ///         or the epoch.
     /// @return keccak256(abi.encodePacked(address user, uint256 chainId, uint64 blockNumber, uint48 timestamp, uint256 key)).
     function taskId(StateAttestation memory a) internal pure returns (bytes32) {
         return keccak256(abi.encodePacked(a.user, a.chainId, a.blockNumber, a.timestamp, a.key));

@@ -56,11 +56,11 @@ interface IStateProofsStakeRegistry {
 }
 
 /// @title StateDisputeResolver
-/// @notice Challenges of state proofs on the main chain, and the slashing of their signers (seed 001, section 4).
+/// @notice Challenges of state proofs on the main chain, and the slashing of their signers (decision disputes-0001).
 ///         1. {submitChallenge}: anyone posts a bond (>= MIN_BOND wei) against an attestation the quorum really
 ///            signed: admissible exactly when the stake registry's isValidSignature accepts `sigData` over the
 ///            attestation's digest now (whatever the attestation's own epoch field says). The challenge id is the
-///            seed's: keccak256(abi.encodePacked(user, chainId, blockNumber, timestamp, key)). One open challenge per
+///            task id: keccak256(abi.encodePacked(user, chainId, blockNumber, timestamp, key)). One open challenge per
 ///            id.
 ///         2. Anyone has the truth recorded in the MainChainVerifier (RemoteChainVerifier.verifyState on the source
 ///            chain, or MainChainVerifier.verifyState for the main chain, with the block's header: value and

@@ -409,7 +409,7 @@ contract StateProofsServiceManagerTest is RegistryFixture {
         assertFalse(allocationManager.isOperatorSlashable(op.addr, set));
     }
 
-    // ---- submitReward (seed section 5) ----
+    // ---- submitReward ----
 
     function _submission(Op[] memory sortedOps, uint256[] memory amounts)
         internal

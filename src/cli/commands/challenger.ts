@@ -1,5 +1,5 @@
 /**
- * `avs challenger run|status`: the watchtower anyone can run (ARCHITECTURE.md, "Disputes"): it checks every proof the
+ * `avs challenger run|status`: the watchtower anyone can run (docs/architecture.md, "Disputes"): it checks every proof the
  * aggregator publishes against the source chain and disputes the wrong ones.
  */
 import type { Command } from 'commander';

@@ -1,5 +1,5 @@
 /**
- * `avs rewards split|submit`: operator rewards per epoch (seed 001, section 5; docs/rewards.md). `split` reads the
+ * `avs rewards split|submit`: operator rewards per epoch (docs/rewards.md). `split` reads the
  * aggregator database and prints who gets what; `submit` sends the same split to `ServiceManager.submitReward` from the
  * rewards initiator.
  */

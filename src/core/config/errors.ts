@@ -1,5 +1,5 @@
 /**
- * Configuration errors (ARCHITECTURE.md, "Off-chain rules": "validated at start with errors that name the key").
+ * Configuration errors (docs/architecture.md, "Off-chain rules": "validated at start with errors that name the key").
  * Every issue names its key path (`operator.rpc.31337`) and where the value came from (the file, an environment
  * variable or a flag), and never the value itself: values may be private keys, or URLs carrying passwords or API keys.
  */

@@ -1,5 +1,5 @@
 /**
- * Opening a database (ARCHITECTURE.md, "Off-chain rules"): SQLite through better-sqlite3 is the embedded default under
+ * Opening a database (docs/architecture.md, "Off-chain rules"): SQLite through better-sqlite3 is the embedded default under
  * `.avs/`; Postgres (a pg Pool) when a `postgres://` URL is given, which the CLI takes from `DATABASE_URL`.
  * Both are driven through Kysely, and one migration set serves both (see `migrations.ts`).
  *

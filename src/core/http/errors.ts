@@ -1,5 +1,5 @@
 /**
- * HTTP error replies shared by every service (ARCHITECTURE.md, "Off-chain rules"): bad input gets 400 with a message
+ * HTTP error replies shared by every service (docs/architecture.md, "Off-chain rules"): bad input gets 400 with a message
  * naming the field, unknown ids 404, and a 500 never leaks a stack or an internal message. Body: `{ error, message }`.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';

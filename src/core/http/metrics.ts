@@ -1,5 +1,5 @@
 /**
- * Prometheus metrics over HTTP (ARCHITECTURE.md, "Off-chain rules"): `GET /metrics` serves a prom-client registry in the
+ * Prometheus metrics over HTTP (docs/architecture.md, "Off-chain rules"): `GET /metrics` serves a prom-client registry in the
  * text exposition format. Services create their own registry and metrics; AVS-specific names never use the `eigen_`
  * prefix, which the EigenLayer node specification reserves for its own metrics.
  */

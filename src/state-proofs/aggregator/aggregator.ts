@@ -1,6 +1,6 @@
 /**
- * The task generator and signature aggregator of the state-proof service (seed 000, "Generate Tasks and Proof";
- * ARCHITECTURE.md, "State proofs", steps 2 to 4).
+ * The task generator and signature aggregator of the state-proof service (docs/architecture.md, "State proofs",
+ * steps 2 to 4).
  *
  * - {@link Aggregator.createTask} resolves the block, derives the task id from the query, stores the task (before
  *   anything else happens), then dispatches it to connected operators in batches (one `tasks` message per operator

@@ -1,5 +1,5 @@
 /**
- * The aggregator's HTTP API (ARCHITECTURE.md, "The user-facing contract"):
+ * The aggregator's HTTP API (docs/architecture.md, "The user-facing contract"):
  *
  * - `POST /v1/state-proofs` `{ chainId, user, key, blockNumber? | timestamp? }` → 202 with the task (200 when it is
  *   already aggregated). Integers as decimal strings (safe integers also accepted as JSON numbers).

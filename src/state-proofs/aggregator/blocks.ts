@@ -1,5 +1,5 @@
 /**
- * Block lookups behind a proof request (ARCHITECTURE.md, "State proofs", step 2): the timestamp of a requested block
+ * Block lookups behind a proof request (docs/architecture.md, "State proofs", step 2): the timestamp of a requested block
  * (refusing blocks ahead of the head), and the last block at or before a requested timestamp. Block timestamps and
  * resolved timestamps are cached; concurrent lookups of one block share one RPC call.
  */

@@ -1,13 +1,13 @@
 /**
- * The aggregator's epoch keeper (ARCHITECTURE.md, "State proofs": weights "refreshed by anyone (`updateOperators`) and by
- * the epoch keeper"; "Cross-chain": seed steps 3 to 5). Each pass, against main-chain time:
+ * The aggregator's epoch keeper (docs/architecture.md: "Registration", "Replication of operator sets to remote
+ * chains", "Rewards"; decision keeper-0001). Each pass, against main-chain time:
  *
  * 1. Weight refresh: once per epoch, before its grace period starts, it calls `ECDSAStakeRegistry.updateOperators` when
  *    any operator's delegated stake no longer matches its registered weight, so the change lands in the next epoch.
  * 2. Replication: for every remote chain with a LightStakeRegistry, when the latest finalized epoch's operator set
  *    (`EpochManager.finalizedEpoch()`) has not reached that chain, it pays `EpochManager.sendStateUpdates(chainId)` with
  *    the quoted bridge fee. A send still in flight is not repeated until `resendAfterMs` has passed.
- * 3. Rewards (ARCHITECTURE.md, "Rewards"; seed section 5), when configured: once an epoch has ended and none of its
+ * 3. Rewards, when configured: once an epoch has ended and none of its
  *    tasks is still being signed, it splits the per-epoch budget between the operators who signed its proofs
  *    (docs/rewards.md) and calls `ServiceManager.submitReward`. An epoch whose period already has a `RewardSubmitted`
  *    event on chain is never paid twice, across restarts too; epochs missed while the keeper was down are paid on its

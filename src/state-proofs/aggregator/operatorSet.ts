@@ -7,7 +7,7 @@
  * cached for good; a future epoch's snapshot is re-read after `refreshMs`.
  *
  * Operators slashed by the StateDisputeResolver for a wrong attestation are left out of every snapshot from then on
- * (ARCHITECTURE.md, "Disputes": the aggregator stops serving proofs from them), although the registry still counts
+ * (docs/architecture.md, "Disputes": the aggregator stops serving proofs from them), although the registry still counts
  * them until their stake or registration changes.
  */
 import { type Address, type PublicClient, getAddress, zeroAddress } from 'viem';

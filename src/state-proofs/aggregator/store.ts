@@ -1,5 +1,5 @@
 /**
- * The aggregator's durable task state machine (ARCHITECTURE.md, "Off-chain rules"): every task moves
+ * The aggregator's durable task state machine (docs/architecture.md, "Off-chain rules"): every task moves
  * pending → signing → aggregated, or → failed with a reason, and every transition is a guarded
  * `UPDATE ... WHERE status = <expected>`, so a restarted process or a second replica sharing the database cannot
  * apply one twice. Writes come in batches ({@link StoreWriteBatch}), one transaction per batch.

@@ -1,5 +1,5 @@
 /**
- * The challenger (watchtower) of the state-proof service (ARCHITECTURE.md, "Disputes"; seed 001, section 4). Anyone can
+ * The challenger (watchtower) of the state-proof service (docs/architecture.md, "Disputes"). Anyone can
  * run one: it follows the proofs the aggregator publishes, checks each against the source chain through its own RPC,
  * and on a mismatch walks the dispute to the end: StateDisputeResolver.submitChallenge with a bond, then
  * RemoteChainVerifier.verifyState on the source chain, then, once MainChainVerifier holds the bridged truth,

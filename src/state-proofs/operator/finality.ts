@@ -1,5 +1,5 @@
 /**
- * When is a block safe to attest? Operators sign only final blocks (prior-art: signing at 2 confirmations made
+ * When is a block safe to attest? Operators sign only final blocks (signing at 2 confirmations would make
  * operators slashable after a reorg). Finality is either the chain's `finalized` tag (public networks) or a
  * confirmation depth (devnets, whose chains have no finality gadget).
  */

@@ -1,5 +1,5 @@
 /**
- * The operator node of the state-proof service (ARCHITECTURE.md, "Processes" and "State proofs", step 3).
+ * The operator node of the state-proof service (docs/architecture.md, "Processes" and "State proofs", step 3).
  *
  * It dials the aggregator's WebSocket (no inbound port), authenticates by signing the aggregator's challenge with its
  * signing key, then for each task: checks that the task id is the hash of the query (never trusting the wire), waits

@@ -1,5 +1,5 @@
 /**
- * Operator rewards of one epoch (seed 001, section 5 "Reward submission"; docs/rewards.md): the budget split in
+ * Operator rewards of one epoch (docs/rewards.md): the budget split in
  * proportion to each operator's score, `score = weight at the reference epoch × number of distinct proofs signed`.
  *
  * Pure: no I/O. {@link ProofTally} counts who signed which proofs (each operator at most once per proof, each proof

@@ -1,5 +1,5 @@
 /**
- * The aggregator's dashboard (issue 4, item 4): a static page (HTML, one ES module, CSS; no framework, no build step)
+ * The aggregator's dashboard (docs/dashboard.md): a static page (HTML, one ES module, CSS; no framework, no build step)
  * that polls the aggregator's own API. Served at `GET /dashboard` (and `GET /` redirects there); the files are read
  * once at registration. See docs/dashboard.md.
  */
