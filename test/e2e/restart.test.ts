@@ -17,7 +17,7 @@
  * Waits are polls with generous bounds; nothing asserts a duration.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type TestContext, after, before, describe, it } from 'node:test';
@@ -345,6 +345,12 @@ async function assertAggregatedOnce(world: World, tasks: ReadonlyMap<Hex, Query>
     assert.ok(q, `signature for an unknown task ${s.task_id}`);
     assert.equal(s.value, q.value.toString(), `operator ${s.operator} answered task ${s.task_id} with the value written`);
   }
+  // The answers were verified in the worker thread, which `avs` started from its TypeScript module, never inline.
+  assert.doesNotMatch(
+    readFileSync(world.aggregator!.log, 'utf8'),
+    /signature verification worker failed|cannot start the signature verification worker/,
+    'the verification worker ran',
+  );
 }
 
 /** No operator's journal holds two different answers to one task, and every answer is the value written. */
