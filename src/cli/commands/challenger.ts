@@ -3,6 +3,7 @@
  * aggregator publishes against the source chain and disputes the wrong ones.
  */
 import type { Command } from 'commander';
+import { finalityOf, rpcUrlsOf } from '../../core/config/index.ts';
 import { keyOfConfigSource } from '../account-key.ts';
 import { UsageError } from '../errors.ts';
 import { printJson } from '../output.ts';
@@ -59,15 +60,8 @@ export function registerChallengerCommands(program: Command): void {
       ]);
       const { values } = read;
       const privateKey = await keyOfConfigSource(values.key);
-      const { deployment } = loadRunDeployment(read);
-      const finality =
-        values.confirmations === 'finalized'
-          ? ('finalized' as const)
-          : values.confirmations !== undefined
-            ? { confirmations: values.confirmations }
-            : deployment.mainChainId === 31337
-              ? { confirmations: 2 }
-              : ('finalized' as const);
+      const loaded = loadRunDeployment(read);
+      const { deployment } = loaded;
       if (!values.aggregatorUrl) throw new UsageError('no aggregator URL: pass --aggregator, set AVS_AGGREGATOR_URL or aggregatorUrl, or run `avs devnet`');
       const { startChallenger } = await import('../../state-proofs/challenger/run.ts');
       const { createLogger } = await import('../../core/logging.ts');
@@ -75,8 +69,8 @@ export function registerChallengerCommands(program: Command): void {
         deployment,
         aggregatorUrl: values.aggregatorUrl.replace(/\/+$/, ''),
         privateKey,
-        rpcUrls: Object.fromEntries(Object.entries(values.rpc).map(([id, url]) => [Number(id), url])),
-        finality,
+        rpcUrls: rpcUrlsOf(loaded),
+        finality: finalityOf(values.confirmations, deployment.mainChainId),
         bond: values.bond,
         nodeApi: values.nodeApi,
         databaseUrl: values.database.url,

@@ -14,9 +14,8 @@ import { CommandFailedError, UsageError } from '../errors.ts';
 import { createProgress, printFields, printJson } from '../output.ts';
 import { loadDeployment, parseUint } from '../options.ts';
 import { operatorSocketUrl } from '../aggregator-client.ts';
-import type { FlagValue } from '../../core/config/index.ts';
+import { type FlagValue, finalityOf, rpcUrlsOf } from '../../core/config/index.ts';
 import { CONFIG_OPTION, keySourceFlags, loadRunDeployment, readRunConfig } from './config.ts';
-import type { FinalityRule } from '../../state-proofs/operator/finality.ts';
 
 /** All of an operator's magnitude (1e18 = 100%): what `operator register` allocates to the AVS operator set by default. */
 const FULL_MAGNITUDE = 10n ** 18n;
@@ -238,7 +237,8 @@ export function registerOperatorCommands(program: Command): void {
       // The keystore is opened first: a node with an unreadable keystore or a wrong password never starts.
       const keystoreKey =
         values.signingKey.keystore === undefined ? undefined : await keyOfConfigSource({ keystore: values.signingKey.keystore, passwordFile: values.signingKey.passwordFile });
-      const { deployment } = loadRunDeployment(read);
+      const loaded = loadRunDeployment(read);
+      const { deployment } = loaded;
       let operatorAddress: Address;
       let signingPrivateKey: Hex;
       if (values.signingKey.devnetOperator !== undefined) {
@@ -255,15 +255,6 @@ export function registerOperatorCommands(program: Command): void {
       const aggregatorText = values.aggregatorUrl;
       if (!aggregatorText) throw new UsageError('no aggregator URL: pass --aggregator, set AVS_AGGREGATOR_URL or aggregatorUrl, or run `avs devnet`');
       const aggregatorUrl = operatorSocketUrl(aggregatorText.replace(/\/+$/, ''));
-      // anvil has no finality gadget: devnets (main chain 31337) wait for confirmations, public networks for `finalized`.
-      const finality: FinalityRule =
-        values.confirmations === 'finalized'
-          ? 'finalized'
-          : values.confirmations !== undefined
-            ? { confirmations: values.confirmations }
-            : deployment.mainChainId === 31337
-              ? { confirmations: 2 }
-              : 'finalized';
       const { startOperator } = await import('../../state-proofs/operator/run.ts');
       const { createLogger } = await import('../../core/logging.ts');
       const running = await startOperator({
@@ -271,8 +262,8 @@ export function registerOperatorCommands(program: Command): void {
         aggregatorUrl,
         operator: operatorAddress,
         signingPrivateKey,
-        rpcUrls: Object.fromEntries(Object.entries(values.rpc).map(([id, url]) => [Number(id), url])),
-        finality,
+        rpcUrls: rpcUrlsOf(loaded),
+        finality: finalityOf(values.confirmations, deployment.mainChainId),
         databaseUrl: values.database.url,
         sqlitePath: values.database.sqlitePath,
         nodeApi: values.nodeApi,
