@@ -33,11 +33,11 @@ import { type Database, openDatabase } from '../../src/core/db/database.ts';
 import { type Devnet, startDevnet, writeDeploymentFile } from '../../src/devnet/devnet.ts';
 import { ERC1271_MAGIC_VALUE, attestationDigest } from '../../src/state-proofs/attestation.ts';
 import { type AggregatorService, startAggregatorService } from '../../src/state-proofs/aggregator/service.ts';
+import { type Query, REMOTE_CHAIN, type TaskJson, httpJson, requestProof } from '../helpers/aggregatorApi.ts';
 import { type Proc, isRunning, logTail, startAvs, stopProc, waitWhileRunning } from '../helpers/processes.ts';
 import { freePort } from '../helpers/wait.ts';
 
 const ADMIN_URL = process.env.TEST_POSTGRES_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const REMOTE_CHAIN = 31338;
 const REPLICA_A = 'replica-a';
 const REPLICA_B = 'replica-b';
 /** Bound of every wait: generous on a loaded 2-core machine; reaching it is a failure, never a timing assertion. */
@@ -97,39 +97,13 @@ async function startLoadBalancer(backends: readonly number[]): Promise<LoadBalan
   };
 }
 
-
 // ---------------------------------------------------------------------------------------------------------------------
 // The aggregator's HTTP API
 // ---------------------------------------------------------------------------------------------------------------------
 
-type TaskJson = {
-  taskId: Hex;
-  status: 'pending' | 'signing' | 'aggregated' | 'failed';
-  attestation: { user: Address; chainId: string; blockNumber: string; timestamp: string; key: string; value: string | null; exists: boolean | null; epoch: number };
-  digest: Hex | null;
-  sigData: Hex | null;
-  signers: { operator: Address; weight: string }[];
-  failureReason: string | null;
-  aggregatedAt: string | null;
-};
-type Query = { key: bigint; value: bigint; blockNumber: bigint };
-
-async function httpJson<T>(url: string, init?: RequestInit): Promise<{ status: number; body: T }> {
-  const response = await fetch(url, { ...init, signal: AbortSignal.timeout(60_000) });
-  const text = await response.text();
-  try {
-    return { status: response.status, body: JSON.parse(text) as T };
-  } catch {
-    throw new Error(`${init?.method ?? 'GET'} ${url}: ${response.status} ${text}`);
-  }
-}
-
-async function requestProof(api: string, user: Address, q: Query): Promise<TaskJson> {
-  const { status, body } = await httpJson<TaskJson>(`${api}/v1/state-proofs`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ chainId: String(REMOTE_CHAIN), user, key: q.key.toString(), blockNumber: q.blockNumber.toString() }),
-  });
+/** `POST /v1/state-proofs`, asserting the request was taken (202, or 200 for a task already aggregated). */
+async function requestTaken(api: string, user: Address, q: Query): Promise<TaskJson> {
+  const { status, body } = await requestProof(api, user, q);
   assert.ok(status === 202 || status === 200, `POST ${api}/v1/state-proofs: ${status} ${JSON.stringify(body)}`);
   return body;
 }
@@ -229,7 +203,7 @@ describe('two aggregator replicas on one Postgres database, one killed mid-load'
       await Promise.all(
         entries.slice(i, i + 10).map(async (e, j) => {
           const via = onlyB || (i + j) % 2 === 1 ? 'B' : 'A';
-          const task = await requestProof(via === 'A' ? apiA : replicaB.url, user, { ...e, blockNumber });
+          const task = await requestTaken(via === 'A' ? apiA : replicaB.url, user, { ...e, blockNumber });
           tasks.set(task.taskId, { ...e, blockNumber, via, batch });
         }),
       );
@@ -312,7 +286,7 @@ describe('two aggregator replicas on one Postgres database, one killed mid-load'
     // Subscribe on B to the first tasks A creates, as they are created.
     const user = devnet.user.address;
     for (const e of entries.slice(0, 12)) {
-      const task = await requestProof(apiA, user, { ...e, blockNumber: block });
+      const task = await requestTaken(apiA, user, { ...e, blockNumber: block });
       tasks.set(task.taskId, { ...e, blockNumber: block, via: 'A', batch: 1 });
       watched.set(task.taskId, readEvents(replicaB.url, task.taskId, streams.signal));
     }

@@ -27,62 +27,16 @@ import { ECDSAStakeRegistryAbi, StateManagerAbi } from '../../src/core/chain/abi
 import { makeWalletClient } from '../../src/core/chain/clients.ts';
 import { type Devnet, startDevnet, writeDeploymentFile } from '../../src/devnet/devnet.ts';
 import { ERC1271_MAGIC_VALUE, attestationDigest, computeTaskId, decodeSigData } from '../../src/state-proofs/attestation.ts';
+import { type Query, REMOTE_CHAIN, type TaskJson, getTask, httpJson, requestProof } from '../helpers/aggregatorApi.ts';
 import { type Proc, isRunning, logTail, startAvs, stopProc, waitWhileRunning } from '../helpers/processes.ts';
 import { freePort } from '../helpers/wait.ts';
 
-const REMOTE_CHAIN = 31338;
 /** Bound of every wait: generous on a loaded 2-core machine; reaching it is a failure, never a timing assertion. */
 const WAIT_MS = 300_000;
 
 /** Waits (bounded by {@link WAIT_MS}), failing when a watched process exits, with its log. */
 function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, watch: readonly Proc[] = [], intervalMs = 100): Promise<T> {
   return waitWhileRunning(what, probe, watch, { timeoutMs: WAIT_MS, intervalMs });
-}
-
-// ---------------------------------------------------------------------------------------------------------------------
-// The aggregator's HTTP API
-// ---------------------------------------------------------------------------------------------------------------------
-
-type TaskJson = {
-  taskId: Hex;
-  status: 'pending' | 'signing' | 'aggregated' | 'failed';
-  attestation: { user: Address; chainId: string; blockNumber: string; timestamp: string; key: string; value: string | null; exists: boolean | null; epoch: number };
-  digest: Hex | null;
-  sigData: Hex | null;
-  signers: { operator: Address; weight: string }[];
-  signedWeight: string;
-  thresholdWeight: string;
-  failureReason: string | null;
-  aggregatedAt: string | null;
-};
-
-type Query = { key: bigint; value: bigint; blockNumber: bigint };
-
-async function httpJson<T>(url: string, init?: RequestInit): Promise<{ status: number; body: T }> {
-  const response = await fetch(url, { ...init, signal: AbortSignal.timeout(60_000) });
-  const text = await response.text();
-  let body: T;
-  try {
-    body = JSON.parse(text) as T;
-  } catch {
-    throw new Error(`${init?.method ?? 'GET'} ${url}: ${response.status} ${text}`);
-  }
-  return { status: response.status, body };
-}
-
-function requestProof(api: string, user: Address, q: Query): Promise<{ status: number; body: TaskJson }> {
-  return httpJson<TaskJson>(`${api}/v1/state-proofs`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ chainId: String(REMOTE_CHAIN), user, key: q.key.toString(), blockNumber: q.blockNumber.toString() }),
-  });
-}
-
-async function getTask(api: string, taskId: Hex): Promise<TaskJson> {
-  const { status, body } = await httpJson<TaskJson>(`${api}/v1/state-proofs/${taskId}`);
-  assert.equal(status, 200, `GET /v1/state-proofs/${taskId}: ${status} ${JSON.stringify(body)}`);
-  assert.equal(body.taskId, taskId);
-  return body;
 }
 
 const isUnfinished = (status: string) => status === 'pending' || status === 'signing';
