@@ -23,7 +23,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { type AddressInfo, type Server, type Socket, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type TestContext, after, before, describe, it } from 'node:test';
+import { after, before, describe } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import type { Address, Hex } from 'viem';
@@ -35,6 +35,7 @@ import { ERC1271_MAGIC_VALUE, attestationDigest } from '../../src/state-proofs/a
 import { type AggregatorService, startAggregatorService } from '../../src/state-proofs/aggregator/service.ts';
 import { type Query, REMOTE_CHAIN, type TaskJson, httpJson, requestProof } from '../helpers/aggregatorApi.ts';
 import { type Proc, isRunning, logTail, startAvs, stopProc, waitWhileRunning } from '../helpers/processes.ts';
+import { stepper } from '../helpers/steps.ts';
 import { freePort } from '../helpers/wait.ts';
 
 const ADMIN_URL = process.env.TEST_POSTGRES_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -147,19 +148,7 @@ describe('two aggregator replicas on one Postgres database, one killed mid-load'
   let balancer: LoadBalancer;
   /** Every task requested, with the replica that created it. */
   const tasks = new Map<Hex, Query & { via: 'A' | 'B'; batch: 1 | 2 }>();
-  let broken: string | undefined;
-
-  /** Sequential steps: once one fails the next are skipped rather than failing for the same reason. */
-  const step = (name: string, fn: (t: TestContext) => Promise<void>) =>
-    it(name, async (t) => {
-      if (broken) return t.skip(`after the failed step "${broken}"`);
-      try {
-        await fn(t);
-      } catch (error) {
-        broken = name;
-        throw error;
-      }
-    });
+  const step = stepper();
 
   const journalPath = (index: number) => join(dir, `operator-${index}.sqlite`);
   const remote = () => devnet.deployment.chains.find((c) => c.chainId === REMOTE_CHAIN)!;

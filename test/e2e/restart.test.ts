@@ -20,7 +20,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type TestContext, after, before, describe, it } from 'node:test';
+import { after, before, describe } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Address, Hex } from 'viem';
 import { ECDSAStakeRegistryAbi, StateManagerAbi } from '../../src/core/chain/abis/generated/index.ts';
@@ -29,6 +29,7 @@ import { type Devnet, startDevnet, writeDeploymentFile } from '../../src/devnet/
 import { ERC1271_MAGIC_VALUE, attestationDigest, computeTaskId, decodeSigData } from '../../src/state-proofs/attestation.ts';
 import { type Query, REMOTE_CHAIN, type TaskJson, getTask, httpJson, requestProof } from '../helpers/aggregatorApi.ts';
 import { type Proc, isRunning, logTail, startAvs, stopProc, waitWhileRunning } from '../helpers/processes.ts';
+import { stepper } from '../helpers/steps.ts';
 import { freePort } from '../helpers/wait.ts';
 
 /** Bound of every wait: generous on a loaded 2-core machine; reaching it is a failure, never a timing assertion. */
@@ -325,24 +326,6 @@ function assertJournalsConsistent(world: World, tasks: ReadonlyMap<Hex, Query>):
       assert.deepEqual([...set], [`${byId.get(taskId)!.value}:true`], `operator ${o.index} signed the value written for ${taskId}`);
     }
   }
-}
-
-/**
- * Declares the steps of a scenario as tests run in order; once a step fails the later ones are skipped (they depend on
- * it) instead of failing with confusing follow-on errors.
- */
-function stepper(): (name: string, fn: (t: TestContext) => Promise<void>) => void {
-  let broken: string | undefined;
-  return (name, fn) =>
-    it(name, async (t) => {
-      if (broken) return t.skip(`after the failed step "${broken}"`);
-      try {
-        await fn(t);
-      } catch (error) {
-        broken = name;
-        throw error;
-      }
-    });
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
