@@ -8,7 +8,7 @@ import { keyOfConfigSource } from '../account-key.ts';
 import { UsageError } from '../errors.ts';
 import { printJson } from '../output.ts';
 import { CONFIG_OPTION, keySourceFlags, loadRunDeployment, readRunConfig } from './config.ts';
-import { rpcFlags, untilSignal } from './operator.ts';
+import { nodeRunFlags, untilSignal } from './operator.ts';
 
 type RunOptions = {
   key?: string;
@@ -50,13 +50,8 @@ export function registerChallengerCommands(program: Command): void {
           { key: 'key.keystore', flag: '--ecdsa-keystore', value: opts.ecdsaKeystore },
         ]),
         { key: 'key.passwordFile', flag: '--password-file', value: opts.passwordFile },
-        { key: 'aggregatorUrl', flag: '--aggregator', value: opts.aggregator },
-        ...rpcFlags(opts.rpc),
-        { key: 'confirmations', flag: '--confirmations', value: opts.confirmations },
-        { key: 'database.sqlitePath', flag: '--db', value: opts.db },
+        ...nodeRunFlags(opts),
         { key: 'bond', flag: '--bond', value: opts.bond },
-        { key: 'nodeApi.port', flag: '--node-api-port', value: opts.nodeApiPort },
-        { key: 'nodeApi.host', flag: '--node-api-host', value: opts.nodeApiHost },
       ]);
       const { values } = read;
       const privateKey = await keyOfConfigSource(values.key);

@@ -226,12 +226,7 @@ export function registerOperatorCommands(program: Command): void {
         { key: 'address', flag: '--operator', value: opts.operator },
         ...signingKeyFlags(opts),
         { key: 'signingKey.passwordFile', flag: '--password-file', value: opts.passwordFile },
-        { key: 'aggregatorUrl', flag: '--aggregator', value: opts.aggregator },
-        ...rpcFlags(opts.rpc),
-        { key: 'confirmations', flag: '--confirmations', value: opts.confirmations },
-        { key: 'database.sqlitePath', flag: '--db', value: opts.db },
-        { key: 'nodeApi.port', flag: '--node-api-port', value: opts.nodeApiPort },
-        { key: 'nodeApi.host', flag: '--node-api-host', value: opts.nodeApiHost },
+        ...nodeRunFlags(opts),
       ]);
       const values = read.values;
       // The keystore is opened first: a node with an unreadable keystore or a wrong password never starts.
@@ -293,6 +288,25 @@ export function rpcFlags(values: string[] | undefined): FlagValue[] {
     if (!match) throw new UsageError(`--rpc must look like <chainId>=<url>, got "${item}"`);
     return { key: `rpc.${match[1]}`, flag: '--rpc', value: match[2] };
   });
+}
+
+/** The flags of `operator run` and `challenger run` that mean the same in both, as config entries. */
+export function nodeRunFlags(opts: {
+  aggregator?: string;
+  rpc?: string[];
+  confirmations?: string;
+  db?: string;
+  nodeApiPort?: string;
+  nodeApiHost?: string;
+}): FlagValue[] {
+  return [
+    { key: 'aggregatorUrl', flag: '--aggregator', value: opts.aggregator },
+    ...rpcFlags(opts.rpc),
+    { key: 'confirmations', flag: '--confirmations', value: opts.confirmations },
+    { key: 'database.sqlitePath', flag: '--db', value: opts.db },
+    { key: 'nodeApi.port', flag: '--node-api-port', value: opts.nodeApiPort },
+    { key: 'nodeApi.host', flag: '--node-api-host', value: opts.nodeApiHost },
+  ];
 }
 
 /** An address, or the address of a private key. */
