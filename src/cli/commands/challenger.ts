@@ -8,20 +8,9 @@ import { keyOfConfigSource } from '../account-key.ts';
 import { UsageError } from '../errors.ts';
 import { printJson } from '../output.ts';
 import { CONFIG_OPTION, keySourceFlags, loadRunDeployment, readRunConfig } from './config.ts';
-import { nodeRunFlags, untilSignal } from './operator.ts';
+import { type NodeRunOptions, nodeRunFlags, untilSignal } from './operator.ts';
 
-type RunOptions = {
-  key?: string;
-  ecdsaKeystore?: string;
-  passwordFile?: string;
-  aggregator?: string;
-  rpc?: string[];
-  confirmations?: string;
-  db?: string;
-  bond?: string;
-  nodeApiPort?: string;
-  nodeApiHost?: string;
-};
+type RunOptions = NodeRunOptions & { key?: string; ecdsaKeystore?: string; passwordFile?: string; bond?: string };
 
 /** Adds `challenger run` and `challenger status` to the program. */
 export function registerChallengerCommands(program: Command): void {

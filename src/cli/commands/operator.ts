@@ -209,19 +209,9 @@ export function registerOperatorCommands(program: Command): void {
     .option('--node-api-port <port>', 'serve the EigenLayer node API (/eigen) and Prometheus metrics (/metrics) on this port')
     .option('--node-api-host <ip>', 'interface of the node API (default 127.0.0.1)')
     .action(async (_opts, cmd: Command) => {
-      const opts = cmd.optsWithGlobals<{
-        operator?: string;
-        devnetOperator?: string;
-        signingKey?: string;
-        ecdsaKeystore?: string;
-        passwordFile?: string;
-        aggregator?: string;
-        rpc?: string[];
-        confirmations?: string;
-        db?: string;
-        nodeApiPort?: string;
-        nodeApiHost?: string;
-      }>();
+      const opts = cmd.optsWithGlobals<
+        NodeRunOptions & { operator?: string; devnetOperator?: string; signingKey?: string; ecdsaKeystore?: string; passwordFile?: string }
+      >();
       const read = readRunConfig('operator', cmd, [
         { key: 'address', flag: '--operator', value: opts.operator },
         ...signingKeyFlags(opts),
@@ -290,15 +280,11 @@ export function rpcFlags(values: string[] | undefined): FlagValue[] {
   });
 }
 
+/** The options `operator run` and `challenger run` share. */
+export type NodeRunOptions = { aggregator?: string; rpc?: string[]; confirmations?: string; db?: string; nodeApiPort?: string; nodeApiHost?: string };
+
 /** The flags of `operator run` and `challenger run` that mean the same in both, as config entries. */
-export function nodeRunFlags(opts: {
-  aggregator?: string;
-  rpc?: string[];
-  confirmations?: string;
-  db?: string;
-  nodeApiPort?: string;
-  nodeApiHost?: string;
-}): FlagValue[] {
+export function nodeRunFlags(opts: NodeRunOptions): FlagValue[] {
   return [
     { key: 'aggregatorUrl', flag: '--aggregator', value: opts.aggregator },
     ...rpcFlags(opts.rpc),
