@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: one run that prints every figure the README lists and writes them to bench/results/latest.json.
+ * `npm run bench`: one run that prints every benchmark figure and writes them to bench/results/latest.json.
  *
  * - proofs per second end to end, and p50/p99 latency from request to stored proof, with 4 and with 10 operators
  *   (bench/throughput.ts);
@@ -20,14 +20,15 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { DEVNET_GAS_OPERATOR_COUNTS, type DevnetGasResult, measureDevnetGas } from './devnetGas.ts';
+import { measureDigest } from './digest.ts';
 import { type GasPoint, SIGNER_COUNTS, measureIsValidSignatureGas } from './gas.ts';
 import { type ThroughputResult, measureThroughput } from './throughput.ts';
 
-const PARTS = ['throughput', 'gas'] as const;
+const PARTS = ['throughput', 'gas', 'digest'] as const;
 type Part = (typeof PARTS)[number];
 
 const only = process.argv[2] ?? process.env.BENCH_ONLY;
-if (only !== undefined && !PARTS.includes(only as Part)) usage(`unknown bench part "${only}": expected ${PARTS.join(' or ')}`);
+if (only !== undefined && !PARTS.includes(only as Part)) usage(`unknown bench part "${only}": expected one of ${PARTS.join(', ')}`);
 const parts: readonly Part[] = only ? [only as Part] : PARTS;
 const proofs = Number(process.env.BENCH_PROOFS ?? 3_000);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 128);
@@ -104,6 +105,16 @@ if (parts.includes('gas')) {
       oneOperatorChanged: r.oneOperatorChanged.processEpochUpdate,
     })),
   });
+}
+
+if (parts.includes('digest')) {
+  console.log('\ndigest hot path (src/state-proofs/digest.ts), one core, ops/s');
+  const d = measureDigest();
+  console.log(`  StateAttestation digest ${pad(d.digest, 9)}`);
+  console.log(`  task id                 ${pad(d.taskId, 9)}`);
+  console.log('  keccak256 alone         digest inputs (288 + 66 B)  task id input (98 B)');
+  for (const [name, k] of Object.entries(d.keccak)) console.log(`  ${name.padEnd(22)} ${pad(k.digestInputs, 27)} ${pad(k.taskIdInput, 21)}`);
+  Object.assign(results, { digestOpsPerSecond: { digest: d.digest, taskId: d.taskId }, keccakOpsPerSecond: d.keccak });
 }
 
 Object.assign(results, { machine: { cores: cpus().length, node: process.version }, at: now });

@@ -5,6 +5,7 @@
 import { type Address, type Hex, type PrivateKeyAccount, isAddress, getAddress } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { type ChainDeployment, type Deployment, chainOf, readDeployment } from '../core/chain/deployment.ts';
+import { rpcUrlSchema } from '../core/chain/schemas.ts';
 import { UsageError } from './errors.ts';
 
 /** Default deployment file, written by `avs devnet`. */
@@ -81,12 +82,10 @@ export function resolveChain(deployment: Deployment, chain: string | undefined, 
   const chainId = chain === undefined ? deployment.mainChainId : parseCount('--chain', chain, { min: 1 });
   const entry = chainOf(deployment, chainId);
   if (rpc !== undefined) {
-    try {
-      new URL(rpc);
-    } catch {
-      throw new UsageError(`--rpc must be a URL, got "${rpc}"`);
-    }
-    return { ...entry, rpcUrl: rpc };
+    // Not echoed: an RPC URL may carry an API key.
+    const parsed = rpcUrlSchema.safeParse(rpc);
+    if (!parsed.success) throw new UsageError(`--rpc ${parsed.error.issues[0].message}`);
+    return { ...entry, rpcUrl: parsed.data };
   }
   return entry;
 }

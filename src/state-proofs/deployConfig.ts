@@ -5,10 +5,10 @@
  */
 import { isAddress } from 'viem';
 import { z } from 'zod';
-import { addressSchema as address, decimalSchema as uint, readJsonFile } from '../core/chain/deployment.ts';
+import { readJsonFile } from '../core/chain/deployment.ts';
+import { addressSchema as address, decimalSchema as uint, eigenLayerCoreSchema, rpcUrlSchema } from '../core/chain/schemas.ts';
 
-const rpcUrl = z.string().regex(/^(https?|wss?):\/\/\S+$/, 'expected an http(s) or ws(s) URL');
-const chain = z.object({ chainId: z.number().int().positive(), name: z.string().optional(), rpcUrl });
+const chain = z.object({ chainId: z.number().int().positive(), name: z.string().optional(), rpcUrl: rpcUrlSchema });
 
 /** Schema of a deploy config file; amounts in wei, durations in seconds. */
 export const deployConfigSchema = z
@@ -16,13 +16,7 @@ export const deployConfigSchema = z
     mainChain: chain,
     /** Each remote chain and the Abridge endpoints connecting it to the main chain (`main` lives on the main chain). */
     remoteChains: z.array(chain.extend({ bridge: z.object({ local: address, main: address }) })).default([]),
-    eigenlayer: z.object({
-      delegationManager: address,
-      strategyManager: address,
-      avsDirectory: address,
-      allocationManager: address,
-      rewardsCoordinator: address,
-    }),
+    eigenlayer: eigenLayerCoreSchema,
     /** Strategies of the quorum with multipliers in basis points of a share (10,000 = 1×). */
     quorum: z.array(z.object({ strategy: address, multiplier: uint.default(10_000n) })).min(1, 'the quorum needs at least one strategy'),
     epoch: z.object({

@@ -8,9 +8,9 @@
  * 0x hex. Every message is a JSON object with a `type`.
  */
 import { z } from 'zod';
+import { hexAddressSchema as address } from '../core/chain/schemas.ts';
 
 const hex = z.string().regex(/^0x[0-9a-fA-F]*$/, 'expected 0x-prefixed hex');
-const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'expected a 20-byte 0x address');
 const bytes32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'expected a 32-byte 0x hash');
 const decimal = z.string().regex(/^(0|[1-9][0-9]*)$/, 'expected a non-negative decimal integer string');
 

@@ -23,7 +23,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { type AddressInfo, type Server, type Socket, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type TestContext, after, before, describe, it } from 'node:test';
+import { after, before, describe } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import type { Address, Hex } from 'viem';
@@ -34,11 +34,12 @@ import { type Devnet, startDevnet, writeDeploymentFile } from '../../src/devnet/
 import { ERC1271_MAGIC_VALUE, attestationDigest } from '../../src/state-proofs/attestation.ts';
 import { type AggregatorService, startAggregatorService } from '../../src/state-proofs/aggregator/service.ts';
 import { assertPostgresReachable, skipWithoutPostgres } from '../helpers/db.ts';
+import { type Query, REMOTE_CHAIN, type TaskJson, httpJson, requestProof } from '../helpers/aggregatorApi.ts';
 import { type Proc, isRunning, logTail, startAvs, stopProc, waitWhileRunning } from '../helpers/processes.ts';
+import { stepper } from '../helpers/steps.ts';
 import { freePort } from '../helpers/wait.ts';
 
 const ADMIN_URL = process.env.TEST_POSTGRES_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const REMOTE_CHAIN = 31338;
 const REPLICA_A = 'replica-a';
 const REPLICA_B = 'replica-b';
 /** Bound of every wait: generous on a loaded 2-core machine; reaching it is a failure, never a timing assertion. */
@@ -98,39 +99,13 @@ async function startLoadBalancer(backends: readonly number[]): Promise<LoadBalan
   };
 }
 
-
 // ---------------------------------------------------------------------------------------------------------------------
 // The aggregator's HTTP API
 // ---------------------------------------------------------------------------------------------------------------------
 
-type TaskJson = {
-  taskId: Hex;
-  status: 'pending' | 'signing' | 'aggregated' | 'failed';
-  attestation: { user: Address; chainId: string; blockNumber: string; timestamp: string; key: string; value: string | null; exists: boolean | null; epoch: number };
-  digest: Hex | null;
-  sigData: Hex | null;
-  signers: { operator: Address; weight: string }[];
-  failureReason: string | null;
-  aggregatedAt: string | null;
-};
-type Query = { key: bigint; value: bigint; blockNumber: bigint };
-
-async function httpJson<T>(url: string, init?: RequestInit): Promise<{ status: number; body: T }> {
-  const response = await fetch(url, { ...init, signal: AbortSignal.timeout(60_000) });
-  const text = await response.text();
-  try {
-    return { status: response.status, body: JSON.parse(text) as T };
-  } catch {
-    throw new Error(`${init?.method ?? 'GET'} ${url}: ${response.status} ${text}`);
-  }
-}
-
-async function requestProof(api: string, user: Address, q: Query): Promise<TaskJson> {
-  const { status, body } = await httpJson<TaskJson>(`${api}/v1/state-proofs`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ chainId: String(REMOTE_CHAIN), user, key: q.key.toString(), blockNumber: q.blockNumber.toString() }),
-  });
+/** `POST /v1/state-proofs`, asserting the request was taken (202, or 200 for a task already aggregated). */
+async function requestTaken(api: string, user: Address, q: Query): Promise<TaskJson> {
+  const { status, body } = await requestProof(api, user, q);
   assert.ok(status === 202 || status === 200, `POST ${api}/v1/state-proofs: ${status} ${JSON.stringify(body)}`);
   return body;
 }
@@ -174,19 +149,7 @@ describe('two aggregator replicas on one Postgres database, one killed mid-load'
   let balancer: LoadBalancer;
   /** Every task requested, with the replica that created it. */
   const tasks = new Map<Hex, Query & { via: 'A' | 'B'; batch: 1 | 2 }>();
-  let broken: string | undefined;
-
-  /** Sequential steps: once one fails the next are skipped rather than failing for the same reason. */
-  const step = (name: string, fn: (t: TestContext) => Promise<void>) =>
-    it(name, async (t) => {
-      if (broken) return t.skip(`after the failed step "${broken}"`);
-      try {
-        await fn(t);
-      } catch (error) {
-        broken = name;
-        throw error;
-      }
-    });
+  const step = stepper();
 
   const journalPath = (index: number) => join(dir, `operator-${index}.sqlite`);
   const remote = () => devnet.deployment.chains.find((c) => c.chainId === REMOTE_CHAIN)!;
@@ -230,7 +193,7 @@ describe('two aggregator replicas on one Postgres database, one killed mid-load'
       await Promise.all(
         entries.slice(i, i + 10).map(async (e, j) => {
           const via = onlyB || (i + j) % 2 === 1 ? 'B' : 'A';
-          const task = await requestProof(via === 'A' ? apiA : replicaB.url, user, { ...e, blockNumber });
+          const task = await requestTaken(via === 'A' ? apiA : replicaB.url, user, { ...e, blockNumber });
           tasks.set(task.taskId, { ...e, blockNumber, via, batch });
         }),
       );
@@ -314,7 +277,7 @@ describe('two aggregator replicas on one Postgres database, one killed mid-load'
     // Subscribe on B to the first tasks A creates, as they are created.
     const user = devnet.user.address;
     for (const e of entries.slice(0, 12)) {
-      const task = await requestProof(apiA, user, { ...e, blockNumber: block });
+      const task = await requestTaken(apiA, user, { ...e, blockNumber: block });
       tasks.set(task.taskId, { ...e, blockNumber: block, via: 'A', batch: 1 });
       watched.set(task.taskId, readEvents(replicaB.url, task.taskId, streams.signal));
     }

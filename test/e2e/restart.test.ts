@@ -17,72 +17,27 @@
  * Waits are polls with generous bounds; nothing asserts a duration.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type TestContext, after, before, describe, it } from 'node:test';
+import { after, before, describe } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Address, Hex } from 'viem';
 import { ECDSAStakeRegistryAbi, StateManagerAbi } from '../../src/core/chain/abis/generated/index.ts';
 import { makeWalletClient } from '../../src/core/chain/clients.ts';
 import { type Devnet, startDevnet, writeDeploymentFile } from '../../src/devnet/devnet.ts';
 import { ERC1271_MAGIC_VALUE, attestationDigest, computeTaskId, decodeSigData } from '../../src/state-proofs/attestation.ts';
+import { type Query, REMOTE_CHAIN, type TaskJson, getTask, httpJson, requestProof } from '../helpers/aggregatorApi.ts';
 import { type Proc, isRunning, logTail, startAvs, stopProc, waitWhileRunning } from '../helpers/processes.ts';
+import { stepper } from '../helpers/steps.ts';
 import { freePort } from '../helpers/wait.ts';
 
-const REMOTE_CHAIN = 31338;
 /** Bound of every wait: generous on a loaded 2-core machine; reaching it is a failure, never a timing assertion. */
 const WAIT_MS = 300_000;
 
 /** Waits (bounded by {@link WAIT_MS}), failing when a watched process exits, with its log. */
 function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, watch: readonly Proc[] = [], intervalMs = 100): Promise<T> {
   return waitWhileRunning(what, probe, watch, { timeoutMs: WAIT_MS, intervalMs });
-}
-
-// ---------------------------------------------------------------------------------------------------------------------
-// The aggregator's HTTP API
-// ---------------------------------------------------------------------------------------------------------------------
-
-type TaskJson = {
-  taskId: Hex;
-  status: 'pending' | 'signing' | 'aggregated' | 'failed';
-  attestation: { user: Address; chainId: string; blockNumber: string; timestamp: string; key: string; value: string | null; exists: boolean | null; epoch: number };
-  digest: Hex | null;
-  sigData: Hex | null;
-  signers: { operator: Address; weight: string }[];
-  signedWeight: string;
-  thresholdWeight: string;
-  failureReason: string | null;
-  aggregatedAt: string | null;
-};
-
-type Query = { key: bigint; value: bigint; blockNumber: bigint };
-
-async function httpJson<T>(url: string, init?: RequestInit): Promise<{ status: number; body: T }> {
-  const response = await fetch(url, { ...init, signal: AbortSignal.timeout(60_000) });
-  const text = await response.text();
-  let body: T;
-  try {
-    body = JSON.parse(text) as T;
-  } catch {
-    throw new Error(`${init?.method ?? 'GET'} ${url}: ${response.status} ${text}`);
-  }
-  return { status: response.status, body };
-}
-
-function requestProof(api: string, user: Address, q: Query): Promise<{ status: number; body: TaskJson }> {
-  return httpJson<TaskJson>(`${api}/v1/state-proofs`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ chainId: String(REMOTE_CHAIN), user, key: q.key.toString(), blockNumber: q.blockNumber.toString() }),
-  });
-}
-
-async function getTask(api: string, taskId: Hex): Promise<TaskJson> {
-  const { status, body } = await httpJson<TaskJson>(`${api}/v1/state-proofs/${taskId}`);
-  assert.equal(status, 200, `GET /v1/state-proofs/${taskId}: ${status} ${JSON.stringify(body)}`);
-  assert.equal(body.taskId, taskId);
-  return body;
 }
 
 const isUnfinished = (status: string) => status === 'pending' || status === 'signing';
@@ -345,6 +300,12 @@ async function assertAggregatedOnce(world: World, tasks: ReadonlyMap<Hex, Query>
     assert.ok(q, `signature for an unknown task ${s.task_id}`);
     assert.equal(s.value, q.value.toString(), `operator ${s.operator} answered task ${s.task_id} with the value written`);
   }
+  // The answers were verified in the worker thread, which `avs` started from its TypeScript module, never inline.
+  assert.doesNotMatch(
+    readFileSync(world.aggregator!.log, 'utf8'),
+    /signature verification worker failed|cannot start the signature verification worker/,
+    'the verification worker ran',
+  );
 }
 
 /** No operator's journal holds two different answers to one task, and every answer is the value written. */
@@ -365,24 +326,6 @@ function assertJournalsConsistent(world: World, tasks: ReadonlyMap<Hex, Query>):
       assert.deepEqual([...set], [`${byId.get(taskId)!.value}:true`], `operator ${o.index} signed the value written for ${taskId}`);
     }
   }
-}
-
-/**
- * Declares the steps of a scenario as tests run in order; once a step fails the later ones are skipped (they depend on
- * it) instead of failing with confusing follow-on errors.
- */
-function stepper(): (name: string, fn: (t: TestContext) => Promise<void>) => void {
-  let broken: string | undefined;
-  return (name, fn) =>
-    it(name, async (t) => {
-      if (broken) return t.skip(`after the failed step "${broken}"`);
-      try {
-        await fn(t);
-      } catch (error) {
-        broken = name;
-        throw error;
-      }
-    });
 }
 
 // ---------------------------------------------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ describe('aggregator fast digest and task id', () => {
     const max = (bits: number) => (1n << BigInt(bits)) - 1n;
     const other = { chainId: 17000, verifyingContract: '0x00000000000000000000000000000000DeaDBeef' as Address };
     const otherDigest = createAttestationDigester(other);
-    // Several hundred cases: the fast path has its own keccak256.
+    // Several hundred cases: the fast path packs the fields itself and hashes with another keccak256 library than viem.
     for (let i = 0; i < 400; i++) {
       const r = (bits: number) => BigInt(keccak256(toHex(`${i}-${bits}`))) & max(bits);
       const a: StateAttestation = {

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { after, it } from 'node:test';
 import { type Address, type Hex, getAddress, hashMessage, keccak256, toHex } from 'viem';
 import WebSocket from 'ws';
-import type { Deployment } from '../../src/core/chain/deployment.ts';
 import { type SigningKey, signDigest, signingKeyFromPrivateKey } from '../../src/core/crypto/ecdsa.ts';
 import { attestationDigest, decodeSigData } from '../../src/state-proofs/attestation.ts';
 import { type AggregatorToOperator, PROTOCOL_VERSION, authMessage } from '../../src/state-proofs/protocol.ts';
@@ -12,27 +11,9 @@ import { type StaticOperatorSetSource, buildOperatorSetSnapshot, staticOperatorS
 import type { TaskResponse } from '../../src/state-proofs/aggregator/api.ts';
 import { type AggregatorService, startAggregatorService } from '../../src/state-proofs/aggregator/service.ts';
 import { forEachDatabase } from '../helpers/db.ts';
+import { TEST_DOMAIN, TEST_SERVICE_MANAGER, testDeployment } from '../helpers/deployment.ts';
 
-const SERVICE_MANAGER = '0x5FbDB2315678afecb367f032d93F642f64180aa3' as Address;
-const DOMAIN = { chainId: 31337, verifyingContract: SERVICE_MANAGER };
-const deployment: Deployment = {
-  mainChainId: 31337,
-  chains: [{ chainId: 31337, rpcUrl: 'http://127.0.0.1:1', stateManager: '0x0000000000000000000000000000000000000001' }],
-  eigenlayer: {
-    delegationManager: '0x0000000000000000000000000000000000000011',
-    strategyManager: '0x0000000000000000000000000000000000000012',
-    avsDirectory: '0x0000000000000000000000000000000000000013',
-    allocationManager: '0x0000000000000000000000000000000000000014',
-    rewardsCoordinator: '0x0000000000000000000000000000000000000015',
-    strategies: [],
-  },
-  stateProofs: {
-    serviceManager: SERVICE_MANAGER,
-    stakeRegistry: '0x0000000000000000000000000000000000000003',
-    epochManager: '0x0000000000000000000000000000000000000004',
-  },
-  epoch: { genesis: 0n, length: 120n, grace: 20n },
-};
+const deployment = testDeployment({ remoteChain: false });
 const EPOCH = 5;
 const USER = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8' as Address;
 const T0 = 1_700_000_000n;
@@ -95,7 +76,7 @@ class Client {
     const challenge = await this.next('challenge');
     assert.equal(challenge.version, PROTOCOL_VERSION);
     assert.equal(challenge.chainId, 31337);
-    assert.equal(challenge.serviceManager.toLowerCase(), SERVICE_MANAGER.toLowerCase());
+    assert.equal(challenge.serviceManager.toLowerCase(), TEST_SERVICE_MANAGER.toLowerCase());
     assert.match(challenge.nonce, /^0x[0-9a-f]{64}$/);
     const text = authMessage({ nonce: challenge.nonce, operator, signingKey: key.address, serviceManager: challenge.serviceManager });
     this.send({ type: 'auth', operator, signingKey: key.address, signature: signDigest(signWith, hashMessage(text)), nodeVersion: 'test/1' });
@@ -190,7 +171,7 @@ forEachDatabase('operator hub', (fixture) => {
       { chainId: task.chainId, blockNumber: task.blockNumber, timestamp: task.timestamp, key: task.key, referenceEpoch: task.referenceEpoch },
       { chainId: '31337', blockNumber: '77', timestamp: (T0 + 12n * 77n).toString(), key: '9', referenceEpoch: EPOCH },
     );
-    const digest = attestationDigest(DOMAIN, {
+    const digest = attestationDigest(TEST_DOMAIN, {
       user: USER,
       chainId: 31337n,
       blockNumber: 77n,

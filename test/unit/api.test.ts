@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { type Address, keccak256, toHex } from 'viem';
-import type { Deployment } from '../../src/core/chain/deployment.ts';
 import { signDigest, signingKeyFromPrivateKey } from '../../src/core/crypto/ecdsa.ts';
 import { HttpError } from '../../src/core/http/errors.ts';
 import { eigenNodeApi } from '../../src/core/http/nodeApi.ts';
@@ -13,30 +12,9 @@ import { BlockAheadError, TimestampAheadError, TimestampBeforeChainError } from 
 import { buildOperatorSetSnapshot, staticOperatorSetSource } from '../../src/state-proofs/aggregator/operatorSet.ts';
 import { type AggregatorApp, createAggregatorApp } from '../../src/state-proofs/aggregator/service.ts';
 import { forEachDatabase } from '../helpers/db.ts';
+import { TEST_DOMAIN, TEST_SERVICE_MANAGER, testDeployment } from '../helpers/deployment.ts';
 
-const SERVICE_MANAGER = '0x5FbDB2315678afecb367f032d93F642f64180aa3' as Address;
-const DOMAIN = { chainId: 31337, verifyingContract: SERVICE_MANAGER };
-const deployment: Deployment = {
-  mainChainId: 31337,
-  chains: [
-    { chainId: 31337, rpcUrl: 'http://127.0.0.1:1', stateManager: '0x0000000000000000000000000000000000000001' },
-    { chainId: 31338, rpcUrl: 'http://127.0.0.1:2', stateManager: '0x0000000000000000000000000000000000000002' },
-  ],
-  eigenlayer: {
-    delegationManager: '0x0000000000000000000000000000000000000011',
-    strategyManager: '0x0000000000000000000000000000000000000012',
-    avsDirectory: '0x0000000000000000000000000000000000000013',
-    allocationManager: '0x0000000000000000000000000000000000000014',
-    rewardsCoordinator: '0x0000000000000000000000000000000000000015',
-    strategies: [],
-  },
-  stateProofs: {
-    serviceManager: SERVICE_MANAGER,
-    stakeRegistry: '0x0000000000000000000000000000000000000003',
-    epochManager: '0x0000000000000000000000000000000000000004',
-  },
-  epoch: { genesis: 1_700_000_000n, length: 120n, grace: 20n },
-};
+const deployment = testDeployment({ genesis: 1_700_000_000n });
 const USER = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
 const EPOCH = 3;
 const T0 = 1_700_000_000n;
@@ -118,7 +96,7 @@ forEachDatabase('aggregator API', (fixture) => {
     assert.equal(again.json().taskId, task.taskId);
 
     const attestation = { user: USER as Address, chainId: 31338n, blockNumber: 42n, timestamp: T0 + 12n * 42n, key: 2n ** 255n, value: 7n, exists: true, epoch: EPOCH };
-    const digest = attestationDigest(DOMAIN, attestation);
+    const digest = attestationDigest(TEST_DOMAIN, attestation);
     const done = new Promise((resolve) => aggregator.subscribe(task.taskId, (e) => e.task.status === 'aggregated' && resolve(e)));
     operators.forEach((o, i) =>
       aggregator.handleSignatures(session(i), [{ taskId: task.taskId, value: '7', exists: true, referenceEpoch: EPOCH, signature: signDigest(o.key, digest) }]),

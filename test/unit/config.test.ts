@@ -241,6 +241,30 @@ describe('config', () => {
     assert.deepEqual(rpcUrlsOf(loaded), { 31337: 'http://127.0.0.1:8545', 31338: 'https://remote.example/key' });
   });
 
+  it('takes only http(s) RPC endpoints, the one rule of every RPC URL: in rpc, and in an inline or file deployment', () => {
+    const base = { address: OPERATOR, signingKey: { privateKey: KEY } };
+    const rpcIssues = issuesOf('operator', { file: file('ws-rpc.json', { ...base, deployment: deployment(), rpc: { '31337': 'ws://127.0.0.1:8545', '31338': 'wss://remote.example/key' } }) });
+    assert.deepEqual(
+      rpcIssues.map((i) => [i.key, i.message]),
+      [
+        ['operator.rpc.31337', 'must be an http(s) URL'],
+        ['operator.rpc.31338', 'must be an http(s) URL'],
+      ],
+    );
+    assert.ok(rpcIssues.every((i) => !i.message.includes('remote.example')), 'the URL is not echoed');
+
+    const inline = deployment();
+    inline.chains[1].rpcUrl = 'ws://127.0.0.1:8546';
+    assert.deepEqual(
+      issuesOf('operator', { file: file('ws-inline.json', { ...base, deployment: inline }) }).map((i) => [i.key, i.message]),
+      [['operator.deployment.chains.1.rpcUrl', 'must be an http(s) URL']],
+    );
+    const wsFile = file('ws-deployment.json', { ...deployment(), chains: [{ ...deployment().chains[0], rpcUrl: 'wss://main.example' }] });
+    const [fromFile] = issuesOf('operator', { file: file('ws-file.json', { ...base, deployment: wsFile }) });
+    assert.equal(fromFile.key, 'operator.deployment');
+    assert.match(fromFile.message, /ws-deployment\.json: chains\.0\.rpcUrl: must be an http\(s\) URL$/);
+  });
+
   it('names the file when it cannot be read or parsed, or is for another role', () => {
     assert.deepEqual(issuesOf('operator', { file: join(dir, 'missing.json') }), [
       { key: 'operator', message: `cannot read config file ${join(dir, 'missing.json')}: no such file` },

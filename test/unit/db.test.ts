@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { type Kysely, sql } from 'kysely';
+import { powerOfTwoChunks } from '../../src/core/db/chunks.ts';
 import { DatabaseError, openDatabase, redactUrl } from '../../src/core/db/database.ts';
 import { type MigrationSet, MigrationError, migrateToLatest } from '../../src/core/db/migrations.ts';
 import { forEachDatabase } from '../helpers/db.ts';
@@ -101,5 +102,22 @@ describe('openDatabase', () => {
 
   it('redacts passwords', () => {
     assert.equal(redactUrl('postgres://u:p@h:5432/d'), 'postgres://u:***@h:5432/d');
+  });
+});
+
+describe('powerOfTwoChunks', () => {
+  it('splits into power-of-two sizes up to the maximum, in order', () => {
+    const items = Array.from({ length: 235 }, (_, i) => i);
+    const parts = powerOfTwoChunks(items, 128);
+    assert.deepEqual(
+      parts.map((p) => p.length),
+      [128, 64, 32, 8, 2, 1],
+    );
+    assert.deepEqual(parts.flat(), items);
+    assert.deepEqual(
+      powerOfTwoChunks(Array.from({ length: 365 }, (_, i) => i), 256).map((p) => p.length),
+      [256, 64, 32, 8, 4, 1],
+    );
+    assert.deepEqual(powerOfTwoChunks([], 256), []);
   });
 });

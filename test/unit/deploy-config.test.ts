@@ -73,4 +73,16 @@ describe('deploy config templates', () => {
     assert.equal(parseDeployConfig(withNotes).disputes.minBlockTime, 12);
     assert.throws(() => parseDeployConfig({ ...value, confirmation: 2 }, 'deploy.json'), (error: unknown) => error instanceof DeployConfigError && /deploy\.json: .*confirmation/.test(error.message));
   });
+
+  it('takes only http(s) RPC URLs, naming each chain that has another', () => {
+    const value = filledIn(template('deploy.sepolia.example.json')) as { mainChain: object; remoteChains: object[] };
+    const ws = { ...value, mainChain: { ...value.mainChain, rpcUrl: 'ws://127.0.0.1:8545' }, remoteChains: [{ ...value.remoteChains[0], rpcUrl: 'wss://base.example/key' }] };
+    assert.throws(
+      () => parseDeployConfig(ws, 'deploy.json'),
+      (error: unknown) =>
+        error instanceof DeployConfigError && error.message === 'deploy.json: mainChain.rpcUrl: must be an http(s) URL; remoteChains.0.rpcUrl: must be an http(s) URL',
+    );
+    const http = { ...value, mainChain: { ...value.mainChain, rpcUrl: 'http://127.0.0.1:8545' } };
+    assert.equal(parseDeployConfig(http).mainChain.rpcUrl, 'http://127.0.0.1:8545');
+  });
 });

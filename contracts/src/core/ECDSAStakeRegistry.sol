@@ -13,6 +13,7 @@ import {EpochManager, MessageType} from "./EpochManager.sol";
 import {EpochMath} from "./EpochMath.sol";
 import {IOperatorSetRegistry} from "./IRegistryReplication.sol";
 import {OperatorCheckpoints} from "./OperatorCheckpoints.sol";
+import {OperatorHistoryRegistry} from "./OperatorHistoryRegistry.sol";
 import {ServiceManagerBase} from "./ServiceManagerBase.sol";
 import {StakeRegistryVerifier} from "./StakeRegistryVerifier.sol";
 
@@ -54,7 +55,7 @@ import {StakeRegistryVerifier} from "./StakeRegistryVerifier.sol";
 ///      OpenZeppelin Checkpoints.Trace224 (total << 16 | bps), one lookup per proof. All keyed by effective epoch,
 ///      which never decreases over time. An append-only list of every operator that ever registered lets
 ///      {getOperatorSetAtEpoch} list the complete set of any epoch for remote chains. Not upgradeable.
-contract ECDSAStakeRegistry is StakeRegistryVerifier, Ownable, IOperatorSetRegistry {
+contract ECDSAStakeRegistry is OperatorHistoryRegistry, Ownable, IOperatorSetRegistry {
     using Checkpoints for Checkpoints.Trace224;
     using EnumerableSet for EnumerableSet.AddressSet;
     using OperatorCheckpoints for OperatorCheckpoints.History;
@@ -121,8 +122,6 @@ contract ECDSAStakeRegistry is StakeRegistryVerifier, Ownable, IOperatorSetRegis
     EnumerableSet.AddressSet private _operators;
     /// @notice The operator that currently holds `signingKey` (keys are unique among registered operators).
     mapping(address signingKey => address operator) public signingKeyOperator;
-    /// @dev operator => effective epoch => (signing key, weight); signing key 0 = not registered.
-    mapping(address operator => OperatorCheckpoints.History) private _operatorHistory;
     /// @dev effective epoch => totalWeight << 16 | thresholdBps: one lookup serves the threshold of a proof.
     Checkpoints.Trace224 private _totalAndThresholdHistory;
     /// @dev Every operator that ever registered, in first-registration order (append-only, no duplicates): the
@@ -543,36 +542,10 @@ contract ECDSAStakeRegistry is StakeRegistryVerifier, Ownable, IOperatorSetRegis
         return signingKey;
     }
 
-    /// @notice `operator`'s signing key as of the latest change (zero when not registered).
-    function getLatestOperatorSigningKey(address operator) external view returns (address) {
-        (address signingKey,) = _operatorHistory[operator].latest();
-        return signingKey;
-    }
-
     /// @notice `operator`'s weight at `epoch` (weight units).
     function getOperatorWeightAtEpoch(address operator, uint32 epoch) external view returns (uint256) {
         (, uint256 weight) = _operatorHistory[operator].lookup(epoch);
         return weight;
-    }
-
-    /// @notice `operator`'s weight as of the latest change (weight units).
-    function getLatestOperatorWeight(address operator) external view returns (uint256) {
-        (, uint256 weight) = _operatorHistory[operator].latest();
-        return weight;
-    }
-
-    /// @notice Number of checkpoints of `operator` (one per effective epoch it changed at).
-    function getOperatorCheckpointCount(address operator) external view returns (uint256) {
-        return _operatorHistory[operator].length();
-    }
-
-    /// @notice The `index`-th checkpoint of `operator`, oldest first (its `count` field is 0).
-    function getOperatorCheckpoint(address operator, uint256 index)
-        external
-        view
-        returns (OperatorCheckpoints.Checkpoint memory)
-    {
-        return _operatorHistory[operator].at(index);
     }
 
     /// @notice Total weight of the operators registered at `epoch` (weight units).
@@ -604,16 +577,6 @@ contract ECDSAStakeRegistry is StakeRegistryVerifier, Ownable, IOperatorSetRegis
     // ---------------------------------------------------------------------------------------------------------------
     // Internals
     // ---------------------------------------------------------------------------------------------------------------
-
-    /// @inheritdoc StakeRegistryVerifier
-    function _operatorAt(address operator, uint32 epoch)
-        internal
-        view
-        override
-        returns (address signingKey, uint256 weight)
-    {
-        return _operatorHistory[operator].lookup(epoch);
-    }
 
     /// @inheritdoc StakeRegistryVerifier
     function _thresholdWeightAt(uint32 epoch) internal view override returns (uint256) {

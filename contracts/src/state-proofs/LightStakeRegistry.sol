@@ -3,6 +3,7 @@ pragma solidity ^0.8.27;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {OperatorCheckpoints} from "../core/OperatorCheckpoints.sol";
+import {OperatorHistoryRegistry} from "../core/OperatorHistoryRegistry.sol";
 import {StakeRegistryVerifier} from "../core/StakeRegistryVerifier.sol";
 
 /// @title LightStakeRegistry
@@ -26,7 +27,7 @@ import {StakeRegistryVerifier} from "../core/StakeRegistryVerifier.sol";
 ///      slot a proof reads) and total weight; the latest set's operator list as the code of a data contract (one
 ///      EXTCODECOPY to read, written only when membership changes) and a hash of the latest set, so an unchanged set
 ///      costs no per-operator work at all. Not upgradeable.
-contract LightStakeRegistry is StakeRegistryVerifier, Ownable {
+contract LightStakeRegistry is OperatorHistoryRegistry, Ownable {
     using OperatorCheckpoints for OperatorCheckpoints.History;
 
     /// @notice What was received for one epoch.
@@ -60,8 +61,6 @@ contract LightStakeRegistry is StakeRegistryVerifier, Ownable {
     uint32 public epochCount;
     /// @dev {_hashSet} of the latest set.
     bytes32 private _operatorSetHash;
-    /// @dev operator => effective epoch => (signing key, weight); signing key 0 = not in the set.
-    mapping(address operator => OperatorCheckpoints.History) private _operatorHistory;
     /// @dev epoch => what was received for it (all zero when not received).
     mapping(uint32 epoch => EpochTotals) private _epochTotals;
 
@@ -202,32 +201,6 @@ contract LightStakeRegistry is StakeRegistryVerifier, Ownable {
         return weight;
     }
 
-    /// @notice `operator`'s signing key in the latest set (zero when not in it).
-    function getLatestOperatorSigningKey(address operator) external view returns (address) {
-        (address signingKey,) = _operatorHistory[operator].latest();
-        return signingKey;
-    }
-
-    /// @notice `operator`'s weight in the latest set (weight units).
-    function getLatestOperatorWeight(address operator) external view returns (uint256) {
-        (, uint256 weight) = _operatorHistory[operator].latest();
-        return weight;
-    }
-
-    /// @notice Number of checkpoints of `operator` (one per received epoch it changed at).
-    function getOperatorCheckpointCount(address operator) external view returns (uint256) {
-        return _operatorHistory[operator].length();
-    }
-
-    /// @notice The `index`-th checkpoint of `operator`, oldest first (its `count` field is 0).
-    function getOperatorCheckpoint(address operator, uint256 index)
-        external
-        view
-        returns (OperatorCheckpoints.Checkpoint memory)
-    {
-        return _operatorHistory[operator].at(index);
-    }
-
     /// @notice Total weight of the set of `epoch` (weight units; zero for an epoch not received).
     function getTotalWeightAtEpoch(uint32 epoch) external view returns (uint256) {
         return _epochTotals[epoch].totalWeight;
@@ -253,18 +226,6 @@ contract LightStakeRegistry is StakeRegistryVerifier, Ownable {
     // ---------------------------------------------------------------------------------------------------------------
     // Internals
     // ---------------------------------------------------------------------------------------------------------------
-
-    /// @inheritdoc StakeRegistryVerifier
-    /// @dev Called only after {_thresholdWeightAt} returned non-zero, i.e. for a received epoch, where the latest
-    ///      checkpoint at or before the epoch is the operator's state in that epoch's set.
-    function _operatorAt(address operator, uint32 epoch)
-        internal
-        view
-        override
-        returns (address signingKey, uint256 weight)
-    {
-        return _operatorHistory[operator].lookup(epoch);
-    }
 
     /// @inheritdoc StakeRegistryVerifier
     function _thresholdWeightAt(uint32 epoch) internal view override returns (uint256) {

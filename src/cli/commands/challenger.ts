@@ -3,24 +3,14 @@
  * aggregator publishes against the source chain and disputes the wrong ones.
  */
 import type { Command } from 'commander';
+import { finalityOf, rpcUrlsOf } from '../../core/config/index.ts';
 import { keyOfConfigSource } from '../account-key.ts';
 import { UsageError } from '../errors.ts';
 import { printJson } from '../output.ts';
 import { CONFIG_OPTION, keySourceFlags, loadRunDeployment, readRunConfig } from './config.ts';
-import { rpcFlags, untilSignal } from './operator.ts';
+import { type NodeRunOptions, nodeRunFlags, untilSignal } from './operator.ts';
 
-type RunOptions = {
-  key?: string;
-  ecdsaKeystore?: string;
-  passwordFile?: string;
-  aggregator?: string;
-  rpc?: string[];
-  confirmations?: string;
-  db?: string;
-  bond?: string;
-  nodeApiPort?: string;
-  nodeApiHost?: string;
-};
+type RunOptions = NodeRunOptions & { key?: string; ecdsaKeystore?: string; passwordFile?: string; bond?: string };
 
 /** Adds `challenger run` and `challenger status` to the program. */
 export function registerChallengerCommands(program: Command): void {
@@ -49,25 +39,13 @@ export function registerChallengerCommands(program: Command): void {
           { key: 'key.keystore', flag: '--ecdsa-keystore', value: opts.ecdsaKeystore },
         ]),
         { key: 'key.passwordFile', flag: '--password-file', value: opts.passwordFile },
-        { key: 'aggregatorUrl', flag: '--aggregator', value: opts.aggregator },
-        ...rpcFlags(opts.rpc),
-        { key: 'confirmations', flag: '--confirmations', value: opts.confirmations },
-        { key: 'database.sqlitePath', flag: '--db', value: opts.db },
+        ...nodeRunFlags(opts),
         { key: 'bond', flag: '--bond', value: opts.bond },
-        { key: 'nodeApi.port', flag: '--node-api-port', value: opts.nodeApiPort },
-        { key: 'nodeApi.host', flag: '--node-api-host', value: opts.nodeApiHost },
       ]);
       const { values } = read;
       const privateKey = await keyOfConfigSource(values.key);
-      const { deployment } = loadRunDeployment(read);
-      const finality =
-        values.confirmations === 'finalized'
-          ? ('finalized' as const)
-          : values.confirmations !== undefined
-            ? { confirmations: values.confirmations }
-            : deployment.mainChainId === 31337
-              ? { confirmations: 2 }
-              : ('finalized' as const);
+      const loaded = loadRunDeployment(read);
+      const { deployment } = loaded;
       if (!values.aggregatorUrl) throw new UsageError('no aggregator URL: pass --aggregator, set AVS_AGGREGATOR_URL or aggregatorUrl, or run `avs devnet`');
       const { startChallenger } = await import('../../state-proofs/challenger/run.ts');
       const { createLogger } = await import('../../core/logging.ts');
@@ -75,8 +53,8 @@ export function registerChallengerCommands(program: Command): void {
         deployment,
         aggregatorUrl: values.aggregatorUrl.replace(/\/+$/, ''),
         privateKey,
-        rpcUrls: Object.fromEntries(Object.entries(values.rpc).map(([id, url]) => [Number(id), url])),
-        finality,
+        rpcUrls: rpcUrlsOf(loaded),
+        finality: finalityOf(values.confirmations, deployment.mainChainId),
         bond: values.bond,
         nodeApi: values.nodeApi,
         databaseUrl: values.database.url,

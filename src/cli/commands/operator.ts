@@ -10,9 +10,8 @@ import { registerOperatorRegistrationCommands } from './operator-register.ts';
 import { keyOfConfigSource } from '../account-key.ts';
 import { UsageError } from '../errors.ts';
 import { operatorSocketUrl } from '../aggregator-client.ts';
-import type { FlagValue } from '../../core/config/index.ts';
+import { type FlagValue, finalityOf, rpcUrlsOf } from '../../core/config/index.ts';
 import { CONFIG_OPTION, keySourceFlags, loadRunDeployment, readRunConfig } from './config.ts';
-import type { FinalityRule } from '../../state-proofs/operator/finality.ts';
 
 /** Adds `operator register`, `sign-registration`, `deregister` and `run` to the program. */
 export function registerOperatorCommands(program: Command): void {
@@ -36,35 +35,21 @@ export function registerOperatorCommands(program: Command): void {
     .option('--node-api-port <port>', 'serve the EigenLayer node API (/eigen) and Prometheus metrics (/metrics) on this port')
     .option('--node-api-host <ip>', 'interface of the node API (default 127.0.0.1)')
     .action(async (_opts, cmd: Command) => {
-      const opts = cmd.optsWithGlobals<{
-        operator?: string;
-        devnetOperator?: string;
-        signingKey?: string;
-        ecdsaKeystore?: string;
-        passwordFile?: string;
-        aggregator?: string;
-        rpc?: string[];
-        confirmations?: string;
-        db?: string;
-        nodeApiPort?: string;
-        nodeApiHost?: string;
-      }>();
+      const opts = cmd.optsWithGlobals<
+        NodeRunOptions & { operator?: string; devnetOperator?: string; signingKey?: string; ecdsaKeystore?: string; passwordFile?: string }
+      >();
       const read = readRunConfig('operator', cmd, [
         { key: 'address', flag: '--operator', value: opts.operator },
         ...signingKeyFlags(opts),
         { key: 'signingKey.passwordFile', flag: '--password-file', value: opts.passwordFile },
-        { key: 'aggregatorUrl', flag: '--aggregator', value: opts.aggregator },
-        ...rpcFlags(opts.rpc),
-        { key: 'confirmations', flag: '--confirmations', value: opts.confirmations },
-        { key: 'database.sqlitePath', flag: '--db', value: opts.db },
-        { key: 'nodeApi.port', flag: '--node-api-port', value: opts.nodeApiPort },
-        { key: 'nodeApi.host', flag: '--node-api-host', value: opts.nodeApiHost },
+        ...nodeRunFlags(opts),
       ]);
       const values = read.values;
       // The keystore is opened first: a node with an unreadable keystore or a wrong password never starts.
       const keystoreKey =
         values.signingKey.keystore === undefined ? undefined : await keyOfConfigSource({ keystore: values.signingKey.keystore, passwordFile: values.signingKey.passwordFile });
-      const { deployment } = loadRunDeployment(read);
+      const loaded = loadRunDeployment(read);
+      const { deployment } = loaded;
       let operatorAddress: Address;
       let signingPrivateKey: Hex;
       if (values.signingKey.devnetOperator !== undefined) {
@@ -81,15 +66,6 @@ export function registerOperatorCommands(program: Command): void {
       const aggregatorText = values.aggregatorUrl;
       if (!aggregatorText) throw new UsageError('no aggregator URL: pass --aggregator, set AVS_AGGREGATOR_URL or aggregatorUrl, or run `avs devnet`');
       const aggregatorUrl = operatorSocketUrl(aggregatorText.replace(/\/+$/, ''));
-      // anvil has no finality gadget: devnets (main chain 31337) wait for confirmations, public networks for `finalized`.
-      const finality: FinalityRule =
-        values.confirmations === 'finalized'
-          ? 'finalized'
-          : values.confirmations !== undefined
-            ? { confirmations: values.confirmations }
-            : deployment.mainChainId === 31337
-              ? { confirmations: 2 }
-              : 'finalized';
       const { startOperator } = await import('../../state-proofs/operator/run.ts');
       const { createLogger } = await import('../../core/logging.ts');
       const running = await startOperator({
@@ -97,8 +73,8 @@ export function registerOperatorCommands(program: Command): void {
         aggregatorUrl,
         operator: operatorAddress,
         signingPrivateKey,
-        rpcUrls: Object.fromEntries(Object.entries(values.rpc).map(([id, url]) => [Number(id), url])),
-        finality,
+        rpcUrls: rpcUrlsOf(loaded),
+        finality: finalityOf(values.confirmations, deployment.mainChainId),
         databaseUrl: values.database.url,
         sqlitePath: values.database.sqlitePath,
         nodeApi: values.nodeApi,
@@ -128,6 +104,21 @@ export function rpcFlags(values: string[] | undefined): FlagValue[] {
     if (!match) throw new UsageError(`--rpc must look like <chainId>=<url>, got "${item}"`);
     return { key: `rpc.${match[1]}`, flag: '--rpc', value: match[2] };
   });
+}
+
+/** The options `operator run` and `challenger run` share. */
+export type NodeRunOptions = { aggregator?: string; rpc?: string[]; confirmations?: string; db?: string; nodeApiPort?: string; nodeApiHost?: string };
+
+/** The flags of `operator run` and `challenger run` that mean the same in both, as config entries. */
+export function nodeRunFlags(opts: NodeRunOptions): FlagValue[] {
+  return [
+    { key: 'aggregatorUrl', flag: '--aggregator', value: opts.aggregator },
+    ...rpcFlags(opts.rpc),
+    { key: 'confirmations', flag: '--confirmations', value: opts.confirmations },
+    { key: 'database.sqlitePath', flag: '--db', value: opts.db },
+    { key: 'nodeApi.port', flag: '--node-api-port', value: opts.nodeApiPort },
+    { key: 'nodeApi.host', flag: '--node-api-host', value: opts.nodeApiHost },
+  ];
 }
 
 /** Resolves on SIGINT or SIGTERM (keeping the process alive until then). */

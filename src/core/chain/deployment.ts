@@ -3,26 +3,16 @@
  * or by hand for a public network (EigenLayer's real core addresses go in `eigenlayer`).
  */
 import { readFileSync } from 'node:fs';
-import { type Address, getAddress } from 'viem';
+import type { Address } from 'viem';
 import { z } from 'zod';
-
-/** A 20-byte 0x address, checksummed on the way in. */
-export const addressSchema = z
-  .string()
-  .regex(/^0x[0-9a-fA-F]{40}$/, 'expected a 20-byte 0x address')
-  .transform((a): Address => getAddress(a));
-/** A non-negative integer as a JSON number or decimal text, as a bigint. */
-export const decimalSchema = z
-  .union([z.string().regex(/^[0-9]+$/, 'expected a decimal integer'), z.number().int().nonnegative()])
-  .transform((v) => BigInt(v));
-const address = addressSchema;
-const decimal = decimalSchema;
+import { addressSchema as address, decimalSchema as decimal, eigenLayerCoreSchema, rpcUrlSchema } from './schemas.ts';
 
 /** One chain of a deployment. */
 export const chainDeploymentSchema = z.object({
   chainId: z.number().int().positive(),
   name: z.string().optional(),
-  rpcUrl: z.string().url(),
+  /** JSON-RPC endpoint, http(s). */
+  rpcUrl: rpcUrlSchema,
   /** StateManager on this chain (every supported chain has one). */
   stateManager: address,
   /**
@@ -47,12 +37,7 @@ export const deploymentSchema = z.object({
   /** Main chain: where EigenLayer, the ServiceManager and the ECDSAStakeRegistry live. */
   mainChainId: z.number().int().positive(),
   chains: z.array(chainDeploymentSchema).min(1),
-  eigenlayer: z.object({
-    delegationManager: address,
-    strategyManager: address,
-    avsDirectory: address,
-    allocationManager: address,
-    rewardsCoordinator: address,
+  eigenlayer: eigenLayerCoreSchema.extend({
     /** Strategies of the quorum, ascending. */
     strategies: z.array(address),
   }),
@@ -80,7 +65,7 @@ export class DeploymentError extends Error {
 
 /**
  * Validates a parsed deployment object.
- * @throws {DeploymentError} naming the first invalid key, e.g. `chains.0.rpcUrl: Invalid URL`.
+ * @throws {DeploymentError} naming the first invalid key, e.g. `chains.0.rpcUrl: must be an http(s) URL`.
  */
 export function parseDeployment(value: unknown, source = 'deployment'): Deployment {
   const result = deploymentSchema.safeParse(value);

@@ -23,4 +23,4 @@ export {
   challengerConfigSchema,
   operatorConfigSchema,
 } from './schemas.ts';
-export { type ConfigInputs, type ConfigRead, type ConfigSources, type LoadedConfig, loadConfig, loadConfigDeployment, readConfig, rpcUrlOf, rpcUrlsOf } from './load.ts';
+export { type ConfigInputs, type ConfigRead, type ConfigSources, type LoadedConfig, finalityOf, loadConfig, loadConfigDeployment, readConfig, rpcUrlOf, rpcUrlsOf } from './load.ts';

@@ -192,3 +192,13 @@ export function rpcUrlsOf(config: LoadedConfig<ConfigRole>): Record<number, stri
   return Object.fromEntries(config.deployment.chains.map((c) => [c.chainId, rpcUrlOf(config, c.chainId)]));
 }
 
+/**
+ * How far behind the head a node reads, from a role's `confirmations` key: `finalized` (the finalized block tag), a
+ * number of confirmations, or, when unset, 2 confirmations on a devnet (main chain 31337: anvil has no finality gadget)
+ * and the finalized tag elsewhere.
+ */
+export function finalityOf(confirmations: number | 'finalized' | undefined, mainChainId: number): { confirmations: number } | 'finalized' {
+  if (confirmations === 'finalized') return 'finalized';
+  if (confirmations !== undefined) return { confirmations };
+  return mainChainId === 31337 ? { confirmations: 2 } : 'finalized';
+}

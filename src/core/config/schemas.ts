@@ -4,9 +4,10 @@
  * arrive). Error messages name what is expected and never echo the value.
  * Reference: docs/configuration.md.
  */
-import { getAddress, type Address, type Hex } from 'viem';
+import type { Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { z } from 'zod';
+import { addressSchema as address, rpcUrlSchema } from '../chain/schemas.ts';
 
 /** Default deployment file (written by `avs devnet`). */
 export const DEFAULT_DEPLOYMENT = '.avs/devnet.json';
@@ -41,19 +42,8 @@ function url(protocols: readonly string[], what: string) {
   );
 }
 
-/**
- * A JSON-RPC endpoint: http(s) only, since every client speaks JSON-RPC over HTTP (see `core/chain/clients.ts`), so a
- * WebSocket URL is refused here rather than failing later.
- */
-export const rpcUrlSchema = url(['http', 'https'], 'an http(s) URL');
-
 /** RPC endpoints by chain id: `{ "31337": "http://..." }`. */
 const rpcMap = z.record(z.string().regex(/^[1-9][0-9]{0,15}$/, { error: 'must be a chain id (a positive integer)' }), rpcUrlSchema).default({});
-
-const address = z
-  .string({ error: 'must be a 20-byte 0x address' })
-  .regex(/^0x[0-9a-fA-F]{40}$/, { error: 'must be a 20-byte 0x address' })
-  .transform((a) => getAddress(a) as Address);
 
 const privateKey = z
   .string({ error: 'must be a 32-byte hex private key' })

@@ -15,6 +15,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Address, Hex } from 'viem';
 import { z } from 'zod';
 import type { Deployment } from '../../core/chain/deployment.ts';
+import { hexAddressSchema as address } from '../../core/chain/schemas.ts';
 import { epochAt, epochInterval, effectiveEpochAt } from '../../core/epochs.ts';
 import { HttpError, NotFoundError } from '../../core/http/errors.ts';
 import type { HttpServer } from '../../core/http/server.ts';
@@ -23,7 +24,6 @@ import type { BlockResolver } from './blocks.ts';
 import type { OperatorSetSource } from './operatorSet.ts';
 import { type TaskView, isFinalStatus } from './views.ts';
 
-const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'expected a 20-byte 0x address');
 const bytes32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'expected a 32-byte 0x hex task id');
 const hex = z.string().regex(/^0x[0-9a-fA-F]*$/);
 const decimalOut = z.string().regex(/^[0-9]+$/).describe('unsigned integer as a decimal string');

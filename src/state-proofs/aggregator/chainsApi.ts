@@ -11,11 +11,11 @@ import { BaseError, type Hex, type PublicClient } from 'viem';
 import { z } from 'zod';
 import { EpochManagerAbi, LightStakeRegistryAbi } from '../../core/chain/abis/generated/index.ts';
 import type { Deployment } from '../../core/chain/deployment.ts';
+import { hexAddressSchema as address } from '../../core/chain/schemas.ts';
 import { HttpError } from '../../core/http/errors.ts';
 import type { HttpServer } from '../../core/http/server.ts';
 import { NoStakeRegistryError, stakeRegistryOn, verifyOnChain } from '../verify.ts';
 
-const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/);
 const decimalOut = z.string().regex(/^[0-9]+$/).describe('unsigned integer as a decimal string');
 const errorResponse = z.object({ error: z.string(), message: z.string() });
 

@@ -16,6 +16,7 @@ import { hostname } from 'node:os';
 import { type Kysely, type RawBuilder, type Transaction, sql } from 'kysely';
 import type { Address, Hex } from 'viem';
 import type { Database } from '../../core/db/database.ts';
+import { powerOfTwoChunks } from '../../core/db/chunks.ts';
 import { migrateToLatest } from '../../core/db/migrations.ts';
 import { type AggregatorTables, type SignaturesTable, type TaskStatus, type TasksTable, aggregatorMigrations } from './migrations.ts';
 
@@ -233,7 +234,7 @@ export async function createTaskStore(database: Database<any>, options: TaskStor
   const listSignaturesOf = async (taskIds: readonly Hex[]): Promise<Map<Hex, SignatureRecord[]>> => {
     const out = new Map<Hex, SignatureRecord[]>();
     const ids = [...new Set(taskIds.map((id) => id.toLowerCase()))];
-    for (const part of chunks(ids, INSERT_CHUNK)) {
+    for (const part of powerOfTwoChunks(ids, INSERT_CHUNK)) {
       const rows = await db.selectFrom('sp_signatures').selectAll().where('task_id', 'in', part).orderBy('task_id').orderBy('operator').execute();
       for (const row of rows) {
         const list = out.get(row.task_id as Hex) ?? [];
@@ -254,7 +255,7 @@ export async function createTaskStore(database: Database<any>, options: TaskStor
       const rows = tasks.map((t) => ({ ...taskToRow(t), claimed_by: replicaId, lease_until: t.createdAt + leaseMs }));
       return db.transaction().execute(async (trx) => {
         const created = new Set<string>();
-        for (const part of chunks(rows, INSERT_CHUNK)) {
+        for (const part of powerOfTwoChunks(rows, INSERT_CHUNK)) {
           const inserted = await trx
             .insertInto('sp_tasks')
             .values(part)
@@ -265,7 +266,7 @@ export async function createTaskStore(database: Database<any>, options: TaskStor
         }
         const existingIds = [...new Set(rows.filter((r) => !created.has(r.task_id)).map((r) => r.task_id))];
         const existing = new Map<string, TaskRecord>();
-        for (const part of chunks(existingIds, INSERT_CHUNK)) {
+        for (const part of powerOfTwoChunks(existingIds, INSERT_CHUNK)) {
           const found = await trx.selectFrom('sp_tasks').selectAll().where('task_id', 'in', part).execute();
           for (const row of found) existing.set(row.task_id, rowToTask(row));
         }
@@ -323,7 +324,7 @@ export async function createTaskStore(database: Database<any>, options: TaskStor
 
     async getTasks(taskIds) {
       const out: TaskRecord[] = [];
-      for (const part of chunks([...new Set(taskIds.map((id) => id.toLowerCase()))], INSERT_CHUNK)) {
+      for (const part of powerOfTwoChunks([...new Set(taskIds.map((id) => id.toLowerCase()))], INSERT_CHUNK)) {
         const rows = await db.selectFrom('sp_tasks').selectAll().where('task_id', 'in', part).execute();
         for (const row of rows) out.push(rowToTask(row));
       }
@@ -344,7 +345,7 @@ export async function createTaskStore(database: Database<any>, options: TaskStor
         if (shared) free = free.forUpdate().skipLocked();
         const ids = (await free.execute()).map((r) => r.task_id);
         const out: TaskRecord[] = [];
-        for (const part of chunks(ids, INSERT_CHUNK)) {
+        for (const part of powerOfTwoChunks(ids, INSERT_CHUNK)) {
           const rows = await trx
             .updateTable('sp_tasks')
             .set({ claimed_by: replicaId, lease_until: now + leaseMs })
@@ -432,7 +433,7 @@ export async function createTaskStore(database: Database<any>, options: TaskStor
         result.signaturesInserted = await insertSignatures(trx, 'sp_signatures', batch.signatures ?? []);
         await insertSignatures(trx, 'sp_signature_conflicts', batch.conflicts ?? []);
         result.signing = await markSigning(trx, batch.signing ?? [], now);
-        for (const part of chunks(batch.completions ?? [], UPDATE_CHUNK)) {
+        for (const part of powerOfTwoChunks(batch.completions ?? [], UPDATE_CHUNK)) {
           const ids = part.map((c) => c.taskId.toLowerCase());
           const rows = await trx
             .updateTable('sp_tasks')
@@ -455,7 +456,7 @@ export async function createTaskStore(database: Database<any>, options: TaskStor
             .execute();
           for (const r of rows) result.completed.push(r.task_id as Hex);
         }
-        for (const part of chunks(batch.extensions ?? [], UPDATE_CHUNK)) {
+        for (const part of powerOfTwoChunks(batch.extensions ?? [], UPDATE_CHUNK)) {
           const rows = await trx
             .updateTable('sp_tasks')
             .set({
@@ -500,7 +501,7 @@ async function insertSignatures(
   signatures: readonly SignatureRecord[],
 ): Promise<number> {
   let inserted = 0;
-  for (const part of chunks(signatures.map(signatureToRow), INSERT_CHUNK)) {
+  for (const part of powerOfTwoChunks(signatures.map(signatureToRow), INSERT_CHUNK)) {
     const r = await trx
       .insertInto(table)
       .values(part)
@@ -513,7 +514,7 @@ async function insertSignatures(
 
 async function markSigning(trx: Transaction<AggregatorTables>, taskIds: readonly Hex[], now: number): Promise<Hex[]> {
   const done: Hex[] = [];
-  for (const part of chunks([...new Set(taskIds.map((t) => t.toLowerCase()))], INSERT_CHUNK)) {
+  for (const part of powerOfTwoChunks([...new Set(taskIds.map((t) => t.toLowerCase()))], INSERT_CHUNK)) {
     const rows = await trx
       .updateTable('sp_tasks')
       .set({ status: 'signing', updated_at: now })
@@ -619,21 +620,4 @@ function caseById<T extends { taskId: Hex }>(items: readonly T[], value: (item: 
     cast ? sql`when ${item.taskId.toLowerCase()} then cast(${value(item)} as integer)` : sql`when ${item.taskId.toLowerCase()} then ${value(item)}`,
   );
   return sql`case task_id ${sql.join(branches, sql` `)} end`;
-}
-
-/**
- * Splits `items` into chunks whose sizes are powers of two up to `max` (235 → 128, 64, 32, 8, 2, 1). A statement's
- * text depends on its row count, so this keeps the distinct statements to a handful per query: SQLite prepares each
- * once (the statement cache in `core/db`) instead of once per batch size, which cost more than running them.
- */
-function chunks<T>(items: readonly T[], max: number): T[][] {
-  const out: T[][] = [];
-  let i = 0;
-  let size = max;
-  while (i < items.length) {
-    while (size > items.length - i) size >>= 1;
-    out.push(items.slice(i, i + size));
-    i += size;
-  }
-  return out;
 }

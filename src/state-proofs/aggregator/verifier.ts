@@ -2,18 +2,19 @@
  * Signature verification off the aggregator's event loop (aggregator-0002, "Cost"): verifying is the largest single
  * cost per answer, and done inline it blocks HTTP requests and database writes for milliseconds per message. A
  * {@link SignatureVerifier} runs libsecp256k1 (the `secp256k1` addon, as `core/crypto/ecdsa.ts` does) in one worker
- * thread; batches are answered in the order they were submitted.
+ * thread (`./verifyWorker.ts`); batches are answered in the order they were submitted.
  *
  * The worker checks exactly what {@link verifyDigest} checks: the caller passes only 65-byte signatures with v in
  * {27, 28} (see {@link verifiableSignature}), and libsecp256k1 accepts only low-s signatures. If the worker fails, the
  * batches it held and every later one are verified on the calling thread instead, so an answer is never lost or
  * accepted unverified.
  */
-import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { type Hex, hexToBytes } from 'viem';
 import { verifyDigest } from '../../core/crypto/ecdsa.ts';
 import { type Logger, silentLogger } from '../../core/logging.ts';
+import { startModuleWorker } from '../../core/workers/index.ts';
+import { JOB_BYTES, type VerifyRequest, type VerifyResponse } from './verifyWorker.ts';
 
 /** One verification: uncompressed public key (65 bytes), digest (32 bytes hex), signature (65 bytes hex). */
 export type VerifyJob = { publicKey: Uint8Array; digest: Hex; signature: Hex };
@@ -24,28 +25,6 @@ export type SignatureVerifier = {
   /** Stops the worker; later batches are verified on the calling thread. */
   close(): Promise<void>;
 };
-
-/** Bytes per job in the buffer handed to the worker: public key, digest, r‖s. */
-const JOB_BYTES = 65 + 32 + 64;
-
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const secp = require(workerData.secp256k1);
-const JOB = ${JOB_BYTES};
-parentPort.on('message', ({ id, buffer, count }) => {
-  const bytes = new Uint8Array(buffer);
-  const out = new Uint8Array(count);
-  for (let i = 0; i < count; i++) {
-    const o = i * JOB;
-    try {
-      out[i] = secp.ecdsaVerify(bytes.subarray(o + 97, o + 161), bytes.subarray(o + 65, o + 97), bytes.subarray(o, o + 65)) ? 1 : 0;
-    } catch {
-      out[i] = 0;
-    }
-  }
-  parentPort.postMessage({ id, results: out }, [out.buffer]);
-});
-`;
 
 /** The 65 signature bytes when they have the shape {@link verifyDigest} accepts (v in {27, 28}), else undefined. */
 export function verifiableSignature(signature: Hex): Uint8Array | undefined {
@@ -73,8 +52,7 @@ export const inlineVerifier: SignatureVerifier = {
  */
 export function startWorkerVerifier(options: { logger?: Logger } = {}): SignatureVerifier {
   const log = options.logger ?? silentLogger();
-  const secp256k1 = createRequire(import.meta.url).resolve('secp256k1');
-  let worker: Worker | undefined = new Worker(WORKER_SOURCE, { eval: true, workerData: { secp256k1 } });
+  let worker: Worker | undefined = startModuleWorker(new URL('./verifyWorker.ts', import.meta.url), undefined);
   worker.unref();
   let nextId = 0;
   const pending = new Map<number, { jobs: readonly VerifyJob[]; resolve: (r: boolean[]) => void }>();
@@ -86,7 +64,7 @@ export function startWorkerVerifier(options: { logger?: Logger } = {}): Signatur
     for (const { jobs, resolve } of pending.values()) resolve(jobs.map((j) => verifyDigest(j.publicKey, j.digest, j.signature)));
     pending.clear();
   };
-  worker.on('message', (message: { id: number; results: Uint8Array }) => {
+  worker.on('message', (message: VerifyResponse) => {
     const entry = pending.get(message.id);
     if (!entry) return;
     pending.delete(message.id);
@@ -119,7 +97,8 @@ export function startWorkerVerifier(options: { logger?: Logger } = {}): Signatur
       const active = worker;
       return new Promise<boolean[]>((resolve) => {
         pending.set(id, { jobs, resolve });
-        active.postMessage({ id, buffer, count: jobs.length }, [buffer]);
+        const request: VerifyRequest = { id, buffer, count: jobs.length };
+        active.postMessage(request, [buffer]);
       });
     },
     async close() {

@@ -4,7 +4,7 @@
  * operator never signs two different values for one task (the slashable mistake) whatever restarts in between.
  */
 import { type Kysely, sql } from 'kysely';
-import { type Database, type MigrationSet, migrateToLatest, openDatabase } from '../../core/db/index.ts';
+import { type Database, type MigrationSet, migrateToLatest, openDatabase, powerOfTwoChunks } from '../../core/db/index.ts';
 import type { Address, Hex } from 'viem';
 
 /** Table layout of the journal. */
@@ -90,7 +90,7 @@ export class SigningJournal {
   /** Every entry recorded for these tasks, any epoch. */
   async findByTasks(taskIds: readonly Hex[]): Promise<SignedAttestation[]> {
     const rows: JournalDatabase['operator_signed_attestations'][] = [];
-    for (const part of chunks(taskIds, 256)) {
+    for (const part of powerOfTwoChunks(taskIds, 256)) {
       rows.push(...(await this.db.selectFrom('operator_signed_attestations').selectAll().where('task_id', 'in', part).execute()));
     }
     return rows.map((r) => ({
@@ -111,7 +111,7 @@ export class SigningJournal {
     if (entries.length === 0) return;
     const now = Date.now();
     await this.db.transaction().execute(async (tx) => {
-      for (const part of chunks(entries, 256)) {
+      for (const part of powerOfTwoChunks(entries, 256)) {
         await tx
           .insertInto('operator_signed_attestations')
           .values(
@@ -139,20 +139,4 @@ export class SigningJournal {
       .executeTakeFirstOrThrow();
     return Number(row.n);
   }
-}
-
-/**
- * Chunks of power-of-two sizes up to `max` (a power of two): a statement's text depends on its row count, so SQLite
- * prepares a handful of statements once (the statement cache in `core/db`) instead of one per batch size.
- */
-function chunks<T>(items: readonly T[], max: number): T[][] {
-  const out: T[][] = [];
-  let i = 0;
-  let size = max;
-  while (i < items.length) {
-    while (size > items.length - i) size >>= 1;
-    out.push(items.slice(i, i + size));
-    i += size;
-  }
-  return out;
 }
