@@ -15,7 +15,8 @@
 import { type Account, type Address, type Hex, type LocalAccount, type PublicClient, keccak256, toFunctionSelector, toFunctionSignature, toHex } from 'viem';
 import { z } from 'zod';
 import { AVSDirectoryAbi, AllocationManagerAbi, DelegationManagerAbi, ECDSAStakeRegistryAbi, PermissionControllerAbi } from '../core/chain/abis/generated/index.ts';
-import { type Deployment, addressSchema } from '../core/chain/deployment.ts';
+import type { Deployment } from '../core/chain/deployment.ts';
+import { addressSchema } from '../core/chain/schemas.ts';
 
 /** The operator's AVS-registration signature, as `registerOperatorWithSignature` takes it. */
 export type SignatureWithSaltAndExpiry = { signature: Hex; salt: Hex; expiry: bigint };
