@@ -1,5 +1,5 @@
 /**
- * Hashes per second on the digest hot path (`src/state-proofs/digest.ts`), which the aggregator runs for every request
+ * Hashes per second on the digest hot path (`src/services/state-proofs/digest.ts`), which the aggregator runs for every request
  * and answer and each operator node for every task:
  *
  * - `digest`: a StateAttestation EIP-712 digest from {@link createAttestationDigester} (keccak256 of the 288-byte
@@ -14,8 +14,8 @@
 import { performance } from 'node:perf_hooks';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import createKeccakHash from 'keccak';
-import type { StateAttestation, StateQuery } from '../src/state-proofs/attestation.ts';
-import { createAttestationDigester, fastTaskId } from '../src/state-proofs/digest.ts';
+import type { StateAttestation, StateQuery } from '../src/services/state-proofs/attestation.ts';
+import { createAttestationDigester, fastTaskId } from '../src/services/state-proofs/digest.ts';
 
 /** ops/s of each workload. */
 export type DigestResult = {

@@ -23,7 +23,7 @@ import { makeWalletClient } from '../src/core/chain/clients.ts';
 import { mainChainOf } from '../src/core/chain/deployment.ts';
 import { signDigest, signingKeyFromPrivateKey } from '../src/core/crypto/ecdsa.ts';
 import { startDevnet } from '../src/devnet/devnet.ts';
-import { ERC1271_MAGIC_VALUE, attestationDigest, encodeSigData } from '../src/state-proofs/attestation.ts';
+import { ERC1271_MAGIC_VALUE, attestationDigest, encodeSigData } from '../src/services/state-proofs/attestation.ts';
 
 /** Gas figures for one signer count. */
 export type GasPoint = { signers: number; total: number; execution: number };
@@ -124,7 +124,7 @@ export function assertFreshRegistryBytecode(): void {
  * @throws {Error} naming the contract, the changed source or the missing artifact, and the command that fixes it.
  */
 export function assertFreshBytecode(contract: string, bytecode: Hex): void {
-  const contracts = fileURLToPath(new URL('../contracts/', import.meta.url));
+  const contracts = fileURLToPath(new URL('../contracts', import.meta.url));
   const fix = 'run `npm run build:contracts && npm run build:abis`';
   let artifact: { bytecode?: { object?: string }; metadata?: { sources?: Record<string, { keccak256: string }> } };
   try {

@@ -28,7 +28,7 @@ import { chainOf, mainChainOf } from '../src/core/chain/deployment.ts';
 import { createLogger } from '../src/core/logging.ts';
 import { defaultStake, devnetOperatorKeys, registerDevnetOperator } from '../src/devnet/seed.ts';
 import { advanceChainsToEpoch } from '../src/devnet/time.ts';
-import { EpochKeeper } from '../src/state-proofs/aggregator/keeper.ts';
+import { EpochKeeper } from '../src/services/state-proofs/aggregator/keeper.ts';
 import type { BenchDevnet } from './devnetGas.ts';
 import { waitUntil } from './devnetGas.ts';
 

@@ -7,7 +7,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { renderApiReference } from '../src/state-proofs/aggregator/apiReference.ts';
+import { renderApiReference } from '../src/services/state-proofs/aggregator/apiReference.ts';
 
 const target = fileURLToPath(new URL('../docs/api-reference.md', import.meta.url));
 const markdown = await renderApiReference();

@@ -12,7 +12,7 @@ import {
   attestationDigest,
   attestationStructHash,
   computeTaskId,
-} from '../src/state-proofs/attestation.ts';
+} from '../src/services/state-proofs/attestation.ts';
 import { type EpochConfig, effectiveEpochAt, epochAt, epochInterval, isInGracePeriod } from '../src/core/epochs.ts';
 
 const domain = { chainId: 31337, verifyingContract: '0x5FbDB2315678afecb367f032d93F642f64180aa3' as Address };
@@ -74,7 +74,7 @@ const epochVectors = {
   }),
 };
 
-const dir = new URL('../test/vectors/', import.meta.url);
+const dir = new URL('../test/vectors', import.meta.url);
 writeFileSync(new URL('state-attestation.json', dir), JSON.stringify(stateVectors, null, 2) + '\n');
 writeFileSync(new URL('epochs.json', dir), JSON.stringify(epochVectors, null, 2) + '\n');
 console.log('wrote test/vectors/state-attestation.json and test/vectors/epochs.json');

@@ -1,6 +1,6 @@
 /**
  * Where the CLI finds the aggregator, and the state-proof API client it uses (re-exported from
- * `src/state-proofs/client.ts`).
+ * `src/services/state-proofs/client.ts`).
  */
 import { aggregatorUrlOfDeploymentFile } from '../core/chain/deployment.ts';
 import { UsageError } from './errors.ts';
@@ -17,7 +17,7 @@ export {
   proofTaskSchema,
   requestProof,
   waitForProof,
-} from '../state-proofs/client.ts';
+} from '../services/state-proofs/client.ts';
 
 /**
  * The aggregator's HTTP base URL: `--aggregator`, else `AVS_AGGREGATOR_URL`, else `aggregator.url` in the deployment

@@ -41,8 +41,8 @@ import type { ServicesStarter } from '../devnet/devnet.ts';
 import { defaultStake, devnetOperatorKeys, registerDevnetOperator } from '../devnet/seed.ts';
 import { advanceChainsToEpoch } from '../devnet/time.ts';
 import { operatorSocketUrl } from './aggregator-client.ts';
-import type { OperatorFault } from '../state-proofs/operator/node.ts';
-import { type RunningOperator, startOperator } from '../state-proofs/operator/run.ts';
+import type { OperatorFault } from '../services/state-proofs/operator/node.ts';
+import { type RunningOperator, startOperator } from '../services/state-proofs/operator/run.ts';
 import {
   ERC1271_INVALID,
   ERC1271_MAGIC_VALUE,
@@ -51,10 +51,10 @@ import {
   computeTaskId,
   decodeSigData,
   encodeSigData,
-} from '../state-proofs/attestation.ts';
+} from '../services/state-proofs/attestation.ts';
 import { type ProofTask, requestProof, waitForProof } from './aggregator-client.ts';
 import { describeError } from './errors.ts';
-import { type OnChainVerification, verifyOnChain } from '../state-proofs/verify.ts';
+import { type OnChainVerification, verifyOnChain } from '../services/state-proofs/verify.ts';
 
 /** One step of the demo as reported. */
 export type DemoStep = { name: string; ok: boolean; detail: string };

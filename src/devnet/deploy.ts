@@ -30,10 +30,10 @@ import { makePublicClient, makeWalletClient } from '../core/chain/clients.ts';
 import type { Deployment } from '../core/chain/deployment.ts';
 import { TxQueue } from '../core/chain/transactions.ts';
 import { assertEpochConfig } from '../core/epochs.ts';
-import { type ChainEndpoint, deployStateProofs } from '../state-proofs/deploy.ts';
+import { type ChainEndpoint, deployStateProofs } from '../services/state-proofs/deploy.ts';
 import { type DeployedBridgePair, chainBridgeEntry, deployBridgePair } from './bridge.ts';
 
-export { STATE_PROOFS_OPERATOR_SET_ID, type ChainEndpoint } from '../state-proofs/deploy.ts';
+export { STATE_PROOFS_OPERATOR_SET_ID, type ChainEndpoint } from '../services/state-proofs/deploy.ts';
 
 /** Epoch clock of a devnet: short epochs so registrations take effect within minutes of (advanced) chain time. */
 export const DEVNET_EPOCH = { length: 120n, grace: 20n } as const;

@@ -19,7 +19,8 @@ import { makeWalletClient } from '../core/chain/clients.ts';
 import type { Deployment } from '../core/chain/deployment.ts';
 import { epochInterval } from '../core/epochs.ts';
 import { derivedPrivateKey } from './accounts.ts';
-import { signAvsRegistration } from '../state-proofs/registration.ts';
+import { signAvsRegistration } from '../runtime/registration.ts';
+import { registrationTarget } from '../services/state-proofs/registration.ts';
 import { advanceToEpoch } from './time.ts';
 import { TxQueue } from '../core/chain/transactions.ts';
 
@@ -228,7 +229,7 @@ export async function registerDevnetOperator(options: RegisterDevnetOperatorOpti
     [{ operatorSet: { avs, id: 0 }, strategies: [strategy], newMagnitudes: [FULL_MAGNITUDE] }],
   ]);
   await queue.settle();
-  const signature = await signAvsRegistration({ client, deployment, operator: account });
+  const signature = await signAvsRegistration({ client, avs: registrationTarget(deployment), operator: account });
   await queue.write(
     `${tag}: registerOperatorWithSignature`,
     deployment.stateProofs.stakeRegistry,

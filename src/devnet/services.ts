@@ -6,10 +6,10 @@
 import { join } from 'node:path';
 import { openDatabase } from '../core/db/index.ts';
 import { type Logger, createLogger } from '../core/logging.ts';
-import { startAggregatorService } from '../state-proofs/aggregator/service.ts';
-import { type RunningChallenger, startChallenger } from '../state-proofs/challenger/run.ts';
-import type { OperatorFault } from '../state-proofs/operator/node.ts';
-import { type RunningOperator, startOperator } from '../state-proofs/operator/run.ts';
+import { startAggregatorService } from '../services/state-proofs/aggregator/service.ts';
+import { type RunningChallenger, startChallenger } from '../services/state-proofs/challenger/run.ts';
+import type { OperatorFault } from '../services/state-proofs/operator/node.ts';
+import { type RunningOperator, startOperator } from '../services/state-proofs/operator/run.ts';
 import { devPrivateKey } from './accounts.ts';
 import { type Relayer, startRelayer } from './relayer.ts';
 import { DEVNET_REWARDS_PER_EPOCH, type DevnetBase, type DevnetServices, type ServicesStarter } from './devnet.ts';

@@ -18,7 +18,7 @@ import { EpochManagerAbi, LightStakeRegistryAbi, StateManagerAbi } from '../../s
 import { makeWalletClient } from '../../src/core/chain/clients.ts';
 import { type Devnet, startDevnet } from '../../src/devnet/devnet.ts';
 import { devnetServices } from '../../src/devnet/services.ts';
-import { type ProofTask, requestProof, waitForProof } from '../../src/state-proofs/client.ts';
+import { type ProofTask, requestProof, waitForProof } from '../../src/services/state-proofs/client.ts';
 import { chromiumPath, skipWithoutChromium } from '../helpers/browser.ts';
 
 // Without the background-networking flags chromium stalls on a closed network.

@@ -56,12 +56,12 @@ import { derivedPrivateKey, devAccount } from '../../src/devnet/accounts.ts';
 import { type Devnet, startDevnet } from '../../src/devnet/devnet.ts';
 import { devnetServices, startDevnetChallenger } from '../../src/devnet/services.ts';
 import { advanceChainsTo } from '../../src/devnet/time.ts';
-import { type StateAttestation, attestationDigest, decodeSigData, encodeSigData } from '../../src/state-proofs/attestation.ts';
-import type { RunningChallenger } from '../../src/state-proofs/challenger/run.ts';
-import { ChallengerJournal, formatSlashing } from '../../src/state-proofs/challenger/journal.ts';
-import { fetchBlockHeader } from '../../src/state-proofs/challenger/headers.ts';
-import { type ProofTask, requestProof, waitForProof } from '../../src/state-proofs/client.ts';
-import type { OperatorFault } from '../../src/state-proofs/operator/node.ts';
+import { type StateAttestation, attestationDigest, decodeSigData, encodeSigData } from '../../src/services/state-proofs/attestation.ts';
+import type { RunningChallenger } from '../../src/services/state-proofs/challenger/run.ts';
+import { ChallengerJournal, formatSlashing } from '../../src/services/state-proofs/challenger/journal.ts';
+import { fetchBlockHeader } from '../../src/services/state-proofs/challenger/headers.ts';
+import { type ProofTask, requestProof, waitForProof } from '../../src/services/state-proofs/client.ts';
+import type { OperatorFault } from '../../src/services/state-proofs/operator/node.ts';
 
 /** The source chain of every proof here: values are bridged from it, as in production. */
 const REMOTE_CHAIN = 31338;

@@ -16,10 +16,10 @@ import { createLogger } from '../../src/core/logging.ts';
 import { DEVNET_REWARDS_PER_EPOCH, type Devnet, startDevnet } from '../../src/devnet/devnet.ts';
 import { devnetServices } from '../../src/devnet/services.ts';
 import { advanceChainsToEpoch, chainTime } from '../../src/devnet/time.ts';
-import { EpochKeeper } from '../../src/state-proofs/aggregator/keeper.ts';
-import { requestProof, waitForProof } from '../../src/state-proofs/client.ts';
-import { readRewardsCoordinatorParams } from '../../src/state-proofs/rewards/chain.ts';
-import { rewardPeriodOfEpoch } from '../../src/state-proofs/rewards/submission.ts';
+import { EpochKeeper } from '../../src/services/state-proofs/aggregator/keeper.ts';
+import { requestProof, waitForProof } from '../../src/services/state-proofs/client.ts';
+import { readRewardsCoordinatorParams } from '../../src/runtime/rewards/chain.ts';
+import { rewardPeriodOfEpoch } from '../../src/runtime/rewards/submission.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const MAIN = 31337;

@@ -31,8 +31,8 @@ import { ECDSAStakeRegistryAbi, StateManagerAbi } from '../../src/core/chain/abi
 import { makeWalletClient } from '../../src/core/chain/clients.ts';
 import { type Database, openDatabase } from '../../src/core/db/database.ts';
 import { type Devnet, startDevnet, writeDeploymentFile } from '../../src/devnet/devnet.ts';
-import { ERC1271_MAGIC_VALUE, attestationDigest } from '../../src/state-proofs/attestation.ts';
-import { type AggregatorService, startAggregatorService } from '../../src/state-proofs/aggregator/service.ts';
+import { ERC1271_MAGIC_VALUE, attestationDigest } from '../../src/services/state-proofs/attestation.ts';
+import { type AggregatorService, startAggregatorService } from '../../src/services/state-proofs/aggregator/service.ts';
 import { assertPostgresReachable, skipWithoutPostgres } from '../helpers/db.ts';
 import { type Query, REMOTE_CHAIN, type TaskJson, httpJson, requestProof } from '../helpers/aggregatorApi.ts';
 import { type Proc, isRunning, logTail, startAvs, stopProc, waitWhileRunning } from '../helpers/processes.ts';

@@ -56,10 +56,10 @@ import { DEVNET_MAIN_CHAIN_ID, DEVNET_REWARDS_PER_EPOCH, type Devnet, startDevne
 import { registerDevnetOperator } from '../../src/devnet/seed.ts';
 import { devnetServices } from '../../src/devnet/services.ts';
 import { advanceChainsToEpoch, currentEpoch } from '../../src/devnet/time.ts';
-import { EpochKeeper } from '../../src/state-proofs/aggregator/keeper.ts';
-import { ERC1271_INVALID, ERC1271_MAGIC_VALUE, type StateAttestation, attestationDigest, encodeSigData } from '../../src/state-proofs/attestation.ts';
-import { readRewardsCoordinatorParams } from '../../src/state-proofs/rewards/chain.ts';
-import { rewardPeriodOfEpoch } from '../../src/state-proofs/rewards/submission.ts';
+import { EpochKeeper } from '../../src/services/state-proofs/aggregator/keeper.ts';
+import { ERC1271_INVALID, ERC1271_MAGIC_VALUE, type StateAttestation, attestationDigest, encodeSigData } from '../../src/services/state-proofs/attestation.ts';
+import { readRewardsCoordinatorParams } from '../../src/runtime/rewards/chain.ts';
+import { rewardPeriodOfEpoch } from '../../src/runtime/rewards/submission.ts';
 import { waitFor as waitForHelper } from '../helpers/wait.ts';
 
 const MAIN = DEVNET_MAIN_CHAIN_ID;

@@ -26,7 +26,7 @@ import type { Address, Hex } from 'viem';
 import { ECDSAStakeRegistryAbi, StateManagerAbi } from '../../src/core/chain/abis/generated/index.ts';
 import { makeWalletClient } from '../../src/core/chain/clients.ts';
 import { type Devnet, startDevnet, writeDeploymentFile } from '../../src/devnet/devnet.ts';
-import { ERC1271_MAGIC_VALUE, attestationDigest, computeTaskId, decodeSigData } from '../../src/state-proofs/attestation.ts';
+import { ERC1271_MAGIC_VALUE, attestationDigest, computeTaskId, decodeSigData } from '../../src/services/state-proofs/attestation.ts';
 import { type Query, REMOTE_CHAIN, type TaskJson, getTask, httpJson, requestProof } from '../helpers/aggregatorApi.ts';
 import { type Proc, isRunning, logTail, startAvs, stopProc, waitWhileRunning } from '../helpers/processes.ts';
 import { stepper } from '../helpers/steps.ts';

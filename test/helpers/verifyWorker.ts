@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { hexToBytes, keccak256, toHex } from 'viem';
 import { signDigest, signingKeyFromPrivateKey } from '../../src/core/crypto/ecdsa.ts';
 import { startModuleWorker } from '../../src/core/workers/index.ts';
-import { JOB_BYTES, type VerifyRequest, type VerifyResponse } from '../../src/state-proofs/aggregator/verifyWorker.ts';
+import { JOB_BYTES, type VerifyRequest, type VerifyResponse } from '../../src/runtime/signatures/verifyWorker.ts';
 
 /** Sends a valid job and the same job over another digest to a fresh worker; resolves to its answer, `[1, 0]`. */
 export async function verifyWorkerRoundTrip(): Promise<number[]> {
@@ -20,7 +20,7 @@ export async function verifyWorkerRoundTrip(): Promise<number[]> {
     bytes.set(hexToBytes(d), i * JOB_BYTES + 65);
     bytes.set(signature, i * JOB_BYTES + 97);
   }
-  const worker = startModuleWorker(new URL('../../src/state-proofs/aggregator/verifyWorker.ts', import.meta.url), undefined);
+  const worker = startModuleWorker(new URL('../../src/runtime/signatures/verifyWorker.ts', import.meta.url), undefined);
   try {
     const request: VerifyRequest = { id: 7, buffer, count: 2 };
     worker.postMessage(request, [buffer]);

@@ -14,9 +14,9 @@ import {
   zeroAddress,
 } from 'viem';
 import { ECDSAStakeRegistryAbi, EpochManagerAbi } from '../../src/core/chain/abis/generated/index.ts';
-import { createBlockResolver } from '../../src/state-proofs/aggregator/blocks.ts';
-import { BlockAheadError, TimestampAheadError, TimestampBeforeChainError, UnsupportedChainError } from '../../src/state-proofs/aggregator/errors.ts';
-import { createChainOperatorSetSource } from '../../src/state-proofs/aggregator/operatorSet.ts';
+import { createBlockResolver } from '../../src/services/state-proofs/aggregator/blocks.ts';
+import { BlockAheadError, TimestampAheadError, TimestampBeforeChainError, UnsupportedChainError } from '../../src/services/state-proofs/aggregator/errors.ts';
+import { createChainOperatorSetSource } from '../../src/services/state-proofs/aggregator/operatorSet.ts';
 
 const REGISTRY = '0x00000000000000000000000000000000000000e1' as Address;
 const EPOCHS = '0x00000000000000000000000000000000000000e2' as Address;

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { type Address, keccak256, toHex } from 'viem';
-import { type StateAttestation, attestationDigest, computeTaskId } from '../../src/state-proofs/attestation.ts';
-import { AttestationRangeError, createAttestationDigester, fastTaskId } from '../../src/state-proofs/digest.ts';
+import { type StateAttestation, attestationDigest, computeTaskId } from '../../src/services/state-proofs/attestation.ts';
+import { AttestationRangeError, createAttestationDigester, fastTaskId } from '../../src/services/state-proofs/digest.ts';
 
 const vectors = JSON.parse(readFileSync(new URL('../vectors/state-attestation.json', import.meta.url), 'utf8'));
 const domain = { chainId: vectors.domain.chainId as number, verifyingContract: vectors.domain.verifyingContract as Address };

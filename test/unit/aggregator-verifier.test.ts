@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { type Hex, keccak256, toHex } from 'viem';
 import { signDigest, signingKeyFromPrivateKey, verifyDigest } from '../../src/core/crypto/ecdsa.ts';
-import { type VerifyJob, inlineVerifier, startWorkerVerifier } from '../../src/state-proofs/aggregator/verifier.ts';
+import { type VerifyJob, inlineVerifier, startWorkerVerifier } from '../../src/runtime/signatures/verifier.ts';
 
 const N = (1n << 256n) - 0x14551231950b75fc4402da1732fc9bebfn; // secp256k1 group order
 const key = signingKeyFromPrivateKey(keccak256(toHex('verifier key')));

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { it } from 'node:test';
-import { renderApiReference } from '../../src/state-proofs/aggregator/apiReference.ts';
+import { renderApiReference } from '../../src/services/state-proofs/aggregator/apiReference.ts';
 
 it('docs/api-reference.md matches the OpenAPI document the aggregator serves (regenerate with npm run docs:api)', async () => {
   const committed = readFileSync(new URL('../../docs/api-reference.md', import.meta.url), 'utf8');

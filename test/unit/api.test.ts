@@ -5,12 +5,12 @@ import { signDigest, signingKeyFromPrivateKey } from '../../src/core/crypto/ecds
 import { HttpError } from '../../src/core/http/errors.ts';
 import { eigenNodeApi } from '../../src/core/http/nodeApi.ts';
 import { createHttpServer } from '../../src/core/http/server.ts';
-import { attestationDigest, decodeSigData } from '../../src/state-proofs/attestation.ts';
-import type { OperatorSession } from '../../src/state-proofs/aggregator/aggregator.ts';
-import type { BlockResolver } from '../../src/state-proofs/aggregator/blocks.ts';
-import { BlockAheadError, TimestampAheadError, TimestampBeforeChainError } from '../../src/state-proofs/aggregator/errors.ts';
-import { buildOperatorSetSnapshot, staticOperatorSetSource } from '../../src/state-proofs/aggregator/operatorSet.ts';
-import { type AggregatorApp, createAggregatorApp } from '../../src/state-proofs/aggregator/service.ts';
+import { attestationDigest, decodeSigData } from '../../src/services/state-proofs/attestation.ts';
+import type { OperatorSession } from '../../src/services/state-proofs/aggregator/aggregator.ts';
+import type { BlockResolver } from '../../src/services/state-proofs/aggregator/blocks.ts';
+import { BlockAheadError, TimestampAheadError, TimestampBeforeChainError } from '../../src/services/state-proofs/aggregator/errors.ts';
+import { buildOperatorSetSnapshot, staticOperatorSetSource } from '../../src/services/state-proofs/aggregator/operatorSet.ts';
+import { type AggregatorApp, createAggregatorApp } from '../../src/services/state-proofs/aggregator/service.ts';
 import { forEachDatabase } from '../helpers/db.ts';
 import { TEST_DOMAIN, TEST_SERVICE_MANAGER, testDeployment } from '../helpers/deployment.ts';
 

@@ -18,7 +18,7 @@ import {
   anchorBlockHash,
   encodeBlockHeader,
   fetchBlockHeader,
-} from '../../src/state-proofs/challenger/headers.ts';
+} from '../../src/services/state-proofs/challenger/headers.ts';
 
 const CHAIN_ID = 31_390;
 const HISTORY_CONTRACT = '0x0000F90827F1C53a10cb7A02335B175320002935';

@@ -9,8 +9,8 @@ import { after, it } from 'node:test';
 import type { Address } from 'viem';
 import { makePublicClient } from '../../src/core/chain/clients.ts';
 import type { Deployment } from '../../src/core/chain/deployment.ts';
-import { staticOperatorSetSource } from '../../src/state-proofs/aggregator/operatorSet.ts';
-import { type AggregatorApp, createAggregatorApp } from '../../src/state-proofs/aggregator/service.ts';
+import { staticOperatorSetSource } from '../../src/services/state-proofs/aggregator/operatorSet.ts';
+import { type AggregatorApp, createAggregatorApp } from '../../src/services/state-proofs/aggregator/service.ts';
 import { forEachDatabase } from '../helpers/db.ts';
 
 const a = (n: number) => `0x${n.toString(16).padStart(40, '0')}` as Address;

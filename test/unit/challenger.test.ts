@@ -4,16 +4,16 @@ import type { Kysely } from 'kysely';
 import { type Address, type Hex, keccak256, toHex } from 'viem';
 import { migrateToLatest } from '../../src/core/db/index.ts';
 import { createLogger } from '../../src/core/logging.ts';
-import { type ChallengeState, Challenger, type DisputeChain, type SlashingReport } from '../../src/state-proofs/challenger/challenger.ts';
+import { type ChallengeState, Challenger, type DisputeChain, type SlashingReport } from '../../src/services/state-proofs/challenger/challenger.ts';
 import {
   ChallengerJournal,
   type ChallengerTables,
   type Dispute,
   challengerMigrations,
   formatSlashing,
-} from '../../src/state-proofs/challenger/journal.ts';
-import { describeSlashReason } from '../../src/state-proofs/challenger/chain.ts';
-import type { ProofFeedPage, ProofTask } from '../../src/state-proofs/client.ts';
+} from '../../src/services/state-proofs/challenger/journal.ts';
+import { describeSlashReason } from '../../src/services/state-proofs/challenger/chain.ts';
+import type { ProofFeedPage, ProofTask } from '../../src/services/state-proofs/client.ts';
 import { forEachDatabase } from '../helpers/db.ts';
 
 const USER = '0x00000000000000000000000000000000000000Aa' as const;

@@ -297,7 +297,7 @@ describe('config', () => {
   });
 
   it('the examples in config/ match the schemas, and docs/configuration.md names every key', () => {
-    const root = fileURLToPath(new URL('../../', import.meta.url));
+    const root = fileURLToPath(new URL('../..', import.meta.url));
     const operator = readConfig('operator', { file: join(root, 'config/operator.example.json') });
     assert.equal(operator.values.signingKey.devnetOperator, 0);
     assert.equal(operator.values.deployment, join(root, '.avs/devnet.json'));

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { sql } from 'kysely';
 import { type Hex, keccak256, toHex } from 'viem';
-import { type NewTask, type SignatureRecord, createTaskStore } from '../../src/state-proofs/aggregator/store.ts';
+import { type NewTask, type SignatureRecord, createTaskStore } from '../../src/services/state-proofs/aggregator/store.ts';
 import { forEachDatabase } from '../helpers/db.ts';
 
 const USER = '0x00000000000000000000000000000000000000aa';

@@ -1,5 +1,5 @@
 /**
- * The deploy config of `avs deploy` (src/state-proofs/deployConfig.ts) and its templates in config/: each template fails
+ * The deploy config of `avs deploy` (src/services/state-proofs/deployConfig.ts) and its templates in config/: each template fails
  * only on its <placeholders>, the mainnet one carries EigenLayer's mainnet core, and `$comment` notes are ignored.
  */
 import assert from 'node:assert/strict';
@@ -7,9 +7,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { DeployConfigError, deployConfigSchema, parseDeployConfig } from '../../src/state-proofs/deployConfig.ts';
+import { DeployConfigError, deployConfigSchema, parseDeployConfig } from '../../src/services/state-proofs/deployConfig.ts';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
+const root = fileURLToPath(new URL('../..', import.meta.url));
 const template = (name: string): Record<string, unknown> => JSON.parse(readFileSync(join(root, 'config', name), 'utf8'));
 
 /** Dotted keys of every `<...>` placeholder in a template. */

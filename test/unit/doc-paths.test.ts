@@ -12,7 +12,7 @@ import type { Command } from 'commander';
 import { buildProgram } from '../../src/cli/program.ts';
 import { helpOf } from '../helpers/help.ts';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
+const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Paths written from the repository root, e.g. `config/deploy.mainnet.example.json` or `docs/operator-guide.md`. */
 const REPO_PATH = /(?<![\w./~<-])((?:bench|bin|config|contracts|docs|scripts|src|test)\/[\w./-]*\.(?:json|md|mjs|js|sol|ts|toml))\b/g;

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { AnvilStartError, anvilBinary } from '../../src/devnet/anvil.ts';
 import { FOUNDRY_PLATFORMS, FoundryNotFoundError, foundryBinary } from '../../src/devnet/foundry.ts';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
+const root = fileURLToPath(new URL('../..', import.meta.url));
 const here = `${process.platform}-${process.arch}`;
 
 describe('Foundry binaries', () => {

@@ -1,6 +1,6 @@
 /**
  * The layering rule of docs/architecture.md ("Layers"): a lower layer never imports an upper one, in TypeScript
- * (core ← state-proofs ← devnet ← cli) and in Solidity (eigenlayer interfaces, bridge ← core ← state-proofs). A new
+ * (core ← runtime ← services, each on its own ← devnet ← cli) and in Solidity (eigenlayer interfaces, bridge ← core ← state-proofs). A new
  * top-level folder must be given its place here before it can import anything.
  */
 import assert from 'node:assert/strict';
@@ -9,14 +9,16 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
+const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Layer (first folder under the tree's root, or a deeper prefix) → the layers its files may import from. */
 const TYPESCRIPT_LAYERS: Record<string, readonly string[]> = {
   core: ['core'],
-  'state-proofs': ['core', 'state-proofs'],
-  devnet: ['core', 'state-proofs', 'devnet'],
-  cli: ['core', 'state-proofs', 'devnet', 'cli'],
+  runtime: ['core', 'runtime'],
+  // One entry per service: a service sees core and runtime, never another service.
+  'services/state-proofs': ['core', 'runtime', 'services/state-proofs'],
+  devnet: ['core', 'runtime', 'services', 'devnet'],
+  cli: ['core', 'runtime', 'services', 'devnet', 'cli'],
 };
 /** Only the interfaces of EigenLayer are imported above it, so the same contracts run against the real core. */
 const SOLIDITY_LAYERS: Record<string, readonly string[]> = {
@@ -60,14 +62,14 @@ function violations(tree: string, extension: string, pattern: RegExp, layers: Re
       const target = resolve(dirname(file), specifier);
       if (relative(tree, target).startsWith('..')) continue;
       const to = layerOf(tree, target, layers);
-      if (!to || !layers[from].includes(to)) found.push(`${name} (${from}) imports ${relative(root, target)} (${to ?? 'no layer'})`);
+      if (!to || !layers[from].some((allowed) => to === allowed || to.startsWith(`${allowed}/`))) found.push(`${name} (${from}) imports ${relative(root, target)} (${to ?? 'no layer'})`);
     }
   }
   return found;
 }
 
 describe('layers', () => {
-  it('TypeScript: core ← state-proofs ← devnet ← cli, never upwards', () => {
+  it('TypeScript: core ← runtime ← services (each alone) ← devnet ← cli, never upwards', () => {
     const tree = join(root, 'src');
     assert.ok(filesUnder(tree, '.ts').length > 50);
     assert.deepEqual(violations(tree, '.ts', TS_IMPORT, TYPESCRIPT_LAYERS), []);
@@ -83,6 +85,11 @@ describe('layers', () => {
     // The checker itself: the CLI's imports, and the state-proofs contracts' imports, seen as if from a lower layer.
     const cliAsCore = { ...TYPESCRIPT_LAYERS, cli: TYPESCRIPT_LAYERS.core };
     assert.ok(violations(join(root, 'src'), '.ts', TS_IMPORT, cliAsCore).some((v) => v.includes('(cli) imports src/devnet/')));
+    // A service importing a sibling service: the aggregator's folder posing as a service of its own.
+    const aggregatorAsService = { ...TYPESCRIPT_LAYERS, 'services/state-proofs/aggregator': ['core', 'runtime', 'services/state-proofs/aggregator'] };
+    assert.ok(
+      violations(join(root, 'src'), '.ts', TS_IMPORT, aggregatorAsService).some((v) => v.includes('(services/state-proofs/aggregator) imports src/services/state-proofs/')),
+    );
     const serviceAsCore = { ...SOLIDITY_LAYERS, 'state-proofs': SOLIDITY_LAYERS.core };
     assert.ok(violations(join(root, 'contracts', 'src'), '.sol', SOL_IMPORT, serviceAsCore).some((v) => v.includes('(state-proofs) imports contracts/src/bridge/')));
   });

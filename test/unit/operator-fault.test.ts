@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { parseDeployment } from '../../src/core/chain/deployment.ts';
-import { FaultOutsideDevnetError, startOperator } from '../../src/state-proofs/operator/run.ts';
+import { FaultOutsideDevnetError, startOperator } from '../../src/services/state-proofs/operator/run.ts';
 
 const A = '0x00000000000000000000000000000000000000a1';
 

@@ -4,7 +4,7 @@ import pg from 'pg';
 import type { Hex } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { migrateToLatest } from '../../src/core/db/index.ts';
-import { SigningJournal, journalMigrations, openSigningJournal, operatorJournalSchema } from '../../src/state-proofs/operator/journal.ts';
+import { SigningJournal, journalMigrations, openSigningJournal, operatorJournalSchema } from '../../src/services/state-proofs/operator/journal.ts';
 import { TEST_POSTGRES_URL, forEachDatabase, postgresSkip } from '../helpers/db.ts';
 
 const taskId = `0x${'ab'.repeat(32)}` as Hex;

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Address, type Hex, getAddress, keccak256, toHex } from 'viem';
 import { openDatabase } from '../../src/core/db/database.ts';
-import { encodeSigData } from '../../src/state-proofs/attestation.ts';
-import { type NewTask, createTaskStore } from '../../src/state-proofs/aggregator/store.ts';
+import { encodeSigData } from '../../src/services/state-proofs/attestation.ts';
+import { type NewTask, createTaskStore } from '../../src/services/state-proofs/aggregator/store.ts';
 import { type AvsRun, assertOneLineError, runAvs as runCli } from '../helpers/cli.ts';
 
 const A = getAddress('0x000000000000000000000000000000000000000a');

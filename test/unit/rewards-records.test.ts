@@ -5,11 +5,11 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { type Address, type Hex, getAddress, keccak256, toHex } from 'viem';
-import { encodeSigData } from '../../src/state-proofs/attestation.ts';
-import { type NewTask, type SignatureRecord, type TaskStore, createTaskStore } from '../../src/state-proofs/aggregator/store.ts';
-import { computeEpochRewards } from '../../src/state-proofs/rewards/epoch.ts';
-import { MissingWeightError } from '../../src/state-proofs/rewards/errors.ts';
-import { countEpochTasks, listEpochProofs, readEpochRecords } from '../../src/state-proofs/rewards/records.ts';
+import { encodeSigData } from '../../src/services/state-proofs/attestation.ts';
+import { type NewTask, type SignatureRecord, type TaskStore, createTaskStore } from '../../src/services/state-proofs/aggregator/store.ts';
+import { computeEpochRewards } from '../../src/services/state-proofs/rewards/epoch.ts';
+import { MissingWeightError } from '../../src/runtime/rewards/errors.ts';
+import { countEpochTasks, listEpochProofs, readEpochRecords } from '../../src/services/state-proofs/rewards/records.ts';
 import { forEachDatabase } from '../helpers/db.ts';
 
 const A = getAddress('0x000000000000000000000000000000000000000a');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type Address, type Hex, getAddress, keccak256, toHex } from 'viem';
-import { MissingWeightError, RewardInputError, EmptyRewardSplitError } from '../../src/state-proofs/rewards/errors.ts';
+import { MissingWeightError, RewardInputError, EmptyRewardSplitError } from '../../src/runtime/rewards/errors.ts';
 import {
   type EpochProof,
   MAX_REWARDS_AMOUNT,
@@ -10,7 +10,7 @@ import {
   requireOperatorRewards,
   splitRewards,
   tallyProofs,
-} from '../../src/state-proofs/rewards/split.ts';
+} from '../../src/runtime/rewards/split.ts';
 
 const A = '0x000000000000000000000000000000000000000a' as Address;
 const B = '0x000000000000000000000000000000000000000b' as Address;

@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type Address, decodeFunctionData, encodeFunctionData, getAddress, toFunctionSelector } from 'viem';
 import { StateProofsServiceManagerAbi } from '../../src/core/chain/abis/generated/index.ts';
-import { RewardInputError, RewardSubmissionError } from '../../src/state-proofs/rewards/errors.ts';
+import { RewardInputError, RewardSubmissionError } from '../../src/runtime/rewards/errors.ts';
 import {
   type BuildRewardsSubmissionInput,
   type RewardsCoordinatorParams,
   buildRewardsSubmission,
   rewardPeriodOfEpoch,
-} from '../../src/state-proofs/rewards/submission.ts';
+} from '../../src/runtime/rewards/submission.ts';
 
 const A = getAddress('0x000000000000000000000000000000000000000a');
 const B = getAddress('0x000000000000000000000000000000000000000b');

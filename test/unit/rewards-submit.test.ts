@@ -14,8 +14,8 @@ import { openDatabase } from '../../src/core/db/database.ts';
 import { devAccount, devPrivateKey } from '../../src/devnet/accounts.ts';
 import { type Devnet, startDevnet } from '../../src/devnet/devnet.ts';
 import { advanceToEpoch } from '../../src/devnet/time.ts';
-import { encodeSigData } from '../../src/state-proofs/attestation.ts';
-import { createTaskStore } from '../../src/state-proofs/aggregator/store.ts';
+import { encodeSigData } from '../../src/services/state-proofs/attestation.ts';
+import { createTaskStore } from '../../src/services/state-proofs/aggregator/store.ts';
 import { type AvsRun, runAvs as runCli } from '../helpers/cli.ts';
 
 const SIGNATURE = `0x${'33'.repeat(65)}` as Hex;

@@ -7,7 +7,7 @@ import {
   attestationStructHash,
   computeTaskId,
   type StateAttestation,
-} from '../../src/state-proofs/attestation.ts';
+} from '../../src/services/state-proofs/attestation.ts';
 import { effectiveEpochAt, epochAt, isInGracePeriod } from '../../src/core/epochs.ts';
 
 const read = (name: string) => JSON.parse(readFileSync(new URL(`../vectors/${name}`, import.meta.url), 'utf8'));

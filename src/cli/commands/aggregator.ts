@@ -63,7 +63,7 @@ export function registerAggregatorCommands(program: Command): void {
       const { openDatabase } = await import('../../core/db/index.ts');
       const { createLogger } = await import('../../core/logging.ts');
       const logger = createLogger('aggregator', { level: values.logLevel });
-      const { startAggregatorService } = await import('../../state-proofs/aggregator/service.ts');
+      const { startAggregatorService } = await import('../../services/state-proofs/aggregator/service.ts');
       const database = await openDatabase({ url: values.database.url, sqlitePath: values.database.sqlitePath, name: 'aggregator' });
       try {
         const service = await startAggregatorService({

@@ -47,7 +47,7 @@ export function registerChallengerCommands(program: Command): void {
       const loaded = loadRunDeployment(read);
       const { deployment } = loaded;
       if (!values.aggregatorUrl) throw new UsageError('no aggregator URL: pass --aggregator, set AVS_AGGREGATOR_URL or aggregatorUrl, or run `avs devnet`');
-      const { startChallenger } = await import('../../state-proofs/challenger/run.ts');
+      const { startChallenger } = await import('../../services/state-proofs/challenger/run.ts');
       const { createLogger } = await import('../../core/logging.ts');
       const running = await startChallenger({
         deployment,
@@ -74,7 +74,7 @@ export function registerChallengerCommands(program: Command): void {
     .action(async (_opts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<{ db?: string; json?: boolean }>();
       const { openDatabase, migrateToLatest } = await import('../../core/db/index.ts');
-      const { ChallengerJournal, challengerMigrations, formatSlashing } = await import('../../state-proofs/challenger/journal.ts');
+      const { ChallengerJournal, challengerMigrations, formatSlashing } = await import('../../services/state-proofs/challenger/journal.ts');
       const database = await openDatabase({ url: process.env.DATABASE_URL, sqlitePath: opts.db ?? '.avs/challenger.sqlite', name: 'challenger' });
       try {
         await migrateToLatest(database, challengerMigrations);

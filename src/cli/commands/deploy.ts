@@ -1,6 +1,6 @@
 /**
  * `avs deploy`: deploys the state-proofs AVS on a public network (or any chain with an EigenLayer core) from a deploy
- * config (src/state-proofs/deployConfig.ts) and writes the deployment file every other command reads.
+ * config (src/services/state-proofs/deployConfig.ts) and writes the deployment file every other command reads.
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
@@ -10,7 +10,7 @@ import { AllocationManagerAbi, DelegationManagerAbi } from '../../core/chain/abi
 import { makePublicClient } from '../../core/chain/clients.ts';
 import { MIN_CORE_VERSION, assertCoreVersion } from '../../core/chain/coreVersion.ts';
 import { serializeDeployment } from '../../core/chain/deployment.ts';
-import { type DeployConfig, readDeployConfig } from '../../state-proofs/deployConfig.ts';
+import { type DeployConfig, readDeployConfig } from '../../services/state-proofs/deployConfig.ts';
 import { CommandFailedError, UsageError } from '../errors.ts';
 import { createProgress, printFields, printJson } from '../output.ts';
 import { resolveAccountKey } from '../account-key.ts';
@@ -100,7 +100,7 @@ export function registerDeployCommand(program: Command): void {
       const fromBlock = head.number + 1n;
       progress.done();
 
-      const { deployStateProofs } = await import('../../state-proofs/deploy.ts');
+      const { deployStateProofs } = await import('../../services/state-proofs/deploy.ts');
       const deployment = await deployStateProofs({
         deployer,
         main: config.mainChain,

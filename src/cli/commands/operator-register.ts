@@ -17,7 +17,8 @@ import {
   readRegistrationState,
   registrationSignatureFileSchema,
   signAvsRegistration,
-} from '../../state-proofs/registration.ts';
+} from '../../runtime/registration.ts';
+import { registrationTarget } from '../../services/state-proofs/registration.ts';
 import { resolveAccountKey } from '../account-key.ts';
 import { CommandFailedError, UsageError } from '../errors.ts';
 import { createProgress, printFields, printJson } from '../output.ts';
@@ -88,7 +89,8 @@ export function registerOperatorRegistrationCommands(operator: Command): void {
         progress.done();
         return receipt;
       };
-      const plan = await readRegistrationState(client, deployment, operator, magnitude);
+      const target = registrationTarget(deployment);
+      const plan = await readRegistrationState(client, target, operator, magnitude);
 
       if (!plan.isOperator) {
         if (actingForAnother) {
@@ -97,7 +99,7 @@ export function registerOperatorRegistrationCommands(operator: Command): void {
         await send('registering as an EigenLayer operator', () =>
           wallet.writeContract({ address: deployment.eigenlayer.delegationManager, abi: DelegationManagerAbi, functionName: 'registerAsOperator', args: [zeroAddress, 0, opts.metadataUri] }),
         );
-        Object.assign(plan, await readRegistrationState(client, deployment, operator, magnitude));
+        Object.assign(plan, await readRegistrationState(client, target, operator, magnitude));
       } else if (!plan.allocationDelaySet) {
         // Nothing else can succeed before the delay is set: say how, and send nothing.
         throw new CommandFailedError(
@@ -107,7 +109,7 @@ export function registerOperatorRegistrationCommands(operator: Command): void {
       }
       if (actingForAnother) {
         // Say every appointment still needed before sending anything, so the operator's admin makes them in one go.
-        const missing = await missingAppointments(client, deployment, operator, account.address, plan);
+        const missing = await missingAppointments(client, target, operator, account.address, plan);
         if (missing.length !== 0) {
           throw new CommandFailedError(
             `${account.address} may not act for operator ${operator}: an admin of the operator must first call ` +
@@ -134,7 +136,7 @@ export function registerOperatorRegistrationCommands(operator: Command): void {
       const registry = { address: deployment.stateProofs.stakeRegistry, abi: ECDSAStakeRegistryAbi } as const;
       let transactionHash: Hex | undefined;
       let effectiveEpoch: number | undefined;
-      const after = await readRegistrationState(client, deployment, operator, magnitude);
+      const after = await readRegistrationState(client, target, operator, magnitude);
       const slashableFromBlock = after.allocationEffectBlock;
       const head = await client.getBlockNumber({ cacheTime: 0 });
       if (!after.registered && slashableFromBlock > head) {
@@ -157,7 +159,7 @@ export function registerOperatorRegistrationCommands(operator: Command): void {
           await checkSignatureUsable(client, deployment, operator, fileSignature);
           transactionHash = await wallet.writeContract({ ...registry, functionName: 'registerOperatorWithSignature', args: [operator, fileSignature, signingKey] });
         } else {
-          const signature = await signAvsRegistration({ client, deployment, operator: account });
+          const signature = await signAvsRegistration({ client, avs: target, operator: account });
           transactionHash = await wallet.writeContract({ ...registry, functionName: 'registerOperatorWithSignature', args: [signature, signingKey] });
         }
         const receipt = await expectSuccess(client, transactionHash, 'registerOperatorWithSignature');
@@ -166,7 +168,7 @@ export function registerOperatorRegistrationCommands(operator: Command): void {
       }
       const [weight, inDirectory, registeredKey] = await Promise.all([
         client.readContract({ ...registry, functionName: 'getLatestOperatorWeight', args: [operator] }),
-        isRegisteredInAvsDirectory(client, deployment, operator),
+        isRegisteredInAvsDirectory(client, target, operator),
         client.readContract({ ...registry, functionName: 'getLatestOperatorSigningKey', args: [operator] }),
       ]);
       const result = {
@@ -205,7 +207,8 @@ export function registerOperatorRegistrationCommands(operator: Command): void {
       const main = mainChainOf(deployment);
       const client = makePublicClient(main.chainId, opts.rpc ?? main.rpcUrl);
       const expiry = (await client.getBlock()).timestamp + lifetime;
-      const signature = await signAvsRegistration({ client, deployment, operator: account, expiry });
+      const target = registrationTarget(deployment);
+      const signature = await signAvsRegistration({ client, avs: target, operator: account, expiry });
       const avs = deployment.stateProofs.serviceManager;
       try {
         writeFileSync(opts.out, formatRegistrationSignatureFile(account.address, avs, signature), { mode: 0o600 });

@@ -66,7 +66,7 @@ export function registerOperatorCommands(program: Command): void {
       const aggregatorText = values.aggregatorUrl;
       if (!aggregatorText) throw new UsageError('no aggregator URL: pass --aggregator, set AVS_AGGREGATOR_URL or aggregatorUrl, or run `avs devnet`');
       const aggregatorUrl = operatorSocketUrl(aggregatorText.replace(/\/+$/, ''));
-      const { startOperator } = await import('../../state-proofs/operator/run.ts');
+      const { startOperator } = await import('../../services/state-proofs/operator/run.ts');
       const { createLogger } = await import('../../core/logging.ts');
       const running = await startOperator({
         deployment,

@@ -10,7 +10,7 @@ import { type ProofTask, getProof, requestProof, resolveAggregatorUrl, waitForPr
 import { ExitCode, UsageError } from '../errors.ts';
 import { createProgress, printFields, printJson } from '../output.ts';
 import { loadDeployment, parseAddress, parseBytes32, parseCount, parseHexBytes, parseUint, resolveChain } from '../options.ts';
-import { stakeRegistryOn, verifyOnChain } from '../../state-proofs/verify.ts';
+import { stakeRegistryOn, verifyOnChain } from '../../services/state-proofs/verify.ts';
 
 type Globals = { deployment?: string; aggregator?: string; json?: boolean; wait?: boolean; timeout: string };
 

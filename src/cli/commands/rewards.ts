@@ -12,8 +12,8 @@ import { makePublicClient, makeWalletClient } from '../../core/chain/clients.ts'
 import type { ChainDeployment, Deployment } from '../../core/chain/deployment.ts';
 import type { Database } from '../../core/db/database.ts';
 import { epochInterval } from '../../core/epochs.ts';
-import type { EpochRewardReport } from '../../state-proofs/rewards/epoch.ts';
-import type { OperatorDirectedRewardsSubmission } from '../../state-proofs/rewards/submission.ts';
+import type { EpochRewardReport } from '../../services/state-proofs/rewards/epoch.ts';
+import type { OperatorDirectedRewardsSubmission } from '../../runtime/rewards/submission.ts';
 import { CommandFailedError, UsageError } from '../errors.ts';
 import { createProgress, printFields, printJson } from '../output.ts';
 import { loadDeployment, parseAddress, parseCount, parseUint, resolveChain, resolvePrivateKeyHex } from '../options.ts';
@@ -44,7 +44,7 @@ export function registerRewardsCommands(program: Command): void {
       }
       const chain = opts.weights === 'chain' ? mainChain(loadDeployment(opts.deployment), opts.rpc) : undefined;
       const report = await withAggregatorDatabase(opts.db, async (database) => {
-        const { computeEpochRewards } = await import('../../state-proofs/rewards/epoch.ts');
+        const { computeEpochRewards } = await import('../../services/state-proofs/rewards/epoch.ts');
         return computeEpochRewards({ database, epoch, budget, weights: chain ? chainWeights(chain.client, chain.deployment) : 'aggregator' });
       });
       const ended = chain ? await epochEnded(chain.client, chain.deployment, epoch) : undefined;
@@ -86,11 +86,11 @@ export function registerRewardsCommands(program: Command): void {
       try {
         progress.step(`reading epoch ${epoch}'s proofs and weights`);
         const report = await withAggregatorDatabase(opts.db, async (database) => {
-          const { computeEpochRewards } = await import('../../state-proofs/rewards/epoch.ts');
+          const { computeEpochRewards } = await import('../../services/state-proofs/rewards/epoch.ts');
           return computeEpochRewards({ database, epoch, budget, weights: chainWeights(client, deployment) });
         });
-        const { EpochNotSettledError } = await import('../../state-proofs/rewards/errors.ts');
-        const { requireOperatorRewards } = await import('../../state-proofs/rewards/split.ts');
+        const { EpochNotSettledError } = await import('../../runtime/rewards/errors.ts');
+        const { requireOperatorRewards } = await import('../../runtime/rewards/split.ts');
         const ended = await epochEnded(client, deployment, epoch);
         if (!ended.ended) throw new EpochNotSettledError(`epoch ${epoch} has not ended (it ends at ${ended.end}, chain time is ${ended.now})`);
         if (report.tasks.unfinished > 0) {
@@ -99,8 +99,8 @@ export function registerRewardsCommands(program: Command): void {
         const operatorRewards = requireOperatorRewards(report.split, epoch);
 
         progress.step('building the submission');
-        const { buildRewardsSubmission } = await import('../../state-proofs/rewards/submission.ts');
-        const { readQuorum, readRewardsCoordinatorParams, sendRewardSubmission } = await import('../../state-proofs/rewards/chain.ts');
+        const { buildRewardsSubmission } = await import('../../runtime/rewards/submission.ts');
+        const { readQuorum, readRewardsCoordinatorParams, sendRewardSubmission } = await import('../../runtime/rewards/chain.ts');
         const [quorum, coordinator] = await Promise.all([
           readQuorum(client, deployment.stateProofs.stakeRegistry),
           readRewardsCoordinatorParams(client, deployment.eigenlayer.rewardsCoordinator),
@@ -163,7 +163,7 @@ function mainChain(deployment: Deployment, rpc: string | undefined): { client: P
 
 function chainWeights(client: PublicClient, deployment: Deployment) {
   return async (operators: readonly string[], epoch: number) => {
-    const { readOperatorWeights } = await import('../../state-proofs/rewards/chain.ts');
+    const { readOperatorWeights } = await import('../../runtime/rewards/chain.ts');
     return readOperatorWeights(client, deployment.stateProofs.stakeRegistry, operators, epoch);
   };
 }
@@ -179,7 +179,7 @@ async function withAggregatorDatabase<T>(path: string | undefined, fn: (database
     throw new CommandFailedError(`no aggregator database at ${sqlitePath}: give --db <path> or set DATABASE_URL`);
   }
   const { openDatabase, migrateToLatest } = await import('../../core/db/index.ts');
-  const { aggregatorMigrations } = await import('../../state-proofs/aggregator/migrations.ts');
+  const { aggregatorMigrations } = await import('../../services/state-proofs/aggregator/migrations.ts');
   const database = await openDatabase({ url, sqlitePath });
   try {
     await migrateToLatest(database, aggregatorMigrations);

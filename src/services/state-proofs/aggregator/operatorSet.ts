@@ -1,0 +1,283 @@
+/**
+ * The operator set the aggregator checks signatures against: per reference epoch, each registered operator's signing
+ * key and weight, the total weight and the threshold weight, as the main chain's ECDSAStakeRegistry reports them
+ * (checkpoints per effective epoch; a lookup returns the latest checkpoint at or before the epoch).
+ *
+ * An epoch at or before the current one is frozen (changes take effect at current + 1 or + 2), so its snapshot is
+ * cached for good; a future epoch's snapshot is re-read after `refreshMs`.
+ *
+ * Operators slashed by the StateDisputeResolver for a wrong attestation are left out of every snapshot from then on
+ * (docs/architecture.md, "Disputes": the aggregator stops serving proofs from them), although the registry still counts
+ * them until their stake or registration changes.
+ */
+import { type Address, type PublicClient, getAddress, zeroAddress } from 'viem';
+import { ECDSAStakeRegistryAbi, EpochManagerAbi, StateDisputeResolverAbi } from '../../../core/chain/abis/generated/index.ts';
+import type { Logger } from '../../../core/logging.ts';
+
+/** One operator at an epoch. */
+export type OperatorEntry = {
+  /** Operator address (checksummed). */
+  operator: Address;
+  /** The operator's signing key at the epoch (checksummed). */
+  signingKey: Address;
+  /** Weight at the epoch, in the registry's weight units. */
+  weight: bigint;
+};
+
+/** The operator set at one epoch. */
+export type OperatorSetSnapshot = {
+  epoch: number;
+  /** Registered operators, keyed by lowercased operator address. */
+  operators: Map<string, OperatorEntry>;
+  /** Total weight at the epoch. */
+  totalWeight: bigint;
+  /** Signed weight a proof at this epoch needs (0: no proof can be valid). */
+  thresholdWeight: bigint;
+};
+
+/** Where operator sets come from. */
+export type OperatorSetSource = {
+  /** The main chain's current epoch. */
+  currentEpoch(): Promise<number>;
+  /** The epoch at which a registration made now takes effect (current + 1, or + 2 in the grace period). */
+  effectiveEpoch(): Promise<number>;
+  /** The operator set at `epoch`. */
+  getSnapshot(epoch: number): Promise<OperatorSetSnapshot>;
+  /** Stops background work. */
+  close(): void;
+};
+
+/**
+ * Builds a snapshot from entries (tests, devnets, the chain source). The total weight defaults to the sum of weights.
+ */
+export function buildOperatorSetSnapshot(
+  epoch: number,
+  entries: readonly { operator: Address; signingKey: Address; weight: bigint }[],
+  weights: { thresholdWeight: bigint; totalWeight?: bigint },
+): OperatorSetSnapshot {
+  const operators = new Map<string, OperatorEntry>();
+  let sum = 0n;
+  for (const e of entries) {
+    operators.set(e.operator.toLowerCase(), { operator: getAddress(e.operator), signingKey: getAddress(e.signingKey), weight: e.weight });
+    sum += e.weight;
+  }
+  return { epoch, operators, totalWeight: weights.totalWeight ?? sum, thresholdWeight: weights.thresholdWeight };
+}
+
+/** A mutable in-memory source: set snapshots and epochs by hand (tests, embedded devnets). */
+export type StaticOperatorSetSource = OperatorSetSource & {
+  setSnapshot(snapshot: OperatorSetSnapshot): void;
+  setCurrentEpoch(epoch: number, effectiveEpoch?: number): void;
+};
+
+/**
+ * An in-memory {@link OperatorSetSource}. An epoch without a snapshot of its own gets the latest one before it (as the
+ * registry's checkpoints do), or an empty set.
+ */
+export function staticOperatorSetSource(snapshots: readonly OperatorSetSnapshot[], currentEpoch: number): StaticOperatorSetSource {
+  const byEpoch = new Map<number, OperatorSetSnapshot>(snapshots.map((s) => [s.epoch, s]));
+  let current = currentEpoch;
+  let effective = currentEpoch + 1;
+  return {
+    async currentEpoch() {
+      return current;
+    },
+    async effectiveEpoch() {
+      return effective;
+    },
+    async getSnapshot(epoch) {
+      let best: OperatorSetSnapshot | undefined;
+      for (const s of byEpoch.values()) if (s.epoch <= epoch && (!best || s.epoch > best.epoch)) best = s;
+      return best ? { ...best, epoch } : { epoch, operators: new Map(), totalWeight: 0n, thresholdWeight: 0n };
+    },
+    setSnapshot(snapshot) {
+      byEpoch.set(snapshot.epoch, snapshot);
+    },
+    setCurrentEpoch(epoch, effectiveEpoch = epoch + 1) {
+      current = epoch;
+      effective = effectiveEpoch;
+    },
+    close() {},
+  };
+}
+
+/** Options of {@link createChainOperatorSetSource}. */
+export type ChainOperatorSetSourceOptions = {
+  /** Main-chain client. */
+  client: PublicClient;
+  /** The ECDSAStakeRegistry. */
+  stakeRegistry: Address;
+  /** The EpochManager. */
+  epochManager: Address;
+  /** How long the current epoch and future epochs' snapshots are reused, in milliseconds (default 2,000). */
+  refreshMs?: number;
+  /** First block to scan for `OperatorDeregistered` and `SignerSlashed` events (default 0). */
+  fromBlock?: bigint;
+  /** The StateDisputeResolver, whose `SignerSlashed` events exclude operators; default none. */
+  stateDisputeResolver?: Address;
+  logger?: Logger;
+};
+
+/**
+ * An {@link OperatorSetSource} reading the main chain: `EpochManager.currentEpoch/effectiveEpoch`, and per epoch
+ * `ECDSAStakeRegistry.getOperators`, `getOperatorSigningKeyAtEpoch`, `getSigningWeightAtEpoch` (the weight a signature
+ * counts for on-chain now: the checkpointed weight lowered to the slashable stake),
+ * `getTotalWeightAtEpoch` and `getThresholdWeightAtEpoch` (concurrent calls, which the project's HTTP transport
+ * batches into one JSON-RPC request).
+ *
+ * `getOperators()` lists operators as of the latest change, so an operator whose deregistration is queued but not yet
+ * effective is missing from it; operators named in `OperatorDeregistered` events (scanned incrementally from
+ * `fromBlock`) are added to the candidates, and every candidate is kept only if it has a signing key at the epoch.
+ */
+export function createChainOperatorSetSource(options: ChainOperatorSetSourceOptions): OperatorSetSource {
+  const { client, stakeRegistry, epochManager, logger } = options;
+  const refreshMs = options.refreshMs ?? 2_000;
+  const snapshots = new Map<number, { snapshot: OperatorSetSnapshot; at: number; frozen: boolean }>();
+  const loading = new Map<number, Promise<OperatorSetSnapshot>>();
+  let epochs: { current: number; effective: number; at: number } | undefined;
+  let epochsLoading: Promise<{ current: number; effective: number }> | undefined;
+  const departed = new Set<Address>();
+  let scannedTo = (options.fromBlock ?? 0n) - 1n;
+  let logScanWarned = false;
+  const slashed = new Set<string>();
+  let slashesScannedTo = (options.fromBlock ?? 0n) - 1n;
+  let slashScan: { at: number; running?: Promise<void> } = { at: 0 };
+
+  /** Reads new `SignerSlashed` events, at most once per `refreshMs`, without holding up the caller. */
+  function scanSlashes(): void {
+    const resolver = options.stateDisputeResolver;
+    if (!resolver || slashScan.running || Date.now() - slashScan.at < refreshMs) return;
+    slashScan = {
+      at: Date.now(),
+      running: (async () => {
+        const head = await client.getBlockNumber();
+        if (head <= slashesScannedTo) return;
+        const events = await client.getContractEvents({
+          address: resolver,
+          abi: StateDisputeResolverAbi,
+          eventName: 'SignerSlashed',
+          fromBlock: slashesScannedTo + 1n,
+          toBlock: head,
+        });
+        for (const e of events) {
+          const operator = e.args.operator?.toLowerCase();
+          if (operator && !slashed.has(operator)) {
+            slashed.add(operator);
+            logger?.warn({ operator: e.args.operator, challengeId: e.args.challengeId }, 'operator slashed for a wrong attestation; its signatures no longer count');
+          }
+        }
+        slashesScannedTo = head;
+      })()
+        .catch((error) => logger?.warn({ err: (error as Error).message.split('\n')[0] }, 'cannot scan SignerSlashed events; retrying'))
+        .finally(() => {
+          slashScan.running = undefined;
+        }),
+    };
+  }
+
+  function withoutSlashed(snapshot: OperatorSetSnapshot): OperatorSetSnapshot {
+    if (slashed.size === 0) return snapshot;
+    let removed = false;
+    for (const key of snapshot.operators.keys()) if (slashed.has(key)) removed = true;
+    if (!removed) return snapshot;
+    return { ...snapshot, operators: new Map([...snapshot.operators].filter(([key]) => !slashed.has(key))) };
+  }
+
+  function loadEpochs(): Promise<{ current: number; effective: number }> {
+    epochsLoading ??= Promise.all([
+      client.readContract({ address: epochManager, abi: EpochManagerAbi, functionName: 'currentEpoch' }),
+      client.readContract({ address: epochManager, abi: EpochManagerAbi, functionName: 'effectiveEpoch' }),
+    ])
+      .then(([current, effective]) => {
+        epochs = { current: Number(current), effective: Number(effective), at: Date.now() };
+        return epochs;
+      })
+      .finally(() => {
+        epochsLoading = undefined;
+      });
+    return epochsLoading;
+  }
+
+  async function getEpochs(): Promise<{ current: number; effective: number }> {
+    if (epochs && Date.now() - epochs.at < refreshMs) return epochs;
+    return loadEpochs();
+  }
+
+  async function scanDepartures(): Promise<void> {
+    try {
+      const head = await client.getBlockNumber();
+      if (head <= scannedTo) return;
+      const events = await client.getContractEvents({
+        address: stakeRegistry,
+        abi: ECDSAStakeRegistryAbi,
+        eventName: 'OperatorDeregistered',
+        fromBlock: scannedTo + 1n,
+        toBlock: head,
+      });
+      for (const e of events) if (e.args.operator) departed.add(getAddress(e.args.operator));
+      scannedTo = head;
+    } catch (error) {
+      if (!logScanWarned) {
+        logScanWarned = true;
+        logger?.warn(
+          { err: (error as Error).message.split('\n')[0] },
+          'cannot scan OperatorDeregistered events; operators leaving at the next epoch may be missed until then',
+        );
+      }
+    }
+  }
+
+  async function load(epoch: number): Promise<OperatorSetSnapshot> {
+    const [listed] = await Promise.all([
+      client.readContract({ address: stakeRegistry, abi: ECDSAStakeRegistryAbi, functionName: 'getOperators' }),
+      scanDepartures(),
+    ]);
+    const candidates = [...new Set([...listed.map((a) => getAddress(a)), ...departed])];
+    const e = epoch;
+    const [rows, totalWeight, thresholdWeight] = await Promise.all([
+      Promise.all(
+        candidates.map(async (operator) => {
+          const [signingKey, weight] = await Promise.all([
+            client.readContract({ address: stakeRegistry, abi: ECDSAStakeRegistryAbi, functionName: 'getOperatorSigningKeyAtEpoch', args: [operator, e] }),
+            client.readContract({ address: stakeRegistry, abi: ECDSAStakeRegistryAbi, functionName: 'getSigningWeightAtEpoch', args: [operator, e] }),
+          ]);
+          return { operator, signingKey, weight };
+        }),
+      ),
+      client.readContract({ address: stakeRegistry, abi: ECDSAStakeRegistryAbi, functionName: 'getTotalWeightAtEpoch', args: [e] }),
+      client.readContract({ address: stakeRegistry, abi: ECDSAStakeRegistryAbi, functionName: 'getThresholdWeightAtEpoch', args: [e] }),
+    ]);
+    const registered = rows.filter((r) => r.signingKey !== zeroAddress);
+    return buildOperatorSetSnapshot(epoch, registered, { thresholdWeight, totalWeight });
+  }
+
+  return {
+    async currentEpoch() {
+      return (await getEpochs()).current;
+    },
+    async effectiveEpoch() {
+      return (await getEpochs()).effective;
+    },
+    async getSnapshot(epoch) {
+      scanSlashes();
+      const cached = snapshots.get(epoch);
+      if (cached && (cached.frozen || Date.now() - cached.at < refreshMs)) return withoutSlashed(cached.snapshot);
+      const running = loading.get(epoch);
+      if (running) return withoutSlashed(await running);
+      const pending = (async () => {
+        const { current } = await getEpochs();
+        const snapshot = await load(epoch);
+        snapshots.set(epoch, { snapshot, at: Date.now(), frozen: epoch <= current });
+        // Keep the frozen past small: the current epoch and a few before it serve every live task.
+        if (snapshots.size > 64) {
+          const oldest = Math.min(...snapshots.keys());
+          snapshots.delete(oldest);
+        }
+        return snapshot;
+      })().finally(() => loading.delete(epoch));
+      loading.set(epoch, pending);
+      return withoutSlashed(await pending);
+    },
+    close() {},
+  };
+}
