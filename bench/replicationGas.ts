@@ -3,7 +3,7 @@
  * through `RegistryStateReceiver.handleMessage`, inside the devnet bridge's delivery transaction
  * (`DevnetAbridge.deliverMessage`, sent by the devnet relayer); docs/decisions/replication-0001.md.
  *
- * The epoch keeper (`EpochKeeper.tick`) sends the main chain's finalized operator set with
+ * The epoch publisher (`EpochPublisher.tick`) sends the main chain's finalized operator set with
  * `EpochManager.sendStateUpdates`; the relayer delivers it. Three cases, in this order on one devnet:
  * - `firstSync`: the remote registry is empty and receives all N operators;
  * - `unchanged`: the next epoch, same operators, keys and weights;
@@ -28,7 +28,7 @@ import { chainOf, mainChainOf } from '../src/core/chain/deployment.ts';
 import { createLogger } from '../src/core/logging.ts';
 import { defaultStake, devnetOperatorKeys, registerDevnetOperator } from '../src/devnet/seed.ts';
 import { advanceChainsToEpoch } from '../src/devnet/time.ts';
-import { EpochKeeper } from '../src/services/state-proofs/aggregator/keeper.ts';
+import { EpochPublisher } from '../src/services/state-proofs/aggregator/publisher.ts';
 import type { BenchDevnet } from './devnetGas.ts';
 import { waitUntil } from './devnetGas.ts';
 
@@ -133,7 +133,7 @@ export async function measureReplicationGas(bench: BenchDevnet): Promise<Replica
 }
 
 /**
- * Has an epoch keeper (a fresh one: it refreshes stale weights, then sends the finalized set) replicate the main
+ * Has an epoch publisher (a fresh one: it refreshes stale weights, then sends the finalized set) replicate the main
  * chain's finalized operator set to the remote chain, waits for the relayer's delivery, and measures it.
  */
 async function replicateFinalizedSet(bench: BenchDevnet): Promise<SnapshotDeliveryGas> {
@@ -153,12 +153,12 @@ async function replicateFinalizedSet(bench: BenchDevnet): Promise<SnapshotDelive
       done();
     },
   });
-  const logger = createLogger('bench-keeper', { level: 'warn', destination });
-  const keeper = new EpochKeeper({ deployment, account: devnet.keeper, clients: devnet.clients, logger });
-  await keeper.tick();
-  if (keeper.stats.errors > 0 || keeper.stats.stateUpdatesSent !== 1) {
+  const logger = createLogger('bench-publisher', { level: 'warn', destination });
+  const publisher = new EpochPublisher({ deployment, account: devnet.publisher, clients: devnet.clients, logger });
+  await publisher.tick();
+  if (publisher.stats.errors > 0 || publisher.stats.stateUpdatesSent !== 1) {
     throw new Error(
-      `the epoch keeper did not send epoch ${epoch}'s operator set to chain ${remote.chainId} (${JSON.stringify(keeper.stats)}): ${warnings.join(' | ')}`,
+      `the epoch publisher did not send epoch ${epoch}'s operator set to chain ${remote.chainId} (${JSON.stringify(publisher.stats)}): ${warnings.join(' | ')}`,
     );
   }
   const delivery = await waitUntil(`the relayer to deliver epoch ${epoch}'s operator set to chain ${remote.chainId}`, async () =>

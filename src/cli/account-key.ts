@@ -41,7 +41,7 @@ export async function resolveAccountKey(sources: AccountKeySources): Promise<Hex
   return resolvePrivateKeyHex(sources.keyOption, sources.key, sources.keyEnv);
 }
 
-/** A validated key source of a config file (`key`, `keeper`): a keystore and its password file, or a plain hex key. */
+/** A validated key source of a config file (`key`, `publisher`): a keystore and its password file, or a plain hex key. */
 export type ConfigKeySource = { keystore?: string; passwordFile?: string; privateKey?: Hex };
 
 /**

@@ -10,7 +10,7 @@
  * 5. `isValidSignature(digest, sigData)` on the main chain's ECDSAStakeRegistry returns 0x1626ba7e;
  * 6. the same sigData over a tampered value returns 0xffffffff;
  * 7. a proof rebuilt with a single (lightest) signer, below the threshold, returns 0xffffffff;
- * 8. the epoch keeper sends the epoch's operator set through the bridge, and the proof verifies on the remote chain's
+ * 8. the epoch publisher sends the epoch's operator set through the bridge, and the proof verifies on the remote chain's
  *    LightStakeRegistry too;
  * 9. an operator leaves and a new one joins; once their epoch starts and reaches the remote chain, a new proof verifies
  *    on both chains, and the departed operator's signature no longer counts on the remote chain;
@@ -52,7 +52,7 @@ import {
   decodeSigData,
   encodeSigData,
 } from '../services/state-proofs/attestation.ts';
-import { type ProofTask, requestProof, waitForProof } from './aggregator-client.ts';
+import { type ProofTask, getProof, requestProof, waitForProof } from './aggregator-client.ts';
 import { describeError } from './errors.ts';
 import { type OnChainVerification, verifyOnChain } from '../services/state-proofs/verify.ts';
 
@@ -339,7 +339,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       return v;
     };
     const waitForEpochOnRemote = (epoch: number) =>
-      step(`the epoch keeper sends epoch ${epoch}'s operator set to chain ${remote.chainId} through the bridge`, async () => {
+      step(`the epoch publisher sends epoch ${epoch}'s operator set to chain ${remote.chainId} through the bridge`, async () => {
         await waitUntil(() => client.readContract({ ...light, functionName: 'isEpochReceived', args: [epoch] }), 60_000, `epoch ${epoch} to reach chain ${remote.chainId}`);
         const count = await client.readContract({ ...light, functionName: 'getOperatorCount' });
         return { value: undefined, detail: `LightStakeRegistry ${light.address} holds epoch ${epoch}: ${count} operators` };
@@ -409,7 +409,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     });
     await waitForEpochOnRemote(nextEpoch);
 
-    await step(`the epoch keeper pays epoch ${proof.referenceEpoch}'s rewards to the operators who signed its proofs`, async () => {
+    await step(`the epoch publisher pays epoch ${proof.referenceEpoch}'s rewards to the operators who signed its proofs`, async () => {
       const event = await waitUntil(async () => {
         const events = await mainClient.getContractEvents({
           address: devnet!.deployment.stateProofs.serviceManager,
@@ -418,7 +418,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
           fromBlock: 0n,
         });
         return events[0];
-      }, 60_000, 'the keeper to call submitReward');
+      }, 60_000, 'the publisher to call submitReward');
       const a = event.args;
       return {
         value: undefined,
@@ -426,8 +426,15 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       };
     });
 
-    const second = await proveValue(`${key + 1n}`, key + 1n, value + 7n, nextEpoch);
+    let second = await proveValue(`${key + 1n}`, key + 1n, value + 7n, nextEpoch);
     await step(`the new proof verifies on chain ${mainId} and on chain ${remote.chainId}`, async () => {
+      // The quorum can be reached before the new operator's signature arrives; signatures within the aggregator's
+      // late window still extend the proof, so wait for that before judging who signed.
+      const joined = (t: ProofTask) => t.signers.some((x) => x.operator.toLowerCase() === joining.address.toLowerCase());
+      if (!joined(second)) second = (await waitUntil(async () => {
+        const t = await getProof(aggregatorUrl, second.taskId);
+        return joined(t) ? t : undefined;
+      }, 10_000, 'the new operator’s signature').catch(() => undefined)) ?? second;
       const onMain = await check('next-epoch-proof', second.digest!, second.sigData!, ERC1271_MAGIC_VALUE);
       const onRemote = await remoteCheck('next-epoch-proof', second.digest!, second.sigData!, ERC1271_MAGIC_VALUE);
       const signers = second.signers.map((x) => x.operator.toLowerCase());

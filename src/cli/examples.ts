@@ -32,11 +32,11 @@ export const COMMAND_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   'operator keys show': ['avs operator keys show signer --type ecdsa --json'],
   'aggregator run': [
     'DATABASE_URL=postgres://avs@db/avs avs aggregator run --host 0.0.0.0 --port 8080 --deployment mainnet.json \\',
-    '  --keeper-keystore keeper.ecdsa.key.json --rewards-token 0xToken --rewards-per-epoch 1000000000000000000000',
+    '  --publisher-keystore publisher.ecdsa.key.json --rewards-token 0xToken --rewards-per-epoch 1000000000000000000000',
     'avs aggregator run --config aggregator.json      # the same from a file (docs/configuration.md)',
   ],
   'rewards split': ['avs rewards split --epoch 12 --budget 1000000000000000000000 --json'],
-  'rewards submit': ['avs rewards submit --epoch 12 --budget 1000000000000000000000 --token 0xToken --ecdsa-keystore ./keeper.ecdsa.key.json --dry-run'],
+  'rewards submit': ['avs rewards submit --epoch 12 --budget 1000000000000000000000 --token 0xToken --ecdsa-keystore ./publisher.ecdsa.key.json --dry-run'],
 };
 
 /** The help text block for `examples`. */

@@ -83,7 +83,7 @@ export type DeployOptions = DeployParameters & {
   deployer: PrivateKeyAccount;
   /** Address authorised to deliver bridge messages on every devnet bridge endpoint. */
   relayer: Address;
-  /** The ServiceManager's rewards initiator (the epoch keeper's account); default the deployer. */
+  /** The ServiceManager's rewards initiator (the epoch publisher's account); default the deployer. */
   rewardsInitiator?: Address;
   /** Progress lines for long steps. */
   onProgress?: (message: string) => void;

@@ -11,7 +11,7 @@ import { makePublicClient, makeWalletClient } from '../core/chain/clients.ts';
 import { type Deployment, serializeDeployment } from '../core/chain/deployment.ts';
 import { devAccount } from './accounts.ts';
 import { type AnvilChain, type MiningMode, startAnvils, stopAnvils } from './anvil.ts';
-import type { EpochKeeper } from '../services/state-proofs/aggregator/keeper.ts';
+import type { EpochPublisher } from '../services/state-proofs/aggregator/publisher.ts';
 import type { RunningChallenger } from '../services/state-proofs/challenger/run.ts';
 import type { RunningOperator } from '../services/state-proofs/operator/run.ts';
 import type { DeployedBridgePair } from './bridge.ts';
@@ -23,10 +23,10 @@ import { advanceChainsTo, chainTime } from './time.ts';
 /** The main chain of every devnet. */
 export const DEVNET_MAIN_CHAIN_ID = 31337;
 
-/** Devnet tokens minted to the epoch keeper for operators' rewards (base units: a million tokens). */
-export const DEVNET_KEEPER_REWARD_FUNDS = 10n ** 24n;
+/** Devnet tokens minted to the epoch publisher for operators' rewards (base units: a million tokens). */
+export const DEVNET_PUBLISHER_REWARD_FUNDS = 10n ** 24n;
 
-/** Rewards the devnet's keeper pays per epoch (base units: 1,000 tokens). */
+/** Rewards the devnet's publisher pays per epoch (base units: 1,000 tokens). */
 export const DEVNET_REWARDS_PER_EPOCH = 10n ** 21n;
 
 /** Running off-chain services of a devnet (aggregator and operator nodes). */
@@ -35,11 +35,11 @@ export type DevnetServices = {
   endpoints: Record<string, string>;
   /** Aggregator HTTP base URL (the `aggregator.url` of the deployment file). */
   aggregatorUrl?: string;
-  /** The running operator nodes, relayer, challenger and epoch keeper, when started. */
+  /** The running operator nodes, relayer, challenger and epoch publisher, when started. */
   operators?: RunningOperator[];
   relayer?: Relayer;
   challenger?: RunningChallenger;
-  keeper?: EpochKeeper;
+  publisher?: EpochPublisher;
   stop(): Promise<void>;
 };
 
@@ -79,8 +79,8 @@ export type DevnetBase = {
   deployer: PrivateKeyAccount;
   /** A funded account for users of the devnet (anvil dev account 1), distinct from deployer and operators. */
   user: PrivateKeyAccount;
-  /** Pays the epoch keeper's transactions: weight refreshes, state updates to remote chains (anvil dev account 2). */
-  keeper: PrivateKeyAccount;
+  /** Pays the epoch publisher's transactions: weight refreshes, state updates to remote chains (anvil dev account 2). */
+  publisher: PrivateKeyAccount;
   /** Delivers bridge messages; authorised on every devnet bridge endpoint (anvil dev account 3). */
   relayer: PrivateKeyAccount;
   /** Posts challenge bonds and pays verification fees for the devnet's challenger (anvil dev account 4). */
@@ -131,14 +131,14 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
   try {
     const deployer = devAccount(0);
     const user = devAccount(1);
-    const [keeper, relayer, challenger] = [devAccount(2), devAccount(3), devAccount(4)];
+    const [publisher, relayer, challenger] = [devAccount(2), devAccount(3), devAccount(4)];
     const deployed = await deployDevnet({
       ...options,
       chains: chains.map((c) => ({ chainId: c.chainId, rpcUrl: c.rpcUrl, name: c.chainId === DEVNET_MAIN_CHAIN_ID ? 'devnet main' : `devnet remote ${c.chainId}` })),
       mainChainId: DEVNET_MAIN_CHAIN_ID,
       deployer,
       relayer: relayer.address,
-      rewardsInitiator: keeper.address,
+      rewardsInitiator: publisher.address,
       onProgress: progress,
     });
     const clients = new Map(chains.map((c) => [c.chainId, makePublicClient(c.chainId, c.rpcUrl)] as const));
@@ -146,18 +146,18 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
       client: clients.get(DEVNET_MAIN_CHAIN_ID)!,
       deployment: deployed.deployment,
       token: deployed.token,
-      keeper: deployer,
+      publisher: deployer,
       operators: options.operators ?? 4,
       onProgress: progress,
     });
 
-    // The keeper pays operators' rewards in the devnet token (anyone may mint it).
+    // The publisher pays operators' rewards in the devnet token (anyone may mint it).
     const mainClient = clients.get(DEVNET_MAIN_CHAIN_ID)!;
     const mint = await makeWalletClient(DEVNET_MAIN_CHAIN_ID, mainClient.chain!.rpcUrls.default.http[0], deployer).writeContract({
       address: deployed.token,
       abi: DevnetTokenAbi,
       functionName: 'mint',
-      args: [keeper.address, DEVNET_KEEPER_REWARD_FUNDS],
+      args: [publisher.address, DEVNET_PUBLISHER_REWARD_FUNDS],
     });
     await mainClient.waitForTransactionReceipt({ hash: mint });
 
@@ -172,7 +172,7 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
       token: deployed.token,
       deployer,
       user,
-      keeper,
+      publisher,
       relayer,
       challenger,
       bridges: deployed.bridges,

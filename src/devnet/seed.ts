@@ -63,7 +63,7 @@ export type SeedOptions = {
   /** The devnet token the strategy holds. */
   token: Address;
   /** Account that refreshes weights (`updateOperators`); any funded account. */
-  keeper: PrivateKeyAccount;
+  publisher: PrivateKeyAccount;
   /** Number of operators; default 4. */
   operators?: number;
   /** Stake per operator in whole tokens; default {@link defaultStake}. */
@@ -126,11 +126,11 @@ export async function seedOperators(options: SeedOptions): Promise<SeedResult> {
   );
 
   progress('refreshing operator weights');
-  const keeper = new TxQueue(makeWalletClient(chainId, rpcUrl, options.keeper), client);
-  await keeper.write('updateOperators', deployment.stateProofs.stakeRegistry, ECDSAStakeRegistryAbi, 'updateOperators', [
+  const publisher = new TxQueue(makeWalletClient(chainId, rpcUrl, options.publisher), client);
+  await publisher.write('updateOperators', deployment.stateProofs.stakeRegistry, ECDSAStakeRegistryAbi, 'updateOperators', [
     operators.map((o) => o.account.address),
   ]);
-  await keeper.settle();
+  await publisher.settle();
 
   // Every change so far takes effect at or before the registry's current effective epoch.
   const registry = { address: deployment.stateProofs.stakeRegistry, abi: ECDSAStakeRegistryAbi } as const;

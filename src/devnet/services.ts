@@ -1,6 +1,6 @@
 /**
  * The off-chain half of a devnet, all in this process with SQLite databases in the devnet's data directory: the
- * aggregator (HTTP API, operators' WebSocket hub, node API) with its epoch keeper, one operator node per seeded
+ * aggregator (HTTP API, operators' WebSocket hub, node API) with its epoch publisher, one operator node per seeded
  * operator, the bridge relayer, and a challenger watching every proof.
  */
 import { join } from 'node:path';
@@ -30,7 +30,7 @@ export type DevnetServicesOptions = {
   pollIntervalMs?: number;
   /** Resolve only once every operator node has authenticated with the aggregator; default true. */
   waitForOperators?: boolean;
-  /** Run the relayer, the epoch keeper and the challenger; default true. */
+  /** Run the relayer, the epoch publisher and the challenger; default true. */
   crossChain?: boolean;
   /**
    * Devnet fault injection (dispute demos and tests): the first `operators` operator nodes sign `value + 1` for the
@@ -60,8 +60,8 @@ export function devnetServices(options: DevnetServicesOptions = {}): ServicesSta
         host: options.aggregatorHost,
         port: options.aggregatorPort ?? 0,
         logger: logger.child({ component: 'aggregator' }),
-        keeper: crossChain
-          ? { account: devnet.keeper, intervalMs: 1_000, rewards: { database, token: devnet.token, budgetPerEpoch: DEVNET_REWARDS_PER_EPOCH } }
+        publisher: crossChain
+          ? { account: devnet.publisher, intervalMs: 1_000, rewards: { database, token: devnet.token, budgetPerEpoch: DEVNET_REWARDS_PER_EPOCH } }
           : undefined,
       });
       stops.push(() => aggregator.close());
@@ -133,7 +133,7 @@ export function devnetServices(options: DevnetServicesOptions = {}): ServicesSta
       };
       for (const [i, o] of operators.entries()) if (o.nodeApi) endpoints[`operator ${i} node api`] = `${o.nodeApi.url}/eigen/node`;
       if (challenger?.nodeApi) endpoints['challenger node api'] = `${challenger.nodeApi.url}/eigen/node`;
-      return { endpoints, aggregatorUrl: aggregator.url, operators, relayer, challenger, keeper: aggregator.keeper, stop: stopAll };
+      return { endpoints, aggregatorUrl: aggregator.url, operators, relayer, challenger, publisher: aggregator.publisher, stop: stopAll };
     } catch (error) {
       await stopAll();
       throw error;

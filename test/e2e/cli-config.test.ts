@@ -271,19 +271,19 @@ describe('config files', () => {
     assert.match(wrongRole.stderr, /^avs: error: config operator\.role: this file is for the aggregator, not the operator/);
   });
 
-  it('the aggregator runs the epoch keeper from its config: config check vouches for the key, and the keeper sends the final set', async () => {
+  it('the aggregator runs the epoch publisher from its config: config check vouches for the key, and the publisher sends the final set', async () => {
     const port = await freePort();
-    const file = writeConfig('aggregator-keeper.json', {
+    const file = writeConfig('aggregator-publisher.json', {
       role: 'aggregator',
       deployment: 'devnet.json',
       port,
-      database: { sqlitePath: 'aggregator-keeper.sqlite' },
-      keeper: { privateKey: devPrivateKey(2), intervalMs: 500, rewards: { token: devnet.token, budgetPerEpoch: '1000000' } },
+      database: { sqlitePath: 'aggregator-publisher.sqlite' },
+      publisher: { privateKey: devPrivateKey(2), intervalMs: 500, rewards: { token: devnet.token, budgetPerEpoch: '1000000' } },
     });
     const check = await runAvs(['config', 'check', file, '--json']);
     assert.equal(check.code, 0, check.stdout + check.stderr);
     const checks = checksOf(check);
-    for (const name of ['keeper key', 'keeper balance', 'keeper rewards initiator']) {
+    for (const name of ['publisher key', 'publisher balance', 'publisher rewards initiator']) {
       assert.ok(checks.find((c) => c.name === name)?.ok, `${name}: ${JSON.stringify(checks)}`);
     }
 
@@ -296,10 +296,10 @@ describe('config files', () => {
     await advanceChainsTo(clients, interval.graceStart + 1n);
     const fromBlock = await clients[0].getBlockNumber({ cacheTime: 0 });
 
-    const keeperAggregator = startAvs(['aggregator', 'run', '--config', file]);
+    const publisherAggregator = startAvs(['aggregator', 'run', '--config', file]);
     try {
       const sent = await waitFor(
-        'the keeper to send the final operator set to 31338',
+        'the publisher to send the final operator set to 31338',
         async () => {
           const logs = await clients[0].getContractEvents({
             address: devnet.deployment.stateProofs.epochManager,
@@ -309,13 +309,13 @@ describe('config files', () => {
           });
           return logs.find((l) => l.args.chainId === 31338n);
         },
-        [keeperAggregator],
+        [publisherAggregator],
       );
       assert.equal(sent.args.epoch, epoch + 1);
       assert.equal(sent.args.caller, privateKeyToAccount(devPrivateKey(2)).address);
-      assert.match(keeperAggregator.output(), new RegExp(privateKeyToAccount(devPrivateKey(2)).address), 'the start log names the keeper');
+      assert.match(publisherAggregator.output(), new RegExp(privateKeyToAccount(devPrivateKey(2)).address), 'the start log names the publisher');
     } finally {
-      await stopProc(keeperAggregator);
+      await stopProc(publisherAggregator);
     }
   });
 });

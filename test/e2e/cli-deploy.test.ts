@@ -61,7 +61,7 @@ describe('avs deploy', () => {
       epoch: { length: 240, grace: 40 },
       thresholdBps: 6_000,
       owner,
-      rewardsInitiator: devnet.keeper.address,
+      rewardsInitiator: devnet.publisher.address,
       metadataUri: 'https://avs.example/state-proofs.json',
       disputes: {
         minBond: '100000000000000000',

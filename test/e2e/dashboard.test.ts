@@ -1,7 +1,7 @@
 /**
  * The aggregator's dashboard in a real browser (Chromium or Chrome driven by playwright-core; test/helpers/browser.ts
  * finds it, or the suite is skipped with the reason) against a real devnet
- * (4 operators, 1 remote chain, aggregator, operator nodes, relayer, epoch keeper): the page shows the epoch, the
+ * (4 operators, 1 remote chain, aggregator, operator nodes, relayer, epoch publisher): the page shows the epoch, the
  * operators and their connection state, the proofs requested through the API with their status and signers, and each
  * chain's registry epoch; a pasted proof verifies on the remote chain and on the main chain through POST /v1/verify;
  * a screenshot shows a rendered page, not a blank one.
@@ -148,7 +148,7 @@ describe('dashboard in a real browser', { skip: skipWithoutChromium() }, () => {
     url = devnet.services!.aggregatorUrl!;
     proofs.push(await prove(REMOTE, 7n, 4242n));
     proofs.push(await prove(MAIN, 8n, 1234n));
-    // The remote chain verifies once the epoch keeper has bridged the proof's operator set there.
+    // The remote chain verifies once the epoch publisher has bridged the proof's operator set there.
     const epoch = proofs[0].attestation.epoch;
     await waitUntil(
       async () => {

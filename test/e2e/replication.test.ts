@@ -1,17 +1,17 @@
 /**
- * Replication of the operator registry across an epoch boundary, and the epoch keeper, end to
- * end on a real devnet (a main chain, two remote chains, four seeded operators, the aggregator with its keeper, the
+ * Replication of the operator registry across an epoch boundary, and the epoch publisher, end to
+ * end on a real devnet (a main chain, two remote chains, four seeded operators, the aggregator with its publisher, the
  * operator nodes and the relayer, all in this process).
  *
  * The scenario (in `before`): epoch E starts; in it, one operator deregisters, a fresh operator registers, one rotates
- * its signing key, and one restaked more during the previous grace period so that the keeper's weight refresh lands in
- * E + 1. Proofs are requested from the aggregator in E. Then E's grace period starts, the keeper sends E + 1's set to
+ * its signing key, and one restaked more during the previous grace period so that the publisher's weight refresh lands in
+ * E + 1. Proofs are requested from the aggregator in E. Then E's grace period starts, the publisher sends E + 1's set to
  * both remote chains, the relayer delivers it, and the chains move into E + 1. The tests check, one behaviour each:
  * 1. each remote LightStakeRegistry holds exactly the main registry's set of E + 1 (keys, weights, threshold);
  * 2. on a remote chain a proof signed by the new set verifies, and proofs with the departed operator or the old key
  *    fail exactly as on the main registry;
- * 3. the keeper paid E's rewards once, with the amounts `avs rewards split` computes;
- * 4. every (remote chain, epoch) got one state update, and a restarted keeper sends nothing again;
+ * 3. the publisher paid E's rewards once, with the amounts `avs rewards split` computes;
+ * 4. every (remote chain, epoch) got one state update, and a restarted publisher sends nothing again;
  * 5. an epoch a remote chain never received is refused there while the main chain accepts it (fail-closed).
  *
  * Waits are polls with generous bounds; nothing asserts a duration.
@@ -56,7 +56,7 @@ import { DEVNET_MAIN_CHAIN_ID, DEVNET_REWARDS_PER_EPOCH, type Devnet, startDevne
 import { registerDevnetOperator } from '../../src/devnet/seed.ts';
 import { devnetServices } from '../../src/devnet/services.ts';
 import { advanceChainsToEpoch, currentEpoch } from '../../src/devnet/time.ts';
-import { EpochKeeper } from '../../src/services/state-proofs/aggregator/keeper.ts';
+import { EpochPublisher } from '../../src/services/state-proofs/aggregator/publisher.ts';
 import { ERC1271_INVALID, ERC1271_MAGIC_VALUE, type StateAttestation, attestationDigest, encodeSigData } from '../../src/services/state-proofs/attestation.ts';
 import { readRewardsCoordinatorParams } from '../../src/runtime/rewards/chain.ts';
 import { rewardPeriodOfEpoch } from '../../src/runtime/rewards/submission.ts';
@@ -112,7 +112,7 @@ function runAvs(args: readonly string[]): Promise<string> {
   });
 }
 
-describe('registry replication and the epoch keeper', () => {
+describe('registry replication and the epoch publisher', () => {
   let devnet: Devnet;
   let dir: string;
   let main: PublicClient;
@@ -133,7 +133,7 @@ describe('registry replication and the epoch keeper', () => {
   const chainOf = (chainId: number) => devnet.deployment.chains.find((c) => c.chainId === chainId)!;
   const light = (chainId: number) => ({ address: chainOf(chainId).lightStakeRegistry!, abi: LightStakeRegistryAbi }) as const;
   const allClients = () => [...devnet.clients.values()];
-  const keeper = () => devnet.services!.keeper!;
+  const publisher = () => devnet.services!.publisher!;
   const queueFor = (account: PrivateKeyAccount) => new TxQueue(makeWalletClient(MAIN, chainOf(MAIN).rpcUrl, account), main);
 
   /** The digest of an attestation of a value on the first remote chain, signed at `epoch`. */
@@ -177,7 +177,7 @@ describe('registry replication and the epoch keeper', () => {
     });
     const valueBlock = (await remote.waitForTransactionReceipt({ hash: write })).blockNumber;
 
-    // Operator 2 restakes more during the grace period, when the keeper does not refresh weights: its refresh in the
+    // Operator 2 restakes more during the grace period, when the publisher does not refresh weights: its refresh in the
     // next epoch, before that epoch's grace period, makes the new weight effective one epoch later.
     const previous = await currentEpoch(main, clock);
     await advanceChainsToEpoch(allClients(), clock, previous, clock.length - clock.grace);
@@ -200,7 +200,7 @@ describe('registry replication and the epoch keeper', () => {
 
     E = previous + 1;
     await advanceChainsToEpoch(allClients(), clock, E);
-    await waitFor("the keeper's weight refresh", async () =>
+    await waitFor("the publisher's weight refresh", async () =>
       (await main.readContract({ ...registry(), functionName: 'getLatestOperatorWeight', args: [seeded[2].account.address] })) === weightOfOp2.after
         ? true
         : undefined,
@@ -257,7 +257,7 @@ describe('registry replication and the epoch keeper', () => {
     }
     assert.equal(await currentEpoch(main, clock), E, 'every change of E was made before its grace period ended');
 
-    // E's grace period: E + 1's set is final; the keeper sends it and the relayer delivers it to both remote chains.
+    // E's grace period: E + 1's set is final; the publisher sends it and the relayer delivers it to both remote chains.
     await advanceChainsToEpoch(allClients(), clock, E, clock.length - clock.grace);
     for (const chainId of REMOTES) {
       await waitFor(`epoch ${E + 1} on chain ${chainId}`, async () =>
@@ -350,7 +350,7 @@ describe('registry replication and the epoch keeper', () => {
     }
   });
 
-  it('the keeper submitted E’s rewards once, with the amounts `avs rewards split` computes', async () => {
+  it('the publisher submitted E’s rewards once, with the amounts `avs rewards split` computes', async () => {
     const coordinator = await readRewardsCoordinatorParams(main, devnet.deployment.eigenlayer.rewardsCoordinator);
     const period = rewardPeriodOfEpoch(devnet.deployment.epoch, E, coordinator.calculationIntervalSeconds);
     const submittedForE = async () =>
@@ -406,8 +406,8 @@ describe('registry replication and the epoch keeper', () => {
     );
 
     // Further passes find the event and submit nothing.
-    const passes = keeper().stats.passes;
-    await waitFor('three more keeper passes', async () => (keeper().stats.passes >= passes + 3 ? true : undefined));
+    const passes = publisher().stats.passes;
+    await waitFor('three more publisher passes', async () => (publisher().stats.passes >= passes + 3 ? true : undefined));
     assert.equal((await submittedForE()).length, 1, 'one submission for E');
   });
 
@@ -426,25 +426,25 @@ describe('registry replication and the epoch keeper', () => {
     return { sent: sent.map((e) => `${e.args.chainId}:${e.args.epoch}`).sort(), received: received.sort(), dropped };
   }
 
-  it('the keeper sends each epoch once per remote chain, and a restarted keeper sends nothing again', async () => {
-    const passes = keeper().stats.passes;
-    await waitFor('three more keeper passes', async () => (keeper().stats.passes >= passes + 3 ? true : undefined));
+  it('the publisher sends each epoch once per remote chain, and a restarted publisher sends nothing again', async () => {
+    const passes = publisher().stats.passes;
+    await waitFor('three more publisher passes', async () => (publisher().stats.passes >= passes + 3 ? true : undefined));
     const before = await stateUpdateLog();
     for (const chainId of REMOTES) assert.ok(before.sent.includes(`${chainId}:${E + 1}`), `E + 1 was sent to ${chainId}`);
     assert.equal(new Set(before.sent).size, before.sent.length, `no (chain, epoch) sent twice: ${before.sent.join(' ')}`);
     assert.deepEqual(before.received, before.sent, 'each one received once');
     assert.equal(before.dropped, 0, 'no duplicate reached a receiver');
-    assert.equal(keeper().stats.errors, 0, 'the keeper had no failed pass');
+    assert.equal(publisher().stats.errors, 0, 'the publisher had no failed pass');
 
-    // A restart: the running keeper stops, a new one (no memory of the old one) takes over with the same account.
-    await keeper().stop();
+    // A restart: the running publisher stops, a new one (no memory of the old one) takes over with the same account.
+    await publisher().stop();
     const database = await openDatabase({ sqlitePath: join(devnet.dataDir, 'aggregator.sqlite') });
     try {
-      const restarted = new EpochKeeper({
+      const restarted = new EpochPublisher({
         deployment: devnet.deployment,
-        account: devnet.keeper,
+        account: devnet.publisher,
         clients: devnet.clients,
-        logger: createLogger('keeper', { level: process.env.LOG_LEVEL ?? 'silent' }),
+        logger: createLogger('publisher', { level: process.env.LOG_LEVEL ?? 'silent' }),
         rewards: { database, token: devnet.token, budgetPerEpoch: DEVNET_REWARDS_PER_EPOCH },
       });
       for (let i = 0; i < 3; i++) await restarted.tick();
@@ -461,7 +461,7 @@ describe('registry replication and the epoch keeper', () => {
   });
 
   it('a remote chain refuses an epoch it never received, which the main chain accepts, until it arrives', async () => {
-    // No keeper runs now (the previous test stopped it): E + 2 starts without its set being sent anywhere.
+    // No publisher runs now (the previous test stopped it): E + 2 starts without its set being sent anywhere.
     const epoch = E + 2;
     await advanceChainsToEpoch(allClients(), devnet.deployment.epoch, epoch);
     const digest = digestAt(epoch);
@@ -490,15 +490,15 @@ describe('registry replication and the epoch keeper', () => {
       });
     }
 
-    // Once a keeper sends it, the same proof verifies there too.
-    const keeperAgain = new EpochKeeper({
+    // Once a publisher sends it, the same proof verifies there too.
+    const publisherAgain = new EpochPublisher({
       deployment: devnet.deployment,
-      account: devnet.keeper,
+      account: devnet.publisher,
       clients: devnet.clients,
-      logger: createLogger('keeper', { level: process.env.LOG_LEVEL ?? 'silent' }),
+      logger: createLogger('publisher', { level: process.env.LOG_LEVEL ?? 'silent' }),
     });
-    await keeperAgain.tick();
-    assert.equal(keeperAgain.stats.stateUpdatesSent, REMOTES.length);
+    await publisherAgain.tick();
+    assert.equal(publisherAgain.stats.stateUpdatesSent, REMOTES.length);
     for (const chainId of REMOTES) {
       const client = devnet.clients.get(chainId)!;
       await waitFor(`epoch ${epoch} on chain ${chainId}`, async () =>

@@ -32,7 +32,7 @@ describe('avs rewards submit on a devnet', () => {
   let dbPath: string;
   let client: PublicClient;
   let epoch: number;
-  // The devnet makes its keeper account (dev account 2) the rewards initiator; the owner is a timelock.
+  // The devnet makes its publisher account (dev account 2) the rewards initiator; the owner is a timelock.
   const initiator = devAccount(2);
 
   before(async () => {

@@ -1,6 +1,6 @@
 /**
  * `avs aggregator run`: the aggregator of a deployment (HTTP API, operators' WebSocket hub, node API, and the epoch
- * keeper when given its key) until Ctrl-C.
+ * publisher when given its key) until Ctrl-C.
  */
 import type { Command } from 'commander';
 import { privateKeyToAccount } from 'viem/accounts';
@@ -21,11 +21,11 @@ export function registerAggregatorCommands(program: Command): void {
     .option('--rpc <chainId=url...>', 'RPC endpoints replacing the deployment’s, e.g. 31337=http://...')
     .option('--db <path>', 'SQLite file (default .avs/aggregator.sqlite); DATABASE_URL selects Postgres instead')
     .option('--replica-id <id>', 'id of this replica when several share one Postgres database (default <hostname>-<pid>-<random>)')
-    .option('--keeper-keystore <file>', 'run the epoch keeper, paid by the key in this keystore (the ServiceManager’s rewards initiator)')
-    .option('--keeper-key <hex>', 'run the epoch keeper with this plain hex key: devnets only')
-    .option('--keeper-password-file <path>', 'the keeper keystore’s password file (default: $AVS_KEYSTORE_PASSWORD, else a prompt)')
-    .option('--rewards-token <address>', 'keeper: ERC-20 each ended epoch’s rewards are paid in')
-    .option('--rewards-per-epoch <amount>', 'keeper: rewards per ended epoch, token base units')
+    .option('--publisher-keystore <file>', 'run the epoch publisher, paid by the key in this keystore (the ServiceManager’s rewards initiator)')
+    .option('--publisher-key <hex>', 'run the epoch publisher with this plain hex key: devnets only')
+    .option('--publisher-password-file <path>', 'the publisher keystore’s password file (default: $AVS_KEYSTORE_PASSWORD, else a prompt)')
+    .option('--rewards-token <address>', 'publisher: ERC-20 each ended epoch’s rewards are paid in')
+    .option('--rewards-per-epoch <amount>', 'publisher: rewards per ended epoch, token base units')
     .action(async (_opts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<{
         host?: string;
@@ -33,9 +33,9 @@ export function registerAggregatorCommands(program: Command): void {
         rpc?: string[];
         db?: string;
         replicaId?: string;
-        keeperKeystore?: string;
-        keeperKey?: string;
-        keeperPasswordFile?: string;
+        publisherKeystore?: string;
+        publisherKey?: string;
+        publisherPasswordFile?: string;
         rewardsToken?: string;
         rewardsPerEpoch?: string;
       }>();
@@ -47,17 +47,17 @@ export function registerAggregatorCommands(program: Command): void {
           { key: 'database.sqlitePath', flag: '--db', value: opts.db },
           { key: 'replicaId', flag: '--replica-id', value: opts.replicaId },
           ...keySourceFlags([
-            { key: 'keeper.keystore', flag: '--keeper-keystore', value: opts.keeperKeystore },
-            { key: 'keeper.privateKey', flag: '--keeper-key', value: opts.keeperKey },
+            { key: 'publisher.keystore', flag: '--publisher-keystore', value: opts.publisherKeystore },
+            { key: 'publisher.privateKey', flag: '--publisher-key', value: opts.publisherKey },
           ]),
-          { key: 'keeper.passwordFile', flag: '--keeper-password-file', value: opts.keeperPasswordFile },
-          { key: 'keeper.rewards.token', flag: '--rewards-token', value: opts.rewardsToken },
-          { key: 'keeper.rewards.budgetPerEpoch', flag: '--rewards-per-epoch', value: opts.rewardsPerEpoch },
+          { key: 'publisher.passwordFile', flag: '--publisher-password-file', value: opts.publisherPasswordFile },
+          { key: 'publisher.rewards.token', flag: '--rewards-token', value: opts.rewardsToken },
+          { key: 'publisher.rewards.budgetPerEpoch', flag: '--rewards-per-epoch', value: opts.rewardsPerEpoch },
         ]),
       );
       const { values } = config;
       // The keystore is opened before anything starts: a wrong password stops the aggregator at once, naming the file.
-      const keeperAccount = values.keeper ? privateKeyToAccount(await keyOfConfigSource(values.keeper)) : undefined;
+      const publisherAccount = values.publisher ? privateKeyToAccount(await keyOfConfigSource(values.publisher)) : undefined;
       const deployment = { ...config.deployment, chains: config.deployment.chains.map((c) => ({ ...c, rpcUrl: rpcUrlOf(config, c.chainId) })) };
       // Loaded on demand, so other commands start without the database drivers and the HTTP stack.
       const { openDatabase } = await import('../../core/db/index.ts');
@@ -80,16 +80,16 @@ export function registerAggregatorCommands(program: Command): void {
           operatorSetRefreshMs: values.operatorSetRefreshMs,
           registryFromBlock: values.registryFromBlock,
           verifyInWorker: values.verifyInWorker,
-          keeper:
-            keeperAccount && values.keeper
+          publisher:
+            publisherAccount && values.publisher
               ? {
-                  account: keeperAccount,
-                  intervalMs: values.keeper.intervalMs,
-                  rewards: values.keeper.rewards ? { database, token: values.keeper.rewards.token, budgetPerEpoch: values.keeper.rewards.budgetPerEpoch } : undefined,
+                  account: publisherAccount,
+                  intervalMs: values.publisher.intervalMs,
+                  rewards: values.publisher.rewards ? { database, token: values.publisher.rewards.token, budgetPerEpoch: values.publisher.rewards.budgetPerEpoch } : undefined,
                 }
               : undefined,
         });
-        logger.info({ url: service.url, operators: service.wsUrl, database: database.location, keeper: keeperAccount?.address }, 'aggregator listening');
+        logger.info({ url: service.url, operators: service.wsUrl, database: database.location, publisher: publisherAccount?.address }, 'aggregator listening');
         const signal = await untilSignal();
         logger.info({ signal }, 'stopping');
         await service.close();

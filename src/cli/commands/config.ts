@@ -124,10 +124,10 @@ export async function checkConfigFile(role: ConfigRole, file: string, env: NodeJ
     const values = (config as LoadedConfig<'aggregator'>).values;
     checks.push(await probeDatabase({ url: values.database.url, sqlitePath: values.database.sqlitePath ?? '.avs/aggregator.sqlite' }));
     checks.push(await probePort(values.host, values.port));
-    if (values.keeper) {
-      const key = await keySourceCheck(values.keeper, env, 'aggregator.keeper');
-      checks.push(...key.checks.map((c) => ({ ...c, name: `keeper ${c.name}` })));
-      if (key.address && mainReachable) checks.push(...(await keeperAccountChecks(mainClient(), deployment, key.address, values.keeper.rewards !== undefined)));
+    if (values.publisher) {
+      const key = await keySourceCheck(values.publisher, env, 'aggregator.publisher');
+      checks.push(...key.checks.map((c) => ({ ...c, name: `publisher ${c.name}` })));
+      if (key.address && mainReachable) checks.push(...(await publisherAccountChecks(mainClient(), deployment, key.address, values.publisher.rewards !== undefined)));
     }
   } else {
     const values = (config as LoadedConfig<'challenger'>).values;
@@ -157,26 +157,26 @@ export async function checkConfigFile(role: ConfigRole, file: string, env: NodeJ
 type KeySource = { keystore?: string; passwordFile?: string; privateKey?: Hex };
 
 /**
- * The keeper's account: it pays for weight refreshes and state updates (ETH on the main chain) and, to submit rewards,
+ * The publisher's account: it pays for weight refreshes and state updates (ETH on the main chain) and, to submit rewards,
  * must be the ServiceManager's rewards initiator.
  */
-async function keeperAccountChecks(client: PublicClient, deployment: Deployment, keeper: Address, paysRewards: boolean): Promise<ConfigCheck[]> {
+async function publisherAccountChecks(client: PublicClient, deployment: Deployment, publisher: Address, paysRewards: boolean): Promise<ConfigCheck[]> {
   const checks: ConfigCheck[] = [];
   try {
-    const balance = await client.getBalance({ address: keeper });
+    const balance = await client.getBalance({ address: publisher });
     checks.push({
-      name: 'keeper balance',
+      name: 'publisher balance',
       ok: balance > 0n,
-      detail: `${keeper} holds ${formatEther(balance)} ETH on chain ${deployment.mainChainId}${balance > 0n ? '' : ': it cannot pay for state updates'}`,
+      detail: `${publisher} holds ${formatEther(balance)} ETH on chain ${deployment.mainChainId}${balance > 0n ? '' : ': it cannot pay for state updates'}`,
       data: { wei: balance.toString() },
     });
     if (paysRewards) {
       const initiator = await client.readContract({ address: deployment.stateProofs.serviceManager, abi: StateProofsServiceManagerAbi, functionName: 'rewardsInitiator' });
-      const ok = getAddress(initiator) === keeper;
-      checks.push({ name: 'keeper rewards initiator', ok, detail: ok ? `${keeper} is the ServiceManager's rewards initiator` : `the ServiceManager's rewards initiator is ${initiator}, not the keeper ${keeper}` });
+      const ok = getAddress(initiator) === publisher;
+      checks.push({ name: 'publisher rewards initiator', ok, detail: ok ? `${publisher} is the ServiceManager's rewards initiator` : `the ServiceManager's rewards initiator is ${initiator}, not the publisher ${publisher}` });
     }
   } catch (error) {
-    checks.push({ name: 'keeper balance', ok: false, detail: shortReason(error) });
+    checks.push({ name: 'publisher balance', ok: false, detail: shortReason(error) });
   }
   return checks;
 }

@@ -80,7 +80,7 @@ export function describeDevnet(devnet: Devnet) {
     deployment: devnet.deployment,
     token: devnet.token,
     user: devnet.user.address,
-    keeper: devnet.keeper.address,
+    publisher: devnet.publisher.address,
     relayer: devnet.relayer.address,
     challenger: devnet.challenger.address,
     operators: devnet.operators.map((o) => ({ address: o.address, signingKey: o.signingKeyAddress, weight: o.weight })),
@@ -113,7 +113,7 @@ function printDevnet(devnet: Devnet): void {
     if (c.bridge) lines.push(`  bridge endpoints    ${c.bridge.local} ↔ ${c.bridge.main} (on ${devnet.deployment.mainChainId})`);
   }
   lines.push('accounts');
-  lines.push(`  keeper ${devnet.keeper.address}   relayer ${devnet.relayer.address}   challenger ${devnet.challenger.address}`);
+  lines.push(`  publisher ${devnet.publisher.address}   relayer ${devnet.relayer.address}   challenger ${devnet.challenger.address}`);
   lines.push(`operators (active from epoch ${devnet.seed.activeEpoch}, threshold weight ${devnet.seed.thresholdWeight})`);
   for (const o of devnet.operators) lines.push(`  ${o.address}  signing key ${o.signingKeyAddress}  weight ${o.weight}`);
   const endpoints = devnet.services?.endpoints ?? {};

@@ -161,8 +161,8 @@ export function loadConfigDeployment<R extends ConfigRole>(read: ConfigRead<R>):
   }
   if (role === 'aggregator') {
     const aggregator = values as AggregatorConfigInput;
-    if (aggregator.keeper?.privateKey !== undefined && !devnet) {
-      issues.push({ key: 'aggregator.keeper.privateKey', message: 'plain hex keys are for devnets only: use keeper.keystore on a public network', origin: read.origins.get('keeper.privateKey') });
+    if (aggregator.publisher?.privateKey !== undefined && !devnet) {
+      issues.push({ key: 'aggregator.publisher.privateKey', message: 'plain hex keys are for devnets only: use publisher.keystore on a public network', origin: read.origins.get('publisher.privateKey') });
     }
   }
   if ((role === 'operator' || role === 'challenger') && deploymentPath !== undefined) {

@@ -171,11 +171,11 @@ export const aggregatorConfigSchema = z.strictObject({
     .regex(/^[A-Za-z0-9._-]{1,64}$/, { error: "must be 1 to 64 letters, digits, '.', '_' or '-'" })
     .optional(),
   /**
-   * The epoch keeper (docs/decisions/keeper-0001-epoch-keeper.md): weight refreshes, each final operator set sent to
+   * The epoch publisher (docs/decisions/publisher-0001-epoch-publisher.md): weight refreshes, each final operator set sent to
    * every remote chain, and each ended epoch's rewards. Paid by this account, which must be the ServiceManager's rewards
-   * initiator to submit rewards. Default: no keeper (another process, or nobody, keeps epochs).
+   * initiator to submit rewards. Default: no publisher (another process, or nobody, keeps epochs).
    */
-  keeper: z
+  publisher: z
     .strictObject({
       ...keySourceFields,
       /** Pass period, ms (default 2,000). */

@@ -27,7 +27,7 @@ export type FlagValue = { key: string; flag: string; value: unknown };
 const ATOMIC_KEYS = new Set(['deployment']);
 
 /** Keys holding file paths: relative ones in a config file are resolved against the file's directory. */
-const PATH_KEYS = ['deployment', 'signingKey.keystore', 'signingKey.passwordFile', 'key.keystore', 'key.passwordFile', 'keeper.keystore', 'keeper.passwordFile', 'database.sqlitePath'];
+const PATH_KEYS = ['deployment', 'signingKey.keystore', 'signingKey.passwordFile', 'key.keystore', 'key.passwordFile', 'publisher.keystore', 'publisher.passwordFile', 'database.sqlitePath'];
 
 /** Variables read before config files existed, per role: name → dotted key. Weaker than `AVS_<ROLE>__*`. */
 export const LEGACY_ENV: Record<ConfigRole, ReadonlyArray<readonly [string, string]>> = {

@@ -128,7 +128,7 @@ export type DeployStateProofsOptions = {
    * scheduled is out of every dispute's reach before the call can run.
    */
   timelockDelay?: bigint;
-  /** The ServiceManager's rewards initiator: the account of the aggregator's epoch keeper. */
+  /** The ServiceManager's rewards initiator: the account of the aggregator's epoch publisher. */
   rewardsInitiator: Address;
   /** AVS metadata URI registered in the AVSDirectory. */
   metadataUri: string;

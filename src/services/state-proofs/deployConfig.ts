@@ -34,7 +34,7 @@ export const deployConfigSchema = z
     maxProofAgeEpochs: z.number().int().min(1).max(1_000).default(2),
     /** Final owner of every contract (e.g. a multisig); default the deployer. */
     owner: address.optional(),
-    /** The aggregator's epoch keeper account (submits rewards); default the deployer. */
+    /** The aggregator's epoch publisher account (submits rewards); default the deployer. */
     rewardsInitiator: address.optional(),
     metadataUri: z.string().url(),
     disputes: z.object({

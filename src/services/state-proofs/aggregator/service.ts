@@ -30,7 +30,7 @@ import { registerChainRoutes } from './chainsApi.ts';
 import { registerDashboard } from './dashboard/index.ts';
 import { type OperatorSetSource, createChainOperatorSetSource } from './operatorSet.ts';
 import { registerAggregatorMetrics } from './metrics.ts';
-import { EpochKeeper, type EpochKeeperOptions } from './keeper.ts';
+import { EpochPublisher, type EpochPublisherOptions } from './publisher.ts';
 import { createTaskStore } from './store.ts';
 import { type SignatureVerifier, startWorkerVerifier } from '../../../runtime/signatures/verifier.ts';
 import type { TaskView } from './views.ts';
@@ -77,10 +77,10 @@ export type AggregatorServiceOptions = {
   /** `node_name` of the node API (default `avs-stack state-proofs aggregator`). */
   nodeName?: string;
   /**
-   * Runs the epoch keeper ({@link EpochKeeper}: weight refreshes, operator sets sent to remote chains) paid by this
+   * Runs the epoch publisher ({@link EpochPublisher}: weight refreshes, operator sets sent to remote chains) paid by this
    * account; default none (another process, or nobody, keeps epochs).
    */
-  keeper?: { account: PrivateKeyAccount; intervalMs?: number; rewards?: EpochKeeperOptions['rewards'] };
+  publisher?: { account: PrivateKeyAccount; intervalMs?: number; rewards?: EpochPublisherOptions['rewards'] };
 };
 
 /** An assembled (not yet listening) aggregator. */
@@ -92,8 +92,8 @@ export type AggregatorApp = {
   hub: OperatorHub;
   operatorSet: OperatorSetSource;
   blocks: BlockResolver;
-  /** The epoch keeper, when {@link AggregatorServiceOptions.keeper} is set. */
-  keeper?: EpochKeeper;
+  /** The epoch publisher, when {@link AggregatorServiceOptions.publisher} is set. */
+  publisher?: EpochPublisher;
 };
 
 /** A running aggregator. */
@@ -196,19 +196,19 @@ export async function createAggregatorApp(options: AggregatorServiceOptions): Pr
       },
     ],
   });
-  const keeper = options.keeper
-    ? new EpochKeeper({
+  const publisher = options.publisher
+    ? new EpochPublisher({
         deployment,
-        account: options.keeper.account,
+        account: options.publisher.account,
         clients,
-        intervalMs: options.keeper.intervalMs,
-        rewards: options.keeper.rewards,
+        intervalMs: options.publisher.intervalMs,
+        rewards: options.publisher.rewards,
         eventsFromBlock: options.registryFromBlock,
-        logger: logger.child({ component: 'keeper' }),
+        logger: logger.child({ component: 'publisher' }),
       })
     : undefined;
   app.addHook('onClose', async () => {
-    await keeper?.stop();
+    await publisher?.stop();
     await aggregator.stop();
     await verifier?.close();
     operatorSet.close();
@@ -216,13 +216,13 @@ export async function createAggregatorApp(options: AggregatorServiceOptions): Pr
   try {
     await aggregator.start();
     await app.ready();
-    keeper?.start();
+    publisher?.start();
   } catch (error) {
     await app.close().catch(() => {});
     await verifier?.close();
     throw error;
   }
-  return { app, metrics, aggregator, hub, operatorSet, blocks, keeper };
+  return { app, metrics, aggregator, hub, operatorSet, blocks, publisher };
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
- * The aggregator's epoch keeper (docs/architecture.md: "Registration", "Replication of operator sets to remote
- * chains", "Rewards"; decision keeper-0001). Each pass, against main-chain time:
+ * The aggregator's epoch publisher (docs/architecture.md: "Registration", "Replication of operator sets to remote
+ * chains", "Rewards"; decision publisher-0001). Each pass, against main-chain time:
  *
  * 1. Weight refresh: once per epoch, before its grace period starts, it calls `ECDSAStakeRegistry.updateOperators` when
  *    any operator's delegated stake no longer matches its registered weight, so the change lands in the next epoch.
@@ -10,11 +10,11 @@
  * 3. Rewards, when configured: once an epoch has ended and none of its
  *    tasks is still being signed, it splits the per-epoch budget between the operators who signed its proofs
  *    (docs/rewards.md) and calls `ServiceManager.submitReward`. An epoch whose period already has a `RewardSubmitted`
- *    event on chain is never paid twice, across restarts too; epochs missed while the keeper was down are paid on its
+ *    event on chain is never paid twice, across restarts too; epochs missed while the publisher was down are paid on its
  *    return, as far back as the RewardsCoordinator's `MAX_RETROACTIVE_LENGTH` allows.
  *
- * Holds no state that matters: every decision is re-read from the chains, so a restarted keeper simply carries on, and
- * two keepers at worst pay one duplicate bridge fee (the receiver drops the duplicate message).
+ * Holds no state that matters: every decision is re-read from the chains, so a restarted publisher simply carries on, and
+ * two publishers at worst pay one duplicate bridge fee (the receiver drops the duplicate message).
  */
 import { type Address, type Hex, type PrivateKeyAccount, type PublicClient, getAddress } from 'viem';
 import {
@@ -37,10 +37,10 @@ import type { Logger } from '../../../core/logging.ts';
 /** `sendStateUpdates` gets its gas estimate plus 1/this of it (20 %). */
 const SEND_GAS_HEADROOM_DIVISOR = 5n;
 
-/** Options of {@link EpochKeeper}. */
-export type EpochKeeperOptions = {
+/** Options of {@link EpochPublisher}. */
+export type EpochPublisherOptions = {
   deployment: Deployment;
-  /** Pays for the keeper's transactions (weight refreshes, bridge fees). */
+  /** Pays for the publisher's transactions (weight refreshes, bridge fees). */
   account: PrivateKeyAccount;
   /** Public clients by chain id; default one per deployment chain. */
   clients?: ReadonlyMap<number, PublicClient>;
@@ -51,7 +51,7 @@ export type EpochKeeperOptions = {
   resendAfterMs?: number;
   /**
    * Pays each ended epoch's rewards: `budgetPerEpoch` base units of `token` split by the proofs signed (read from the
-   * aggregator's `database`). The keeper's account must be the ServiceManager's rewards initiator and hold the tokens.
+   * aggregator's `database`). The publisher's account must be the ServiceManager's rewards initiator and hold the tokens.
    */
   rewards?: { database: Database<any>; token: Address; budgetPerEpoch: bigint };
   /**
@@ -61,8 +61,8 @@ export type EpochKeeperOptions = {
   eventsFromBlock?: bigint;
 };
 
-/** What the keeper has done, for metrics and tests. */
-export type EpochKeeperStats = {
+/** What the publisher has done, for metrics and tests. */
+export type EpochPublisherStats = {
   passes: number;
   weightRefreshes: number;
   stateUpdatesSent: number;
@@ -74,9 +74,9 @@ export type EpochKeeperStats = {
   rewardedEpoch: number | null;
 };
 
-/** Runs {@link EpochKeeper.tick} every interval until stopped. */
-export class EpochKeeper {
-  readonly stats: EpochKeeperStats = {
+/** Runs {@link EpochPublisher.tick} every interval until stopped. */
+export class EpochPublisher {
+  readonly stats: EpochPublisherStats = {
     passes: 0,
     weightRefreshes: 0,
     stateUpdatesSent: 0,
@@ -95,7 +95,7 @@ export class EpochKeeper {
   private running: Promise<void> | undefined;
   private stopped = false;
 
-  constructor(private readonly options: EpochKeeperOptions) {
+  constructor(private readonly options: EpochPublisherOptions) {
     this.clients =
       options.clients ?? new Map(options.deployment.chains.map((c) => [c.chainId, makePublicClient(c.chainId, c.rpcUrl)] as const));
     this.rewardEventsScannedTo = (options.eventsFromBlock ?? 0n) - 1n;

@@ -1,6 +1,6 @@
 /**
- * The epoch keeper's rewards after an outage, on a real devnet: a proof is signed in epoch 1, then no keeper runs while
- * epochs 1 and 2 end; a keeper that comes back pays epoch 1 (the one with proofs) exactly once, not only the epoch that
+ * The epoch publisher's rewards after an outage, on a real devnet: a proof is signed in epoch 1, then no publisher runs while
+ * epochs 1 and 2 end; a publisher that comes back pays epoch 1 (the one with proofs) exactly once, not only the epoch that
  * ended last.
  */
 import assert from 'node:assert/strict';
@@ -16,7 +16,7 @@ import { createLogger } from '../../src/core/logging.ts';
 import { DEVNET_REWARDS_PER_EPOCH, type Devnet, startDevnet } from '../../src/devnet/devnet.ts';
 import { devnetServices } from '../../src/devnet/services.ts';
 import { advanceChainsToEpoch, chainTime } from '../../src/devnet/time.ts';
-import { EpochKeeper } from '../../src/services/state-proofs/aggregator/keeper.ts';
+import { EpochPublisher } from '../../src/services/state-proofs/aggregator/publisher.ts';
 import { requestProof, waitForProof } from '../../src/services/state-proofs/client.ts';
 import { readRewardsCoordinatorParams } from '../../src/runtime/rewards/chain.ts';
 import { rewardPeriodOfEpoch } from '../../src/runtime/rewards/submission.ts';
@@ -25,12 +25,12 @@ import { waitFor } from '../helpers/wait.ts';
 const MAIN = 31337;
 const REMOTE = 31338;
 
-describe('epoch keeper after an outage', () => {
+describe('epoch publisher after an outage', () => {
   let devnet: Devnet;
   let dir: string;
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'avs-keeper-rewards-'));
+    dir = mkdtempSync(join(tmpdir(), 'avs-publisher-rewards-'));
     devnet = await startDevnet({
       operators: 4,
       remoteChains: 1,
@@ -47,8 +47,8 @@ describe('epoch keeper after an outage', () => {
   });
 
   it('pays every ended epoch it missed, once', async () => {
-    // The outage: the devnet's keeper stops before any epoch with proofs has ended.
-    await devnet.services!.keeper!.stop();
+    // The outage: the devnet's publisher stops before any epoch with proofs has ended.
+    await devnet.services!.publisher!.stop();
     const main = devnet.clients.get(MAIN)!;
     const epoch = epochAt(devnet.deployment.epoch, await chainTime(main));
 
@@ -66,19 +66,19 @@ describe('epoch keeper after an outage', () => {
     assert.equal(proof.status, 'aggregated');
     assert.equal(proof.attestation.epoch, epoch);
 
-    // Two epochs end with no keeper: the proof's, and the next one (without proofs).
+    // Two epochs end with no publisher: the proof's, and the next one (without proofs).
     await advanceChainsToEpoch([...devnet.clients.values()], devnet.deployment.epoch, epoch + 2, 1n);
 
     const database = await openDatabase({ sqlitePath: join(devnet.dataDir, 'aggregator.sqlite') });
     try {
-      const returning = new EpochKeeper({
+      const returning = new EpochPublisher({
         deployment: devnet.deployment,
-        account: devnet.keeper,
+        account: devnet.publisher,
         clients: devnet.clients,
-        logger: createLogger('keeper', { level: process.env.LOG_LEVEL ?? 'silent' }),
+        logger: createLogger('publisher', { level: process.env.LOG_LEVEL ?? 'silent' }),
         rewards: { database, token: devnet.token, budgetPerEpoch: DEVNET_REWARDS_PER_EPOCH },
       });
-      await waitFor('the returning keeper to settle both ended epochs', async () => {
+      await waitFor('the returning publisher to settle both ended epochs', async () => {
         await returning.tick();
         return (returning.stats.rewardedEpoch ?? -1) >= epoch + 1 ? true : undefined;
       });
