@@ -16,7 +16,7 @@ import {
 import { ECDSAStakeRegistryAbi, EpochManagerAbi } from '../../src/core/chain/abis/generated/index.ts';
 import { createBlockResolver } from '../../src/services/state-proofs/aggregator/blocks.ts';
 import { BlockAheadError, TimestampAheadError, TimestampBeforeChainError, UnsupportedChainError } from '../../src/services/state-proofs/aggregator/errors.ts';
-import { createChainOperatorSetSource } from '../../src/services/state-proofs/aggregator/operatorSet.ts';
+import { createChainOperatorSetSource } from '../../src/runtime/operatorSet.ts';
 
 const REGISTRY = '0x00000000000000000000000000000000000000e1' as Address;
 const EPOCHS = '0x00000000000000000000000000000000000000e2' as Address;

@@ -7,7 +7,7 @@ import { attestationDigest, decodeSigData } from '../../src/services/state-proof
 import { type AggregatorToOperator, PROTOCOL_VERSION, authMessage } from '../../src/services/state-proofs/protocol.ts';
 import type { BlockResolver } from '../../src/services/state-proofs/aggregator/blocks.ts';
 import { BlockAheadError, TimestampAheadError } from '../../src/services/state-proofs/aggregator/errors.ts';
-import { type StaticOperatorSetSource, buildOperatorSetSnapshot, staticOperatorSetSource } from '../../src/services/state-proofs/aggregator/operatorSet.ts';
+import { type StaticOperatorSetSource, buildOperatorSetSnapshot, staticOperatorSetSource } from '../../src/runtime/operatorSet.ts';
 import type { TaskResponse } from '../../src/services/state-proofs/aggregator/api.ts';
 import { type AggregatorService, startAggregatorService } from '../../src/services/state-proofs/aggregator/service.ts';
 import { forEachDatabase } from '../helpers/db.ts';

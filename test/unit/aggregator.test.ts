@@ -7,7 +7,7 @@ import type { WireSignature, WireTask } from '../../src/services/state-proofs/pr
 import { Aggregator, type AggregatorOptions, type OperatorSession, type TaskEvent } from '../../src/services/state-proofs/aggregator/aggregator.ts';
 import type { BlockResolver } from '../../src/services/state-proofs/aggregator/blocks.ts';
 import { BlockAheadError, NoOperatorSetError, TimestampAheadError, UnsupportedChainError } from '../../src/services/state-proofs/aggregator/errors.ts';
-import { buildOperatorSetSnapshot, staticOperatorSetSource } from '../../src/services/state-proofs/aggregator/operatorSet.ts';
+import { buildOperatorSetSnapshot, staticOperatorSetSource } from '../../src/runtime/operatorSet.ts';
 import { type TaskStoreOptions, createTaskStore } from '../../src/services/state-proofs/aggregator/store.ts';
 import type { TaskView } from '../../src/services/state-proofs/aggregator/views.ts';
 import { type SignatureVerifier, startWorkerVerifier } from '../../src/runtime/signatures/verifier.ts';

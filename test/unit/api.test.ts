@@ -9,7 +9,7 @@ import { attestationDigest, decodeSigData } from '../../src/services/state-proof
 import type { OperatorSession } from '../../src/services/state-proofs/aggregator/aggregator.ts';
 import type { BlockResolver } from '../../src/services/state-proofs/aggregator/blocks.ts';
 import { BlockAheadError, TimestampAheadError, TimestampBeforeChainError } from '../../src/services/state-proofs/aggregator/errors.ts';
-import { buildOperatorSetSnapshot, staticOperatorSetSource } from '../../src/services/state-proofs/aggregator/operatorSet.ts';
+import { buildOperatorSetSnapshot, staticOperatorSetSource } from '../../src/runtime/operatorSet.ts';
 import { type AggregatorApp, createAggregatorApp } from '../../src/services/state-proofs/aggregator/service.ts';
 import { forEachDatabase } from '../helpers/db.ts';
 import { TEST_DOMAIN, TEST_SERVICE_MANAGER, testDeployment } from '../helpers/deployment.ts';

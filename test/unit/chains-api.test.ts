@@ -9,7 +9,7 @@ import { after, it } from 'node:test';
 import type { Address } from 'viem';
 import { makePublicClient } from '../../src/core/chain/clients.ts';
 import type { Deployment } from '../../src/core/chain/deployment.ts';
-import { staticOperatorSetSource } from '../../src/services/state-proofs/aggregator/operatorSet.ts';
+import { staticOperatorSetSource } from '../../src/runtime/operatorSet.ts';
 import { type AggregatorApp, createAggregatorApp } from '../../src/services/state-proofs/aggregator/service.ts';
 import { forEachDatabase } from '../helpers/db.ts';
 

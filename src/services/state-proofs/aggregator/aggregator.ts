@@ -35,7 +35,7 @@ import {
   ProofRequestError,
   UnsupportedChainError,
 } from './errors.ts';
-import type { OperatorSetSnapshot, OperatorSetSource } from './operatorSet.ts';
+import type { OperatorSetSnapshot, OperatorSetSource } from '../../../runtime/operatorSet.ts';
 import type { SignatureVerifier, VerifyJob } from '../../../runtime/signatures/verifier.ts';
 import type {
   InsertedTask,

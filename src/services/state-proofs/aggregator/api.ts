@@ -21,7 +21,7 @@ import { HttpError, NotFoundError } from '../../../core/http/errors.ts';
 import type { HttpServer } from '../../../core/http/server.ts';
 import type { Aggregator } from './aggregator.ts';
 import type { BlockResolver } from './blocks.ts';
-import type { OperatorSetSource } from './operatorSet.ts';
+import type { OperatorSetSource } from '../../../runtime/operatorSet.ts';
 import { type TaskView, isFinalStatus } from './views.ts';
 
 const bytes32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'expected a 32-byte 0x hex task id');

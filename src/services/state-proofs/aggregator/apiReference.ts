@@ -6,7 +6,7 @@ import type { Address } from 'viem';
 import type { Deployment } from '../../../core/chain/deployment.ts';
 import { openDatabase } from '../../../core/db/index.ts';
 import type { BlockResolver } from './blocks.ts';
-import { staticOperatorSetSource } from './operatorSet.ts';
+import { staticOperatorSetSource } from '../../../runtime/operatorSet.ts';
 import { createAggregatorApp } from './service.ts';
 
 type Schema = {

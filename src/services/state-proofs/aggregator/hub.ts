@@ -24,7 +24,7 @@ import {
   operatorToAggregator,
 } from '../protocol.ts';
 import type { Aggregator, OperatorSession } from './aggregator.ts';
-import type { OperatorSetSource } from './operatorSet.ts';
+import type { OperatorSetSource } from '../../../runtime/operatorSet.ts';
 
 /** Path of the operators' WebSocket. */
 export const OPERATOR_WS_PATH = '/v1/operators/ws';

@@ -28,7 +28,7 @@ import { type OperatorHub, OPERATOR_WS_PATH, registerOperatorHub } from './hub.t
 import { registerStateProofRoutes } from './api.ts';
 import { registerChainRoutes } from './chainsApi.ts';
 import { registerDashboard } from './dashboard/index.ts';
-import { type OperatorSetSource, createChainOperatorSetSource } from './operatorSet.ts';
+import { type OperatorSetSource, createChainOperatorSetSource } from '../../../runtime/operatorSet.ts';
 import { registerAggregatorMetrics } from './metrics.ts';
 import { EpochPublisher, type EpochPublisherOptions } from './publisher.ts';
 import { createTaskStore } from './store.ts';
@@ -133,7 +133,6 @@ export async function createAggregatorApp(options: AggregatorServiceOptions): Pr
         epochManager: deployment.stateProofs.epochManager,
         refreshMs: options.operatorSetRefreshMs,
         fromBlock: options.registryFromBlock,
-        stateDisputeResolver: deployment.stateProofs.stateDisputeResolver,
         logger,
       });
     })();

@@ -6,13 +6,13 @@
  * An epoch at or before the current one is frozen (changes take effect at current + 1 or + 2), so its snapshot is
  * cached for good; a future epoch's snapshot is re-read after `refreshMs`.
  *
- * Operators slashed by the StateDisputeResolver for a wrong attestation are left out of every snapshot from then on
- * (docs/architecture.md, "Disputes": the aggregator stops serving proofs from them), although the registry still counts
- * them until their stake or registration changes.
+ * Operators the registry froze (its operator set's slasher reports them slashed, e.g. the state-proofs
+ * StateDisputeResolver after a wrong attestation) are left out of every snapshot from then on (docs/architecture.md,
+ * "Disputes": the aggregator stops serving proofs from them), even of epochs already cached.
  */
 import { type Address, type PublicClient, getAddress, zeroAddress } from 'viem';
-import { ECDSAStakeRegistryAbi, EpochManagerAbi, StateDisputeResolverAbi } from '../../../core/chain/abis/generated/index.ts';
-import type { Logger } from '../../../core/logging.ts';
+import { ECDSAStakeRegistryAbi, EpochManagerAbi } from '../core/chain/abis/generated/index.ts';
+import type { Logger } from '../core/logging.ts';
 
 /** One operator at an epoch. */
 export type OperatorEntry = {
@@ -111,10 +111,8 @@ export type ChainOperatorSetSourceOptions = {
   epochManager: Address;
   /** How long the current epoch and future epochs' snapshots are reused, in milliseconds (default 2,000). */
   refreshMs?: number;
-  /** First block to scan for `OperatorDeregistered` and `SignerSlashed` events (default 0). */
+  /** First block to scan for `OperatorDeregistered` and `OperatorFrozen` events (default 0). */
   fromBlock?: bigint;
-  /** The StateDisputeResolver, whose `SignerSlashed` events exclude operators; default none. */
-  stateDisputeResolver?: Address;
   logger?: Logger;
 };
 
@@ -143,19 +141,18 @@ export function createChainOperatorSetSource(options: ChainOperatorSetSourceOpti
   let slashesScannedTo = (options.fromBlock ?? 0n) - 1n;
   let slashScan: { at: number; running?: Promise<void> } = { at: 0 };
 
-  /** Reads new `SignerSlashed` events, at most once per `refreshMs`, without holding up the caller. */
+  /** Reads new `OperatorFrozen` events of the registry, at most once per `refreshMs`, without holding up the caller. */
   function scanSlashes(): void {
-    const resolver = options.stateDisputeResolver;
-    if (!resolver || slashScan.running || Date.now() - slashScan.at < refreshMs) return;
+    if (slashScan.running || Date.now() - slashScan.at < refreshMs) return;
     slashScan = {
       at: Date.now(),
       running: (async () => {
         const head = await client.getBlockNumber();
         if (head <= slashesScannedTo) return;
         const events = await client.getContractEvents({
-          address: resolver,
-          abi: StateDisputeResolverAbi,
-          eventName: 'SignerSlashed',
+          address: stakeRegistry,
+          abi: ECDSAStakeRegistryAbi,
+          eventName: 'OperatorFrozen',
           fromBlock: slashesScannedTo + 1n,
           toBlock: head,
         });
@@ -163,12 +160,12 @@ export function createChainOperatorSetSource(options: ChainOperatorSetSourceOpti
           const operator = e.args.operator?.toLowerCase();
           if (operator && !slashed.has(operator)) {
             slashed.add(operator);
-            logger?.warn({ operator: e.args.operator, challengeId: e.args.challengeId }, 'operator slashed for a wrong attestation; its signatures no longer count');
+            logger?.warn({ operator: e.args.operator }, 'operator frozen after a slash; its signatures no longer count');
           }
         }
         slashesScannedTo = head;
       })()
-        .catch((error) => logger?.warn({ err: (error as Error).message.split('\n')[0] }, 'cannot scan SignerSlashed events; retrying'))
+        .catch((error) => logger?.warn({ err: (error as Error).message.split('\n')[0] }, 'cannot scan OperatorFrozen events; retrying'))
         .finally(() => {
           slashScan.running = undefined;
         }),
