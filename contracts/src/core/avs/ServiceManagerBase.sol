@@ -5,11 +5,7 @@ import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {IAVSDirectory} from "../../eigenlayer/IAVSDirectory.sol";
-import {
-    IAllocationManager,
-    IAllocationManagerTypes,
-    OperatorSet
-} from "../../eigenlayer/IAllocationManager.sol";
+import {IAllocationManager, IAllocationManagerTypes, OperatorSet} from "../../eigenlayer/IAllocationManager.sol";
 import {IAVSRegistrar} from "../../eigenlayer/IAVSRegistrar.sol";
 import {IRewardsCoordinator, IRewardsCoordinatorTypes} from "../../eigenlayer/IRewardsCoordinator.sol";
 import {ISignatureUtilsMixinTypes} from "../../eigenlayer/ISignatureUtilsMixin.sol";

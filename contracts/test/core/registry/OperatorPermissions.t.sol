@@ -6,11 +6,7 @@ import {ECDSAStakeRegistry} from "../../../src/core/registry/ECDSAStakeRegistry.
 import {ServiceManagerBase} from "../../../src/core/avs/ServiceManagerBase.sol";
 import {PermissionControllerMixin} from "../../../devnet/eigenlayer/PermissionControllerMixin.sol";
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
-import {
-    IAllocationManager,
-    IAllocationManagerTypes,
-    OperatorSet
-} from "../../../src/eigenlayer/IAllocationManager.sol";
+import {IAllocationManager, IAllocationManagerTypes, OperatorSet} from "../../../src/eigenlayer/IAllocationManager.sol";
 import {ISignatureUtilsMixinTypes} from "../../../src/eigenlayer/ISignatureUtilsMixin.sol";
 
 /// @notice Operators and the AVS acting through EigenLayer's PermissionController: an operator's appointee runs its

@@ -10,10 +10,7 @@ import {
     IDelegationManagerTypes
 } from "../../../src/eigenlayer/IDelegationManager.sol";
 import {IAllocationManagerEvents} from "../../../src/eigenlayer/IAllocationManager.sol";
-import {
-    ISignatureUtilsMixinErrors,
-    ISignatureUtilsMixinTypes
-} from "../../../src/eigenlayer/ISignatureUtilsMixin.sol";
+import {ISignatureUtilsMixinErrors, ISignatureUtilsMixinTypes} from "../../../src/eigenlayer/ISignatureUtilsMixin.sol";
 
 contract DelegationManagerTest is EigenLayerDeployer {
     uint256 internal constant OPERATOR_KEY = 0xA11CE;
