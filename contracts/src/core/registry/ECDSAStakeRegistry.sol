@@ -15,12 +15,14 @@ import {IOperatorSetRegistry} from "../replication/IRegistryReplication.sol";
 import {OperatorCheckpoints} from "./OperatorCheckpoints.sol";
 import {OperatorHistoryRegistry} from "./OperatorHistoryRegistry.sol";
 import {ServiceManagerBase} from "../avs/ServiceManagerBase.sol";
+import {ECDSAKeyScheme} from "../signatures/ECDSAKeyScheme.sol";
 import {StakeRegistryVerifier} from "../signatures/StakeRegistryVerifier.sol";
 
 /// @title ECDSAStakeRegistry
 /// @notice The main-chain operator registry of an AVS: operators register with a signing key (through the
 ///         ServiceManager into the AVSDirectory), their weight is the stake the AVS's operator set can slash, and a
-///         quorum of their ECDSA signatures is checked by {isValidSignature} (ERC-1271, see {StakeRegistryVerifier}).
+///         quorum of their ECDSA signatures is checked by {isValidSignature} (ERC-1271, see {StakeRegistryVerifier}
+///         and {ECDSAKeyScheme}).
 ///
 ///         Weight is slashable stake. An operator registers only once it is a member of the operator set
 ///         (AllocationManager) and the stake allocated to it reaches `minimumWeight`; its weight is
@@ -55,7 +57,7 @@ import {StakeRegistryVerifier} from "../signatures/StakeRegistryVerifier.sol";
 ///      OpenZeppelin Checkpoints.Trace224 (total << 16 | bps), one lookup per proof. All keyed by effective epoch,
 ///      which never decreases over time. An append-only list of every operator that ever registered lets
 ///      {getOperatorSetAtEpoch} list the complete set of any epoch for remote chains. Not upgradeable.
-contract ECDSAStakeRegistry is OperatorHistoryRegistry, Ownable, IOperatorSetRegistry {
+contract ECDSAStakeRegistry is OperatorHistoryRegistry, ECDSAKeyScheme, Ownable, IOperatorSetRegistry {
     using Checkpoints for Checkpoints.Trace224;
     using EnumerableSet for EnumerableSet.AddressSet;
     using OperatorCheckpoints for OperatorCheckpoints.History;

@@ -4,13 +4,15 @@ pragma solidity ^0.8.27;
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {OperatorCheckpoints} from "../registry/OperatorCheckpoints.sol";
 import {OperatorHistoryRegistry} from "../registry/OperatorHistoryRegistry.sol";
+import {ECDSAKeyScheme} from "../signatures/ECDSAKeyScheme.sol";
 import {StakeRegistryVerifier} from "../signatures/StakeRegistryVerifier.sol";
 
 /// @title LightStakeRegistry
 /// @notice The replica of the main chain's ECDSAStakeRegistry on a remote chain (decision replication-0001). It holds
 ///         the complete operator sets the main chain sent, one per epoch received, and checks proofs with the same
-///         {StakeRegistryVerifier} as the main registry (same GENESIS, EPOCH_LENGTH and MAX_PROOF_AGE_EPOCHS), so a
-///         proof verifies here exactly when it verifies on the main chain, for every epoch this registry received.
+///         {StakeRegistryVerifier} and {ECDSAKeyScheme} as the main registry (same GENESIS, EPOCH_LENGTH and
+///         MAX_PROOF_AGE_EPOCHS), so a proof verifies here exactly when it verifies on the main chain, for every
+///         epoch this registry received.
 ///
 ///         {processEpochUpdate} (the RegistryStateReceiver only) REPLACES the set from the epoch it names on:
 ///         operators missing from the new set lose their key and weight from that epoch on; new and changed operators
@@ -27,7 +29,7 @@ import {StakeRegistryVerifier} from "../signatures/StakeRegistryVerifier.sol";
 ///      slot a proof reads) and total weight; the latest set's operator list as the code of a data contract (one
 ///      EXTCODECOPY to read, written only when membership changes) and a hash of the latest set, so an unchanged set
 ///      costs no per-operator work at all. Not upgradeable.
-contract LightStakeRegistry is OperatorHistoryRegistry, Ownable {
+contract LightStakeRegistry is OperatorHistoryRegistry, ECDSAKeyScheme, Ownable {
     using OperatorCheckpoints for OperatorCheckpoints.History;
 
     /// @notice What was received for one epoch.

@@ -6,32 +6,33 @@ import {EpochMath} from "../epochs/EpochMath.sol";
 
 /// @title StakeRegistryVerifier
 /// @notice The quorum-signature check shared by every stake registry (ECDSAStakeRegistry on the main chain,
-///         LightStakeRegistry on remote chains), so that one proof verifies identically on every chain.
+///         LightStakeRegistry on remote chains), so that one proof verifies identically on every chain. It knows no
+///         key scheme: a key scheme (ECDSAKeyScheme; a BN254 BLS scheme would be another) reads the signatures and
+///         checks them against the signers' keys through the hooks at the end of this contract.
 ///
-///         `sigData = abi.encode(address[] operators, bytes[] signatures, uint32 referenceEpoch)`. A proof is valid when
-///         - both arrays have the same length and operators are strictly ascending by address;
+///         `sigData = abi.encode(address[] operators, S signatures, uint32 referenceEpoch)`, S a dynamic type the key
+///         scheme defines (ECDSAKeyScheme: `bytes[]`, one signature per operator). A proof is valid when
+///         - `signatures` is well-formed for the key scheme and operators are strictly ascending by address;
 ///         - `referenceEpoch` is not after the current epoch and at most MAX_PROOF_AGE_EPOCHS before it;
 ///         - the threshold weight at `referenceEpoch` is above zero;
-///         - every operator has a signing key at `referenceEpoch` (i.e. is registered then) and its signature verifies
-///           against that key: plain ECDSA, 65 bytes r‖s‖v with v ∈ {27, 28} and low s, checked with ecrecover (never
-///           ERC-1271: a contract or EIP-7702-delegated key could answer differently when the proof is challenged);
-///         - the summed weight of the operators at `referenceEpoch` is at least the threshold weight.
+///         - every operator has a signing key at `referenceEpoch` (i.e. is registered then) and the key scheme accepts
+///           its signature against that key;
+///         - the summed weight of the operators at `referenceEpoch` is at least the threshold weight;
+///         - the key scheme accepts the signatures as a whole (an aggregate signature; nothing left to check for ECDSA).
 ///
 ///         {isValidSignature} returns 0x1626ba7e for a valid proof and 0xffffffff otherwise, and never reverts, whatever
 ///         the bytes of `sigData` (given enough gas). {checkSignatures} runs the same check and reverts with an error
 ///         naming the first reason a proof fails.
 /// @dev sigData is decoded in place from calldata with explicit bounds checks (no abi.decode, no self-call), so
-///      malformed input is a failure value rather than a revert, and the check allocates no memory on the EOA path
-///      (ecrecover's input is built past the free memory pointer). Non-canonical encodings that point inside the bounds are accepted: validity depends only on the
-///      decoded values. Implementers provide the per-epoch lookups; a lookup at an epoch never written must return
-///      the latest value at or before it ("carry-forward").
+///      malformed input is a failure value rather than a revert; key schemes keep to the same rule. Non-canonical
+///      encodings that point inside the bounds are accepted: validity depends only on the decoded values.
+///      Implementers provide the per-epoch lookups; a lookup at an epoch never written must return the latest value at
+///      or before it ("carry-forward").
 abstract contract StakeRegistryVerifier is IERC1271 {
     /// @dev ERC-1271 magic value (IERC1271.isValidSignature.selector).
     bytes4 internal constant _ERC1271_MAGIC_VALUE = 0x1626ba7e;
     /// @dev Returned for a proof that does not hold.
     bytes4 internal constant _ERC1271_INVALID = 0xffffffff;
-    /// @dev secp256k1n / 2: larger s values are the malleable twin of a valid signature and are rejected.
-    uint256 private constant _HALF_CURVE_ORDER = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0;
 
     /// @notice Start of epoch 0, unix seconds (same clock as the main chain's EpochManager).
     uint64 public immutable GENESIS;
@@ -40,9 +41,9 @@ abstract contract StakeRegistryVerifier is IERC1271 {
     /// @notice How many epochs before the current one a reference epoch may be (0: only the current epoch).
     uint32 public immutable MAX_PROOF_AGE_EPOCHS;
 
-    /// @notice sigData is not a well-formed abi.encode(address[], bytes[], uint32).
+    /// @notice sigData is not a well-formed abi.encode(address[], S, uint32) for the key scheme's S.
     error MalformedSigData();
-    /// @notice `operators` and `signatures` lengths differ.
+    /// @notice `operators` and `signatures` lengths differ (a key scheme with one signature per operator).
     error LengthMismatch(uint256 operators, uint256 signatures);
     /// @notice The current time is before the epoch clock's genesis: no proof can be valid yet.
     error EpochsNotStarted();
@@ -72,7 +73,7 @@ abstract contract StakeRegistryVerifier is IERC1271 {
 
     /// @notice ERC-1271: whether the operators' signatures in `sigData` over `digest` carry the threshold weight.
     /// @param digest The signed hash (for state proofs, StateProofsServiceManager.attestationDigest).
-    /// @param sigData abi.encode(address[] operators, bytes[] signatures, uint32 referenceEpoch).
+    /// @param sigData abi.encode(address[] operators, S signatures, uint32 referenceEpoch) (ECDSA: S = bytes[]).
     /// @return 0x1626ba7e when valid, 0xffffffff otherwise. Never reverts.
     function isValidSignature(bytes32 digest, bytes calldata sigData) external view returns (bytes4) {
         (bool ok,,,) = _verify(digest, sigData, true);
@@ -84,7 +85,7 @@ abstract contract StakeRegistryVerifier is IERC1271 {
     ///         at most these weights, so a proof that verifies on any chain passes this check: disputes admit exactly
     ///         the proofs that verify somewhere.
     /// @param digest The signed hash.
-    /// @param sigData abi.encode(address[] operators, bytes[] signatures, uint32 referenceEpoch).
+    /// @param sigData abi.encode(address[] operators, S signatures, uint32 referenceEpoch).
     /// @return 0x1626ba7e when valid, 0xffffffff otherwise. Never reverts.
     function isValidSignatureAtCheckpoints(bytes32 digest, bytes calldata sigData) external view returns (bytes4) {
         (bool ok,,,) = _verify(digest, sigData, false);
@@ -93,7 +94,7 @@ abstract contract StakeRegistryVerifier is IERC1271 {
 
     /// @notice The same check as {isValidSignature}, reverting with the first reason a proof fails (for debugging).
     /// @param digest The signed hash.
-    /// @param sigData abi.encode(address[] operators, bytes[] signatures, uint32 referenceEpoch).
+    /// @param sigData abi.encode(address[] operators, S signatures, uint32 referenceEpoch).
     /// @return signedWeight Summed weight of the signers at the reference epoch.
     /// @return thresholdWeight Threshold weight at the reference epoch.
     function checkSignatures(bytes32 digest, bytes calldata sigData)
@@ -106,12 +107,12 @@ abstract contract StakeRegistryVerifier is IERC1271 {
 
     /// @notice Whether `signature` is `operator`'s own signature of `digest` at `referenceEpoch`, whatever its weight:
     ///         `referenceEpoch` is admissible now (the same age rule as {isValidSignature}), `operator` has a signing key
-    ///         then, and `signature` is that key's plain ECDSA signature (65 bytes r‖s‖v, v ∈ {27, 28}, low s).
-    ///         Lets a dispute slash further signers of an attestation already proven wrong; the age rule keeps a
-    ///         long-rotated (possibly leaked) key from framing its operator. Never reverts.
+    ///         then, and `signature` is that key's signature in the key scheme (ECDSA: plain, 65 bytes r‖s‖v,
+    ///         v ∈ {27, 28}, low s). Lets a dispute slash further signers of an attestation already proven wrong; the age
+    ///         rule keeps a long-rotated (possibly leaked) key from framing its operator. Never reverts.
     /// @param operator The operator.
     /// @param digest The signed hash.
-    /// @param signature 65 bytes r‖s‖v.
+    /// @param signature The operator's signature (ECDSA: 65 bytes r‖s‖v).
     /// @param referenceEpoch The epoch whose signing key is used.
     function isValidOperatorSignature(address operator, bytes32 digest, bytes calldata signature, uint32 referenceEpoch)
         external
@@ -121,16 +122,12 @@ abstract contract StakeRegistryVerifier is IERC1271 {
         if (_checkReferenceEpoch(referenceEpoch).length != 0) return false;
         (address signingKey,) = _operatorAt(operator, referenceEpoch);
         if (signingKey == address(0)) return false;
-        uint256 sigStart;
-        assembly ("memory-safe") {
-            sigStart := signature.offset
-        }
-        return _isValidEcdsaSignature(digest, signingKey, sigStart, signature.length);
+        return _verifyOperatorSignature(digest, signingKey, signature);
     }
 
     /// @notice The check of {isValidSignatureAtCheckpoints}, reverting with the first reason a proof fails.
     /// @param digest The signed hash.
-    /// @param sigData abi.encode(address[] operators, bytes[] signatures, uint32 referenceEpoch).
+    /// @param sigData abi.encode(address[] operators, S signatures, uint32 referenceEpoch).
     /// @return signedWeight Summed checkpointed weight of the signers at the reference epoch.
     /// @return thresholdWeight Threshold weight at the reference epoch.
     function checkSignaturesAtCheckpoints(bytes32 digest, bytes calldata sigData)
@@ -162,7 +159,9 @@ abstract contract StakeRegistryVerifier is IERC1271 {
         return EpochMath.epochAt(GENESIS, EPOCH_LENGTH, block.timestamp);
     }
 
-    /// @dev `operator`'s signing key (zero when not registered then) and weight at `epoch`.
+    /// @dev `operator`'s signing key (zero when not registered then) and weight at `epoch`. The key is what the key
+    ///      scheme checks signatures against: the signer's address for ECDSA (a scheme whose keys do not fit 160 bits
+    ///      would store a key id here and the key beside it).
     function _operatorAt(address operator, uint32 epoch)
         internal
         view
@@ -178,12 +177,12 @@ abstract contract StakeRegistryVerifier is IERC1271 {
     /// @dev The threshold weight at `epoch` (zero when nothing is registered then).
     function _thresholdWeightAt(uint32 epoch) internal view virtual returns (uint256);
 
-    /// @dev Where the arrays of a sigData sit in calldata (absolute offsets).
+    /// @dev Where the parts of a sigData sit in calldata (absolute offsets).
     struct Layout {
         uint256 opsPtr; // operators[0]
-        uint256 sigsPtr; // the signatures' head; element offsets are relative to it
+        uint256 signatures; // what the key scheme's {_decodeSignatures} made of the signatures (ECDSA: their head)
         uint256 end; // just past sigData
-        uint256 count; // operators.length == signatures.length
+        uint256 count; // operators.length
     }
 
     /// @dev Runs the whole check without reverting.
@@ -211,6 +210,8 @@ abstract contract StakeRegistryVerifier is IERC1271 {
             return
                 (false, abi.encodeWithSelector(InsufficientSignedWeight.selector, signed, threshold), signed, threshold);
         }
+        reason = _verifySignatures(digest, layout.signatures);
+        if (reason.length != 0) return (false, reason, signed, threshold);
         return (true, "", signed, threshold);
     }
 
@@ -227,8 +228,9 @@ abstract contract StakeRegistryVerifier is IERC1271 {
         }
     }
 
-    /// @dev Reads the head of sigData and checks that both arrays' length words and heads lie inside it.
-    /// @return reason Empty when well-formed, else the encoded {MalformedSigData} or {LengthMismatch}.
+    /// @dev Reads the head of sigData, checks that the operators' length word and head and the signatures' first word
+    ///      lie inside it, then lets the key scheme read the signatures ({_decodeSignatures}).
+    /// @return reason Empty when well-formed, else the encoded {MalformedSigData} or the key scheme's reason.
     function _decodeLayout(bytes calldata sigData)
         private
         pure
@@ -236,8 +238,7 @@ abstract contract StakeRegistryVerifier is IERC1271 {
     {
         uint256 opsPtr;
         uint256 count;
-        uint256 sigsPtr;
-        uint256 sigsLen;
+        uint256 section;
         uint256 end;
         uint256 ref;
         bool malformed;
@@ -250,32 +251,29 @@ abstract contract StakeRegistryVerifier is IERC1271 {
                 let opsRel := calldataload(base)
                 let sigsRel := calldataload(add(base, 0x20))
                 ref := calldataload(add(base, 0x40))
-                // Each array needs its length word inside sigData; the epoch must be a clean uint32.
+                // Each part needs its first word inside sigData; the epoch must be a clean uint32.
                 malformed := or(gt(ref, 0xffffffff), or(gt(opsRel, sub(len, 0x20)), gt(sigsRel, sub(len, 0x20))))
                 if iszero(malformed) {
                     count := calldataload(add(base, opsRel))
                     opsPtr := add(add(base, opsRel), 0x20)
-                    sigsLen := calldataload(add(base, sigsRel))
-                    sigsPtr := add(add(base, sigsRel), 0x20)
+                    section := add(base, sigsRel)
                     // Every head word must lie inside sigData.
-                    malformed := or(
-                        gt(count, shr(5, sub(sub(len, opsRel), 0x20))),
-                        gt(sigsLen, shr(5, sub(sub(len, sigsRel), 0x20)))
-                    )
+                    malformed := gt(count, shr(5, sub(sub(len, opsRel), 0x20)))
                 }
             }
         }
-        layout = Layout({opsPtr: opsPtr, sigsPtr: sigsPtr, end: end, count: count});
+        layout = Layout({opsPtr: opsPtr, signatures: 0, end: end, count: count});
         if (malformed) return (abi.encodeWithSelector(MalformedSigData.selector), layout, 0);
-        if (count != sigsLen) return (abi.encodeWithSelector(LengthMismatch.selector, count, sigsLen), layout, 0);
+        (reason, layout.signatures) = _decodeSignatures(section, end, count);
+        if (reason.length != 0) return (reason, layout, 0);
         // casting to 'uint32' is safe because ref <= 0xffffffff was checked above
         // forge-lint: disable-next-line(unsafe-typecast)
         return ("", layout, uint32(ref));
     }
 
     /// @dev Checks order, registration and signature of every signer and sums their weights at `referenceEpoch`.
-    ///      The per-signer path is most of the gas of a large proof, so it is kept to one loop: entry decoding and the
-    ///      ECDSA signature check in assembly around the storage hook {_operatorAt}.
+    ///      The per-signer path is most of the gas of a large proof, so it is kept to one loop: the operator read in
+    ///      assembly, around the storage hook {_operatorAt} and the key scheme's {_signatureEntry} and {_verifySigner}.
     /// @return reason Empty when every signer is valid, else the encoded error of the first invalid one.
     /// @return signed Summed weight.
     function _sumSigners(bytes32 digest, Layout memory layout, uint32 referenceEpoch, bool live)
@@ -283,35 +281,26 @@ abstract contract StakeRegistryVerifier is IERC1271 {
         view
         returns (bytes memory reason, uint256 signed)
     {
-        uint256 sigsPtr = layout.sigsPtr;
-        // Bytes of sigData from the signatures' head on, minus a length word: the largest element offset whose length
-        // word lies inside sigData. end - sigsPtr >= 32 * signatures.length, so this wraps only for an empty list,
-        // where it is not used.
-        uint256 maxRel;
-        unchecked {
-            maxRel = layout.end - sigsPtr - 0x20;
-        }
+        uint256 signatures = layout.signatures;
+        uint256 end = layout.end;
         // previous operator + 1, 0 before the first: `operator < bound` is "not strictly ascending".
         uint256 bound;
         for (uint256 i; i < layout.count; ++i) {
             address operator;
-            uint256 sigStart;
-            uint256 sigLen;
+            uint256 entry;
+            uint256 entryLength;
             {
-                // The i-th operator (a clean address) and the i-th signature, checked to lie inside sigData.
+                // The i-th operator (a clean address) and its signature entry, checked to lie inside sigData.
                 bool wellFormed;
                 assembly ("memory-safe") {
                     let word := calldataload(add(mload(layout), shl(5, i))) // layout.opsPtr
                     operator := word
-                    let rel := calldataload(add(sigsPtr, shl(5, i)))
-                    wellFormed := iszero(or(shr(160, word), gt(rel, maxRel)))
-                    if wellFormed {
-                        let lengthPos := add(sigsPtr, rel)
-                        sigLen := calldataload(lengthPos)
-                        sigStart := add(lengthPos, 0x20)
-                        // end - sigStart = maxRel - rel bytes follow the length word.
-                        wellFormed := iszero(gt(sigLen, sub(maxRel, rel)))
-                    }
+                    wellFormed := iszero(shr(160, word))
+                }
+                bool entryWellFormed;
+                (entryWellFormed, entry, entryLength) = _signatureEntry(signatures, end, i);
+                assembly ("memory-safe") {
+                    wellFormed := and(wellFormed, entryWellFormed)
                 }
                 if (!wellFormed) return (abi.encodeWithSelector(MalformedSigData.selector), 0);
             }
@@ -334,37 +323,60 @@ abstract contract StakeRegistryVerifier is IERC1271 {
                 }
             }
 
-            if (!_isValidEcdsaSignature(digest, signingKey, sigStart, sigLen)) {
+            if (!_verifySigner(digest, signingKey, entry, entryLength)) {
                 return (abi.encodeWithSelector(InvalidSignature.selector, operator), 0);
             }
         }
     }
 
-    /// @dev Whether the `sigLen` calldata bytes at absolute offset `sigStart` are `signingKey`'s ECDSA signature of
-    ///      `digest`: 65 bytes r‖s‖v, v ∈ {27, 28}, low s (as OpenZeppelin's ECDSA), checked with the ecrecover
-    ///      precompile (input in free memory, not reserved; output in scratch space). Plain ECDSA only, never ERC-1271:
-    ///      a contract key (or an EOA delegated under EIP-7702) could answer "valid" while a proof is used and "invalid"
-    ///      when it is challenged, and the signer would escape slashing. ecrecover's answer never changes.
-    function _isValidEcdsaSignature(bytes32 digest, address signingKey, uint256 sigStart, uint256 sigLen)
-        private
+    // ---------------------------------------------------------------------------------------------------------------
+    // The key scheme: how signatures are laid out in sigData and checked against the signers' keys. Called in this
+    // order for one proof: {_decodeSignatures}; per signer {_signatureEntry}, then (once it is in order and registered)
+    // {_verifySigner}; {_verifySignatures} once the weight is reached. None may revert, whatever sigData holds.
+    // ECDSAKeyScheme: one plain ECDSA signature per signer. A BN254 BLS scheme would be: signatures holding the
+    // aggregate signature, no per-signer entries ({_signatureEntry} handing over the running aggregate key as
+    // `entry`), {_verifySigner} adding the signer's key to it, and {_verifySignatures} one pairing check.
+    // ---------------------------------------------------------------------------------------------------------------
+
+    /// @dev Reads the signatures of a sigData of `signerCount` operators: its first word is at absolute calldata offset
+    ///      `section` (the offset of the field, checked to lie inside sigData), and sigData ends at `end`.
+    /// @return reason Empty when they are well-formed for `signerCount` signers, else the encoded error
+    ///         ({MalformedSigData}, {LengthMismatch}, or the scheme's own).
+    /// @return signatures Handed back to the scheme's other hooks for this proof (e.g. where the entries start).
+    function _decodeSignatures(uint256 section, uint256 end, uint256 signerCount)
+        internal
+        pure
+        virtual
+        returns (bytes memory reason, uint256 signatures);
+
+    /// @dev The `index`-th signer's own entry in the signatures, read before the signer itself is checked.
+    /// @return wellFormed Whether the entry lies inside sigData (ends at `end`); a scheme without per-signer entries
+    ///         returns true.
+    /// @return entry Where the entry starts (absolute calldata offset; scheme-defined).
+    /// @return entryLength Its length in bytes (scheme-defined).
+    function _signatureEntry(uint256 signatures, uint256 end, uint256 index)
+        internal
+        pure
+        virtual
+        returns (bool wellFormed, uint256 entry, uint256 entryLength);
+
+    /// @dev Whether a signer whose key at the reference epoch is `signingKey` signed `digest`, given its entry from
+    ///      {_signatureEntry}; a scheme that checks signatures only as a whole records the key here and returns true.
+    function _verifySigner(bytes32 digest, address signingKey, uint256 entry, uint256 entryLength)
+        internal
         view
-        returns (bool valid)
-    {
-        assembly ("memory-safe") {
-            if eq(sigLen, 65) {
-                // p: digest ‖ v ‖ r ‖ s (v's byte is copied to p + 0x80, then moved to p + 0x20).
-                let p := mload(0x40)
-                mstore(p, digest)
-                calldatacopy(add(p, 0x40), sigStart, 0x41)
-                mstore(add(p, 0x20), shr(248, mload(add(p, 0x80))))
-                if and(lt(sub(mload(add(p, 0x20)), 27), 2), iszero(gt(mload(add(p, 0x60)), _HALF_CURVE_ORDER))) {
-                    // (Yul evaluates arguments right to left: the result is read only after the call.)
-                    if staticcall(gas(), 0x01, p, 0x80, 0x00, 0x20) {
-                        // (An address variable's upper bits may be dirty in assembly: mask it.)
-                        valid := and(eq(returndatasize(), 0x20), eq(mload(0x00), shr(96, shl(96, signingKey))))
-                    }
-                }
-            }
-        }
-    }
+        virtual
+        returns (bool);
+
+    /// @dev After every signer passed {_verifySigner} and their weight reached the threshold: the check of the
+    ///      signatures as a whole.
+    /// @return reason Empty when they hold, else the encoded error.
+    function _verifySignatures(bytes32 digest, uint256 signatures) internal view virtual returns (bytes memory reason);
+
+    /// @dev Whether `signature` alone is `signingKey`'s signature of `digest` (for {isValidOperatorSignature}).
+    function _verifyOperatorSignature(bytes32 digest, address signingKey, bytes calldata signature)
+        internal
+        view
+        virtual
+        returns (bool);
 }
