@@ -9,7 +9,7 @@ import {IStrategy} from "../../src/eigenlayer/IStrategy.sol";
 import {IAVSRegistrar} from "../../src/eigenlayer/IAVSRegistrar.sol";
 import {IDelegationManager} from "../../src/eigenlayer/IDelegationManager.sol";
 import {IAllocationManager, OperatorSet, OperatorSetLib} from "../../src/eigenlayer/IAllocationManager.sol";
-import {IPausable} from "../../src/eigenlayer/IPausable.sol";
+import {IPausable} from "./IPausable.sol";
 import {IPermissionController} from "../../src/eigenlayer/IPermissionController.sol";
 import {PermissionControllerMixin} from "./PermissionControllerMixin.sol";
 

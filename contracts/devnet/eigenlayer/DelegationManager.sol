@@ -8,7 +8,7 @@ import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol
 import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IStrategy} from "../../src/eigenlayer/IStrategy.sol";
-import {IStrategyManager} from "../../src/eigenlayer/IStrategyManager.sol";
+import {IStrategyManager} from "./IStrategyManager.sol";
 import {IAllocationManager} from "../../src/eigenlayer/IAllocationManager.sol";
 import {IDelegationManager} from "../../src/eigenlayer/IDelegationManager.sol";
 import {ISignatureUtilsMixin} from "../../src/eigenlayer/ISignatureUtilsMixin.sol";

@@ -5,7 +5,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {IStrategy} from "../../src/eigenlayer/IStrategy.sol";
-import {IStrategyManager} from "../../src/eigenlayer/IStrategyManager.sol";
+import {IStrategyManager} from "./IStrategyManager.sol";
 import {IRewardsCoordinator} from "../../src/eigenlayer/IRewardsCoordinator.sol";
 import {IPermissionController} from "../../src/eigenlayer/IPermissionController.sol";
 import {PermissionControllerMixin} from "./PermissionControllerMixin.sol";

@@ -6,7 +6,7 @@ import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IER
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IStrategy} from "../../src/eigenlayer/IStrategy.sol";
-import {IStrategyManager} from "../../src/eigenlayer/IStrategyManager.sol";
+import {IStrategyManager} from "./IStrategyManager.sol";
 
 /// @title StrategyBase: a vault holding one ERC20 token, with shares tracked for the StrategyManager
 /// @notice Shares are a proportional claim on the token balance. The exchange rate uses a virtual offset of

@@ -6,7 +6,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {IStrategy} from "../../src/eigenlayer/IStrategy.sol";
-import {IStrategyManager} from "../../src/eigenlayer/IStrategyManager.sol";
+import {IStrategyManager} from "./IStrategyManager.sol";
 import {IDelegationManager} from "../../src/eigenlayer/IDelegationManager.sol";
 
 /// @title StrategyManager: stakers deposit ERC20 tokens into whitelisted strategies

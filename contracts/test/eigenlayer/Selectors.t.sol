@@ -7,7 +7,7 @@ import {IAllocationManager} from "../../src/eigenlayer/IAllocationManager.sol";
 import {IAVSRegistrar} from "../../src/eigenlayer/IAVSRegistrar.sol";
 import {IRewardsCoordinator} from "../../src/eigenlayer/IRewardsCoordinator.sol";
 import {IDelegationManager} from "../../src/eigenlayer/IDelegationManager.sol";
-import {IStrategyManager} from "../../src/eigenlayer/IStrategyManager.sol";
+import {IStrategyManager} from "../../devnet/eigenlayer/IStrategyManager.sol";
 import {IPermissionController, IPermissionControllerMixin} from "../../src/eigenlayer/IPermissionController.sol";
 
 /// @notice The interfaces keep the selectors of eigenlayer-contracts v1.12.0 (selectors computed from its published signatures).

@@ -14,7 +14,7 @@ import {
     OperatorSet
 } from "../../../src/eigenlayer/IAllocationManager.sol";
 import {IDelegationManagerTypes} from "../../../src/eigenlayer/IDelegationManager.sol";
-import {IPausable} from "../../../src/eigenlayer/IPausable.sol";
+import {IPausable} from "../../../devnet/eigenlayer/IPausable.sol";
 import {PermissionControllerMixin} from "../../../devnet/eigenlayer/PermissionControllerMixin.sol";
 import {AllocationManager} from "../../../devnet/eigenlayer/AllocationManager.sol";
 

@@ -7,7 +7,7 @@ import {EigenLayerDeployer} from "./EigenLayerDeployer.sol";
 import {StrategyBase} from "../../../devnet/eigenlayer/StrategyBase.sol";
 import {DevnetToken} from "../../../devnet/eigenlayer/DevnetToken.sol";
 import {IStrategy, IStrategyErrors} from "../../../src/eigenlayer/IStrategy.sol";
-import {IStrategyManagerErrors, IStrategyManagerEvents} from "../../../src/eigenlayer/IStrategyManager.sol";
+import {IStrategyManagerErrors, IStrategyManagerEvents} from "../../../devnet/eigenlayer/IStrategyManager.sol";
 import {IDelegationManagerTypes} from "../../../src/eigenlayer/IDelegationManager.sol";
 
 contract StrategyManagerTest is EigenLayerDeployer {

@@ -5,7 +5,7 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {StateDisputeResolverFixture} from "./StateDisputeResolverFixture.sol";
 import {IAllocationManagerErrors, IAllocationManagerTypes, OperatorSet} from
     "../../../src/eigenlayer/IAllocationManager.sol";
-import {IPausable} from "../../../src/eigenlayer/IPausable.sol";
+import {IPausable} from "../../../devnet/eigenlayer/IPausable.sol";
 import {StateDisputeResolver} from "../../../src/services/state-proofs/StateDisputeResolver.sol";
 import {StateAttestation} from "../../../src/services/state-proofs/StateAttestationLib.sol";
 

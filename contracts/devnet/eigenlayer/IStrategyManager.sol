@@ -2,7 +2,7 @@
 pragma solidity ^0.8.27;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {IStrategy} from "./IStrategy.sol";
+import {IStrategy} from "../../src/eigenlayer/IStrategy.sol";
 
 /// @title Errors raised by the StrategyManager
 interface IStrategyManagerErrors {
