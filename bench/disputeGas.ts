@@ -11,7 +11,7 @@
  * 5. `resolveChallenge(challengeId)` — measured; it must slash all N signers (one `SignerSlashed` each).
  *
  * Each figure is the receipt's gasUsed (`total`) and `execution` = total − 21,000 − EIP-2028 calldata gas, the part
- * comparable with contracts/test/state-proofs/StateDisputeResolver.t.sol's gas tests.
+ * comparable with contracts/test/services/state-proofs/StateDisputeResolver.t.sol's gas tests.
  */
 import { type Address, type Hex, type PublicClient, parseEventLogs } from 'viem';
 import { StateDisputeResolverAbi, StateManagerAbi } from '../src/core/chain/abis/generated/index.ts';

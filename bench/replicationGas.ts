@@ -11,7 +11,7 @@
  *
  * Per case three figures: the delivery transaction's gasUsed (what the relayer pays: 21,000 + calldata + the endpoint's
  * own work + the receiver), and from a `callTracer` trace of it the gas of the handleMessage call frame (what the bridge
- * message's gas limit must cover; what contracts/test/state-proofs/LightStakeRegistry.gas.t.sol measures) and of the
+ * message's gas limit must cover; what contracts/test/core/replication/LightStakeRegistry.gas.t.sol measures) and of the
  * processEpochUpdate frame inside it.
  */
 import { Writable } from 'node:stream';

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Generates typed ABIs (`as const`) and creation bytecode from forge artifacts, one module per contract
-// under contracts/src/, into src/core/chain/abis/generated/. Run after `forge build` (npm run build does both).
+// under contracts/src/ and contracts/devnet/ (the devnet deploys the latter by name), into
+// src/core/chain/abis/generated/. Run after `forge build` (npm run build does both).
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -15,7 +16,7 @@ for (const folder of readdirSync(outDir, { withFileTypes: true })) {
     if (!file.endsWith('.json')) continue;
     const artifact = JSON.parse(readFileSync(join(outDir, folder.name, file), 'utf8'));
     const target = Object.entries(artifact.metadata?.settings?.compilationTarget ?? {})[0];
-    if (!target || !target[0].startsWith('src/')) continue;
+    if (!target || !/^(src|devnet)\//.test(target[0])) continue;
     const [sourcePath, name] = target;
     if (seen.has(name) && seen.get(name).sourcePath !== sourcePath) {
       throw new Error(`two contracts named ${name}: ${seen.get(name).sourcePath} and ${sourcePath}`);

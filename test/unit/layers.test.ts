@@ -1,7 +1,8 @@
 /**
  * The layering rule of docs/architecture.md ("Layers"): a lower layer never imports an upper one, in TypeScript
- * (core ← runtime ← services, each on its own ← devnet ← cli) and in Solidity (eigenlayer interfaces, bridge ← core ← state-proofs). A new
- * top-level folder must be given its place here before it can import anything.
+ * (core ← runtime ← services, each on its own ← devnet ← cli) and in Solidity (src/eigenlayer, src/bridge ← src/core
+ * ← src/services/<service> ← devnet; a service never imports another). A new top-level folder must be given its place
+ * here before it can import anything.
  */
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -20,14 +21,24 @@ const TYPESCRIPT_LAYERS: Record<string, readonly string[]> = {
   devnet: ['core', 'runtime', 'services', 'devnet'],
   cli: ['core', 'runtime', 'services', 'devnet', 'cli'],
 };
-/** Only the interfaces of EigenLayer are imported above it, so the same contracts run against the real core. */
+/** The Solidity services: one folder each under contracts/src/services/. */
+const SOLIDITY_SERVICES = readdirSync(join(root, 'contracts', 'src', 'services'), { withFileTypes: true })
+  .filter((entry) => entry.isDirectory())
+  .map((entry) => `src/services/${entry.name}`);
+/**
+ * Layers of contracts/ (its folders src/ and devnet/). src/eigenlayer/ holds only EigenLayer's interfaces and
+ * src/bridge/ only the bridge's, so the same contracts run against the real core and any Abridge; each service builds
+ * on core and never on another service; the devnet's stand-ins may use anything in src/, and nothing in src/ them.
+ */
 const SOLIDITY_LAYERS: Record<string, readonly string[]> = {
-  eigenlayer: ['eigenlayer', 'eigenlayer/interfaces'],
-  'eigenlayer/interfaces': ['eigenlayer/interfaces'],
-  bridge: ['bridge'],
-  core: ['core', 'eigenlayer/interfaces'],
-  'state-proofs': ['state-proofs', 'core', 'bridge', 'eigenlayer/interfaces'],
+  'src/eigenlayer': ['src/eigenlayer'],
+  'src/bridge': ['src/bridge'],
+  'src/core': ['src/core', 'src/eigenlayer', 'src/bridge'],
+  ...Object.fromEntries(SOLIDITY_SERVICES.map((service) => [service, [service, 'src/core', 'src/bridge', 'src/eigenlayer']])),
+  devnet: ['devnet', 'src/eigenlayer', 'src/bridge', 'src/core', ...SOLIDITY_SERVICES],
 };
+/** The folders of contracts/ the rule covers (tests and build output are not layered). */
+const SOLIDITY_FOLDERS = ['src', 'devnet'];
 
 /** `from '…'`, `import '…'` and `import('…')` in TypeScript; `import "…"` and `import {…} from "…"` in Solidity. */
 const TS_IMPORT = /(?:from|import)\s*\(?\s*'([^']+)'/g;
@@ -47,10 +58,16 @@ function layerOf(tree: string, file: string, layers: Record<string, readonly str
     .sort((a, b) => b.length - a.length)[0];
 }
 
-/** `importer → imported` pairs that break the rule, for every relative import in `tree`. */
-function violations(tree: string, extension: string, pattern: RegExp, layers: Record<string, readonly string[]>): string[] {
+/** `importer → imported` pairs that break the rule, for every relative import in `folders` (all of `tree` by default). */
+function violations(
+  tree: string,
+  extension: string,
+  pattern: RegExp,
+  layers: Record<string, readonly string[]>,
+  folders: readonly string[] = ['.'],
+): string[] {
   const found: string[] = [];
-  for (const file of filesUnder(tree, extension)) {
+  for (const file of folders.flatMap((folder) => filesUnder(join(tree, folder), extension))) {
     const from = layerOf(tree, file, layers);
     const name = relative(root, file);
     if (!from) {
@@ -75,10 +92,11 @@ describe('layers', () => {
     assert.deepEqual(violations(tree, '.ts', TS_IMPORT, TYPESCRIPT_LAYERS), []);
   });
 
-  it('Solidity: state-proofs → core, bridge → EigenLayer interfaces only, never upwards', () => {
-    const tree = join(root, 'contracts', 'src');
-    assert.ok(filesUnder(tree, '.sol').length > 20);
-    assert.deepEqual(violations(tree, '.sol', SOL_IMPORT, SOLIDITY_LAYERS), []);
+  it('Solidity: devnet → services → core → EigenLayer and bridge interfaces, never upwards nor across services', () => {
+    const tree = join(root, 'contracts');
+    assert.ok(filesUnder(join(tree, 'src'), '.sol').length > 20);
+    assert.ok(SOLIDITY_SERVICES.includes('src/services/state-proofs'));
+    assert.deepEqual(violations(tree, '.sol', SOL_IMPORT, SOLIDITY_LAYERS, SOLIDITY_FOLDERS), []);
   });
 
   it('finds an upward import when there is one', () => {
@@ -90,7 +108,18 @@ describe('layers', () => {
     assert.ok(
       violations(join(root, 'src'), '.ts', TS_IMPORT, aggregatorAsService).some((v) => v.includes('(services/state-proofs/aggregator) imports src/services/state-proofs/')),
     );
-    const serviceAsCore = { ...SOLIDITY_LAYERS, 'state-proofs': SOLIDITY_LAYERS.core };
-    assert.ok(violations(join(root, 'contracts', 'src'), '.sol', SOL_IMPORT, serviceAsCore).some((v) => v.includes('(state-proofs) imports contracts/src/bridge/')));
+    const contracts = join(root, 'contracts');
+    const serviceAsCore = { ...SOLIDITY_LAYERS, 'src/services/state-proofs': SOLIDITY_LAYERS['src/core'] };
+    assert.ok(
+      violations(contracts, '.sol', SOL_IMPORT, serviceAsCore, SOLIDITY_FOLDERS).some((v) =>
+        v.includes('(src/services/state-proofs) imports contracts/src/services/state-proofs/'),
+      ),
+    );
+    const devnetAsInterfaces = { ...SOLIDITY_LAYERS, devnet: SOLIDITY_LAYERS['src/eigenlayer'] };
+    assert.ok(
+      violations(contracts, '.sol', SOL_IMPORT, devnetAsInterfaces, SOLIDITY_FOLDERS).some((v) =>
+        v.includes('(devnet) imports contracts/src/bridge/'),
+      ),
+    );
   });
 });

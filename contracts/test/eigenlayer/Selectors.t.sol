@@ -2,16 +2,13 @@
 pragma solidity ^0.8.27;
 
 import {Test} from "forge-std/Test.sol";
-import {IAVSDirectory} from "../../src/eigenlayer/interfaces/IAVSDirectory.sol";
-import {IAllocationManager} from "../../src/eigenlayer/interfaces/IAllocationManager.sol";
-import {IAVSRegistrar} from "../../src/eigenlayer/interfaces/IAVSRegistrar.sol";
-import {IRewardsCoordinator} from "../../src/eigenlayer/interfaces/IRewardsCoordinator.sol";
-import {IDelegationManager} from "../../src/eigenlayer/interfaces/IDelegationManager.sol";
-import {IStrategyManager} from "../../src/eigenlayer/interfaces/IStrategyManager.sol";
-import {
-    IPermissionController,
-    IPermissionControllerMixin
-} from "../../src/eigenlayer/interfaces/IPermissionController.sol";
+import {IAVSDirectory} from "../../src/eigenlayer/IAVSDirectory.sol";
+import {IAllocationManager} from "../../src/eigenlayer/IAllocationManager.sol";
+import {IAVSRegistrar} from "../../src/eigenlayer/IAVSRegistrar.sol";
+import {IRewardsCoordinator} from "../../src/eigenlayer/IRewardsCoordinator.sol";
+import {IDelegationManager} from "../../src/eigenlayer/IDelegationManager.sol";
+import {IStrategyManager} from "../../devnet/eigenlayer/IStrategyManager.sol";
+import {IPermissionController, IPermissionControllerMixin} from "../../src/eigenlayer/IPermissionController.sol";
 
 /// @notice The interfaces keep the selectors of eigenlayer-contracts v1.12.0 (selectors computed from its published signatures).
 contract SelectorsTest is Test {
