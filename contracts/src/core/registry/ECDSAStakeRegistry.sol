@@ -49,7 +49,7 @@ import {StakeRegistryVerifier} from "../signatures/StakeRegistryVerifier.sol";
 ///         2^58 ≈ 2.9e17; relative error < 2^-58 above; at most OperatorCheckpoints.MAX_WEIGHT ≈ 2.7e36) so that it
 ///         fits in one storage slot with the epoch and signing key. Every weight the registry reports, checkpoints,
 ///         sums into the total and queues for remote chains is the rounded one. Threshold in basis points of the total.
-/// @dev Weights refresh only when someone calls {updateOperators} (anyone; the epoch keeper does it each epoch),
+/// @dev Weights refresh only when someone calls {updateOperators} (anyone; the epoch publisher does it each epoch),
 ///      or on registration and owner changes of the quorum or minimum weight (which refresh every operator).
 ///      Storage: per operator an {OperatorCheckpoints.History} (one slot per checkpoint: epoch, signing key, weight;
 ///      the latest and the previous at fixed places, so a signer costs one cold slot read, two while a change of

@@ -27,7 +27,7 @@ struct StateAttestation {
 ///         The digest operators sign is the EIP-712 typed-data hash of {hash} under the domain
 ///         {name "avs-stack state-proofs", version "1", chainId = main chain, verifyingContract = ServiceManager};
 ///         see StateProofsServiceManager.attestationDigest.
-/// @dev Mirrored by src/state-proofs/attestation.ts; both are checked against test/vectors/state-attestation.json.
+/// @dev Mirrored by src/services/state-proofs/attestation.ts; both are checked against test/vectors/state-attestation.json.
 library StateAttestationLib {
     /// @notice EIP-712 type hash of {StateAttestation}.
     bytes32 internal constant STATE_ATTESTATION_TYPEHASH = keccak256(

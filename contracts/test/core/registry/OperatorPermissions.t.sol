@@ -42,14 +42,7 @@ contract OperatorPermissionsTest is RegistryFixture {
             op.addr,
             IAllocationManagerTypes.RegisterParams({avs: address(serviceManager), operatorSetIds: ids, data: ""})
         );
-        IAllocationManagerTypes.AllocateParams[] memory params = new IAllocationManagerTypes.AllocateParams[](1);
-        uint64[] memory magnitudes = new uint64[](1);
-        magnitudes[0] = FULL_MAGNITUDE;
-        params[0] = IAllocationManagerTypes.AllocateParams({
-            operatorSet: operatorSet, strategies: _strategies(), newMagnitudes: magnitudes
-        });
-        vm.prank(who);
-        allocationManager.modifyAllocations(op.addr, params);
+        _allocateAs(who, op.addr, operatorSet, FULL_MAGNITUDE);
     }
 
     function _signature() internal view returns (ISignatureUtilsMixinTypes.SignatureWithSaltAndExpiry memory) {

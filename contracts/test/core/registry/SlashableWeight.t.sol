@@ -45,7 +45,7 @@ contract SlashableWeightTest is RegistryFixture {
     }
 
     /// @dev The attack: an operator deallocates after joining and keeps signing with its old weight. Its signature
-    ///      counts 0 at once (the deallocation is pending, its stake still slashable, but not for long), no keeper.
+    ///      counts 0 at once (the deallocation is pending, its stake still slashable, but not for long), no publisher.
     function test_isValidSignature_deallocatedOperatorCountsNothingAtOnce() public {
         bytes32 digest = _digest(1);
         bytes memory sigData = _sigData(_all(), digest, 1);

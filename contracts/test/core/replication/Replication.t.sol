@@ -12,7 +12,7 @@ import {RegistryStateSender} from "../../../src/core/replication/RegistryStateSe
 import {RegistryStateReceiver} from "../../../src/core/replication/RegistryStateReceiver.sol";
 
 /// @notice A contract that calls sendStateUpdates and cannot take ether back.
-contract NoEtherKeeper {
+contract NoEtherPublisher {
     function send(EpochManager em, uint256 chainId) external payable returns (bytes32) {
         return em.sendStateUpdates{value: msg.value}(chainId);
     }
@@ -232,7 +232,7 @@ contract ReplicationTest is ReplicationFixture {
         uint256 fee = epochManager.quoteStateUpdates(REMOTE_CHAIN);
         vm.expectEmit(false, false, false, false, address(receiver));
         emit StateUpdateDropped(1, bytes32(0), 1);
-        vm.prank(keeper);
+        vm.prank(publisher);
         epochManager.sendStateUpdates{value: fee}(REMOTE_CHAIN);
         assertEq(light.epochCount(), 1);
         assertEq(light.latestEpoch(), 1);
@@ -280,8 +280,8 @@ contract ReplicationTest is ReplicationFixture {
         _warpToGrace(0);
         uint256 fee = epochManager.quoteStateUpdates(REMOTE_CHAIN);
         vm.expectEmit(true, true, true, false, address(epochManager));
-        emit StateUpdatesSent(REMOTE_CHAIN, 1, keeper, bytes32(0), 3, fee);
-        vm.prank(keeper);
+        emit StateUpdatesSent(REMOTE_CHAIN, 1, publisher, bytes32(0), 3, fee);
+        vm.prank(publisher);
         epochManager.sendStateUpdates{value: fee}(REMOTE_CHAIN);
     }
 
@@ -322,10 +322,10 @@ contract ReplicationTest is ReplicationFixture {
         _registerOperators(2);
         _warpToGrace(0);
         uint256 fee = epochManager.quoteStateUpdates(REMOTE_CHAIN);
-        uint256 before = keeper.balance;
-        vm.prank(keeper);
+        uint256 before = publisher.balance;
+        vm.prank(publisher);
         epochManager.sendStateUpdates{value: fee + 1 ether}(REMOTE_CHAIN);
-        assertEq(keeper.balance, before - fee);
+        assertEq(publisher.balance, before - fee);
         assertEq(address(bridge).balance, fee);
         assertEq(address(epochManager).balance, 0);
         assertEq(address(stateSender).balance, 0);
@@ -337,10 +337,10 @@ contract ReplicationTest is ReplicationFixture {
         vm.deal(address(bridge), 1 ether);
         bridge.setRebate(0.0002 ether);
         uint256 fee = epochManager.quoteStateUpdates(REMOTE_CHAIN);
-        uint256 before = keeper.balance;
-        vm.prank(keeper);
+        uint256 before = publisher.balance;
+        vm.prank(publisher);
         epochManager.sendStateUpdates{value: fee + 5 wei}(REMOTE_CHAIN);
-        assertEq(keeper.balance, before - fee + 0.0002 ether);
+        assertEq(publisher.balance, before - fee + 0.0002 ether);
         assertEq(address(stateSender).balance, 0);
     }
 
@@ -348,14 +348,14 @@ contract ReplicationTest is ReplicationFixture {
         _registerOperators(2);
         _warpToGrace(0);
         uint256 fee = epochManager.quoteStateUpdates(REMOTE_CHAIN);
-        vm.prank(keeper);
+        vm.prank(publisher);
         vm.expectRevert(abi.encodeWithSelector(RegistryStateSender.InsufficientFee.selector, fee - 1, fee));
         epochManager.sendStateUpdates{value: fee - 1}(REMOTE_CHAIN);
     }
 
     function test_sendStateUpdates_revertsWhenRefundCannotBePaid() public {
         _warpToGrace(0);
-        NoEtherKeeper k = new NoEtherKeeper();
+        NoEtherPublisher k = new NoEtherPublisher();
         uint256 fee = epochManager.quoteStateUpdates(REMOTE_CHAIN);
         vm.deal(address(this), 1 ether);
         vm.expectRevert(abi.encodeWithSelector(RegistryStateSender.RefundFailed.selector, address(k), uint256(1)));
@@ -553,7 +553,7 @@ contract ReplicationTest is ReplicationFixture {
             vm.cool(address(epochManager));
             vm.cool(address(stateSender));
             vm.cool(address(bridge));
-            vm.prank(keeper);
+            vm.prank(publisher);
             uint256 g = gasleft();
             epochManager.sendStateUpdates{value: fee}(REMOTE_CHAIN);
             g -= gasleft();

@@ -22,7 +22,7 @@ abstract contract ReplicationFixture is RegistryFixture {
     RegistryStateSender internal stateSender;
     LightStakeRegistry internal light;
     RegistryStateReceiver internal receiver;
-    address internal keeper = makeAddr("keeper");
+    address internal publisher = makeAddr("publisher");
 
     function setUp() public virtual override {
         super.setUp();
@@ -40,17 +40,17 @@ abstract contract ReplicationFixture is RegistryFixture {
         receiver.setRoute(bridge, address(stateSender));
         stateSender.setRoute(REMOTE_CHAIN, bridge, address(receiver), BASE_GAS, GAS_PER_OPERATOR);
         vm.stopPrank();
-        vm.deal(keeper, 100 ether);
+        vm.deal(publisher, 100 ether);
         vm.label(address(bridge), "MockAbridge");
         vm.label(address(stateSender), "RegistryStateSender");
         vm.label(address(light), "LightStakeRegistry");
         vm.label(address(receiver), "RegistryStateReceiver");
     }
 
-    /// @dev The keeper sends the finalized epoch's set, paying the quoted fee.
+    /// @dev The publisher sends the finalized epoch's set, paying the quoted fee.
     function _sync() internal returns (bytes32 guid) {
         uint256 fee = epochManager.quoteStateUpdates(REMOTE_CHAIN);
-        vm.prank(keeper);
+        vm.prank(publisher);
         guid = epochManager.sendStateUpdates{value: fee}(REMOTE_CHAIN);
     }
 

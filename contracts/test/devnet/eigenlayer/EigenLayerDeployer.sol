@@ -200,13 +200,19 @@ abstract contract EigenLayerDeployer is Test {
 
     /// @notice As `operator`: sets its allocation of `strategy` to `operatorSet` to `magnitude` (wad).
     function _allocate(address operator, OperatorSet memory operatorSet, uint64 magnitude) internal {
+        _allocateAs(operator, operator, operatorSet, magnitude);
+    }
+
+    /// @notice As `sender` (the operator, or an admin or appointee of it): sets `operator`'s allocation of `strategy`
+    ///         to `operatorSet` to `magnitude` (wad).
+    function _allocateAs(address sender, address operator, OperatorSet memory operatorSet, uint64 magnitude) internal {
         IAllocationManagerTypes.AllocateParams[] memory params = new IAllocationManagerTypes.AllocateParams[](1);
         uint64[] memory magnitudes = new uint64[](1);
         magnitudes[0] = magnitude;
         params[0] = IAllocationManagerTypes.AllocateParams({
             operatorSet: operatorSet, strategies: _strategies(), newMagnitudes: magnitudes
         });
-        vm.prank(operator);
+        vm.prank(sender);
         allocationManager.modifyAllocations(operator, params);
     }
 }

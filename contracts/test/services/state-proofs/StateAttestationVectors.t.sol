@@ -7,7 +7,7 @@ import {StateAttestation, StateAttestationLib} from "../../../src/services/state
 import {StateProofsServiceManager} from "../../../src/services/state-proofs/StateProofsServiceManager.sol";
 
 /// @notice Solidity against test/vectors/state-attestation.json, the vectors TypeScript
-///         (src/state-proofs/attestation.ts) is tested with.
+///         (src/services/state-proofs/attestation.ts) is tested with.
 contract StateAttestationVectorsTest is Test {
     string internal json;
 
