@@ -39,7 +39,7 @@ const pad = (value: string | number, width: number) => String(value).padStart(wi
 
 console.log(`avs-stack bench — ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown cpu'}), node ${process.version}; parts: ${parts.join(', ')}`);
 
-const dir = new URL('./results', import.meta.url);
+const dir = new URL('./results/', import.meta.url);
 const path = new URL('latest.json', dir);
 const previous: Record<string, unknown> = existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : {};
 const now = new Date().toISOString();
