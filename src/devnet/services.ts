@@ -61,7 +61,7 @@ export function devnetServices(options: DevnetServicesOptions = {}): ServicesSta
         port: options.aggregatorPort ?? 0,
         logger: logger.child({ component: 'aggregator' }),
         publisher: crossChain
-          ? { account: devnet.publisher, intervalMs: 1_000, rewards: { database, token: devnet.token, budgetPerEpoch: DEVNET_REWARDS_PER_EPOCH } }
+          ? { account: devnet.publisher, intervalMs: 1_000, rewards: { token: devnet.token, budgetPerEpoch: DEVNET_REWARDS_PER_EPOCH } }
           : undefined,
       });
       stops.push(() => aggregator.close());

@@ -17,6 +17,7 @@ import { DEVNET_REWARDS_PER_EPOCH, type Devnet, startDevnet } from '../../src/de
 import { devnetServices } from '../../src/devnet/services.ts';
 import { advanceChainsToEpoch, chainTime } from '../../src/devnet/time.ts';
 import { EpochPublisher } from '../../src/services/state-proofs/aggregator/publisher.ts';
+import { createStateProofStore } from '../../src/services/state-proofs/aggregator/store.ts';
 import { requestProof, waitForProof } from '../../src/services/state-proofs/client.ts';
 import { readRewardsCoordinatorParams } from '../../src/runtime/rewards/chain.ts';
 import { rewardPeriodOfEpoch } from '../../src/runtime/rewards/submission.ts';
@@ -76,7 +77,7 @@ describe('epoch publisher after an outage', () => {
         account: devnet.publisher,
         clients: devnet.clients,
         logger: createLogger('publisher', { level: process.env.LOG_LEVEL ?? 'silent' }),
-        rewards: { database, token: devnet.token, budgetPerEpoch: DEVNET_REWARDS_PER_EPOCH },
+        rewards: { store: await createStateProofStore(database), token: devnet.token, budgetPerEpoch: DEVNET_REWARDS_PER_EPOCH },
       });
       await waitFor('the returning publisher to settle both ended epochs', async () => {
         await returning.tick();

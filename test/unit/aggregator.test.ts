@@ -8,7 +8,7 @@ import { Aggregator, type AggregatorOptions, type OperatorSession, type TaskEven
 import type { BlockResolver } from '../../src/services/state-proofs/aggregator/blocks.ts';
 import { BlockAheadError, NoOperatorSetError, TimestampAheadError, UnsupportedChainError } from '../../src/services/state-proofs/aggregator/errors.ts';
 import { buildOperatorSetSnapshot, staticOperatorSetSource } from '../../src/runtime/operatorSet.ts';
-import { type TaskStoreOptions, createTaskStore } from '../../src/services/state-proofs/aggregator/store.ts';
+import { type StateProofStoreOptions, createStateProofStore } from '../../src/services/state-proofs/aggregator/store.ts';
 import type { TaskView } from '../../src/services/state-proofs/aggregator/views.ts';
 import { type SignatureVerifier, startWorkerVerifier } from '../../src/runtime/signatures/verifier.ts';
 import { type TestDatabase, forEachDatabase } from '../helpers/db.ts';
@@ -97,13 +97,13 @@ type Clock = { t: number };
 
 async function makeAggregator(
   database: TestDatabase | Awaited<ReturnType<TestDatabase['reopen']>>,
-  { replica, ...options }: Partial<AggregatorOptions> & { clock?: Clock; replica?: TaskStoreOptions } = {},
+  { replica, ...options }: Partial<AggregatorOptions> & { clock?: Clock; replica?: StateProofStoreOptions } = {},
 ) {
   const clock = options.clock ?? { t: 1_000_000 };
   const aggregator = new Aggregator({
     deployment,
     // One replica id unless told otherwise: a second instance on the same database is this replica restarted.
-    store: await createTaskStore(database, { replicaId: 'unit-aggregator', ...replica }),
+    store: await createStateProofStore(database, { replicaId: 'unit-aggregator', ...replica }),
     operatorSet: staticOperatorSetSource([snapshot()], EPOCH),
     blocks: fakeBlocks(),
     lateWindowMs: 1_000,
@@ -128,7 +128,7 @@ function nextStatus(aggregator: Aggregator, taskId: Hex, status: TaskView['statu
   });
 }
 
-const request = (key = 1n, blockNumber = 42n) => ({ chainId: 31338, user: USER, key, blockNumber });
+const request = (key = 1n, blockNumber = 42n) => ({ chainId: 31338n, user: USER, key, at: { blockNumber } });
 
 /** Polls `done` until it holds; fails after a generous bound (never a timing assertion). */
 async function until(what: string, done: () => boolean | Promise<boolean>): Promise<void> {
@@ -202,7 +202,7 @@ forEachDatabase(`aggregator (${mode} verification)`, (fixture) => {
     const { aggregator } = await make(await fixture.fresh());
     const a = await aggregator.createTask(request(7n, 42n));
     const b = await aggregator.createTask(request(7n, 42n));
-    const c = await aggregator.createTask({ chainId: 31338n, user: USER.toLowerCase() as Address, key: 7n, timestamp: 1_700_000_000n + 12n * 42n + 5n });
+    const c = await aggregator.createTask({ chainId: 31338n, user: USER.toLowerCase() as Address, key: 7n, at: { timestamp: 1_700_000_000n + 12n * 42n + 5n } });
     assert.equal(a.created, true);
     assert.equal(b.created, false);
     assert.equal(c.created, false);
@@ -218,9 +218,8 @@ forEachDatabase(`aggregator (${mode} verification)`, (fixture) => {
 
   it('refuses unsupported chains, blocks ahead of the head, and requests with no operator weight', async () => {
     const { aggregator } = await make(await fixture.fresh());
-    await assert.rejects(aggregator.createTask({ ...request(), chainId: 1 }), (e: Error) => e instanceof UnsupportedChainError && /chain 1 /.test(e.message));
+    await assert.rejects(aggregator.createTask({ ...request(), chainId: 1n }), (e: Error) => e instanceof UnsupportedChainError && /chain 1 /.test(e.message));
     await assert.rejects(aggregator.createTask(request(1n, 1_001n)), (e: BlockAheadError) => e instanceof BlockAheadError && e.field === 'body.blockNumber');
-    await assert.rejects(aggregator.createTask({ chainId: 31338, user: USER, key: 1n }), /exactly one of blockNumber and timestamp/);
     await aggregator.stop();
 
     const empty = await make(await fixture.fresh(), { operatorSet: staticOperatorSetSource([], EPOCH) });
@@ -274,7 +273,7 @@ forEachDatabase(`aggregator (${mode} verification)`, (fixture) => {
     assert.equal(proof.attestation.value, 1234n);
     assert.equal(proof.signedWeight, 60n);
     assert.deepEqual(decodeSigData(proof.sigData as Hex).operators.map((o) => o.toLowerCase()).sort(), [op10, op20, op30].map((o) => o.operator.toLowerCase()).sort());
-    const signatures = await (await createTaskStore(database)).listSignatures(task.taskId);
+    const signatures = await (await createStateProofStore(database)).listAnswers(task.taskId);
     assert.equal(signatures.length, 4, 'every verified answer is recorded, the lie included');
     await aggregator.stop();
   });
@@ -289,9 +288,9 @@ forEachDatabase(`aggregator (${mode} verification)`, (fixture) => {
     assert.equal(aggregator.stats.signaturesAccepted, 1);
     assert.equal(aggregator.stats.signaturesDuplicate, 1);
     assert.equal(aggregator.stats.signaturesConflicting, 1);
-    const store = await createTaskStore(database);
-    assert.deepEqual((await store.listSignatures(task.taskId)).map((s) => s.value), [1n]);
-    assert.deepEqual((await store.listConflicts(task.taskId)).map((s) => s.value), [2n]);
+    const store = await createStateProofStore(database);
+    assert.deepEqual((await store.listAnswers(task.taskId)).map((s) => s.answer.value), [1n]);
+    assert.deepEqual((await store.listConflicts(task.taskId)).map((s) => s.answer.value), [2n]);
     await aggregator.stop();
   });
 
@@ -461,7 +460,7 @@ forEachDatabase(`aggregator (${mode} verification)`, (fixture) => {
       assert.equal((await b.getTask(task.taskId))?.status, 'signing', 'not B to finish: A holds the lease');
 
       clockB.t += 1_000;
-      await until('B to claim the lapsed lease', async () => (await database.kysely.selectFrom('sp_tasks').select('claimed_by').executeTakeFirst())?.claimed_by === 'replica-b');
+      await until('B to claim the lapsed lease', async () => (await database.kysely.selectFrom('state_proofs_tasks').select('claimed_by').executeTakeFirst())?.claimed_by === 'replica-b');
       const done = nextStatus(b, task.taskId, 'aggregated');
       b.handleSignatures(s30, [sign(s30.tasks[0], op30.key)]);
       const { task: proof } = await done;

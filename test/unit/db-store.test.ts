@@ -2,21 +2,17 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { sql } from 'kysely';
 import { type Hex, keccak256, toHex } from 'viem';
-import { type NewTask, type SignatureRecord, createTaskStore } from '../../src/services/state-proofs/aggregator/store.ts';
+import { type NewStateProofTask, type StateAnswerRecord, createStateProofStore } from '../../src/services/state-proofs/aggregator/store.ts';
 import { forEachDatabase } from '../helpers/db.ts';
 
 const USER = '0x00000000000000000000000000000000000000aa';
 const OP_A = '0x000000000000000000000000000000000000000a';
 const OP_B = '0x000000000000000000000000000000000000000b';
 
-function task(i: number, overrides: Partial<NewTask> = {}): NewTask {
+function task(i: number, overrides: Partial<NewStateProofTask> = {}): NewStateProofTask {
   return {
     taskId: keccak256(toHex(`task-${i}`)),
-    chainId: 31337n,
-    user: USER,
-    key: 2n ** 200n + BigInt(i),
-    blockNumber: 2n ** 63n - 1n,
-    timestamp: 1_700_000_000n + BigInt(i),
+    query: { chainId: 31337n, user: USER, key: 2n ** 200n + BigInt(i), blockNumber: 2n ** 63n - 1n, timestamp: 1_700_000_000n + BigInt(i) },
     referenceEpoch: 3,
     thresholdWeight: 10n ** 30n,
     createdAt: 1000 + i,
@@ -25,14 +21,13 @@ function task(i: number, overrides: Partial<NewTask> = {}): NewTask {
   };
 }
 
-function sig(taskId: Hex, operator: string, digest: Hex, value = 5n): SignatureRecord {
+function sig(taskId: Hex, operator: string, digest: Hex, value = 5n): StateAnswerRecord {
   return {
     taskId,
     operator: operator as `0x${string}`,
     signingKey: operator as `0x${string}`,
     digest,
-    value,
-    exists: true,
+    answer: { value, exists: true },
     referenceEpoch: 3,
     signature: `0x${'11'.repeat(65)}`,
     weight: 10n ** 29n,
@@ -45,15 +40,15 @@ const D2 = keccak256('0x02');
 
 forEachDatabase('task store', (fixture) => {
   it('stores a task as pending with big integers intact, and creating it again returns the stored one', async () => {
-    const store = await createTaskStore(await fixture.fresh());
+    const store = await createStateProofStore(await fixture.fresh());
     const t = task(1);
     const [first] = await store.insertTasks([t]);
     assert.equal(first.created, true);
     assert.equal(first.task.status, 'pending');
     const stored = await store.getTask(t.taskId);
     assert.deepEqual(stored, first.task);
-    assert.equal(stored?.key, t.key);
-    assert.equal(stored?.blockNumber, t.blockNumber);
+    assert.equal(stored?.query.key, t.query.key);
+    assert.equal(stored?.query.blockNumber, t.query.blockNumber);
     assert.equal(stored?.thresholdWeight, 10n ** 30n);
 
     await store.write({ signing: [t.taskId] }, 5000);
@@ -64,7 +59,7 @@ forEachDatabase('task store', (fixture) => {
   });
 
   it('inserts a batch in input order, reporting which were new (duplicates inside a batch created once)', async () => {
-    const store = await createTaskStore(await fixture.fresh());
+    const store = await createStateProofStore(await fixture.fresh());
     await store.insertTasks([task(2)]);
     const results = await store.insertTasks([task(1), task(2), task(3), task(1)]);
     assert.deepEqual(
@@ -80,13 +75,13 @@ forEachDatabase('task store', (fixture) => {
   });
 
   it('guards every transition: each applies once, and never out of order', async () => {
-    const store = await createTaskStore(await fixture.fresh());
+    const store = await createStateProofStore(await fixture.fresh());
     const t = task(1);
     await store.insertTasks([t]);
     assert.deepEqual((await store.write({ signing: [t.taskId] })).signing, [t.taskId]);
     assert.deepEqual((await store.write({ signing: [t.taskId] })).signing, []);
 
-    const completion = { taskId: t.taskId, value: 5n, exists: true, digest: D1, sigData: '0xaa' as Hex, signerCount: 1, signedWeight: 7n };
+    const completion = { taskId: t.taskId, result: { value: 5n, exists: true }, digest: D1, sigData: '0xaa' as Hex, signerCount: 1, signedWeight: 7n };
     assert.deepEqual((await store.write({ completions: [completion] }, 3000)).completed, [t.taskId]);
     // A second replica (or a restarted process) completing the same task does nothing.
     assert.deepEqual((await store.write({ completions: [{ ...completion, digest: D2 }] })).completed, []);
@@ -97,15 +92,15 @@ forEachDatabase('task store', (fixture) => {
     assert.equal(done?.status, 'aggregated');
     assert.equal(done?.digest, D1);
     assert.equal(done?.aggregatedAt, 3000);
-    assert.equal(done?.value, 5n);
-    assert.equal(done?.exists, true);
+    assert.equal(done?.result?.value, 5n);
+    assert.equal(done?.result?.exists, true);
   });
 
   it('extends a proof only for the same digest and only with more signers', async () => {
-    const store = await createTaskStore(await fixture.fresh());
+    const store = await createStateProofStore(await fixture.fresh());
     const t = task(1);
     await store.insertTasks([t]);
-    await store.write({ completions: [{ taskId: t.taskId, value: 5n, exists: true, digest: D1, sigData: '0xaa', signerCount: 2, signedWeight: 7n }] });
+    await store.write({ completions: [{ taskId: t.taskId, result: { value: 5n, exists: true }, digest: D1, sigData: '0xaa', signerCount: 2, signedWeight: 7n }] });
     assert.deepEqual((await store.write({ extensions: [{ taskId: t.taskId, digest: D2, sigData: '0xbb', signerCount: 3, signedWeight: 9n }] })).extended, []);
     assert.deepEqual((await store.write({ extensions: [{ taskId: t.taskId, digest: D1, sigData: '0xbb', signerCount: 2, signedWeight: 9n }] })).extended, []);
     assert.deepEqual((await store.write({ extensions: [{ taskId: t.taskId, digest: D1, sigData: '0xcc', signerCount: 3, signedWeight: 9n }] })).extended, [t.taskId]);
@@ -116,13 +111,13 @@ forEachDatabase('task store', (fixture) => {
   });
 
   it('lists aggregated tasks in write order after a cursor, an extended proof again at its new position', async () => {
-    const store = await createTaskStore(await fixture.fresh());
+    const store = await createStateProofStore(await fixture.fresh());
     const [a, b, c] = [task(1), task(2), task(3)];
     await store.insertTasks([a, b, c]);
-    const done = (t: NewTask, d: Hex) => ({ taskId: t.taskId, value: 5n, exists: true, digest: d, sigData: '0xaa' as Hex, signerCount: 1, signedWeight: 7n });
+    const done = (t: NewStateProofTask, d: Hex) => ({ taskId: t.taskId, result: { value: 5n, exists: true }, digest: d, sigData: '0xaa' as Hex, signerCount: 1, signedWeight: 7n });
     await store.write({ completions: [done(b, D1)] }, 3000);
     await store.write({ completions: [done(a, D1), done(c, D2)] }, 4000);
-    await store.write({ signatures: [sig(b.taskId, OP_A, D1)] }, 4500);
+    await store.write({ answers: [sig(b.taskId, OP_A, D1)] }, 4500);
     const ids = (list: { taskId: Hex }[]) => list.map((t) => t.taskId);
     const sameTime = [a.taskId, c.taskId].sort();
     assert.deepEqual(ids(await store.listProofs({ limit: 10 })), [b.taskId, ...sameTime]);
@@ -134,19 +129,18 @@ forEachDatabase('task store', (fixture) => {
     assert.deepEqual(ids(later), [b.taskId]);
     assert.equal(later[0].sigData, '0xbbbb');
 
-    const signatures = await store.listSignaturesOf([b.taskId, a.taskId]);
+    const signatures = await store.listAnswersOf([b.taskId, a.taskId]);
     assert.deepEqual([...signatures.keys()], [b.taskId.toLowerCase()]);
     assert.equal(signatures.get(b.taskId.toLowerCase() as Hex)?.[0].operator, OP_A);
   });
 
   it('applies many completions and extensions in one batch, each with its own values and guard', async () => {
-    const store = await createTaskStore(await fixture.fresh());
+    const store = await createStateProofStore(await fixture.fresh());
     const tasks = Array.from({ length: 250 }, (_, i) => task(i));
     await store.insertTasks(tasks);
     const completions = tasks.map((t, i) => ({
       taskId: t.taskId,
-      value: 2n ** 200n + BigInt(i),
-      exists: i % 2 === 0,
+      result: { value: 2n ** 200n + BigInt(i), exists: i % 2 === 0 },
       digest: keccak256(toHex(i)),
       sigData: toHex(`sig-${i}`),
       signerCount: 1 + (i % 3),
@@ -157,8 +151,8 @@ forEachDatabase('task store', (fixture) => {
     for (const c of completions.slice(0, 240)) {
       const stored = await store.getTask(c.taskId);
       assert.deepEqual(
-        [stored?.status, stored?.value, stored?.exists, stored?.digest, stored?.sigData, stored?.signerCount, stored?.signedWeight, stored?.aggregatedAt],
-        ['aggregated', c.value, c.exists, c.digest, c.sigData, c.signerCount, c.signedWeight, 4242],
+        [stored?.status, stored?.result?.value, stored?.result?.exists, stored?.digest, stored?.sigData, stored?.signerCount, stored?.signedWeight, stored?.aggregatedAt],
+        ['aggregated', c.result.value, c.result.exists, c.digest, c.sigData, c.signerCount, c.signedWeight, 4242],
       );
     }
     assert.equal((await store.getTask(tasks[245].taskId))?.status, 'pending');
@@ -177,7 +171,7 @@ forEachDatabase('task store', (fixture) => {
   });
 
   it('fails a task with its reason, once', async () => {
-    const store = await createTaskStore(await fixture.fresh());
+    const store = await createStateProofStore(await fixture.fresh());
     const t = task(1);
     await store.insertTasks([t]);
     const failure = { taskId: t.taskId, reason: 'deadline passed: signed weight 1 of threshold 10', signedWeight: 1n };
@@ -190,15 +184,15 @@ forEachDatabase('task store', (fixture) => {
   });
 
   it('keeps an operator\'s first answer; a different later answer is a conflict and never overwrites', async () => {
-    const store = await createTaskStore(await fixture.fresh());
+    const store = await createStateProofStore(await fixture.fresh());
     const t = task(1);
     await store.insertTasks([t]);
     const first = sig(t.taskId, OP_A, D1, 5n);
-    assert.equal((await store.write({ signatures: [first, sig(t.taskId, OP_B, D1, 5n)] })).signaturesInserted, 2);
+    assert.equal((await store.write({ answers: [first, sig(t.taskId, OP_B, D1, 5n)] })).answersInserted, 2);
     const second = sig(t.taskId, OP_A, D2, 6n);
-    assert.equal((await store.write({ signatures: [second], conflicts: [second] })).signaturesInserted, 0);
-    const stored = await store.listSignatures(t.taskId);
-    assert.deepEqual(stored.map((s) => [s.operator, s.digest, s.value]), [
+    assert.equal((await store.write({ answers: [second], conflicts: [second] })).answersInserted, 0);
+    const stored = await store.listAnswers(t.taskId);
+    assert.deepEqual(stored.map((s) => [s.operator, s.digest, s.answer.value]), [
       [OP_A, D1, 5n],
       [OP_B, D1, 5n],
     ]);
@@ -212,33 +206,33 @@ forEachDatabase('task store', (fixture) => {
 
   it('reloads unfinished tasks with their answers after a restart, oldest first', async () => {
     const database = await fixture.fresh();
-    const store = await createTaskStore(database);
+    const store = await createStateProofStore(database);
     const [a, b, c] = [task(1), task(2), task(3)];
     await store.insertTasks([c, a, b]);
-    await store.write({ signing: [a.taskId], signatures: [sig(a.taskId, OP_A, D1)] });
-    await store.write({ completions: [{ taskId: b.taskId, value: 1n, exists: true, digest: D1, sigData: '0x', signerCount: 1, signedWeight: 1n }] });
+    await store.write({ signing: [a.taskId], answers: [sig(a.taskId, OP_A, D1)] });
+    await store.write({ completions: [{ taskId: b.taskId, result: { value: 1n, exists: true }, digest: D1, sigData: '0x', signerCount: 1, signedWeight: 1n }] });
     await database.close();
 
-    const restarted = await createTaskStore(await database.reopen());
+    const restarted = await createStateProofStore(await database.reopen());
     const unfinished = await restarted.listUnfinished();
     assert.deepEqual(
-      unfinished.map((u) => [u.task.taskId, u.task.status, u.signatures.length]),
+      unfinished.map((u) => [u.task.taskId, u.task.status, u.answers.length]),
       [
         [a.taskId, 'signing', 1],
         [c.taskId, 'pending', 0],
       ],
     );
-    assert.deepEqual(unfinished[0].signatures[0], sig(a.taskId, OP_A, D1));
+    assert.deepEqual(unfinished[0].answers[0], sig(a.taskId, OP_A, D1));
   });
 
   it('lets exactly one of two replicas complete a task', async () => {
     const database = await fixture.fresh();
-    const one = await createTaskStore(database);
-    const two = await createTaskStore(await database.reopen());
+    const one = await createStateProofStore(database);
+    const two = await createStateProofStore(await database.reopen());
     const tasks = Array.from({ length: 20 }, (_, i) => task(i));
     await one.insertTasks(tasks);
     const completions = (digest: Hex) =>
-      tasks.map((t) => ({ taskId: t.taskId, value: 5n, exists: true, digest, sigData: '0xaa' as Hex, signerCount: 1, signedWeight: 7n }));
+      tasks.map((t) => ({ taskId: t.taskId, result: { value: 5n, exists: true }, digest, sigData: '0xaa' as Hex, signerCount: 1, signedWeight: 7n }));
     // Postgres replicas race for real; SQLite is one process's embedded store, so the second writer comes after.
     const [r1, r2] =
       fixture.dialect === 'postgres'
@@ -249,20 +243,19 @@ forEachDatabase('task store', (fixture) => {
   });
 
   it('writes large batches in one call (chunked under parameter limits)', async () => {
-    const store = await createTaskStore(await fixture.fresh());
+    const store = await createStateProofStore(await fixture.fresh());
     const tasks = Array.from({ length: 1200 }, (_, i) => task(i));
     const results = await store.insertTasks(tasks);
     assert.equal(results.filter((r) => r.created).length, 1200);
     const signatures = tasks.flatMap((t) => [sig(t.taskId, OP_A, D1), sig(t.taskId, OP_B, D1)]);
-    const r = await store.write({ signatures, signing: tasks.map((t) => t.taskId) });
-    assert.equal(r.signaturesInserted, 2400);
+    const r = await store.write({ answers: signatures, signing: tasks.map((t) => t.taskId) });
+    assert.equal(r.answersInserted, 2400);
     assert.equal(r.signing.length, 1200);
     assert.equal((await store.listUnfinished()).length, 1200);
     // 299 completions: chunks of 128, 128, 32, 8, 2 and 1 rows, each row getting its own values.
     const completions = tasks.slice(0, 299).map((t, i) => ({
       taskId: t.taskId,
-      value: BigInt(i),
-      exists: i % 2 === 0,
+      result: { value: BigInt(i), exists: i % 2 === 0 },
       digest: D1,
       sigData: `0x${i.toString(16).padStart(4, '0')}` as Hex,
       signerCount: 1 + (i % 3),
@@ -273,8 +266,8 @@ forEachDatabase('task store', (fixture) => {
     for (const i of [0, 127, 128, 255, 256, 287, 288, 295, 296, 297, 298]) {
       const stored = await store.getTask(tasks[i].taskId);
       assert.equal(stored?.status, 'aggregated');
-      assert.equal(stored?.value, BigInt(i));
-      assert.equal(stored?.exists, i % 2 === 0);
+      assert.equal(stored?.result?.value, BigInt(i));
+      assert.equal(stored?.result?.exists, i % 2 === 0);
       assert.equal(stored?.sigData, `0x${i.toString(16).padStart(4, '0')}`);
       assert.equal(stored?.signerCount, 1 + (i % 3));
       assert.equal(stored?.signedWeight, BigInt(1000 + i));
@@ -284,8 +277,8 @@ forEachDatabase('task store', (fixture) => {
 
   it('claims only tasks whose lease lapsed, renews what it holds, and records who finished a task', async () => {
     const database = await fixture.fresh();
-    const a = await createTaskStore(database, { replicaId: 'replica-a', leaseMs: 1000 });
-    const b = await createTaskStore(await database.reopen(), { replicaId: 'replica-b', leaseMs: 1000 });
+    const a = await createStateProofStore(database, { replicaId: 'replica-a', leaseMs: 1000 });
+    const b = await createStateProofStore(await database.reopen(), { replicaId: 'replica-b', leaseMs: 1000 });
     const tasks = [task(1, { createdAt: 1000 }), task(2, { createdAt: 1001 }), task(3, { createdAt: 1002 })];
     const inserted = await a.insertTasks(tasks);
     assert.deepEqual(inserted.map((r) => [r.task.claimedBy, r.task.leaseUntil]), [['replica-a', 2000], ['replica-a', 2001], ['replica-a', 2002]]);
@@ -294,16 +287,16 @@ forEachDatabase('task store', (fixture) => {
     assert.equal((await a.renewClaims(1500)).length, 3);
     assert.deepEqual(await b.claimTasks(2400, 10), []);
     // a stops renewing: b takes the tasks over, oldest first, with their stored answers.
-    await a.write({ signatures: [sig(tasks[0].taskId, OP_A, D1)] });
+    await a.write({ answers: [sig(tasks[0].taskId, OP_A, D1)] });
     const claimed = await b.claimTasks(2600, 10);
     assert.deepEqual(claimed.map((c) => c.task.taskId), tasks.map((t) => t.taskId.toLowerCase()));
     assert.ok(claimed.every((c) => c.task.claimedBy === 'replica-b' && c.task.leaseUntil === 3600));
-    assert.deepEqual(claimed[0].signatures.map((x) => x.operator), [OP_A]);
+    assert.deepEqual(claimed[0].answers.map((x) => x.operator), [OP_A]);
     // a learns it lost them; b holds them.
     assert.deepEqual(await a.renewClaims(2700), []);
     assert.equal((await b.renewClaims(2700)).length, 3);
     // Finished tasks are never claimed again, and name the replica that finished them.
-    await b.write({ completions: [{ taskId: tasks[0].taskId, value: 5n, exists: true, digest: D1, sigData: '0x01', signerCount: 1, signedWeight: 1n }] });
+    await b.write({ completions: [{ taskId: tasks[0].taskId, result: { value: 5n, exists: true }, digest: D1, sigData: '0x01', signerCount: 1, signedWeight: 1n }] });
     await b.write({ failures: [{ taskId: tasks[1].taskId, reason: 'deadline', signedWeight: 0n }] });
     assert.equal((await a.getTask(tasks[0].taskId))?.claimedBy, 'replica-b');
     assert.equal((await a.getTask(tasks[1].taskId))?.claimedBy, 'replica-b');
@@ -315,15 +308,15 @@ forEachDatabase('task store', (fixture) => {
 
   it('refuses a malformed replica id or lease, naming the option', async () => {
     const database = await fixture.fresh();
-    await assert.rejects(createTaskStore(database, { replicaId: 'has space' }), /replicaId/);
-    await assert.rejects(createTaskStore(database, { leaseMs: 10 }), /leaseMs/);
+    await assert.rejects(createStateProofStore(database, { replicaId: 'has space' }), /replicaId/);
+    await assert.rejects(createStateProofStore(database, { leaseMs: 10 }), /leaseMs/);
   });
 
   if (fixture.dialect === 'postgres') {
     it('never gives one task to two replicas claiming at the same time (FOR UPDATE SKIP LOCKED)', async () => {
       const database = await fixture.fresh();
       const replicas = await Promise.all(
-        ['r1', 'r2', 'r3'].map(async (id, i) => createTaskStore(i === 0 ? database : await database.reopen(), { replicaId: id, leaseMs: 1000 })),
+        ['r1', 'r2', 'r3'].map(async (id, i) => createStateProofStore(i === 0 ? database : await database.reopen(), { replicaId: id, leaseMs: 1000 })),
       );
       const tasks = Array.from({ length: 400 }, (_, i) => task(i, { createdAt: 1000 }));
       await replicas[0].insertTasks(tasks);
@@ -350,8 +343,8 @@ forEachDatabase('task store', (fixture) => {
 
     it('notifies other replicas of the tasks a transaction changed (LISTEN/NOTIFY), at commit, not the writer itself', async () => {
       const database = await fixture.fresh();
-      const a = await createTaskStore(database, { replicaId: 'replica-a' });
-      const b = await createTaskStore(await database.reopen(), { replicaId: 'replica-b' });
+      const a = await createStateProofStore(database, { replicaId: 'replica-a' });
+      const b = await createStateProofStore(await database.reopen(), { replicaId: 'replica-b' });
       const heardByA: Hex[] = [];
       const heardByB: Hex[] = [];
       let wake: () => void = () => {};
@@ -375,7 +368,7 @@ forEachDatabase('task store', (fixture) => {
       await until('two created tasks', () => heardByA.length >= 2);
       assert.deepEqual([...heardByA].sort(), [t1.taskId, t2.taskId].map((id) => id.toLowerCase()).sort());
       heardByA.length = 0;
-      await b.write({ signatures: [sig(t1.taskId, OP_A, D1), sig(t1.taskId, OP_B, D1)] });
+      await b.write({ answers: [sig(t1.taskId, OP_A, D1), sig(t1.taskId, OP_B, D1)] });
       await until('an answered task', () => heardByA.length >= 1);
       assert.deepEqual(heardByA, [t1.taskId.toLowerCase()], 'one notification per task per transaction');
       // The writer never hears itself.
@@ -391,13 +384,13 @@ forEachDatabase('task store', (fixture) => {
 
     it('re-opens a lost listening connection and asks for a re-read, then hears again', async () => {
       const database = await fixture.fresh();
-      const a = await createTaskStore(database, { replicaId: 'replica-a' });
-      const b = await createTaskStore(await database.reopen(), { replicaId: 'replica-b' });
+      const a = await createStateProofStore(database, { replicaId: 'replica-a' });
+      const b = await createStateProofStore(await database.reopen(), { replicaId: 'replica-b' });
       const heard: Hex[] = [];
       let resyncs = 0;
       const listener = await a.listen((id) => heard.push(id), () => resyncs++);
       const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(database.kysely);
-      const killed = await sql<{ ok: boolean }>`select pg_terminate_backend(pid) as ok from pg_stat_activity where query = ${`listen "sp_tasks_${rows[0].schema}"`}`.execute(
+      const killed = await sql<{ ok: boolean }>`select pg_terminate_backend(pid) as ok from pg_stat_activity where query = ${`listen "state_proofs_tasks_${rows[0].schema}"`}`.execute(
         database.kysely,
       );
       assert.deepEqual(killed.rows.map((r) => r.ok), [true], 'the listening connection was found and ended');
@@ -417,7 +410,7 @@ forEachDatabase('task store', (fixture) => {
     });
   } else {
     it('has no notifications to listen to on SQLite (one replica)', async () => {
-      const store = await createTaskStore(await fixture.fresh());
+      const store = await createStateProofStore(await fixture.fresh());
       assert.equal(store.shared, false);
       const listener = await store.listen(() => assert.fail('SQLite has no other replica to hear'), () => {});
       await store.insertTasks([task(1)]);

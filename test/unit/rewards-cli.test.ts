@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { type Address, type Hex, getAddress, keccak256, toHex } from 'viem';
 import { openDatabase } from '../../src/core/db/database.ts';
 import { encodeSigData } from '../../src/services/state-proofs/attestation.ts';
-import { type NewTask, createTaskStore } from '../../src/services/state-proofs/aggregator/store.ts';
+import { type NewStateProofTask as NewTask, createStateProofStore } from '../../src/services/state-proofs/aggregator/store.ts';
 import { type AvsRun, assertOneLineError, runAvs as runCli } from '../helpers/cli.ts';
 
 const A = getAddress('0x000000000000000000000000000000000000000a');
@@ -32,7 +32,7 @@ describe('avs rewards (CLI)', () => {
     dbPath = join(dir, 'aggregator.sqlite');
     const database = await openDatabase({ sqlitePath: dbPath });
     try {
-      const store = await createTaskStore(database);
+      const store = await createStateProofStore(database);
       // Epoch 5: three proofs; A (weight 1) signs all three, B (weight 3) two of them. Scores 3 and 6.
       const signed: [number, Address[]][] = [
         [1, [A, B]],
@@ -42,11 +42,7 @@ describe('avs rewards (CLI)', () => {
       for (const [i, signers] of signed) {
         const t: NewTask = {
           taskId: keccak256(toHex(`cli-task-${i}`)),
-          chainId: 31337n,
-          user: '0x00000000000000000000000000000000000000aa',
-          key: BigInt(i),
-          blockNumber: BigInt(i),
-          timestamp: 1_700_000_000n,
+          query: { chainId: 31337n, user: '0x00000000000000000000000000000000000000aa', key: BigInt(i), blockNumber: BigInt(i), timestamp: 1_700_000_000n },
           referenceEpoch: 5,
           thresholdWeight: 1n,
           createdAt: 1000,
@@ -55,13 +51,12 @@ describe('avs rewards (CLI)', () => {
         const digest = keccak256(toHex(`cli-digest-${i}`));
         await store.insertTasks([t]);
         await store.write({
-          signatures: signers.map((s) => ({
+          answers: signers.map((s) => ({
             taskId: t.taskId,
             operator: s,
             signingKey: s,
             digest,
-            value: 1n,
-            exists: true,
+            answer: { value: 1n, exists: true },
             referenceEpoch: 5,
             signature: SIGNATURE,
             weight: s === A ? 1n : 3n,
@@ -70,8 +65,7 @@ describe('avs rewards (CLI)', () => {
           completions: [
             {
               taskId: t.taskId,
-              value: 1n,
-              exists: true,
+              result: { value: 1n, exists: true },
               digest,
               sigData: encodeSigData(signers.map((operator) => ({ operator, signature: SIGNATURE })), 5),
               signerCount: signers.length,

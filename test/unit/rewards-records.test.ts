@@ -1,15 +1,16 @@
 /**
- * The rewards' read of the aggregator database (records.ts, epoch.ts) on SQLite and Postgres, over rows written by the
+ * The rewards' read of the aggregator's task store (runtime/rewards/records.ts, epoch.ts) on SQLite and Postgres, over rows written by the
  * aggregator's own store.
  */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { type Address, type Hex, getAddress, keccak256, toHex } from 'viem';
 import { encodeSigData } from '../../src/services/state-proofs/attestation.ts';
-import { type NewTask, type SignatureRecord, type TaskStore, createTaskStore } from '../../src/services/state-proofs/aggregator/store.ts';
+import { type NewStateProofTask as NewTask, type StateAnswerRecord, type StateProofStore, createStateProofStore } from '../../src/services/state-proofs/aggregator/store.ts';
 import { computeEpochRewards } from '../../src/services/state-proofs/rewards/epoch.ts';
 import { MissingWeightError } from '../../src/runtime/rewards/errors.ts';
-import { countEpochTasks, listEpochProofs, readEpochRecords } from '../../src/services/state-proofs/rewards/records.ts';
+import { type EpochRecordSource, listEpochProofs, readEpochRecords } from '../../src/runtime/rewards/records.ts';
+import { decodeSigData } from '../../src/services/state-proofs/attestation.ts';
 import { forEachDatabase } from '../helpers/db.ts';
 
 const A = getAddress('0x000000000000000000000000000000000000000a');
@@ -21,11 +22,7 @@ const SIGNATURE = `0x${'11'.repeat(65)}` as Hex;
 function task(i: number, epoch: number): NewTask {
   return {
     taskId: keccak256(toHex(`rewards-task-${i}`)),
-    chainId: 31337n,
-    user: '0x00000000000000000000000000000000000000aa',
-    key: BigInt(i),
-    blockNumber: 100n + BigInt(i),
-    timestamp: 1_700_000_000n + BigInt(i),
+    query: { chainId: 31337n, user: '0x00000000000000000000000000000000000000aa', key: BigInt(i), blockNumber: 100n + BigInt(i), timestamp: 1_700_000_000n + BigInt(i) },
     referenceEpoch: epoch,
     thresholdWeight: 1n,
     createdAt: 1000 + i,
@@ -35,14 +32,13 @@ function task(i: number, epoch: number): NewTask {
 
 const digestOf = (t: NewTask, value = 5n) => keccak256(toHex(`${t.taskId}-${value}`));
 
-function answer(t: NewTask, operator: Address, value = 5n): SignatureRecord {
+function answer(t: NewTask, operator: Address, value = 5n): StateAnswerRecord {
   return {
     taskId: t.taskId,
     operator: operator.toLowerCase() as Address,
     signingKey: operator.toLowerCase() as Address,
     digest: digestOf(t, value),
-    value,
-    exists: true,
+    answer: { value, exists: true },
     referenceEpoch: t.referenceEpoch,
     signature: SIGNATURE,
     weight: WEIGHT[operator],
@@ -51,14 +47,13 @@ function answer(t: NewTask, operator: Address, value = 5n): SignatureRecord {
 }
 
 /** Stores `t` answered by `signers`, aggregated with exactly those signers in sigData. */
-async function aggregate(store: TaskStore, t: NewTask, signers: Address[]): Promise<void> {
+async function aggregate(store: StateProofStore, t: NewTask, signers: Address[]): Promise<void> {
   await store.write({
-    signatures: signers.map((s) => answer(t, s)),
+    answers: signers.map((s) => answer(t, s)),
     completions: [
       {
         taskId: t.taskId,
-        value: 5n,
-        exists: true,
+        result: { value: 5n, exists: true },
         digest: digestOf(t),
         sigData: encodeSigData(signers.map((operator) => ({ operator, signature: SIGNATURE })), t.referenceEpoch),
         signerCount: signers.length,
@@ -68,17 +63,20 @@ async function aggregate(store: TaskStore, t: NewTask, signers: Address[]): Prom
   });
 }
 
+/** The store as the rewards' record source, with the state-proof sigData decoding. */
+const sourceOf = (store: StateProofStore): EpochRecordSource => ({ ...store, proofSigners: (sigData) => decodeSigData(sigData).operators });
+
 forEachDatabase('rewards records', (fixture) => {
   it('reads an epoch: aggregated proofs with their sigData signers, late signers included, others left out', async () => {
     const database = await fixture.fresh();
-    const store = await createTaskStore(database);
+    const store = await createStateProofStore(database);
     const [t1, t2, t3, t4, t5, other] = [task(1, 7), task(2, 7), task(3, 7), task(4, 7), task(5, 7), task(6, 8)];
     await store.insertTasks([t1, t2, t3, t4, t5, other]);
 
     // t1: A and B at the threshold, then C late (the proof is extended: C is in the stored sigData).
     await aggregate(store, t1, [A, B]);
     await store.write({
-      signatures: [answer(t1, C)],
+      answers: [answer(t1, C)],
       extensions: [
         {
           taskId: t1.taskId,
@@ -91,26 +89,26 @@ forEachDatabase('rewards records', (fixture) => {
     });
     // t2: A and B sign; C answered a different value (a dissenting answer is not the proof).
     await aggregate(store, t2, [A, B]);
-    await store.write({ signatures: [answer(t2, C, 6n)] });
+    await store.write({ answers: [answer(t2, C, 6n)] });
     // t3: B alone; B's answer stored after the proof closed is not in sigData and not counted for A.
     await aggregate(store, t3, [B]);
-    await store.write({ signatures: [answer(t3, A)] });
+    await store.write({ answers: [answer(t3, A)] });
     // t4: A and C sign, then C also signs a different answer (equivocation): C is not paid for t4.
     await aggregate(store, t4, [A, C]);
     const equivocation = answer(t4, C, 9n);
     await store.write({ conflicts: [equivocation] });
     // t5 fails, `other` belongs to epoch 8.
-    await store.write({ signatures: [answer(t5, A)], failures: [{ taskId: t5.taskId, reason: 'deadline', signedWeight: 1n }] });
+    await store.write({ answers: [answer(t5, A)], failures: [{ taskId: t5.taskId, reason: 'deadline', signedWeight: 1n }] });
     await aggregate(store, other, [A, B, C]);
     // An unfinished task of the epoch.
     const pending = task(9, 7);
     await store.insertTasks([pending]);
 
-    assert.deepEqual(await countEpochTasks(database, 7), { aggregated: 4, failed: 1, unfinished: 1 });
-    assert.deepEqual(await countEpochTasks(database, 8), { aggregated: 1, failed: 0, unfinished: 0 });
-    assert.deepEqual(await countEpochTasks(database, 9), { aggregated: 0, failed: 0, unfinished: 0 });
+    assert.deepEqual(await store.countEpochTasks(7), { aggregated: 4, failed: 1, unfinished: 1 });
+    assert.deepEqual(await store.countEpochTasks(8), { aggregated: 1, failed: 0, unfinished: 0 });
+    assert.deepEqual(await store.countEpochTasks(9), { aggregated: 0, failed: 0, unfinished: 0 });
 
-    const page = await listEpochProofs(database, 7, { limit: 10 });
+    const page = await listEpochProofs(sourceOf(store), 7, { limit: 10 });
     assert.equal(page.next, undefined);
     const byTask = new Map(page.proofs.map((p) => [p.taskId, p]));
     assert.deepEqual(
@@ -125,7 +123,7 @@ forEachDatabase('rewards records', (fixture) => {
     assert.deepEqual(byTask.get(t4.taskId.toLowerCase() as Hex)?.equivocators, [C]);
     assert.equal(byTask.get(t1.taskId.toLowerCase() as Hex)?.digest, digestOf(t1));
 
-    const records = await readEpochRecords(database, 7, { pageSize: 1 });
+    const records = await readEpochRecords(sourceOf(store), 7, { pageSize: 1 });
     assert.equal(records.tally.proofs, 4);
     assert.deepEqual([...records.tally.signedCounts()], [
       [A.toLowerCase(), 3],
@@ -146,7 +144,7 @@ forEachDatabase('rewards records', (fixture) => {
 
   it('pages through many proofs in task-id order, each once', async () => {
     const database = await fixture.fresh();
-    const store = await createTaskStore(database);
+    const store = await createStateProofStore(database);
     const tasks = Array.from({ length: 37 }, (_, i) => task(100 + i, 2));
     await store.insertTasks(tasks);
     for (const [i, t] of tasks.entries()) await aggregate(store, t, i % 3 === 0 ? [A, B] : [A]);
@@ -154,14 +152,14 @@ forEachDatabase('rewards records', (fixture) => {
     let after: Hex | undefined;
     let pages = 0;
     do {
-      const page = await listEpochProofs(database, 2, { after, limit: 8 });
+      const page = await listEpochProofs(sourceOf(store), 2, { after, limit: 8 });
       seen.push(...page.proofs.map((p) => p.taskId));
       after = page.next;
       pages++;
     } while (after);
     assert.equal(pages, 5);
     assert.deepEqual(seen, tasks.map((t) => t.taskId.toLowerCase()).sort());
-    const records = await readEpochRecords(database, 2, { pageSize: 5 });
+    const records = await readEpochRecords(sourceOf(store), 2, { pageSize: 5 });
     assert.deepEqual([...records.tally.signedCounts()], [
       [A.toLowerCase(), 37],
       [B.toLowerCase(), 13],
@@ -170,13 +168,13 @@ forEachDatabase('rewards records', (fixture) => {
 
   it('computes an epoch\'s rewards from stored or chain weights, and reports weights that disagree', async () => {
     const database = await fixture.fresh();
-    const store = await createTaskStore(database);
+    const store = await createStateProofStore(database);
     const [t1, t2] = [task(1, 4), task(2, 4)];
     await store.insertTasks([t1, t2]);
     await aggregate(store, t1, [A, B]);
     await aggregate(store, t2, [B, C]);
     // Scores with stored weights (1, 2, 3 × 1e24): A 1, B 2×2 = 4, C 3 (total 8); budget 800.
-    const stored = await computeEpochRewards({ database, epoch: 4, budget: 800n, weights: 'aggregator' });
+    const stored = await computeEpochRewards({ store, epoch: 4, budget: 800n, weights: 'aggregator' });
     assert.equal(stored.weightSource, 'aggregator');
     assert.deepEqual(
       stored.split.shares.map((s) => [s.operator, s.proofsSigned, s.amount]),
@@ -191,7 +189,7 @@ forEachDatabase('rewards records', (fixture) => {
     // The registry says C has weight 1e24 at epoch 4: the registry's weight is used and the difference reported.
     const asked: string[][] = [];
     const fromChain = await computeEpochRewards({
-      database,
+      store,
       epoch: 4,
       budget: 600n,
       weights: async (operators, epoch) => {
@@ -209,10 +207,10 @@ forEachDatabase('rewards records', (fixture) => {
     assert.deepEqual(fromChain.weightMismatches, [{ operator: C, chain: 10n ** 24n, aggregator: 3n * 10n ** 24n }]);
 
     await assert.rejects(
-      computeEpochRewards({ database, epoch: 4, budget: 1n, weights: async () => new Map([[A.toLowerCase(), 1n]]) }),
+      computeEpochRewards({ store, epoch: 4, budget: 1n, weights: async () => new Map([[A.toLowerCase(), 1n]]) }),
       MissingWeightError,
     );
-    const empty = await computeEpochRewards({ database, epoch: 5, budget: 1n, weights: async () => assert.fail('no operators to ask about') });
+    const empty = await computeEpochRewards({ store, epoch: 5, budget: 1n, weights: async () => assert.fail('no operators to ask about') });
     assert.equal(empty.split.distributed, 0n);
     assert.deepEqual(empty.tasks, { aggregated: 0, failed: 0, unfinished: 0 });
   });

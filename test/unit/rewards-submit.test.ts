@@ -15,7 +15,7 @@ import { devAccount, devPrivateKey } from '../../src/devnet/accounts.ts';
 import { type Devnet, startDevnet } from '../../src/devnet/devnet.ts';
 import { advanceToEpoch } from '../../src/devnet/time.ts';
 import { encodeSigData } from '../../src/services/state-proofs/attestation.ts';
-import { createTaskStore } from '../../src/services/state-proofs/aggregator/store.ts';
+import { createStateProofStore } from '../../src/services/state-proofs/aggregator/store.ts';
 import { type AvsRun, runAvs as runCli } from '../helpers/cli.ts';
 
 const SIGNATURE = `0x${'33'.repeat(65)}` as Hex;
@@ -47,18 +47,14 @@ describe('avs rewards submit on a devnet', () => {
     const [op0, op1] = devnet.operators;
     const database = await openDatabase({ sqlitePath: dbPath });
     try {
-      const store = await createTaskStore(database);
+      const store = await createStateProofStore(database);
       for (const [i, signers] of [[op0], [op0, op1], [op0, op1]].entries()) {
         const taskId = keccak256(toHex(`submit-task-${i}`));
         const digest = keccak256(toHex(`submit-digest-${i}`));
         await store.insertTasks([
           {
             taskId,
-            chainId: 31337n,
-            user: devnet.user.address,
-            key: BigInt(i),
-            blockNumber: 1n,
-            timestamp: 1n,
+            query: { chainId: 31337n, user: devnet.user.address, key: BigInt(i), blockNumber: 1n, timestamp: 1n },
             referenceEpoch: epoch,
             thresholdWeight: 1n,
             createdAt: 1,
@@ -66,13 +62,12 @@ describe('avs rewards submit on a devnet', () => {
           },
         ]);
         await store.write({
-          signatures: signers.map((o) => ({
+          answers: signers.map((o) => ({
             taskId,
             operator: o.address,
             signingKey: o.signingKeyAddress,
             digest,
-            value: 1n,
-            exists: true,
+            answer: { value: 1n, exists: true },
             referenceEpoch: epoch,
             signature: SIGNATURE,
             weight: o.weight,
@@ -81,8 +76,7 @@ describe('avs rewards submit on a devnet', () => {
           completions: [
             {
               taskId,
-              value: 1n,
-              exists: true,
+              result: { value: 1n, exists: true },
               digest,
               sigData: encodeSigData(signers.map((o) => ({ operator: o.address, signature: SIGNATURE })), epoch),
               signerCount: signers.length,

@@ -85,7 +85,7 @@ export function registerAggregatorCommands(program: Command): void {
               ? {
                   account: publisherAccount,
                   intervalMs: values.publisher.intervalMs,
-                  rewards: values.publisher.rewards ? { database, token: values.publisher.rewards.token, budgetPerEpoch: values.publisher.rewards.budgetPerEpoch } : undefined,
+                  rewards: values.publisher.rewards ? { token: values.publisher.rewards.token, budgetPerEpoch: values.publisher.rewards.budgetPerEpoch } : undefined,
                 }
               : undefined,
         });

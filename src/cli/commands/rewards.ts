@@ -10,7 +10,7 @@ import type { Hex, PublicClient } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { makePublicClient, makeWalletClient } from '../../core/chain/clients.ts';
 import type { ChainDeployment, Deployment } from '../../core/chain/deployment.ts';
-import type { Database } from '../../core/db/database.ts';
+import type { StateProofStore } from '../../services/state-proofs/aggregator/store.ts';
 import { epochInterval } from '../../core/epochs.ts';
 import type { EpochRewardReport } from '../../services/state-proofs/rewards/epoch.ts';
 import type { OperatorDirectedRewardsSubmission } from '../../runtime/rewards/submission.ts';
@@ -43,9 +43,9 @@ export function registerRewardsCommands(program: Command): void {
         throw new UsageError(`--weights must be chain or aggregator, got "${opts.weights}"`);
       }
       const chain = opts.weights === 'chain' ? mainChain(loadDeployment(opts.deployment), opts.rpc) : undefined;
-      const report = await withAggregatorDatabase(opts.db, async (database) => {
+      const report = await withAggregatorStore(opts.db, async (store) => {
         const { computeEpochRewards } = await import('../../services/state-proofs/rewards/epoch.ts');
-        return computeEpochRewards({ database, epoch, budget, weights: chain ? chainWeights(chain.client, chain.deployment) : 'aggregator' });
+        return computeEpochRewards({ store, epoch, budget, weights: chain ? chainWeights(chain.client, chain.deployment) : 'aggregator' });
       });
       const ended = chain ? await epochEnded(chain.client, chain.deployment, epoch) : undefined;
       warnAbout(report, ended);
@@ -85,9 +85,9 @@ export function registerRewardsCommands(program: Command): void {
       const progress = createProgress({ quiet: opts.json });
       try {
         progress.step(`reading epoch ${epoch}'s proofs and weights`);
-        const report = await withAggregatorDatabase(opts.db, async (database) => {
+        const report = await withAggregatorStore(opts.db, async (store) => {
           const { computeEpochRewards } = await import('../../services/state-proofs/rewards/epoch.ts');
-          return computeEpochRewards({ database, epoch, budget, weights: chainWeights(client, deployment) });
+          return computeEpochRewards({ store, epoch, budget, weights: chainWeights(client, deployment) });
         });
         const { EpochNotSettledError } = await import('../../runtime/rewards/errors.ts');
         const { requireOperatorRewards } = await import('../../runtime/rewards/split.ts');
@@ -172,18 +172,17 @@ function chainWeights(client: PublicClient, deployment: Deployment) {
  * Opens the aggregator database (Postgres from DATABASE_URL, else the SQLite file, which must exist), brings its schema
  * up to date as the aggregator does, runs `fn` and closes it.
  */
-async function withAggregatorDatabase<T>(path: string | undefined, fn: (database: Database<any>) => Promise<T>): Promise<T> {
+async function withAggregatorStore<T>(path: string | undefined, fn: (store: StateProofStore) => Promise<T>): Promise<T> {
   const url = process.env.DATABASE_URL;
   const sqlitePath = path ?? DEFAULT_DB;
   if (!url && !existsSync(sqlitePath)) {
     throw new CommandFailedError(`no aggregator database at ${sqlitePath}: give --db <path> or set DATABASE_URL`);
   }
-  const { openDatabase, migrateToLatest } = await import('../../core/db/index.ts');
-  const { aggregatorMigrations } = await import('../../services/state-proofs/aggregator/migrations.ts');
+  const { openDatabase } = await import('../../core/db/index.ts');
+  const { createStateProofStore } = await import('../../services/state-proofs/aggregator/store.ts');
   const database = await openDatabase({ url, sqlitePath });
   try {
-    await migrateToLatest(database, aggregatorMigrations);
-    return await fn(database);
+    return await fn(await createStateProofStore(database));
   } finally {
     await database.close();
   }

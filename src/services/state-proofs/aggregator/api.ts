@@ -203,12 +203,12 @@ export function registerStateProofRoutes(app: HttpServer, options: StateProofRou
     },
     async (request, reply) => {
       const body = request.body;
+      // The schema checked the ranges and that exactly one of blockNumber and timestamp is given.
       const { task } = await aggregator.createTask({
         chainId: body.chainId,
         user: body.user as Address,
         key: body.key,
-        blockNumber: body.blockNumber,
-        timestamp: body.timestamp,
+        at: body.blockNumber !== undefined ? { blockNumber: body.blockNumber } : { timestamp: body.timestamp as bigint },
       });
       reply.header('location', `/v1/state-proofs/${task.taskId}`);
       return reply.code(task.status === 'aggregated' ? 200 : 202).send(taskToJson(task));

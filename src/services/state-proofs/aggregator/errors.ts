@@ -1,21 +1,16 @@
 /**
  * Errors the aggregator raises for a proof request. Each carries the HTTP status the API answers with and, for a bad
- * request, the request field at fault (e.g. `body.blockNumber`), so the API can say which input was wrong.
+ * request, the request field at fault (e.g. `body.blockNumber`), so the API can say which input was wrong. Refusals that
+ * are not about state proofs (no operator weight, overload, stopped) come from the task engine.
  */
 
-/** Base class: a proof request the aggregator will not take. */
-export class ProofRequestError extends Error {
-  override name = 'ProofRequestError';
-  /** HTTP status for the API (400 bad input, 503 cannot serve now). */
-  readonly statusCode: number;
-  /** Request field at fault, as `body.<name>`, when there is one. */
-  readonly field: string | undefined;
+import { TaskRequestError } from '../../../runtime/tasks/errors.ts';
 
-  constructor(message: string, options: { statusCode?: number; field?: string } = {}) {
-    super(message);
-    this.statusCode = options.statusCode ?? 400;
-    this.field = options.field;
-  }
+export { AggregatorOverloadedError, AggregatorStoppedError, NoOperatorSetError, TaskRequestError } from '../../../runtime/tasks/errors.ts';
+
+/** Base class: a proof request the aggregator will not take (the task engine's own refusals are its siblings). */
+export class ProofRequestError extends TaskRequestError {
+  override name = 'ProofRequestError';
 }
 
 /** The chain is not part of the deployment. */
@@ -57,31 +52,5 @@ export class ChainUnavailableError extends ProofRequestError {
   override name = 'ChainUnavailableError';
   constructor(chainId: number, cause: unknown) {
     super(`cannot read chain ${chainId} right now: ${String((cause as Error)?.message ?? cause).split('\n')[0]}`, { statusCode: 503 });
-  }
-}
-
-/** No operator weight at the reference epoch, so no proof could reach a threshold above zero. */
-export class NoOperatorSetError extends ProofRequestError {
-  override name = 'NoOperatorSetError';
-  constructor(epoch: number) {
-    super(`no operators with weight are registered at epoch ${epoch} (threshold weight 0); try again once registrations take effect`, {
-      statusCode: 503,
-    });
-  }
-}
-
-/** Too many tasks in flight; the client should retry later. */
-export class AggregatorOverloadedError extends ProofRequestError {
-  override name = 'AggregatorOverloadedError';
-  constructor(active: number) {
-    super(`the aggregator has ${active} tasks in flight; retry shortly`, { statusCode: 503 });
-  }
-}
-
-/** The aggregator is stopping or not started. */
-export class AggregatorStoppedError extends ProofRequestError {
-  override name = 'AggregatorStoppedError';
-  constructor() {
-    super('the aggregator is not running', { statusCode: 503 });
   }
 }

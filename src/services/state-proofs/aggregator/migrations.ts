@@ -1,67 +1,15 @@
 /**
  * Schema of the state-proofs aggregator, one migration set for SQLite and Postgres (conventions in
  * `core/db/migrations.ts`: decimal text for uint256/uint64 and weights, 0/1 integers for booleans, unix ms bigints).
+ * Since 0004 the tasks live in the runtime task engine's tables (`runtime/tasks/storeSchema.ts`); 0001 to 0003 built
+ * the earlier per-column tables, which 0005 copies over and drops.
  */
-import type { Kysely, Migration } from 'kysely';
+import { type Kysely, type Migration, sql } from 'kysely';
 import type { MigrationSet } from '../../../core/db/migrations.ts';
+import { createTaskTablesMigration, taskTableNames } from '../../../runtime/tasks/storeSchema.ts';
 
-/** Lifecycle of a task: pending → signing → aggregated, or → failed with a reason. */
-export type TaskStatus = 'pending' | 'signing' | 'aggregated' | 'failed';
-
-/** Row of `sp_tasks`. Addresses and hashes are lowercase 0x hex. */
-export interface TasksTable {
-  task_id: string;
-  chain_id: string;
-  user: string;
-  key: string;
-  block_number: string;
-  timestamp: string;
-  reference_epoch: number;
-  status: TaskStatus;
-  failure_reason: string | null;
-  value: string | null;
-  exists: number | null;
-  digest: string | null;
-  sig_data: string | null;
-  signer_count: number;
-  signed_weight: string;
-  threshold_weight: string;
-  created_at: number;
-  updated_at: number;
-  deadline_at: number;
-  aggregated_at: number | null;
-  /**
-   * Replica that holds the task while it is unfinished (and, once aggregated or failed, the one that finished it);
-   * null for tasks stored before replicas existed.
-   */
-  claimed_by: string | null;
-  /** Unix ms until which `claimed_by` holds the task; another replica may claim it after that. */
-  lease_until: number | null;
-}
-
-/** Row of `sp_signatures`: an operator's one accepted answer to a task. */
-export interface SignaturesTable {
-  task_id: string;
-  operator: string;
-  signing_key: string;
-  digest: string;
-  value: string;
-  exists: number;
-  reference_epoch: number;
-  signature: string;
-  weight: string;
-  received_at: number;
-}
-
-/** Row of `sp_signature_conflicts`: a later, different answer by an operator that already answered (equivocation). */
-export interface SignatureConflictsTable extends SignaturesTable {}
-
-/** Kysely database type of the aggregator's tables. */
-export interface AggregatorTables {
-  sp_tasks: TasksTable;
-  sp_signatures: SignaturesTable;
-  sp_signature_conflicts: SignatureConflictsTable;
-}
+/** Prefix of the runtime task engine's tables for state proofs (`state_proofs_tasks`, ...). */
+export const STATE_PROOFS_TABLE_PREFIX = 'state_proofs_';
 
 const initial: Migration = {
   async up(db: Kysely<any>) {
@@ -127,8 +75,46 @@ const replicaClaims: Migration = {
   },
 };
 
+/**
+ * Tasks and answers move to the runtime task engine's tables: the engine's columns as they were, the query and the
+ * answers as the text `stateProofCodec` (taskType.ts) reads. Written in SQL both engines run, then the old tables go.
+ */
+const toEngineTables: Migration = {
+  async up(db: Kysely<any>) {
+    const t = taskTableNames(STATE_PROOFS_TABLE_PREFIX);
+    const answer = sql`'{"value":"' || value || '","exists":' || case when "exists" = 1 then 'true' else 'false' end || '}'`;
+    await sql`
+      insert into ${sql.table(t.tasks)} (task_id, query, reference_epoch, status, failure_reason, result, digest, sig_data,
+        signer_count, signed_weight, threshold_weight, created_at, updated_at, deadline_at, aggregated_at, claimed_by, lease_until)
+      select task_id,
+        '{"chainId":"' || chain_id || '","user":"' || "user" || '","key":"' || "key" || '","blockNumber":"' || block_number ||
+          '","timestamp":"' || "timestamp" || '"}',
+        reference_epoch, status, failure_reason,
+        case when value is null then null else ${answer} end,
+        digest, sig_data, signer_count, signed_weight, threshold_weight, created_at, updated_at, deadline_at, aggregated_at,
+        claimed_by, lease_until
+      from sp_tasks`.execute(db);
+    for (const [from, to] of [
+      ['sp_signatures', t.answers],
+      ['sp_signature_conflicts', t.conflicts],
+    ]) {
+      await sql`
+        insert into ${sql.table(to)} (task_id, operator, signing_key, digest, answer, reference_epoch, signature, weight, received_at)
+        select task_id, operator, signing_key, digest, ${answer}, reference_epoch, signature, weight, received_at
+        from ${sql.table(from)}`.execute(db);
+    }
+    for (const table of ['sp_signature_conflicts', 'sp_signatures', 'sp_tasks']) await db.schema.dropTable(table).execute();
+  },
+};
+
 /** The aggregator's migrations (bookkeeping tables `state_proofs_aggregator_migrations*`). */
 export const aggregatorMigrations: MigrationSet = {
   name: 'state_proofs_aggregator',
-  migrations: { '0001_tasks_and_signatures': initial, '0002_proof_feed': proofFeed, '0003_replica_claims': replicaClaims },
+  migrations: {
+    '0001_tasks_and_signatures': initial,
+    '0002_proof_feed': proofFeed,
+    '0003_replica_claims': replicaClaims,
+    '0004_engine_tables': createTaskTablesMigration(STATE_PROOFS_TABLE_PREFIX),
+    '0005_to_engine_tables': toEngineTables,
+  },
 };

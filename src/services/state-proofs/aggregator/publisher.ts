@@ -23,7 +23,7 @@ import {
   LightStakeRegistryAbi,
   StateProofsServiceManagerAbi,
 } from '../../../core/chain/abis/generated/index.ts';
-import type { Database } from '../../../core/db/database.ts';
+import type { StateProofStore } from './store.ts';
 import { readOperatorWeights, readQuorum, readRewardsCoordinatorParams, sendRewardSubmission } from '../../../runtime/rewards/chain.ts';
 import { computeEpochRewards } from '../rewards/epoch.ts';
 import { EmptyRewardSplitError, RewardSubmissionError } from '../../../runtime/rewards/errors.ts';
@@ -51,9 +51,9 @@ export type EpochPublisherOptions = {
   resendAfterMs?: number;
   /**
    * Pays each ended epoch's rewards: `budgetPerEpoch` base units of `token` split by the proofs signed (read from the
-   * aggregator's `database`). The publisher's account must be the ServiceManager's rewards initiator and hold the tokens.
+   * aggregator's task `store`). The publisher's account must be the ServiceManager's rewards initiator and hold the tokens.
    */
-  rewards?: { database: Database<any>; token: Address; budgetPerEpoch: bigint };
+  rewards?: { store: StateProofStore; token: Address; budgetPerEpoch: bigint };
   /**
    * First main-chain block searched for the ServiceManager's `RewardSubmitted` events (default 0). On a public network,
    * the ServiceManager's deployment block: later passes search only the blocks that came since.
@@ -248,7 +248,7 @@ export class EpochPublisher {
     if (await this.rewardSubmittedFor(client, period.startTimestamp)) return done('epoch rewards already submitted');
 
     const report = await computeEpochRewards({
-      database: rewards.database,
+      store: rewards.store,
       epoch,
       budget: rewards.budgetPerEpoch,
       weights: (operators, at) => readOperatorWeights(client, deployment.stateProofs.stakeRegistry, operators, at),

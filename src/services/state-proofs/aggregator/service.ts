@@ -31,7 +31,7 @@ import { registerDashboard } from './dashboard/index.ts';
 import { type OperatorSetSource, createChainOperatorSetSource } from '../../../runtime/operatorSet.ts';
 import { registerAggregatorMetrics } from './metrics.ts';
 import { EpochPublisher, type EpochPublisherOptions } from './publisher.ts';
-import { createTaskStore } from './store.ts';
+import { createStateProofStore } from './store.ts';
 import { type SignatureVerifier, startWorkerVerifier } from '../../../runtime/signatures/verifier.ts';
 import type { TaskView } from './views.ts';
 
@@ -80,7 +80,7 @@ export type AggregatorServiceOptions = {
    * Runs the epoch publisher ({@link EpochPublisher}: weight refreshes, operator sets sent to remote chains) paid by this
    * account; default none (another process, or nobody, keeps epochs).
    */
-  publisher?: { account: PrivateKeyAccount; intervalMs?: number; rewards?: EpochPublisherOptions['rewards'] };
+  publisher?: { account: PrivateKeyAccount; intervalMs?: number; rewards?: Omit<NonNullable<EpochPublisherOptions['rewards']>, 'store'> };
 };
 
 /** An assembled (not yet listening) aggregator. */
@@ -137,7 +137,7 @@ export async function createAggregatorApp(options: AggregatorServiceOptions): Pr
       });
     })();
   const blocks = options.blocks ?? createBlockResolver(clients);
-  const store = await createTaskStore(options.database, { replicaId: options.replicaId, leaseMs: options.leaseMs });
+  const store = await createStateProofStore(options.database, { replicaId: options.replicaId, leaseMs: options.leaseMs });
   let verifier: SignatureVerifier | undefined;
   if (options.verifyInWorker !== false) {
     try {
@@ -201,7 +201,7 @@ export async function createAggregatorApp(options: AggregatorServiceOptions): Pr
         account: options.publisher.account,
         clients,
         intervalMs: options.publisher.intervalMs,
-        rewards: options.publisher.rewards,
+        rewards: options.publisher.rewards ? { ...options.publisher.rewards, store } : undefined,
         eventsFromBlock: options.registryFromBlock,
         logger: logger.child({ component: 'publisher' }),
       })

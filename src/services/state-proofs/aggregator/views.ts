@@ -2,10 +2,12 @@
  * The public shape of a task (what the API returns and subscribers receive), built from the stored record.
  */
 import { type Address, type Hex, getAddress } from 'viem';
-import type { TaskRecord, TaskStatus } from './store.ts';
+import type { ProofSigner, TaskSnapshot, TaskStatus } from '../../../runtime/tasks/types.ts';
+import type { StateQuery } from '../attestation.ts';
+import type { StateAnswer } from './taskType.ts';
 
-/** One signer of a proof: operator address (checksummed) and its weight at the reference epoch. */
-export type ProofSigner = { operator: Address; weight: bigint };
+export type { ProofSigner };
+export { isFinalStatus } from '../../../runtime/tasks/types.ts';
 
 /** A task as clients see it. Times are unix milliseconds; the attestation's timestamp is unix seconds. */
 export type TaskView = {
@@ -37,24 +39,26 @@ export type TaskView = {
   aggregatedAt: number | null;
 };
 
-/** Builds a {@link TaskView}; `signers` must be the operators of the record's `sigData`. */
-export function toTaskView(record: TaskRecord, signers: readonly ProofSigner[]): TaskView {
+/** Builds a {@link TaskView} from the engine's snapshot of a state-proof task. */
+export function toTaskView({ record, signers }: TaskSnapshot<StateQuery, StateAnswer>): TaskView {
   return {
     taskId: record.taskId,
     status: record.status,
     attestation: {
-      user: checksumAddress(record.user),
-      chainId: record.chainId,
-      blockNumber: record.blockNumber,
-      timestamp: record.timestamp,
-      key: record.key,
-      value: record.value,
-      exists: record.exists,
+      user: checksumAddress(record.query.user),
+      chainId: record.query.chainId,
+      blockNumber: record.query.blockNumber,
+      timestamp: record.query.timestamp,
+      key: record.query.key,
+      value: record.result?.value ?? null,
+      exists: record.result?.exists ?? null,
       epoch: record.referenceEpoch,
     },
     digest: record.digest,
     sigData: record.sigData,
-    signers: [...signers].sort((a, b) => (BigInt(a.operator) < BigInt(b.operator) ? -1 : 1)),
+    signers: [...signers]
+      .map((s) => ({ operator: checksumAddress(s.operator), weight: s.weight }))
+      .sort((a, b) => (BigInt(a.operator) < BigInt(b.operator) ? -1 : 1)),
     signedWeight: record.signedWeight,
     thresholdWeight: record.thresholdWeight,
     failureReason: record.failureReason,
@@ -80,9 +84,4 @@ export function checksumAddress(address: string): Address {
     checksums.set(lower, out);
   }
   return out;
-}
-
-/** True for the statuses a task never leaves. */
-export function isFinalStatus(status: TaskStatus): boolean {
-  return status === 'aggregated' || status === 'failed';
 }

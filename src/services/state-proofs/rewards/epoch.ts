@@ -1,10 +1,11 @@
 /**
- * One epoch's rewards from the aggregator database and the operators' weights: the report `avs rewards split` prints and
+ * One epoch's rewards from the aggregator's task store and the operators' weights: the report `avs rewards split` prints and
  * `avs rewards submit` sends.
  */
 import { type Address, getAddress } from 'viem';
-import type { Database } from '../../../core/db/database.ts';
-import { type EpochTaskCounts, readEpochRecords } from './records.ts';
+import { type EpochTaskCounts, readEpochRecords } from '../../../runtime/rewards/records.ts';
+import type { StateProofStore } from '../aggregator/store.ts';
+import { decodeSigData } from '../attestation.ts';
 import { type RewardSplit, splitRewards } from '../../../runtime/rewards/split.ts';
 
 /** Reads the weight at the epoch of each operator (lowercase addresses in and out). */
@@ -29,22 +30,24 @@ export type EpochRewardReport = {
 };
 
 /**
- * Reads epoch `epoch`'s proofs from the aggregator database and splits `budget` (token base units) between their
+ * Reads epoch `epoch`'s proofs from the aggregator's task store and splits `budget` (token base units) between their
  * signers by `weight × proofs signed`.
  * @param weights `'aggregator'` to use the weight at the epoch the aggregator stored with each signature, or a reader
  *   of the registry's `getOperatorWeightAtEpoch`.
- * @throws the database's error when the aggregator's tables are missing, the reader's errors, and those of
+ * @throws the store's errors, the reader's errors, and those of
  *   {@link splitRewards}.
  */
 export async function computeEpochRewards(params: {
-  database: Database<any>;
+  /** The aggregator's task store (`createStateProofStore`). */
+  store: StateProofStore;
   epoch: number;
   budget: bigint;
   weights: 'aggregator' | WeightReader;
   pageSize?: number;
 }): Promise<EpochRewardReport> {
   const { epoch, budget } = params;
-  const records = await readEpochRecords(params.database, epoch, { pageSize: params.pageSize });
+  const source = { ...params.store, proofSigners: (sigData: `0x${string}`) => decodeSigData(sigData).operators };
+  const records = await readEpochRecords(source, epoch, { pageSize: params.pageSize });
   const operators = [...records.tally.signedCounts().keys()];
   let weights: Map<string, bigint>;
   const weightMismatches: WeightMismatch[] = [];
@@ -70,3 +73,4 @@ export async function computeEpochRewards(params: {
     weightMismatches,
   };
 }
+

@@ -1,0 +1,160 @@
+/**
+ * A task held in the engine's memory while it is unfinished (or aggregated and still taking late signers): its answers
+ * grouped by digest, the weight behind each group, and which replica may finish it. The functions here change one
+ * task and nothing else; the engine decides what to write.
+ */
+import { type Address, type Hex, getAddress } from 'viem';
+import type { OperatorSetSnapshot } from '../operatorSet.ts';
+import type { TaskType, WireAnswerBase } from './taskType.ts';
+import type { AnswerRecord, ProofSigner, TaskRecord, TaskSnapshot, TaskStatus } from './types.ts';
+
+/** Operators that gave the same answer (same digest), with the weight behind it. */
+export type AnswerGroup<A> = {
+  answer: A;
+  weight: bigint;
+  /** Lowercased operator → its signature and weight. */
+  signers: Map<string, { operator: Address; signature: Hex; weight: bigint }>;
+};
+
+/** A task in memory. */
+export type ActiveTask<Q, A, WT> = {
+  record: TaskRecord<Q, A>;
+  /** The task as operators receive it. */
+  wire: WT;
+  /** The operator set at the task's reference epoch. */
+  snapshot: OperatorSetSnapshot;
+  /** Lowercased operator → digest of its accepted answer. */
+  answers: Map<string, Hex>;
+  groups: Map<Hex, AnswerGroup<A>>;
+  /** Answer key → digest (digests are computed once per distinct answer). */
+  digests: Map<string, Hex>;
+  /** Our view of the status (ahead of the database until the next flush commits). */
+  status: TaskStatus;
+  /** Digest that reached the threshold. */
+  proofDigest?: Hex;
+  /** In-memory aggregation time (unix ms), starts the late window. */
+  aggregatedAt?: number;
+  /** Aggregated in memory, completion not yet written. */
+  needsCompletion: boolean;
+  /** Signers already written (or queued) in `sigData`. */
+  writtenSigners: number;
+  /** Signers of the committed proof. */
+  signers: ProofSigner[];
+  /** Operators' reasons for not signing (at most 8). */
+  errors: string[];
+  /** This replica holds the task's lease: it alone aggregates, extends or fails it (always true on SQLite). */
+  owned: boolean;
+  /** When this replica became the holder (unix ms), to tell a lease lost from a claim made after a renewal began. */
+  ownedSince: number;
+};
+
+/** A fresh in-memory task for `record`. */
+export function activateTask<Q, A, WT>(
+  taskType: TaskType<Q, A, WT, WireAnswerBase>,
+  record: TaskRecord<Q, A>,
+  snapshot: OperatorSetSnapshot,
+  owned: boolean,
+  now: number,
+): ActiveTask<Q, A, WT> {
+  return {
+    record,
+    wire: taskType.wireTask(record),
+    snapshot,
+    answers: new Map(),
+    groups: new Map(),
+    digests: new Map(),
+    status: record.status,
+    needsCompletion: false,
+    writtenSigners: 0,
+    signers: [],
+    errors: [],
+    owned,
+    ownedSince: now,
+  };
+}
+
+/** Whether the task still takes answers toward its threshold. */
+export function isOpen(task: { status: TaskStatus }): boolean {
+  return task.status === 'pending' || task.status === 'signing';
+}
+
+/** The digest operators sign for `answer` to this task (memoized per distinct answer). */
+export function digestOf<Q, A, WT>(taskType: TaskType<Q, A, WT, WireAnswerBase>, task: ActiveTask<Q, A, WT>, answer: A): Hex {
+  const key = taskType.answerKey(answer);
+  let digest = task.digests.get(key);
+  if (!digest) {
+    digest = taskType.digest(task.record.query, answer, task.record.referenceEpoch);
+    task.digests.set(key, digest);
+  }
+  return digest;
+}
+
+/** Counts `operator`'s answer in its group (the caller has checked it is the operator's first). */
+export function addAnswer<Q, A, WT>(
+  task: ActiveTask<Q, A, WT>,
+  answer: { operator: Address; digest: Hex; answer: A; signature: Hex; weight: bigint },
+): AnswerGroup<A> {
+  const op = answer.operator.toLowerCase();
+  task.answers.set(op, answer.digest);
+  let group = task.groups.get(answer.digest);
+  if (!group) {
+    group = { answer: answer.answer, weight: 0n, signers: new Map() };
+    task.groups.set(answer.digest, group);
+  }
+  group.signers.set(op, { operator: answer.operator, signature: answer.signature, weight: answer.weight });
+  group.weight += answer.weight;
+  return group;
+}
+
+/** Counts stored answers not yet in memory (verified by the replica that stored them); the caller re-evaluates. */
+export function mergeAnswers<Q, A, WT>(task: ActiveTask<Q, A, WT>, answers: readonly AnswerRecord<A>[]): void {
+  for (const a of answers) {
+    if (task.answers.has(a.operator.toLowerCase())) continue;
+    addAnswer(task, { operator: getAddress(a.operator), digest: a.digest, answer: a.answer, signature: a.signature, weight: a.weight });
+  }
+}
+
+/**
+ * What `group` reaching `digest` means for a task this replica holds: `aggregated` when it is the first group to reach
+ * the threshold (> 0; the task is marked aggregated in memory), `extended` when it is the proof's group and has signers
+ * not yet written, else undefined.
+ */
+export function evaluateGroup<Q, A, WT>(task: ActiveTask<Q, A, WT>, digest: Hex, group: AnswerGroup<A>, now: number): 'aggregated' | 'extended' | undefined {
+  if (!task.owned) return undefined;
+  const threshold = task.record.thresholdWeight;
+  if (isOpen(task)) {
+    if (threshold > 0n && group.weight >= threshold) {
+      task.status = 'aggregated';
+      task.proofDigest = digest;
+      task.aggregatedAt = now;
+      task.needsCompletion = true;
+      return 'aggregated';
+    }
+  } else if (task.status === 'aggregated' && task.proofDigest === digest && group.signers.size > task.writtenSigners) {
+    return 'extended';
+  }
+  return undefined;
+}
+
+/** The heaviest group's weight. */
+export function bestWeight(task: ActiveTask<unknown, unknown, unknown>): bigint {
+  let best = 0n;
+  for (const g of task.groups.values()) if (g.weight > best) best = g.weight;
+  return best;
+}
+
+/** Why a task failed at its deadline: signed weight against threshold, who answered, and operators' errors. */
+export function deadlineReason(task: ActiveTask<unknown, unknown, unknown>): string {
+  return (
+    `deadline passed with signed weight ${bestWeight(task)} of threshold ${task.record.thresholdWeight} ` +
+    `(${task.answers.size} of ${task.snapshot.operators.size} operators answered` +
+    (task.groups.size > 1 ? `, split over ${task.groups.size} different answers` : '') +
+    ')' +
+    (task.errors.length > 0 ? `; operator errors: ${task.errors.join('; ')}` : '')
+  );
+}
+
+/** The task as the engine reports it: its record, with the proof's signers once the proof is committed. */
+export function snapshotOf<Q, A>(task: ActiveTask<Q, A, unknown>): TaskSnapshot<Q, A> {
+  return { record: task.record, signers: task.record.status === 'aggregated' ? task.signers : [] };
+}

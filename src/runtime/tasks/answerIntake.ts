@@ -1,0 +1,222 @@
+/**
+ * Operators' answers, from the wire to the write batch. Each answer is screened against the task in memory (known
+ * task, the task's reference epoch, an operator of its operator set, an answer the task type can read), its digest is
+ * recomputed from the stored task and the answer (never taken from the wire), and its signature is verified against
+ * the operator's signing key at the reference epoch: the public key learned at authentication, checked in the
+ * verifier's worker thread, or recovered once when the key rotated. A first answer counts toward its group; a second,
+ * different answer of the same operator is kept as evidence and never counted.
+ */
+import type { Address, Hex } from 'viem';
+import { publicKeyToAddress, recoverPublicKey, verifyDigest } from '../../core/crypto/ecdsa.ts';
+import type { Logger } from '../../core/logging.ts';
+import type { OperatorEntry } from '../operatorSet.ts';
+import type { SignatureVerifier, VerifyJob } from '../signatures/verifier.ts';
+import { type ActiveTask, type AnswerGroup, addAnswer, digestOf } from './activeTask.ts';
+import type { OperatorSession } from './sessions.ts';
+import type { TaskType, WireAnswerBase } from './taskType.ts';
+import type { AnswerRecord } from './types.ts';
+import type { WriteBatcher } from './writeBatcher.ts';
+
+/** Counters of the intake (part of the engine's stats). */
+export type AnswerStats = {
+  signaturesAccepted: number;
+  signaturesDuplicate: number;
+  signaturesConflicting: number;
+  signaturesRejected: number;
+  signaturesUnknownTask: number;
+};
+
+/** What the intake needs from the engine. */
+export type AnswerIntakeOptions<Q, A, WT, WA extends WireAnswerBase> = {
+  taskType: TaskType<Q, A, WT, WA>;
+  writes: WriteBatcher<Q, A, WT>;
+  stats: AnswerStats;
+  log: Logger;
+  now: () => number;
+  verifier?: SignatureVerifier;
+  running(): boolean;
+  /** The task in memory with this (lowercase) id. */
+  taskOf(id: string): ActiveTask<Q, A, WT> | undefined;
+  /** Re-evaluates a group that gained a signer. */
+  evaluate(task: ActiveTask<Q, A, WT>, digest: Hex, group: AnswerGroup<A>): void;
+};
+
+/** Answers of one message between screening and applying. */
+type AnswerBatch<Q, A, WT, WA> = {
+  session: OperatorSession<WT>;
+  /** Lowercased operator. */
+  op: string;
+  rejected: Record<string, number>;
+  /** Arrival time (unix ms), stored as `receivedAt`. */
+  now: number;
+  candidates: { wire: WA; task: ActiveTask<Q, A, WT>; entry: OperatorEntry; answer: A; digest: Hex }[];
+};
+
+/** Takes operators' answers; see the module comment. */
+export class AnswerIntake<Q, A, WT, WA extends WireAnswerBase> {
+  /** Lowercased signing key → uncompressed public key (learned at authentication, or recovered once). */
+  private readonly knownKeys = new Map<string, Uint8Array>();
+  private chain: Promise<void> = Promise.resolve();
+  private verifying = 0;
+
+  constructor(private readonly options: AnswerIntakeOptions<Q, A, WT, WA>) {}
+
+  /** Remembers the public key an operator authenticated with. */
+  learnKey(signingKey: Address, publicKey: Uint8Array): void {
+    this.knownKeys.set(signingKey.toLowerCase(), publicKey);
+  }
+
+  /** Whether batches are still with the verifier. */
+  get busy(): boolean {
+    return this.verifying > 0;
+  }
+
+  /** Resolves once the batches handed to the verifier so far are applied. */
+  settle(): Promise<void> {
+    return this.chain;
+  }
+
+  /**
+   * Takes a batch of answers from an authenticated operator. Never throws: each answer is accepted, ignored
+   * (duplicate, unknown or finished task) or rejected (wrong epoch, not registered at the epoch, unreadable, bad
+   * signature). With a verifier the signatures are checked off the event loop and the answers applied when the results
+   * come back, in arrival order; without one, at once.
+   */
+  handle(session: OperatorSession<WT>, answers: readonly WA[]): void {
+    if (!this.options.running() || answers.length === 0) return;
+    const batch: AnswerBatch<Q, A, WT, WA> = { session, op: session.operator.toLowerCase(), rejected: {}, now: this.options.now(), candidates: [] };
+    for (const wire of answers) {
+      try {
+        this.screen(batch, wire);
+      } catch (error) {
+        this.reject(batch, `unprocessable: ${(error as Error).message.split('\n')[0]}`);
+      }
+    }
+    const verifier = this.options.verifier;
+    if (!verifier || batch.candidates.length === 0) {
+      this.apply(batch, undefined);
+      return;
+    }
+    // Keys learned at authentication are checked in the verifier; a rotated key is recovered at apply time.
+    const jobs: VerifyJob[] = [];
+    const jobOf: number[] = [];
+    for (const c of batch.candidates) {
+      const publicKey = this.knownKeys.get(c.entry.signingKey.toLowerCase());
+      jobOf.push(publicKey ? jobs.length : -1);
+      if (publicKey) jobs.push({ publicKey, digest: c.digest, signature: c.wire.signature as Hex });
+    }
+    const results = verifier.verify(jobs).then(
+      (r) => batch.candidates.map((_, i) => (jobOf[i] >= 0 ? r[jobOf[i]] : undefined)),
+      () => undefined,
+    );
+    this.verifying++;
+    this.chain = this.chain
+      .then(() => results)
+      .then((verified) => {
+        if (this.options.running()) this.apply(batch, verified);
+      })
+      .catch((error) => this.options.log.error({ err: (error as Error).message }, 'applying verified signatures failed'))
+      .finally(() => {
+        this.verifying--;
+      });
+  }
+
+  private reject(batch: AnswerBatch<Q, A, WT, WA>, reason: string): void {
+    this.options.stats.signaturesRejected++;
+    batch.rejected[reason] = (batch.rejected[reason] ?? 0) + 1;
+  }
+
+  /** Checks an answer against the task before its signature is verified; drops it when it is already settled. */
+  private screen(batch: AnswerBatch<Q, A, WT, WA>, wire: WA): void {
+    const { stats, taskType } = this.options;
+    const task = this.options.taskOf(wire.taskId.toLowerCase());
+    if (!task) {
+      stats.signaturesUnknownTask++;
+      return;
+    }
+    if (task.status === 'failed') return;
+    if (wire.referenceEpoch !== task.record.referenceEpoch) {
+      return this.reject(batch, `signed for epoch ${wire.referenceEpoch}, the task's reference epoch is ${task.record.referenceEpoch}`);
+    }
+    const entry = task.snapshot.operators.get(batch.op);
+    if (!entry) return this.reject(batch, `not registered at epoch ${task.record.referenceEpoch}`);
+    const read = taskType.readAnswer(wire);
+    if ('rejected' in read) return this.reject(batch, read.rejected);
+    const { answer } = read;
+    const digest = digestOf(taskType, task, answer);
+    if (task.answers.get(batch.op) === digest) {
+      stats.signaturesDuplicate++;
+      return;
+    }
+    batch.candidates.push({ wire, task, entry, answer, digest });
+  }
+
+  /**
+   * Applies screened answers in order. `verified[i]` is the verifier's result for candidate i; undefined (no verifier,
+   * or a key not known in advance) verifies here. The task's state is read again: it may have moved on meanwhile.
+   */
+  private apply(batch: AnswerBatch<Q, A, WT, WA>, verified: (boolean | undefined)[] | undefined): void {
+    const { stats, writes } = this.options;
+    const { op } = batch;
+    batch.candidates.forEach((c, i) => {
+      try {
+        const { task, entry, answer, digest, wire } = c;
+        if (this.options.taskOf(task.record.taskId.toLowerCase()) !== task) {
+          stats.signaturesUnknownTask++;
+          return;
+        }
+        if (task.status === 'failed') return;
+        const prior = task.answers.get(op);
+        if (prior === digest) {
+          stats.signaturesDuplicate++;
+          return;
+        }
+        const ok = verified?.[i] ?? this.verify(entry.signingKey, digest, wire.signature as Hex);
+        if (!ok) return this.reject(batch, 'signature does not verify against the signing key at the reference epoch');
+        const record: AnswerRecord<A> = {
+          taskId: task.record.taskId,
+          operator: entry.operator,
+          signingKey: entry.signingKey,
+          digest,
+          answer,
+          referenceEpoch: task.record.referenceEpoch,
+          signature: (wire.signature as Hex).toLowerCase() as Hex,
+          weight: entry.weight,
+          receivedAt: batch.now,
+        };
+        if (prior !== undefined) {
+          // A second, different answer: kept as evidence, never counted, never overwrites the first.
+          stats.signaturesConflicting++;
+          writes.addConflict(record);
+          this.options.log.warn({ taskId: task.record.taskId, operator: entry.operator }, 'operator signed two different answers to one task');
+          return;
+        }
+        const group = addAnswer(task, record);
+        writes.addAnswer(record);
+        stats.signaturesAccepted++;
+        if (task.record.status === 'pending') writes.markSigning(task);
+        this.options.evaluate(task, digest, group);
+      } catch (error) {
+        this.reject(batch, `unprocessable: ${(error as Error).message.split('\n')[0]}`);
+      }
+    });
+    if (Object.keys(batch.rejected).length > 0) this.options.log.warn({ operator: batch.session.operator, rejected: batch.rejected }, 'rejected signatures');
+    writes.requestFlush();
+  }
+
+  private verify(signingKey: Address, digest: Hex, signature: Hex): boolean {
+    const keyId = signingKey.toLowerCase();
+    const known = this.knownKeys.get(keyId);
+    if (known) return verifyDigest(known, digest, signature);
+    // The signing key at the epoch is not the one the operator authenticated with (it rotated): recover once.
+    try {
+      const recovered = recoverPublicKey(digest, signature);
+      if (publicKeyToAddress(recovered).toLowerCase() !== keyId) return false;
+      if (!verifyDigest(recovered, digest, signature)) return false;
+      this.knownKeys.set(keyId, recovered);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}

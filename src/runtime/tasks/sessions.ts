@@ -1,0 +1,17 @@
+/** An operator's authenticated connection, as the operators' hub hands it to the task engine. */
+import type { Address } from 'viem';
+
+/** An authenticated operator connection; `WT` is the service's wire form of a task. */
+export type OperatorSession<WT> = {
+  /** Operator address (checksummed). */
+  operator: Address;
+  /** Signing key it authenticated with (checksummed). */
+  signingKey: Address;
+  /** Uncompressed public key of `signingKey`, recovered once at authentication. */
+  publicKey: Uint8Array;
+  /** Pushes tasks to the operator (one `tasks` message). Must not throw. */
+  send(tasks: WT[]): void;
+  /** Unix ms. */
+  connectedAt: number;
+  nodeVersion?: string;
+};

@@ -1,0 +1,355 @@
+/**
+ * The engine's durable task state machine: every task moves pending → signing → aggregated, or → failed with a
+ * reason, and every transition is a guarded `UPDATE ... WHERE status = <expected>`, so a restarted process or a second
+ * replica sharing the database cannot apply one twice. Writes come in batches ({@link StoreWriteBatch}), one
+ * transaction per batch.
+ *
+ * An operator has one answer per task (`<prefix>answers`, primary key (task, operator)); a later, different answer is
+ * kept in `<prefix>answer_conflicts` and never overwrites the first.
+ *
+ * Replicas: on Postgres each unfinished task is held by one replica under a lease (`claimed_by`, `lease_until`),
+ * claimed with `SELECT ... FOR UPDATE SKIP LOCKED`; every write transaction notifies the tasks it touched on a
+ * LISTEN/NOTIFY channel. On SQLite there is one replica and notifying is a no-op.
+ */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { type Kysely, type Transaction, sql } from 'kysely';
+import type { Hex } from 'viem';
+import type { Database } from '../../core/db/database.ts';
+import { powerOfTwoChunks } from '../../core/db/chunks.ts';
+import { type MigrationSet, migrateToLatest } from '../../core/db/migrations.ts';
+import { type AnswerRow, type TaskRow, taskRows, taskTableNames } from './storeSchema.ts';
+import { isEmptyBatch, writeBatch } from './storeWrites.ts';
+import type { TaskCodec } from './taskType.ts';
+import type {
+  AnswerRecord,
+  EpochTaskCounts,
+  InsertedTask,
+  NewTask,
+  ProofFeedCursor,
+  StoreWriteBatch,
+  StoreWriteResult,
+  TaskRecord,
+  UnfinishedTask,
+} from './types.ts';
+
+/** Options of {@link createTaskStore}. */
+export type TaskStoreOptions<Q, A> = {
+  /** Prefix of the tables (e.g. `state_proofs_`); see `storeSchema.ts`. */
+  prefix: string;
+  /** The service's migrations; they must create the tables (`createTaskTablesMigration(prefix)`). Run first. */
+  migrations: MigrationSet;
+  codec: TaskCodec<Q, A>;
+  /** This replica's id, stored in `claimed_by` (default `<hostname>-<pid>-<random>`). Letters, digits, `.`, `_`, `-`. */
+  replicaId?: string;
+  /** Lease of a claim, ms (default 10,000): how long a replica that stops renewing keeps its tasks. */
+  leaseMs?: number;
+};
+
+/** A subscription from {@link TaskStore.listen}. */
+export type TaskListener = { close(): Promise<void> };
+
+/** Thrown for a malformed {@link TaskStoreOptions} value; names the option. */
+export class TaskStoreOptionError extends Error {
+  override name = 'TaskStoreOptionError';
+}
+
+/** The durable task store of one service. */
+export type TaskStore<Q, A> = {
+  /** Id of this replica (`claimed_by` of the tasks it creates and claims). */
+  readonly replicaId: string;
+  /** Lease of a claim, ms. */
+  readonly leaseMs: number;
+  /** True when other replicas may share the database (Postgres): claims and notifications matter. */
+  readonly shared: boolean;
+  /**
+   * Stores new tasks (status `pending`, claimed by this replica for one lease) in one transaction. A task whose id
+   * exists is left as it is and returned as stored (`created: false`): the same id is the same query. Results are in
+   * input order.
+   */
+  insertTasks(tasks: readonly NewTask<Q>[]): Promise<InsertedTask<Q, A>[]>;
+  /** The stored task, or undefined. */
+  getTask(taskId: Hex): Promise<TaskRecord<Q, A> | undefined>;
+  /** The stored tasks among `taskIds` (unknown ids are left out), in no particular order. */
+  getTasks(taskIds: readonly Hex[]): Promise<TaskRecord<Q, A>[]>;
+  /** Accepted answers to a task, ascending by operator. */
+  listAnswers(taskId: Hex): Promise<AnswerRecord<A>[]>;
+  /** Accepted answers to each of `taskIds`, ascending by operator within a task (keys lowercase). */
+  listAnswersOf(taskIds: readonly Hex[]): Promise<Map<Hex, AnswerRecord<A>[]>>;
+  /** Conflicting later answers to a task (equivocations), ascending by operator. */
+  listConflicts(taskId: Hex): Promise<AnswerRecord<A>[]>;
+  /** Conflicting answers to each of `taskIds` (keys lowercase). */
+  listConflictsOf(taskIds: readonly Hex[]): Promise<Map<Hex, AnswerRecord<A>[]>>;
+  /** Tasks still `pending` or `signing` with their accepted answers, oldest first (for reload after a restart). */
+  listUnfinished(): Promise<UnfinishedTask<Q, A>[]>;
+  /**
+   * Claims up to `limit` unfinished tasks that no replica holds (lease expired or never set) for this replica until
+   * `now + leaseMs`, oldest first, skipping rows another replica is claiming at the same moment
+   * (`FOR UPDATE SKIP LOCKED` on Postgres), so two claimers never get the same task. Returns them with their answers.
+   */
+  claimTasks(now: number, limit: number): Promise<UnfinishedTask<Q, A>[]>;
+  /**
+   * Extends this replica's lease on every unfinished task it holds to `now + leaseMs`; returns their ids. A task
+   * missing from the result is no longer held (finished, or claimed by another replica after the lease lapsed).
+   */
+  renewClaims(now: number): Promise<Hex[]>;
+  /** Ends this replica's leases on its unfinished tasks (graceful stop), so another replica claims them at once. */
+  releaseClaims(): Promise<void>;
+  /**
+   * Calls `onTask` with the id of each task another replica changed (created, answered, moved, extended), after its
+   * commit. Postgres: LISTEN on a channel of the current schema and prefix; `onResync` runs after a lost listening
+   * connection is back (notifications meanwhile are lost). SQLite: nothing to hear, a no-op.
+   */
+  listen(onTask: (taskId: Hex) => void, onResync: () => void): Promise<TaskListener>;
+  /**
+   * Aggregated tasks in the order they were last written (`updated_at`, then task id), strictly after `after`: the feed
+   * of published proofs. A proof extended by late signatures is written again and so reappears later in the feed.
+   */
+  listProofs(query: { after?: ProofFeedCursor; limit: number }): Promise<TaskRecord<Q, A>[]>;
+  /** Counts the tasks of reference epoch `epoch` by status. */
+  countEpochTasks(epoch: number): Promise<EpochTaskCounts>;
+  /** Aggregated tasks of reference epoch `epoch`, ascending by task id, strictly after `after` (a page of `limit`). */
+  listEpochProofs(epoch: number, page: { after?: Hex; limit: number }): Promise<TaskRecord<Q, A>[]>;
+  /** Applies a batch in one transaction; see {@link StoreWriteResult}. `now` stamps `updated_at`/`aggregated_at`. */
+  write(batch: StoreWriteBatch<A>, now?: number): Promise<StoreWriteResult>;
+};
+
+/** Largest `in (...)` list and multi-row INSERT (well under SQLite's and Postgres's bound-parameter limits). */
+const CHUNK = 256;
+
+/**
+ * Runs the service's migrations on `database` and returns a store over its task tables.
+ * @throws {MigrationError} when the schema cannot be brought up to date; {@link TaskStoreOptionError} for bad options.
+ */
+export async function createTaskStore<Q, A>(database: Database<any>, options: TaskStoreOptions<Q, A>): Promise<TaskStore<Q, A>> {
+  const replicaId = options.replicaId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(replicaId)) {
+    throw new TaskStoreOptionError(`replicaId ${JSON.stringify(replicaId)} must be 1 to 64 letters, digits, '.', '_' or '-'`);
+  }
+  const leaseMs = options.leaseMs ?? 10_000;
+  if (!Number.isSafeInteger(leaseMs) || leaseMs < 100) throw new TaskStoreOptionError(`leaseMs must be an integer of at least 100, got ${leaseMs}`);
+  const t = taskTableNames(options.prefix);
+  await migrateToLatest(database, options.migrations);
+  const db = database.kysely as Kysely<any>;
+  const rows = taskRows(options.codec);
+  const shared = database.dialect === 'postgres';
+  // NOTIFY channels are per database, not per schema: name the channel after the schema so schemas stay apart.
+  let channel = '';
+  if (shared) {
+    const { rows: found } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+    channel = `${t.tasks}_${(found[0]?.schema ?? 'public').replace(/[^A-Za-z0-9_]/g, '_')}`.slice(0, 63);
+  }
+  const selfSuffix = `:${replicaId}`;
+  const UNFINISHED = ['pending', 'signing'];
+
+  /** Tells the other replicas, at the commit of `trx`, that these tasks changed (payload `<taskId>:<replicaId>`). */
+  const notify = async (trx: Transaction<any>, taskIds: Iterable<string>): Promise<void> => {
+    if (!shared) return;
+    const payloads = [...new Set([...taskIds].map((id) => id.toLowerCase()))].map((id) => id + selfSuffix);
+    if (payloads.length === 0) return;
+    await sql`select pg_notify(${channel}, p) from unnest(cast(${payloads} as text[])) as p`.execute(trx);
+  };
+
+  const answersOf = async (table: string, taskIds: readonly Hex[]): Promise<Map<Hex, AnswerRecord<A>[]>> => {
+    const out = new Map<Hex, AnswerRecord<A>[]>();
+    const ids = [...new Set(taskIds.map((id) => id.toLowerCase()))];
+    for (const part of powerOfTwoChunks(ids, CHUNK)) {
+      const found = (await db.selectFrom(table).selectAll().where('task_id', 'in', part).orderBy('task_id').orderBy('operator').execute()) as AnswerRow[];
+      for (const row of found) {
+        const list = out.get(row.task_id as Hex) ?? [];
+        list.push(rows.answerOf(row));
+        out.set(row.task_id as Hex, list);
+      }
+    }
+    return out;
+  };
+
+  const answersOfTask = async (table: string, taskId: Hex): Promise<AnswerRecord<A>[]> => {
+    const found = (await db.selectFrom(table).selectAll().where('task_id', '=', taskId.toLowerCase()).orderBy('operator').execute()) as AnswerRow[];
+    return found.map(rows.answerOf);
+  };
+
+  return {
+    replicaId,
+    leaseMs,
+    shared,
+
+    async insertTasks(tasks) {
+      if (tasks.length === 0) return [];
+      const fresh = tasks.map((task) => ({ ...rows.newTaskRow(task), claimed_by: replicaId, lease_until: task.createdAt + leaseMs }));
+      return db.transaction().execute(async (trx) => {
+        const created = new Set<string>();
+        for (const part of powerOfTwoChunks(fresh, CHUNK)) {
+          const inserted: { task_id: string }[] = await trx
+            .insertInto(t.tasks)
+            .values(part)
+            .onConflict((oc) => oc.column('task_id').doNothing())
+            .returning('task_id')
+            .execute();
+          for (const r of inserted) created.add(r.task_id);
+        }
+        const existingIds = [...new Set(fresh.filter((r) => !created.has(r.task_id)).map((r) => r.task_id))];
+        const existing = new Map<string, TaskRecord<Q, A>>();
+        for (const part of powerOfTwoChunks(existingIds, CHUNK)) {
+          const found = (await trx.selectFrom(t.tasks).selectAll().where('task_id', 'in', part).execute()) as TaskRow[];
+          for (const row of found) existing.set(row.task_id, rows.taskOf(row));
+        }
+        await notify(trx, created);
+        const seen = new Set<string>();
+        return fresh.map((row) => {
+          // A task id given twice in one batch is created once; the second copy reports created: false.
+          if (created.has(row.task_id) && !seen.has(row.task_id)) {
+            seen.add(row.task_id);
+            return { task: rows.taskOf(row), created: true };
+          }
+          return { task: existing.get(row.task_id) ?? rows.taskOf(row), created: false };
+        });
+      });
+    },
+
+    async getTask(taskId) {
+      const row = (await db.selectFrom(t.tasks).selectAll().where('task_id', '=', taskId.toLowerCase()).executeTakeFirst()) as TaskRow | undefined;
+      return row ? rows.taskOf(row) : undefined;
+    },
+
+    async getTasks(taskIds) {
+      const out: TaskRecord<Q, A>[] = [];
+      for (const part of powerOfTwoChunks([...new Set(taskIds.map((id) => id.toLowerCase()))], CHUNK)) {
+        const found = (await db.selectFrom(t.tasks).selectAll().where('task_id', 'in', part).execute()) as TaskRow[];
+        for (const row of found) out.push(rows.taskOf(row));
+      }
+      return out;
+    },
+
+    listAnswers: (taskId) => answersOfTask(t.answers, taskId),
+    listAnswersOf: (taskIds) => answersOf(t.answers, taskIds),
+    listConflicts: (taskId) => answersOfTask(t.conflicts, taskId),
+    listConflictsOf: (taskIds) => answersOf(t.conflicts, taskIds),
+
+    async listUnfinished() {
+      const tasks = (await db
+        .selectFrom(t.tasks)
+        .selectAll()
+        .where('status', 'in', UNFINISHED)
+        .orderBy('created_at')
+        .orderBy('task_id')
+        .execute()) as TaskRow[];
+      const answers = (await db
+        .selectFrom(t.answers)
+        .innerJoin(t.tasks, `${t.tasks}.task_id`, `${t.answers}.task_id`)
+        .selectAll(t.answers)
+        .where(`${t.tasks}.status`, 'in', UNFINISHED)
+        .orderBy(`${t.answers}.received_at`)
+        .execute()) as AnswerRow[];
+      const byTask = new Map<string, AnswerRecord<A>[]>();
+      for (const row of answers) {
+        const list = byTask.get(row.task_id) ?? [];
+        list.push(rows.answerOf(row));
+        byTask.set(row.task_id, list);
+      }
+      return tasks.map((row) => ({ task: rows.taskOf(row), answers: byTask.get(row.task_id) ?? [] }));
+    },
+
+    async claimTasks(now, limit) {
+      const claimed = await db.transaction().execute(async (trx) => {
+        let free = trx
+          .selectFrom(t.tasks)
+          .select('task_id')
+          .where('status', 'in', UNFINISHED)
+          .where((eb: any) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+          .orderBy('created_at')
+          .orderBy('task_id')
+          .limit(limit);
+        // SQLite has one writer and one replica; the row locks are Postgres's.
+        if (shared) free = free.forUpdate().skipLocked();
+        const ids = ((await free.execute()) as { task_id: string }[]).map((r) => r.task_id);
+        const out: TaskRecord<Q, A>[] = [];
+        for (const part of powerOfTwoChunks(ids, CHUNK)) {
+          const updated = (await trx
+            .updateTable(t.tasks)
+            .set({ claimed_by: replicaId, lease_until: now + leaseMs })
+            .where('task_id', 'in', part)
+            .returningAll()
+            .execute()) as TaskRow[];
+          for (const row of updated) out.push(rows.taskOf(row));
+        }
+        return out;
+      });
+      const answers = await answersOf(t.answers, claimed.map((task) => task.taskId));
+      return claimed.sort((a, b) => a.createdAt - b.createdAt).map((task) => ({ task, answers: answers.get(task.taskId) ?? [] }));
+    },
+
+    async renewClaims(now) {
+      const renewed: { task_id: string }[] = await db
+        .updateTable(t.tasks)
+        .set({ lease_until: now + leaseMs })
+        .where('claimed_by', '=', replicaId)
+        .where('status', 'in', UNFINISHED)
+        .returning('task_id')
+        .execute();
+      return renewed.map((r) => r.task_id as Hex);
+    },
+
+    async releaseClaims() {
+      await db.updateTable(t.tasks).set({ lease_until: null }).where('claimed_by', '=', replicaId).where('status', 'in', UNFINISHED).execute();
+    },
+
+    async listen(onTask, onResync) {
+      if (!shared || !database.listen) return { close: async () => {} };
+      return database.listen(
+        channel,
+        (payload) => {
+          if (payload.endsWith(selfSuffix)) return;
+          const taskId = payload.slice(0, 66);
+          if (/^0x[0-9a-f]{64}$/.test(taskId)) onTask(taskId as Hex);
+        },
+        onResync,
+      );
+    },
+
+    async listProofs({ after, limit }) {
+      let query = db.selectFrom(t.tasks).selectAll().where('status', '=', 'aggregated');
+      if (after) {
+        const id = after.taskId.toLowerCase();
+        query = query.where((eb: any) =>
+          eb.or([eb('updated_at', '>', after.updatedAt), eb.and([eb('updated_at', '=', after.updatedAt), eb('task_id', '>', id)])]),
+        );
+      }
+      const found = (await query.orderBy('updated_at').orderBy('task_id').limit(limit).execute()) as TaskRow[];
+      return found.map(rows.taskOf);
+    },
+
+    async countEpochTasks(epoch) {
+      const found = (await db
+        .selectFrom(t.tasks)
+        .select(['status', (eb: any) => eb.fn.countAll().as('n')])
+        .where('reference_epoch', '=', epoch)
+        .groupBy('status')
+        .execute()) as unknown as { status: string; n: number | string | bigint }[];
+      const counts: EpochTaskCounts = { aggregated: 0, failed: 0, unfinished: 0 };
+      for (const row of found) {
+        const n = Number(row.n);
+        if (row.status === 'aggregated') counts.aggregated += n;
+        else if (row.status === 'failed') counts.failed += n;
+        else counts.unfinished += n;
+      }
+      return counts;
+    },
+
+    async listEpochProofs(epoch, { after, limit }) {
+      let query = db.selectFrom(t.tasks).selectAll().where('reference_epoch', '=', epoch).where('status', '=', 'aggregated');
+      if (after) query = query.where('task_id', '>', after.toLowerCase());
+      const found = (await query.orderBy('task_id').limit(limit).execute()) as TaskRow[];
+      return found.map(rows.taskOf);
+    },
+
+    async write(batch, now = Date.now()) {
+      if (isEmptyBatch(batch)) return { answersInserted: 0, signing: [], completed: [], extended: [], failed: [] };
+      return db.transaction().execute(async (trx) => {
+        const result = await writeBatch(trx, t, rows, replicaId, batch, now);
+        await notify(trx, [...(batch.answers ?? []).map((x) => x.taskId), ...result.signing, ...result.completed, ...result.extended, ...result.failed]);
+        return result;
+      });
+    },
+  };
+}

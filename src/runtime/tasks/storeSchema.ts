@@ -1,0 +1,189 @@
+/**
+ * The task engine's tables, named under a service's prefix (`<prefix>tasks`, `<prefix>answers`,
+ * `<prefix>answer_conflicts`) so services can share one database. The service's query and answers are stored as the
+ * text its {@link TaskCodec} writes; the engine's columns follow `core/db/migrations.ts` (decimal text for weights,
+ * unix-ms bigints, lowercase hex).
+ */
+import type { Kysely, Migration } from 'kysely';
+import type { Address, Hex } from 'viem';
+import type { TaskCodec } from './taskType.ts';
+import type { AnswerRecord, NewTask, TaskRecord, TaskStatus } from './types.ts';
+
+/** Row of `<prefix>tasks`. */
+export interface TaskRow {
+  task_id: string;
+  /** The service's query ({@link TaskCodec.encodeQuery}). */
+  query: string;
+  reference_epoch: number;
+  status: TaskStatus;
+  failure_reason: string | null;
+  /** The aggregated answer ({@link TaskCodec.encodeAnswer}), once aggregated. */
+  result: string | null;
+  digest: string | null;
+  sig_data: string | null;
+  signer_count: number;
+  signed_weight: string;
+  threshold_weight: string;
+  created_at: number;
+  updated_at: number;
+  deadline_at: number;
+  aggregated_at: number | null;
+  claimed_by: string | null;
+  lease_until: number | null;
+}
+
+/** Row of `<prefix>answers` (one accepted answer per task and operator) and `<prefix>answer_conflicts` (equivocations). */
+export interface AnswerRow {
+  task_id: string;
+  operator: string;
+  signing_key: string;
+  digest: string;
+  /** The operator's answer ({@link TaskCodec.encodeAnswer}). */
+  answer: string;
+  reference_epoch: number;
+  signature: string;
+  weight: string;
+  received_at: number;
+}
+
+/** Table names under a prefix. */
+export type TaskTableNames = { tasks: string; answers: string; conflicts: string };
+
+/**
+ * The table names for `prefix` (letters, digits and `_`, e.g. `state_proofs_`).
+ * @throws {Error} for a prefix that is not a plain SQL identifier part.
+ */
+export function taskTableNames(prefix: string): TaskTableNames {
+  if (!/^[a-z][a-z0-9_]{0,30}$/.test(prefix)) throw new Error(`task table prefix ${JSON.stringify(prefix)} must be lowercase letters, digits and _`);
+  return { tasks: `${prefix}tasks`, answers: `${prefix}answers`, conflicts: `${prefix}answer_conflicts` };
+}
+
+/**
+ * The migration that creates the engine's tables under `prefix`; a service puts it in its own migration set (before any
+ * migration that fills them).
+ */
+export function createTaskTablesMigration(prefix: string): Migration {
+  const t = taskTableNames(prefix);
+  return {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable(t.tasks)
+        .addColumn('task_id', 'text', (c) => c.primaryKey())
+        .addColumn('query', 'text', (c) => c.notNull())
+        .addColumn('reference_epoch', 'integer', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('failure_reason', 'text')
+        .addColumn('result', 'text')
+        .addColumn('digest', 'text')
+        .addColumn('sig_data', 'text')
+        .addColumn('signer_count', 'integer', (c) => c.notNull())
+        .addColumn('signed_weight', 'text', (c) => c.notNull())
+        .addColumn('threshold_weight', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addColumn('deadline_at', 'bigint', (c) => c.notNull())
+        .addColumn('aggregated_at', 'bigint')
+        .addColumn('claimed_by', 'text')
+        .addColumn('lease_until', 'bigint')
+        .execute();
+      // Reload and claims read unfinished tasks oldest first; the proof feed reads aggregated ones in write order;
+      // rewards read one epoch's tasks.
+      await db.schema.createIndex(`${t.tasks}_status`).on(t.tasks).columns(['status', 'created_at']).execute();
+      await db.schema.createIndex(`${t.tasks}_feed`).on(t.tasks).columns(['status', 'updated_at', 'task_id']).execute();
+      await db.schema.createIndex(`${t.tasks}_epoch`).on(t.tasks).columns(['reference_epoch', 'status', 'task_id']).execute();
+      for (const table of [t.answers, t.conflicts]) {
+        await db.schema
+          .createTable(table)
+          .addColumn('task_id', 'text', (c) => c.notNull())
+          .addColumn('operator', 'text', (c) => c.notNull())
+          .addColumn('signing_key', 'text', (c) => c.notNull())
+          .addColumn('digest', 'text', (c) => c.notNull())
+          .addColumn('answer', 'text', (c) => c.notNull())
+          .addColumn('reference_epoch', 'integer', (c) => c.notNull())
+          .addColumn('signature', 'text', (c) => c.notNull())
+          .addColumn('weight', 'text', (c) => c.notNull())
+          .addColumn('received_at', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint(`${table}_pk`, table === t.conflicts ? ['task_id', 'operator', 'digest'] : ['task_id', 'operator'])
+          .execute();
+      }
+      await db.schema.createIndex(`${t.answers}_epoch`).on(t.answers).columns(['reference_epoch', 'operator']).execute();
+    },
+  };
+}
+
+/** Row conversions for one codec. */
+export type TaskRows<Q, A> = {
+  newTaskRow(task: NewTask<Q>): TaskRow;
+  taskOf(row: TaskRow): TaskRecord<Q, A>;
+  answerRow(answer: AnswerRecord<A>): AnswerRow;
+  answerOf(row: AnswerRow): AnswerRecord<A>;
+  /** The text of an answer (a task's `result`). */
+  encodeAnswer(answer: A): string;
+};
+
+/** Converts between records and rows with `codec`. */
+export function taskRows<Q, A>(codec: TaskCodec<Q, A>): TaskRows<Q, A> {
+  return {
+    encodeAnswer: (answer) => codec.encodeAnswer(answer),
+    newTaskRow: (task) => ({
+      task_id: task.taskId.toLowerCase(),
+      query: codec.encodeQuery(task.query),
+      reference_epoch: task.referenceEpoch,
+      status: 'pending',
+      failure_reason: null,
+      result: null,
+      digest: null,
+      sig_data: null,
+      signer_count: 0,
+      signed_weight: '0',
+      threshold_weight: task.thresholdWeight.toString(),
+      created_at: task.createdAt,
+      updated_at: task.createdAt,
+      deadline_at: task.deadlineAt,
+      aggregated_at: null,
+      claimed_by: null,
+      lease_until: null,
+    }),
+    taskOf: (row) => ({
+      taskId: row.task_id as Hex,
+      query: codec.decodeQuery(row.query),
+      referenceEpoch: Number(row.reference_epoch),
+      status: row.status,
+      failureReason: row.failure_reason,
+      result: row.result === null ? null : codec.decodeAnswer(row.result),
+      digest: row.digest as Hex | null,
+      sigData: row.sig_data as Hex | null,
+      signerCount: Number(row.signer_count),
+      signedWeight: BigInt(row.signed_weight),
+      thresholdWeight: BigInt(row.threshold_weight),
+      createdAt: Number(row.created_at),
+      updatedAt: Number(row.updated_at),
+      deadlineAt: Number(row.deadline_at),
+      aggregatedAt: row.aggregated_at === null ? null : Number(row.aggregated_at),
+      claimedBy: row.claimed_by ?? null,
+      leaseUntil: row.lease_until === null || row.lease_until === undefined ? null : Number(row.lease_until),
+    }),
+    answerRow: (a) => ({
+      task_id: a.taskId.toLowerCase(),
+      operator: a.operator.toLowerCase(),
+      signing_key: a.signingKey.toLowerCase(),
+      digest: a.digest.toLowerCase(),
+      answer: codec.encodeAnswer(a.answer),
+      reference_epoch: a.referenceEpoch,
+      signature: a.signature.toLowerCase(),
+      weight: a.weight.toString(),
+      received_at: a.receivedAt,
+    }),
+    answerOf: (row) => ({
+      taskId: row.task_id as Hex,
+      operator: row.operator as Address,
+      signingKey: row.signing_key as Address,
+      digest: row.digest as Hex,
+      answer: codec.decodeAnswer(row.answer),
+      referenceEpoch: Number(row.reference_epoch),
+      signature: row.signature as Hex,
+      weight: BigInt(row.weight),
+      receivedAt: Number(row.received_at),
+    }),
+  };
+}

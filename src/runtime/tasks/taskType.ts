@@ -1,0 +1,42 @@
+/**
+ * The seam between the runtime's task engine and a service: a {@link TaskType} says what a task asks, what operators
+ * answer, how an answer is turned into the digest they sign, and how a group of signatures becomes a proof. The engine
+ * owns everything else (storage, dispatch, deadlines, quorum counting, replicas).
+ */
+import type { Address, Hex } from 'viem';
+import type { TaskRecord } from './types.ts';
+
+/** The part of an operator's wire answer every service shares: which task, for which epoch, and the signature. */
+export type WireAnswerBase = { taskId: string; referenceEpoch: number; signature: string };
+
+/** Text encoding of a service's query and answer, for the store's `query`, `answer` and `result` columns. */
+export type TaskCodec<Q, A> = {
+  encodeQuery(query: Q): string;
+  /** @throws on text not written by {@link TaskCodec.encodeQuery}. */
+  decodeQuery(text: string): Q;
+  encodeAnswer(answer: A): string;
+  /** @throws on text not written by {@link TaskCodec.encodeAnswer}. */
+  decodeAnswer(text: string): A;
+};
+
+/** A service's task type. `Q` is the query, `A` an answer, `WT` a task on the wire, `WA` an answer on the wire. */
+export type TaskType<Q, A, WT, WA extends WireAnswerBase> = {
+  /** Short name for logs, e.g. `state-proof`. */
+  readonly name: string;
+  readonly codec: TaskCodec<Q, A>;
+  /** The task as operators receive it (one entry of a `tasks` message). */
+  wireTask(record: TaskRecord<Q, A>): WT;
+  /** The answer an operator gave, or the reason it cannot be counted (e.g. a value out of range). */
+  readAnswer(wire: WA): { answer: A } | { rejected: string };
+  /** Equal keys mean equal answers (the engine memoizes digests by it). */
+  answerKey(answer: A): string;
+  /**
+   * The EIP-712 digest an operator signs when it gives `answer` to `query` at `referenceEpoch`: the engine recomputes
+   * it for every answer and never trusts a digest from the wire.
+   */
+  digest(query: Q, answer: A, referenceEpoch: number): Hex;
+  /** The proof of a group of signers (any order in; the encoding fixes its own order). */
+  encodeProof(signers: readonly { operator: Address; signature: Hex }[], referenceEpoch: number): Hex;
+  /** The operators in a proof written by {@link TaskType.encodeProof}. */
+  proofSigners(sigData: Hex): readonly Address[];
+};
