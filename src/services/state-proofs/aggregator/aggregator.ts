@@ -20,7 +20,7 @@
  *   (LISTEN/NOTIFY). Leases are renewed while the replica runs and claimed by another once they lapse.
  */
 import { type Address, type Hex, getAddress } from 'viem';
-import type { Deployment } from '../../../core/chain/deployment.ts';
+import type { StateProofsDeployment } from '../deployment.ts';
 import { publicKeyToAddress, recoverPublicKey, verifyDigest } from '../../../core/crypto/ecdsa.ts';
 import { type Logger, silentLogger } from '../../../core/logging.ts';
 import { type StateQuery, decodeSigData, encodeSigData } from '../attestation.ts';
@@ -105,7 +105,7 @@ export type AggregatorStats = {
 /** Options of {@link Aggregator}. */
 export type AggregatorOptions = {
   /** The deployment: supported chains and the EIP-712 domain (main chain id, ServiceManager). */
-  deployment: Pick<Deployment, 'mainChainId' | 'chains' | 'stateProofs'>;
+  deployment: Pick<StateProofsDeployment, 'mainChainId' | 'chains' | 'stateProofs'>;
   store: TaskStore;
   operatorSet: OperatorSetSource;
   blocks: BlockResolver;
