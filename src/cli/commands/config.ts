@@ -24,7 +24,14 @@ import {
   rpcUrlOf,
 } from '../../core/config/index.ts';
 import { type ConfigCheck, compareSigningKey, probeAggregator, probeDatabase, probeKeystore, probePort, probeRpc, shortReason } from '../../core/config/check.ts';
-import type { AggregatorConfigInput, ChallengerConfigInput, OperatorConfigInput } from '../../services/state-proofs/config.ts';
+import {
+  type AggregatorConfigInput,
+  type ChallengerConfigInput,
+  type OperatorConfigInput,
+  aggregatorRole,
+  challengerRole,
+  operatorRole,
+} from '../../services/state-proofs/config.ts';
 import type { StateProofsDeployment } from '../../services/state-proofs/deployment.ts';
 import { devnetOperatorKeys } from '../../devnet/seed.ts';
 import { CommandFailedError, UsageError } from '../errors.ts';
@@ -114,9 +121,10 @@ type ProbeContext = { env: NodeJS.ProcessEnv; mainReachable: boolean };
 
 /** The probes of each role beyond its RPCs, by role name; a role without an entry gets the config and RPC checks only. */
 const ROLE_PROBES: Record<string, (config: LoadedConfig<ConfigValues, DeploymentBase>, context: ProbeContext) => Promise<ConfigCheck[]>> = {
-  operator: (config, context) => operatorProbes(config as LoadedConfig<OperatorConfigInput, StateProofsDeployment>, context),
-  aggregator: (config, context) => aggregatorProbes(config as LoadedConfig<AggregatorConfigInput, StateProofsDeployment>, context),
-  challenger: (config, context) => challengerProbes(config as LoadedConfig<ChallengerConfigInput, StateProofsDeployment>, context),
+  // Each loaded by its own role (the lookup is by name), so its values and deployment are that role's.
+  [operatorRole.name]: (config, context) => operatorProbes(config as LoadedConfig<OperatorConfigInput, StateProofsDeployment>, context),
+  [aggregatorRole.name]: (config, context) => aggregatorProbes(config as LoadedConfig<AggregatorConfigInput, StateProofsDeployment>, context),
+  [challengerRole.name]: (config, context) => challengerProbes(config as LoadedConfig<ChallengerConfigInput, StateProofsDeployment>, context),
 };
 
 const mainClientOf = (config: LoadedConfig<ConfigValues, StateProofsDeployment>) =>
