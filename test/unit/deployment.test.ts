@@ -107,7 +107,8 @@ describe('deployment file', () => {
   });
 
   it('keeps the sections avs devnet writes beside the deployment, and $comment notes', () => {
-    const written = { ...fileForm(), $comment: 'notes', aggregator: { url: 'http://127.0.0.1:8080' }, devnet: { token: a(50), operators: [] } };
+    const file = fileForm();
+    const written = { ...file, $comment: 'notes', chains: [{ ...file.chains[0], $comment: 'main' }, file.chains[1]], aggregator: { url: 'http://127.0.0.1:8080' }, devnet: { token: a(50), operators: [] } };
     const path = join(dir, 'devnet.json');
     writeFileSync(path, JSON.stringify(written));
     assert.equal(readDeployment(path).mainChainId, 31337);

@@ -55,7 +55,8 @@ export type Deployment = z.infer<typeof deploymentSchema>;
 
 /**
  * Top-level keys that tools write beside the deployment and readers of the schema skip: `avs devnet` adds `aggregator`
- * (its `url`) and `devnet` (the devnet's token, accounts and endpoints). Keys starting with `$` (`$comment`) are notes.
+ * (its `url`) and `devnet` (the devnet's token, accounts and endpoints). Keys starting with `$` (`$comment`), at the top
+ * level or in a chain, are notes.
  */
 export const DEPLOYMENT_EXTENSION_KEYS: readonly string[] = ['aggregator', 'devnet'];
 
@@ -187,7 +188,7 @@ function unknownKeyIssues(value: unknown): DeploymentIssue[] {
       value.chains.forEach((chain, index) => {
         if (!isPlainObject(chain)) return;
         const id = typeof chain.chainId === 'number' ? String(chain.chainId) : '<chainId>';
-        for (const field of Object.keys(chain).filter((k) => !chainKeys.includes(k))) {
+        for (const field of Object.keys(chain).filter((k) => !chainKeys.includes(k) && !k.startsWith('$'))) {
           issues.push({ key: `chains.${index}.${field}`, message: `not a core field; per-service addresses go under services.<service>.chains.${id}` });
         }
       });
