@@ -2,7 +2,7 @@
  * Where the CLI finds the aggregator, and the state-proof API client it uses (re-exported from
  * `src/services/state-proofs/client.ts`).
  */
-import { aggregatorUrlOfDeploymentFile } from '../core/chain/deployment.ts';
+import { aggregatorUrlOfDeploymentFile } from '../services/state-proofs/deployment.ts';
 import { UsageError } from './errors.ts';
 import { DEFAULT_DEPLOYMENT_PATH } from './options.ts';
 

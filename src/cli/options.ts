@@ -5,6 +5,7 @@
 import { type Address, type Hex, type PrivateKeyAccount, isAddress, getAddress } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { type ChainDeployment, type Deployment, chainOf, readDeployment } from '../core/chain/deployment.ts';
+import { type StateProofsDeployment, readStateProofsDeployment } from '../services/state-proofs/deployment.ts';
 import { rpcUrlSchema } from '../core/chain/schemas.ts';
 import { UsageError } from './errors.ts';
 
@@ -70,15 +71,23 @@ export function resolvePrivateKeyHex(name: string, text: string | undefined, env
   return key;
 }
 
-/** Reads the deployment named by `--deployment` (default `.avs/devnet.json`). Errors are failures (exit 1). */
-export function loadDeployment(path: string | undefined): Deployment {
+/**
+ * Reads the deployment named by `--deployment` (default `.avs/devnet.json`) as the state-proofs commands see it (its
+ * `services.state-proofs` section merged in). Errors are failures (exit 1).
+ */
+export function loadDeployment(path: string | undefined): StateProofsDeployment {
+  return readStateProofsDeployment(path ?? DEFAULT_DEPLOYMENT_PATH);
+}
+
+/** Reads the core fields of the deployment named by `--deployment`, for commands that need no service (the relayer). */
+export function loadCoreDeployment(path: string | undefined): Deployment {
   return readDeployment(path ?? DEFAULT_DEPLOYMENT_PATH);
 }
 
 /**
  * The chain a command talks to: `--chain` (default the main chain) of the deployment, with `--rpc` overriding its URL.
  */
-export function resolveChain(deployment: Deployment, chain: string | undefined, rpc: string | undefined): ChainDeployment {
+export function resolveChain<C extends ChainDeployment>(deployment: { mainChainId: number; chains: readonly C[] }, chain: string | undefined, rpc: string | undefined): C {
   const chainId = chain === undefined ? deployment.mainChainId : parseCount('--chain', chain, { min: 1 });
   const entry = chainOf(deployment, chainId);
   if (rpc !== undefined) {

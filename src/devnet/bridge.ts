@@ -104,7 +104,7 @@ export async function deployBridgePair(options: DeployBridgePairOptions): Promis
  * The bridge pairs of a deployment: one per remote chain whose entry has `bridge: { local, main }` (the endpoint on that
  * chain and its peer on the main chain). Searches start at block 0: the file keeps no deployment blocks.
  */
-export function bridgePairsOf(deployment: Deployment): BridgePair[] {
+export function bridgePairsOf(deployment: Pick<Deployment, 'mainChainId' | 'chains'>): BridgePair[] {
   return deployment.chains
     .filter((c) => c.chainId !== deployment.mainChainId && c.bridge)
     .map((c) => ({

@@ -8,7 +8,8 @@ import { dirname, join } from 'node:path';
 import type { Address, PrivateKeyAccount, PublicClient } from 'viem';
 import { DevnetTokenAbi } from '../core/chain/abis/generated/index.ts';
 import { makePublicClient, makeWalletClient } from '../core/chain/clients.ts';
-import { type Deployment, serializeDeployment } from '../core/chain/deployment.ts';
+import { serializeDeployment } from '../core/chain/deployment.ts';
+import type { StateProofsDeployment } from '../services/state-proofs/deployment.ts';
 import { devAccount } from './accounts.ts';
 import { type AnvilChain, type MiningMode, startAnvils, stopAnvils } from './anvil.ts';
 import type { EpochPublisher } from '../services/state-proofs/aggregator/publisher.ts';
@@ -72,7 +73,7 @@ export type StartDevnetOptions = DeployParameters & {
 /** A devnet before its services start. */
 export type DevnetBase = {
   chains: AnvilChain[];
-  deployment: Deployment;
+  deployment: StateProofsDeployment;
   /** Devnet token the strategy holds (anyone may mint). */
   token: Address;
   /** Deployer and owner of every contract (anvil dev account 0). */
@@ -200,9 +201,10 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
 }
 
 /**
- * Writes the deployment file: the {@link Deployment} (what every command reads) plus two extension sections that
- * readers of the schema ignore: `aggregator.url`, and `devnet` (token, users and operators with their addresses; devnet
- * keys are deterministic, see `devnetOperatorKeys`, and are not written).
+ * Writes the deployment file: the deployment in its file form (the core fields, the contracts under
+ * `services.state-proofs`; what every command reads) plus the two extension sections readers of the schema skip
+ * (`DEPLOYMENT_EXTENSION_KEYS`): `aggregator.url`, and `devnet` (token, users and operators with their addresses;
+ * devnet keys are deterministic, see `devnetOperatorKeys`, and are not written).
  */
 export function writeDeploymentFile(path: string, devnet: DevnetBase, services?: DevnetServices): void {
   const json = JSON.parse(serializeDeployment(devnet.deployment)) as Record<string, unknown>;

@@ -16,7 +16,7 @@ import {
   StrategyManagerAbi,
 } from '../core/chain/abis/generated/index.ts';
 import { makeWalletClient } from '../core/chain/clients.ts';
-import type { Deployment } from '../core/chain/deployment.ts';
+import type { StateProofsDeployment } from '../services/state-proofs/deployment.ts';
 import { epochInterval } from '../core/epochs.ts';
 import { derivedPrivateKey } from './accounts.ts';
 import { signAvsRegistration } from '../runtime/registration.ts';
@@ -59,7 +59,7 @@ export type SeedResult = {
 export type SeedOptions = {
   /** Main chain client (anvil: uses `anvil_setBalance`, `evm_increaseTime`, `evm_mine`). */
   client: PublicClient;
-  deployment: Deployment;
+  deployment: StateProofsDeployment;
   /** The devnet token the strategy holds. */
   token: Address;
   /** Account that refreshes weights (`updateOperators`); any funded account. */
@@ -171,7 +171,7 @@ export async function seedOperators(options: SeedOptions): Promise<SeedResult> {
 /** Options of {@link registerDevnetOperator}. */
 export type RegisterDevnetOperatorOptions = {
   client: PublicClient;
-  deployment: Deployment;
+  deployment: StateProofsDeployment;
   /** The devnet token the strategy holds (anyone may mint). */
   token: Address;
   /** The operator's key (funded). */

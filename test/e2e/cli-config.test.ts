@@ -259,7 +259,17 @@ describe('config files', () => {
 
     // Devnet-only keys against a public-network deployment: usage errors naming the flag.
     const publicNetwork = join(dir, 'public.json');
-    writeFileSync(publicNetwork, JSON.stringify({ ...JSON.parse(readFileSync(deploymentPath, 'utf8')), mainChainId: 17000, chains: [{ ...devnet.deployment.chains[0], chainId: 17000 }] }));
+    const devnetFile = JSON.parse(readFileSync(deploymentPath, 'utf8'));
+    const section = devnetFile.services['state-proofs'];
+    writeFileSync(
+      publicNetwork,
+      JSON.stringify({
+        ...devnetFile,
+        mainChainId: 17000,
+        chains: [{ ...devnetFile.chains[0], chainId: 17000 }],
+        services: { 'state-proofs': { ...section, chains: { '17000': section.chains['31337'] } } },
+      }),
+    );
     const devnetKey = await runAvs(['challenger', 'run', '--deployment', publicNetwork, '--key', devPrivateKey(4)]);
     assert.equal(devnetKey.code, 2);
     assert.equal(devnetKey.stderr, 'avs: config challenger.key.privateKey: plain hex keys are for devnets only: use key.keystore on a public network (from --key)\n');

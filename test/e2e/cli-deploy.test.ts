@@ -20,7 +20,7 @@ import {
   StateDisputeResolverAbi,
 } from '../../src/core/chain/abis/generated/index.ts';
 import { makeWalletClient } from '../../src/core/chain/clients.ts';
-import { type Deployment, readDeployment } from '../../src/core/chain/deployment.ts';
+import { type StateProofsDeployment, readStateProofsDeployment } from '../../src/services/state-proofs/deployment.ts';
 import { SetupTransactionError, TxQueue } from '../../src/core/chain/transactions.ts';
 import { describeError } from '../../src/cli/errors.ts';
 import { devPrivateKey } from '../../src/devnet/accounts.ts';
@@ -45,7 +45,7 @@ describe('avs deploy', () => {
   let devnet: Devnet;
   let dir: string;
   let config: Record<string, unknown>;
-  let deployed: Deployment;
+  let deployed: StateProofsDeployment;
   const owner = privateKeyToAccount(generatePrivateKey()).address;
 
   before(async () => {
@@ -87,7 +87,7 @@ describe('avs deploy', () => {
     writeFileSync(configPath, JSON.stringify(config));
     const run = await runAvs(['deploy', '--config', configPath, '--out', out, '--json'], { AVS_DEPLOYER_KEY: devPrivateKey(0) });
     assert.equal(run.code, 0, run.stderr);
-    deployed = readDeployment(out);
+    deployed = readStateProofsDeployment(out);
     const printed = JSON.parse(run.stdout) as { deployment: unknown; fromBlock: string; eigenlayerVersion: string };
     assert.equal(printed.eigenlayerVersion, '1.12.0', 'the devnet core passes the core version check');
     assert.deepEqual(printed.deployment, JSON.parse(readFileSync(out, 'utf8')));

@@ -15,7 +15,7 @@ import {
   EpochManagerAbi,
   StateManagerAbi,
 } from '../../src/core/chain/abis/generated/index.ts';
-import { readDeployment } from '../../src/core/chain/deployment.ts';
+import { readStateProofsDeployment } from '../../src/services/state-proofs/deployment.ts';
 import { epochAt } from '../../src/core/epochs.ts';
 import { type Devnet, startDevnet } from '../../src/devnet/devnet.ts';
 import { defaultStake } from '../../src/devnet/seed.ts';
@@ -67,7 +67,7 @@ describe('devnet', () => {
   });
 
   it('writes a deployment file every command can read', () => {
-    const fromFile = readDeployment(join(dir, 'devnet.json'));
+    const fromFile = readStateProofsDeployment(join(dir, 'devnet.json'));
     assert.deepEqual(fromFile, devnet.deployment);
   });
 

@@ -24,7 +24,7 @@ import { type AnvilChain, startAnvils, stopAnvils } from '../../src/devnet/anvil
 import { type DeployedBridgePair, bridgePairsOf, chainBridgeEntry, deployBridgePair } from '../../src/devnet/bridge.ts';
 import { type Delivery, Relayer, RelayerConfigError, startRelayer, waitForMessage } from '../../src/devnet/relayer.ts';
 import { TxQueue } from '../../src/core/chain/transactions.ts';
-import { parseDeployment } from '../../src/core/chain/deployment.ts';
+import { parseDeployment, serializeDeployment } from '../../src/core/chain/deployment.ts';
 
 const A = 31337;
 const B = 31338;
@@ -234,13 +234,14 @@ describe('devnet bridge relayer', () => {
   });
 
   it('`avs relayer run` killed mid-stream and started again delivers the rest without duplicates', async () => {
-    // The relayer reads only the chains and their bridge entries; the other addresses are placeholders.
+    // The relayer reads only the chains and their bridge entries (core fields: no service section is needed); the
+    // EigenLayer addresses are placeholders.
     const placeholder = '0x000000000000000000000000000000000000dEaD';
     const deployment = parseDeployment({
       mainChainId: A,
       chains: [
-        { chainId: A, rpcUrl: sides[A].rpcUrl, stateManager: placeholder },
-        { chainId: B, rpcUrl: sides[B].rpcUrl, stateManager: placeholder, bridge: chainBridgeEntry(pair, A, B) },
+        { chainId: A, rpcUrl: sides[A].rpcUrl },
+        { chainId: B, rpcUrl: sides[B].rpcUrl, bridge: chainBridgeEntry(pair, A, B) },
       ],
       eigenlayer: {
         delegationManager: placeholder,
@@ -250,7 +251,6 @@ describe('devnet bridge relayer', () => {
         rewardsCoordinator: placeholder,
         strategies: [],
       },
-      stateProofs: { serviceManager: placeholder, stakeRegistry: placeholder, epochManager: placeholder },
       epoch: { genesis: '0', length: '120', grace: '20' },
     });
     assert.deepEqual(
@@ -258,7 +258,7 @@ describe('devnet bridge relayer', () => {
       [[A, pair.a.endpoint, B, pair.b.endpoint]],
     );
     const file = join(dir, 'deployment.json');
-    writeFileSync(file, JSON.stringify(deployment, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)));
+    writeFileSync(file, serializeDeployment(deployment));
 
     const before = await entryCount(A);
     await sendMessages(B, 10);

@@ -12,9 +12,8 @@ import { resolveChain } from '../../src/cli/options.ts';
 const a = (n: number) => `0x${n.toString(16).padStart(40, '0')}`;
 const deployment = {
   mainChainId: 31337,
-  chains: [{ chainId: 31337, rpcUrl: 'http://127.0.0.1:8545', stateManager: a(1) }],
+  chains: [{ chainId: 31337, rpcUrl: 'http://127.0.0.1:8545' }],
   eigenlayer: { delegationManager: a(3), strategyManager: a(4), avsDirectory: a(5), allocationManager: a(6), rewardsCoordinator: a(7), strategies: [] },
-  stateProofs: { serviceManager: a(9), stakeRegistry: a(10), epochManager: a(11) },
   epoch: { genesis: '0', length: '120', grace: '20' },
 };
 

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { after, it } from 'node:test';
 import type { Address } from 'viem';
 import { makePublicClient } from '../../src/core/chain/clients.ts';
-import type { Deployment } from '../../src/core/chain/deployment.ts';
+import { parseDeployment } from '../../src/core/chain/deployment.ts';
+import { stateProofsDeployment } from '../../src/services/state-proofs/deployment.ts';
 import { staticOperatorSetSource } from '../../src/runtime/operatorSet.ts';
 import { type AggregatorApp, createAggregatorApp } from '../../src/services/state-proofs/aggregator/service.ts';
 import { forEachDatabase } from '../helpers/db.ts';
@@ -16,17 +17,26 @@ import { forEachDatabase } from '../helpers/db.ts';
 const a = (n: number) => `0x${n.toString(16).padStart(40, '0')}` as Address;
 // Port 1 on loopback: nothing listens, so every RPC request is refused (a real transport, no fake client).
 const DOWN = 'http://127.0.0.1:1';
-const deployment: Deployment = {
-  mainChainId: 31337,
-  chains: [
-    { chainId: 31337, name: 'main', rpcUrl: DOWN, stateManager: a(1) },
-    { chainId: 31338, rpcUrl: DOWN, stateManager: a(2), lightStakeRegistry: a(5) },
-    { chainId: 31339, rpcUrl: DOWN, stateManager: a(6) },
-  ],
-  eigenlayer: { delegationManager: a(11), strategyManager: a(12), avsDirectory: a(13), allocationManager: a(14), rewardsCoordinator: a(15), strategies: [] },
-  stateProofs: { serviceManager: a(20), stakeRegistry: a(3), epochManager: a(4) },
-  epoch: { genesis: 0n, length: 120n, grace: 20n },
-};
+const deployment = stateProofsDeployment(
+  parseDeployment({
+    mainChainId: 31337,
+    chains: [
+      { chainId: 31337, name: 'main', rpcUrl: DOWN },
+      { chainId: 31338, rpcUrl: DOWN },
+      { chainId: 31339, rpcUrl: DOWN },
+    ],
+    eigenlayer: { delegationManager: a(11), strategyManager: a(12), avsDirectory: a(13), allocationManager: a(14), rewardsCoordinator: a(15), strategies: [] },
+    epoch: { genesis: '0', length: '120', grace: '20' },
+    services: {
+      'state-proofs': {
+        serviceManager: a(20),
+        stakeRegistry: a(3),
+        epochManager: a(4),
+        chains: { '31337': { stateManager: a(1) }, '31338': { stateManager: a(2), lightStakeRegistry: a(5) }, '31339': { stateManager: a(6) } },
+      },
+    },
+  }),
+);
 const DIGEST = `0x${'ab'.repeat(32)}`;
 const SIG_DATA = `0x${'00'.repeat(96)}`;
 

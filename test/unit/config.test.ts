@@ -1,6 +1,7 @@
 /**
- * Config files, environment overrides and flags (src/core/config): errors name the key and the origin and never the
- * value; precedence flag > env > file > default; the environment naming scheme and the legacy variables.
+ * Config files, environment overrides and flags (src/core/config, with the roles of src/services/state-proofs/config.ts):
+ * errors name the key and the origin and never the value; precedence flag > env > file > default; the environment
+ * naming scheme and the legacy variables; a role any service defines works the same way.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,41 +10,58 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { addressSchema } from '../../src/core/chain/schemas.ts';
 import {
-  CONFIG_SCHEMAS,
   ConfigError,
-  type ConfigRole,
+  type ConfigRoleSpec,
   type ConfigSources,
+  type ConfigValues,
+  type DeploymentBase,
+  database,
+  defineConfigRole,
+  deploymentSource,
   envEntries,
   envNameOf,
+  keySourceFields,
   loadConfig,
+  oneKeySource,
   readConfig,
+  rpcMap,
   rpcUrlsOf,
 } from '../../src/core/config/index.ts';
 import { displayUrl, shortReason } from '../../src/core/config/check.ts';
+import { STATE_PROOFS_ROLES, aggregatorRole, challengerRole, operatorRole } from '../../src/services/state-proofs/config.ts';
 
 const OPERATOR = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
 const KEY = '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d';
 
+const a = (n: number) => `0x${n.toString(16).padStart(40, '0')}`;
+
 /** A deployment with arbitrary (well-formed) addresses: main chain `mainChainId` plus chain 31338. */
 function deployment(mainChainId = 31337) {
-  const a = (n: number) => `0x${n.toString(16).padStart(40, '0')}`;
   return {
     mainChainId,
     chains: [
-      { chainId: mainChainId, rpcUrl: 'http://127.0.0.1:8545', stateManager: a(1) },
-      { chainId: 31338, rpcUrl: 'http://127.0.0.1:8546', stateManager: a(2) },
+      { chainId: mainChainId, rpcUrl: 'http://127.0.0.1:8545' },
+      { chainId: 31338, rpcUrl: 'http://127.0.0.1:8546' },
     ],
     eigenlayer: { delegationManager: a(3), strategyManager: a(4), avsDirectory: a(5), allocationManager: a(6), rewardsCoordinator: a(7), strategies: [a(8)] },
-    stateProofs: { serviceManager: a(9), stakeRegistry: a(10), epochManager: a(11) },
     epoch: { genesis: '0', length: '120', grace: '20' },
+    services: {
+      'state-proofs': {
+        serviceManager: a(9),
+        stakeRegistry: a(10),
+        epochManager: a(11),
+        chains: { [mainChainId]: { stateManager: a(1) } as { stateManager: string }, '31338': { stateManager: a(2) } },
+      },
+    },
   };
 }
 
 /** The issues of a configuration that must not load. */
-function issuesOf(role: ConfigRole, sources: ConfigSources): ConfigError['issues'] {
+function issuesOf<V extends ConfigValues, D extends DeploymentBase>(role: ConfigRoleSpec<V, D>, sources: ConfigSources): ConfigError['issues'] {
   try {
-    loadConfig(role, sources);
+    loadConfig(role, sources, STATE_PROOFS_ROLES);
   } catch (error) {
     assert.ok(error instanceof ConfigError, String(error));
     return error.issues;
@@ -78,7 +96,7 @@ describe('config', () => {
       logLevel: 'loud',
       colour: 'blue',
     });
-    const issues = issuesOf('operator', { file: path, env: { AVS_OPERATOR__DATABASE__URL: 'mysql://db' } });
+    const issues = issuesOf(operatorRole, { file: path, env: { AVS_OPERATOR__DATABASE__URL: 'mysql://db' } });
     const byKey = new Map(issues.map((i) => [i.key, i]));
     assert.deepEqual([...byKey.keys()].sort(), [
       'operator.address',
@@ -102,7 +120,7 @@ describe('config', () => {
 
   it('ConfigError is one line: the first issue, its origin, and how many more', () => {
     const path = file('two.json', { role: 'aggregator', port: 'x', host: '' });
-    assert.throws(() => readConfig('aggregator', { file: path }), (error: unknown) => {
+    assert.throws(() => readConfig(aggregatorRole, { file: path }), (error: unknown) => {
       assert.ok(error instanceof ConfigError);
       assert.equal(error.issues.length, 2);
       assert.equal(error.message, `config aggregator.host: must be an interface address (from ${path}) (and 1 more: see \`avs config check\`)`);
@@ -113,7 +131,7 @@ describe('config', () => {
 
   it('precedence: flag > env > file > default, with the origin of each key', () => {
     const path = file('aggregator.json', { role: 'aggregator', host: '0.0.0.0', port: 8000, lateWindowMs: 100, taskDeadlineMs: 60000 });
-    const read = readConfig('aggregator', {
+    const read = readConfig(aggregatorRole, {
       file: path,
       env: { AVS_AGGREGATOR__PORT: '8001', AVS_AGGREGATOR__LATE_WINDOW_MS: '200', AVS_AGGREGATOR__VERIFY_IN_WORKER: 'false' },
       flags: [
@@ -136,7 +154,7 @@ describe('config', () => {
 
   it('a flag naming a key source replaces the file’s (null removes a key)', () => {
     const path = file('keystore.json', { role: 'operator', address: OPERATOR, signingKey: { keystore: 'op.ecdsa.key.json', passwordFile: 'pw' } });
-    const read = readConfig('operator', {
+    const read = readConfig(operatorRole, {
       file: path,
       flags: [
         { key: 'signingKey.privateKey', flag: '--signing-key', value: KEY.slice(2) },
@@ -152,7 +170,7 @@ describe('config', () => {
     assert.equal(envNameOf('operator', 'nodeApi.port'), 'AVS_OPERATOR__NODE_API__PORT');
     assert.equal(envNameOf('aggregator', 'taskDeadlineMs'), 'AVS_AGGREGATOR__TASK_DEADLINE_MS');
     assert.equal(envNameOf('operator', 'rpc.31337'), 'AVS_OPERATOR__RPC__31337');
-    const entries = envEntries('operator', {
+    const entries = envEntries(operatorRole, {
       AVS_OPERATOR__NODE_API__PORT: '9091',
       AVS_OPERATOR__RPC__31337: 'http://a',
       AVS_OPERATOR__SIGNING_KEY__PASSWORD_FILE: '/run/secrets/pw',
@@ -167,7 +185,7 @@ describe('config', () => {
         ['signingKey.passwordFile', '/run/secrets/pw', 'AVS_OPERATOR__SIGNING_KEY__PASSWORD_FILE'],
       ],
     );
-    const read = readConfig('operator', { env: { AVS_OPERATOR__NODE_API__PORT: '9091', AVS_OPERATOR_ADDRESS: OPERATOR, AVS_SIGNING_KEY: KEY } });
+    const read = readConfig(operatorRole, { env: { AVS_OPERATOR__NODE_API__PORT: '9091', AVS_OPERATOR_ADDRESS: OPERATOR, AVS_SIGNING_KEY: KEY } });
     assert.deepEqual(read.values.nodeApi, { host: '127.0.0.1', port: 9091 });
   });
 
@@ -180,17 +198,17 @@ describe('config', () => {
       DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/avs',
       LOG_LEVEL: 'debug',
     };
-    const read = readConfig('operator', { env });
+    const read = readConfig(operatorRole, { env });
     assert.equal(read.values.address, OPERATOR);
     assert.deepEqual(read.values.signingKey, { keystore: '/keys/op.ecdsa.key.json' }, 'a keystore in the environment wins over AVS_SIGNING_KEY');
     assert.equal(read.values.aggregatorUrl, env.AVS_AGGREGATOR_URL);
     assert.equal(read.values.database.url, env.DATABASE_URL);
     assert.equal(read.values.logLevel, 'debug');
     // The structured variable is stronger than the alias.
-    assert.equal(readConfig('operator', { env: { ...env, AVS_OPERATOR__LOG_LEVEL: 'warn' } }).values.logLevel, 'warn');
-    assert.equal(readConfig('challenger', { env: { AVS_CHALLENGER_KEY: KEY } }).values.key.privateKey, KEY);
+    assert.equal(readConfig(operatorRole, { env: { ...env, AVS_OPERATOR__LOG_LEVEL: 'warn' } }).values.logLevel, 'warn');
+    assert.equal(readConfig(challengerRole, { env: { AVS_CHALLENGER_KEY: KEY } }).values.key.privateKey, KEY);
     // An unknown key under the prefix is named with its variable.
-    const issues = issuesOf('aggregator', { env: { AVS_AGGREGATOR__PROT: '80' } });
+    const issues = issuesOf(aggregatorRole, { env: { AVS_AGGREGATOR__PROT: '80' } });
     assert.deepEqual(issues, [{ key: 'aggregator.prot', message: 'unknown key', origin: 'AVS_AGGREGATOR__PROT' }]);
   });
 
@@ -203,7 +221,7 @@ describe('config', () => {
       signingKey: { keystore: 'keys/op.ecdsa.key.json', passwordFile: '/abs/pw' },
       database: { sqlitePath: 'journal.sqlite' },
     });
-    const loaded = loadConfig('operator', { file: path });
+    const loaded = loadConfig(operatorRole, { file: path });
     assert.equal(loaded.deploymentPath, deploymentPath);
     assert.equal(loaded.values.signingKey.keystore, join(dir, 'keys/op.ecdsa.key.json'));
     assert.equal(loaded.values.signingKey.passwordFile, '/abs/pw');
@@ -213,7 +231,7 @@ describe('config', () => {
   });
 
   it('checks keys against the deployment: RPC chain ids, devnet-only keys; inline deployments name their inner keys', () => {
-    const rpc = issuesOf('operator', {
+    const rpc = issuesOf(operatorRole, {
       flags: [
         { key: 'deployment', flag: '--deployment', value: deploymentPath },
         { key: 'address', flag: '--operator', value: OPERATOR },
@@ -225,25 +243,25 @@ describe('config', () => {
 
     const publicNetwork = { ...deployment(17000) };
     assert.deepEqual(
-      issuesOf('operator', { file: file('devnet-op.json', { deployment: publicNetwork, signingKey: { devnetOperator: 1 } }) }).map((i) => i.key),
+      issuesOf(operatorRole, { file: file('devnet-op.json', { deployment: publicNetwork, signingKey: { devnetOperator: 1 } }) }).map((i) => i.key),
       ['operator.signingKey.devnetOperator'],
     );
     assert.deepEqual(
-      issuesOf('challenger', { file: file('challenger.json', { deployment: publicNetwork }), env: { AVS_CHALLENGER_KEY: KEY } }).map((i) => [i.key, i.origin]),
+      issuesOf(challengerRole, { file: file('challenger.json', { deployment: publicNetwork }), env: { AVS_CHALLENGER_KEY: KEY } }).map((i) => [i.key, i.origin]),
       [['challenger.key.privateKey', 'AVS_CHALLENGER_KEY']],
     );
     const inline = deployment();
-    inline.chains[1].stateManager = '0xnope';
-    const inlineIssues = issuesOf('aggregator', { file: file('inline.json', { deployment: inline, port: 'x' }) });
-    assert.deepEqual(inlineIssues.map((i) => i.key), ['aggregator.port', 'aggregator.deployment.chains.1.stateManager']);
+    inline.services['state-proofs'].chains['31338'].stateManager = '0xnope';
+    const inlineIssues = issuesOf(aggregatorRole, { file: file('inline.json', { deployment: inline, port: 'x' }) });
+    assert.deepEqual(inlineIssues.map((i) => i.key), ['aggregator.port', 'aggregator.deployment.services.state-proofs.chains.31338.stateManager']);
 
-    const loaded = loadConfig('aggregator', { file: file('rpc.json', { deployment: deployment(), rpc: { '31338': 'https://remote.example/key' } }) });
+    const loaded = loadConfig(aggregatorRole, { file: file('rpc.json', { deployment: deployment(), rpc: { '31338': 'https://remote.example/key' } }) });
     assert.deepEqual(rpcUrlsOf(loaded), { 31337: 'http://127.0.0.1:8545', 31338: 'https://remote.example/key' });
   });
 
   it('takes only http(s) RPC endpoints, the one rule of every RPC URL: in rpc, and in an inline or file deployment', () => {
     const base = { address: OPERATOR, signingKey: { privateKey: KEY } };
-    const rpcIssues = issuesOf('operator', { file: file('ws-rpc.json', { ...base, deployment: deployment(), rpc: { '31337': 'ws://127.0.0.1:8545', '31338': 'wss://remote.example/key' } }) });
+    const rpcIssues = issuesOf(operatorRole, { file: file('ws-rpc.json', { ...base, deployment: deployment(), rpc: { '31337': 'ws://127.0.0.1:8545', '31338': 'wss://remote.example/key' } }) });
     assert.deepEqual(
       rpcIssues.map((i) => [i.key, i.message]),
       [
@@ -256,29 +274,29 @@ describe('config', () => {
     const inline = deployment();
     inline.chains[1].rpcUrl = 'ws://127.0.0.1:8546';
     assert.deepEqual(
-      issuesOf('operator', { file: file('ws-inline.json', { ...base, deployment: inline }) }).map((i) => [i.key, i.message]),
+      issuesOf(operatorRole, { file: file('ws-inline.json', { ...base, deployment: inline }) }).map((i) => [i.key, i.message]),
       [['operator.deployment.chains.1.rpcUrl', 'must be an http(s) URL']],
     );
     const wsFile = file('ws-deployment.json', { ...deployment(), chains: [{ ...deployment().chains[0], rpcUrl: 'wss://main.example' }] });
-    const [fromFile] = issuesOf('operator', { file: file('ws-file.json', { ...base, deployment: wsFile }) });
+    const [fromFile] = issuesOf(operatorRole, { file: file('ws-file.json', { ...base, deployment: wsFile }) });
     assert.equal(fromFile.key, 'operator.deployment');
     assert.match(fromFile.message, /ws-deployment\.json: chains\.0\.rpcUrl: must be an http\(s\) URL$/);
   });
 
   it('names the file when it cannot be read or parsed, or is for another role', () => {
-    assert.deepEqual(issuesOf('operator', { file: join(dir, 'missing.json') }), [
+    assert.deepEqual(issuesOf(operatorRole, { file: join(dir, 'missing.json') }), [
       { key: 'operator', message: `cannot read config file ${join(dir, 'missing.json')}: no such file` },
     ]);
-    assert.match(issuesOf('operator', { file: file('garbage.json', '{ nope') })[0].message, /is not valid JSON/);
+    assert.match(issuesOf(operatorRole, { file: file('garbage.json', '{ nope') })[0].message, /is not valid JSON/);
     const other = file('for-aggregator.json', { role: 'aggregator' });
-    assert.deepEqual(issuesOf('operator', { file: other, env: { AVS_OPERATOR_ADDRESS: OPERATOR, AVS_SIGNING_KEY: KEY } }), [
+    assert.deepEqual(issuesOf(operatorRole, { file: other, env: { AVS_OPERATOR_ADDRESS: OPERATOR, AVS_SIGNING_KEY: KEY } }), [
       { key: 'operator.role', message: 'this file is for the aggregator, not the operator', origin: other },
     ]);
   });
 
   it('never puts a secret in an error: private keys, passwords in URLs, API keys in RPC paths', () => {
     const notOnCurve = `0x${'f'.repeat(64)}`;
-    const issues = issuesOf('operator', {
+    const issues = issuesOf(operatorRole, {
       file: file('secrets.json', {
         address: OPERATOR,
         signingKey: { privateKey: notOnCurve },
@@ -298,10 +316,10 @@ describe('config', () => {
 
   it('the examples in config/ match the schemas, and docs/configuration.md names every key', () => {
     const root = fileURLToPath(new URL('../..', import.meta.url));
-    const operator = readConfig('operator', { file: join(root, 'config/operator.example.json') });
+    const operator = readConfig(operatorRole, { file: join(root, 'config/operator.example.json') });
     assert.equal(operator.values.signingKey.devnetOperator, 0);
     assert.equal(operator.values.deployment, join(root, '.avs/devnet.json'));
-    const aggregator = readConfig('aggregator', { file: join(root, 'config/aggregator.example.json') });
+    const aggregator = readConfig(aggregatorRole, { file: join(root, 'config/aggregator.example.json') });
     assert.equal(aggregator.values.port, 8080);
     // The public-network template fails only on its <placeholders>, each named by its key.
     const sepolia = join(root, 'config/operator.sepolia.example.json');
@@ -313,7 +331,7 @@ describe('config', () => {
     walk(JSON.parse(readFileSync(sepolia, 'utf8')), []);
     let issues: ConfigError['issues'] = [];
     try {
-      readConfig('operator', { file: sepolia });
+      readConfig(operatorRole, { file: sepolia });
     } catch (error) {
       issues = (error as ConfigError).issues;
     }
@@ -328,11 +346,90 @@ describe('config', () => {
       if (!(inner instanceof z.ZodObject)) return [prefix];
       return Object.entries(inner.shape as Record<string, z.ZodType>).flatMap(([k, v]) => keysOf(v, prefix ? `${prefix}.${k}` : k));
     };
-    for (const [role, schema] of Object.entries(CONFIG_SCHEMAS)) {
-      for (const key of keysOf(schema, '')) {
+    for (const { name: role, schema } of STATE_PROOFS_ROLES) {
+      for (const key of keysOf(schema as z.ZodType, '')) {
         const documented = doc.includes(`\`${key}\``) || doc.includes(`\`${key.replace(/\.(host|port)$/, '.host')}\`, \``) || doc.includes(`\`${key.replace(/^rpc$/, 'rpc.<chainId>')}\``);
         assert.ok(documented, `${role} key ${key} is documented`);
       }
     }
+  });
+  it('a role of another service: its schema, variables, path keys, checks and defaults; a file names a registered role', () => {
+    // A role as a second service would define it, from the core's building blocks alone.
+    const proverRole = defineConfigRole({
+      name: 'multi-prover',
+      schema: z.strictObject({
+        deployment: deploymentSource,
+        rpc: rpcMap,
+        database,
+        key: z.strictObject(keySourceFields).superRefine(oneKeySource(['keystore', 'privateKey'])).default({}),
+        verifier: addressSchema.optional(),
+        enclave: z.string().optional(),
+      }),
+      legacyEnv: [
+        ['PROVER_KEY', 'key.privateKey', 'PROVER_KEYSTORE'],
+        ['PROVER_KEYSTORE', 'key.keystore'],
+      ],
+      pathKeys: ['key.keystore', 'enclave'],
+      check: ({ values, devnet }) => (values.key.privateKey !== undefined && !devnet ? [{ key: 'key.privateKey', message: 'devnets only' }] : []),
+      complete: ({ values, deployment }) => ({ ...values, verifier: values.verifier ?? (deployment.eigenlayer.avsDirectory as `0x${string}`) }),
+    });
+    const registry = [...STATE_PROOFS_ROLES, proverRole];
+    assert.equal(envNameOf(proverRole.name, 'key.passwordFile'), 'AVS_MULTI_PROVER__KEY__PASSWORD_FILE');
+
+    const path = file('prover.json', { role: 'multi-prover', deployment: 'deployment.json', enclave: 'enclave.bin', key: { keystore: 'k.json' } });
+    const loaded = loadConfig(proverRole, { file: path, env: { AVS_MULTI_PROVER__DATABASE__SQLITE_PATH: 'p.sqlite' } }, registry);
+    assert.equal(loaded.values.enclave, join(dir, 'enclave.bin'), 'its path keys resolve against the file');
+    assert.equal(loaded.values.key.keystore, join(dir, 'k.json'));
+    assert.equal(loaded.values.database.sqlitePath, 'p.sqlite');
+    assert.equal(loaded.values.verifier, addressSchema.parse(a(5)), 'completed from the deployment');
+    assert.equal(loaded.deployment.mainChainId, 31337, 'the core deployment: this role has no view of its own');
+    // The legacy variable is ignored while the other is set, and read when it is not.
+    assert.equal(readConfig(proverRole, { env: { PROVER_KEY: KEY, PROVER_KEYSTORE: '/k.json' } }).values.key.keystore, '/k.json');
+    assert.equal(readConfig(proverRole, { env: { PROVER_KEY: KEY } }).values.key.privateKey, KEY);
+    assert.deepEqual(
+      issuesOf(proverRole, { flags: [{ key: 'deployment', flag: '--deployment', value: deployment(17000) }], env: { PROVER_KEY: KEY } }),
+      [{ key: 'multi-prover.key.privateKey', message: 'devnets only', origin: 'PROVER_KEY' }],
+    );
+
+    // A file for one registered role is refused by another, naming it; an unknown role lists the registered ones.
+    const forProver = file('for-prover.json', { role: 'multi-prover' });
+    assert.throws(
+      () => readConfig(challengerRole, { file: forProver, env: { AVS_CHALLENGER_KEY: KEY } }, registry),
+      (error: unknown) => (error as ConfigError).issues[0].message === 'this file is for the multi-prover, not the challenger',
+    );
+    const unknown = file('unknown-role.json', { role: 'keeper' });
+    assert.deepEqual(issuesOf(aggregatorRole, { file: unknown }), [
+      { key: 'aggregator.role', message: 'must be one of operator, aggregator, challenger', origin: unknown },
+    ]);
+  });
+
+  it('a deployment in the layout of an older release is named by its keys, inline or in a file', () => {
+    const old = {
+      mainChainId: 31337,
+      chains: [{ chainId: 31337, rpcUrl: 'http://127.0.0.1:8545', stateManager: a(1) }],
+      eigenlayer: deployment().eigenlayer,
+      stateProofs: { serviceManager: a(9), stakeRegistry: a(10), epochManager: a(11) },
+      epoch: deployment().epoch,
+    };
+    const base = { address: OPERATOR, signingKey: { privateKey: KEY } };
+    assert.deepEqual(
+      issuesOf(operatorRole, { file: file('old-inline.json', { ...base, deployment: old }) }).map((i) => [i.key, i.message]),
+      [
+        ['operator.deployment.chains.0.stateManager', 'not a core field; per-service addresses go under services.<service>.chains.31337'],
+        ['operator.deployment.stateProofs', 'not a core field; per-service contracts go under services.<service>'],
+        ['operator.deployment.services.state-proofs', 'is required (this deployment has no state-proofs section)'],
+      ],
+    );
+    const oldFile = file('old-deployment.json', old);
+    const [fromFile] = issuesOf(operatorRole, { file: file('old-file.json', { ...base, deployment: oldFile }) });
+    assert.equal(fromFile.key, 'operator.deployment');
+    assert.equal(fromFile.message, `${oldFile}: chains.0.stateManager: not a core field; per-service addresses go under services.<service>.chains.31337`);
+    // A valid core with no entry for one chain in the service's section: the view refuses it, naming the key.
+    const noEntry = deployment();
+    delete (noEntry.services['state-proofs'].chains as Record<string, unknown>)['31338'];
+    assert.deepEqual(
+      issuesOf(operatorRole, { file: file('no-entry.json', { ...base, deployment: file('no-entry-deployment.json', noEntry) }) }).map((i) => i.message),
+      [`${join(dir, 'no-entry-deployment.json')}: services.state-proofs.chains.31338: is required (every chain of the deployment has an entry)`],
+    );
   });
 });

@@ -85,11 +85,54 @@ function violations(
   return found;
 }
 
+/** Service folders under src/services/, each a service the core must not name. */
+const TYPESCRIPT_SERVICES = readdirSync(join(root, 'src', 'services'), { withFileTypes: true })
+  .filter((entry) => entry.isDirectory())
+  .map((entry) => entry.name);
+/** Terms of the state-proofs service beyond its name: its contracts, processes and query type. */
+const STATE_PROOFS_TERMS = ['stateManager', 'challenger', 'publisher', 'StateQuery'];
+
+/**
+ * A pattern for the names of `services` and `terms`, any case: `state-proofs` also matches `stateProofs`, `StateProof`,
+ * `state_proofs` and `state proofs`.
+ */
+function serviceNamePattern(services: readonly string[], terms: readonly string[]): RegExp {
+  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const names = services.map((s) => s.replace(/s$/, '').split('-').map(escape).join('[-_ ]?') + 's?');
+  return new RegExp([...names, ...terms.map(escape)].join('|'), 'i');
+}
+
+/** `file:line: text` for every line of a .ts file under `dir` that matches `pattern`, skipping `skip` folders. */
+function namesIn(dir: string, pattern: RegExp, skip: readonly string[] = []): string[] {
+  return filesUnder(dir, '.ts')
+    .filter((file) => !skip.some((folder) => file.startsWith(join(root, folder))))
+    .flatMap((file) =>
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .flatMap((line, index) => (pattern.test(line) ? [`${relative(root, file)}:${index + 1}: ${line.trim()}`] : [])),
+    );
+}
+
+/** The ABIs generated from every contract (services' too) live in core by design: they are data, not code naming one. */
+const GENERATED_ABIS = 'src/core/chain/abis/generated';
+
 describe('layers', () => {
   it('TypeScript: core ← runtime ← services (each alone) ← devnet ← cli, never upwards', () => {
     const tree = join(root, 'src');
     assert.ok(filesUnder(tree, '.ts').length > 50);
     assert.deepEqual(violations(tree, '.ts', TS_IMPORT, TYPESCRIPT_LAYERS), []);
+  });
+
+  it('src/core names no service: the deployment file and the config roles are open, each service brings its own', () => {
+    assert.ok(TYPESCRIPT_SERVICES.includes('state-proofs'));
+    const pattern = serviceNamePattern(TYPESCRIPT_SERVICES, STATE_PROOFS_TERMS);
+    assert.deepEqual(namesIn(join(root, 'src', 'core'), pattern, [GENERATED_ABIS]), []);
+    // The check itself: it finds the names where they are, in every spelling.
+    assert.ok(namesIn(join(root, 'src', 'services', 'state-proofs'), pattern).length > 100);
+    for (const text of ['state-proofs', 'stateProofs', 'StateProof', 'state proofs', 'chains[].stateManager', 'the Challenger', 'epoch publisher', 'StateQuery']) {
+      assert.ok(pattern.test(text), text);
+    }
+    assert.ok(!pattern.test('services.<service>.chains.<chainId>'));
   });
 
   it('Solidity: devnet → services → core → EigenLayer and bridge interfaces, never upwards nor across services', () => {

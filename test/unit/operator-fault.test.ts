@@ -1,18 +1,21 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { parseDeployment } from '../../src/core/chain/deployment.ts';
+import { stateProofsDeployment } from '../../src/services/state-proofs/deployment.ts';
 import { FaultOutsideDevnetError, startOperator } from '../../src/services/state-proofs/operator/run.ts';
 
 const A = '0x00000000000000000000000000000000000000a1';
 
 function deploymentOn(mainChainId: number) {
-  return parseDeployment({
-    mainChainId,
-    chains: [{ chainId: mainChainId, rpcUrl: 'http://127.0.0.1:1', stateManager: A }],
-    eigenlayer: { delegationManager: A, strategyManager: A, avsDirectory: A, allocationManager: A, rewardsCoordinator: A, strategies: [] },
-    stateProofs: { serviceManager: A, stakeRegistry: A, epochManager: A },
-    epoch: { genesis: 0, length: 120, grace: 20 },
-  });
+  return stateProofsDeployment(
+    parseDeployment({
+      mainChainId,
+      chains: [{ chainId: mainChainId, rpcUrl: 'http://127.0.0.1:1' }],
+      eigenlayer: { delegationManager: A, strategyManager: A, avsDirectory: A, allocationManager: A, rewardsCoordinator: A, strategies: [] },
+      epoch: { genesis: 0, length: 120, grace: 20 },
+      services: { 'state-proofs': { serviceManager: A, stakeRegistry: A, epochManager: A, chains: { [mainChainId]: { stateManager: A } } } },
+    }),
+  );
 }
 
 it('refuses devnet fault injection on a deployment whose main chain is not the devnet', async () => {

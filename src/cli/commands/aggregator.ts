@@ -7,6 +7,7 @@ import { privateKeyToAccount } from 'viem/accounts';
 import { rpcUrlOf } from '../../core/config/index.ts';
 import { keyOfConfigSource } from '../account-key.ts';
 import { untilSignal, rpcFlags } from './operator.ts';
+import { aggregatorRole } from '../../services/state-proofs/config.ts';
 import { CONFIG_OPTION, keySourceFlags, loadRunDeployment, readRunConfig } from './config.ts';
 
 /** Adds `aggregator run` to the program. */
@@ -40,7 +41,7 @@ export function registerAggregatorCommands(program: Command): void {
         rewardsPerEpoch?: string;
       }>();
       const config = loadRunDeployment(
-        readRunConfig('aggregator', cmd, [
+        readRunConfig(aggregatorRole, cmd, [
           { key: 'host', flag: '--host', value: opts.host },
           { key: 'port', flag: '--port', value: opts.port },
           ...rpcFlags(opts.rpc),

@@ -7,6 +7,7 @@ import { finalityOf, rpcUrlsOf } from '../../core/config/index.ts';
 import { keyOfConfigSource } from '../account-key.ts';
 import { UsageError } from '../errors.ts';
 import { printJson } from '../output.ts';
+import { challengerRole } from '../../services/state-proofs/config.ts';
 import { CONFIG_OPTION, keySourceFlags, loadRunDeployment, readRunConfig } from './config.ts';
 import { type NodeRunOptions, nodeRunFlags, untilSignal } from './operator.ts';
 
@@ -33,7 +34,7 @@ export function registerChallengerCommands(program: Command): void {
     .addHelpText('after', '\nExample:\n  avs challenger run --key $AVS_CHALLENGER_KEY --aggregator http://127.0.0.1:8080\n  avs challenger run --config challenger.json      # the same from a file (docs/configuration.md)\n')
     .action(async (_opts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<RunOptions>();
-      const read = readRunConfig('challenger', cmd, [
+      const read = readRunConfig(challengerRole, cmd, [
         ...keySourceFlags([
           { key: 'key.privateKey', flag: '--key', value: opts.key },
           { key: 'key.keystore', flag: '--ecdsa-keystore', value: opts.ecdsaKeystore },
@@ -46,12 +47,14 @@ export function registerChallengerCommands(program: Command): void {
       const privateKey = await keyOfConfigSource(values.key);
       const loaded = loadRunDeployment(read);
       const { deployment } = loaded;
-      if (!values.aggregatorUrl) throw new UsageError('no aggregator URL: pass --aggregator, set AVS_AGGREGATOR_URL or aggregatorUrl, or run `avs devnet`');
+      // From the loaded values: without one of its own, the challenger takes the deployment file's `aggregator.url`.
+      const { aggregatorUrl } = loaded.values;
+      if (!aggregatorUrl) throw new UsageError('no aggregator URL: pass --aggregator, set AVS_AGGREGATOR_URL or aggregatorUrl, or run `avs devnet`');
       const { startChallenger } = await import('../../services/state-proofs/challenger/run.ts');
       const { createLogger } = await import('../../core/logging.ts');
       const running = await startChallenger({
         deployment,
-        aggregatorUrl: values.aggregatorUrl.replace(/\/+$/, ''),
+        aggregatorUrl: aggregatorUrl.replace(/\/+$/, ''),
         privateKey,
         rpcUrls: rpcUrlsOf(loaded),
         finality: finalityOf(values.confirmations, deployment.mainChainId),

@@ -8,25 +8,39 @@ import type { Command } from 'commander';
 import { type Address, type Hex, type PublicClient, formatEther, getAddress } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { ECDSAStakeRegistryAbi, StateProofsServiceManagerAbi } from '../../core/chain/abis/generated/index.ts';
-import type { Deployment } from '../../core/chain/deployment.ts';
 import { makePublicClient } from '../../core/chain/clients.ts';
 import {
-  CONFIG_ROLES,
   ConfigError,
   type ConfigRead,
-  type ConfigRole,
+  type ConfigRoleSpec,
+  type ConfigValues,
+  type DeploymentBase,
   type FlagValue,
   type LoadedConfig,
   formatConfigIssue,
   loadConfigDeployment,
   readConfig,
+  roleNamed,
   rpcUrlOf,
 } from '../../core/config/index.ts';
 import { type ConfigCheck, compareSigningKey, probeAggregator, probeDatabase, probeKeystore, probePort, probeRpc, shortReason } from '../../core/config/check.ts';
+import {
+  type AggregatorConfigInput,
+  type ChallengerConfigInput,
+  type OperatorConfigInput,
+  aggregatorRole,
+  challengerRole,
+  operatorRole,
+} from '../../services/state-proofs/config.ts';
+import type { StateProofsDeployment } from '../../services/state-proofs/deployment.ts';
 import { devnetOperatorKeys } from '../../devnet/seed.ts';
 import { CommandFailedError, UsageError } from '../errors.ts';
 import { printJson } from '../output.ts';
+import { CONFIG_ROLES } from '../roles.ts';
 import { PASSWORD_ENV } from './keys.ts';
+
+/** The names of the registered roles, for options and messages. */
+const roleNames = (): string[] => CONFIG_ROLES.map((r) => r.name);
 
 /** Adds `config check` to the program. */
 export function registerConfigCommands(program: Command): void {
@@ -35,14 +49,14 @@ export function registerConfigCommands(program: Command): void {
     .command('check')
     .description('validate a config file (plus environment overrides) and reach each RPC, the database, the key and the aggregator')
     .argument('<file>', 'JSON config file (see config/*.example.json and docs/configuration.md)')
-    .option('--role <role>', `which process the file is for: ${CONFIG_ROLES.join(', ')} (default: the file's "role")`)
+    .option('--role <role>', `which process the file is for: ${roleNames().join(', ')} (default: the file's "role")`)
     .option('--json', 'print the checks as JSON')
     .addHelpText('after', '\nExample:\n  avs config check config/operator.example.json\n')
     .action(async (file: string, _opts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<{ role?: string; json?: boolean }>();
       const role = opts.role ?? (await roleOfFile(file));
-      if (!CONFIG_ROLES.includes(role as ConfigRole)) throw new UsageError(`--role must be one of ${CONFIG_ROLES.join(', ')}, got "${role}"`);
-      const checks = await checkConfigFile(role as ConfigRole, file, process.env);
+      if (!roleNamed(CONFIG_ROLES, role)) throw new UsageError(`--role must be one of ${roleNames().join(', ')}, got "${role}"`);
+      const checks = await checkConfigFile(role, file, process.env);
       const failed = checks.filter((c) => !c.ok).length;
       if (opts.json) {
         printJson({ role, file, ok: failed === 0, checks });
@@ -70,18 +84,22 @@ async function roleOfFile(file: string): Promise<string> {
     throw new CommandFailedError(`cannot read config file ${file}: ${code ?? (error as Error).message}`);
   }
   const role = (json as { role?: unknown } | null)?.role;
-  if (typeof role !== 'string') throw new UsageError(`${file} has no "role" key: give --role ${CONFIG_ROLES.join('|')}`);
+  if (typeof role !== 'string') throw new UsageError(`${file} has no "role" key: give --role ${roleNames().join('|')}`);
   return role;
 }
 
 /**
  * Every check of a role's config file, in order: the keys (one failed check per issue, and nothing else when there is
- * any), then RPCs, database, key, aggregator and ports. Never throws for a bad configuration.
+ * any), then RPCs, then what the role reaches (database, key, aggregator, ports; see {@link ROLE_PROBES}). Never throws
+ * for a bad configuration.
+ * @throws {UsageError} when `role` is not a registered role.
  */
-export async function checkConfigFile(role: ConfigRole, file: string, env: NodeJS.ProcessEnv): Promise<ConfigCheck[]> {
-  let config: LoadedConfig<ConfigRole>;
+export async function checkConfigFile(role: string, file: string, env: NodeJS.ProcessEnv): Promise<ConfigCheck[]> {
+  const spec = roleNamed(CONFIG_ROLES, role);
+  if (!spec) throw new UsageError(`--role must be one of ${roleNames().join(', ')}, got "${role}"`);
+  let config: LoadedConfig<ConfigValues, DeploymentBase>;
   try {
-    config = loadConfigDeployment(readConfig(role, { file, env }));
+    config = loadConfigDeployment(readConfig(spec, { file, env }, CONFIG_ROLES));
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     return error.issues.map((i) => ({ name: i.key, ok: false, detail: formatConfigIssue(i).replace(/^config [^:]+: /, '') }));
@@ -93,64 +111,92 @@ export async function checkConfigFile(role: ConfigRole, file: string, env: NodeJ
   const rpcChecks = await Promise.all(deployment.chains.map((c) => probeRpc(c.chainId, rpcUrlOf(config, c.chainId))));
   checks.push(...rpcChecks);
   const mainReachable = rpcChecks.find((c) => c.name === `rpc ${deployment.mainChainId}`)?.ok === true;
-  const mainClient = () => makePublicClient(deployment.mainChainId, rpcUrlOf(config, deployment.mainChainId), { batch: false });
+  const probes = ROLE_PROBES[role];
+  if (probes) checks.push(...(await probes(config, { env, mainReachable })));
+  return checks;
+}
 
-  if (role === 'operator') {
-    const values = (config as LoadedConfig<'operator'>).values;
-    const key = await operatorKeyCheck(values.signingKey, env);
-    checks.push(...key.checks);
-    if (values.address && key.operator && values.address !== key.operator) {
-      checks.push({ name: 'address', ok: false, detail: `devnet operator ${values.signingKey.devnetOperator} is ${key.operator}, not ${values.address}` });
-    }
-    const operator = values.address ?? key.operator;
-    checks.push(await probeDatabase({ url: values.database.url, sqlitePath: values.database.sqlitePath ?? `.avs/operator-${(operator ?? 'unknown').toLowerCase()}.sqlite` }));
-    if (key.address && operator && mainReachable) {
-      try {
-        const registered = await mainClient().readContract({
-          address: deployment.stateProofs.stakeRegistry,
-          abi: ECDSAStakeRegistryAbi,
-          functionName: 'getLatestOperatorSigningKey',
-          args: [operator],
-        });
-        checks.push(compareSigningKey(operator, key.address, registered));
-      } catch (error) {
-        checks.push({ name: 'signing key', ok: false, detail: `cannot read the registered signing key: ${shortReason(error)}` });
-      }
-    }
-    if (values.aggregatorUrl) checks.push(await probeAggregator(values.aggregatorUrl));
-    else checks.push({ name: 'aggregator', ok: false, detail: 'no aggregatorUrl (and none in the deployment file)' });
-    if (values.nodeApi) checks.push({ ...(await probePort(values.nodeApi.host, values.nodeApi.port)), name: 'node API' });
-  } else if (role === 'aggregator') {
-    const values = (config as LoadedConfig<'aggregator'>).values;
-    checks.push(await probeDatabase({ url: values.database.url, sqlitePath: values.database.sqlitePath ?? '.avs/aggregator.sqlite' }));
-    checks.push(await probePort(values.host, values.port));
-    if (values.publisher) {
-      const key = await keySourceCheck(values.publisher, env, 'aggregator.publisher');
-      checks.push(...key.checks.map((c) => ({ ...c, name: `publisher ${c.name}` })));
-      if (key.address && mainReachable) checks.push(...(await publisherAccountChecks(mainClient(), deployment, key.address, values.publisher.rewards !== undefined)));
-    }
-  } else {
-    const values = (config as LoadedConfig<'challenger'>).values;
-    const key = await keySourceCheck(values.key, env, 'challenger.key');
-    checks.push(...key.checks);
-    checks.push(await probeDatabase({ url: values.database.url, sqlitePath: values.database.sqlitePath ?? '.avs/challenger.sqlite' }));
-    if (key.address && mainReachable) {
-      try {
-        const balance = await mainClient().getBalance({ address: key.address });
-        checks.push({
-          name: 'balance',
-          ok: balance > 0n,
-          detail: `${key.address} holds ${formatEther(balance)} ETH on chain ${deployment.mainChainId}${balance > 0n ? '' : ': it cannot pay bonds'}`,
-          data: { wei: balance.toString() },
-        });
-      } catch (error) {
-        checks.push({ name: 'balance', ok: false, detail: shortReason(error) });
-      }
-    }
-    if (values.aggregatorUrl) checks.push(await probeAggregator(values.aggregatorUrl));
-    else checks.push({ name: 'aggregator', ok: false, detail: 'no aggregatorUrl (and none in the deployment file)' });
-    if (values.nodeApi) checks.push({ ...(await probePort(values.nodeApi.host, values.nodeApi.port)), name: 'node API' });
+/** What a role's probes are given besides its loaded configuration. */
+type ProbeContext = { env: NodeJS.ProcessEnv; mainReachable: boolean };
+
+/** The probes of each role beyond its RPCs, by role name; a role without an entry gets the config and RPC checks only. */
+const ROLE_PROBES: Record<string, (config: LoadedConfig<ConfigValues, DeploymentBase>, context: ProbeContext) => Promise<ConfigCheck[]>> = {
+  // Each loaded by its own role (the lookup is by name), so its values and deployment are that role's.
+  [operatorRole.name]: (config, context) => operatorProbes(config as LoadedConfig<OperatorConfigInput, StateProofsDeployment>, context),
+  [aggregatorRole.name]: (config, context) => aggregatorProbes(config as LoadedConfig<AggregatorConfigInput, StateProofsDeployment>, context),
+  [challengerRole.name]: (config, context) => challengerProbes(config as LoadedConfig<ChallengerConfigInput, StateProofsDeployment>, context),
+};
+
+const mainClientOf = (config: LoadedConfig<ConfigValues, StateProofsDeployment>) =>
+  makePublicClient(config.deployment.mainChainId, rpcUrlOf(config, config.deployment.mainChainId), { batch: false });
+
+/** The operator's key, its database, its registered signing key, the aggregator and the node API port. */
+async function operatorProbes(config: LoadedConfig<OperatorConfigInput, StateProofsDeployment>, { env, mainReachable }: ProbeContext): Promise<ConfigCheck[]> {
+  const { values, deployment } = config;
+  const checks: ConfigCheck[] = [];
+  const key = await operatorKeyCheck(values.signingKey, env);
+  checks.push(...key.checks);
+  if (values.address && key.operator && values.address !== key.operator) {
+    checks.push({ name: 'address', ok: false, detail: `devnet operator ${values.signingKey.devnetOperator} is ${key.operator}, not ${values.address}` });
   }
+  const operator = values.address ?? key.operator;
+  checks.push(await probeDatabase({ url: values.database.url, sqlitePath: values.database.sqlitePath ?? `.avs/operator-${(operator ?? 'unknown').toLowerCase()}.sqlite` }));
+  if (key.address && operator && mainReachable) {
+    try {
+      const registered = await mainClientOf(config).readContract({
+        address: deployment.stateProofs.stakeRegistry,
+        abi: ECDSAStakeRegistryAbi,
+        functionName: 'getLatestOperatorSigningKey',
+        args: [operator],
+      });
+      checks.push(compareSigningKey(operator, key.address, registered));
+    } catch (error) {
+      checks.push({ name: 'signing key', ok: false, detail: `cannot read the registered signing key: ${shortReason(error)}` });
+    }
+  }
+  if (values.aggregatorUrl) checks.push(await probeAggregator(values.aggregatorUrl));
+  else checks.push({ name: 'aggregator', ok: false, detail: 'no aggregatorUrl (and none in the deployment file)' });
+  if (values.nodeApi) checks.push({ ...(await probePort(values.nodeApi.host, values.nodeApi.port)), name: 'node API' });
+  return checks;
+}
+
+/** The aggregator's database and port, and its publisher's key and account. */
+async function aggregatorProbes(config: LoadedConfig<AggregatorConfigInput, StateProofsDeployment>, { env, mainReachable }: ProbeContext): Promise<ConfigCheck[]> {
+  const { values, deployment } = config;
+  const checks: ConfigCheck[] = [];
+  checks.push(await probeDatabase({ url: values.database.url, sqlitePath: values.database.sqlitePath ?? '.avs/aggregator.sqlite' }));
+  checks.push(await probePort(values.host, values.port));
+  if (values.publisher) {
+    const key = await keySourceCheck(values.publisher, env, 'aggregator.publisher');
+    checks.push(...key.checks.map((c) => ({ ...c, name: `publisher ${c.name}` })));
+    if (key.address && mainReachable) checks.push(...(await publisherAccountChecks(mainClientOf(config), deployment, key.address, values.publisher.rewards !== undefined)));
+  }
+  return checks;
+}
+
+/** The challenger's key and balance, its database, the aggregator and the node API port. */
+async function challengerProbes(config: LoadedConfig<ChallengerConfigInput, StateProofsDeployment>, { env, mainReachable }: ProbeContext): Promise<ConfigCheck[]> {
+  const { values, deployment } = config;
+  const checks: ConfigCheck[] = [];
+  const key = await keySourceCheck(values.key, env, 'challenger.key');
+  checks.push(...key.checks);
+  checks.push(await probeDatabase({ url: values.database.url, sqlitePath: values.database.sqlitePath ?? '.avs/challenger.sqlite' }));
+  if (key.address && mainReachable) {
+    try {
+      const balance = await mainClientOf(config).getBalance({ address: key.address });
+      checks.push({
+        name: 'balance',
+        ok: balance > 0n,
+        detail: `${key.address} holds ${formatEther(balance)} ETH on chain ${deployment.mainChainId}${balance > 0n ? '' : ': it cannot pay bonds'}`,
+        data: { wei: balance.toString() },
+      });
+    } catch (error) {
+      checks.push({ name: 'balance', ok: false, detail: shortReason(error) });
+    }
+  }
+  if (values.aggregatorUrl) checks.push(await probeAggregator(values.aggregatorUrl));
+  else checks.push({ name: 'aggregator', ok: false, detail: 'no aggregatorUrl (and none in the deployment file)' });
+  if (values.nodeApi) checks.push({ ...(await probePort(values.nodeApi.host, values.nodeApi.port)), name: 'node API' });
   return checks;
 }
 
@@ -160,7 +206,7 @@ type KeySource = { keystore?: string; passwordFile?: string; privateKey?: Hex };
  * The publisher's account: it pays for weight refreshes and state updates (ETH on the main chain) and, to submit rewards,
  * must be the ServiceManager's rewards initiator.
  */
-async function publisherAccountChecks(client: PublicClient, deployment: Deployment, publisher: Address, paysRewards: boolean): Promise<ConfigCheck[]> {
+async function publisherAccountChecks(client: PublicClient, deployment: StateProofsDeployment, publisher: Address, paysRewards: boolean): Promise<ConfigCheck[]> {
   const checks: ConfigCheck[] = [];
   try {
     const balance = await client.getBalance({ address: publisher });
@@ -222,13 +268,13 @@ async function keySourceCheck(source: KeySource, env: NodeJS.ProcessEnv, key: st
  * @throws {UsageError} when every issue comes from flags or from nothing at all without a config file (a bad
  *   invocation, exit 2); {@link ConfigError} otherwise (exit 1), naming each key.
  */
-export function readRunConfig<R extends ConfigRole>(role: R, cmd: Command, flags: readonly FlagValue[]): ConfigRead<R> {
+export function readRunConfig<V extends ConfigValues, D extends DeploymentBase>(spec: ConfigRoleSpec<V, D>, cmd: Command, flags: readonly FlagValue[]): ConfigRead<V, D> {
   const file = cmd.optsWithGlobals<{ config?: string }>().config;
   const all: FlagValue[] = [...flags];
   if (cmd.getOptionValueSourceWithGlobals('deployment') === 'cli') {
     all.unshift({ key: 'deployment', flag: '--deployment', value: cmd.optsWithGlobals<{ deployment?: string }>().deployment });
   }
-  return asUsageError(file, () => readConfig(role, { file, env: process.env, flags: all }));
+  return asUsageError(file, () => readConfig(spec, { file, env: process.env, flags: all }, CONFIG_ROLES));
 }
 
 /**
@@ -236,7 +282,7 @@ export function readRunConfig<R extends ConfigRole>(role: R, cmd: Command, flags
  * it, as it always was; a flag that does not fit the deployment (`--rpc` for another chain, a plain key off a devnet) is
  * a usage error (exit 2).
  */
-export function loadRunDeployment<R extends ConfigRole>(read: ConfigRead<R>): LoadedConfig<R> {
+export function loadRunDeployment<V extends ConfigValues, D extends DeploymentBase>(read: ConfigRead<V, D>): LoadedConfig<V, D> {
   try {
     return loadConfigDeployment(read);
   } catch (error) {

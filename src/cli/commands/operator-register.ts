@@ -8,7 +8,8 @@ import { type Address, type Hex, type PublicClient, getAddress, zeroAddress } fr
 import { privateKeyToAccount } from 'viem/accounts';
 import { AVSDirectoryAbi, AllocationManagerAbi, DelegationManagerAbi, ECDSAStakeRegistryAbi } from '../../core/chain/abis/generated/index.ts';
 import { makePublicClient, makeWalletClient } from '../../core/chain/clients.ts';
-import { type Deployment, mainChainOf } from '../../core/chain/deployment.ts';
+import { mainChainOf } from '../../core/chain/deployment.ts';
+import type { StateProofsDeployment } from '../../services/state-proofs/deployment.ts';
 import {
   type SignatureWithSaltAndExpiry,
   formatRegistrationSignatureFile,
@@ -262,7 +263,7 @@ export function registerOperatorRegistrationCommands(operator: Command): void {
  * @throws {UsageError} when the file is not given; {CommandFailedError} when it is unreadable, malformed, or for
  *         another operator or AVS.
  */
-function readRegistrationSignature(path: string | undefined, operator: Address, deployment: Deployment): SignatureWithSaltAndExpiry {
+function readRegistrationSignature(path: string | undefined, operator: Address, deployment: StateProofsDeployment): SignatureWithSaltAndExpiry {
   if (path === undefined) {
     throw new UsageError(
       `acting for operator ${operator} needs its AVSDirectory signature: have the operator run \`avs operator sign-registration --out <file>\` with its key, then pass --registration-signature <file>`,
@@ -288,7 +289,7 @@ function readRegistrationSignature(path: string | undefined, operator: Address, 
 }
 
 /** Refuses a signature the AVSDirectory would refuse for its expiry or its spent salt, before sending it. */
-async function checkSignatureUsable(client: PublicClient, deployment: Deployment, operator: Address, signature: SignatureWithSaltAndExpiry): Promise<void> {
+async function checkSignatureUsable(client: PublicClient, deployment: StateProofsDeployment, operator: Address, signature: SignatureWithSaltAndExpiry): Promise<void> {
   const [block, spent] = await Promise.all([
     client.getBlock(),
     client.readContract({ address: deployment.eigenlayer.avsDirectory, abi: AVSDirectoryAbi, functionName: 'operatorSaltIsSpent', args: [operator, signature.salt] }),

@@ -11,6 +11,7 @@ import { keyOfConfigSource } from '../account-key.ts';
 import { UsageError } from '../errors.ts';
 import { operatorSocketUrl } from '../aggregator-client.ts';
 import { type FlagValue, finalityOf, rpcUrlsOf } from '../../core/config/index.ts';
+import { operatorRole } from '../../services/state-proofs/config.ts';
 import { CONFIG_OPTION, keySourceFlags, loadRunDeployment, readRunConfig } from './config.ts';
 
 /** Adds `operator register`, `sign-registration`, `deregister` and `run` to the program. */
@@ -38,7 +39,7 @@ export function registerOperatorCommands(program: Command): void {
       const opts = cmd.optsWithGlobals<
         NodeRunOptions & { operator?: string; devnetOperator?: string; signingKey?: string; ecdsaKeystore?: string; passwordFile?: string }
       >();
-      const read = readRunConfig('operator', cmd, [
+      const read = readRunConfig(operatorRole, cmd, [
         { key: 'address', flag: '--operator', value: opts.operator },
         ...signingKeyFlags(opts),
         { key: 'signingKey.passwordFile', flag: '--password-file', value: opts.passwordFile },
@@ -63,7 +64,8 @@ export function registerOperatorCommands(program: Command): void {
         operatorAddress = values.address!;
         signingPrivateKey = keystoreKey ?? values.signingKey.privateKey!;
       }
-      const aggregatorText = values.aggregatorUrl;
+      // From the loaded values: without one of its own, the operator takes the deployment file's `aggregator.url`.
+      const aggregatorText = loaded.values.aggregatorUrl;
       if (!aggregatorText) throw new UsageError('no aggregator URL: pass --aggregator, set AVS_AGGREGATOR_URL or aggregatorUrl, or run `avs devnet`');
       const aggregatorUrl = operatorSocketUrl(aggregatorText.replace(/\/+$/, ''));
       const { startOperator } = await import('../../services/state-proofs/operator/run.ts');

@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { untilSignal } from './operator.ts';
 import { CommandFailedError } from '../errors.ts';
-import { DEFAULT_DEPLOYMENT_PATH, loadDeployment, parseCount, resolvePrivateKey } from '../options.ts';
+import { DEFAULT_DEPLOYMENT_PATH, loadCoreDeployment, parseCount, resolvePrivateKey } from '../options.ts';
 
 /** Adds `relayer run` to the program. */
 export function registerRelayerCommands(program: Command): void {
@@ -31,7 +31,7 @@ export function registerRelayerCommands(program: Command): void {
       const account = resolvePrivateKey('--key', opts.key, 'AVS_RELAYER_KEY');
       const confirmations = parseCount('--confirmations', opts.confirmations, { min: 1, max: 10_000 });
       const pollIntervalMs = parseCount('--poll-interval', opts.pollInterval, { min: 10, max: 600_000 });
-      const deployment = loadDeployment(opts.deployment);
+      const deployment = loadCoreDeployment(opts.deployment);
       // Loaded on demand, so other commands start without the relayer's dependencies.
       const { bridgePairsOf } = await import('../../devnet/bridge.ts');
       const pairs = bridgePairsOf(deployment);

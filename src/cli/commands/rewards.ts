@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import type { Hex, PublicClient } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { makePublicClient, makeWalletClient } from '../../core/chain/clients.ts';
-import type { ChainDeployment, Deployment } from '../../core/chain/deployment.ts';
+import type { StateProofsChain, StateProofsDeployment } from '../../services/state-proofs/deployment.ts';
 import type { StateProofStore } from '../../services/state-proofs/aggregator/store.ts';
 import { epochInterval } from '../../core/epochs.ts';
 import type { EpochRewardReport } from '../../services/state-proofs/rewards/epoch.ts';
@@ -156,12 +156,12 @@ function parseEpoch(text: string): number {
   return parseCount('--epoch', text, { min: 0, max: 2 ** 32 - 1 });
 }
 
-function mainChain(deployment: Deployment, rpc: string | undefined): { client: PublicClient; deployment: Deployment; chain: ChainDeployment } {
+function mainChain(deployment: StateProofsDeployment, rpc: string | undefined): { client: PublicClient; deployment: StateProofsDeployment; chain: StateProofsChain } {
   const chain = resolveChain(deployment, undefined, rpc);
   return { client: makePublicClient(chain.chainId, chain.rpcUrl), deployment, chain };
 }
 
-function chainWeights(client: PublicClient, deployment: Deployment) {
+function chainWeights(client: PublicClient, deployment: StateProofsDeployment) {
   return async (operators: readonly string[], epoch: number) => {
     const { readOperatorWeights } = await import('../../runtime/rewards/chain.ts');
     return readOperatorWeights(client, deployment.stateProofs.stakeRegistry, operators, epoch);
@@ -191,7 +191,7 @@ async function withAggregatorStore<T>(path: string | undefined, fn: (store: Stat
 type EpochEnd = { ended: boolean; end: bigint; now: bigint };
 
 /** Whether `epoch` has ended by the main chain's latest block time (unix seconds). */
-async function epochEnded(client: PublicClient, deployment: Deployment, epoch: number): Promise<EpochEnd> {
+async function epochEnded(client: PublicClient, deployment: StateProofsDeployment, epoch: number): Promise<EpochEnd> {
   const now = (await client.getBlock()).timestamp;
   const { end } = epochInterval(deployment.epoch, epoch);
   return { ended: now >= end, end, now };

@@ -5,17 +5,13 @@
  *
  * Environment variables: `AVS_<ROLE>__<KEY>__<SUBKEY>`, keys in upper snake case, `__` between levels, e.g.
  * `AVS_OPERATOR__RPC__31337=https://...` sets `rpc["31337"]`, `AVS_AGGREGATOR__TASK_DEADLINE_MS=60000` sets
- * `taskDeadlineMs`. The variables the CLI read before config files existed stay as aliases, weaker than these.
+ * `taskDeadlineMs`. The variables a role read before config files existed (its `legacyEnv`) stay as aliases, weaker
+ * than these.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { ConfigError } from './errors.ts';
-
-/** The process kinds that take a config file. */
-export type ConfigRole = 'operator' | 'aggregator' | 'challenger';
-
-/** All roles, for validation of `--role` and the file's `role` key. */
-export const CONFIG_ROLES: readonly ConfigRole[] = ['operator', 'aggregator', 'challenger'];
+import type { ConfigRoleSpec } from './role.ts';
 
 /** One leaf value and where it came from. `null` removes the key (and what is under it) set by an earlier source. */
 export type ConfigEntry = { path: readonly string[]; value: unknown; origin: string };
@@ -26,39 +22,16 @@ export type FlagValue = { key: string; flag: string; value: unknown };
 /** Keys whose object value is replaced as a whole by a later source, never merged key by key. */
 const ATOMIC_KEYS = new Set(['deployment']);
 
-/** Keys holding file paths: relative ones in a config file are resolved against the file's directory. */
-const PATH_KEYS = ['deployment', 'signingKey.keystore', 'signingKey.passwordFile', 'key.keystore', 'key.passwordFile', 'publisher.keystore', 'publisher.passwordFile', 'database.sqlitePath'];
+/** Keys holding file paths in every role (the `deploymentSource` and `database` building blocks); roles add theirs. */
+const PATH_KEYS = ['deployment', 'database.sqlitePath'];
 
-/** Variables read before config files existed, per role: name → dotted key. Weaker than `AVS_<ROLE>__*`. */
-export const LEGACY_ENV: Record<ConfigRole, ReadonlyArray<readonly [string, string]>> = {
-  operator: [
-    ['AVS_OPERATOR_ADDRESS', 'address'],
-    ['AVS_SIGNING_KEY', 'signingKey.privateKey'],
-    ['AVS_ECDSA_KEYSTORE', 'signingKey.keystore'],
-    ['AVS_AGGREGATOR_URL', 'aggregatorUrl'],
-    ['DATABASE_URL', 'database.url'],
-    ['LOG_LEVEL', 'logLevel'],
-  ],
-  aggregator: [
-    ['DATABASE_URL', 'database.url'],
-    ['LOG_LEVEL', 'logLevel'],
-  ],
-  challenger: [
-    ['AVS_CHALLENGER_KEY', 'key.privateKey'],
-    ['AVS_ECDSA_KEYSTORE', 'key.keystore'],
-    ['AVS_AGGREGATOR_URL', 'aggregatorUrl'],
-    ['DATABASE_URL', 'database.url'],
-    ['LOG_LEVEL', 'logLevel'],
-  ],
-};
-
-/** The prefix of a role's structured variables, e.g. `AVS_OPERATOR__`. */
-export function envPrefix(role: ConfigRole): string {
-  return `AVS_${role.toUpperCase()}__`;
+/** The prefix of a role's structured variables, e.g. `AVS_OPERATOR__` (a `-` in the name becomes `_`). */
+export function envPrefix(role: string): string {
+  return `AVS_${role.toUpperCase().replace(/-/g, '_')}__`;
 }
 
 /** The structured variable for a dotted key, e.g. (`operator`, `nodeApi.port`) → `AVS_OPERATOR__NODE_API__PORT`. */
-export function envNameOf(role: ConfigRole, key: string): string {
+export function envNameOf(role: string, key: string): string {
   return envPrefix(role) + key.split('.').map((s) => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()).join('__');
 }
 
@@ -68,20 +41,18 @@ function keyOfEnvSegment(segment: string): string {
 }
 
 /**
- * Entries from the environment: the legacy aliases first, then every non-empty `AVS_<ROLE>__*` variable (values stay
- * strings; the schemas accept numbers and booleans written as text). Empty variables count as unset.
+ * Entries from the environment: the role's legacy variables first, then every non-empty `AVS_<ROLE>__*` variable (values
+ * stay strings; the schemas accept numbers and booleans written as text). Empty variables count as unset.
  */
-export function envEntries(role: ConfigRole, env: NodeJS.ProcessEnv): ConfigEntry[] {
+export function envEntries(role: Pick<ConfigRoleSpec, 'name' | 'legacyEnv'>, env: NodeJS.ProcessEnv): ConfigEntry[] {
   const entries: ConfigEntry[] = [];
-  for (const [name, key] of LEGACY_ENV[role]) {
+  for (const [name, key, ignoredWhenSet] of role.legacyEnv ?? []) {
     const value = env[name];
     if (value === undefined || value === '') continue;
-    // As before config files: a keystore named in the environment wins over a plain hex key in the environment.
-    if (name === 'AVS_SIGNING_KEY' && env.AVS_ECDSA_KEYSTORE) continue;
-    if (name === 'AVS_CHALLENGER_KEY' && env.AVS_ECDSA_KEYSTORE) continue;
+    if (ignoredWhenSet !== undefined && env[ignoredWhenSet]) continue;
     entries.push({ path: key.split('.'), value, origin: name });
   }
-  const prefix = envPrefix(role);
+  const prefix = envPrefix(role.name);
   for (const name of Object.keys(env).sort()) {
     const value = env[name];
     if (!name.startsWith(prefix) || value === undefined || value === '') continue;
@@ -102,7 +73,9 @@ export function flagEntries(flags: readonly FlagValue[]): ConfigEntry[] {
  * key is returned apart: it says which process the file is for.
  * @throws {ConfigError} when the file cannot be read, is not JSON, or is not a JSON object (key `<role>`).
  */
-export function fileEntries(role: ConfigRole, file: string): { entries: ConfigEntry[]; role?: unknown } {
+export function fileEntries(spec: Pick<ConfigRoleSpec, 'name' | 'pathKeys'>, file: string): { entries: ConfigEntry[]; role?: unknown } {
+  const role = spec.name;
+  const pathKeys = [...PATH_KEYS, ...(spec.pathKeys ?? [])];
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -122,7 +95,7 @@ export function fileEntries(role: ConfigRole, file: string): { entries: ConfigEn
   const base = dirname(resolve(file));
   const entries = flatten(rest, [], file);
   for (const entry of entries) {
-    if (PATH_KEYS.includes(entry.path.join('.')) && typeof entry.value === 'string' && entry.value !== '' && !isAbsolute(entry.value)) {
+    if (pathKeys.includes(entry.path.join('.')) && typeof entry.value === 'string' && entry.value !== '' && !isAbsolute(entry.value)) {
       entry.value = resolve(base, entry.value);
     }
   }

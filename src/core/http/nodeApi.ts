@@ -27,7 +27,7 @@ export type NodeService = {
 
 /** Options of {@link eigenNodeApi}. */
 export type EigenNodeApiOptions = {
-  /** `node_name`, e.g. `avs-stack state-proofs aggregator`. */
+  /** `node_name`, e.g. `avs-stack <service> aggregator`. */
   nodeName: string;
   /** `node_version`, the software version. */
   nodeVersion: string;

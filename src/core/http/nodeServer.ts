@@ -1,9 +1,9 @@
 /**
- * The HTTP side every long-running process without an API of its own serves (operator node, relayer, challenger): the
+ * The HTTP side every long-running process without an API of its own serves (operator nodes, the relayer, watchtowers): the
  * EigenLayer node API under `/eigen` and Prometheus metrics at `/metrics`, on one port.
  *
  * ```ts
- * const server = await startNodeServer({ port: 9090, nodeName: 'avs-stack state-proofs operator', nodeVersion: '0.1.0', registry, services });
+ * const server = await startNodeServer({ port: 9090, nodeName: 'avs-stack <service> operator', nodeVersion: '0.1.0', registry, services });
  * // server.url: http://127.0.0.1:9090 — GET /eigen/node, /eigen/node/health, /metrics
  * await server.close();
  * ```

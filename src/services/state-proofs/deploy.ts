@@ -37,9 +37,10 @@ import {
   StateProofsServiceManagerBytecode,
 } from '../../core/chain/abis/generated/index.ts';
 import { makePublicClient, makeWalletClient } from '../../core/chain/clients.ts';
-import { type Deployment, parseDeployment } from '../../core/chain/deployment.ts';
+import { parseDeployment } from '../../core/chain/deployment.ts';
 import { TxQueue, type TxQueueOptions } from '../../core/chain/transactions.ts';
 import { assertEpochConfig } from '../../core/epochs.ts';
+import { STATE_PROOFS_SERVICE, type StateProofsDeployment, stateProofsDeployment } from './deployment.ts';
 
 /** OpenZeppelin Ownable's hand-over, which every owned contract here inherits. */
 const OwnableAbi = parseAbi(['function transferOwnership(address newOwner)']);
@@ -157,13 +158,14 @@ export type DeployStateProofsOptions = {
 };
 
 /**
- * Deploys and wires the state-proofs AVS and returns its {@link Deployment}. Remote chains are deployed in parallel
- * with the main chain.
+ * Deploys and wires the state-proofs AVS and returns its deployment (the state-proofs view; `serializeDeployment` writes
+ * its file form, the core fields with the contracts under `services.state-proofs`). Remote chains are deployed in
+ * parallel with the main chain.
  * @throws {SetupTransactionError} naming the step that reverted.
  * @throws {Error} when the epoch clock is invalid.
  * @throws {TimelockDelayError} when `timelockDelay` is not longer than the resolver's EXPOSURE_WINDOW.
  */
-export async function deployStateProofs(options: DeployStateProofsOptions): Promise<Deployment> {
+export async function deployStateProofs(options: DeployStateProofsOptions): Promise<StateProofsDeployment> {
   const { deployer, main, epoch } = options;
   const progress = options.onProgress ?? (() => {});
   // The deployer owns everything while wiring (owner-only setters); ownership moves to `options.owner` at the end.
@@ -308,12 +310,12 @@ export async function deployStateProofs(options: DeployStateProofsOptions): Prom
         chainId: r.chain.chainId,
         name: r.chain.name,
         rpcUrl: r.chain.rpcUrl,
-        stateManager: r.stateManager,
         bridge: r.chain.bridge,
+        timelock,
+        stateManager: r.stateManager,
         lightStakeRegistry: r.lightStakeRegistry,
         registryStateReceiver: r.registryStateReceiver,
         remoteChainVerifier,
-        timelock,
       };
     }),
   );
@@ -344,17 +346,32 @@ export async function deployStateProofs(options: DeployStateProofsOptions): Prom
   }
   await q.settle();
 
-  return parseDeployment(
-    {
-      mainChainId: main.chainId,
-      chains: [
-        { chainId: main.chainId, name: main.name, rpcUrl: main.rpcUrl, stateManager: mainStateManager, timelock: mainTimelock },
-        ...remoteChains,
-      ],
-      eigenlayer: { ...options.eigenlayer, strategies: options.quorum.map((s) => s.strategy) },
-      stateProofs: { serviceManager, stakeRegistry, epochManager, registryStateSender, stateDisputeResolver, mainChainVerifier },
-      epoch: { genesis: epoch.genesis.toString(), length: epoch.length.toString(), grace: epoch.grace.toString() },
+  const source = 'state-proofs deployment';
+  const file = {
+    mainChainId: main.chainId,
+    chains: [
+      { chainId: main.chainId, name: main.name, rpcUrl: main.rpcUrl, timelock: mainTimelock },
+      ...remoteChains.map((r) => ({ chainId: r.chainId, name: r.name, rpcUrl: r.rpcUrl, bridge: r.bridge, timelock: r.timelock })),
+    ],
+    eigenlayer: { ...options.eigenlayer, strategies: options.quorum.map((s) => s.strategy) },
+    epoch: { genesis: epoch.genesis.toString(), length: epoch.length.toString(), grace: epoch.grace.toString() },
+    services: {
+      [STATE_PROOFS_SERVICE]: {
+        serviceManager,
+        stakeRegistry,
+        epochManager,
+        registryStateSender,
+        stateDisputeResolver,
+        mainChainVerifier,
+        chains: Object.fromEntries([
+          [String(main.chainId), { stateManager: mainStateManager }],
+          ...remoteChains.map((r) => [
+            String(r.chainId),
+            { stateManager: r.stateManager, lightStakeRegistry: r.lightStakeRegistry, registryStateReceiver: r.registryStateReceiver, remoteChainVerifier: r.remoteChainVerifier },
+          ]),
+        ]),
+      },
     },
-    'state-proofs deployment',
-  );
+  };
+  return stateProofsDeployment(parseDeployment(file, source), source);
 }

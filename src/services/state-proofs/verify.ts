@@ -7,7 +7,7 @@
  */
 import type { Address, Hex, PublicClient } from 'viem';
 import { StakeRegistryVerifierAbi } from '../../core/chain/abis/generated/index.ts';
-import type { Deployment } from '../../core/chain/deployment.ts';
+import type { StateProofsDeployment } from './deployment.ts';
 import { describeRevert } from '../../core/chain/transactions.ts';
 import { ERC1271_MAGIC_VALUE } from './attestation.ts';
 
@@ -38,7 +38,7 @@ export class NoStakeRegistryError extends Error {
  * LightStakeRegistry (the replica of the operator set) on a remote chain.
  * @throws {NoStakeRegistryError} when the chain is not in the deployment or lists no LightStakeRegistry.
  */
-export function stakeRegistryOn(deployment: Deployment, chainId: number): { address: Address; kind: RegistryKind } {
+export function stakeRegistryOn(deployment: StateProofsDeployment, chainId: number): { address: Address; kind: RegistryKind } {
   if (chainId === deployment.mainChainId) return { address: deployment.stateProofs.stakeRegistry, kind: 'ECDSAStakeRegistry' };
   const chain = deployment.chains.find((c) => c.chainId === chainId);
   if (!chain) throw new NoStakeRegistryError(`chain ${chainId} is not part of this deployment`);

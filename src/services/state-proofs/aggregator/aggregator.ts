@@ -5,7 +5,6 @@
  * weight and aggregates the proof (`runtime/tasks/engine.ts`). Reads return the API's {@link TaskView}.
  */
 import type { Address, Hex } from 'viem';
-import type { Deployment } from '../../../core/chain/deployment.ts';
 import type { Logger } from '../../../core/logging.ts';
 import type { OperatorSetSource } from '../../../runtime/operatorSet.ts';
 import type { SignatureVerifier } from '../../../runtime/signatures/verifier.ts';
@@ -13,6 +12,7 @@ import { TaskEngine, type TaskEngineStats } from '../../../runtime/tasks/engine.
 import type { OperatorSession as EngineSession } from '../../../runtime/tasks/sessions.ts';
 import type { ProofFeedCursor } from '../../../runtime/tasks/types.ts';
 import type { StateQuery } from '../attestation.ts';
+import type { StateProofsDeployment } from '../deployment.ts';
 import { fastTaskId } from '../digest.ts';
 import type { WireSignature, WireTask } from '../protocol.ts';
 import type { BlockRef, BlockResolver } from './blocks.ts';
@@ -52,7 +52,7 @@ export type AggregatorStats = TaskEngineStats;
 /** Options of {@link Aggregator}. */
 export type AggregatorOptions = {
   /** The deployment: supported chains and the EIP-712 domain (main chain id, ServiceManager). */
-  deployment: Pick<Deployment, 'mainChainId' | 'chains' | 'stateProofs'>;
+  deployment: Pick<StateProofsDeployment, 'mainChainId' | 'chains' | 'stateProofs'>;
   store: StateProofStore;
   operatorSet: OperatorSetSource;
   blocks: BlockResolver;

@@ -3,11 +3,12 @@
  * with). Used by `npm run docs:api` (scripts/gen-api-docs.ts) to write docs/api-reference.md.
  */
 import type { Address } from 'viem';
-import type { Deployment } from '../../../core/chain/deployment.ts';
+import { parseDeployment } from '../../../core/chain/deployment.ts';
 import { openDatabase } from '../../../core/db/index.ts';
 import type { BlockResolver } from './blocks.ts';
 import { staticOperatorSetSource } from '../../../runtime/operatorSet.ts';
 import { createAggregatorApp } from './service.ts';
+import { stateProofsDeployment } from '../deployment.ts';
 
 type Schema = {
   type?: string | string[];
@@ -34,20 +35,22 @@ type Operation = {
 const ADDRESS = '0x0000000000000000000000000000000000000001' as Address;
 
 /** A deployment that only names addresses: the document does not depend on them. */
-const placeholderDeployment: Deployment = {
-  mainChainId: 31337,
-  chains: [{ chainId: 31337, rpcUrl: 'http://127.0.0.1:8545', stateManager: ADDRESS }],
-  eigenlayer: {
-    delegationManager: ADDRESS,
-    strategyManager: ADDRESS,
-    avsDirectory: ADDRESS,
-    allocationManager: ADDRESS,
-    rewardsCoordinator: ADDRESS,
-    strategies: [],
-  },
-  stateProofs: { serviceManager: ADDRESS, stakeRegistry: ADDRESS, epochManager: ADDRESS },
-  epoch: { genesis: 0n, length: 604_800n, grace: 86_400n },
-};
+const placeholderDeployment = stateProofsDeployment(
+  parseDeployment({
+    mainChainId: 31337,
+    chains: [{ chainId: 31337, rpcUrl: 'http://127.0.0.1:8545' }],
+    eigenlayer: {
+      delegationManager: ADDRESS,
+      strategyManager: ADDRESS,
+      avsDirectory: ADDRESS,
+      allocationManager: ADDRESS,
+      rewardsCoordinator: ADDRESS,
+      strategies: [],
+    },
+    epoch: { genesis: '0', length: '604800', grace: '86400' },
+    services: { 'state-proofs': { serviceManager: ADDRESS, stakeRegistry: ADDRESS, epochManager: ADDRESS, chains: { '31337': { stateManager: ADDRESS } } } },
+  }),
+);
 
 const noBlocks: BlockResolver = {
   async blockAt(_chainId, blockNumber) {

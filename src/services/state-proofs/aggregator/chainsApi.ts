@@ -10,7 +10,7 @@
 import { BaseError, type Hex, type PublicClient } from 'viem';
 import { z } from 'zod';
 import { EpochManagerAbi, LightStakeRegistryAbi } from '../../../core/chain/abis/generated/index.ts';
-import type { Deployment } from '../../../core/chain/deployment.ts';
+import type { StateProofsDeployment } from '../deployment.ts';
 import { hexAddressSchema as address } from '../../../core/chain/schemas.ts';
 import { HttpError } from '../../../core/http/errors.ts';
 import type { HttpServer } from '../../../core/http/server.ts';
@@ -62,7 +62,7 @@ const verifyResponse = z.object({
 
 /** Options of {@link registerChainRoutes}. */
 export type ChainRoutesOptions = {
-  deployment: Deployment;
+  deployment: StateProofsDeployment;
   /** viem clients by chain id; a chain without one is reported unreadable. */
   clients: ReadonlyMap<number, PublicClient>;
 };
@@ -158,7 +158,7 @@ export function registerChainRoutes(app: HttpServer, options: ChainRoutesOptions
 }
 
 /** The registry epoch of one chain (see `GET /v1/chains`); null when a remote registry has received none yet. */
-async function registryEpoch(deployment: Deployment, chainId: number, client: PublicClient | undefined): Promise<number | null> {
+async function registryEpoch(deployment: StateProofsDeployment, chainId: number, client: PublicClient | undefined): Promise<number | null> {
   if (!client) throw new Error(`no RPC client for chain ${chainId}`);
   if (chainId === deployment.mainChainId) {
     return client.readContract({ address: deployment.stateProofs.epochManager, abi: EpochManagerAbi, functionName: 'currentEpoch' });

@@ -14,7 +14,7 @@ import websocket from '@fastify/websocket';
 import { type Address, getAddress, hashMessage } from 'viem';
 import type WebSocket from 'ws';
 import { publicKeyToAddress, recoverPublicKey } from '../../../core/crypto/ecdsa.ts';
-import type { Deployment } from '../../../core/chain/deployment.ts';
+import type { StateProofsDeployment } from '../deployment.ts';
 import type { HttpServer } from '../../../core/http/server.ts';
 import { type Logger, silentLogger } from '../../../core/logging.ts';
 import {
@@ -33,7 +33,7 @@ export const OPERATOR_WS_PATH = '/v1/operators/ws';
 export type OperatorHubOptions = {
   aggregator: Aggregator;
   operatorSet: OperatorSetSource;
-  deployment: Pick<Deployment, 'mainChainId' | 'stateProofs'>;
+  deployment: Pick<StateProofsDeployment, 'mainChainId' | 'stateProofs'>;
   logger?: Logger;
   /** Time allowed between connect and a valid `auth`, ms (default 10,000). */
   authTimeoutMs?: number;

@@ -30,7 +30,8 @@ import { EmptyRewardSplitError, RewardSubmissionError } from '../../../runtime/r
 import { requireOperatorRewards } from '../../../runtime/rewards/split.ts';
 import { type RewardsCoordinatorParams, buildRewardsSubmission, rewardPeriodOfEpoch } from '../../../runtime/rewards/submission.ts';
 import { makePublicClient, makeWalletClient } from '../../../core/chain/clients.ts';
-import { type Deployment, mainChainOf } from '../../../core/chain/deployment.ts';
+import { mainChainOf } from '../../../core/chain/deployment.ts';
+import type { StateProofsDeployment } from '../deployment.ts';
 import { epochAt, epochInterval } from '../../../core/epochs.ts';
 import type { Logger } from '../../../core/logging.ts';
 
@@ -39,7 +40,7 @@ const SEND_GAS_HEADROOM_DIVISOR = 5n;
 
 /** Options of {@link EpochPublisher}. */
 export type EpochPublisherOptions = {
-  deployment: Deployment;
+  deployment: StateProofsDeployment;
   /** Pays for the publisher's transactions (weight refreshes, bridge fees). */
   account: PrivateKeyAccount;
   /** Public clients by chain id; default one per deployment chain. */

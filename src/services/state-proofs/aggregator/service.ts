@@ -13,7 +13,7 @@
  * ```
  */
 import type { PrivateKeyAccount, PublicClient } from 'viem';
-import type { Deployment } from '../../../core/chain/deployment.ts';
+import type { StateProofsDeployment } from '../deployment.ts';
 import { makePublicClient } from '../../../core/chain/clients.ts';
 import { instrumentRpcClients } from '../../../core/chain/rpcMetrics.ts';
 import type { Database } from '../../../core/db/database.ts';
@@ -40,7 +40,7 @@ export const AGGREGATOR_VERSION = '0.1.0';
 
 /** Options of {@link createAggregatorApp} and {@link startAggregatorService}. */
 export type AggregatorServiceOptions = {
-  deployment: Deployment;
+  deployment: StateProofsDeployment;
   /** An open database (see `openDatabase`); migrated here, closed by the caller. */
   database: Database<any>;
   logger?: Logger;

@@ -15,7 +15,8 @@ import {
 } from '../../../core/chain/abis/generated/index.ts';
 import { makePublicClient, makeWalletClient } from '../../../core/chain/clients.ts';
 import { allContractErrorsAbi } from '../../../core/chain/transactions.ts';
-import { type Deployment, DeploymentError, chainOf, mainChainOf } from '../../../core/chain/deployment.ts';
+import { DeploymentError, chainOf, mainChainOf } from '../../../core/chain/deployment.ts';
+import type { StateProofsDeployment } from '../deployment.ts';
 import type { ChallengeState, DisputeChain, SignerProblem, SlashingReport } from './challenger.ts';
 import { BlockNotFoundError, anchorBlockHash, fetchBlockHeader } from './headers.ts';
 import type { Dispute } from './journal.ts';
@@ -34,7 +35,7 @@ const PANICS: Record<number, string> = { 0x01: 'assertion failed', 0x11: 'arithm
 
 /** Options of {@link createDisputeChain}. */
 export type DisputeChainOptions = {
-  deployment: Deployment;
+  deployment: StateProofsDeployment;
   /** Pays bonds and bridge fees; receives bonds back and rewards. */
   account: PrivateKeyAccount;
   /** Public clients by chain id; default one per deployment chain (the challenger's own RPC endpoints). */
@@ -51,7 +52,7 @@ export function createDisputeChain(options: DisputeChainOptions): DisputeChain {
   const { deployment, account } = options;
   const { stateDisputeResolver, mainChainVerifier } = deployment.stateProofs;
   if (!stateDisputeResolver || !mainChainVerifier) {
-    throw new DeploymentError('the deployment has no stateProofs.stateDisputeResolver / mainChainVerifier: disputes are not deployed');
+    throw new DeploymentError('the deployment has no services.state-proofs.stateDisputeResolver / mainChainVerifier: disputes are not deployed');
   }
   const main = mainChainOf(deployment);
   const clients =

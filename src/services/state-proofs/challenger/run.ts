@@ -5,7 +5,7 @@
 import { Counter, type Registry } from 'prom-client';
 import type { Hex, PublicClient } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
-import type { Deployment } from '../../../core/chain/deployment.ts';
+import type { StateProofsDeployment } from '../deployment.ts';
 import { type Database, migrateToLatest, openDatabase } from '../../../core/db/index.ts';
 import { type Logger, createLogger } from '../../../core/logging.ts';
 import type { FinalityRule } from '../operator/finality.ts';
@@ -19,7 +19,7 @@ import { ChallengerJournal, challengerMigrations } from './journal.ts';
 
 /** Options of {@link startChallenger}. */
 export type StartChallengerOptions = {
-  deployment: Deployment;
+  deployment: StateProofsDeployment;
   /** Aggregator HTTP base URL whose proofs are watched. */
   aggregatorUrl: string;
   /** Private key that posts bonds and pays bridge fees (plain hex: devnets; use a keystore elsewhere). */

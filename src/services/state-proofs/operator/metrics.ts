@@ -15,7 +15,7 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { type Address, type PublicClient, getAddress } from 'viem';
 import { ECDSAStakeRegistryAbi, RewardsCoordinatorAbi, StateDisputeResolverAbi } from '../../../core/chain/abis/generated/index.ts';
-import type { Deployment } from '../../../core/chain/deployment.ts';
+import type { StateProofsDeployment } from '../deployment.ts';
 import type { Logger } from '../../../core/logging.ts';
 import type { OperatorNode } from './node.ts';
 
@@ -24,7 +24,7 @@ export type OperatorMetricsOptions = {
   registry: Registry;
   node: OperatorNode;
   operator: Address;
-  deployment: Deployment;
+  deployment: StateProofsDeployment;
   /** Main-chain client. */
   client: PublicClient;
   refreshMs?: number;
@@ -125,7 +125,7 @@ export function registerOperatorMetrics(options: OperatorMetricsOptions): () => 
   };
 }
 
-async function readChain(client: PublicClient, deployment: Deployment, operator: Address, view: ChainView): Promise<void> {
+async function readChain(client: PublicClient, deployment: StateProofsDeployment, operator: Address, view: ChainView): Promise<void> {
   view.weight = await client.readContract({
     address: deployment.stateProofs.stakeRegistry,
     abi: ECDSAStakeRegistryAbi,

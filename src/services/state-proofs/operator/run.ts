@@ -3,7 +3,8 @@
  * `avs operator run` and `avs devnet` call {@link startOperator}.
  */
 import type { Address, Hex } from 'viem';
-import { type Deployment, mainChainOf } from '../../../core/chain/deployment.ts';
+import { mainChainOf } from '../../../core/chain/deployment.ts';
+import type { StateProofsDeployment } from '../deployment.ts';
 import { signingKeyFromPrivateKey } from '../../../core/crypto/ecdsa.ts';
 import type { Database } from '../../../core/db/index.ts';
 import { type Logger, createLogger } from '../../../core/logging.ts';
@@ -22,7 +23,7 @@ import { StateReader } from './reader.ts';
 
 /** Options of {@link startOperator}. */
 export type StartOperatorOptions = {
-  deployment: Deployment;
+  deployment: StateProofsDeployment;
   /** Aggregator WebSocket URL, e.g. `ws://127.0.0.1:8080/v1/operators/ws`. */
   aggregatorUrl: string;
   /** The operator's EigenLayer address. */

@@ -1,0 +1,9 @@
+/**
+ * The config roles the `avs` command runs, registered by each service it carries: a config file's `role` must name one
+ * of them, and `avs config check` looks them up by name.
+ */
+import type { ConfigRoleRegistry } from '../core/config/index.ts';
+import { STATE_PROOFS_ROLES } from '../services/state-proofs/config.ts';
+
+/** Every role of every service (today: the state-proofs operator, aggregator and challenger). */
+export const CONFIG_ROLES: ConfigRoleRegistry = [...STATE_PROOFS_ROLES];
