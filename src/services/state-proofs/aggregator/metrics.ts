@@ -4,7 +4,7 @@
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Aggregator } from './aggregator.ts';
-import type { OperatorHub } from './hub.ts';
+import type { OperatorHub } from '../../../runtime/operators/hub.ts';
 import type { TaskView } from './views.ts';
 
 /** Registers the aggregator's metrics on `registry`; returns the hook to call when a task finishes. */

@@ -24,7 +24,8 @@ import { type HttpServer, createHttpServer } from '../../../core/http/server.ts'
 import { type Logger, silentLogger } from '../../../core/logging.ts';
 import { Aggregator, type AggregatorOptions } from './aggregator.ts';
 import { type BlockResolver, createBlockResolver } from './blocks.ts';
-import { type OperatorHub, OPERATOR_WS_PATH, registerOperatorHub } from './hub.ts';
+import { type OperatorHub, OPERATOR_WS_PATH, registerOperatorHub } from '../../../runtime/operators/hub.ts';
+import { STATE_PROOFS_SERVICE, stateProofsProtocol } from '../protocol.ts';
 import { registerStateProofRoutes } from './api.ts';
 import { registerChainRoutes } from './chainsApi.ts';
 import { registerDashboard } from './dashboard/index.ts';
@@ -170,7 +171,15 @@ export async function createAggregatorApp(options: AggregatorServiceOptions): Pr
     logger: options.logger?.child({ component: 'http' }, { level: 'warn' }),
     validateResponses: options.validateResponses,
   });
-  const hub = await registerOperatorHub(app, { aggregator, operatorSet, deployment, logger: logger.child({ component: 'hub' }) });
+  const hub = await registerOperatorHub(app, {
+    engine: aggregator.engine,
+    operatorSet,
+    protocol: stateProofsProtocol,
+    service: STATE_PROOFS_SERVICE,
+    mainChainId: deployment.mainChainId,
+    serviceManager: deployment.stateProofs.serviceManager,
+    logger: logger.child({ component: 'hub' }),
+  });
   registerStateProofRoutes(app, { aggregator, operatorSet, blocks, deployment, connections: hub });
   registerChainRoutes(app, { deployment, clients });
   registerDashboard(app);

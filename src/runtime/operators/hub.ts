@@ -1,39 +1,47 @@
 /**
- * The operators' WebSocket endpoint (`/v1/operators/ws`; protocol in `../protocol.ts`).
+ * The operators' WebSocket endpoint (`/v1/operators/ws`; protocol in `./protocol.ts`), for any service's task engine.
  *
  * On connect the hub sends `challenge` with a fresh 32-byte nonce. The operator answers `auth`: an EIP-191 signature
  * over `authMessage(nonce, operator, signingKey, serviceManager)`. The hub recovers the signer (once per connection),
  * requires it to be `signingKey`, and requires `signingKey` to be the operator's registered signing key at the current
  * epoch — or at the next effective epoch, so a just-registered operator can connect before its registration takes
- * effect. It then replies `welcome` and hands the connection to the aggregator, which pushes `tasks`; `signatures` and
- * `taskErrors` go back to the aggregator. Bad auth, malformed messages and timeouts get an `error` message and a close.
+ * effect. It then replies `welcome` and hands the connection to the task engine, which pushes `tasks`; `signatures` and
+ * `taskErrors` go back to the engine, parsed with the service's schemas. Bad auth, malformed messages and timeouts get an `error` message and a close.
  * Nothing an operator sends can throw out of the hub.
  */
 import { randomBytes } from 'node:crypto';
 import websocket from '@fastify/websocket';
 import { type Address, getAddress, hashMessage } from 'viem';
 import type WebSocket from 'ws';
-import { publicKeyToAddress, recoverPublicKey } from '../../../core/crypto/ecdsa.ts';
-import type { StateProofsDeployment } from '../deployment.ts';
-import type { HttpServer } from '../../../core/http/server.ts';
-import { type Logger, silentLogger } from '../../../core/logging.ts';
-import {
-  type AggregatorToOperator,
-  PROTOCOL_VERSION,
-  authMessage,
-  operatorToAggregator,
-} from '../protocol.ts';
-import type { Aggregator, OperatorSession } from './aggregator.ts';
-import type { OperatorSetSource } from '../../../runtime/operatorSet.ts';
+import type { z } from 'zod';
+import { publicKeyToAddress, recoverPublicKey } from '../../core/crypto/ecdsa.ts';
+import type { HttpServer } from '../../core/http/server.ts';
+import { type Logger, silentLogger } from '../../core/logging.ts';
+import type { OperatorSetSource } from '../operatorSet.ts';
+import type { OperatorSession } from '../tasks/sessions.ts';
+import { PROTOCOL_VERSION, authMessage, type challengeMessage, type errorMessage, type operatorProtocol, type welcomeMessage } from './protocol.ts';
 
 /** Path of the operators' WebSocket. */
 export const OPERATOR_WS_PATH = '/v1/operators/ws';
 
+/** What the hub hands connections and messages to: a service's task engine (`runtime/tasks/engine.ts`). */
+export type OperatorMessageHandler<WT, WA> = {
+  attachOperator(session: OperatorSession<WT>): void;
+  detachOperator(session: OperatorSession<WT>): void;
+  handleAnswers(session: OperatorSession<WT>, answers: readonly WA[]): void;
+  handleTaskErrors(session: OperatorSession<WT>, errors: readonly { taskId: string; reason: string }[]): void;
+};
+
 /** Options of {@link registerOperatorHub}. */
-export type OperatorHubOptions = {
-  aggregator: Aggregator;
+export type OperatorHubOptions<WT, WA> = {
+  engine: OperatorMessageHandler<WT, WA>;
   operatorSet: OperatorSetSource;
-  deployment: Pick<StateProofsDeployment, 'mainChainId' | 'stateProofs'>;
+  /** The service's messages (`operatorProtocol(...)`) and the name its operators sign in `authMessage`. */
+  protocol: Pick<ReturnType<typeof operatorProtocol>, 'operatorToAggregator'>;
+  service: string;
+  /** Main chain id and ServiceManager, sent in `challenge` and signed in `auth`. */
+  mainChainId: number;
+  serviceManager: Address;
   logger?: Logger;
   /** Time allowed between connect and a valid `auth`, ms (default 10,000). */
   authTimeoutMs?: number;
@@ -63,22 +71,21 @@ const TRY_AGAIN_LATER = 1013;
  * Registers @fastify/websocket and the operators' route on `app` (call before `listen`/`ready`).
  * The plugin closes every socket when the server closes.
  */
-export async function registerOperatorHub(app: HttpServer, options: OperatorHubOptions): Promise<OperatorHub> {
-  const { aggregator, operatorSet, deployment } = options;
+export async function registerOperatorHub<WT, WA>(app: HttpServer, options: OperatorHubOptions<WT, WA>): Promise<OperatorHub> {
+  const { engine, operatorSet, serviceManager, service } = options;
   const log = options.logger ?? silentLogger();
-  const serviceManager = deployment.stateProofs.serviceManager;
   const maxBuffered = options.maxBufferedBytes ?? 64 * 1024 * 1024;
-  const connections = new Map<string, { session: OperatorSession; socket: WebSocket }>();
+  const connections = new Map<string, { session: OperatorSession<WT>; socket: WebSocket }>();
 
   await app.register(websocket, { options: { maxPayload: options.maxPayload ?? 16 * 1024 * 1024, perMessageDeflate: false } });
 
   app.get(OPERATOR_WS_PATH, { websocket: true, schema: { hide: true } }, (socket: WebSocket) => {
     const nonce = `0x${randomBytes(32).toString('hex')}`;
-    let session: OperatorSession | undefined;
+    let session: OperatorSession<WT> | undefined;
     let authenticating = false;
     let closed = false;
 
-    const send = (message: AggregatorToOperator): void => {
+    const send = (message: z.infer<typeof challengeMessage> | z.infer<typeof welcomeMessage> | z.infer<typeof errorMessage>): void => {
       if (socket.readyState !== socket.OPEN) return;
       socket.send(JSON.stringify(message));
     };
@@ -90,13 +97,13 @@ export async function registerOperatorHub(app: HttpServer, options: OperatorHubO
     };
     const authTimer = setTimeout(() => refuse('authentication timed out'), options.authTimeoutMs ?? 10_000);
 
-    send({ type: 'challenge', version: PROTOCOL_VERSION, nonce, chainId: deployment.mainChainId, serviceManager });
+    send({ type: 'challenge', version: PROTOCOL_VERSION, nonce, chainId: options.mainChainId, serviceManager });
 
     socket.on('message', (data: WebSocket.RawData) => {
       if (closed) return;
       let parsed;
       try {
-        parsed = operatorToAggregator.safeParse(JSON.parse(data.toString()));
+        parsed = options.protocol.operatorToAggregator.safeParse(JSON.parse(data.toString()));
       } catch {
         return refuse('message is not JSON', PROTOCOL_ERROR);
       }
@@ -104,7 +111,9 @@ export async function registerOperatorHub(app: HttpServer, options: OperatorHubO
         const issue = parsed.error.issues[0];
         return refuse(`malformed message: ${issue.path.join('.') || 'message'}: ${issue.message}`, PROTOCOL_ERROR);
       }
-      const message = parsed.data;
+      const message = parsed.data as
+        | z.infer<ReturnType<typeof operatorProtocol>['operatorToAggregator']>
+        | { type: 'signatures'; signatures: WA[] };
       try {
         if (message.type === 'auth') {
           if (session || authenticating) return refuse('already authenticated', PROTOCOL_ERROR);
@@ -115,8 +124,8 @@ export async function registerOperatorHub(app: HttpServer, options: OperatorHubO
           return;
         }
         if (!session) return refuse('authenticate first', PROTOCOL_ERROR);
-        if (message.type === 'signatures') aggregator.handleSignatures(session, message.signatures);
-        else aggregator.handleTaskErrors(session, message.errors);
+        if (message.type === 'signatures') engine.handleAnswers(session, message.signatures as WA[]);
+        else if (message.type === 'taskErrors') engine.handleTaskErrors(session, message.errors);
       } catch (error) {
         log.error({ err: (error as Error).message }, 'operator message handling failed');
       }
@@ -127,7 +136,7 @@ export async function registerOperatorHub(app: HttpServer, options: OperatorHubO
       closed = true;
       clearTimeout(authTimer);
       if (!session) return;
-      aggregator.detachOperator(session);
+      engine.detachOperator(session);
       const key = session.operator.toLowerCase();
       if (connections.get(key)?.socket === socket) connections.delete(key);
       log.info({ operator: session.operator }, 'operator disconnected');
@@ -136,7 +145,7 @@ export async function registerOperatorHub(app: HttpServer, options: OperatorHubO
     async function authenticate(auth: { operator: string; signingKey: string; signature: string; nodeVersion?: string }): Promise<void> {
       let publicKey: Uint8Array;
       try {
-        const digest = hashMessage(authMessage({ nonce, operator: auth.operator, signingKey: auth.signingKey, serviceManager }));
+        const digest = hashMessage(authMessage({ service, nonce, operator: auth.operator, signingKey: auth.signingKey, serviceManager }));
         publicKey = recoverPublicKey(digest, auth.signature as `0x${string}`);
       } catch {
         return refuse('authentication failed: the signature is malformed');
@@ -185,7 +194,7 @@ export async function registerOperatorHub(app: HttpServer, options: OperatorHubO
       }
       send({ type: 'welcome', operator, epoch });
       log.info({ operator, signingKey: session.signingKey, nodeVersion: auth.nodeVersion }, 'operator authenticated');
-      aggregator.attachOperator(session);
+      engine.attachOperator(session);
     }
   });
 
@@ -200,7 +209,7 @@ export async function registerOperatorHub(app: HttpServer, options: OperatorHubO
     return false;
   }
 
-  const view = (c: { session: OperatorSession }): ConnectedOperator => ({
+  const view = (c: { session: OperatorSession<WT> }): ConnectedOperator => ({
     operator: c.session.operator,
     signingKey: c.session.signingKey,
     connectedAt: c.session.connectedAt,
