@@ -28,7 +28,7 @@ import { chainOf, mainChainOf } from '../src/core/chain/deployment.ts';
 import { createLogger } from '../src/core/logging.ts';
 import { defaultStake, devnetOperatorKeys, registerDevnetOperator } from '../src/devnet/seed.ts';
 import { advanceChainsToEpoch } from '../src/devnet/time.ts';
-import { EpochPublisher } from '../src/services/state-proofs/aggregator/publisher.ts';
+import { createStateProofsPublisher } from '../src/services/state-proofs/aggregator/publisher.ts';
 import type { BenchDevnet } from './devnetGas.ts';
 import { waitUntil } from './devnetGas.ts';
 
@@ -154,7 +154,7 @@ async function replicateFinalizedSet(bench: BenchDevnet): Promise<SnapshotDelive
     },
   });
   const logger = createLogger('bench-publisher', { level: 'warn', destination });
-  const publisher = new EpochPublisher({ deployment, account: devnet.publisher, clients: devnet.clients, logger });
+  const publisher = createStateProofsPublisher({ deployment, account: devnet.publisher, clients: devnet.clients, logger });
   await publisher.tick();
   if (publisher.stats.errors > 0 || publisher.stats.stateUpdatesSent !== 1) {
     throw new Error(

@@ -12,7 +12,7 @@ import { serializeDeployment } from '../core/chain/deployment.ts';
 import type { StateProofsDeployment } from '../services/state-proofs/deployment.ts';
 import { devAccount } from './accounts.ts';
 import { type AnvilChain, type MiningMode, startAnvils, stopAnvils } from './anvil.ts';
-import type { EpochPublisher } from '../services/state-proofs/aggregator/publisher.ts';
+import type { EpochPublisher } from '../runtime/publisher.ts';
 import type { RunningChallenger } from '../services/state-proofs/challenger/run.ts';
 import type { RunningOperator } from '../services/state-proofs/operator/run.ts';
 import type { DeployedBridgePair } from './bridge.ts';

@@ -16,7 +16,7 @@ import { createLogger } from '../../src/core/logging.ts';
 import { DEVNET_REWARDS_PER_EPOCH, type Devnet, startDevnet } from '../../src/devnet/devnet.ts';
 import { devnetServices } from '../../src/devnet/services.ts';
 import { advanceChainsToEpoch, chainTime } from '../../src/devnet/time.ts';
-import { EpochPublisher } from '../../src/services/state-proofs/aggregator/publisher.ts';
+import { createStateProofsPublisher } from '../../src/services/state-proofs/aggregator/publisher.ts';
 import { createStateProofStore } from '../../src/services/state-proofs/aggregator/store.ts';
 import { requestProof, waitForProof } from '../../src/services/state-proofs/client.ts';
 import { readRewardsCoordinatorParams } from '../../src/runtime/rewards/chain.ts';
@@ -72,7 +72,7 @@ describe('epoch publisher after an outage', () => {
 
     const database = await openDatabase({ sqlitePath: join(devnet.dataDir, 'aggregator.sqlite') });
     try {
-      const returning = new EpochPublisher({
+      const returning = createStateProofsPublisher({
         deployment: devnet.deployment,
         account: devnet.publisher,
         clients: devnet.clients,

@@ -7,7 +7,7 @@ import { it } from 'node:test';
 import { type Address, type Hex, getAddress, keccak256, toHex } from 'viem';
 import { encodeSigData } from '../../src/services/state-proofs/attestation.ts';
 import { type NewStateProofTask as NewTask, type StateAnswerRecord, type StateProofStore, createStateProofStore } from '../../src/services/state-proofs/aggregator/store.ts';
-import { computeEpochRewards } from '../../src/services/state-proofs/rewards/epoch.ts';
+import { computeEpochRewards } from '../../src/runtime/rewards/epoch.ts';
 import { MissingWeightError } from '../../src/runtime/rewards/errors.ts';
 import { type EpochRecordSource, listEpochProofs, readEpochRecords } from '../../src/runtime/rewards/records.ts';
 import { decodeSigData } from '../../src/services/state-proofs/attestation.ts';
@@ -174,7 +174,7 @@ forEachDatabase('rewards records', (fixture) => {
     await aggregate(store, t1, [A, B]);
     await aggregate(store, t2, [B, C]);
     // Scores with stored weights (1, 2, 3 × 1e24): A 1, B 2×2 = 4, C 3 (total 8); budget 800.
-    const stored = await computeEpochRewards({ store, epoch: 4, budget: 800n, weights: 'aggregator' });
+    const stored = await computeEpochRewards({ source: sourceOf(store), epoch: 4, budget: 800n, weights: 'aggregator' });
     assert.equal(stored.weightSource, 'aggregator');
     assert.deepEqual(
       stored.split.shares.map((s) => [s.operator, s.proofsSigned, s.amount]),
@@ -189,7 +189,7 @@ forEachDatabase('rewards records', (fixture) => {
     // The registry says C has weight 1e24 at epoch 4: the registry's weight is used and the difference reported.
     const asked: string[][] = [];
     const fromChain = await computeEpochRewards({
-      store,
+      source: sourceOf(store),
       epoch: 4,
       budget: 600n,
       weights: async (operators, epoch) => {
@@ -207,10 +207,10 @@ forEachDatabase('rewards records', (fixture) => {
     assert.deepEqual(fromChain.weightMismatches, [{ operator: C, chain: 10n ** 24n, aggregator: 3n * 10n ** 24n }]);
 
     await assert.rejects(
-      computeEpochRewards({ store, epoch: 4, budget: 1n, weights: async () => new Map([[A.toLowerCase(), 1n]]) }),
+      computeEpochRewards({ source: sourceOf(store), epoch: 4, budget: 1n, weights: async () => new Map([[A.toLowerCase(), 1n]]) }),
       MissingWeightError,
     );
-    const empty = await computeEpochRewards({ store, epoch: 5, budget: 1n, weights: async () => assert.fail('no operators to ask about') });
+    const empty = await computeEpochRewards({ source: sourceOf(store), epoch: 5, budget: 1n, weights: async () => assert.fail('no operators to ask about') });
     assert.equal(empty.split.distributed, 0n);
     assert.deepEqual(empty.tasks, { aggregated: 0, failed: 0, unfinished: 0 });
   });

@@ -12,7 +12,7 @@ import { makePublicClient, makeWalletClient } from '../../core/chain/clients.ts'
 import type { StateProofsChain, StateProofsDeployment } from '../../services/state-proofs/deployment.ts';
 import type { StateProofStore } from '../../services/state-proofs/aggregator/store.ts';
 import { epochInterval } from '../../core/epochs.ts';
-import type { EpochRewardReport } from '../../services/state-proofs/rewards/epoch.ts';
+import type { EpochRewardReport } from '../../runtime/rewards/epoch.ts';
 import type { OperatorDirectedRewardsSubmission } from '../../runtime/rewards/submission.ts';
 import { CommandFailedError, UsageError } from '../errors.ts';
 import { createProgress, printFields, printJson } from '../output.ts';
@@ -44,8 +44,9 @@ export function registerRewardsCommands(program: Command): void {
       }
       const chain = opts.weights === 'chain' ? mainChain(loadDeployment(opts.deployment), opts.rpc) : undefined;
       const report = await withAggregatorStore(opts.db, async (store) => {
-        const { computeEpochRewards } = await import('../../services/state-proofs/rewards/epoch.ts');
-        return computeEpochRewards({ store, epoch, budget, weights: chain ? chainWeights(chain.client, chain.deployment) : 'aggregator' });
+        const { computeEpochRewards } = await import('../../runtime/rewards/epoch.ts');
+        const { stateProofRecordSource } = await import('../../services/state-proofs/aggregator/publisher.ts');
+        return computeEpochRewards({ source: stateProofRecordSource(store), epoch, budget, weights: chain ? chainWeights(chain.client, chain.deployment) : 'aggregator' });
       });
       const ended = chain ? await epochEnded(chain.client, chain.deployment, epoch) : undefined;
       warnAbout(report, ended);
@@ -86,8 +87,9 @@ export function registerRewardsCommands(program: Command): void {
       try {
         progress.step(`reading epoch ${epoch}'s proofs and weights`);
         const report = await withAggregatorStore(opts.db, async (store) => {
-          const { computeEpochRewards } = await import('../../services/state-proofs/rewards/epoch.ts');
-          return computeEpochRewards({ store, epoch, budget, weights: chainWeights(client, deployment) });
+          const { computeEpochRewards } = await import('../../runtime/rewards/epoch.ts');
+          const { stateProofRecordSource } = await import('../../services/state-proofs/aggregator/publisher.ts');
+          return computeEpochRewards({ source: stateProofRecordSource(store), epoch, budget, weights: chainWeights(client, deployment) });
         });
         const { EpochNotSettledError } = await import('../../runtime/rewards/errors.ts');
         const { requireOperatorRewards } = await import('../../runtime/rewards/split.ts');

@@ -31,7 +31,7 @@ import { registerChainRoutes } from './chainsApi.ts';
 import { registerDashboard } from './dashboard/index.ts';
 import { type OperatorSetSource, createChainOperatorSetSource } from '../../../runtime/operatorSet.ts';
 import { registerAggregatorMetrics } from './metrics.ts';
-import { EpochPublisher, type EpochPublisherOptions } from './publisher.ts';
+import { type EpochPublisher, type StateProofsPublisherOptions, createStateProofsPublisher } from './publisher.ts';
 import { createStateProofStore } from './store.ts';
 import { type SignatureVerifier, startWorkerVerifier } from '../../../runtime/signatures/verifier.ts';
 import type { TaskView } from './views.ts';
@@ -81,7 +81,7 @@ export type AggregatorServiceOptions = {
    * Runs the epoch publisher ({@link EpochPublisher}: weight refreshes, operator sets sent to remote chains) paid by this
    * account; default none (another process, or nobody, keeps epochs).
    */
-  publisher?: { account: PrivateKeyAccount; intervalMs?: number; rewards?: Omit<NonNullable<EpochPublisherOptions['rewards']>, 'store'> };
+  publisher?: { account: PrivateKeyAccount; intervalMs?: number; rewards?: Omit<NonNullable<StateProofsPublisherOptions['rewards']>, 'store'> };
 };
 
 /** An assembled (not yet listening) aggregator. */
@@ -205,7 +205,7 @@ export async function createAggregatorApp(options: AggregatorServiceOptions): Pr
     ],
   });
   const publisher = options.publisher
-    ? new EpochPublisher({
+    ? createStateProofsPublisher({
         deployment,
         account: options.publisher.account,
         clients,

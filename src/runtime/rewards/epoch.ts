@@ -3,10 +3,8 @@
  * `avs rewards submit` sends.
  */
 import { type Address, getAddress } from 'viem';
-import { type EpochTaskCounts, readEpochRecords } from '../../../runtime/rewards/records.ts';
-import type { StateProofStore } from '../aggregator/store.ts';
-import { decodeSigData } from '../attestation.ts';
-import { type RewardSplit, splitRewards } from '../../../runtime/rewards/split.ts';
+import { type EpochRecordSource, type EpochTaskCounts, readEpochRecords } from './records.ts';
+import { type RewardSplit, splitRewards } from './split.ts';
 
 /** Reads the weight at the epoch of each operator (lowercase addresses in and out). */
 export type WeightReader = (operators: readonly string[], epoch: number) => Promise<Map<string, bigint>>;
@@ -38,16 +36,15 @@ export type EpochRewardReport = {
  *   {@link splitRewards}.
  */
 export async function computeEpochRewards(params: {
-  /** The aggregator's task store (`createStateProofStore`). */
-  store: StateProofStore;
+  /** The aggregator's task store, with its proofs' signer decoding. */
+  source: EpochRecordSource;
   epoch: number;
   budget: bigint;
   weights: 'aggregator' | WeightReader;
   pageSize?: number;
 }): Promise<EpochRewardReport> {
   const { epoch, budget } = params;
-  const source = { ...params.store, proofSigners: (sigData: `0x${string}`) => decodeSigData(sigData).operators };
-  const records = await readEpochRecords(source, epoch, { pageSize: params.pageSize });
+  const records = await readEpochRecords(params.source, epoch, { pageSize: params.pageSize });
   const operators = [...records.tally.signedCounts().keys()];
   let weights: Map<string, bigint>;
   const weightMismatches: WeightMismatch[] = [];
