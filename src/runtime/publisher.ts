@@ -186,7 +186,7 @@ export class EpochPublisher {
   }
 
   private async replicate(mainClient: PublicClient, chainId: number, lightStakeRegistry: Address): Promise<void> {
-    const { deployment, logger } = this.options;
+    const { logger } = this.options;
     const epochManager = { address: this.options.avs.epochManager, abi: EpochManagerAbi } as const;
     const epoch = await mainClient.readContract({ ...epochManager, functionName: 'finalizedEpoch' });
     const received = await this.client(chainId).readContract({

@@ -14,59 +14,24 @@
  */
 import type { Hex } from 'viem';
 import { type Logger, silentLogger } from '../../core/logging.ts';
-import type { OperatorSetSnapshot, OperatorSetSource } from '../operatorSet.ts';
-import type { SignatureVerifier } from '../signatures/verifier.ts';
+import type { OperatorSetSnapshot } from '../operatorSet.ts';
 import { type ActiveTask, type AnswerGroup, activateTask, bestWeight, deadlineReason, evaluateGroup, isOpen, mergeAnswers, snapshotOf } from './activeTask.ts';
 import { CommitApplier } from './commits.ts';
-import { AnswerIntake, type AnswerStats } from './answerIntake.ts';
+import { Dispatcher } from './dispatcher.ts';
+import { AnswerIntake } from './answerIntake.ts';
 import { AggregatorOverloadedError, AggregatorStoppedError, NoOperatorSetError, OperatorSetUnavailableError } from './errors.ts';
 import { ReplicaSync } from './replicaSync.ts';
 import type { OperatorSession } from './sessions.ts';
 import type { TaskStore } from './store.ts';
 import type { TaskType, WireAnswerBase } from './taskType.ts';
+import type { TaskEngineOptions, TaskEngineStats } from './engineOptions.ts';
 import { type TaskEvent, TaskEvents } from './taskEvents.ts';
+
+export type { TaskEngineOptions, TaskEngineStats };
 import { type AnswerRecord, type ProofFeedCursor, type TaskRecord, type TaskSnapshot, isFinalStatus } from './types.ts';
 import { WriteBatcher } from './writeBatcher.ts';
 
 export type { TaskEvent };
-
-/** Counters (metrics, tests). */
-export type TaskEngineStats = AnswerStats & {
-  tasksCreated: number;
-  tasksAggregated: number;
-  tasksFailed: number;
-  proofsExtended: number;
-  taskErrorsReported: number;
-  writeFailures: number;
-};
-
-/** Options of {@link TaskEngine}. */
-export type TaskEngineOptions<Q, A, WT, WA extends WireAnswerBase> = {
-  taskType: TaskType<Q, A, WT, WA>;
-  store: TaskStore<Q, A>;
-  operatorSet: OperatorSetSource;
-  /** Main chain id, named when the operator set cannot be read. */
-  mainChainId: number;
-  logger?: Logger;
-  /** Time a task has to reach its threshold, in ms from creation (default 15 minutes). */
-  taskDeadlineMs?: number;
-  /** How long signatures keep extending a proof after it is aggregated, in ms (default 2,000). */
-  lateWindowMs?: number;
-  /** New tasks are collected this long before one `tasks` message goes to each operator, in ms (default 2). */
-  dispatchDelayMs?: number;
-  /** Tasks in flight beyond which new requests are refused (default 100,000). */
-  maxActiveTasks?: number;
-  /** Period of the deadline and late-window sweep, in ms (default 250). */
-  sweepIntervalMs?: number;
-  /** Checks signatures off the event loop. Default: verified inline, as each message arrives. */
-  verifier?: SignatureVerifier;
-  /** Called once per task this process finishes (aggregated or failed), after the commit (metrics). */
-  onTaskFinished?: (task: TaskSnapshot<Q, A>) => void;
-  /** Wall clock in unix ms (tests). */
-  now?: () => number;
-};
-
-const MAX_TASKS_PER_MESSAGE = 1_000;
 
 /** The task engine of one service. Construct, {@link TaskEngine.start}, and {@link TaskEngine.stop} when done. */
 export class TaskEngine<Q, A, WT, WA extends WireAnswerBase> {
@@ -89,7 +54,6 @@ export class TaskEngine<Q, A, WT, WA extends WireAnswerBase> {
   private readonly store: TaskStore<Q, A>;
   private readonly deadlineMs: number;
   private readonly lateWindowMs: number;
-  private readonly dispatchDelayMs: number;
   private readonly maxActive: number;
   private readonly sweepMs: number;
   private readonly now: () => number;
@@ -99,11 +63,9 @@ export class TaskEngine<Q, A, WT, WA extends WireAnswerBase> {
 
   private running = false;
   private readonly active = new Map<string, ActiveTask<Q, A, WT>>();
-  private readonly sessions = new Map<string, OperatorSession<WT>>();
   private readonly events: TaskEvents<Q, A>;
   private readonly commits: CommitApplier<Q, A, WT>;
-  private dispatchQueue: ActiveTask<Q, A, WT>[] = [];
-  private dispatchTimer: NodeJS.Timeout | undefined;
+  private readonly dispatcher: Dispatcher<Q, A, WT>;
   private sweepTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: TaskEngineOptions<Q, A, WT, WA>) {
@@ -112,7 +74,6 @@ export class TaskEngine<Q, A, WT, WA extends WireAnswerBase> {
     this.store = options.store;
     this.deadlineMs = options.taskDeadlineMs ?? 15 * 60_000;
     this.lateWindowMs = options.lateWindowMs ?? 2_000;
-    this.dispatchDelayMs = options.dispatchDelayMs ?? 2;
     this.maxActive = options.maxActiveTasks ?? 100_000;
     this.sweepMs = options.sweepIntervalMs ?? 250;
     this.now = options.now ?? Date.now;
@@ -136,6 +97,7 @@ export class TaskEngine<Q, A, WT, WA extends WireAnswerBase> {
       onCommitted: (result, pending, now) => this.commits.apply(result, pending, now),
       onWriteFailure: () => this.stats.writeFailures++,
     });
+    this.dispatcher = new Dispatcher(this.writes, this.log, options.dispatchDelayMs ?? 2, running);
     this.intake = new AnswerIntake({
       taskType: this.taskType,
       writes: this.writes,
@@ -197,9 +159,7 @@ export class TaskEngine<Q, A, WT, WA extends WireAnswerBase> {
     this.running = false;
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     await this.replicas.stop();
-    if (this.dispatchTimer) clearTimeout(this.dispatchTimer);
-    this.dispatchTimer = undefined;
-    this.dispatchQueue = [];
+    this.dispatcher.clear();
     let timer: NodeJS.Timeout | undefined;
     const timedOut = await Promise.race([
       this.writes.drain().then(() => false),
@@ -213,7 +173,6 @@ export class TaskEngine<Q, A, WT, WA extends WireAnswerBase> {
       // Hand the leases back, so another replica takes the tasks over now rather than when the leases lapse.
       await this.store.releaseClaims().catch((error) => this.log.warn({ err: (error as Error).message }, 'cannot release task claims'));
     }
-    this.sessions.clear();
     this.active.clear();
     this.events.clear();
   }
@@ -275,7 +234,7 @@ export class TaskEngine<Q, A, WT, WA extends WireAnswerBase> {
     if (created && first) {
       this.stats.tasksCreated++;
       // Another replica's answers may have brought the task into memory while the insert returned.
-      if (!this.active.has(taskId)) this.queueDispatch(this.activate(task, snapshot, true));
+      if (!this.active.has(taskId)) this.dispatcher.add(this.activate(task, snapshot, true));
       return { task: { record: task, signers: [] }, created: true };
     }
     const live = this.active.get(taskId);
@@ -319,7 +278,7 @@ export class TaskEngine<Q, A, WT, WA extends WireAnswerBase> {
 
   /** Authenticated operators currently connected. */
   connectedOperators(): OperatorSession<WT>[] {
-    return [...this.sessions.values()];
+    return this.dispatcher.connected();
   }
 
   /**
@@ -327,19 +286,13 @@ export class TaskEngine<Q, A, WT, WA extends WireAnswerBase> {
    * unfinished task it has not answered and may sign (it is in the task's operator set).
    */
   attachOperator(session: OperatorSession<WT>): void {
-    const op = session.operator.toLowerCase();
-    this.sessions.set(op, session);
     this.intake.learnKey(session.signingKey, session.publicKey);
-    if (!this.running) return;
-    const tasks: ActiveTask<Q, A, WT>[] = [];
-    for (const task of this.active.values()) if (isOpen(task) && task.snapshot.operators.has(op) && !task.answers.has(op)) tasks.push(task);
-    this.sendTo(session, tasks);
+    this.dispatcher.attach(session, this.active.values());
   }
 
   /** Forgets a connection (if it is still the operator's current one). */
   detachOperator(session: OperatorSession<WT>): void {
-    const op = session.operator.toLowerCase();
-    if (this.sessions.get(op) === session) this.sessions.delete(op);
+    this.dispatcher.detach(session);
   }
 
   /** Takes a batch of signed answers from an authenticated operator; see {@link AnswerIntake.handle}. Never throws. */
@@ -359,10 +312,10 @@ export class TaskEngine<Q, A, WT, WA extends WireAnswerBase> {
 
   /** Resolves once everything queued so far is committed (tests, benchmarks). */
   async idle(): Promise<void> {
-    while (this.writes.busy || this.dispatchTimer || this.intake.busy) {
+    while (this.writes.busy || this.dispatcher.pending || this.intake.busy) {
       await this.intake.settle();
       await this.writes.settle();
-      if (this.dispatchTimer) await new Promise((r) => setTimeout(r, this.dispatchDelayMs + 1));
+      await this.dispatcher.settle();
     }
   }
 
@@ -423,7 +376,7 @@ export class TaskEngine<Q, A, WT, WA extends WireAnswerBase> {
       if (this.active.has(key)) return this.absorb(record, answers);
       task = this.activate(record, snapshot, this.holds(record));
       this.merge(task, answers);
-      this.queueDispatch(task);
+      this.dispatcher.add(task);
       return;
     }
     if (!task.owned && this.holds(record)) {
@@ -448,42 +401,8 @@ export class TaskEngine<Q, A, WT, WA extends WireAnswerBase> {
   }
 
   // ---------------------------------------------------------------------------------------------------------------
-  // Dispatch, deadlines and the late window
+  // Deadlines and the late window
   // ---------------------------------------------------------------------------------------------------------------
-
-  private queueDispatch(task: ActiveTask<Q, A, WT>): void {
-    this.dispatchQueue.push(task);
-    if (!this.dispatchTimer) this.dispatchTimer = setTimeout(() => this.dispatch(), this.dispatchDelayMs);
-  }
-
-  private dispatch(): void {
-    this.dispatchTimer = undefined;
-    const tasks = this.dispatchQueue.filter(isOpen);
-    this.dispatchQueue = [];
-    if (!this.running || tasks.length === 0) return;
-    for (const session of this.sessions.values()) {
-      const op = session.operator.toLowerCase();
-      this.sendTo(
-        session,
-        tasks.filter((t) => t.snapshot.operators.has(op) && !t.answers.has(op)),
-      );
-    }
-  }
-
-  private sendTo(session: OperatorSession<WT>, tasks: readonly ActiveTask<Q, A, WT>[]): void {
-    if (tasks.length === 0) return;
-    for (let i = 0; i < tasks.length; i += MAX_TASKS_PER_MESSAGE) {
-      const part = tasks.slice(i, i + MAX_TASKS_PER_MESSAGE);
-      try {
-        session.send(part.map((t) => t.wire));
-      } catch (error) {
-        this.log.warn({ operator: session.operator, err: (error as Error).message }, 'cannot send tasks to operator');
-        return;
-      }
-      for (const t of part) if (t.status === 'pending') this.writes.markSigning(t);
-    }
-    this.writes.requestFlush();
-  }
 
   private sweep(): void {
     if (!this.running) return;

@@ -1,0 +1,99 @@
+/**
+ * Sends tasks to connected operators: new tasks are collected for `delayMs` and go out as one `tasks` message per
+ * operator (at most 1,000 tasks each), only to operators of the task's operator set that have not answered it. A newly
+ * authenticated connection gets every open task it may sign. A task sent to anyone moves pending → signing.
+ */
+import type { Logger } from '../../core/logging.ts';
+import { type ActiveTask, isOpen } from './activeTask.ts';
+import type { OperatorSession } from './sessions.ts';
+import type { WriteBatcher } from './writeBatcher.ts';
+
+const MAX_TASKS_PER_MESSAGE = 1_000;
+
+/** Connected operators and the tasks waiting to be sent to them. */
+export class Dispatcher<Q, A, WT> {
+  private readonly sessions = new Map<string, OperatorSession<WT>>();
+  private queue: ActiveTask<Q, A, WT>[] = [];
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly writes: WriteBatcher<Q, A, WT>,
+    private readonly log: Logger,
+    private readonly delayMs: number,
+    private readonly running: () => boolean,
+  ) {}
+
+  /** Whether a dispatch round is scheduled. */
+  get pending(): boolean {
+    return this.timer !== undefined;
+  }
+
+  /** Waits until the scheduled round has run (tests, benchmarks). */
+  async settle(): Promise<void> {
+    if (this.timer) await new Promise((r) => setTimeout(r, this.delayMs + 1));
+  }
+
+  /** Authenticated operators currently connected. */
+  connected(): OperatorSession<WT>[] {
+    return [...this.sessions.values()];
+  }
+
+  /** Registers a connection (replacing the operator's earlier one) and sends it the open `tasks` it may sign. */
+  attach(session: OperatorSession<WT>, tasks: Iterable<ActiveTask<Q, A, WT>>): void {
+    const op = session.operator.toLowerCase();
+    this.sessions.set(op, session);
+    if (!this.running()) return;
+    const mine: ActiveTask<Q, A, WT>[] = [];
+    for (const task of tasks) if (isOpen(task) && task.snapshot.operators.has(op) && !task.answers.has(op)) mine.push(task);
+    this.sendTo(session, mine);
+  }
+
+  /** Forgets a connection (if it is still the operator's current one). */
+  detach(session: OperatorSession<WT>): void {
+    const op = session.operator.toLowerCase();
+    if (this.sessions.get(op) === session) this.sessions.delete(op);
+  }
+
+  /** Queues a task for the next round. */
+  add(task: ActiveTask<Q, A, WT>): void {
+    this.queue.push(task);
+    if (!this.timer) this.timer = setTimeout(() => this.dispatch(), this.delayMs);
+  }
+
+  /** Drops the queue and the connections (the engine stopped). */
+  clear(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.queue = [];
+    this.sessions.clear();
+  }
+
+  private dispatch(): void {
+    this.timer = undefined;
+    const tasks = this.queue.filter(isOpen);
+    this.queue = [];
+    if (!this.running() || tasks.length === 0) return;
+    for (const session of this.sessions.values()) {
+      const op = session.operator.toLowerCase();
+      this.sendTo(
+        session,
+        tasks.filter((t) => t.snapshot.operators.has(op) && !t.answers.has(op)),
+      );
+    }
+  }
+
+  private sendTo(session: OperatorSession<WT>, tasks: readonly ActiveTask<Q, A, WT>[]): void {
+    if (tasks.length === 0) return;
+    for (let i = 0; i < tasks.length; i += MAX_TASKS_PER_MESSAGE) {
+      const part = tasks.slice(i, i + MAX_TASKS_PER_MESSAGE);
+      try {
+        session.send(part.map((t) => t.wire));
+      } catch (error) {
+        this.log.warn({ operator: session.operator, err: (error as Error).message }, 'cannot send tasks to operator');
+        return;
+      }
+      for (const t of part) if (t.status === 'pending') this.writes.markSigning(t);
+    }
+    this.writes.requestFlush();
+  }
+}

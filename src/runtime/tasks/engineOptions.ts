@@ -1,0 +1,44 @@
+/** The options and counters of the task engine (`engine.ts`). */
+import type { Logger } from '../../core/logging.ts';
+import type { OperatorSetSource } from '../operatorSet.ts';
+import type { SignatureVerifier } from '../signatures/verifier.ts';
+import type { AnswerStats } from './answerIntake.ts';
+import type { TaskStore } from './store.ts';
+import type { TaskType, WireAnswerBase } from './taskType.ts';
+import type { TaskSnapshot } from './types.ts';
+
+/** Counters (metrics, tests). */
+export type TaskEngineStats = AnswerStats & {
+  tasksCreated: number;
+  tasksAggregated: number;
+  tasksFailed: number;
+  proofsExtended: number;
+  taskErrorsReported: number;
+  writeFailures: number;
+};
+
+/** Options of {@link TaskEngine}. */
+export type TaskEngineOptions<Q, A, WT, WA extends WireAnswerBase> = {
+  taskType: TaskType<Q, A, WT, WA>;
+  store: TaskStore<Q, A>;
+  operatorSet: OperatorSetSource;
+  /** Main chain id, named when the operator set cannot be read. */
+  mainChainId: number;
+  logger?: Logger;
+  /** Time a task has to reach its threshold, in ms from creation (default 15 minutes). */
+  taskDeadlineMs?: number;
+  /** How long signatures keep extending a proof after it is aggregated, in ms (default 2,000). */
+  lateWindowMs?: number;
+  /** New tasks are collected this long before one `tasks` message goes to each operator, in ms (default 2). */
+  dispatchDelayMs?: number;
+  /** Tasks in flight beyond which new requests are refused (default 100,000). */
+  maxActiveTasks?: number;
+  /** Period of the deadline and late-window sweep, in ms (default 250). */
+  sweepIntervalMs?: number;
+  /** Checks signatures off the event loop. Default: verified inline, as each message arrives. */
+  verifier?: SignatureVerifier;
+  /** Called once per task this process finishes (aggregated or failed), after the commit (metrics). */
+  onTaskFinished?: (task: TaskSnapshot<Q, A>) => void;
+  /** Wall clock in unix ms (tests). */
+  now?: () => number;
+};
