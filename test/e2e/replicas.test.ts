@@ -203,7 +203,7 @@ describe('two aggregator replicas on one Postgres database, one killed mid-load'
     waitFor(
       `${ids.length} tasks to finish (read through replica B)`,
       async () => {
-        const pending = await rows<{ n: string }>(`select count(*) as n from sp_tasks where status in ('pending', 'signing')`);
+        const pending = await rows<{ n: string }>(`select count(*) as n from state_proofs_tasks where status in ('pending', 'signing')`);
         if (Number(pending[0].n) > 0) return undefined;
         const final = await Promise.all(ids.map(async (id) => (await httpJson<TaskJson>(`${replicaB.url}/v1/state-proofs/${id}`)).body));
         return final.every((t) => t.status === 'aggregated' || t.status === 'failed') ? final : undefined;
@@ -286,7 +286,7 @@ describe('two aggregator replicas on one Postgres database, one killed mid-load'
     const final = await waitAllAggregated(ids);
     assert.ok(final.every((t) => t.status === 'aggregated'), final.filter((t) => t.status !== 'aggregated').map((t) => t.failureReason).join('; '));
 
-    const finishedBy = new Map((await rows<{ task_id: Hex; claimed_by: string }>('select task_id, claimed_by from sp_tasks')).map((r) => [r.task_id, r.claimed_by]));
+    const finishedBy = new Map((await rows<{ task_id: Hex; claimed_by: string }>('select task_id, claimed_by from state_proofs_tasks')).map((r) => [r.task_id, r.claimed_by]));
     const byA = [...watched.keys()].filter((id) => finishedBy.get(id.toLowerCase() as Hex) === REPLICA_A);
     t.diagnostic(`batch 1 finished by A: ${[...finishedBy.values()].filter((r) => r === REPLICA_A).length}, by B: ${[...finishedBy.values()].filter((r) => r === REPLICA_B).length}; B streamed ${byA.length} tasks A aggregated`);
     assert.ok(byA.length > 0, 'replica A aggregated some of the tasks it created');
@@ -317,7 +317,7 @@ describe('two aggregator replicas on one Postgres database, one killed mid-load'
 
     replicaA.child.kill('SIGKILL');
     assert.equal((await replicaA.exited).signal, 'SIGKILL');
-    const heldByA = await rows<{ task_id: Hex; status: string }>(`select task_id, status from sp_tasks where claimed_by = $1 and block_number = $2`, [
+    const heldByA = await rows<{ task_id: Hex; status: string }>(`select task_id, status from state_proofs_tasks where claimed_by = $1 and (query::json->>'blockNumber') = $2`, [
       REPLICA_A,
       block.toString(),
     ]);
@@ -330,7 +330,7 @@ describe('two aggregator replicas on one Postgres database, one killed mid-load'
 
     const final = await waitAllAggregated([...tasks.keys()]);
     assert.ok(final.every((t) => t.status === 'aggregated'), final.filter((t) => t.status !== 'aggregated').map((t) => t.failureReason).join('; '));
-    const takenOver = await rows<{ n: string }>(`select count(*) as n from sp_tasks where claimed_by = $1 and task_id = any($2)`, [
+    const takenOver = await rows<{ n: string }>(`select count(*) as n from state_proofs_tasks where claimed_by = $1 and task_id = any($2)`, [
       REPLICA_B,
       heldByA.map((r) => r.task_id),
     ]);
@@ -340,7 +340,7 @@ describe('two aggregator replicas on one Postgres database, one killed mid-load'
 
   step('nothing was lost or processed twice, and every proof verifies on the main chain', async (t) => {
     assert.equal(tasks.size, 200);
-    const stored = await rows<{ task_id: Hex; status: string; claimed_by: string; aggregated_at: string }>('select task_id, status, claimed_by, aggregated_at from sp_tasks');
+    const stored = await rows<{ task_id: Hex; status: string; claimed_by: string; aggregated_at: string }>('select task_id, status, claimed_by, aggregated_at from state_proofs_tasks');
     assert.equal(stored.length, 200, 'one row per task');
     assert.deepEqual(new Set(stored.map((r) => r.task_id)), new Set([...tasks.keys()].map((id) => id.toLowerCase())));
     assert.ok(stored.every((r) => r.status === 'aggregated' && r.aggregated_at !== null));
@@ -348,10 +348,10 @@ describe('two aggregator replicas on one Postgres database, one killed mid-load'
     t.diagnostic(`finished by A: ${stored.filter((r) => r.claimed_by === REPLICA_A).length}, by B: ${stored.filter((r) => r.claimed_by === REPLICA_B).length}`);
     // Each completion B applied is one row it finished; the rest are A's (whose counters died with it).
     assert.equal(replicaB.aggregator.stats.tasksAggregated, stored.filter((r) => r.claimed_by === REPLICA_B).length);
-    const duplicates = await rows('select task_id, operator from sp_signatures group by task_id, operator having count(*) > 1');
+    const duplicates = await rows('select task_id, operator from state_proofs_answers group by task_id, operator having count(*) > 1');
     assert.deepEqual(duplicates, [], 'one answer per operator per task');
-    assert.deepEqual(await rows('select task_id, operator from sp_signature_conflicts'), [], 'no operator gave two answers');
-    const answered = await rows<{ n: string }>('select count(*) as n from sp_signatures');
+    assert.deepEqual(await rows('select task_id, operator from state_proofs_answer_conflicts'), [], 'no operator gave two answers');
+    const answered = await rows<{ n: string }>('select count(*) as n from state_proofs_answers');
     assert.ok(Number(answered[0].n) >= 200 * 3, 'answers of the operators on both replicas were stored');
 
     const main = devnet.clients.get(devnet.deployment.mainChainId)!;

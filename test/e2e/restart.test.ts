@@ -223,9 +223,12 @@ function readAggregatorDb(path: string): AggregatorRows {
   try {
     db.pragma('busy_timeout = 5000');
     return {
-      tasks: db.prepare('select task_id, status, aggregated_at from sp_tasks').all() as AggregatorRows['tasks'],
-      signatures: db.prepare('select task_id, operator, digest, value from sp_signatures').all() as AggregatorRows['signatures'],
-      conflicts: db.prepare('select task_id, operator from sp_signature_conflicts').all() as AggregatorRows['conflicts'],
+      tasks: db.prepare('select task_id, status, aggregated_at from state_proofs_tasks').all() as AggregatorRows['tasks'],
+      // The answer is the task engine's text column: {"value":"…","exists":…}.
+      signatures: (db.prepare('select task_id, operator, digest, answer from state_proofs_answers').all() as (Omit<AggregatorRows['signatures'][number], 'value'> & { answer: string })[]).map(
+        ({ answer, ...row }) => ({ ...row, value: (JSON.parse(answer) as { value: string }).value }),
+      ),
+      conflicts: db.prepare('select task_id, operator from state_proofs_answer_conflicts').all() as AggregatorRows['conflicts'],
     };
   } finally {
     db.close();
