@@ -1,0 +1,151 @@
+/**
+ * The runtime task engine with a task type that is not state proofs: the seam a second service plugs into. A toy
+ * service asks operators for the square of a number; its tables live under their own prefix in the same database as
+ * the state-proofs tables, and the engine aggregates, groups and fails its tasks by the same rules.
+ */
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { type Address, type Hex, decodeAbiParameters, encodeAbiParameters, keccak256, toHex } from 'viem';
+import { type SigningKey, signDigest, signingKeyFromPrivateKey } from '../../src/core/crypto/ecdsa.ts';
+import { migrateToLatest } from '../../src/core/db/migrations.ts';
+import { buildOperatorSetSnapshot, staticOperatorSetSource } from '../../src/runtime/operatorSet.ts';
+import { TaskEngine } from '../../src/runtime/tasks/engine.ts';
+import type { OperatorSession } from '../../src/runtime/tasks/sessions.ts';
+import { createTaskStore } from '../../src/runtime/tasks/store.ts';
+import { createTaskTablesMigration } from '../../src/runtime/tasks/storeSchema.ts';
+import type { TaskType } from '../../src/runtime/tasks/taskType.ts';
+import type { TaskSnapshot } from '../../src/runtime/tasks/types.ts';
+import { aggregatorMigrations } from '../../src/services/state-proofs/aggregator/migrations.ts';
+import { forEachDatabase } from '../helpers/db.ts';
+
+type Query = { n: bigint };
+type Answer = { square: bigint };
+type WireTask = { taskId: Hex; n: string; referenceEpoch: number };
+type WireAnswer = { taskId: Hex; square: string; referenceEpoch: number; signature: Hex };
+
+const PROOF = [{ type: 'address[]' }, { type: 'bytes[]' }, { type: 'uint32' }] as const;
+
+/** The toy service's task type: the digest binds the task, the answer and the epoch; a proof is signers then signatures. */
+const squares: TaskType<Query, Answer, WireTask, WireAnswer> = {
+  name: 'squares',
+  codec: {
+    encodeQuery: (q) => JSON.stringify({ n: q.n.toString() }),
+    decodeQuery: (text) => ({ n: BigInt(JSON.parse(text).n) }),
+    encodeAnswer: (a) => JSON.stringify({ square: a.square.toString() }),
+    decodeAnswer: (text) => ({ square: BigInt(JSON.parse(text).square) }),
+  },
+  wireTask: (record) => ({ taskId: record.taskId, n: record.query.n.toString(), referenceEpoch: record.referenceEpoch }),
+  readAnswer: (wire) => (/^[0-9]{1,40}$/.test(wire.square) ? { answer: { square: BigInt(wire.square) } } : { rejected: 'square is not a decimal number' }),
+  answerKey: (a) => a.square.toString(),
+  digest: (q, a, epoch) => keccak256(encodeAbiParameters([{ type: 'uint256' }, { type: 'uint256' }, { type: 'uint32' }], [q.n, a.square, epoch])),
+  encodeProof: (signers, epoch) => {
+    const sorted = [...signers].sort((x, y) => (BigInt(x.operator) < BigInt(y.operator) ? -1 : 1));
+    return encodeAbiParameters(PROOF, [sorted.map((s) => s.operator), sorted.map((s) => s.signature), epoch]);
+  },
+  proofSigners: (sigData) => decodeAbiParameters(PROOF, sigData)[0],
+};
+
+const EPOCH = 2;
+const operators = [10n, 20n, 30n].map((weight, i) => ({
+  operator: `0x${(0xb0 + i).toString(16).padStart(40, '0')}` as Address,
+  key: signingKeyFromPrivateKey(keccak256(toHex(`squares-key-${i}`))),
+  weight,
+}));
+const snapshot = buildOperatorSetSnapshot(
+  EPOCH,
+  operators.map((o) => ({ operator: o.operator, signingKey: o.key.address, weight: o.weight })),
+  { thresholdWeight: 40n },
+);
+
+function session(o: (typeof operators)[number]): OperatorSession<WireTask> & { received: WireTask[] } {
+  const received: WireTask[] = [];
+  return { operator: o.operator, signingKey: o.key.address, publicKey: o.key.publicKey, connectedAt: 0, received, send: (tasks) => received.push(...tasks) };
+}
+
+function answer(task: WireTask, key: SigningKey, square: bigint): WireAnswer {
+  const digest = squares.digest({ n: BigInt(task.n) }, { square }, task.referenceEpoch);
+  return { taskId: task.taskId, square: square.toString(), referenceEpoch: task.referenceEpoch, signature: signDigest(key, digest) };
+}
+
+forEachDatabase('task engine with another service’s task type', (fixture) => {
+  it('shares a database with state proofs under its own table prefix, aggregates by weight, and keeps a wrong answer apart', async () => {
+    const database = await fixture.fresh();
+    await migrateToLatest(database, aggregatorMigrations);
+    const store = await createTaskStore(database, {
+      prefix: 'squares_',
+      migrations: { name: 'squares', migrations: { '0001_tasks': createTaskTablesMigration('squares_') } },
+      codec: squares.codec,
+    });
+    const clock = { t: 1_000 };
+    const finished: TaskSnapshot<Query, Answer>[] = [];
+    const engine = new TaskEngine({
+      taskType: squares,
+      store,
+      operatorSet: staticOperatorSetSource([snapshot], EPOCH),
+      mainChainId: 31337,
+      taskDeadlineMs: 60_000,
+      sweepIntervalMs: 5,
+      now: () => clock.t,
+      onTaskFinished: (t) => finished.push(t),
+    });
+    await engine.start();
+    const sessions = operators.map(session);
+    for (const s of sessions) engine.attachOperator(s);
+
+    const id = keccak256(toHex('square of 12'));
+    const { task, created } = await engine.submit(id, { n: 12n });
+    assert.equal(created, true);
+    assert.deepEqual([task.record.status, task.record.referenceEpoch, task.record.thresholdWeight], ['pending', EPOCH, 40n]);
+    await engine.idle();
+    assert.deepEqual(
+      sessions.map((s) => s.received),
+      sessions.map(() => [{ taskId: id, n: '12', referenceEpoch: EPOCH }]),
+      'every operator of the set got the wire task the task type describes',
+    );
+
+    // 30 says 145 (wrong), 10 says 144: neither reaches 40; 20 says 144: 30 < 40 still; all signatures recorded.
+    engine.handleAnswers(sessions[2], [answer(sessions[2].received[0], operators[2].key, 145n)]);
+    engine.handleAnswers(sessions[0], [answer(sessions[0].received[0], operators[0].key, 144n)]);
+    engine.handleAnswers(sessions[1], [{ ...answer(sessions[1].received[0], operators[1].key, 144n), square: 'x' }]);
+    await engine.idle();
+    assert.equal(engine.stats.signaturesRejected, 1, 'an answer the task type cannot read is refused');
+    assert.equal((await engine.getTask(id))?.record.status, 'signing');
+    engine.handleAnswers(sessions[1], [answer(sessions[1].received[0], operators[1].key, 144n)]);
+    await engine.idle();
+    const still = await engine.getTask(id);
+    assert.equal(still?.record.status, 'signing', 'the right answer has 30 of 40: the wrong one never adds to it');
+    assert.equal((await store.listAnswers(id)).length, 3);
+
+    // A second task reaches the threshold: 10 + 30 = 40.
+    const id2 = keccak256(toHex('square of 3'));
+    await engine.submit(id2, { n: 3n });
+    await engine.idle();
+    engine.handleAnswers(sessions[0], [answer(sessions[0].received[1], operators[0].key, 9n)]);
+    engine.handleAnswers(sessions[2], [answer(sessions[2].received[1], operators[2].key, 9n)]);
+    await engine.idle();
+    const done = await engine.getTask(id2);
+    assert.equal(done?.record.status, 'aggregated');
+    assert.deepEqual(done?.record.result, { square: 9n });
+    assert.equal(done?.record.signedWeight, 40n);
+    assert.deepEqual(done?.signers.map((s) => s.operator.toLowerCase()).sort(), [operators[0].operator, operators[2].operator].sort());
+    assert.deepEqual([...squares.proofSigners(done?.record.sigData as Hex)].map((a) => a.toLowerCase()).sort(), [operators[0].operator, operators[2].operator].map((a) => a.toLowerCase()).sort());
+
+    // The first task fails at its deadline, naming the split.
+    clock.t += 61_000;
+    await new Promise((r) => setTimeout(r, 50));
+    await engine.idle();
+    const failed = await engine.getTask(id);
+    assert.equal(failed?.record.status, 'failed');
+    assert.match(failed?.record.failureReason ?? '', /signed weight 30 of threshold 40 \(3 of 3 operators answered, split over 2 different answers\)/);
+    assert.deepEqual(finished.map((t) => [t.record.taskId, t.record.status]), [
+      [id2, 'aggregated'],
+      [id, 'failed'],
+    ]);
+    await engine.stop();
+
+    // The state-proofs tables are untouched by the toy service, and the toy's tasks are its own.
+    assert.deepEqual(await store.countEpochTasks(EPOCH), { aggregated: 1, failed: 1, unfinished: 0 });
+    const stateProofTasks = await database.kysely.selectFrom('state_proofs_tasks').selectAll().execute();
+    assert.deepEqual(stateProofTasks, []);
+  });
+});
