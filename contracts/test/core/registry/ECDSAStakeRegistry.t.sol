@@ -5,6 +5,7 @@ import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {RegistryFixture} from "./RegistryFixture.sol";
 import {EpochManager, MessageType, StateUpdate} from "../../../src/core/epochs/EpochManager.sol";
 import {ECDSAStakeRegistry} from "../../../src/core/registry/ECDSAStakeRegistry.sol";
+import {IECDSAStakeRegistry} from "../../../src/core/registry/IECDSAStakeRegistry.sol";
 import {OperatorCheckpoints} from "../../../src/core/registry/OperatorCheckpoints.sol";
 import {ServiceManagerBase} from "../../../src/core/avs/ServiceManagerBase.sol";
 import {StakeRegistryVerifier} from "../../../src/core/signatures/StakeRegistryVerifier.sol";
@@ -49,16 +50,16 @@ contract ECDSAStakeRegistryTest is RegistryFixture {
         assertEq(address(registry.epochManager()), address(epochManager));
         assertEq(address(registry.serviceManager()), address(serviceManager));
         assertEq(registry.owner(), avsOwner);
-        ECDSAStakeRegistry.StrategyParams[] memory q = registry.getQuorum();
+        IECDSAStakeRegistry.StrategyParams[] memory q = registry.getQuorum();
         assertEq(q.length, 1);
         assertEq(address(q[0].strategy), address(strategy));
         assertEq(q[0].multiplier, 10_000);
     }
 
     function test_constructor_revertsOnZeroThreshold() public {
-        vm.expectRevert(abi.encodeWithSelector(ECDSAStakeRegistry.InvalidThresholdBps.selector, uint16(0)));
+        vm.expectRevert(abi.encodeWithSelector(IECDSAStakeRegistry.InvalidThresholdBps.selector, uint16(0)));
         new ECDSAStakeRegistry(
-            ECDSAStakeRegistry.Config({
+            IECDSAStakeRegistry.Config({
                 epochManager: epochManager,
                 serviceManager: serviceManager,
                 owner: avsOwner,
@@ -73,9 +74,9 @@ contract ECDSAStakeRegistryTest is RegistryFixture {
     }
 
     function test_constructor_revertsOnThresholdAboveOneHundredPercent() public {
-        vm.expectRevert(abi.encodeWithSelector(ECDSAStakeRegistry.InvalidThresholdBps.selector, uint16(10_001)));
+        vm.expectRevert(abi.encodeWithSelector(IECDSAStakeRegistry.InvalidThresholdBps.selector, uint16(10_001)));
         new ECDSAStakeRegistry(
-            ECDSAStakeRegistry.Config({
+            IECDSAStakeRegistry.Config({
                 epochManager: epochManager,
                 serviceManager: serviceManager,
                 owner: avsOwner,
@@ -90,13 +91,13 @@ contract ECDSAStakeRegistryTest is RegistryFixture {
     }
 
     function test_constructor_revertsOnEmptyQuorum() public {
-        vm.expectRevert(ECDSAStakeRegistry.InvalidQuorum.selector);
+        vm.expectRevert(IECDSAStakeRegistry.InvalidQuorum.selector);
         new ECDSAStakeRegistry(
-            ECDSAStakeRegistry.Config({
+            IECDSAStakeRegistry.Config({
                 epochManager: epochManager,
                 serviceManager: serviceManager,
                 owner: avsOwner,
-                quorum: new ECDSAStakeRegistry.StrategyParams[](0),
+                quorum: new IECDSAStakeRegistry.StrategyParams[](0),
                 thresholdBps: 5000,
                 minimumWeight: 1,
                 maxProofAgeEpochs: 1,
@@ -107,9 +108,9 @@ contract ECDSAStakeRegistryTest is RegistryFixture {
     }
 
     function test_constructor_revertsOnZeroMinimumWeight() public {
-        vm.expectRevert(ECDSAStakeRegistry.ZeroMinimumWeight.selector);
+        vm.expectRevert(IECDSAStakeRegistry.ZeroMinimumWeight.selector);
         new ECDSAStakeRegistry(
-            ECDSAStakeRegistry.Config({
+            IECDSAStakeRegistry.Config({
                 epochManager: epochManager,
                 serviceManager: serviceManager,
                 owner: avsOwner,
@@ -125,9 +126,9 @@ contract ECDSAStakeRegistryTest is RegistryFixture {
 
     function test_constructor_revertsOnMaxOperatorsAboveWhatABridgeMessageCarries() public {
         uint256 tooMany = registry.MAX_OPERATORS_LIMIT() + 1;
-        vm.expectRevert(abi.encodeWithSelector(ECDSAStakeRegistry.InvalidMaxOperators.selector, tooMany));
+        vm.expectRevert(abi.encodeWithSelector(IECDSAStakeRegistry.InvalidMaxOperators.selector, tooMany));
         new ECDSAStakeRegistry(
-            ECDSAStakeRegistry.Config({
+            IECDSAStakeRegistry.Config({
                 epochManager: epochManager,
                 serviceManager: serviceManager,
                 owner: avsOwner,
@@ -142,9 +143,9 @@ contract ECDSAStakeRegistryTest is RegistryFixture {
     }
 
     function test_constructor_revertsOnZeroServiceManager() public {
-        vm.expectRevert(ECDSAStakeRegistry.ZeroAddress.selector);
+        vm.expectRevert(IECDSAStakeRegistry.ZeroAddress.selector);
         new ECDSAStakeRegistry(
-            ECDSAStakeRegistry.Config({
+            IECDSAStakeRegistry.Config({
                 epochManager: epochManager,
                 serviceManager: ServiceManagerBase(address(0)),
                 owner: avsOwner,
@@ -232,7 +233,7 @@ contract ECDSAStakeRegistryTest is RegistryFixture {
         _joinAndAllocate(small.addr, FULL_MAGNITUDE);
         vm.expectRevert(
             abi.encodeWithSelector(
-                ECDSAStakeRegistry.InsufficientSlashableStake.selector, small.addr, 49 ether, 50 ether
+                IECDSAStakeRegistry.InsufficientSlashableStake.selector, small.addr, 49 ether, 50 ether
             )
         );
         _registerOnly(small, small.signingKey);
@@ -249,7 +250,7 @@ contract ECDSAStakeRegistryTest is RegistryFixture {
         vm.prank(avsOwner);
         registry.updateMinimumWeight(1 ether);
         vm.expectRevert(
-            abi.encodeWithSelector(ECDSAStakeRegistry.InsufficientSlashableStake.selector, op.addr, 100, 1 ether)
+            abi.encodeWithSelector(IECDSAStakeRegistry.InsufficientSlashableStake.selector, op.addr, 100, 1 ether)
         );
         _registerOnly(op, op.signingKey);
     }
@@ -257,7 +258,7 @@ contract ECDSAStakeRegistryTest is RegistryFixture {
     /// @dev Delegated shares alone are no weight: an operator outside the operator set cannot register.
     function test_register_refusesOperatorOutsideTheOperatorSet() public {
         Op memory op = _newOperator(1, STAKE);
-        vm.expectRevert(abi.encodeWithSelector(ECDSAStakeRegistry.NotInOperatorSet.selector, op.addr));
+        vm.expectRevert(abi.encodeWithSelector(IECDSAStakeRegistry.NotInOperatorSet.selector, op.addr));
         _registerOnly(op, op.signingKey);
     }
 
@@ -274,7 +275,7 @@ contract ECDSAStakeRegistryTest is RegistryFixture {
         _register(_newOperator(2, STAKE));
         Op memory third = _newOperator(3, STAKE);
         _joinAndAllocate(third.addr, FULL_MAGNITUDE);
-        vm.expectRevert(abi.encodeWithSelector(ECDSAStakeRegistry.OperatorSetFull.selector, uint256(2)));
+        vm.expectRevert(abi.encodeWithSelector(IECDSAStakeRegistry.OperatorSetFull.selector, uint256(2)));
         _registerOnly(third, third.signingKey);
     }
 
@@ -304,14 +305,14 @@ contract ECDSAStakeRegistryTest is RegistryFixture {
     function test_register_revertsWhenAlreadyRegistered() public {
         Op memory op = _newOperator(1, STAKE);
         _register(op);
-        vm.expectRevert(abi.encodeWithSelector(ECDSAStakeRegistry.OperatorAlreadyRegistered.selector, op.addr));
+        vm.expectRevert(abi.encodeWithSelector(IECDSAStakeRegistry.OperatorAlreadyRegistered.selector, op.addr));
         _registerOnly(op, makeAddr("another key"));
     }
 
     function test_register_revertsOnZeroSigningKey() public {
         Op memory op = _newOperator(1, STAKE);
         _joinAndAllocate(op.addr, FULL_MAGNITUDE);
-        vm.expectRevert(ECDSAStakeRegistry.ZeroSigningKey.selector);
+        vm.expectRevert(IECDSAStakeRegistry.ZeroSigningKey.selector);
         _registerOnly(op, address(0));
     }
 
@@ -320,7 +321,7 @@ contract ECDSAStakeRegistryTest is RegistryFixture {
         Op memory b = _newOperator(2, STAKE);
         _register(a);
         _joinAndAllocate(b.addr, FULL_MAGNITUDE);
-        vm.expectRevert(abi.encodeWithSelector(ECDSAStakeRegistry.SigningKeyInUse.selector, a.signingKey, a.addr));
+        vm.expectRevert(abi.encodeWithSelector(IECDSAStakeRegistry.SigningKeyInUse.selector, a.signingKey, a.addr));
         _registerOnly(b, a.signingKey);
     }
 
@@ -349,7 +350,7 @@ contract ECDSAStakeRegistryTest is RegistryFixture {
         uint256 pk = 0xBAD;
         address notOperator = vm.addr(pk);
         vm.prank(notOperator);
-        vm.expectRevert(abi.encodeWithSelector(ECDSAStakeRegistry.NotInOperatorSet.selector, notOperator));
+        vm.expectRevert(abi.encodeWithSelector(IECDSAStakeRegistry.NotInOperatorSet.selector, notOperator));
         registry.registerOperatorWithSignature(
             _signAVSRegistration(pk, address(serviceManager), bytes32(0), block.timestamp + 1), makeAddr("k")
         );
@@ -432,7 +433,7 @@ contract ECDSAStakeRegistryTest is RegistryFixture {
     function test_deregister_revertsWhenNotRegistered() public {
         Op memory op = _newOperator(1, STAKE);
         vm.prank(op.addr);
-        vm.expectRevert(abi.encodeWithSelector(ECDSAStakeRegistry.OperatorNotRegistered.selector, op.addr));
+        vm.expectRevert(abi.encodeWithSelector(IECDSAStakeRegistry.OperatorNotRegistered.selector, op.addr));
         registry.deregisterOperator();
     }
 
@@ -469,7 +470,7 @@ contract ECDSAStakeRegistryTest is RegistryFixture {
     }
 
     function test_updateSigningKey_revertsWhenNotRegistered() public {
-        vm.expectRevert(abi.encodeWithSelector(ECDSAStakeRegistry.OperatorNotRegistered.selector, address(this)));
+        vm.expectRevert(abi.encodeWithSelector(IECDSAStakeRegistry.OperatorNotRegistered.selector, address(this)));
         registry.updateOperatorSigningKey(makeAddr("k"));
     }
 
@@ -477,7 +478,7 @@ contract ECDSAStakeRegistryTest is RegistryFixture {
         Op memory op = _newOperator(1, STAKE);
         _register(op);
         vm.prank(op.addr);
-        vm.expectRevert(ECDSAStakeRegistry.ZeroSigningKey.selector);
+        vm.expectRevert(IECDSAStakeRegistry.ZeroSigningKey.selector);
         registry.updateOperatorSigningKey(address(0));
     }
 
@@ -485,7 +486,7 @@ contract ECDSAStakeRegistryTest is RegistryFixture {
         Op memory op = _newOperator(1, STAKE);
         _register(op);
         vm.prank(op.addr);
-        vm.expectRevert(abi.encodeWithSelector(ECDSAStakeRegistry.SigningKeyInUse.selector, op.signingKey, op.addr));
+        vm.expectRevert(abi.encodeWithSelector(IECDSAStakeRegistry.SigningKeyInUse.selector, op.signingKey, op.addr));
         registry.updateOperatorSigningKey(op.signingKey);
     }
 
@@ -493,7 +494,7 @@ contract ECDSAStakeRegistryTest is RegistryFixture {
         Op[] memory ops = _registerOperators(2);
         vm.prank(ops[1].addr);
         vm.expectRevert(
-            abi.encodeWithSelector(ECDSAStakeRegistry.SigningKeyInUse.selector, ops[0].signingKey, ops[0].addr)
+            abi.encodeWithSelector(IECDSAStakeRegistry.SigningKeyInUse.selector, ops[0].signingKey, ops[0].addr)
         );
         registry.updateOperatorSigningKey(ops[0].signingKey);
     }
@@ -606,13 +607,13 @@ contract ECDSAStakeRegistryTest is RegistryFixture {
 
     function test_updateThresholdBps_revertsOnZero() public {
         vm.prank(avsOwner);
-        vm.expectRevert(abi.encodeWithSelector(ECDSAStakeRegistry.InvalidThresholdBps.selector, uint16(0)));
+        vm.expectRevert(abi.encodeWithSelector(IECDSAStakeRegistry.InvalidThresholdBps.selector, uint16(0)));
         registry.updateThresholdBps(0);
     }
 
     function test_updateThresholdBps_revertsAboveOneHundredPercent() public {
         vm.prank(avsOwner);
-        vm.expectRevert(abi.encodeWithSelector(ECDSAStakeRegistry.InvalidThresholdBps.selector, uint16(10_001)));
+        vm.expectRevert(abi.encodeWithSelector(IECDSAStakeRegistry.InvalidThresholdBps.selector, uint16(10_001)));
         registry.updateThresholdBps(10_001);
     }
 
@@ -645,7 +646,7 @@ contract ECDSAStakeRegistryTest is RegistryFixture {
 
     function test_updateMinimumWeight_revertsOnZero() public {
         vm.prank(avsOwner);
-        vm.expectRevert(ECDSAStakeRegistry.ZeroMinimumWeight.selector);
+        vm.expectRevert(IECDSAStakeRegistry.ZeroMinimumWeight.selector);
         registry.updateMinimumWeight(0);
     }
 
@@ -669,7 +670,7 @@ contract ECDSAStakeRegistryTest is RegistryFixture {
         StrategyBase second = _secondStrategy();
         Op memory op = _newOperator(1, 100 ether);
         _depositSecond(second, op.addr, 40 ether);
-        ECDSAStakeRegistry.StrategyParams[] memory q = _twoStrategyQuorum(second, 10_000, 5000);
+        IECDSAStakeRegistry.StrategyParams[] memory q = _twoStrategyQuorum(second, 10_000, 5000);
         vm.prank(avsOwner);
         registry.updateQuorumConfig(q);
         _register(op);
@@ -684,36 +685,36 @@ contract ECDSAStakeRegistryTest is RegistryFixture {
 
     function test_updateQuorumConfig_revertsOnEmpty() public {
         vm.prank(avsOwner);
-        vm.expectRevert(ECDSAStakeRegistry.InvalidQuorum.selector);
-        registry.updateQuorumConfig(new ECDSAStakeRegistry.StrategyParams[](0));
+        vm.expectRevert(IECDSAStakeRegistry.InvalidQuorum.selector);
+        registry.updateQuorumConfig(new IECDSAStakeRegistry.StrategyParams[](0));
     }
 
     function test_updateQuorumConfig_revertsOnZeroMultiplier() public {
         vm.prank(avsOwner);
-        vm.expectRevert(ECDSAStakeRegistry.InvalidQuorum.selector);
+        vm.expectRevert(IECDSAStakeRegistry.InvalidQuorum.selector);
         registry.updateQuorumConfig(_quorum(0));
     }
 
     function test_updateQuorumConfig_revertsOnDuplicateStrategy() public {
-        ECDSAStakeRegistry.StrategyParams[] memory q = new ECDSAStakeRegistry.StrategyParams[](2);
+        IECDSAStakeRegistry.StrategyParams[] memory q = new IECDSAStakeRegistry.StrategyParams[](2);
         q[0] = _quorum(1)[0];
         q[1] = _quorum(2)[0];
         vm.prank(avsOwner);
-        vm.expectRevert(ECDSAStakeRegistry.InvalidQuorum.selector);
+        vm.expectRevert(IECDSAStakeRegistry.InvalidQuorum.selector);
         registry.updateQuorumConfig(q);
     }
 
     function test_updateQuorumConfig_revertsOnDescendingStrategies() public {
         StrategyBase second = _secondStrategy();
-        ECDSAStakeRegistry.StrategyParams[] memory q = _twoStrategyQuorum(second, 1, 1);
+        IECDSAStakeRegistry.StrategyParams[] memory q = _twoStrategyQuorum(second, 1, 1);
         (q[0], q[1]) = (q[1], q[0]);
         vm.prank(avsOwner);
-        vm.expectRevert(ECDSAStakeRegistry.InvalidQuorum.selector);
+        vm.expectRevert(IECDSAStakeRegistry.InvalidQuorum.selector);
         registry.updateQuorumConfig(q);
     }
 
     function test_updateQuorumConfig_revertsForNonOwner() public {
-        ECDSAStakeRegistry.StrategyParams[] memory q = _quorum(1);
+        IECDSAStakeRegistry.StrategyParams[] memory q = _quorum(1);
         vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, address(this)));
         registry.updateQuorumConfig(q);
     }
@@ -775,11 +776,11 @@ contract ECDSAStakeRegistryTest is RegistryFixture {
     function _twoStrategyQuorum(StrategyBase second, uint96 a, uint96 b)
         internal
         view
-        returns (ECDSAStakeRegistry.StrategyParams[] memory q)
+        returns (IECDSAStakeRegistry.StrategyParams[] memory q)
     {
-        q = new ECDSAStakeRegistry.StrategyParams[](2);
-        q[0] = ECDSAStakeRegistry.StrategyParams({strategy: IStrategy(address(strategy)), multiplier: a});
-        q[1] = ECDSAStakeRegistry.StrategyParams({strategy: IStrategy(address(second)), multiplier: b});
+        q = new IECDSAStakeRegistry.StrategyParams[](2);
+        q[0] = IECDSAStakeRegistry.StrategyParams({strategy: IStrategy(address(strategy)), multiplier: a});
+        q[1] = IECDSAStakeRegistry.StrategyParams({strategy: IStrategy(address(second)), multiplier: b});
         if (address(second) < address(strategy)) (q[0], q[1]) = (q[1], q[0]);
     }
 }

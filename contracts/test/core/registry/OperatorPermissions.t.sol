@@ -2,7 +2,7 @@
 pragma solidity ^0.8.27;
 
 import {RegistryFixture} from "./RegistryFixture.sol";
-import {ECDSAStakeRegistry} from "../../../src/core/registry/ECDSAStakeRegistry.sol";
+import {IECDSAStakeRegistry} from "../../../src/core/registry/IECDSAStakeRegistry.sol";
 import {ServiceManagerBase} from "../../../src/core/avs/ServiceManagerBase.sol";
 import {PermissionControllerMixin} from "../../../devnet/eigenlayer/PermissionControllerMixin.sol";
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
@@ -75,7 +75,7 @@ contract OperatorPermissionsTest is RegistryFixture {
         ISignatureUtilsMixinTypes.SignatureWithSaltAndExpiry memory sig = _signature();
         vm.prank(stranger);
         vm.expectRevert(
-            abi.encodeWithSelector(ECDSAStakeRegistry.CallerCannotActForOperator.selector, stranger, op.addr)
+            abi.encodeWithSelector(IECDSAStakeRegistry.CallerCannotActForOperator.selector, stranger, op.addr)
         );
         registry.registerOperatorWithSignature(op.addr, sig, op.signingKey);
     }
@@ -89,7 +89,7 @@ contract OperatorPermissionsTest is RegistryFixture {
         ISignatureUtilsMixinTypes.SignatureWithSaltAndExpiry memory sig = _signature();
         vm.prank(appointee);
         vm.expectRevert(
-            abi.encodeWithSelector(ECDSAStakeRegistry.CallerCannotActForOperator.selector, appointee, op.addr)
+            abi.encodeWithSelector(IECDSAStakeRegistry.CallerCannotActForOperator.selector, appointee, op.addr)
         );
         registry.registerOperatorWithSignature(op.addr, sig, makeAddr("appointee's key"));
     }
@@ -114,7 +114,7 @@ contract OperatorPermissionsTest is RegistryFixture {
         ISignatureUtilsMixinTypes.SignatureWithSaltAndExpiry memory sig = _signature();
         vm.prank(op.addr);
         vm.expectRevert(
-            abi.encodeWithSelector(ECDSAStakeRegistry.CallerCannotActForOperator.selector, op.addr, op.addr)
+            abi.encodeWithSelector(IECDSAStakeRegistry.CallerCannotActForOperator.selector, op.addr, op.addr)
         );
         registry.registerOperatorWithSignature(sig, op.signingKey);
 
@@ -141,7 +141,7 @@ contract OperatorPermissionsTest is RegistryFixture {
 
         vm.prank(stranger);
         vm.expectRevert(
-            abi.encodeWithSelector(ECDSAStakeRegistry.CallerCannotActForOperator.selector, stranger, op.addr)
+            abi.encodeWithSelector(IECDSAStakeRegistry.CallerCannotActForOperator.selector, stranger, op.addr)
         );
         registry.updateOperatorSigningKey(op.addr, newKey);
 
@@ -151,7 +151,7 @@ contract OperatorPermissionsTest is RegistryFixture {
 
         vm.prank(stranger);
         vm.expectRevert(
-            abi.encodeWithSelector(ECDSAStakeRegistry.CallerCannotActForOperator.selector, stranger, op.addr)
+            abi.encodeWithSelector(IECDSAStakeRegistry.CallerCannotActForOperator.selector, stranger, op.addr)
         );
         registry.deregisterOperator(op.addr);
 

@@ -6,6 +6,7 @@ import {IDelegationManagerTypes} from "../../../src/eigenlayer/IDelegationManage
 import {IStrategy} from "../../../src/eigenlayer/IStrategy.sol";
 import {EpochManager} from "../../../src/core/epochs/EpochManager.sol";
 import {ECDSAStakeRegistry} from "../../../src/core/registry/ECDSAStakeRegistry.sol";
+import {IECDSAStakeRegistry} from "../../../src/core/registry/IECDSAStakeRegistry.sol";
 import {StateProofsServiceManager} from "../../../src/services/state-proofs/StateProofsServiceManager.sol";
 import {StateAttestation} from "../../../src/services/state-proofs/StateAttestationLib.sol";
 import {IAVSDirectory} from "../../../src/eigenlayer/IAVSDirectory.sol";
@@ -58,13 +59,13 @@ abstract contract RegistryFixture is EigenLayerDeployer {
         _deployAvs(_quorum(10_000), THRESHOLD_BPS, 1, MAX_AGE);
     }
 
-    function _quorum(uint96 multiplier) internal view returns (ECDSAStakeRegistry.StrategyParams[] memory q) {
-        q = new ECDSAStakeRegistry.StrategyParams[](1);
-        q[0] = ECDSAStakeRegistry.StrategyParams({strategy: IStrategy(address(strategy)), multiplier: multiplier});
+    function _quorum(uint96 multiplier) internal view returns (IECDSAStakeRegistry.StrategyParams[] memory q) {
+        q = new IECDSAStakeRegistry.StrategyParams[](1);
+        q[0] = IECDSAStakeRegistry.StrategyParams({strategy: IStrategy(address(strategy)), multiplier: multiplier});
     }
 
     function _deployAvs(
-        ECDSAStakeRegistry.StrategyParams[] memory quorum,
+        IECDSAStakeRegistry.StrategyParams[] memory quorum,
         uint16 thresholdBps,
         uint256 minimumWeight,
         uint32 maxAge
@@ -78,7 +79,7 @@ abstract contract RegistryFixture is EigenLayerDeployer {
             avsOwner
         );
         registry = new ECDSAStakeRegistry(
-            ECDSAStakeRegistry.Config({
+            IECDSAStakeRegistry.Config({
                 epochManager: epochManager,
                 serviceManager: serviceManager,
                 owner: avsOwner,

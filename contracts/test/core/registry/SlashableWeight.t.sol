@@ -2,7 +2,7 @@
 pragma solidity ^0.8.27;
 
 import {RegistryFixture} from "./RegistryFixture.sol";
-import {ECDSAStakeRegistry} from "../../../src/core/registry/ECDSAStakeRegistry.sol";
+import {IECDSAStakeRegistry} from "../../../src/core/registry/IECDSAStakeRegistry.sol";
 import {StakeRegistryVerifier} from "../../../src/core/signatures/StakeRegistryVerifier.sol";
 import {IAllocationManagerTypes} from "../../../src/eigenlayer/IAllocationManager.sol";
 import {IStrategy} from "../../../src/eigenlayer/IStrategy.sol";
@@ -95,10 +95,10 @@ contract SlashableWeightTest is RegistryFixture {
     }
 
     function test_freezeOperator_onlyTheOperatorSetsSlasher() public {
-        vm.expectRevert(abi.encodeWithSelector(ECDSAStakeRegistry.OnlySlasher.selector, address(this)));
+        vm.expectRevert(abi.encodeWithSelector(IECDSAStakeRegistry.OnlySlasher.selector, address(this)));
         registry.freezeOperator(ops[0].addr);
         vm.prank(avsOwner);
-        vm.expectRevert(abi.encodeWithSelector(ECDSAStakeRegistry.OnlySlasher.selector, avsOwner));
+        vm.expectRevert(abi.encodeWithSelector(IECDSAStakeRegistry.OnlySlasher.selector, avsOwner));
         registry.freezeOperator(ops[0].addr);
     }
 
@@ -106,7 +106,7 @@ contract SlashableWeightTest is RegistryFixture {
         vm.prank(slasher);
         registry.freezeOperator(ops[0].addr);
         _warpToEpoch(3);
-        vm.expectRevert(abi.encodeWithSelector(ECDSAStakeRegistry.OperatorIsFrozen.selector, ops[0].addr));
+        vm.expectRevert(abi.encodeWithSelector(IECDSAStakeRegistry.OperatorIsFrozen.selector, ops[0].addr));
         _registerOnly(ops[0], makeAddr("new key"));
     }
 
@@ -115,7 +115,7 @@ contract SlashableWeightTest is RegistryFixture {
         vm.prank(avsOwner);
         registry.updateMinimumWeight(10 ether);
         vm.expectRevert(
-            abi.encodeWithSelector(ECDSAStakeRegistry.OperatorNotEjectable.selector, ops[0].addr, STAKE, 10 ether)
+            abi.encodeWithSelector(IECDSAStakeRegistry.OperatorNotEjectable.selector, ops[0].addr, STAKE, 10 ether)
         );
         registry.ejectOperator(ops[0].addr);
         _allocateIn(ops[0].addr, strategy, FULL_MAGNITUDE / 20); // 5 ether

@@ -7,6 +7,7 @@ import {console} from "forge-std/console.sol";
 import {RegistryFixture} from "../registry/RegistryFixture.sol";
 import {EpochManager} from "../../../src/core/epochs/EpochManager.sol";
 import {ECDSAStakeRegistry} from "../../../src/core/registry/ECDSAStakeRegistry.sol";
+import {IECDSAStakeRegistry} from "../../../src/core/registry/IECDSAStakeRegistry.sol";
 import {StakeRegistryVerifier} from "../../../src/core/signatures/StakeRegistryVerifier.sol";
 import {StateAttestation} from "../../../src/services/state-proofs/StateAttestationLib.sol";
 
@@ -364,7 +365,7 @@ contract StakeRegistryVerifierTest is RegistryFixture {
         vm.startPrank(avsOwner);
         EpochManager later = new EpochManager(uint64(block.timestamp + 1000), LENGTH, GRACE, avsOwner);
         ECDSAStakeRegistry r = new ECDSAStakeRegistry(
-            ECDSAStakeRegistry.Config({
+            IECDSAStakeRegistry.Config({
                 epochManager: later,
                 serviceManager: serviceManager,
                 owner: avsOwner,

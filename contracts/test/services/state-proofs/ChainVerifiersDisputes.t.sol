@@ -2,7 +2,7 @@
 pragma solidity ^0.8.27;
 
 import {StateDisputeResolverFixture} from "./StateDisputeResolverFixture.sol";
-import {StateDisputeResolver} from "../../../src/services/state-proofs/StateDisputeResolver.sol";
+import {IStateDisputeResolver} from "../../../src/services/state-proofs/IStateDisputeResolver.sol";
 import {StateAttestation} from "../../../src/services/state-proofs/StateAttestationLib.sol";
 
 /// @notice What the verifiers let a dispute establish, end to end through the resolver: the attested block's timestamp
@@ -29,10 +29,10 @@ contract ChainVerifiersDisputesTest is StateDisputeResolverFixture {
         return uint8(resolver.previewResolution(id));
     }
 
-    uint8 internal constant OPEN = uint8(StateDisputeResolver.Status.Open);
-    uint8 internal constant SLASHED = uint8(StateDisputeResolver.Status.Slashed);
-    uint8 internal constant REJECTED = uint8(StateDisputeResolver.Status.Rejected);
-    uint8 internal constant EXPIRED = uint8(StateDisputeResolver.Status.Expired);
+    uint8 internal constant OPEN = uint8(IStateDisputeResolver.Status.Open);
+    uint8 internal constant SLASHED = uint8(IStateDisputeResolver.Status.Slashed);
+    uint8 internal constant REJECTED = uint8(IStateDisputeResolver.Status.Rejected);
+    uint8 internal constant EXPIRED = uint8(IStateDisputeResolver.Status.Expired);
 
     // ---------------------------------------------------------------- the timestamp is checked
 

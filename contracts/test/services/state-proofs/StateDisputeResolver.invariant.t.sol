@@ -11,6 +11,7 @@ import {StateManager} from "../../../src/services/state-proofs/StateManager.sol"
 import {MainChainVerifier} from "../../../src/services/state-proofs/MainChainVerifier.sol";
 import {RemoteChainVerifier} from "../../../src/services/state-proofs/RemoteChainVerifier.sol";
 import {StateProofsServiceManager} from "../../../src/services/state-proofs/StateProofsServiceManager.sol";
+import {IStateDisputeResolver} from "../../../src/services/state-proofs/IStateDisputeResolver.sol";
 import {StateDisputeResolver} from "../../../src/services/state-proofs/StateDisputeResolver.sol";
 import {StateAttestation} from "../../../src/services/state-proofs/StateAttestationLib.sol";
 import {BlockHeaderRlp} from "./BlockHeaderRlp.sol";
@@ -158,7 +159,7 @@ contract DisputeHandler is Test {
             epoch: registry.currentEpoch()
         });
         bytes32 id = resolver.challengeIdOf(a);
-        if (resolver.challengeStatus(id) == StateDisputeResolver.Status.Open) return;
+        if (resolver.challengeStatus(id) == IStateDisputeResolver.Status.Open) return;
         bytes32 digest = serviceManager.attestationDigest(a);
         if (resolver.slashedDigests(digest)) return;
         // Three of the four equal signers carry the threshold: sometimes one is left out of sigData.
@@ -216,14 +217,14 @@ contract DisputeHandler is Test {
     function resolve(uint256 idSeed) external {
         if (ids.length == 0) return;
         bytes32 id = ids[idSeed % ids.length];
-        if (resolver.challengeStatus(id) != StateDisputeResolver.Status.Open) return;
+        if (resolver.challengeStatus(id) != IStateDisputeResolver.Status.Open) return;
         // Half the time the resolver's caller first has the truth verified (so disputes reach an outcome often).
-        if (resolver.previewResolution(id) == StateDisputeResolver.Status.Open && idSeed & (1 << 128) != 0) {
+        if (resolver.previewResolution(id) == IStateDisputeResolver.Status.Open && idSeed & (1 << 128) != 0) {
             this.verify(_claims[id].queryIndex);
         }
-        if (resolver.previewResolution(id) == StateDisputeResolver.Status.Open) return;
-        StateDisputeResolver.Challenge memory c = resolver.getChallenge(id);
-        StateDisputeResolver.Status outcome = resolver.resolveChallenge(id);
+        if (resolver.previewResolution(id) == IStateDisputeResolver.Status.Open) return;
+        IStateDisputeResolver.Challenge memory c = resolver.getChallenge(id);
+        IStateDisputeResolver.Status outcome = resolver.resolveChallenge(id);
         ++resolved;
 
         Claim memory claim = _claims[id];
@@ -231,12 +232,12 @@ contract DisputeHandler is Test {
         (bool verified,,,, uint64 at) = verifier.getVerifiedState(q.chainId, user, q.key, q.blockNumber);
         bool inTime = verified && at <= c.deadline;
         bool wrong = claim.value != q.value || claim.exists != q.exists || claim.timestamp != q.timestamp;
-        if (outcome == StateDisputeResolver.Status.Slashed) {
+        if (outcome == IStateDisputeResolver.Status.Slashed) {
             if (!inTime || !wrong) ++violations;
             ++provenWrongSlashes;
-        } else if (outcome == StateDisputeResolver.Status.Rejected) {
+        } else if (outcome == IStateDisputeResolver.Status.Rejected) {
             if (!inTime || wrong) ++violations;
-        } else if (outcome == StateDisputeResolver.Status.Expired) {
+        } else if (outcome == IStateDisputeResolver.Status.Expired) {
             if (inTime) ++violations;
         } else {
             ++violations;
@@ -274,10 +275,10 @@ contract DisputeHandler is Test {
         if (digests.length == 0) return;
         bytes32 digest = digests[digestSeed % digests.length];
         if (!resolver.slashedDigests(digest)) return;
-        (address[] memory ops, StateDisputeResolver.SignerSlash[] memory recs,) = resolver.getSignerSlashes(digest);
+        (address[] memory ops, IStateDisputeResolver.SignerSlash[] memory recs,) = resolver.getSignerSlashes(digest);
         uint256 n;
         for (uint256 i; i < ops.length; ++i) {
-            if (recs[i].status == StateDisputeResolver.SignerStatus.Failed) ops[n++] = ops[i];
+            if (recs[i].status == IStateDisputeResolver.SignerStatus.Failed) ops[n++] = ops[i];
         }
         if (n == 0) return;
         assembly ("memory-safe") {
@@ -296,8 +297,8 @@ contract DisputeHandler is Test {
         uint256 out = leftOut[digest];
         if (out == 0 || !resolver.slashedDigests(digest)) return;
         address operator = _operators[out - 1];
-        (StateDisputeResolver.SignerSlash memory rec,) = resolver.getSignerSlash(digest, operator);
-        if (rec.status != StateDisputeResolver.SignerStatus.None) return;
+        (IStateDisputeResolver.SignerSlash memory rec,) = resolver.getSignerSlash(digest, operator);
+        if (rec.status != IStateDisputeResolver.SignerStatus.None) return;
         address[] memory ops = new address[](1);
         ops[0] = operator;
         bytes[] memory sigs = new bytes[](1);
@@ -425,8 +426,8 @@ contract StateDisputeResolverInvariantTest is StateDisputeResolverFixture {
         uint256 sum;
         uint256 n = handler.idCount();
         for (uint256 i; i < n; ++i) {
-            StateDisputeResolver.Challenge memory c = resolver.getChallenge(handler.ids(i));
-            if (c.status == StateDisputeResolver.Status.Open) sum += c.bond;
+            IStateDisputeResolver.Challenge memory c = resolver.getChallenge(handler.ids(i));
+            if (c.status == IStateDisputeResolver.Status.Open) sum += c.bond;
         }
         assertEq(sum, resolver.totalOpenBonds());
     }
@@ -435,9 +436,9 @@ contract StateDisputeResolverInvariantTest is StateDisputeResolverFixture {
         uint256 n = handler.idCount();
         for (uint256 i; i < n; ++i) {
             bytes32 id = handler.ids(i);
-            StateDisputeResolver.Challenge memory c = resolver.getChallenge(id);
-            if (c.status == StateDisputeResolver.Status.Open && block.timestamp > c.deadline) {
-                assertTrue(resolver.previewResolution(id) != StateDisputeResolver.Status.Open, "locked challenge");
+            IStateDisputeResolver.Challenge memory c = resolver.getChallenge(id);
+            if (c.status == IStateDisputeResolver.Status.Open && block.timestamp > c.deadline) {
+                assertTrue(resolver.previewResolution(id) != IStateDisputeResolver.Status.Open, "locked challenge");
             }
         }
     }
@@ -455,8 +456,8 @@ contract StateDisputeResolverInvariantTest is StateDisputeResolverFixture {
     function invariant_slashedDigestsAreWrongClaims() public view {
         uint256 n = handler.idCount();
         for (uint256 i; i < n; ++i) {
-            StateDisputeResolver.Challenge memory c = resolver.getChallenge(handler.ids(i));
-            if (c.status != StateDisputeResolver.Status.Slashed) continue;
+            IStateDisputeResolver.Challenge memory c = resolver.getChallenge(handler.ids(i));
+            if (c.status != IStateDisputeResolver.Status.Slashed) continue;
             assertTrue(resolver.slashedDigests(c.digest));
             (bool verified, uint256 value, bool exists, uint64 blockTimestamp,) =
                 verifier.getVerifiedState(c.chainId, c.user, c.key, c.blockNumber);
@@ -476,22 +477,22 @@ contract StateDisputeResolverInvariantTest is StateDisputeResolverFixture {
         for (uint256 d; d < n; ++d) {
             bytes32 digest = handler.digests(d);
             if (!resolver.slashedDigests(digest)) continue;
-            StateDisputeResolver.SlashingSummary memory s = resolver.getSlashing(digest);
+            IStateDisputeResolver.SlashingSummary memory s = resolver.getSlashing(digest);
             assertEq(s.slashed + s.failed + s.skipped + s.pending, s.signers, "every signer on record is counted once");
             assertEq(s.skipped, 0, "a slashable signer was skipped");
             for (uint256 i; i < _opAddrs.length; ++i) {
-                (StateDisputeResolver.SignerSlash memory rec,) = resolver.getSignerSlash(digest, _opAddrs[i]);
-                if (rec.status == StateDisputeResolver.SignerStatus.None) {
+                (IStateDisputeResolver.SignerSlash memory rec,) = resolver.getSignerSlash(digest, _opAddrs[i]);
+                if (rec.status == IStateDisputeResolver.SignerStatus.None) {
                     assertEq(handler.leftOut(digest), i + 1, "a signer of sigData is not on record");
                     continue;
                 }
                 assertTrue(
-                    rec.status == StateDisputeResolver.SignerStatus.Slashed
-                        || rec.status == StateDisputeResolver.SignerStatus.Failed
-                        || rec.status == StateDisputeResolver.SignerStatus.Pending,
+                    rec.status == IStateDisputeResolver.SignerStatus.Slashed
+                        || rec.status == IStateDisputeResolver.SignerStatus.Failed
+                        || rec.status == IStateDisputeResolver.SignerStatus.Pending,
                     "a signer escaped"
                 );
-                if (rec.status == StateDisputeResolver.SignerStatus.Failed) {
+                if (rec.status == IStateDisputeResolver.SignerStatus.Failed) {
                     assertTrue(allocationManager.isOperatorSlashable(_opAddrs[i], set), "failed and not retryable");
                 }
             }
@@ -505,8 +506,8 @@ contract StateDisputeResolverInvariantTest is StateDisputeResolverFixture {
         for (uint256 i; i < _opAddrs.length; ++i) {
             uint256 expected = 1e18;
             for (uint256 d; d < n; ++d) {
-                (StateDisputeResolver.SignerSlash memory rec,) = resolver.getSignerSlash(handler.digests(d), _opAddrs[i]);
-                if (rec.status == StateDisputeResolver.SignerStatus.Slashed) {
+                (IStateDisputeResolver.SignerSlash memory rec,) = resolver.getSignerSlash(handler.digests(d), _opAddrs[i]);
+                if (rec.status == IStateDisputeResolver.SignerStatus.Slashed) {
                     expected -= Math.mulDiv(expected, WAD_TO_SLASH, 1e18, Math.Rounding.Ceil);
                 }
             }
@@ -520,7 +521,7 @@ contract StateDisputeResolverInvariantTest is StateDisputeResolverFixture {
         uint256 n = handler.digestCount();
         uint256 paid;
         for (uint256 d; d < n; ++d) {
-            StateDisputeResolver.SlashingSummary memory s = resolver.getSlashing(handler.digests(d));
+            IStateDisputeResolver.SlashingSummary memory s = resolver.getSlashing(handler.digests(d));
             uint256 full = Math.mulDiv(s.signedWeight, WAD_TO_SLASH, 1e18);
             uint256 earned = s.weightSlashed >= full ? REWARD : Math.mulDiv(REWARD, s.weightSlashed, full);
             assertLe(s.rewardPaid, earned, "paid more than the stake slashed earns");

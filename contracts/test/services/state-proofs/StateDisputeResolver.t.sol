@@ -7,7 +7,9 @@ import {IAllocationManagerErrors, IAllocationManagerTypes, OperatorSet} from
 import {IDelegationManager} from "../../../src/eigenlayer/IDelegationManager.sol";
 import {IStrategy} from "../../../src/eigenlayer/IStrategy.sol";
 import {StateProofsServiceManager} from "../../../src/services/state-proofs/StateProofsServiceManager.sol";
-import {StateDisputeResolver, IStateProofsStakeRegistry} from "../../../src/services/state-proofs/StateDisputeResolver.sol";
+import {IStateDisputeResolver} from "../../../src/services/state-proofs/IStateDisputeResolver.sol";
+import {IStateProofsStakeRegistry} from "../../../src/services/state-proofs/IStateProofsStakeRegistry.sol";
+import {StateDisputeResolver} from "../../../src/services/state-proofs/StateDisputeResolver.sol";
 import {StateAttestation} from "../../../src/services/state-proofs/StateAttestationLib.sol";
 
 /// @notice A DelegationManager stand-in with a configurable withdrawal delay (constructor check only).
@@ -143,74 +145,74 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
     }
 
     function test_constructor_revertsOnZeroAddress() public {
-        StateDisputeResolver.Config memory c = _config();
+        IStateDisputeResolver.Config memory c = _config();
         c.bondRecipient = address(0);
-        vm.expectRevert(StateDisputeResolver.ZeroAddress.selector);
+        vm.expectRevert(IStateDisputeResolver.ZeroAddress.selector);
         new StateDisputeResolver(c);
     }
 
     function test_constructor_revertsOnRegistryMismatch() public {
-        StateDisputeResolver.Config memory c = _config();
+        IStateDisputeResolver.Config memory c = _config();
         c.stakeRegistry = IStateProofsStakeRegistry(address(0xBAD));
         vm.expectRevert(
-            abi.encodeWithSelector(StateDisputeResolver.RegistryMismatch.selector, address(0xBAD), address(registry))
+            abi.encodeWithSelector(IStateDisputeResolver.RegistryMismatch.selector, address(0xBAD), address(registry))
         );
         new StateDisputeResolver(c);
     }
 
     function test_constructor_revertsOnZeroMinBond() public {
-        StateDisputeResolver.Config memory c = _config();
+        IStateDisputeResolver.Config memory c = _config();
         c.minBond = 0;
-        vm.expectRevert(abi.encodeWithSelector(StateDisputeResolver.InvalidConfig.selector, "minBond"));
+        vm.expectRevert(abi.encodeWithSelector(IStateDisputeResolver.InvalidConfig.selector, "minBond"));
         new StateDisputeResolver(c);
     }
 
     function test_constructor_revertsOnZeroResolutionPeriod() public {
-        StateDisputeResolver.Config memory c = _config();
+        IStateDisputeResolver.Config memory c = _config();
         c.resolutionPeriod = 0;
-        vm.expectRevert(abi.encodeWithSelector(StateDisputeResolver.InvalidConfig.selector, "resolutionPeriod"));
+        vm.expectRevert(abi.encodeWithSelector(IStateDisputeResolver.InvalidConfig.selector, "resolutionPeriod"));
         new StateDisputeResolver(c);
     }
 
     function test_constructor_revertsOnWadAboveOne() public {
-        StateDisputeResolver.Config memory c = _config();
+        IStateDisputeResolver.Config memory c = _config();
         c.wadToSlash = 1e18 + 1;
-        vm.expectRevert(abi.encodeWithSelector(StateDisputeResolver.InvalidConfig.selector, "wadToSlash"));
+        vm.expectRevert(abi.encodeWithSelector(IStateDisputeResolver.InvalidConfig.selector, "wadToSlash"));
         new StateDisputeResolver(c);
     }
 
     function test_constructor_revertsOnZeroWad() public {
-        StateDisputeResolver.Config memory c = _config();
+        IStateDisputeResolver.Config memory c = _config();
         c.wadToSlash = 0;
-        vm.expectRevert(abi.encodeWithSelector(StateDisputeResolver.InvalidConfig.selector, "wadToSlash"));
+        vm.expectRevert(abi.encodeWithSelector(IStateDisputeResolver.InvalidConfig.selector, "wadToSlash"));
         new StateDisputeResolver(c);
     }
 
     function test_constructor_revertsOnZeroBlockTime() public {
-        StateDisputeResolver.Config memory c = _config();
+        IStateDisputeResolver.Config memory c = _config();
         c.minBlockTime = 0;
-        vm.expectRevert(abi.encodeWithSelector(StateDisputeResolver.InvalidConfig.selector, "minBlockTime"));
+        vm.expectRevert(abi.encodeWithSelector(IStateDisputeResolver.InvalidConfig.selector, "minBlockTime"));
         new StateDisputeResolver(c);
     }
 
     function test_constructor_revertsWhenDeallocationDelayTooShort() public {
-        StateDisputeResolver.Config memory c = _config();
+        IStateDisputeResolver.Config memory c = _config();
         c.minBlockTime = 12; // 600 s at 12 s per block = 50 blocks > 10
-        vm.expectRevert(abi.encodeWithSelector(StateDisputeResolver.DeallocationDelayTooShort.selector, 10, 50));
+        vm.expectRevert(abi.encodeWithSelector(IStateDisputeResolver.DeallocationDelayTooShort.selector, 10, 50));
         new StateDisputeResolver(c);
     }
 
     function test_constructor_revertsWhenResolutionPeriodOutlastsDelay() public {
-        StateDisputeResolver.Config memory c = _config();
+        IStateDisputeResolver.Config memory c = _config();
         c.resolutionPeriod = RESOLUTION_PERIOD + 1; // 601 s: 11 blocks
-        vm.expectRevert(abi.encodeWithSelector(StateDisputeResolver.DeallocationDelayTooShort.selector, 10, 11));
+        vm.expectRevert(abi.encodeWithSelector(IStateDisputeResolver.DeallocationDelayTooShort.selector, 10, 11));
         new StateDisputeResolver(c);
     }
 
     function test_constructor_revertsWhenWithdrawalDelayTooShort() public {
-        StateDisputeResolver.Config memory c = _config();
+        IStateDisputeResolver.Config memory c = _config();
         c.delegationManager = IDelegationManager(address(new ShortWithdrawalDelay()));
-        vm.expectRevert(abi.encodeWithSelector(StateDisputeResolver.WithdrawalDelayTooShort.selector, 5, 10));
+        vm.expectRevert(abi.encodeWithSelector(IStateDisputeResolver.WithdrawalDelayTooShort.selector, 5, 10));
         new StateDisputeResolver(c);
     }
 
@@ -220,9 +222,9 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         (bytes32 id, StateAttestation memory a) = _challengeWrong();
         assertEq(id, serviceManager.attestationTaskId(a));
         assertEq(id, keccak256(abi.encodePacked(a.user, a.chainId, a.blockNumber, a.timestamp, a.key)));
-        StateDisputeResolver.Challenge memory c = resolver.getChallenge(id);
+        IStateDisputeResolver.Challenge memory c = resolver.getChallenge(id);
         assertEq(c.challenger, challenger);
-        assertEq(uint8(c.status), uint8(StateDisputeResolver.Status.Open));
+        assertEq(uint8(c.status), uint8(IStateDisputeResolver.Status.Open));
         assertEq(c.deadline, block.timestamp + RESOLUTION_PERIOD);
         assertEq(c.bond, MIN_BOND);
         assertEq(c.user, user);
@@ -273,7 +275,7 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         StateAttestation memory a = _wrong();
         bytes memory sigData = _sigDataFor(_all(), a);
         vm.prank(challenger);
-        vm.expectRevert(abi.encodeWithSelector(StateDisputeResolver.InvalidBond.selector, MIN_BOND - 1, MIN_BOND));
+        vm.expectRevert(abi.encodeWithSelector(IStateDisputeResolver.InvalidBond.selector, MIN_BOND - 1, MIN_BOND));
         resolver.submitChallenge{value: MIN_BOND - 1}(a, sigData);
     }
 
@@ -281,7 +283,7 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         StateAttestation memory a = _attest(424242, _block, KEY, WRONG_VALUE, true, 1);
         bytes memory sigData = _sigDataFor(_all(), a);
         vm.prank(challenger);
-        vm.expectRevert(abi.encodeWithSelector(StateDisputeResolver.UnsupportedChain.selector, 424242));
+        vm.expectRevert(abi.encodeWithSelector(IStateDisputeResolver.UnsupportedChain.selector, 424242));
         resolver.submitChallenge{value: MIN_BOND}(a, sigData);
     }
 
@@ -289,7 +291,7 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         (bytes32 id, StateAttestation memory a) = _challengeWrong();
         bytes memory sigData = _sigDataFor(_all(), a);
         vm.prank(challenger);
-        vm.expectRevert(abi.encodeWithSelector(StateDisputeResolver.ChallengeAlreadyOpen.selector, id));
+        vm.expectRevert(abi.encodeWithSelector(IStateDisputeResolver.ChallengeAlreadyOpen.selector, id));
         resolver.submitChallenge{value: MIN_BOND}(a, sigData);
     }
 
@@ -299,7 +301,7 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         bytes memory sigData = _sigDataFor(_all(), _right());
         vm.prank(challenger);
         vm.expectRevert(
-            abi.encodeWithSelector(StateDisputeResolver.InvalidQuorumSignature.selector, serviceManager.attestationDigest(a))
+            abi.encodeWithSelector(IStateDisputeResolver.InvalidQuorumSignature.selector, serviceManager.attestationDigest(a))
         );
         resolver.submitChallenge{value: MIN_BOND}(a, sigData);
     }
@@ -311,7 +313,7 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         bytes memory sigData = _sigDataFor(fake, a);
         vm.prank(challenger);
         vm.expectRevert(
-            abi.encodeWithSelector(StateDisputeResolver.InvalidQuorumSignature.selector, serviceManager.attestationDigest(a))
+            abi.encodeWithSelector(IStateDisputeResolver.InvalidQuorumSignature.selector, serviceManager.attestationDigest(a))
         );
         resolver.submitChallenge{value: MIN_BOND}(a, sigData);
     }
@@ -324,7 +326,7 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         bytes memory sigData = _sigDataFor(two, a); // 2 of 4 < 66.67%
         vm.prank(challenger);
         vm.expectRevert(
-            abi.encodeWithSelector(StateDisputeResolver.InvalidQuorumSignature.selector, serviceManager.attestationDigest(a))
+            abi.encodeWithSelector(IStateDisputeResolver.InvalidQuorumSignature.selector, serviceManager.attestationDigest(a))
         );
         resolver.submitChallenge{value: MIN_BOND}(a, sigData);
     }
@@ -334,7 +336,7 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         bytes memory sigData = _sigDataFor(_all(), a); // nobody was registered at epoch 0
         vm.prank(challenger);
         vm.expectRevert(
-            abi.encodeWithSelector(StateDisputeResolver.InvalidQuorumSignature.selector, serviceManager.attestationDigest(a))
+            abi.encodeWithSelector(IStateDisputeResolver.InvalidQuorumSignature.selector, serviceManager.attestationDigest(a))
         );
         resolver.submitChallenge{value: MIN_BOND}(a, sigData);
     }
@@ -345,7 +347,7 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         _advanceTo(GENESIS + (2 + uint256(MAX_AGE)) * LENGTH); // epoch 4: epoch 1 is 3 > MAX_AGE epochs old
         vm.prank(challenger);
         vm.expectRevert(
-            abi.encodeWithSelector(StateDisputeResolver.InvalidQuorumSignature.selector, serviceManager.attestationDigest(a))
+            abi.encodeWithSelector(IStateDisputeResolver.InvalidQuorumSignature.selector, serviceManager.attestationDigest(a))
         );
         resolver.submitChallenge{value: MIN_BOND}(a, sigData);
     }
@@ -355,7 +357,7 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         bytes memory sigData = _sigDataFor(_all(), a);
         _advanceTo(GENESIS + (2 + uint256(MAX_AGE)) * LENGTH - 1);
         bytes32 id = _challenge(a, sigData);
-        assertEq(uint8(resolver.challengeStatus(id)), uint8(StateDisputeResolver.Status.Open));
+        assertEq(uint8(resolver.challengeStatus(id)), uint8(IStateDisputeResolver.Status.Open));
     }
 
     function test_submitChallenge_revertsOnMalformedSigData() public {
@@ -366,13 +368,13 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
     }
 
     function test_submitChallenge_revertsWhenNotSlasher() public {
-        StateDisputeResolver.Config memory c = _config();
+        IStateDisputeResolver.Config memory c = _config();
         c.operatorSetId = 5; // a set that does not exist: its slasher is zero
         StateDisputeResolver other = new StateDisputeResolver(c);
         StateAttestation memory a = _wrong();
         bytes memory sigData = _sigDataFor(_all(), a);
         vm.prank(challenger);
-        vm.expectRevert(abi.encodeWithSelector(StateDisputeResolver.NotOperatorSetSlasher.selector, address(0)));
+        vm.expectRevert(abi.encodeWithSelector(IStateDisputeResolver.NotOperatorSetSlasher.selector, address(0)));
         other.submitChallenge{value: MIN_BOND}(a, sigData);
     }
 
@@ -384,7 +386,7 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         bytes32 digest = serviceManager.attestationDigest(a);
         assertTrue(resolver.slashedDigests(digest));
         vm.prank(challenger);
-        vm.expectRevert(abi.encodeWithSelector(StateDisputeResolver.AttestationAlreadySlashed.selector, digest));
+        vm.expectRevert(abi.encodeWithSelector(IStateDisputeResolver.AttestationAlreadySlashed.selector, digest));
         resolver.submitChallenge{value: MIN_BOND}(a, sigData);
     }
 
@@ -393,14 +395,14 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         bytes32 id = _challenge(right, _sigDataFor(_all(), right));
         _verifyRemote(KEY, _block);
         resolver.resolveChallenge(id);
-        assertEq(uint8(resolver.challengeStatus(id)), uint8(StateDisputeResolver.Status.Rejected));
+        assertEq(uint8(resolver.challengeStatus(id)), uint8(IStateDisputeResolver.Status.Rejected));
 
         (bytes32 id2,) = _challengeWrong();
         assertEq(id2, id);
-        assertEq(uint8(resolver.challengeStatus(id)), uint8(StateDisputeResolver.Status.Open));
+        assertEq(uint8(resolver.challengeStatus(id)), uint8(IStateDisputeResolver.Status.Open));
         assertEq(resolver.getChallenge(id).claimedValue, WRONG_VALUE);
         // The truth is already verified: it resolves at once.
-        assertEq(uint8(resolver.resolveChallenge(id)), uint8(StateDisputeResolver.Status.Slashed));
+        assertEq(uint8(resolver.resolveChallenge(id)), uint8(IStateDisputeResolver.Status.Slashed));
     }
 
     // ---------------------------------------------------------------- resolveChallenge
@@ -408,7 +410,7 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
     function test_resolveChallenge_revertsForUnknownChallenge() public {
         vm.expectRevert(
             abi.encodeWithSelector(
-                StateDisputeResolver.ChallengeNotOpen.selector, bytes32(uint256(1)), StateDisputeResolver.Status.None
+                IStateDisputeResolver.ChallengeNotOpen.selector, bytes32(uint256(1)), IStateDisputeResolver.Status.None
             )
         );
         resolver.resolveChallenge(bytes32(uint256(1)));
@@ -419,7 +421,7 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         _verifyRemote(KEY, _block);
         resolver.resolveChallenge(id);
         vm.expectRevert(
-            abi.encodeWithSelector(StateDisputeResolver.ChallengeNotOpen.selector, id, StateDisputeResolver.Status.Slashed)
+            abi.encodeWithSelector(IStateDisputeResolver.ChallengeNotOpen.selector, id, IStateDisputeResolver.Status.Slashed)
         );
         resolver.resolveChallenge(id);
     }
@@ -428,9 +430,9 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         (bytes32 id,) = _challengeWrong();
         uint64 deadline = resolver.getChallenge(id).deadline;
         _advanceTo(deadline);
-        vm.expectRevert(abi.encodeWithSelector(StateDisputeResolver.NotYetVerified.selector, id, deadline));
+        vm.expectRevert(abi.encodeWithSelector(IStateDisputeResolver.NotYetVerified.selector, id, deadline));
         resolver.resolveChallenge(id);
-        assertEq(uint8(resolver.previewResolution(id)), uint8(StateDisputeResolver.Status.Open));
+        assertEq(uint8(resolver.previewResolution(id)), uint8(IStateDisputeResolver.Status.Open));
     }
 
     /// @dev The full path: a real quorum signature over a wrong attestation, challenge, verifyState on the source chain
@@ -439,7 +441,7 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
     function test_resolveChallenge_slashesEverySignerOfWrongAttestation() public {
         (bytes32 id,) = _challengeWrong();
         _verifyRemote(KEY, _block);
-        assertEq(uint8(resolver.previewResolution(id)), uint8(StateDisputeResolver.Status.Slashed));
+        assertEq(uint8(resolver.previewResolution(id)), uint8(IStateDisputeResolver.Status.Slashed));
 
         Op[] memory sorted = _sorted(_all());
         bytes32 digest = resolver.getChallenge(id).digest;
@@ -457,9 +459,9 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         emit ChallengeSucceeded(id, challenger, TRUE_VALUE, true, MIN_BOND, REWARD);
         vm.expectEmit(address(resolver));
         emit PaymentSent(challenger, MIN_BOND + REWARD);
-        StateDisputeResolver.Status outcome = resolver.resolveChallenge(id);
+        IStateDisputeResolver.Status outcome = resolver.resolveChallenge(id);
 
-        assertEq(uint8(outcome), uint8(StateDisputeResolver.Status.Slashed));
+        assertEq(uint8(outcome), uint8(IStateDisputeResolver.Status.Slashed));
         for (uint256 i; i < 4; ++i) {
             address op = sorted[i].addr;
             assertEq(_magnitude(op), 1e18 - WAD_TO_SLASH, "allocated magnitude");
@@ -477,7 +479,7 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         StateAttestation memory a = _attest(REMOTE_CHAIN_ID, _block, KEY + 1, 0, true, 1);
         bytes32 id = _challenge(a, _sigDataFor(_all(), a));
         _verifyRemote(KEY + 1, _block);
-        assertEq(uint8(resolver.resolveChallenge(id)), uint8(StateDisputeResolver.Status.Slashed));
+        assertEq(uint8(resolver.resolveChallenge(id)), uint8(IStateDisputeResolver.Status.Slashed));
         assertLt(_magnitude(_ops[0].addr), 1e18);
     }
 
@@ -485,7 +487,7 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         StateAttestation memory a = _attest(REMOTE_CHAIN_ID, _block, KEY + 1, 0, false, 1);
         bytes32 id = _challenge(a, _sigDataFor(_all(), a));
         _verifyRemote(KEY + 1, _block);
-        assertEq(uint8(resolver.resolveChallenge(id)), uint8(StateDisputeResolver.Status.Rejected));
+        assertEq(uint8(resolver.resolveChallenge(id)), uint8(IStateDisputeResolver.Status.Rejected));
         assertEq(treasury.balance, MIN_BOND);
     }
 
@@ -498,7 +500,7 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         emit ChallengeFailed(id, treasury, MIN_BOND);
         vm.expectEmit(address(resolver));
         emit PaymentSent(treasury, MIN_BOND);
-        assertEq(uint8(resolver.resolveChallenge(id)), uint8(StateDisputeResolver.Status.Rejected));
+        assertEq(uint8(resolver.resolveChallenge(id)), uint8(IStateDisputeResolver.Status.Rejected));
         assertEq(treasury.balance, MIN_BOND);
         assertEq(challenger.balance, challengerBefore);
         assertEq(resolver.rewardPool(), 10 ether);
@@ -514,7 +516,7 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         uint256 challengerBefore = challenger.balance;
         vm.expectEmit(address(resolver));
         emit ChallengeExpired(id, challenger, MIN_BOND);
-        assertEq(uint8(resolver.resolveChallenge(id)), uint8(StateDisputeResolver.Status.Expired));
+        assertEq(uint8(resolver.resolveChallenge(id)), uint8(IStateDisputeResolver.Status.Expired));
         assertEq(challenger.balance, challengerBefore + MIN_BOND);
         assertEq(_magnitude(_ops[0].addr), 1e18, "nobody slashed");
         assertEq(address(resolver).balance, 10 ether);
@@ -524,7 +526,7 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         (bytes32 id,) = _challengeWrong();
         _advanceTo(resolver.getChallenge(id).deadline + 1);
         _verifyRemote(KEY, _block);
-        assertEq(uint8(resolver.resolveChallenge(id)), uint8(StateDisputeResolver.Status.Expired));
+        assertEq(uint8(resolver.resolveChallenge(id)), uint8(IStateDisputeResolver.Status.Expired));
         assertEq(_magnitude(_ops[0].addr), 1e18);
     }
 
@@ -533,13 +535,13 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         _advanceTo(resolver.getChallenge(id).deadline);
         _verifyRemote(KEY, _block);
         _advance(1000);
-        assertEq(uint8(resolver.resolveChallenge(id)), uint8(StateDisputeResolver.Status.Slashed));
+        assertEq(uint8(resolver.resolveChallenge(id)), uint8(IStateDisputeResolver.Status.Slashed));
     }
 
     function test_resolveChallenge_verifiedBeforeChallengeResolvesAtOnce() public {
         _verifyRemote(KEY, _block);
         (bytes32 id,) = _challengeWrong();
-        assertEq(uint8(resolver.resolveChallenge(id)), uint8(StateDisputeResolver.Status.Slashed));
+        assertEq(uint8(resolver.resolveChallenge(id)), uint8(IStateDisputeResolver.Status.Slashed));
     }
 
     function test_resolveChallenge_slashesMainChainAttestationThroughLocalPath() public {
@@ -550,7 +552,7 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         StateAttestation memory a = _attest(MAIN_CHAIN_ID, mainBlock, KEY, 6, true, 1);
         bytes32 id = _challenge(a, _sigDataFor(_all(), a));
         verifier.verifyState(user, KEY, _header(mainBlock));
-        assertEq(uint8(resolver.resolveChallenge(id)), uint8(StateDisputeResolver.Status.Slashed));
+        assertEq(uint8(resolver.resolveChallenge(id)), uint8(IStateDisputeResolver.Status.Slashed));
         assertEq(_magnitude(_ops[0].addr), 1e18 - WAD_TO_SLASH);
     }
 
@@ -618,7 +620,7 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         _verifyRemote(KEY, _block);
         resolver.resolveChallenge(id);
         vm.expectRevert(
-            abi.encodeWithSelector(StateDisputeResolver.WithdrawalFailed.selector, address(rc), MIN_BOND + REWARD)
+            abi.encodeWithSelector(IStateDisputeResolver.WithdrawalFailed.selector, address(rc), MIN_BOND + REWARD)
         );
         rc.withdraw(resolver, payable(address(rc)));
         rc.setAccept(true);
@@ -627,7 +629,7 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
     }
 
     function test_withdraw_revertsWhenNothingPending() public {
-        vm.expectRevert(StateDisputeResolver.NothingToWithdraw.selector);
+        vm.expectRevert(IStateDisputeResolver.NothingToWithdraw.selector);
         resolver.withdraw(payable(address(this)));
     }
 
@@ -642,7 +644,7 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
     function test_views_challengeIdOfMatchesTaskId() public view {
         StateAttestation memory a = _wrong();
         assertEq(resolver.challengeIdOf(a), serviceManager.attestationTaskId(a));
-        assertEq(uint8(resolver.previewResolution(bytes32(0))), uint8(StateDisputeResolver.Status.None));
+        assertEq(uint8(resolver.previewResolution(bytes32(0))), uint8(IStateDisputeResolver.Status.None));
     }
 
     function test_slashRemainingSigners_finishesQuorumLargerThanOneCall() public {
@@ -666,7 +668,7 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         vm.expectEmit(address(resolver));
         emit SlashingIncomplete(digest, 6);
         resolver.resolveChallenge(id);
-        StateDisputeResolver.SlashingSummary memory s = resolver.getSlashing(digest);
+        IStateDisputeResolver.SlashingSummary memory s = resolver.getSlashing(digest);
         assertEq(s.slashed, n - 6);
         assertEq(s.pending, 6);
         assertEq(_magnitude(sorted[n - 7].addr), 1e18 - WAD_TO_SLASH);
@@ -679,7 +681,7 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         for (uint256 i; i < n; ++i) {
             assertEq(_magnitude(sorted[i].addr), 1e18 - WAD_TO_SLASH);
         }
-        vm.expectRevert(abi.encodeWithSelector(StateDisputeResolver.NothingLeftToSlash.selector, digest));
+        vm.expectRevert(abi.encodeWithSelector(IStateDisputeResolver.NothingLeftToSlash.selector, digest));
         resolver.slashRemainingSigners(digest);
     }
 
@@ -689,14 +691,14 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         _verifyRemote(KEY, _block);
         resolver.resolveChallenge(id);
         assertEq(resolver.getSlashing(digest).slashed, 4);
-        vm.expectRevert(abi.encodeWithSelector(StateDisputeResolver.NothingLeftToSlash.selector, digest));
+        vm.expectRevert(abi.encodeWithSelector(IStateDisputeResolver.NothingLeftToSlash.selector, digest));
         resolver.slashRemainingSigners(digest);
     }
 
     function test_slashRemainingSigners_revertsForOpenChallenge() public {
         (, StateAttestation memory a) = _challengeWrong();
         bytes32 digest = serviceManager.attestationDigest(a);
-        vm.expectRevert(abi.encodeWithSelector(StateDisputeResolver.NotProvenWrong.selector, digest));
+        vm.expectRevert(abi.encodeWithSelector(IStateDisputeResolver.NotProvenWrong.selector, digest));
         resolver.slashRemainingSigners(digest);
     }
 
@@ -708,8 +710,8 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         bytes32 id = _challenge(a, _sigDataFor(_all(), a));
         _verifyRemote(KEY, _block);
         bool wrong = claimedValue != TRUE_VALUE || !claimedExists;
-        StateDisputeResolver.Status outcome = resolver.resolveChallenge(id);
-        assertEq(uint8(outcome), uint8(wrong ? StateDisputeResolver.Status.Slashed : StateDisputeResolver.Status.Rejected));
+        IStateDisputeResolver.Status outcome = resolver.resolveChallenge(id);
+        assertEq(uint8(outcome), uint8(wrong ? IStateDisputeResolver.Status.Slashed : IStateDisputeResolver.Status.Rejected));
         assertEq(_magnitude(_ops[0].addr), wrong ? 1e18 - WAD_TO_SLASH : 1e18);
         assertEq(treasury.balance, wrong ? 0 : MIN_BOND);
     }
@@ -720,13 +722,13 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         (bytes32 id,) = _challengeWrong();
         _verifyRemote(KEY, _block);
         gasLimit = bound(gasLimit, 50_000, 700_000);
-        try resolver.resolveChallenge{gas: gasLimit}(id) returns (StateDisputeResolver.Status outcome) {
-            assertEq(uint8(outcome), uint8(StateDisputeResolver.Status.Slashed));
+        try resolver.resolveChallenge{gas: gasLimit}(id) returns (IStateDisputeResolver.Status outcome) {
+            assertEq(uint8(outcome), uint8(IStateDisputeResolver.Status.Slashed));
             for (uint256 i; i < 4; ++i) {
                 assertEq(_magnitude(_ops[i].addr), 1e18 - WAD_TO_SLASH, "a signer escaped");
             }
         } catch {
-            assertEq(uint8(resolver.challengeStatus(id)), uint8(StateDisputeResolver.Status.Open));
+            assertEq(uint8(resolver.challengeStatus(id)), uint8(IStateDisputeResolver.Status.Open));
             for (uint256 i; i < 4; ++i) {
                 assertEq(_magnitude(_ops[i].addr), 1e18);
             }
@@ -743,7 +745,7 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
             uint256 snapshot = vm.snapshotState();
             try resolver.resolveChallenge{gas: g}(id) {}
             catch (bytes memory reason) {
-                seen = reason.length >= 4 && bytes4(reason) == StateDisputeResolver.InsufficientGasForSlash.selector;
+                seen = reason.length >= 4 && bytes4(reason) == IStateDisputeResolver.InsufficientGasForSlash.selector;
             }
             vm.revertToState(snapshot);
         }
@@ -779,10 +781,10 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         uint256 w = bound(wait, 0, 10 * RESOLUTION_PERIOD);
         vm.warp(block.timestamp + w);
         if (block.timestamp <= deadline) {
-            vm.expectRevert(abi.encodeWithSelector(StateDisputeResolver.NotYetVerified.selector, id, deadline));
+            vm.expectRevert(abi.encodeWithSelector(IStateDisputeResolver.NotYetVerified.selector, id, deadline));
             resolver.resolveChallenge(id);
         } else {
-            assertEq(uint8(resolver.resolveChallenge(id)), uint8(StateDisputeResolver.Status.Expired));
+            assertEq(uint8(resolver.resolveChallenge(id)), uint8(IStateDisputeResolver.Status.Expired));
         }
     }
 
@@ -793,7 +795,7 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         bytes memory sigData = _sigDataFor(_all(), a);
         vm.deal(challenger, bond);
         vm.prank(challenger);
-        vm.expectRevert(abi.encodeWithSelector(StateDisputeResolver.InvalidBond.selector, bond, MIN_BOND));
+        vm.expectRevert(abi.encodeWithSelector(IStateDisputeResolver.InvalidBond.selector, bond, MIN_BOND));
         resolver.submitChallenge{value: bond}(a, sigData);
     }
 
@@ -804,7 +806,7 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         try resolver.submitChallenge{value: MIN_BOND}(a, sigData) {
             revert("accepted garbage");
         } catch {}
-        assertEq(uint8(resolver.challengeStatus(resolver.challengeIdOf(a))), uint8(StateDisputeResolver.Status.None));
+        assertEq(uint8(resolver.challengeStatus(resolver.challengeIdOf(a))), uint8(IStateDisputeResolver.Status.None));
     }
 
     // ---------------------------------------------------------------- gas
@@ -865,7 +867,7 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
     /// @dev A second resolver, slasher of a second operator set (id 1), with an empty pool. The quorum joins that set
     ///      and moves all its magnitude there from set 0 (after the deallocation delay). `set` stays set 0.
     function _rewire() internal returns (StateDisputeResolver r) {
-        StateDisputeResolver.Config memory c = _config();
+        IStateDisputeResolver.Config memory c = _config();
         c.operatorSetId = 1;
         r = new StateDisputeResolver(c);
         IAllocationManagerTypes.CreateSetParamsV2[] memory params = new IAllocationManagerTypes.CreateSetParamsV2[](1);

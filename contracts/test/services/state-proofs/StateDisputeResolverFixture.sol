@@ -10,7 +10,9 @@ import {IDelegationManager} from "../../../src/eigenlayer/IDelegationManager.sol
 import {StateManager} from "../../../src/services/state-proofs/StateManager.sol";
 import {MainChainVerifier} from "../../../src/services/state-proofs/MainChainVerifier.sol";
 import {RemoteChainVerifier} from "../../../src/services/state-proofs/RemoteChainVerifier.sol";
-import {StateDisputeResolver, IStateProofsStakeRegistry} from "../../../src/services/state-proofs/StateDisputeResolver.sol";
+import {IStateDisputeResolver} from "../../../src/services/state-proofs/IStateDisputeResolver.sol";
+import {IStateProofsStakeRegistry} from "../../../src/services/state-proofs/IStateProofsStakeRegistry.sol";
+import {StateDisputeResolver} from "../../../src/services/state-proofs/StateDisputeResolver.sol";
 import {StateAttestation} from "../../../src/services/state-proofs/StateAttestationLib.sol";
 import {BlockHeaderRlp} from "./BlockHeaderRlp.sol";
 
@@ -70,8 +72,8 @@ abstract contract StateDisputeResolverFixture is RegistryFixture {
         vm.deal(challenger, 100 ether);
     }
 
-    function _config() internal view returns (StateDisputeResolver.Config memory) {
-        return StateDisputeResolver.Config({
+    function _config() internal view returns (IStateDisputeResolver.Config memory) {
+        return IStateDisputeResolver.Config({
             serviceManager: serviceManager,
             stakeRegistry: IStateProofsStakeRegistry(address(registry)),
             verifier: verifier,

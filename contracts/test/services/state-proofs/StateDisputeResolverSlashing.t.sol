@@ -6,6 +6,7 @@ import {StateDisputeResolverFixture} from "./StateDisputeResolverFixture.sol";
 import {IAllocationManagerErrors, IAllocationManagerTypes, OperatorSet} from
     "../../../src/eigenlayer/IAllocationManager.sol";
 import {IPausable} from "../../../devnet/eigenlayer/IPausable.sol";
+import {IStateDisputeResolver} from "../../../src/services/state-proofs/IStateDisputeResolver.sol";
 import {StateDisputeResolver} from "../../../src/services/state-proofs/StateDisputeResolver.sol";
 import {StateAttestation} from "../../../src/services/state-proofs/StateAttestationLib.sol";
 
@@ -59,11 +60,11 @@ contract StateDisputeResolverSlashingTest is StateDisputeResolverFixture {
         digest = serviceManager.attestationDigest(a);
         id = _challenge(a, _sigData(signers, digest, a.epoch));
         _verifyRemote(KEY, _block);
-        assertEq(uint8(resolver.resolveChallenge(id)), uint8(StateDisputeResolver.Status.Slashed));
+        assertEq(uint8(resolver.resolveChallenge(id)), uint8(IStateDisputeResolver.Status.Slashed));
     }
 
-    function _status(bytes32 digest, address operator) internal view returns (StateDisputeResolver.SignerStatus) {
-        (StateDisputeResolver.SignerSlash memory rec,) = resolver.getSignerSlash(digest, operator);
+    function _status(bytes32 digest, address operator) internal view returns (IStateDisputeResolver.SignerStatus) {
+        (IStateDisputeResolver.SignerSlash memory rec,) = resolver.getSignerSlash(digest, operator);
         return rec.status;
     }
 
@@ -98,7 +99,7 @@ contract StateDisputeResolverSlashingTest is StateDisputeResolverFixture {
         bytes32 id = _challenge(a, sigData);
         assertEq(resolver.getChallenge(id).referenceEpoch, 1, "timing follows sigData's reference epoch");
         _verifyRemote(KEY, _block);
-        assertEq(uint8(resolver.resolveChallenge(id)), uint8(StateDisputeResolver.Status.Slashed));
+        assertEq(uint8(resolver.resolveChallenge(id)), uint8(IStateDisputeResolver.Status.Slashed));
         assertEq(_magnitude(_ops[0].addr), 1e18 - WAD_TO_SLASH);
     }
 
@@ -123,7 +124,7 @@ contract StateDisputeResolverSlashingTest is StateDisputeResolverFixture {
             assertTrue(verifies, "accepted a proof that does not verify");
         } catch (bytes memory reason) {
             assertFalse(verifies, "refused a proof that verifies");
-            assertEq(reason, abi.encodeWithSelector(StateDisputeResolver.InvalidQuorumSignature.selector, digest));
+            assertEq(reason, abi.encodeWithSelector(IStateDisputeResolver.InvalidQuorumSignature.selector, digest));
         }
     }
 
@@ -142,7 +143,7 @@ contract StateDisputeResolverSlashingTest is StateDisputeResolverFixture {
         (bytes32 id, bytes32 digest) = _proveWrong(a, _first(3)); // 3 of 4 carry the threshold
         Op memory left = _ops[3];
         assertEq(_magnitude(left.addr), 1e18, "not in the challenged sigData");
-        assertEq(uint8(_status(digest, left.addr)), uint8(StateDisputeResolver.SignerStatus.None));
+        assertEq(uint8(_status(digest, left.addr)), uint8(IStateDisputeResolver.SignerStatus.None));
 
         address[] memory ops = new address[](1);
         ops[0] = left.addr;
@@ -154,8 +155,8 @@ contract StateDisputeResolverSlashingTest is StateDisputeResolverFixture {
         resolver.slashAdditionalSigners(digest, 1, ops, sigs);
 
         assertEq(_magnitude(left.addr), 1e18 - WAD_TO_SLASH, "slashed");
-        assertEq(uint8(_status(digest, left.addr)), uint8(StateDisputeResolver.SignerStatus.Slashed));
-        StateDisputeResolver.SlashingSummary memory s = resolver.getSlashing(digest);
+        assertEq(uint8(_status(digest, left.addr)), uint8(IStateDisputeResolver.SignerStatus.Slashed));
+        IStateDisputeResolver.SlashingSummary memory s = resolver.getSlashing(digest);
         assertEq(s.challengeId, id);
         assertEq(s.signers, 4);
         assertEq(s.slashed, 4);
@@ -208,10 +209,10 @@ contract StateDisputeResolverSlashingTest is StateDisputeResolverFixture {
             sig[0] = _sign(all[i].signingPk, digest);
             vm.expectRevert(
                 abi.encodeWithSelector(
-                    StateDisputeResolver.SignerAlreadyRecorded.selector,
+                    IStateDisputeResolver.SignerAlreadyRecorded.selector,
                     digest,
                     all[i].addr,
-                    StateDisputeResolver.SignerStatus.Slashed
+                    IStateDisputeResolver.SignerStatus.Slashed
                 )
             );
             resolver.slashAdditionalSigners(digest, 2, again, sig);
@@ -225,7 +226,7 @@ contract StateDisputeResolverSlashingTest is StateDisputeResolverFixture {
         ops[0] = _ops[3].addr;
         bytes[] memory sigs = new bytes[](1);
         sigs[0] = _sign(_ops[3].signingPk, keccak256("something else"));
-        vm.expectRevert(abi.encodeWithSelector(StateDisputeResolver.InvalidOperatorSignature.selector, _ops[3].addr, 1));
+        vm.expectRevert(abi.encodeWithSelector(IStateDisputeResolver.InvalidOperatorSignature.selector, _ops[3].addr, 1));
         resolver.slashAdditionalSigners(digest, 1, ops, sigs);
     }
 
@@ -235,7 +236,7 @@ contract StateDisputeResolverSlashingTest is StateDisputeResolverFixture {
         ops[0] = _ops[3].addr;
         bytes[] memory sigs = new bytes[](1);
         sigs[0] = _sign(_ops[0].signingPk, digest); // operator 0's key, not operator 3's
-        vm.expectRevert(abi.encodeWithSelector(StateDisputeResolver.InvalidOperatorSignature.selector, _ops[3].addr, 1));
+        vm.expectRevert(abi.encodeWithSelector(IStateDisputeResolver.InvalidOperatorSignature.selector, _ops[3].addr, 1));
         resolver.slashAdditionalSigners(digest, 1, ops, sigs);
     }
 
@@ -247,7 +248,7 @@ contract StateDisputeResolverSlashingTest is StateDisputeResolverFixture {
         ops[0] = _ops[3].addr;
         bytes[] memory sigs = new bytes[](1);
         sigs[0] = _sign(_ops[3].signingPk, digest);
-        vm.expectRevert(abi.encodeWithSelector(StateDisputeResolver.InvalidOperatorSignature.selector, _ops[3].addr, 1));
+        vm.expectRevert(abi.encodeWithSelector(IStateDisputeResolver.InvalidOperatorSignature.selector, _ops[3].addr, 1));
         resolver.slashAdditionalSigners(digest, 1, ops, sigs);
         // At an admissible epoch where it holds the same key, it is slashed.
         resolver.slashAdditionalSigners(digest, 4, ops, sigs);
@@ -262,7 +263,7 @@ contract StateDisputeResolverSlashingTest is StateDisputeResolverFixture {
         sigs[0] = _sign(_ops[3].signingPk, digest);
         uint32 future = registry.currentEpoch() + 1;
         vm.expectRevert(
-            abi.encodeWithSelector(StateDisputeResolver.InvalidOperatorSignature.selector, _ops[3].addr, future)
+            abi.encodeWithSelector(IStateDisputeResolver.InvalidOperatorSignature.selector, _ops[3].addr, future)
         );
         resolver.slashAdditionalSigners(digest, future, ops, sigs);
     }
@@ -275,7 +276,7 @@ contract StateDisputeResolverSlashingTest is StateDisputeResolverFixture {
         ops[0] = _ops[3].addr;
         bytes[] memory sigs = new bytes[](1);
         sigs[0] = _sign(_ops[3].signingPk, digest);
-        vm.expectRevert(abi.encodeWithSelector(StateDisputeResolver.NotProvenWrong.selector, digest));
+        vm.expectRevert(abi.encodeWithSelector(IStateDisputeResolver.NotProvenWrong.selector, digest));
         resolver.slashAdditionalSigners(digest, 1, ops, sigs);
     }
 
@@ -283,9 +284,9 @@ contract StateDisputeResolverSlashingTest is StateDisputeResolverFixture {
         (, bytes32 digest) = _proveWrong(_wrong(1), _first(3));
         address[] memory ops = new address[](1);
         ops[0] = _ops[3].addr;
-        vm.expectRevert(abi.encodeWithSelector(StateDisputeResolver.LengthMismatch.selector, 1, 0));
+        vm.expectRevert(abi.encodeWithSelector(IStateDisputeResolver.LengthMismatch.selector, 1, 0));
         resolver.slashAdditionalSigners(digest, 1, ops, new bytes[](0));
-        vm.expectRevert(abi.encodeWithSelector(StateDisputeResolver.InvalidSignerCount.selector, 0, 64));
+        vm.expectRevert(abi.encodeWithSelector(IStateDisputeResolver.InvalidSignerCount.selector, 0, 64));
         resolver.slashAdditionalSigners(digest, 1, new address[](0), new bytes[](0));
     }
 
@@ -346,15 +347,15 @@ contract StateDisputeResolverSlashingTest is StateDisputeResolverFixture {
         _verifyRemote(KEY, _block);
         resolver.resolveChallenge(id);
         assertEq(resolver.getSlashing(digest).pending, 2);
-        (StateDisputeResolver.SignerSlash memory rec,) =
+        (IStateDisputeResolver.SignerSlash memory rec,) =
             resolver.getSignerSlash(digest, resolver.getSigners(id)[n - 1]);
-        assertEq(uint8(rec.status), uint8(StateDisputeResolver.SignerStatus.Pending));
+        assertEq(uint8(rec.status), uint8(IStateDisputeResolver.SignerStatus.Pending));
 
         address[] memory ops = new address[](1);
         ops[0] = extra.addr;
         bytes[] memory sigs = new bytes[](1);
         sigs[0] = _sign(extra.signingPk, digest);
-        vm.expectRevert(abi.encodeWithSelector(StateDisputeResolver.SlashingUnfinished.selector, digest, 2));
+        vm.expectRevert(abi.encodeWithSelector(IStateDisputeResolver.SlashingUnfinished.selector, digest, 2));
         resolver.slashAdditionalSigners(digest, 2, ops, sigs);
         resolver.slashRemainingSigners(digest);
         resolver.slashAdditionalSigners(digest, 2, ops, sigs);
@@ -376,16 +377,16 @@ contract StateDisputeResolverSlashingTest is StateDisputeResolverFixture {
         vm.expectEmit(address(resolver));
         emit SignerSlashFailed(id, digest, sorted[0].addr, 1, paused);
         uint256 before = challenger.balance;
-        assertEq(uint8(resolver.resolveChallenge(id)), uint8(StateDisputeResolver.Status.Slashed));
+        assertEq(uint8(resolver.resolveChallenge(id)), uint8(IStateDisputeResolver.Status.Slashed));
         assertEq(challenger.balance, before + MIN_BOND, "bond back, no reward: nothing slashed yet");
 
-        StateDisputeResolver.SlashingSummary memory s = resolver.getSlashing(digest);
+        IStateDisputeResolver.SlashingSummary memory s = resolver.getSlashing(digest);
         assertEq(s.failed, 4);
         assertEq(s.slashed, 0);
-        (address[] memory ops, StateDisputeResolver.SignerSlash[] memory recs, bytes[] memory reasons) =
+        (address[] memory ops, IStateDisputeResolver.SignerSlash[] memory recs, bytes[] memory reasons) =
             resolver.getSignerSlashes(digest);
         for (uint256 i; i < 4; ++i) {
-            assertEq(uint8(recs[i].status), uint8(StateDisputeResolver.SignerStatus.Failed));
+            assertEq(uint8(recs[i].status), uint8(IStateDisputeResolver.SignerStatus.Failed));
             assertEq(reasons[i], paused);
             assertEq(_magnitude(ops[i]), 1e18);
         }
@@ -393,9 +394,9 @@ contract StateDisputeResolverSlashingTest is StateDisputeResolverFixture {
         // Still paused: the retry fails again, counted.
         vm.prank(stranger);
         resolver.retrySlashes(digest, ops);
-        (StateDisputeResolver.SignerSlash memory rec,) = resolver.getSignerSlash(digest, ops[0]);
+        (IStateDisputeResolver.SignerSlash memory rec,) = resolver.getSignerSlash(digest, ops[0]);
         assertEq(rec.attempts, 2);
-        assertEq(uint8(rec.status), uint8(StateDisputeResolver.SignerStatus.Failed));
+        assertEq(uint8(rec.status), uint8(IStateDisputeResolver.SignerStatus.Failed));
 
         _unpauseSlashing();
         vm.prank(stranger);
@@ -442,15 +443,15 @@ contract StateDisputeResolverSlashingTest is StateDisputeResolverFixture {
         address[] memory ops = new address[](1);
         ops[0] = leaver.addr;
         resolver.retrySlashes(digest, ops);
-        (StateDisputeResolver.SignerSlash memory rec, bytes memory reason) = resolver.getSignerSlash(digest, leaver.addr);
-        assertEq(uint8(rec.status), uint8(StateDisputeResolver.SignerStatus.Skipped));
+        (IStateDisputeResolver.SignerSlash memory rec, bytes memory reason) = resolver.getSignerSlash(digest, leaver.addr);
+        assertEq(uint8(rec.status), uint8(IStateDisputeResolver.SignerStatus.Skipped));
         assertEq(reason, abi.encodeWithSelector(IAllocationManagerErrors.OperatorNotSlashable.selector));
-        StateDisputeResolver.SlashingSummary memory s = resolver.getSlashing(digest);
+        IStateDisputeResolver.SlashingSummary memory s = resolver.getSlashing(digest);
         assertEq(s.skipped, 1);
         assertEq(s.failed, 3);
         vm.expectRevert(
             abi.encodeWithSelector(
-                StateDisputeResolver.NotRetryable.selector, digest, leaver.addr, StateDisputeResolver.SignerStatus.Skipped
+                IStateDisputeResolver.NotRetryable.selector, digest, leaver.addr, IStateDisputeResolver.SignerStatus.Skipped
             )
         );
         resolver.retrySlashes(digest, ops);
@@ -462,7 +463,7 @@ contract StateDisputeResolverSlashingTest is StateDisputeResolverFixture {
         ops[0] = _ops[0].addr;
         vm.expectRevert(
             abi.encodeWithSelector(
-                StateDisputeResolver.NotRetryable.selector, digest, _ops[0].addr, StateDisputeResolver.SignerStatus.Slashed
+                IStateDisputeResolver.NotRetryable.selector, digest, _ops[0].addr, IStateDisputeResolver.SignerStatus.Slashed
             )
         );
         resolver.retrySlashes(digest, ops);
@@ -478,8 +479,8 @@ contract StateDisputeResolverSlashingTest is StateDisputeResolverFixture {
         gasLimit = bound(gasLimit, 30_000, 800_000);
         try resolver.retrySlashes{gas: gasLimit}(digest, ops) {} catch {}
         for (uint256 i; i < 4; ++i) {
-            StateDisputeResolver.SignerStatus st = _status(digest, ops[i]);
-            assertTrue(st == StateDisputeResolver.SignerStatus.Slashed || st == StateDisputeResolver.SignerStatus.Failed);
+            IStateDisputeResolver.SignerStatus st = _status(digest, ops[i]);
+            assertTrue(st == IStateDisputeResolver.SignerStatus.Slashed || st == IStateDisputeResolver.SignerStatus.Failed);
         }
     }
 
@@ -502,7 +503,7 @@ contract StateDisputeResolverSlashingTest is StateDisputeResolverFixture {
 
     function test_signersWithNothingAtStakeEarnNoReward() public {
         // Operator set 1 of a second resolver: the quorum joins it without allocating (all magnitude is in set 0).
-        StateDisputeResolver.Config memory c = _config();
+        IStateDisputeResolver.Config memory c = _config();
         c.operatorSetId = 1;
         StateDisputeResolver r = new StateDisputeResolver(c);
         IAllocationManagerTypes.CreateSetParamsV2[] memory params = new IAllocationManagerTypes.CreateSetParamsV2[](1);
@@ -592,7 +593,7 @@ contract StateDisputeResolverSlashingTest is StateDisputeResolverFixture {
 
     /// @dev A pool too small pays what it has; what was earned is paid by later slashes once the pool is refilled.
     function test_rewardCappedByPoolAndPaidLater() public {
-        StateDisputeResolver.Config memory c = _config();
+        IStateDisputeResolver.Config memory c = _config();
         c.operatorSetId = 1;
         StateDisputeResolver r = new StateDisputeResolver(c);
         IAllocationManagerTypes.CreateSetParamsV2[] memory params = new IAllocationManagerTypes.CreateSetParamsV2[](1);
