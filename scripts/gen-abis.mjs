@@ -10,6 +10,21 @@ const outDir = join(root, 'contracts', 'out');
 const genDir = join(root, 'src', 'core', 'chain', 'abis', 'generated');
 
 const seen = new Map();
+const sources = new Map();
+
+/** Whether contracts/<sourcePath> still declares a contract, interface or library `name`. */
+function declares(sourcePath, name) {
+  if (!sources.has(sourcePath)) {
+    let text = '';
+    try {
+      text = readFileSync(join(root, 'contracts', sourcePath), 'utf8');
+    } catch {
+      // The source file is gone: its artifacts are stale.
+    }
+    sources.set(sourcePath, text);
+  }
+  return new RegExp(`\\b(contract|interface|library)\\s+${name}\\b`).test(sources.get(sourcePath));
+}
 for (const folder of readdirSync(outDir, { withFileTypes: true })) {
   if (!folder.isDirectory() || !folder.name.endsWith('.sol')) continue;
   for (const file of readdirSync(join(outDir, folder.name))) {
@@ -18,6 +33,8 @@ for (const folder of readdirSync(outDir, { withFileTypes: true })) {
     const target = Object.entries(artifact.metadata?.settings?.compilationTarget ?? {})[0];
     if (!target || !/^(src|devnet)\//.test(target[0])) continue;
     const [sourcePath, name] = target;
+    // forge leaves the artifacts of a contract moved to another file: keep only those whose source still declares it.
+    if (!declares(sourcePath, name)) continue;
     if (seen.has(name) && seen.get(name).sourcePath !== sourcePath) {
       throw new Error(`two contracts named ${name}: ${seen.get(name).sourcePath} and ${sourcePath}`);
     }
