@@ -24,6 +24,14 @@ import {IBLSApkRegistry} from "./IBLSApkRegistry.sol";
 abstract contract BLSApkRegistry is IBLSApkRegistry, BLSSignatureChecker, Ownable {
     using Checkpoints for Checkpoints.Trace224;
 
+    /// @dev A quorum's checkpoints: the latest at a fixed place, so that a check at or after its epoch (the usual case)
+    ///      reads three slots and no length; the older ones, oldest first, in `past[0 .. count - 2]`.
+    struct QuorumHistory {
+        QuorumCheckpoint head;
+        uint256 count;
+        mapping(uint256 index => QuorumCheckpoint) past;
+    }
+
     /// @notice keccak256 of the proof-of-possession type string (the domain tag of {popMessageHash}).
     bytes32 public constant POP_TYPEHASH = keccak256(
         "avs-stack.BN254.ProofOfPossession(address operator,uint256 chainId,address registry,uint256 pkX,uint256 pkY)"
@@ -38,8 +46,8 @@ abstract contract BLSApkRegistry is IBLSApkRegistry, BLSSignatureChecker, Ownabl
     mapping(address operator => bytes32 keyHash) public operatorKeyHash;
     /// @dev operator => its G1 key.
     mapping(address operator => BN254.G1Point) internal _operatorKey;
-    /// @dev quorum => its checkpoints, oldest first (empty: the quorum does not exist).
-    mapping(uint8 quorum => QuorumCheckpoint[]) internal _quorumHistory;
+    /// @dev quorum => its checkpoints (count 0: the quorum does not exist).
+    mapping(uint8 quorum => QuorumHistory) internal _quorumHistory;
     /// @dev quorum => key hash => effective epoch => weight (0: not a member).
     mapping(uint8 quorum => mapping(bytes32 keyHash => Checkpoints.Trace224)) internal _weightHistory;
 
@@ -82,12 +90,13 @@ abstract contract BLSApkRegistry is IBLSApkRegistry, BLSSignatureChecker, Ownabl
     /// @param quorum The quorum number.
     /// @param thresholdBps Signed weight needed, basis points of the total (1 .. 10000).
     function createQuorum(uint8 quorum, uint16 thresholdBps) external onlyOwner {
-        if (_quorumHistory[quorum].length != 0) revert QuorumExists(quorum);
+        QuorumHistory storage history = _quorumHistory[quorum];
+        if (history.count != 0) revert QuorumExists(quorum);
         _checkThreshold(thresholdBps);
         uint32 effective = _effectiveEpoch();
-        _quorumHistory[quorum].push(
-            QuorumCheckpoint({epoch: effective, thresholdBps: thresholdBps, totalWeight: 0, apk: BN254.G1Point(0, 0)})
-        );
+        history.head =
+            QuorumCheckpoint({epoch: effective, thresholdBps: thresholdBps, totalWeight: 0, apk: BN254.G1Point(0, 0)});
+        history.count = 1;
         emit QuorumCreated(quorum, thresholdBps, effective);
     }
 
@@ -122,8 +131,8 @@ abstract contract BLSApkRegistry is IBLSApkRegistry, BLSSignatureChecker, Ownabl
     /// @param quorum The quorum number.
     /// @param epoch An effective epoch.
     function getQuorumAt(uint8 quorum, uint32 epoch) external view returns (QuorumCheckpoint memory checkpoint) {
-        (bool found, uint256 index) = _quorumIndexAt(quorum, epoch);
-        if (found) checkpoint = _quorumHistory[quorum][index];
+        (bool found, QuorumCheckpoint storage at) = _quorumCheckpointAt(quorum, epoch);
+        if (found) checkpoint = at;
     }
 
     /// @notice `quorum`'s latest state (pending changes included).
@@ -188,9 +197,8 @@ abstract contract BLSApkRegistry is IBLSApkRegistry, BLSSignatureChecker, Ownabl
         override
         returns (uint16 thresholdBps, uint256 totalWeight, BN254.G1Point memory apk)
     {
-        (bool found, uint256 index) = _quorumIndexAt(quorum, epoch);
+        (bool found, QuorumCheckpoint storage checkpoint) = _quorumCheckpointAt(quorum, epoch);
         if (!found) return (0, 0, apk);
-        QuorumCheckpoint storage checkpoint = _quorumHistory[quorum][index];
         return (checkpoint.thresholdBps, checkpoint.totalWeight, checkpoint.apk);
     }
 
@@ -199,37 +207,44 @@ abstract contract BLSApkRegistry is IBLSApkRegistry, BLSSignatureChecker, Ownabl
         return _weightHistory[quorum][keyHash].upperLookupRecent(epoch);
     }
 
-    /// @dev The index of `quorum`'s latest checkpoint at or before `epoch`: the latest first (the usual case), then
-    ///      the one before it, then a binary search.
-    function _quorumIndexAt(uint8 quorum, uint32 epoch) private view returns (bool found, uint256 index) {
-        QuorumCheckpoint[] storage history = _quorumHistory[quorum];
-        uint256 length = history.length;
-        if (length == 0) return (false, 0);
-        if (history[length - 1].epoch <= epoch) return (true, length - 1);
+    /// @dev `quorum`'s latest checkpoint at or before `epoch`: the head first (the usual case, and a quorum that does not
+    ///      exist has a zero head whose zero threshold reads as "not found"), then a binary search of the older ones.
+    function _quorumCheckpointAt(uint8 quorum, uint32 epoch)
+        private
+        view
+        returns (bool found, QuorumCheckpoint storage checkpoint)
+    {
+        QuorumHistory storage history = _quorumHistory[quorum];
+        checkpoint = history.head;
+        if (checkpoint.epoch <= epoch) return (checkpoint.thresholdBps != 0, checkpoint);
         uint256 low;
-        uint256 high = length - 1;
+        uint256 high = history.count - 1;
         while (low < high) {
             uint256 mid = (low + high) >> 1;
-            if (history[mid].epoch > epoch) high = mid;
+            if (history.past[mid].epoch > epoch) high = mid;
             else low = mid + 1;
         }
-        return low == 0 ? (false, 0) : (true, low - 1);
+        if (low == 0) return (false, checkpoint);
+        return (true, history.past[low - 1]);
     }
 
-    /// @dev Writes `checkpoint` as `quorum`'s state from `effective` on (overwriting a checkpoint at that epoch).
+    /// @dev Writes `checkpoint` as `quorum`'s state from `effective` on (overwriting the head when it is at that epoch).
     function _pushQuorum(uint8 quorum, QuorumCheckpoint memory checkpoint, uint32 effective) private {
-        QuorumCheckpoint[] storage history = _quorumHistory[quorum];
+        QuorumHistory storage history = _quorumHistory[quorum];
         checkpoint.epoch = effective;
-        uint256 length = history.length;
-        if (history[length - 1].epoch == effective) history[length - 1] = checkpoint;
-        else history.push(checkpoint);
+        if (history.head.epoch != effective) {
+            uint256 count = history.count;
+            history.past[count - 1] = history.head;
+            history.count = count + 1;
+        }
+        history.head = checkpoint;
     }
 
     /// @dev `quorum`'s latest checkpoint, copied. Reverts with {QuorumDoesNotExist}.
     function _latestQuorum(uint8 quorum) private view returns (QuorumCheckpoint memory) {
-        QuorumCheckpoint[] storage history = _quorumHistory[quorum];
-        if (history.length == 0) revert QuorumDoesNotExist(quorum);
-        return history[history.length - 1];
+        QuorumHistory storage history = _quorumHistory[quorum];
+        if (history.count == 0) revert QuorumDoesNotExist(quorum);
+        return history.head;
     }
 
     function _checkThreshold(uint16 thresholdBps) private pure {

@@ -193,6 +193,22 @@ contract BLSApkRegistryTest is BLSFixture {
         assertEq(registry.getQuorumAt(1, 0).thresholdBps, 0, "before creation");
     }
 
+    /// @dev Checkpoints at epochs 1 .. 7 (one per epoch, the later ones in the head and the older ones searched).
+    function test_quorumHistory_answersEveryEpoch() public {
+        registry.createQuorum(1, 1_000);
+        for (uint32 e = 1; e <= 6; ++e) {
+            _warpToEpoch(e);
+            registry.setQuorumThreshold(1, uint16(1_000 + 1_000 * e));
+        }
+        assertEq(registry.getQuorumAt(1, 0).thresholdBps, 0, "before creation");
+        for (uint32 e = 1; e <= 7; ++e) {
+            assertEq(registry.getQuorumAt(1, e).thresholdBps, 1_000 * e, vm.toString(e));
+            assertEq(registry.getQuorumAt(1, e).epoch, e);
+        }
+        assertEq(registry.getQuorumAt(1, 100).thresholdBps, 7_000, "carried forward");
+        assertEq(registry.getLatestQuorum(1).thresholdBps, 7_000);
+    }
+
     // ---- weights and aggregate keys by epoch ----
 
     function test_weight_requiresAKey() public {
