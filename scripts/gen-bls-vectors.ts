@@ -7,7 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { type Address, type Hex, keccak256, toHex } from 'viem';
 import { type G1Affine, type G2Affine, blsKeyPairFromSecret } from '../src/core/crypto/bls.ts';
-import { BN254_FP_ORDER, aggregateG1, aggregateG2, blsSign, hashToG1, popMessageHash, proofOfPossession } from '../src/core/crypto/bls-signing.ts';
+import { BN254_FP_ORDER, aggregateG1, aggregateG2, encodeBlsSignatureParams, blsSign, hashToG1, popMessageHash, proofOfPossession } from '../src/core/crypto/bls-signing.ts';
 import { BLS_VECTOR_OPERATOR_COUNT, blsVectorOperator, blsVectorSecret, blsBenchCases } from '../test/helpers/bls-vectors.ts';
 
 const g1 = (p: G1Affine) => ({ x: p.x.toString(), y: p.y.toString() });
@@ -57,6 +57,14 @@ const vectors = {
     apkG1: g1(aggregateG1(aggregateSigners.map((i) => keys[i].publicKeyG1))),
     apkG2: g2(aggregateG2(aggregateSigners.map((i) => keys[i].publicKeyG2))),
     signature: g1(aggregateG1(aggregateSigners.map((i) => blsSign(keys[i].secret, aggregateMessage)))),
+    // isValidSignature's sigData for quorum 1 at reference epoch 7 with operators 0 and 4 not signing.
+    sigData: encodeBlsSignatureParams({
+      quorum: 1,
+      referenceEpoch: 7,
+      nonSignerKeys: [keys[0].publicKeyG1, keys[4].publicKeyG1],
+      apkG2: aggregateG2(aggregateSigners.map((i) => keys[i].publicKeyG2)),
+      sigma: aggregateG1(aggregateSigners.map((i) => blsSign(keys[i].secret, aggregateMessage))),
+    }),
   },
   // A rogue key: operator 1's key minus operator 0's, so that rogue + key 0 = key 1 (no one knows its secret).
   rogue: {

@@ -11,6 +11,7 @@ import {
   aggregateG2,
   blsSign,
   blsVerify,
+  encodeBlsSignatureParams,
   g2ToSolidity,
   hashToG1,
   popMessageHash,
@@ -66,6 +67,10 @@ describe('BN254 BLS signing against test/vectors/bls.json (shared with forge)', 
     assert.ok(blsVerify(sigma, agg.message, apkG2));
     assert.ok(!blsVerify(sigma, keccak256(toHex('another message')), apkG2));
     assert.ok(!blsVerify(sigma, agg.message, keys[0].publicKeyG2), 'one key is not the aggregate');
+    const [k0, k4] = [0, 4].map((i) => blsKeyPairFromSecret(blsVectorSecret(i)).publicKeyG1);
+    const encode = (nonSignerKeys: G1Affine[]) => encodeBlsSignatureParams({ quorum: 1, referenceEpoch: 7, nonSignerKeys, apkG2, sigma });
+    assert.equal(encode([k0, k4]), agg.sigData);
+    assert.equal(encode([k4, k0]), agg.sigData, 'non-signers are sorted by key hash whatever the order given');
   });
 
   it('the rogue key is operator 1 minus operator 0, so it adds up to operator 1', () => {

@@ -152,3 +152,48 @@ export function sortByKeyHash(keys: readonly G1Affine[]): G1Affine[] {
   }
   return withHash.map((entry) => entry.key);
 }
+
+/** What `BLSSignatureChecker` is given besides the message hash (its `SignatureParams`). */
+export type BlsSignatureParams = {
+  /** Quorum number (uint8). */
+  quorum: number;
+  /** The epoch whose keys, weights and threshold apply. */
+  referenceEpoch: number;
+  /** G1 keys of the quorum's members at `referenceEpoch` that did not sign, in any order (sorted here). */
+  nonSignerKeys: readonly G1Affine[];
+  /** The signers' aggregate G2 key. */
+  apkG2: G2Affine;
+  /** The aggregate signature. */
+  sigma: G1Affine;
+};
+
+const G1_TUPLE = { type: 'tuple', components: [{ name: 'X', type: 'uint256' }, { name: 'Y', type: 'uint256' }] } as const;
+const SIGNATURE_PARAMS_ABI = [
+  {
+    type: 'tuple',
+    components: [
+      { name: 'quorum', type: 'uint8' },
+      { name: 'referenceEpoch', type: 'uint32' },
+      { name: 'nonSignerKeys', type: 'tuple[]', components: G1_TUPLE.components },
+      { name: 'apkG2', type: 'tuple', components: [{ name: 'X', type: 'uint256[2]' }, { name: 'Y', type: 'uint256[2]' }] },
+      { name: 'sigma', ...G1_TUPLE },
+    ],
+  },
+] as const;
+
+/**
+ * `sigData` for `BLSSignatureChecker.isValidSignature`: abi.encode(SignatureParams), non-signers sorted by key hash.
+ * @throws {InvalidBlsPointError} when a non-signer key appears twice.
+ */
+export function encodeBlsSignatureParams(params: BlsSignatureParams): Hex {
+  const g1 = (p: G1Affine) => ({ X: p.x, Y: p.y });
+  return encodeAbiParameters(SIGNATURE_PARAMS_ABI, [
+    {
+      quorum: params.quorum,
+      referenceEpoch: params.referenceEpoch,
+      nonSignerKeys: sortByKeyHash(params.nonSignerKeys).map(g1),
+      apkG2: g2ToSolidity(params.apkG2),
+      sigma: g1(params.sigma),
+    },
+  ]);
+}

@@ -50,6 +50,27 @@ contract BLSVectorsTest is BLSFixture {
         assertEq(BLSFixtureView(at).keyHashOperator(BN254.hashG1(keyG1)), operator);
     }
 
+    /// @dev The sigData TypeScript encodes verifies on-chain: quorum 1 = operators {0, 1, 2, 3, 4, 5, 8}, 0 and 4 not
+    ///      signing, reference epoch 7.
+    function test_typeScriptSigData_verifiesOnChain() public {
+        string memory json = _json();
+        bytes32 message = vm.parseJsonBytes32(json, ".aggregate.message");
+        bytes memory sigData = vm.parseJsonBytes(json, ".aggregate.sigData");
+        registry.createQuorum(1, 6_000);
+        uint8[7] memory members = [0, 1, 2, 3, 4, 5, 8];
+        for (uint256 i; i < members.length; ++i) {
+            _registerKey(members[i]);
+            registry.setOperatorWeight(1, _operator(members[i]), 1 ether);
+        }
+        _warpToEpoch(7);
+        assertEq(registry.isValidSignature(message, sigData), bytes4(0x1626ba7e), "valid");
+        assertEq(registry.isValidSignature(keccak256("other"), sigData), bytes4(0xffffffff), "other message");
+        // Operator 4 leaves from epoch 8 on: a proof at reference epoch 7 still holds during epoch 8.
+        registry.setOperatorWeight(1, _operator(4), 0);
+        _warpToEpoch(8);
+        assertEq(registry.isValidSignature(message, sigData), bytes4(0x1626ba7e), "epoch 7 still valid");
+    }
+
     /// @dev The fixture derives the operators' secrets as test/helpers/bls-vectors.ts does; the file holds the same.
     function test_operatorSecrets_matchSharedVectors() public view {
         string memory json = _json();
@@ -90,6 +111,16 @@ contract BLSVectorsTest is BLSFixture {
         assertTrue(BN254.verifyBLS(message, apk, apkG2, sigma), "aggregate verifies");
         assertFalse(BN254.verifyBLS(keccak256("another message"), apk, apkG2, sigma), "other message");
         assertFalse(BN254.verifyBLS(message, _keyG1(signers[0]), apkG2, sigma), "G1/G2 mismatch");
+
+        // The sigData TypeScript encodes (encodeBlsSignatureParams) is abi.encode(SignatureParams).
+        BN254.G1Point[] memory nonSigners = new BN254.G1Point[](2);
+        (nonSigners[0], nonSigners[1]) = (_keyG1(0), _keyG1(4));
+        if (uint256(BN254.hashG1(nonSigners[0])) > uint256(BN254.hashG1(nonSigners[1]))) {
+            (nonSigners[0], nonSigners[1]) = (nonSigners[1], nonSigners[0]);
+        }
+        assertEq(
+            abi.encode(_params(1, 7, nonSigners, apkG2, sigma)), vm.parseJsonBytes(json, ".aggregate.sigData"), "sigData"
+        );
     }
 }
 
