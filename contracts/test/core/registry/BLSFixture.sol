@@ -54,18 +54,22 @@ abstract contract BLSFixture is Test {
         return vm.readFile(string.concat(vm.projectRoot(), VECTORS));
     }
 
+    /// @notice The G1 point at `path` of test/vectors/bls.json.
     function vectorG1(string calldata path) external view returns (BN254.G1Point memory) {
         return _g1From(_json(), path);
     }
 
+    /// @notice The G2 point at `path` of test/vectors/bls.json (X = [c1, c0], Y = [c1, c0]).
     function vectorG2(string calldata path) external view returns (BN254.G2Point memory) {
         return _g2From(_json(), path);
     }
 
+    /// @notice The number at `path` of test/vectors/bls.json.
     function vectorUint(string calldata path) external view returns (uint256) {
         return vm.parseJsonUint(_json(), path);
     }
 
+    /// @notice Whether test/vectors/bls.json has `path`.
     function vectorHas(string calldata path) external view returns (bool) {
         return vm.keyExistsJson(_json(), path);
     }
