@@ -5,10 +5,7 @@
  * weight and aggregates the proof (`runtime/tasks/engine.ts`). Reads return the API's {@link TaskView}.
  */
 import type { Address, Hex } from 'viem';
-import type { Logger } from '../../../core/logging.ts';
-import type { OperatorSetSource } from '../../../runtime/operatorSet.ts';
-import type { SignatureVerifier } from '../../../runtime/signatures/verifier.ts';
-import { TaskEngine, type TaskEngineStats } from '../../../runtime/tasks/engine.ts';
+import { TaskEngine, type TaskEngineOptions, type TaskEngineStats } from '../../../runtime/tasks/engine.ts';
 import type { OperatorSession as EngineSession } from '../../../runtime/tasks/sessions.ts';
 import type { ProofFeedCursor } from '../../../runtime/tasks/types.ts';
 import type { StateQuery } from '../attestation.ts';
@@ -49,30 +46,20 @@ export type TaskEvent = { taskId: Hex; task: TaskView };
 /** Counters (metrics, tests). */
 export type AggregatorStats = TaskEngineStats;
 
-/** Options of {@link Aggregator}. */
-export type AggregatorOptions = {
+/**
+ * Options of {@link Aggregator}: the engine's tuning (deadline, late window, dispatch delay, limits, verifier, clock;
+ * see `TaskEngineOptions`) plus what state proofs add.
+ */
+export type AggregatorOptions = Omit<
+  TaskEngineOptions<StateQuery, StateAnswer, WireTask, WireSignature>,
+  'taskType' | 'mainChainId' | 'store' | 'onTaskFinished'
+> & {
   /** The deployment: supported chains and the EIP-712 domain (main chain id, ServiceManager). */
   deployment: Pick<StateProofsDeployment, 'mainChainId' | 'chains' | 'stateProofs'>;
   store: StateProofStore;
-  operatorSet: OperatorSetSource;
   blocks: BlockResolver;
-  logger?: Logger;
-  /** Time a task has to reach its threshold, in ms from creation (default 15 minutes: operators sign final blocks only). */
-  taskDeadlineMs?: number;
-  /** How long signatures keep extending a proof after it is aggregated, in ms (default 2,000). */
-  lateWindowMs?: number;
-  /** New tasks are collected this long before one `tasks` message goes to each operator, in ms (default 2). */
-  dispatchDelayMs?: number;
-  /** Tasks in flight beyond which new requests get 503 (default 100,000). */
-  maxActiveTasks?: number;
-  /** Period of the deadline and late-window sweep, in ms (default 250). */
-  sweepIntervalMs?: number;
-  /** Checks signatures off the event loop (the service starts a worker thread). Default: verified inline. */
-  verifier?: SignatureVerifier;
   /** Called once per task this process finishes (aggregated or failed), after the commit (metrics). */
   onTaskFinished?: (task: TaskView) => void;
-  /** Wall clock in unix ms (tests). */
-  now?: () => number;
 };
 
 /** The aggregator. Construct, {@link Aggregator.start}, and {@link Aggregator.stop} when done. */
