@@ -19,17 +19,6 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 /// @notice Registration, weights, checkpoints and owner controls of ECDSAStakeRegistry, against the real devnet
 ///         EigenLayer core.
 contract ECDSAStakeRegistryTest is RegistryFixture {
-    event OperatorRegistered(
-        address indexed operator, address indexed signingKey, uint256 weight, uint32 effectiveEpoch
-    );
-    event OperatorDeregistered(address indexed operator, uint32 effectiveEpoch);
-    event SigningKeyUpdated(
-        address indexed operator, address indexed newSigningKey, address oldSigningKey, uint32 effectiveEpoch
-    );
-    event OperatorWeightUpdated(address indexed operator, uint256 oldWeight, uint256 newWeight, uint32 effectiveEpoch);
-    event TotalWeightUpdated(uint256 oldTotalWeight, uint256 newTotalWeight, uint32 effectiveEpoch);
-    event ThresholdBpsUpdated(uint16 oldThresholdBps, uint16 newThresholdBps, uint32 effectiveEpoch);
-    event MinimumWeightUpdated(uint256 oldMinimumWeight, uint256 newMinimumWeight);
     event StateUpdateQueued(uint32 indexed effectiveEpoch, MessageType updateType, bytes data);
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -205,11 +194,11 @@ contract ECDSAStakeRegistryTest is RegistryFixture {
         bytes memory data = abi.encode(op.addr, op.signingKey, STAKE);
         _joinAndAllocate(op.addr, FULL_MAGNITUDE);
         vm.expectEmit(address(registry));
-        emit OperatorRegistered(op.addr, op.signingKey, STAKE, 1);
+        emit IECDSAStakeRegistry.OperatorRegistered(op.addr, op.signingKey, STAKE, 1);
         vm.expectEmit(address(registry));
-        emit OperatorWeightUpdated(op.addr, 0, STAKE, 1);
+        emit IECDSAStakeRegistry.OperatorWeightUpdated(op.addr, 0, STAKE, 1);
         vm.expectEmit(address(registry));
-        emit TotalWeightUpdated(0, STAKE, 1);
+        emit IECDSAStakeRegistry.TotalWeightUpdated(0, STAKE, 1);
         vm.expectEmit(address(epochManager));
         emit StateUpdateQueued(1, MessageType.REGISTER, data);
         _registerOnly(op, op.signingKey);
@@ -396,7 +385,7 @@ contract ECDSAStakeRegistryTest is RegistryFixture {
         _register(op);
         _warpToEpoch(2);
         vm.expectEmit(address(registry));
-        emit OperatorDeregistered(op.addr, 3);
+        emit IECDSAStakeRegistry.OperatorDeregistered(op.addr, 3);
         vm.expectEmit(address(epochManager));
         emit StateUpdateQueued(3, MessageType.DEREGISTER, abi.encode(op.addr));
         vm.prank(op.addr);
@@ -457,7 +446,7 @@ contract ECDSAStakeRegistryTest is RegistryFixture {
         _warpToEpoch(2);
         address newKey = makeAddr("new key");
         vm.expectEmit(address(registry));
-        emit SigningKeyUpdated(op.addr, newKey, op.signingKey, 3);
+        emit IECDSAStakeRegistry.SigningKeyUpdated(op.addr, newKey, op.signingKey, 3);
         vm.expectEmit(address(epochManager));
         emit StateUpdateQueued(3, MessageType.UPDATE_SIGNING_KEY, abi.encode(op.addr, newKey));
         vm.prank(op.addr);
@@ -509,9 +498,9 @@ contract ECDSAStakeRegistryTest is RegistryFixture {
         _warpToEpoch(2);
         _depositStake(op.addr, 50 ether);
         vm.expectEmit(address(registry));
-        emit OperatorWeightUpdated(op.addr, STAKE, 150 ether, 3);
+        emit IECDSAStakeRegistry.OperatorWeightUpdated(op.addr, STAKE, 150 ether, 3);
         vm.expectEmit(address(registry));
-        emit TotalWeightUpdated(STAKE, 150 ether, 3);
+        emit IECDSAStakeRegistry.TotalWeightUpdated(STAKE, 150 ether, 3);
         vm.expectEmit(address(epochManager));
         emit StateUpdateQueued(3, MessageType.UPDATE_WEIGHT, abi.encode(op.addr, 150 ether));
         vm.prank(makeAddr("anyone"));
@@ -593,7 +582,7 @@ contract ECDSAStakeRegistryTest is RegistryFixture {
         _registerOperators(1);
         _warpToGrace(1);
         vm.expectEmit(address(registry));
-        emit ThresholdBpsUpdated(THRESHOLD_BPS, 10_000, 3);
+        emit IECDSAStakeRegistry.ThresholdBpsUpdated(THRESHOLD_BPS, 10_000, 3);
         vm.expectEmit(address(epochManager));
         emit StateUpdateQueued(3, MessageType.UPDATE_THRESHOLD, abi.encode(uint16(10_000)));
         vm.prank(avsOwner);
@@ -633,7 +622,7 @@ contract ECDSAStakeRegistryTest is RegistryFixture {
         _register(big);
         _warpToEpoch(2);
         vm.expectEmit(address(registry));
-        emit MinimumWeightUpdated(1, 50 ether);
+        emit IECDSAStakeRegistry.MinimumWeightUpdated(1, 50 ether);
         vm.prank(avsOwner);
         registry.updateMinimumWeight(50 ether);
         assertEq(registry.minimumWeight(), 50 ether);

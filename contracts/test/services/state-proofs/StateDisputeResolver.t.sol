@@ -51,42 +51,6 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
     uint256 internal constant TRUE_VALUE = 1234;
     uint256 internal constant WRONG_VALUE = 999;
 
-    event ChallengeSubmitted(
-        bytes32 indexed challengeId,
-        address indexed challenger,
-        bytes32 indexed digest,
-        StateAttestation attestation,
-        address[] signers,
-        uint256 bond,
-        uint64 deadline
-    );
-    event ChallengeSucceeded(
-        bytes32 indexed challengeId,
-        address indexed challenger,
-        uint256 verifiedValue,
-        bool verifiedExists,
-        uint256 bond,
-        uint256 reward
-    );
-    event ChallengeFailed(bytes32 indexed challengeId, address indexed bondRecipient, uint256 bond);
-    event ChallengeExpired(bytes32 indexed challengeId, address indexed challenger, uint256 bond);
-    event SignerSlashed(
-        bytes32 indexed challengeId,
-        bytes32 indexed digest,
-        address indexed operator,
-        uint256 slashId,
-        IStrategy[] strategies,
-        uint256[] shares,
-        uint256 weight
-    );
-    event SignerSlashSkipped(bytes32 indexed challengeId, bytes32 indexed digest, address indexed operator, bytes reason);
-    event SlashingIncomplete(bytes32 indexed digest, uint256 remaining);
-    event ChallengerRewarded(bytes32 indexed digest, address indexed challenger, uint256 amount, uint256 weightSlashed);
-    event RewardPoolFunded(address indexed from, uint256 amount);
-    event PaymentSent(address indexed to, uint256 amount);
-    event PaymentDeferred(address indexed to, uint256 amount);
-    event Withdrawn(address indexed account, address indexed to, uint256 amount);
-
     Op[] internal _ops;
     uint64 internal _block;
 
@@ -251,7 +215,7 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         bytes memory sigData = _sigDataFor(_all(), a);
         (address[] memory signers,,) = abi.decode(sigData, (address[], bytes[], uint32));
         vm.expectEmit(address(resolver));
-        emit ChallengeSubmitted(
+        emit IStateDisputeResolver.ChallengeSubmitted(
             serviceManager.attestationTaskId(a),
             challenger,
             serviceManager.attestationDigest(a),
@@ -451,14 +415,14 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         expectedShares[0] = sharesBefore * WAD_TO_SLASH / 1e18;
         for (uint256 i; i < 4; ++i) {
             vm.expectEmit(address(resolver));
-            emit SignerSlashed(id, digest, sorted[i].addr, i + 1, _strategies(), expectedShares, expectedShares[0]);
+            emit IStateDisputeResolver.SignerSlashed(id, digest, sorted[i].addr, i + 1, _strategies(), expectedShares, expectedShares[0]);
         }
         vm.expectEmit(address(resolver));
-        emit ChallengerRewarded(digest, challenger, REWARD, 4 * expectedShares[0]);
+        emit IStateDisputeResolver.ChallengerRewarded(digest, challenger, REWARD, 4 * expectedShares[0]);
         vm.expectEmit(address(resolver));
-        emit ChallengeSucceeded(id, challenger, TRUE_VALUE, true, MIN_BOND, REWARD);
+        emit IStateDisputeResolver.ChallengeSucceeded(id, challenger, TRUE_VALUE, true, MIN_BOND, REWARD);
         vm.expectEmit(address(resolver));
-        emit PaymentSent(challenger, MIN_BOND + REWARD);
+        emit IStateDisputeResolver.PaymentSent(challenger, MIN_BOND + REWARD);
         IStateDisputeResolver.Status outcome = resolver.resolveChallenge(id);
 
         assertEq(uint8(outcome), uint8(IStateDisputeResolver.Status.Slashed));
@@ -497,9 +461,9 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         _verifyRemote(KEY, _block);
         uint256 challengerBefore = challenger.balance;
         vm.expectEmit(address(resolver));
-        emit ChallengeFailed(id, treasury, MIN_BOND);
+        emit IStateDisputeResolver.ChallengeFailed(id, treasury, MIN_BOND);
         vm.expectEmit(address(resolver));
-        emit PaymentSent(treasury, MIN_BOND);
+        emit IStateDisputeResolver.PaymentSent(treasury, MIN_BOND);
         assertEq(uint8(resolver.resolveChallenge(id)), uint8(IStateDisputeResolver.Status.Rejected));
         assertEq(treasury.balance, MIN_BOND);
         assertEq(challenger.balance, challengerBefore);
@@ -515,7 +479,7 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         _advanceTo(deadline + 1);
         uint256 challengerBefore = challenger.balance;
         vm.expectEmit(address(resolver));
-        emit ChallengeExpired(id, challenger, MIN_BOND);
+        emit IStateDisputeResolver.ChallengeExpired(id, challenger, MIN_BOND);
         assertEq(uint8(resolver.resolveChallenge(id)), uint8(IStateDisputeResolver.Status.Expired));
         assertEq(challenger.balance, challengerBefore + MIN_BOND);
         assertEq(_magnitude(_ops[0].addr), 1e18, "nobody slashed");
@@ -596,7 +560,7 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         bytes32 id = rc.challenge{value: MIN_BOND}(resolver, a, sigData);
         _verifyRemote(KEY, _block);
         vm.expectEmit(address(resolver));
-        emit PaymentDeferred(address(rc), MIN_BOND + REWARD);
+        emit IStateDisputeResolver.PaymentDeferred(address(rc), MIN_BOND + REWARD);
         resolver.resolveChallenge(id);
         assertEq(resolver.pendingWithdrawals(address(rc)), MIN_BOND + REWARD);
         assertEq(resolver.totalPendingWithdrawals(), MIN_BOND + REWARD);
@@ -604,7 +568,7 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
 
         address payable sink = payable(makeAddr("sink"));
         vm.expectEmit(address(resolver));
-        emit Withdrawn(address(rc), sink, MIN_BOND + REWARD);
+        emit IStateDisputeResolver.Withdrawn(address(rc), sink, MIN_BOND + REWARD);
         rc.withdraw(resolver, sink);
         assertEq(sink.balance, MIN_BOND + REWARD);
         assertEq(resolver.pendingWithdrawals(address(rc)), 0);
@@ -636,7 +600,7 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
     function test_fundRewardPool_addsAndEmits() public {
         vm.deal(address(this), 2 ether);
         vm.expectEmit(address(resolver));
-        emit RewardPoolFunded(address(this), 2 ether);
+        emit IStateDisputeResolver.RewardPoolFunded(address(this), 2 ether);
         resolver.fundRewardPool{value: 2 ether}();
         assertEq(resolver.rewardPool(), 12 ether);
     }
@@ -666,7 +630,7 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         Op[] memory sorted = _sorted(all);
 
         vm.expectEmit(address(resolver));
-        emit SlashingIncomplete(digest, 6);
+        emit IStateDisputeResolver.SlashingIncomplete(digest, 6);
         resolver.resolveChallenge(id);
         IStateDisputeResolver.SlashingSummary memory s = resolver.getSlashing(digest);
         assertEq(s.slashed, n - 6);
