@@ -136,6 +136,11 @@ abstract contract BLSFixture is Test {
     function _sortedKeys(uint256 from, uint256 to) internal view returns (BN254.G1Point[] memory keys) {
         keys = new BN254.G1Point[](to - from);
         for (uint256 i = from; i < to; ++i) keys[i - from] = _keyG1(i);
+        return _sortByHash(keys);
+    }
+
+    /// @dev Sorts `keys` in place ascending by key hash (the order the checker requires of non-signers); returns it.
+    function _sortByHash(BN254.G1Point[] memory keys) internal pure returns (BN254.G1Point[] memory) {
         for (uint256 i = 1; i < keys.length; ++i) {
             BN254.G1Point memory k = keys[i];
             uint256 h = uint256(BN254.hashG1(k));
@@ -146,6 +151,7 @@ abstract contract BLSFixture is Test {
             }
             keys[j] = k;
         }
+        return keys;
     }
 
     /// @dev Moves to the start of `epoch`.

@@ -197,18 +197,4 @@ contract BLSSignatureCheckerTest is BLSFixture {
         BN254.G2Point memory apkG2 = BN254.G2Point([g2[0], g2[1]], [g2[2], g2[3]]);
         assertEq(registry.isValidSignature(DIGEST, abi.encode(_params(Q, 1, none, apkG2, BN254.G1Point(x, y)))), bytes4(0xffffffff));
     }
-
-    function _sortByHash(BN254.G1Point[] memory keys) internal pure returns (BN254.G1Point[] memory) {
-        for (uint256 i = 1; i < keys.length; ++i) {
-            BN254.G1Point memory k = keys[i];
-            uint256 h = uint256(BN254.hashG1(k));
-            uint256 j = i;
-            while (j > 0 && uint256(BN254.hashG1(keys[j - 1])) > h) {
-                keys[j] = keys[j - 1];
-                --j;
-            }
-            keys[j] = k;
-        }
-        return keys;
-    }
 }
