@@ -12,6 +12,7 @@
  */
 import { type Address, type PublicClient, getAddress, zeroAddress } from 'viem';
 import { ECDSAStakeRegistryAbi, EpochManagerAbi } from '../core/chain/abis/generated/index.ts';
+import type { G1Affine, G2Affine } from '../core/crypto/bls.ts';
 import type { Logger } from '../core/logging.ts';
 
 /** One operator at an epoch. */
@@ -20,8 +21,20 @@ export type OperatorEntry = {
   operator: Address;
   /** The operator's signing key at the epoch (checksummed). */
   signingKey: Address;
-  /** Weight at the epoch, in the registry's weight units. */
+  /** Weight at the epoch, in the registry's weight units (with quorums: the sum over its quorums). */
   weight: bigint;
+  /** BLS registries: the operator's weight in each quorum it belongs to at the epoch (quorum number → weight). */
+  quorumWeights?: ReadonlyMap<number, bigint>;
+  /** BLS registries: the operator's registered BN254 key, both halves (the G2 half from its registration event). */
+  blsKey?: { g1: G1Affine; g2: G2Affine };
+};
+
+/** One quorum of a BLS registry at one epoch. */
+export type QuorumWeights = {
+  /** Sum of the members' weights. */
+  totalWeight: bigint;
+  /** Signed weight a proof needs in this quorum: ceil(total × thresholdBps / 10000) (0: no proof can be valid). */
+  thresholdWeight: bigint;
 };
 
 /** The operator set at one epoch. */
@@ -31,8 +44,14 @@ export type OperatorSetSnapshot = {
   operators: Map<string, OperatorEntry>;
   /** Total weight at the epoch. */
   totalWeight: bigint;
-  /** Signed weight a proof at this epoch needs (0: no proof can be valid). */
+  /** Signed weight a proof at this epoch needs (0: no proof can be valid). With quorums: the sum of theirs. */
   thresholdWeight: bigint;
+  /**
+   * BLS registries: each quorum's total and threshold weight (quorum number → weights). A task whose type names
+   * quorums (`TaskType.quorumsOf`) is a proof once, in every quorum it names, its signers' weight reaches that
+   * quorum's threshold.
+   */
+  quorums?: ReadonlyMap<number, QuorumWeights>;
 };
 
 /** Where operator sets come from. */

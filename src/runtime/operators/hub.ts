@@ -17,7 +17,7 @@ import type { z } from 'zod';
 import { publicKeyToAddress, recoverPublicKey } from '../../core/crypto/ecdsa.ts';
 import type { HttpServer } from '../../core/http/server.ts';
 import { type Logger, silentLogger } from '../../core/logging.ts';
-import type { OperatorSetSource } from '../operatorSet.ts';
+import type { OperatorEntry, OperatorSetSource } from '../operatorSet.ts';
 import type { OperatorSession } from '../tasks/sessions.ts';
 import { PROTOCOL_VERSION, authMessage, type challengeMessage, type errorMessage, type operatorProtocol, type welcomeMessage } from './protocol.ts';
 
@@ -32,6 +32,15 @@ export type OperatorMessageHandler<WT, WA> = {
   handleTaskErrors(session: OperatorSession<WT>, errors: readonly { taskId: string; reason: string }[]): void;
 };
 
+/**
+ * How operators of a key scheme other than ECDSA prove control of their registered key when they authenticate (BLS:
+ * `auth.signingKey` is the operator's own address and `auth.signature` a BLS signature of the message hash).
+ */
+export type OperatorAuthScheme = {
+  /** Whether `signature` over `messageHash` (EIP-191 hash of {@link authMessage}) is by `entry`'s registered key. */
+  verify(entry: OperatorEntry, messageHash: `0x${string}`, signature: `0x${string}`): boolean;
+};
+
 /** Options of {@link registerOperatorHub}. */
 export type OperatorHubOptions<WT, WA> = {
   engine: OperatorMessageHandler<WT, WA>;
@@ -42,6 +51,8 @@ export type OperatorHubOptions<WT, WA> = {
   /** Main chain id and ServiceManager, sent in `challenge` and signed in `auth`. */
   mainChainId: number;
   serviceManager: Address;
+  /** Operators that sign with another key scheme than ECDSA (default: ECDSA, the signer recovered from `auth`). */
+  authScheme?: OperatorAuthScheme;
   logger?: Logger;
   /** Time allowed between connect and a valid `auth`, ms (default 10,000). */
   authTimeoutMs?: number;
@@ -143,20 +154,25 @@ export async function registerOperatorHub<WT, WA>(app: HttpServer, options: Oper
     });
 
     async function authenticate(auth: { operator: string; signingKey: string; signature: string; nodeVersion?: string }): Promise<void> {
-      let publicKey: Uint8Array;
-      try {
-        const digest = hashMessage(authMessage({ service, nonce, operator: auth.operator, signingKey: auth.signingKey, serviceManager }));
-        publicKey = recoverPublicKey(digest, auth.signature as `0x${string}`);
-      } catch {
-        return refuse('authentication failed: the signature is malformed');
-      }
-      if (publicKeyToAddress(publicKey).toLowerCase() !== auth.signingKey.toLowerCase()) {
-        return refuse('authentication failed: the signature is not by signingKey over the challenge');
+      let publicKey: Uint8Array | undefined;
+      const digest = hashMessage(authMessage({ service, nonce, operator: auth.operator, signingKey: auth.signingKey, serviceManager }));
+      if (!options.authScheme) {
+        try {
+          publicKey = recoverPublicKey(digest, auth.signature as `0x${string}`);
+        } catch {
+          return refuse('authentication failed: the signature is malformed');
+        }
+        if (publicKeyToAddress(publicKey).toLowerCase() !== auth.signingKey.toLowerCase()) {
+          return refuse('authentication failed: the signature is not by signingKey over the challenge');
+        }
       }
       let epoch: number;
       try {
         epoch = await operatorSet.currentEpoch();
-        const registered = await isRegisteredKey(auth.operator, auth.signingKey, epoch);
+        const registered = await registeredEntry(auth.operator, auth.signingKey, epoch);
+        if (registered && options.authScheme && !options.authScheme.verify(registered, digest, auth.signature as `0x${string}`)) {
+          return refuse("authentication failed: the signature is not by the operator's registered key over the challenge");
+        }
         if (!registered) {
           return refuse(
             `authentication failed: ${auth.signingKey} is not the registered signing key of operator ${auth.operator} ` +
@@ -198,15 +214,20 @@ export async function registerOperatorHub<WT, WA>(app: HttpServer, options: Oper
     }
   });
 
-  async function isRegisteredKey(operator: string, signingKey: string, current: number): Promise<boolean> {
-    const matches = async (epoch: number) => {
+  /** The operator's entry with `signingKey` at the current epoch or a later one up to the effective epoch. */
+  async function registeredEntry(operator: string, signingKey: string, current: number): Promise<OperatorEntry | undefined> {
+    const matching = async (epoch: number) => {
       const entry = (await operatorSet.getSnapshot(epoch)).operators.get(operator.toLowerCase());
-      return entry !== undefined && entry.signingKey.toLowerCase() === signingKey.toLowerCase();
+      return entry !== undefined && entry.signingKey.toLowerCase() === signingKey.toLowerCase() ? entry : undefined;
     };
-    if (await matches(current)) return true;
+    const now = await matching(current);
+    if (now) return now;
     const effective = await operatorSet.effectiveEpoch();
-    for (let epoch = current + 1; epoch <= effective; epoch++) if (await matches(epoch)) return true;
-    return false;
+    for (let epoch = current + 1; epoch <= effective; epoch++) {
+      const later = await matching(epoch);
+      if (later) return later;
+    }
+    return undefined;
   }
 
   const view = (c: { session: OperatorSession<WT> }): ConnectedOperator => ({

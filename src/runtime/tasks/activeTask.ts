@@ -12,6 +12,8 @@ import type { AnswerRecord, ProofSigner, TaskRecord, TaskSnapshot, TaskStatus } 
 export type AnswerGroup<A> = {
   answer: A;
   weight: bigint;
+  /** Signed weight per quorum (BLS registries; empty otherwise). */
+  quorumWeights: Map<number, bigint>;
   /** Lowercased operator → its signature and weight. */
   signers: Map<string, { operator: Address; signature: Hex; weight: bigint }>;
 };
@@ -23,6 +25,8 @@ export type ActiveTask<Q, A, WT> = {
   wire: WT;
   /** The operator set at the task's reference epoch. */
   snapshot: OperatorSetSnapshot;
+  /** The quorums a proof must each satisfy (`TaskType.quorumsOf`); undefined: the one threshold of the record. */
+  quorums?: readonly number[];
   /** Lowercased operator → digest of its accepted answer. */
   answers: Map<string, Hex>;
   groups: Map<Hex, AnswerGroup<A>>;
@@ -60,6 +64,7 @@ export function activateTask<Q, A, WT>(
     record,
     wire: taskType.wireTask(record),
     snapshot,
+    quorums: taskType.quorumsOf?.(record.query),
     answers: new Map(),
     groups: new Map(),
     digests: new Map(),
@@ -98,11 +103,13 @@ export function addAnswer<Q, A, WT>(
   task.answers.set(op, answer.digest);
   let group = task.groups.get(answer.digest);
   if (!group) {
-    group = { answer: answer.answer, weight: 0n, signers: new Map() };
+    group = { answer: answer.answer, weight: 0n, quorumWeights: new Map(), signers: new Map() };
     task.groups.set(answer.digest, group);
   }
   group.signers.set(op, { operator: answer.operator, signature: answer.signature, weight: answer.weight });
   group.weight += answer.weight;
+  const perQuorum = task.snapshot.operators.get(op)?.quorumWeights;
+  if (perQuorum) for (const [quorum, weight] of perQuorum) group.quorumWeights.set(quorum, (group.quorumWeights.get(quorum) ?? 0n) + weight);
   return group;
 }
 
@@ -121,9 +128,8 @@ export function mergeAnswers<Q, A, WT>(task: ActiveTask<Q, A, WT>, answers: read
  */
 export function evaluateGroup<Q, A, WT>(task: ActiveTask<Q, A, WT>, digest: Hex, group: AnswerGroup<A>, now: number): 'aggregated' | 'extended' | undefined {
   if (!task.owned) return undefined;
-  const threshold = task.record.thresholdWeight;
   if (isOpen(task)) {
-    if (threshold > 0n && group.weight >= threshold) {
+    if (reachesThreshold(task, group)) {
       task.status = 'aggregated';
       task.proofDigest = digest;
       task.aggregatedAt = now;
@@ -134,6 +140,31 @@ export function evaluateGroup<Q, A, WT>(task: ActiveTask<Q, A, WT>, digest: Hex,
     return 'extended';
   }
   return undefined;
+}
+
+/**
+ * Whether `group` is a proof: with quorums, its weight in every quorum the task names reaches that quorum's threshold
+ * (> 0; a quorum missing from the snapshot never does); otherwise its weight reaches the task's threshold (> 0).
+ */
+export function reachesThreshold(task: ActiveTask<unknown, unknown, unknown>, group: AnswerGroup<unknown>): boolean {
+  if (!task.quorums) {
+    const threshold = task.record.thresholdWeight;
+    return threshold > 0n && group.weight >= threshold;
+  }
+  if (task.quorums.length === 0) return false;
+  for (const quorum of task.quorums) {
+    const threshold = task.snapshot.quorums?.get(quorum)?.thresholdWeight ?? 0n;
+    if (threshold === 0n || (group.quorumWeights.get(quorum) ?? 0n) < threshold) return false;
+  }
+  return true;
+}
+
+/** The best group's signed weight per quorum, as `quorum q: signed/threshold` items (tasks with quorums). */
+function quorumProgress(task: ActiveTask<unknown, unknown, unknown>): string {
+  const best = [...task.groups.values()].sort((a, b) => (b.weight > a.weight ? 1 : b.weight < a.weight ? -1 : 0))[0];
+  return (task.quorums ?? [])
+    .map((q) => `quorum ${q}: ${best?.quorumWeights.get(q) ?? 0n}/${task.snapshot.quorums?.get(q)?.thresholdWeight ?? 0n}`)
+    .join(', ');
 }
 
 /** The heaviest group's weight. */
@@ -147,6 +178,7 @@ export function bestWeight(task: ActiveTask<unknown, unknown, unknown>): bigint 
 export function deadlineReason(task: ActiveTask<unknown, unknown, unknown>): string {
   return (
     `deadline passed with signed weight ${bestWeight(task)} of threshold ${task.record.thresholdWeight} ` +
+    (task.quorums ? `(${quorumProgress(task)}) ` : '') +
     `(${task.answers.size} of ${task.snapshot.operators.size} operators answered` +
     (task.groups.size > 1 ? `, split over ${task.groups.size} different answers` : '') +
     ')' +

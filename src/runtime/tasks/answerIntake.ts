@@ -10,6 +10,7 @@ import type { Address, Hex } from 'viem';
 import { publicKeyToAddress, recoverPublicKey, verifyDigest } from '../../core/crypto/ecdsa.ts';
 import type { Logger } from '../../core/logging.ts';
 import type { OperatorEntry } from '../operatorSet.ts';
+import type { AnswerSignatureScheme } from '../signatures/answerScheme.ts';
 import type { SignatureVerifier, VerifyJob } from '../signatures/verifier.ts';
 import { type ActiveTask, type AnswerGroup, addAnswer, digestOf } from './activeTask.ts';
 import type { OperatorSession } from './sessions.ts';
@@ -34,6 +35,10 @@ export type AnswerIntakeOptions<Q, A, WT, WA extends WireAnswerBase> = {
   log: Logger;
   now: () => number;
   verifier?: SignatureVerifier;
+  /** Answers signed in another key scheme (BLS): verified by it instead of the built-in ECDSA path. */
+  signatureScheme?: AnswerSignatureScheme;
+  /** A further condition on the operator, checked when its answer arrives: a reason to reject, or undefined. */
+  screenOperator?: (entry: OperatorEntry, task: ActiveTask<Q, A, WT>) => string | undefined;
   running(): boolean;
   /** The task in memory with this (lowercase) id. */
   taskOf(id: string): ActiveTask<Q, A, WT> | undefined;
@@ -92,23 +97,33 @@ export class AnswerIntake<Q, A, WT, WA extends WireAnswerBase> {
         this.reject(batch, `unprocessable: ${(error as Error).message.split('\n')[0]}`);
       }
     }
-    const verifier = this.options.verifier;
-    if (!verifier || batch.candidates.length === 0) {
+    const { verifier, signatureScheme } = this.options;
+    if (batch.candidates.length === 0 || (!verifier && !signatureScheme)) {
       this.apply(batch, undefined);
       return;
     }
-    // Keys learned at authentication are checked in the verifier; a rotated key is recovered at apply time.
-    const jobs: VerifyJob[] = [];
-    const jobOf: number[] = [];
-    for (const c of batch.candidates) {
-      const publicKey = this.knownKeys.get(c.entry.signingKey.toLowerCase());
-      jobOf.push(publicKey ? jobs.length : -1);
-      if (publicKey) jobs.push({ publicKey, digest: c.digest, signature: c.wire.signature as Hex });
+    let results: Promise<(boolean | undefined)[] | undefined>;
+    if (signatureScheme) {
+      const jobs = batch.candidates.map((c) => ({ entry: c.entry, digest: c.digest, signature: c.wire.signature as Hex }));
+      // A scheme that fails verifies nothing: its answers are rejected, never checked as ECDSA.
+      results = signatureScheme.verify(jobs).catch((error) => {
+        this.options.log.error({ err: (error as Error).message, scheme: signatureScheme.name }, 'signature verification failed');
+        return jobs.map(() => false);
+      });
+    } else {
+      // Keys learned at authentication are checked in the verifier; a rotated key is recovered at apply time.
+      const jobs: VerifyJob[] = [];
+      const jobOf: number[] = [];
+      for (const c of batch.candidates) {
+        const publicKey = this.knownKeys.get(c.entry.signingKey.toLowerCase());
+        jobOf.push(publicKey ? jobs.length : -1);
+        if (publicKey) jobs.push({ publicKey, digest: c.digest, signature: c.wire.signature as Hex });
+      }
+      results = (verifier as SignatureVerifier).verify(jobs).then(
+        (r) => batch.candidates.map((_, i) => (jobOf[i] >= 0 ? r[jobOf[i]] : undefined)),
+        () => undefined,
+      );
     }
-    const results = verifier.verify(jobs).then(
-      (r) => batch.candidates.map((_, i) => (jobOf[i] >= 0 ? r[jobOf[i]] : undefined)),
-      () => undefined,
-    );
     this.verifying++;
     this.chain = this.chain
       .then(() => results)
@@ -140,6 +155,8 @@ export class AnswerIntake<Q, A, WT, WA extends WireAnswerBase> {
     }
     const entry = task.snapshot.operators.get(batch.op);
     if (!entry) return this.reject(batch, `not registered at epoch ${task.record.referenceEpoch}`);
+    const refused = this.options.screenOperator?.(entry, task);
+    if (refused) return this.reject(batch, refused);
     const read = taskType.readAnswer(wire);
     if ('rejected' in read) return this.reject(batch, read.rejected);
     const { answer } = read;

@@ -105,6 +105,10 @@ export class TaskEngine<Q, A, WT, WA extends WireAnswerBase> {
       log: this.log,
       now: this.now,
       verifier: options.verifier,
+      signatureScheme: options.signatureScheme,
+      screenOperator: options.screenOperator
+        ? (entry, task) => options.screenOperator?.(entry, { taskId: task.record.taskId, referenceEpoch: task.record.referenceEpoch })
+        : undefined,
       running,
       taskOf: (id) => this.active.get(id),
       evaluate: (task, digest, group) => this.evaluate(task, digest, group),
@@ -286,7 +290,7 @@ export class TaskEngine<Q, A, WT, WA extends WireAnswerBase> {
    * unfinished task it has not answered and may sign (it is in the task's operator set).
    */
   attachOperator(session: OperatorSession<WT>): void {
-    this.intake.learnKey(session.signingKey, session.publicKey);
+    if (session.publicKey) this.intake.learnKey(session.signingKey, session.publicKey);
     this.dispatcher.attach(session, this.active.values());
   }
 

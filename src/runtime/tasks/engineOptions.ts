@@ -1,6 +1,8 @@
 /** The options and counters of the task engine (`engine.ts`). */
 import type { Logger } from '../../core/logging.ts';
 import type { OperatorSetSource } from '../operatorSet.ts';
+import type { OperatorEntry } from '../operatorSet.ts';
+import type { AnswerSignatureScheme } from '../signatures/answerScheme.ts';
 import type { SignatureVerifier } from '../signatures/verifier.ts';
 import type { AnswerStats } from './answerIntake.ts';
 import type { TaskStore } from './store.ts';
@@ -37,6 +39,16 @@ export type TaskEngineOptions<Q, A, WT, WA extends WireAnswerBase> = {
   sweepIntervalMs?: number;
   /** Checks signatures off the event loop. Default: verified inline, as each message arrives. */
   verifier?: SignatureVerifier;
+  /**
+   * Answers signed in another key scheme than ECDSA (e.g. `blsAnswerScheme()` for BN254 BLS operators): verified by
+   * it, and `verifier` is unused.
+   */
+  signatureScheme?: AnswerSignatureScheme;
+  /**
+   * A condition on the operator beyond registration at the reference epoch, checked as each answer arrives (e.g. the
+   * multi-prover's "its prover is live"): a reason to reject the answer, or undefined to go on. Must not throw.
+   */
+  screenOperator?: (entry: OperatorEntry, task: { taskId: string; referenceEpoch: number }) => string | undefined;
   /** Called once per task this process finishes (aggregated or failed), after the commit (metrics). */
   onTaskFinished?: (task: TaskSnapshot<Q, A>) => void;
   /** Wall clock in unix ms (tests). */

@@ -7,8 +7,8 @@ export type OperatorSession<WT> = {
   operator: Address;
   /** Signing key it authenticated with (checksummed). */
   signingKey: Address;
-  /** Uncompressed public key of `signingKey`, recovered once at authentication. */
-  publicKey: Uint8Array;
+  /** ECDSA: uncompressed public key of `signingKey`, recovered once at authentication (absent for other schemes). */
+  publicKey?: Uint8Array;
   /** Pushes tasks to the operator (one `tasks` message). Must not throw. */
   send(tasks: WT[]): void;
   /** Unix ms. */

@@ -4,6 +4,7 @@
  * owns everything else (storage, dispatch, deadlines, quorum counting, replicas).
  */
 import type { Address, Hex } from 'viem';
+import type { OperatorSetSnapshot } from '../operatorSet.ts';
 import type { TaskRecord } from './types.ts';
 
 /** The part of an operator's wire answer every service shares: which task, for which epoch, and the signature. */
@@ -35,8 +36,16 @@ export type TaskType<Q, A, WT, WA extends WireAnswerBase> = {
    * it for every answer and never trusts a digest from the wire.
    */
   digest(query: Q, answer: A, referenceEpoch: number): Hex;
-  /** The proof of a group of signers (any order in; the encoding fixes its own order). */
-  encodeProof(signers: readonly { operator: Address; signature: Hex }[], referenceEpoch: number): Hex;
+  /**
+   * The proof of a group of signers (any order in; the encoding fixes its own order). `snapshot` is the operator set
+   * at the reference epoch (a BLS proof takes the signers' keys and quorums from it).
+   */
+  encodeProof(signers: readonly { operator: Address; signature: Hex }[], referenceEpoch: number, snapshot: OperatorSetSnapshot): Hex;
   /** The operators in a proof written by {@link TaskType.encodeProof}. */
   proofSigners(sigData: Hex): readonly Address[];
+  /**
+   * The quorums a proof of `query` must each satisfy (BLS registries; `OperatorSetSnapshot.quorums` gives their
+   * weights). Absent: one threshold over the whole operator set (the task's `thresholdWeight`).
+   */
+  quorumsOf?(query: Q): readonly number[];
 };
