@@ -11,9 +11,10 @@
  * "Disputes": the aggregator stops serving proofs from them), even of epochs already cached.
  */
 import { type Address, type PublicClient, getAddress, zeroAddress } from 'viem';
-import { ECDSAStakeRegistryAbi, EpochManagerAbi } from '../core/chain/abis/generated/index.ts';
+import { ECDSAStakeRegistryAbi } from '../core/chain/abis/generated/index.ts';
 import type { G1Affine, G2Affine } from '../core/crypto/bls.ts';
 import type { Logger } from '../core/logging.ts';
+import { epochReader, eventScanner, snapshotCache } from './chainSnapshots.ts';
 
 /** One operator at an epoch. */
 export type OperatorEntry = {
@@ -149,89 +150,43 @@ export type ChainOperatorSetSourceOptions = {
 export function createChainOperatorSetSource(options: ChainOperatorSetSourceOptions): OperatorSetSource {
   const { client, stakeRegistry, epochManager, logger } = options;
   const refreshMs = options.refreshMs ?? 2_000;
-  const snapshots = new Map<number, { snapshot: OperatorSetSnapshot; at: number; frozen: boolean }>();
-  const loading = new Map<number, Promise<OperatorSetSnapshot>>();
-  let epochs: { current: number; effective: number; at: number } | undefined;
-  let epochsLoading: Promise<{ current: number; effective: number }> | undefined;
+  const epochs = epochReader(client, epochManager, refreshMs);
   const departed = new Set<Address>();
-  let scannedTo = (options.fromBlock ?? 0n) - 1n;
   let logScanWarned = false;
+  const scanDeregistrations = eventScanner({
+    client,
+    address: stakeRegistry,
+    abi: ECDSAStakeRegistryAbi,
+    eventName: 'OperatorDeregistered',
+    fromBlock: options.fromBlock,
+    onLogs: (logs) => {
+      for (const e of logs) if (e.args.operator) departed.add(getAddress(e.args.operator));
+    },
+  });
   const slashed = new Set<string>();
-  let slashesScannedTo = (options.fromBlock ?? 0n) - 1n;
-  let slashScan: { at: number; running?: Promise<void> } = { at: 0 };
-
-  /** Reads new `OperatorFrozen` events of the registry, at most once per `refreshMs`, without holding up the caller. */
-  function scanSlashes(): void {
-    if (slashScan.running || Date.now() - slashScan.at < refreshMs) return;
-    slashScan = {
-      at: Date.now(),
-      running: (async () => {
-        const head = await client.getBlockNumber();
-        if (head <= slashesScannedTo) return;
-        const events = await client.getContractEvents({
-          address: stakeRegistry,
-          abi: ECDSAStakeRegistryAbi,
-          eventName: 'OperatorFrozen',
-          fromBlock: slashesScannedTo + 1n,
-          toBlock: head,
-        });
-        for (const e of events) {
-          const operator = e.args.operator?.toLowerCase();
-          if (operator && !slashed.has(operator)) {
-            slashed.add(operator);
-            logger?.warn({ operator: e.args.operator }, 'operator frozen after a slash; its signatures no longer count');
-          }
+  const scanFreezes = eventScanner({
+    client,
+    address: stakeRegistry,
+    abi: ECDSAStakeRegistryAbi,
+    eventName: 'OperatorFrozen',
+    fromBlock: options.fromBlock,
+    onLogs: (logs) => {
+      for (const e of logs) {
+        const operator = e.args.operator?.toLowerCase();
+        if (operator && !slashed.has(operator)) {
+          slashed.add(operator);
+          logger?.warn({ operator: e.args.operator }, 'operator frozen after a slash; its signatures no longer count');
         }
-        slashesScannedTo = head;
-      })()
-        .catch((error) => logger?.warn({ err: (error as Error).message.split('\n')[0] }, 'cannot scan OperatorFrozen events; retrying'))
-        .finally(() => {
-          slashScan.running = undefined;
-        }),
-    };
-  }
-
-  function withoutSlashed(snapshot: OperatorSetSnapshot): OperatorSetSnapshot {
-    if (slashed.size === 0) return snapshot;
-    let removed = false;
-    for (const key of snapshot.operators.keys()) if (slashed.has(key)) removed = true;
-    if (!removed) return snapshot;
-    return { ...snapshot, operators: new Map([...snapshot.operators].filter(([key]) => !slashed.has(key))) };
-  }
-
-  function loadEpochs(): Promise<{ current: number; effective: number }> {
-    epochsLoading ??= Promise.all([
-      client.readContract({ address: epochManager, abi: EpochManagerAbi, functionName: 'currentEpoch' }),
-      client.readContract({ address: epochManager, abi: EpochManagerAbi, functionName: 'effectiveEpoch' }),
-    ])
-      .then(([current, effective]) => {
-        epochs = { current: Number(current), effective: Number(effective), at: Date.now() };
-        return epochs;
-      })
-      .finally(() => {
-        epochsLoading = undefined;
-      });
-    return epochsLoading;
-  }
-
-  async function getEpochs(): Promise<{ current: number; effective: number }> {
-    if (epochs && Date.now() - epochs.at < refreshMs) return epochs;
-    return loadEpochs();
-  }
+      }
+    },
+  });
+  const freezeScans = throttled(refreshMs, () =>
+    scanFreezes().catch((error) => logger?.warn({ err: (error as Error).message.split('\n')[0] }, 'cannot scan OperatorFrozen events; retrying')),
+  );
 
   async function scanDepartures(): Promise<void> {
     try {
-      const head = await client.getBlockNumber();
-      if (head <= scannedTo) return;
-      const events = await client.getContractEvents({
-        address: stakeRegistry,
-        abi: ECDSAStakeRegistryAbi,
-        eventName: 'OperatorDeregistered',
-        fromBlock: scannedTo + 1n,
-        toBlock: head,
-      });
-      for (const e of events) if (e.args.operator) departed.add(getAddress(e.args.operator));
-      scannedTo = head;
+      await scanDeregistrations();
     } catch (error) {
       if (!logScanWarned) {
         logScanWarned = true;
@@ -267,33 +222,44 @@ export function createChainOperatorSetSource(options: ChainOperatorSetSourceOpti
     return buildOperatorSetSnapshot(epoch, registered, { thresholdWeight, totalWeight });
   }
 
+  const snapshot = snapshotCache({ refreshMs, epochs, load });
   return {
     async currentEpoch() {
-      return (await getEpochs()).current;
+      return (await epochs()).current;
     },
     async effectiveEpoch() {
-      return (await getEpochs()).effective;
+      return (await epochs()).effective;
     },
     async getSnapshot(epoch) {
-      scanSlashes();
-      const cached = snapshots.get(epoch);
-      if (cached && (cached.frozen || Date.now() - cached.at < refreshMs)) return withoutSlashed(cached.snapshot);
-      const running = loading.get(epoch);
-      if (running) return withoutSlashed(await running);
-      const pending = (async () => {
-        const { current } = await getEpochs();
-        const snapshot = await load(epoch);
-        snapshots.set(epoch, { snapshot, at: Date.now(), frozen: epoch <= current });
-        // Keep the frozen past small: the current epoch and a few before it serve every live task.
-        if (snapshots.size > 64) {
-          const oldest = Math.min(...snapshots.keys());
-          snapshots.delete(oldest);
-        }
-        return snapshot;
-      })().finally(() => loading.delete(epoch));
-      loading.set(epoch, pending);
-      return withoutSlashed(await pending);
+      freezeScans();
+      return withoutOperators(await snapshot(epoch), slashed);
     },
     close() {},
+  };
+}
+
+/**
+ * `snapshot` without the operators in `excluded` (lowercased addresses): frozen operators leave every snapshot, even
+ * of epochs already cached. The same object when none of them is in it.
+ */
+export function withoutOperators(snapshot: OperatorSetSnapshot, excluded: ReadonlySet<string>): OperatorSetSnapshot {
+  if (excluded.size === 0) return snapshot;
+  let removed = false;
+  for (const key of snapshot.operators.keys()) if (excluded.has(key)) removed = true;
+  if (!removed) return snapshot;
+  return { ...snapshot, operators: new Map([...snapshot.operators].filter(([key]) => !excluded.has(key))) };
+}
+
+/** Runs `task` in the background at most once per `periodMs` and never twice at once; the caller does not wait. */
+export function throttled(periodMs: number, task: () => Promise<unknown>): () => void {
+  let last = 0;
+  let running = false;
+  return () => {
+    if (running || Date.now() - last < periodMs) return;
+    last = Date.now();
+    running = true;
+    void task().finally(() => {
+      running = false;
+    });
   };
 }
