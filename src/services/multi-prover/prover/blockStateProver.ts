@@ -38,6 +38,7 @@ export class BlockStateProver implements StateProver {
   /** Per chain, the check that its node serves that chain (once, at first use; retried after a failure). */
   readonly #chainChecks = new Map<number, Promise<void>>();
 
+  /** @param options the chains' clients (copied: later changes to the map are not seen) and the enclave key. */
   constructor(options: BlockStateProverOptions) {
     this.#clients =
       options.clients instanceof Map
