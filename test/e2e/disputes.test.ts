@@ -59,7 +59,7 @@ import { advanceChainsTo } from '../../src/devnet/time.ts';
 import { type StateAttestation, attestationDigest, decodeSigData, encodeSigData } from '../../src/services/state-proofs/attestation.ts';
 import type { RunningChallenger } from '../../src/services/state-proofs/challenger/run.ts';
 import { ChallengerJournal, formatSlashing } from '../../src/services/state-proofs/challenger/journal.ts';
-import { fetchBlockHeader } from '../../src/services/state-proofs/challenger/headers.ts';
+import { fetchBlockHeader } from '../../src/core/chain/blockHeader.ts';
 import { type ProofTask, requestProof, waitForProof } from '../../src/services/state-proofs/client.ts';
 import type { OperatorFault } from '../../src/services/state-proofs/operator/node.ts';
 

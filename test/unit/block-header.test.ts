@@ -6,19 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type Address, type Hex, type PublicClient, fromRlp, keccak256, numberToHex } from 'viem';
+import { type Address, type Hex, type PublicClient, custom, fromRlp, keccak256, numberToHex } from 'viem';
 import { MainChainVerifierAbi, MainChainVerifierBytecode, StateManagerAbi, StateManagerBytecode } from '../../src/core/chain/abis/generated/index.ts';
 import { makePublicClient, makeWalletClient } from '../../src/core/chain/clients.ts';
 import { devAccount } from '../../src/devnet/accounts.ts';
 import { type AnvilChain, startAnvil } from '../../src/devnet/anvil.ts';
-import {
-  BlockNotFoundError,
-  HeaderHashMismatchError,
-  type RpcBlockHeader,
-  anchorBlockHash,
-  encodeBlockHeader,
-  fetchBlockHeader,
-} from '../../src/services/state-proofs/challenger/headers.ts';
+import { BlockNotFoundError, BlockNumberMismatchError, HeaderHashMismatchError, type RpcBlockHeader, encodeBlockHeader, fetchBlockHeader } from '../../src/core/chain/blockHeader.ts';
+import { anchorBlockHash } from '../../src/services/state-proofs/challenger/headers.ts';
 
 const CHAIN_ID = 31_390;
 const HISTORY_CONTRACT = '0x0000F90827F1C53a10cb7A02335B175320002935';
@@ -92,6 +86,19 @@ describe('block headers on anvil', () => {
   it('reports a block that does not exist yet', async () => {
     const head = await client.getBlockNumber({ cacheTime: 0 });
     await assert.rejects(fetchBlockHeader(client, head + 10n), BlockNotFoundError);
+  });
+
+  it('refuses a node that answers with another block than the one asked for', async () => {
+    // A node that serves the next block: its header hashes correctly, but it is not the block asked for.
+    const shifted = makePublicClient(CHAIN_ID, anvil.rpcUrl, {
+      transport: custom({
+        request: ({ method, params }: { method: string; params: unknown[] }) =>
+          client.request({ method, params: method === 'eth_getBlockByNumber' ? [numberToHex(BigInt(params[0] as Hex) + 1n), params[1]] : params } as never),
+      }),
+    });
+    await assert.rejects(fetchBlockHeader(shifted, written), BlockNumberMismatchError);
+    const { hash, stateRoot, header } = await fetchBlockHeader(client, written);
+    assert.deepEqual([hash, stateRoot, BigInt(header.number)], [(await rawBlock(written)).hash, (await rawBlock(written)).stateRoot, written]);
   });
 
   it('MainChainVerifier.verifyState accepts the header and records the block timestamp', async () => {

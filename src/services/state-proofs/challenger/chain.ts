@@ -13,12 +13,13 @@ import {
   StateDisputeResolverAbi,
   StateProofsServiceManagerAbi,
 } from '../../../core/chain/abis/generated/index.ts';
+import { BlockNotFoundError, fetchBlockHeader } from '../../../core/chain/blockHeader.ts';
 import { makePublicClient, makeWalletClient } from '../../../core/chain/clients.ts';
 import { allContractErrorsAbi } from '../../../core/chain/transactions.ts';
 import { DeploymentError, chainOf, mainChainOf } from '../../../core/chain/deployment.ts';
 import type { StateProofsDeployment } from '../deployment.ts';
 import type { ChallengeState, DisputeChain, SignerProblem, SlashingReport } from './challenger.ts';
-import { BlockNotFoundError, anchorBlockHash, fetchBlockHeader } from './headers.ts';
+import { anchorBlockHash } from './headers.ts';
 import type { Dispute } from './journal.ts';
 
 /** A dispute transaction reverted or was not mined. */

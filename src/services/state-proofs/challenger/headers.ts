@@ -1,95 +1,11 @@
 /**
- * Block headers for the verifiers: the RLP encoding of a block's header (the preimage of its hash), which
- * RemoteChainVerifier.verifyState and MainChainVerifier.verifyState check against the chain's block hashes, and the
- * parent-hash walk ({@link anchorBlockHash}) that makes a block older than the chain's hash history verifiable.
+ * Block hashes for the verifiers: the parent-hash walk ({@link anchorBlockHash}) that makes a block older than the
+ * chain's hash history verifiable by RemoteChainVerifier.verifyState and MainChainVerifier.verifyState. The headers'
+ * RLP encoding itself is in core (src/core/chain/blockHeader.ts).
  */
-import { type Address, type Hex, type PublicClient, keccak256, numberToHex, toRlp } from 'viem';
+import type { Address, Hex, PublicClient } from 'viem';
 import { BlockHashAnchorsAbi } from '../../../core/chain/abis/generated/index.ts';
-
-/** A block as eth_getBlockByNumber returns it (hex fields as on the wire). */
-export type RpcBlockHeader = {
-  hash: Hex;
-  parentHash: Hex;
-  sha3Uncles: Hex;
-  miner: Hex;
-  stateRoot: Hex;
-  transactionsRoot: Hex;
-  receiptsRoot: Hex;
-  logsBloom: Hex;
-  difficulty: Hex;
-  number: Hex;
-  gasLimit: Hex;
-  gasUsed: Hex;
-  timestamp: Hex;
-  extraData: Hex;
-  mixHash: Hex;
-  nonce: Hex;
-  baseFeePerGas?: Hex;
-  withdrawalsRoot?: Hex;
-  blobGasUsed?: Hex;
-  excessBlobGas?: Hex;
-  parentBeaconBlockRoot?: Hex;
-  requestsHash?: Hex;
-};
-
-/** The header's RLP does not hash to the block hash the node reported (an unknown fork's fields, or a lying node). */
-export class HeaderHashMismatchError extends Error {
-  override name = 'HeaderHashMismatchError';
-}
-
-/** The block does not exist (yet) on that chain. */
-export class BlockNotFoundError extends Error {
-  override name = 'BlockNotFoundError';
-}
-
-/** Fields after the nonce, in the order the forks added them (London, Shanghai, Cancun ×3, Prague). */
-const FORK_FIELDS = ['baseFeePerGas', 'withdrawalsRoot', 'blobGasUsed', 'excessBlobGas', 'parentBeaconBlockRoot', 'requestsHash'] as const;
-/** Integer fields: RLP-encoded big-endian without leading zeros (0 is the empty string). */
-const QUANTITIES = new Set<string>(['difficulty', 'number', 'gasLimit', 'gasUsed', 'timestamp', 'baseFeePerGas', 'blobGasUsed', 'excessBlobGas']);
-
-function field(block: RpcBlockHeader, name: keyof RpcBlockHeader): Hex {
-  const value = block[name] as Hex;
-  if (!QUANTITIES.has(name)) return value;
-  const n = BigInt(value);
-  return n === 0n ? '0x' : numberToHex(n);
-}
-
-/**
- * The RLP encoding of `block`'s header: the 15 base fields, then every fork field the block has (a field is included
- * only if all fields before it are), checked to hash to `block.hash`.
- * @throws {HeaderHashMismatchError} when it does not (a field this encoder does not know, or a wrong block).
- */
-export function encodeBlockHeader(block: RpcBlockHeader): Hex {
-  const base: (keyof RpcBlockHeader)[] = [
-    'parentHash', 'sha3Uncles', 'miner', 'stateRoot', 'transactionsRoot', 'receiptsRoot', 'logsBloom', 'difficulty',
-    'number', 'gasLimit', 'gasUsed', 'timestamp', 'extraData', 'mixHash', 'nonce',
-  ];
-  const fields = base.map((name) => field(block, name));
-  for (const name of FORK_FIELDS) {
-    if (block[name] === undefined || block[name] === null) break;
-    fields.push(field(block, name));
-  }
-  const rlp = toRlp(fields);
-  const hash = keccak256(rlp);
-  if (hash !== block.hash) {
-    throw new HeaderHashMismatchError(`header of block ${BigInt(block.number)} hashes to ${hash}, the node says ${block.hash}`);
-  }
-  return rlp;
-}
-
-/**
- * The RLP header of block `blockNumber`, read with eth_getBlockByNumber and checked against its hash.
- * @throws {BlockNotFoundError} when the chain has no such block yet.
- * @throws {HeaderHashMismatchError} see {@link encodeBlockHeader}.
- */
-export async function fetchBlockHeader(client: PublicClient, blockNumber: bigint): Promise<{ rlp: Hex; hash: Hex; timestamp: bigint }> {
-  const block = (await client.request({
-    method: 'eth_getBlockByNumber',
-    params: [numberToHex(blockNumber), false],
-  } as never)) as RpcBlockHeader | null;
-  if (!block) throw new BlockNotFoundError(`block ${blockNumber} does not exist yet on chain ${client.chain?.id ?? '?'}`);
-  return { rlp: encodeBlockHeader(block), hash: block.hash, timestamp: BigInt(block.timestamp) };
-}
+import { BlockNotFoundError, fetchBlockHeader } from '../../../core/chain/blockHeader.ts';
 
 /** Options of {@link anchorBlockHash}. */
 export type AnchorOptions = {
