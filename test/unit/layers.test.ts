@@ -17,7 +17,11 @@ const TYPESCRIPT_LAYERS: Record<string, readonly string[]> = {
   core: ['core'],
   runtime: ['core', 'runtime'],
   // One entry per service: a service sees core and runtime, never another service.
-  'services/state-proofs': ['core', 'runtime', 'services/state-proofs'],
+  ...Object.fromEntries(
+    readdirSync(join(root, 'src', 'services'), { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => [`services/${entry.name}`, ['core', 'runtime', `services/${entry.name}`]]),
+  ),
   devnet: ['core', 'runtime', 'services', 'devnet'],
   cli: ['core', 'runtime', 'services', 'devnet', 'cli'],
 };
