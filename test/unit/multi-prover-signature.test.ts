@@ -14,13 +14,11 @@ import {
   type StateSigner,
   StateSignatureError,
   aggregateStateSignature,
-  batchVerifyBlsSignatures,
   encodeStateSignature,
-  findInvalidBlsSignatures,
   stateSignatureArgs,
-  verifyBlsSignature,
   verifyStateSignature,
 } from '../../src/services/multi-prover/signature.ts';
+import { batchVerifyBlsSignatures, findInvalidBlsSignatures, verifyBlsSignature } from '../../src/core/crypto/bls-batch.ts';
 import { blsVectorSecret } from '../helpers/bls-vectors.ts';
 
 const digest: Hex = keccak256(toHex('a state header digest'));

@@ -4,8 +4,8 @@
  * passes {@link blsAnswerScheme} as the engine's `signatureScheme`.
  */
 import type { Hex } from 'viem';
+import { type BlsSignatureEntry, findInvalidBlsSignatures } from '../../core/crypto/bls-batch.ts';
 import { g1FromHex } from '../../core/crypto/bls.ts';
-import { blsVerify } from '../../core/crypto/bls-signing.ts';
 import type { OperatorEntry } from '../operatorSet.ts';
 
 /** One answer's signature, to check against the operator's registered key at the task's reference epoch. */
@@ -19,23 +19,37 @@ export type AnswerSignatureScheme = {
 };
 
 /**
- * BN254 BLS answers: the signature is σ = sk·H(digest) as 64 bytes x‖y (`g1ToHex`), checked with one pairing
- * equation against the G2 half of the operator's registered key (`OperatorEntry.blsKey`; the registry verified at
- * registration that both halves hold the same secret). An operator without a BLS key, or a malformed point, fails.
- * Each check costs a pairing (tens of milliseconds in @noble/curves), so a task with n signers costs n of them.
+ * BN254 BLS answers: the signature is σ = sk·H(digest) as 64 bytes x‖y (`g1ToHex`), checked against the G2 half of the
+ * operator's registered key (`OperatorEntry.blsKey`; the registry verified at registration that both halves hold the
+ * same secret). The answers of one batch that sign one digest are checked together (`findInvalidBlsSignatures`: one
+ * batch pairing when all are right, a bisection down to the wrong ones otherwise). An operator without a BLS key, or a
+ * malformed point, fails.
  */
 export function blsAnswerScheme(): AnswerSignatureScheme {
   return {
     name: 'bls-bn254',
     async verify(jobs) {
-      return jobs.map(({ entry, digest, signature }) => {
-        if (!entry.blsKey) return false;
+      const results = jobs.map(() => false);
+      const byDigest = new Map<Hex, { index: number; entry: BlsSignatureEntry }[]>();
+      jobs.forEach(({ entry, digest, signature }, index) => {
+        if (!entry.blsKey) return;
+        let sigma;
         try {
-          return blsVerify(g1FromHex(signature), digest, entry.blsKey.g2);
+          sigma = g1FromHex(signature);
         } catch {
-          return false;
+          return;
         }
+        const group = byDigest.get(digest) ?? [];
+        group.push({ index, entry: { sigma, keyG2: entry.blsKey.g2 } });
+        byDigest.set(digest, group);
       });
+      for (const [digest, group] of byDigest) {
+        const bad = new Set(findInvalidBlsSignatures(digest, group.map((g) => g.entry)));
+        group.forEach((g, k) => {
+          results[g.index] = !bad.has(k);
+        });
+      }
+      return results;
     },
   };
 }
