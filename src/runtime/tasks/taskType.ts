@@ -20,6 +20,9 @@ export type TaskCodec<Q, A> = {
   decodeAnswer(text: string): A;
 };
 
+/** What {@link TaskType.encodeProof} may need besides the signers. */
+export type ProofContext<Q> = { query: Q; digest: Hex; snapshot: OperatorSetSnapshot };
+
 /** A service's task type. `Q` is the query, `A` an answer, `WT` a task on the wire, `WA` an answer on the wire. */
 export type TaskType<Q, A, WT, WA extends WireAnswerBase> = {
   /** Short name for logs, e.g. `state-proof`. */
@@ -37,10 +40,11 @@ export type TaskType<Q, A, WT, WA extends WireAnswerBase> = {
    */
   digest(query: Q, answer: A, referenceEpoch: number): Hex;
   /**
-   * The proof of a group of signers (any order in; the encoding fixes its own order). `snapshot` is the operator set
-   * at the reference epoch (a BLS proof takes the signers' keys and quorums from it).
+   * The proof of a group of signers (any order in; the encoding fixes its own order). `context` holds the task's
+   * query, the digest the signers signed and the operator set at the reference epoch (a BLS proof takes the signers'
+   * keys and quorums from it).
    */
-  encodeProof(signers: readonly { operator: Address; signature: Hex }[], referenceEpoch: number, snapshot: OperatorSetSnapshot): Hex;
+  encodeProof(signers: readonly { operator: Address; signature: Hex }[], referenceEpoch: number, context: ProofContext<Q>): Hex;
   /** The operators in a proof written by {@link TaskType.encodeProof}. */
   proofSigners(sigData: Hex): readonly Address[];
   /**

@@ -204,7 +204,11 @@ export class WriteBatcher<Q, A, WT> {
       const proof: ProofExtension = {
         taskId: task.record.taskId,
         digest: task.proofDigest as Hex,
-        sigData: this.options.taskType.encodeProof(signers, task.record.referenceEpoch, task.snapshot),
+        sigData: this.options.taskType.encodeProof(signers, task.record.referenceEpoch, {
+          query: task.record.query,
+          digest: task.proofDigest as Hex,
+          snapshot: task.snapshot,
+        }),
         signerCount: signers.length,
         signedWeight: signers.reduce((sum, x) => sum + x.weight, 0n),
       };
