@@ -6,7 +6,7 @@
  * Nothing here is secret from the host process: it is a devnet stand-in with the real formats, not a TEE.
  */
 import { randomBytes } from 'node:crypto';
-import { type Address, type Hex, bytesToHex, concat, hexToBytes, keccak256, sha256, stringToHex } from 'viem';
+import { type Address, type Hex, bytesToHex, concat, getAddress, hexToBytes, keccak256, sha256, stringToHex } from 'viem';
 import { type SigningKey, signDigest, signingKeyFromPrivateKey } from '../../../core/crypto/ecdsa.ts';
 import { REPORT_DATA_LENGTH, SGX_FLAGS, type SgxAttributes, buildReportBody } from './reportBody.ts';
 
@@ -69,9 +69,9 @@ export class DevnetEnclave {
     this.#key = options.keySeed === undefined ? randomKey() : seededKey(options.keySeed);
   }
 
-  /** The address of the enclave-held key (the prover key a liveness report names). */
+  /** The address of the enclave-held key (the prover key a liveness report names), checksummed. */
   get address(): Address {
-    return this.#key.address;
+    return getAddress(this.#key.address);
   }
 
   /**

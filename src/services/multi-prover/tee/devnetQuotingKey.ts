@@ -8,7 +8,7 @@
  * The devnet key is public on purpose ({@link DEVNET_ATTESTATION_PRIVATE_KEY}): anyone can forge a devnet attestation,
  * which is why only a TEELivenessVerifier constructed as a devnet accepts the DEVNET TEE type.
  */
-import { type Address, type Hex, concat, hexToBytes, keccak256, stringToHex } from 'viem';
+import { type Address, type Hex, concat, getAddress, hexToBytes, keccak256, stringToHex } from 'viem';
 import { type SigningKey, signDigest, signingKeyFromPrivateKey } from '../../../core/crypto/ecdsa.ts';
 import { REPORT_BODY_LENGTH } from './reportBody.ts';
 
@@ -43,9 +43,9 @@ export class DevnetQuotingKey {
     this.#key = signingKeyFromPrivateKey(privateKey);
   }
 
-  /** The address DevnetAttestationVerifier is constructed with. */
+  /** The address DevnetAttestationVerifier is constructed with, checksummed. */
   get address(): Address {
-    return this.#key.address;
+    return getAddress(this.#key.address);
   }
 
   /**
