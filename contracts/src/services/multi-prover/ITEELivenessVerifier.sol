@@ -48,8 +48,14 @@ interface ITEELivenessVerifier {
     error StaleOrUnknownReferenceBlock(uint256 blockNumber, bytes32 blockHash);
     /// @notice The attestation's report data is not the commitment to the given LivenessReport.
     error ReportDataMismatch(bytes32 expected, bytes reportData);
-    /// @notice This attestation (by keccak256 of its bytes) or this report data was already used.
+    /// @notice This attestation (by keccak256 of its bytes) was already used.
     error AttestationAlreadyUsed(bytes32 attestationHash);
+    /// @notice This report data (the commitment {reportDataHash}) was already used, by another attestation of it.
+    error ReportDataAlreadyUsed(bytes32 reportDataHash);
+    /// @notice `proverKey` was attested for another operator: an enclave key serves one operator, forever.
+    error ProverKeyInUse(address proverKey, address operator);
+    /// @notice `operator` has no prover of `teeType` live now (nothing to revoke).
+    error ProverNotLive(address operator, TeeType teeType);
     /// @notice None of the attestation's measurements is on the allowlist of its TEE type.
     error MeasurementNotAllowed(TeeType teeType);
     /// @notice The prover key is the zero address.
