@@ -89,7 +89,12 @@ abstract contract BLSApkRegistry is IBLSApkRegistry, BLSSignatureChecker, Ownabl
     /// @dev Reverts with {QuorumExists} or {InvalidThreshold} (0 or above 10000).
     /// @param quorum The quorum number.
     /// @param thresholdBps Signed weight needed, basis points of the total (1 .. 10000).
-    function createQuorum(uint8 quorum, uint16 thresholdBps) external onlyOwner {
+    function createQuorum(uint8 quorum, uint16 thresholdBps) external virtual onlyOwner {
+        _createQuorum(quorum, thresholdBps);
+    }
+
+    /// @dev Creates `quorum` (see {createQuorum}); for registries whose quorums carry more configuration.
+    function _createQuorum(uint8 quorum, uint16 thresholdBps) internal {
         QuorumHistory storage history = _quorumHistory[quorum];
         if (history.count != 0) revert QuorumExists(quorum);
         _checkThreshold(thresholdBps);

@@ -4,6 +4,7 @@ pragma solidity ^0.8.27;
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IAllocationManagerErrors, IAllocationManagerTypes, OperatorSet} from "../../eigenlayer/IAllocationManager.sol";
 import {IStrategy} from "../../eigenlayer/IStrategy.sol";
+import {OperatorSetSlashing} from "../../core/avs/OperatorSetSlashing.sol";
 import {DisputePayments} from "./DisputePayments.sol";
 import {QuorumStrategy} from "./IStateProofsStakeRegistry.sol";
 
@@ -197,7 +198,8 @@ abstract contract DisputeSlashing is DisputePayments {
         ctx.challengeId = s.challengeId;
         ctx.set = _operatorSet();
         ctx.params.operatorSetId = OPERATOR_SET_ID;
-        IStrategy[] memory strategies = _sortedStrategies(allocationManager.getStrategiesInOperatorSet(ctx.set));
+        IStrategy[] memory strategies =
+            OperatorSetSlashing.sortAscending(allocationManager.getStrategiesInOperatorSet(ctx.set));
         ctx.params.strategies = strategies;
         ctx.params.wadsToSlash = new uint256[](strategies.length);
         ctx.params.description = "avs-stack state-proofs: signed a wrong attestation";
@@ -352,19 +354,5 @@ abstract contract DisputeSlashing is DisputePayments {
         // forge-lint: disable-next-line(unsafe-typecast)
         s.rewardPaid = uint96(paid + amount);
         emit ChallengerRewarded(digest, s.challenger, amount, total);
-    }
-
-    /// @dev The set's strategies ascending by address, as slashOperator requires (insertion sort: sets are small).
-    function _sortedStrategies(IStrategy[] memory strategies) private pure returns (IStrategy[] memory) {
-        for (uint256 i = 1; i < strategies.length; ++i) {
-            IStrategy s = strategies[i];
-            uint256 j = i;
-            while (j > 0 && address(strategies[j - 1]) > address(s)) {
-                strategies[j] = strategies[j - 1];
-                --j;
-            }
-            strategies[j] = s;
-        }
-        return strategies;
     }
 }
