@@ -11,7 +11,6 @@
  *
  * Responses carry bigints as decimal strings, addresses and hashes as 0x hex, times as ISO 8601.
  */
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Address, Hex } from 'viem';
 import { z } from 'zod';
 import type { Deployment } from '../../../core/chain/deployment.ts';
@@ -22,6 +21,7 @@ import type { HttpServer } from '../../../core/http/server.ts';
 import type { Aggregator } from './aggregator.ts';
 import type { BlockResolver } from './blocks.ts';
 import type { OperatorSetSource } from '../../../runtime/operatorSet.ts';
+import { streamTaskEvents } from '../../../runtime/http/taskEventStream.ts';
 import { type TaskView, isFinalStatus } from './views.ts';
 
 const bytes32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'expected a 32-byte 0x hex task id');
@@ -270,7 +270,21 @@ export function registerStateProofRoutes(app: HttpServer, options: StateProofRou
     },
     async (request, reply) => {
       const taskId = request.params.taskId as Hex;
-      await streamTaskEvents(request, reply, aggregator, taskId, options.sseKeepAliveMs ?? 15_000, options.ssePollMs ?? 1_000);
+      await streamTaskEvents(
+        request,
+        reply,
+        {
+          subscribe: (id, listener) => aggregator.subscribe(id, (event) => listener(event.task)),
+          get: (id) => aggregator.getTask(id),
+          isActive: (id) => aggregator.isActive(id),
+          toJson: taskToJson,
+          versionOf: (task) => `${task.status}:${task.updatedAt}:${task.signers.length}`,
+          isFinal: (task) => isFinalStatus(task.status),
+          eventIdOf: (task) => task.updatedAt,
+        },
+        taskId,
+        { keepAliveMs: options.sseKeepAliveMs, pollMs: options.ssePollMs },
+      );
     },
   );
 
@@ -331,76 +345,5 @@ async function mainChainRead<T>(read: () => Promise<T>): Promise<T> {
     return await read();
   } catch (error) {
     throw new HttpError(503, `cannot read the main chain right now: ${String((error as Error)?.message ?? error).split('\n')[0]}`);
-  }
-}
-
-/** Streams `status` events for one task; ends when it is aggregated or failed, or when the client leaves. */
-async function streamTaskEvents(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  aggregator: Aggregator,
-  taskId: Hex,
-  keepAliveMs: number,
-  pollMs: number,
-): Promise<void> {
-  let queue: TaskView[] = [];
-  let wake: (() => void) | undefined;
-  // Subscribe before reading, so no transition falls between the read and the subscription.
-  const unsubscribe = aggregator.subscribe(taskId, (event) => {
-    queue.push(event.task);
-    wake?.();
-  });
-  let keepAlive: NodeJS.Timeout | undefined;
-  try {
-    const initial = await aggregator.getTask(taskId);
-    if (!initial) throw new NotFoundError(`task ${taskId} not found`);
-    reply.hijack();
-    const raw = reply.raw;
-    raw.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
-    let closed = false;
-    request.raw.on('close', () => {
-      closed = true;
-      wake?.();
-    });
-    keepAlive = setInterval(() => raw.write(': keep-alive\n\n'), keepAliveMs);
-    let lastSent = '';
-    const send = (task: TaskView): boolean => {
-      const key = `${task.status}:${task.updatedAt}:${task.signers.length}`;
-      if (key !== lastSent) {
-        lastSent = key;
-        raw.write(`event: status\nid: ${task.updatedAt}\ndata: ${JSON.stringify(taskToJson(task))}\n\n`);
-      }
-      return isFinalStatus(task.status);
-    };
-    let done = send(initial);
-    while (!done && !closed) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(finish, pollMs);
-        function finish() {
-          clearTimeout(timer);
-          wake = undefined;
-          resolve();
-        }
-        wake = finish;
-        if (queue.length > 0) finish();
-      });
-      const events = queue;
-      queue = [];
-      for (const task of events) done = send(task) || done;
-      if (!done && events.length === 0 && !aggregator.isActive(taskId)) {
-        // Not held by this process (another replica's task, or one that just finished): read the store.
-        const stored = await aggregator.getTask(taskId).catch(() => undefined);
-        if (stored) done = send(stored);
-      }
-    }
-    raw.end();
-  } finally {
-    clearInterval(keepAlive);
-    unsubscribe();
   }
 }
