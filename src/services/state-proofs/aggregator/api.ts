@@ -17,6 +17,7 @@ import type { Deployment } from '../../../core/chain/deployment.ts';
 import { hexAddressSchema as address } from '../../../core/chain/schemas.ts';
 import { epochAt, epochInterval, effectiveEpochAt } from '../../../core/epochs.ts';
 import { HttpError, NotFoundError } from '../../../core/http/errors.ts';
+import { uintInput } from '../../../core/http/schemas.ts';
 import type { HttpServer } from '../../../core/http/server.ts';
 import type { Aggregator } from './aggregator.ts';
 import type { BlockResolver } from './blocks.ts';
@@ -28,30 +29,7 @@ const bytes32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'expected a 32-byte 0x h
 const hex = z.string().regex(/^0x[0-9a-fA-F]*$/);
 const decimalOut = z.string().regex(/^[0-9]+$/).describe('unsigned integer as a decimal string');
 
-/** An unsigned integer of `bits` bits, as a decimal string or a JSON safe integer. */
-function uint(bits: number) {
-  const max = (1n << BigInt(bits)) - 1n;
-  return z
-    .union([z.string(), z.number()])
-    .describe(`uint${bits} as a decimal string (or a JSON integer below 2^53)`)
-    .transform((input, ctx) => {
-      let value: bigint | undefined;
-      if (typeof input === 'number') {
-        if (Number.isSafeInteger(input) && input >= 0) value = BigInt(input);
-      } else if (/^(0|[1-9][0-9]{0,77})$/.test(input)) {
-        value = BigInt(input);
-      }
-      if (value === undefined) {
-        ctx.issues.push({ code: 'custom', input, message: 'expected a non-negative decimal integer string' });
-        return z.NEVER;
-      }
-      if (value > max) {
-        ctx.issues.push({ code: 'custom', input, message: `does not fit in uint${bits}` });
-        return z.NEVER;
-      }
-      return value;
-    });
-}
+const uint = uintInput;
 
 /** Body of `POST /v1/state-proofs`. */
 export const proofRequestBody = z
