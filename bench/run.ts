@@ -10,6 +10,10 @@
  *   through RegistryStateReceiver.handleMessage, for a first sync, an unchanged set and one operator replaced
  *   (bench/replicationGas.ts; bench/devnetGas.ts runs both on one devnet per count).
  *
+ * - multi-prover gas: the BN254 BLS quorum check for 10, 50 and 200 operators with 0, 1 and 10 % non-signers,
+ *   confirmState for 10, 50 and 200 signers in 1 and 2 quorums, submitLivenessProof and slashEquivocation
+ *   (bench/multiProverGas.ts, from the forge gas tests);
+ *
  * Parts: `npm run bench -- gas` (or BENCH_ONLY=gas) measures only the gas figures, skipping the long throughput run;
  * `npm run bench -- throughput` only throughput. A partial run keeps the other part's figures already in latest.json
  * (`measuredAt` says when each part was measured).
@@ -22,9 +26,10 @@ import { cpus } from 'node:os';
 import { DEVNET_GAS_OPERATOR_COUNTS, type DevnetGasResult, measureDevnetGas } from './devnetGas.ts';
 import { measureDigest } from './digest.ts';
 import { type GasPoint, SIGNER_COUNTS, measureIsValidSignatureGas } from './gas.ts';
+import { type MultiProverGas, measureMultiProverGas } from './multiProverGas.ts';
 import { type ThroughputResult, measureThroughput } from './throughput.ts';
 
-const PARTS = ['throughput', 'gas', 'digest'] as const;
+const PARTS = ['throughput', 'gas', 'digest', 'multi-prover'] as const;
 type Part = (typeof PARTS)[number];
 
 const only = process.argv[2] ?? process.env.BENCH_ONLY;
@@ -117,6 +122,18 @@ if (parts.includes('digest')) {
   Object.assign(results, { digestOpsPerSecond: { digest: d.digest, taskId: d.taskId }, keccakOpsPerSecond: d.keccak });
 }
 
+if (parts.includes('multi-prover')) {
+  console.log('\nmulti-prover gas (forge gas tests on the devnet EigenLayer core)');
+  const g = measureMultiProverGas();
+  printMultiProverGas(g);
+  Object.assign(results, {
+    blsQuorumCheckGas: Object.fromEntries(g.blsCheck.map((r) => [`${r.operators}/${r.nonSigners}`, { isValidSignature: r.isValidSignature, perNonSigner: r.perNonSigner }])),
+    confirmStateGas: Object.fromEntries(g.confirmState.map((r) => [String(r.operators), { oneQuorum: r.oneQuorum, twoQuorums: r.twoQuorums }])),
+    submitLivenessProofGas: g.submitLivenessProof,
+    slashEquivocationGas: g.slashEquivocation,
+  });
+}
+
 Object.assign(results, { machine: { cores: cpus().length, node: process.version }, at: now });
 mkdirSync(dir, { recursive: true });
 writeFileSync(path, JSON.stringify(results, null, 2) + '\n');
@@ -151,6 +168,17 @@ function printReplicationGas(results: readonly DevnetGasResult[]): void {
       console.log(`  ${pad(i === 0 ? operators : '', 9)}  ${label.padEnd(22)} ${pad(g.delivery, 9)} ${pad(g.handleMessage, 14)} ${pad(g.processEpochUpdate, 19)}`);
     }
   }
+}
+
+function printMultiProverGas(g: MultiProverGas): void {
+  console.log('  BLS quorum check (one aggregate signature, apk minus non-signers, cold storage)');
+  console.log('  operators  non-signers  isValidSignature  per non-signer');
+  for (const r of g.blsCheck) console.log(`  ${pad(r.operators, 9)} ${pad(r.nonSigners, 12)} ${pad(r.isValidSignature, 17)} ${pad(r.perNonSigner || '', 15)}`);
+  console.log('  confirmState, every operator signing (explicit signers, liveness checked per signer)');
+  console.log('  operators   1 quorum  2 quorums');
+  for (const r of g.confirmState) console.log(`  ${pad(r.operators, 9)} ${pad(r.oneQuorum, 10)} ${pad(r.twoQuorums, 10)}`);
+  console.log(`  submitLivenessProof (devnet verifier): first proof ${g.submitLivenessProof.firstProof}, renewal ${g.submitLivenessProof.renewal}`);
+  console.log(`  slashEquivocation (2 quorums): ${g.slashEquivocation}`);
 }
 
 function usage(message: string): never {
