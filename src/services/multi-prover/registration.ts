@@ -12,7 +12,7 @@
  * Every step reads the chain first and is skipped when already done, so a registration that failed half way is finished
  * by running it again, and running it once more sends nothing.
  */
-import { type Address, type Hex, type LocalAccount, type PublicClient, toHex } from 'viem';
+import { type Address, type Hex, type LocalAccount, type PublicClient, hexToBytes, isAddressEqual, toHex, zeroAddress, zeroHash } from 'viem';
 import { AllocationManagerAbi, DelegationManagerAbi, MultiProverRegistryAbi } from '../../core/chain/abis/generated/index.ts';
 import { makeWalletClient } from '../../core/chain/clients.ts';
 import { TxQueue, type TxQueueOptions } from '../../core/chain/transactions.ts';
@@ -137,16 +137,15 @@ export async function registerMultiProverOperator(options: RegisterMultiProverOp
   ]);
   if (!isOperator) throw new NotAnOperatorError(`${address} is not an EigenLayer operator: register it with the DelegationManager first`);
   if (frozen) throw new OperatorFrozenError(`${address} was slashed and frozen by the multi-prover registry; it cannot register again`);
-  const known = new Set(Array.from(toBytes(quorumBytes)));
+  const known = new Set(Array.from(hexToBytes(quorumBytes)));
   const unknown = quorums.filter((q) => !known.has(q));
   if (unknown.length > 0) throw new UnknownQuorumError(`quorum${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} ${unknown.length > 1 ? 'do' : 'does'} not exist in the registry (it has ${[...known].join(', ') || 'none'})`);
   const inQuorum = (q: number) => (bitmap & (1n << BigInt(q))) !== 0n;
   const toRegister = quorums.filter((q) => !inQuorum(q));
 
   // 1. The BLS key.
-  const zeroHash = `0x${'00'.repeat(32)}`;
   if (existing === zeroHash) {
-    if (keyHashOwner !== '0x0000000000000000000000000000000000000000') {
+    if (!isAddressEqual(keyHashOwner, zeroAddress)) {
       throw new BlsKeyConflictError(`the BLS key ${blsKey.operatorId} is already registered by ${keyHashOwner}`);
     }
     progress(`${tag}: registering its BLS key ${blsKey.operatorId}`);
@@ -274,9 +273,4 @@ async function pendingEffectBlock(
     pairs.map((p) => client.readContract({ ...allocationManager, functionName: 'getAllocation', args: [operator, p.set, p.strategy] })),
   )) as Allocation[];
   return allocations.reduce((latest, a) => (a.pendingDiff > 0n && BigInt(a.effectBlock) > latest ? BigInt(a.effectBlock) : latest), 0n);
-}
-
-function toBytes(hex: Hex): Uint8Array {
-  const body = hex.slice(2);
-  return Uint8Array.from({ length: body.length / 2 }, (_, i) => parseInt(body.slice(2 * i, 2 * i + 2), 16));
 }
