@@ -3,6 +3,7 @@
  */
 import { type Hex, type PrivateKeyAccount, keccak256, stringToHex, toHex } from 'viem';
 import { mnemonicToAccount, privateKeyToAccount } from 'viem/accounts';
+import { BN254_FR_ORDER, type BlsKeyPair, blsKeyPairFromSecret } from '../core/crypto/bls.ts';
 
 /** anvil's default mnemonic ("test test ... junk"). */
 export const ANVIL_MNEMONIC = 'test test test test test test test test test test test junk';
@@ -24,4 +25,12 @@ export function devAccount(index: number): PrivateKeyAccount {
  */
 export function derivedPrivateKey(label: string): Hex {
   return keccak256(stringToHex(`avs-stack devnet: ${label}`));
+}
+
+/**
+ * Deterministic BN254 BLS key of devnet operator `index` (label `bls-key/<index>`, reduced into [1, r)): the key it
+ * registers in the multi-prover registry. Devnet only, like every key here.
+ */
+export function devnetBlsKey(index: number): BlsKeyPair {
+  return blsKeyPairFromSecret((BigInt(derivedPrivateKey(`bls-key/${index}`)) % (BN254_FR_ORDER - 1n)) + 1n);
 }

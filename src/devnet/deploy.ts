@@ -31,7 +31,9 @@ import { TxQueue } from '../core/chain/transactions.ts';
 import { assertEpochConfig } from '../core/epochs.ts';
 import { type ChainEndpoint, deployStateProofs } from '../services/state-proofs/deploy.ts';
 import type { StateProofsDeployment } from '../services/state-proofs/deployment.ts';
+import { MULTI_PROVER_SERVICE } from '../services/multi-prover/deployment.ts';
 import { type DeployedBridgePair, chainBridgeEntry, deployBridgePair } from './bridge.ts';
+import { type DevnetMultiProverDeployment, deployDevnetMultiProver } from './multiProver.ts';
 
 export { STATE_PROOFS_OPERATOR_SET_ID, type ChainEndpoint } from '../services/state-proofs/deploy.ts';
 
@@ -71,6 +73,11 @@ export type DeployParameters = {
   challengerReward?: bigint;
   /** Share of each wrong signer's allocation slashed, wad (1e18 = 100%); default 0.5e18. */
   wadToSlash?: bigint;
+  /**
+   * Also deploy the multi-prover AVS beside state-proofs (its own strategy over the devnet token, quorums 0 and 1,
+   * committee 1, proving the first remote chain; see src/devnet/multiProver.ts); default true.
+   */
+  multiProver?: boolean;
 };
 
 /** Options for {@link deployDevnet}. */
@@ -100,6 +107,8 @@ export type DevnetDeployment = {
   maxProofAgeEpochs: number;
   /** The bridge pair of each remote chain (main chain ↔ that chain). */
   bridges: DeployedBridgePair[];
+  /** The multi-prover (its section is also in `deployment.services`), unless `multiProver: false`. */
+  multiProver?: DevnetMultiProverDeployment;
 };
 
 /**
@@ -107,7 +116,7 @@ export type DevnetDeployment = {
  * PermissionController → DelegationManager → StrategyManager and AllocationManager (both take the DelegationManager) →
  * `DelegationManager.initialize(strategyManager, allocationManager)` → AVSDirectory → RewardsCoordinator →
  * DevnetToken → StrategyBase → `StrategyManager.addStrategiesToDepositWhitelist`; then a DevnetAbridge pair per remote
- * chain, then the AVS ({@link deployStateProofs}).
+ * chain, then the AVS ({@link deployStateProofs}), then the multi-prover beside it ({@link deployDevnetMultiProver}).
  * @throws {SetupTransactionError} naming the step that reverted.
  */
 export async function deployDevnet(options: DeployOptions): Promise<DevnetDeployment> {
@@ -195,5 +204,28 @@ export async function deployDevnet(options: DeployOptions): Promise<DevnetDeploy
     },
     onProgress: progress,
   });
-  return { deployment, token, owner, thresholdBps, maxProofAgeEpochs, bridges };
+  if (options.multiProver === false) return { deployment, token, owner, thresholdBps, maxProofAgeEpochs, bridges };
+
+  const multiProver = await deployDevnetMultiProver({
+    deployer: options.deployer,
+    main,
+    deployment,
+    token,
+    provenChains: remotes.slice(0, 1).map((r) => r.chainId),
+    thresholdBps,
+    minimumWeight: options.minimumWeight ?? DEVNET_MINIMUM_WEIGHT,
+    maxProofAgeEpochs,
+    wadToSlash: options.wadToSlash ?? 5n * 10n ** 17n,
+    rewardsInitiator: options.rewardsInitiator ?? owner,
+    onProgress: progress,
+  });
+  return {
+    deployment: { ...deployment, services: { ...deployment.services, [MULTI_PROVER_SERVICE]: multiProver.section } },
+    token,
+    owner,
+    thresholdBps,
+    maxProofAgeEpochs,
+    bridges,
+    multiProver,
+  };
 }

@@ -19,10 +19,15 @@ import type { DeployedBridgePair } from './bridge.ts';
 import type { Relayer } from './relayer.ts';
 import { type DeployParameters, deployDevnet } from './deploy.ts';
 import { type SeedResult, type SeededOperator, seedOperators } from './seed.ts';
-import { advanceChainsTo, chainTime } from './time.ts';
+import { type MultiProverDevnet, seedMultiProverOperators } from './multiProver.ts';
+import { advanceChainsTo, advanceToEpoch, chainTime } from './time.ts';
+import { epochInterval } from '../core/epochs.ts';
 
 /** The main chain of every devnet. */
 export const DEVNET_MAIN_CHAIN_ID = 31337;
+
+/** Largest runtime code the devnet's main chain accepts with the multi-prover, bytes (twice EIP-170's limit). */
+export const DEVNET_CODE_SIZE_LIMIT = 49_152;
 
 /** Devnet tokens minted to the epoch publisher for operators' rewards (base units: a million tokens). */
 export const DEVNET_PUBLISHER_REWARD_FUNDS = 10n ** 24n;
@@ -88,6 +93,12 @@ export type DevnetBase = {
   challenger: PrivateKeyAccount;
   /** The bridge pair of each remote chain. */
   bridges: DeployedBridgePair[];
+  /**
+   * The multi-prover beside state-proofs (its contracts are in `deployment.services['multi-prover']`): its strategy,
+   * and the operators' BLS key hashes, quorums and weights from `multiProver.activeEpoch` on. Absent with
+   * `multiProver: false`.
+   */
+  multiProver?: MultiProverDevnet;
   operators: SeededOperator[];
   seed: SeedResult;
   thresholdBps: number;
@@ -118,7 +129,10 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
   const dataDir = join(options.dir ?? '.avs', 'devnet');
 
   progress(`starting ${chainIds.length} anvil chain${chainIds.length > 1 ? 's' : ''} (${chainIds.join(', ')})`);
-  const chains = await startAnvils(chainIds, { mining: options.mining, onLog: options.onChainLog });
+  // MultiProverServiceManager and MultiProverRegistry are above EIP-170's 24,576 bytes as compiled today: the chains
+  // accept larger code when the multi-prover is deployed (a public network would refuse them).
+  const codeSizeLimit = options.multiProver !== false ? DEVNET_CODE_SIZE_LIMIT : undefined;
+  const chains = await startAnvils(chainIds, { mining: options.mining, onLog: options.onChainLog, codeSizeLimit });
   let services: DevnetServices | undefined;
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> => {
@@ -143,17 +157,33 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
       onProgress: progress,
     });
     const clients = new Map(chains.map((c) => [c.chainId, makePublicClient(c.chainId, c.rpcUrl)] as const));
+    const mainClient = clients.get(DEVNET_MAIN_CHAIN_ID)!;
     const seed = await seedOperators({
-      client: clients.get(DEVNET_MAIN_CHAIN_ID)!,
+      client: mainClient,
       deployment: deployed.deployment,
       token: deployed.token,
       publisher: deployer,
       operators: options.operators ?? 4,
+      // With the multi-prover, the clock moves once both services' registrations are in (below).
+      activate: deployed.multiProver ? false : undefined,
       onProgress: progress,
     });
+    let multiProver: MultiProverDevnet | undefined;
+    if (deployed.multiProver) {
+      multiProver = await seedMultiProverOperators({
+        client: mainClient,
+        deployment: deployed.deployment,
+        deployed: deployed.multiProver,
+        token: deployed.token,
+        operators: seed.operators.map((o) => ({ index: o.index, operatorKey: o.operatorKey, stake: o.stake })),
+        onProgress: progress,
+      });
+      const active = Math.max(seed.activeEpoch, multiProver.activeEpoch);
+      progress(`advancing the clock to epoch ${active} (starts at ${epochInterval(deployed.deployment.epoch, active).start})`);
+      await advanceToEpoch(mainClient, deployed.deployment.epoch, active);
+    }
 
     // The publisher pays operators' rewards in the devnet token (anyone may mint it).
-    const mainClient = clients.get(DEVNET_MAIN_CHAIN_ID)!;
     const mint = await makeWalletClient(DEVNET_MAIN_CHAIN_ID, mainClient.chain!.rpcUrls.default.http[0], deployer).writeContract({
       address: deployed.token,
       abi: DevnetTokenAbi,
@@ -177,6 +207,7 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
       relayer,
       challenger,
       bridges: deployed.bridges,
+      multiProver,
       operators: seed.operators,
       seed,
       thresholdBps: deployed.thresholdBps,
@@ -202,9 +233,10 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
 
 /**
  * Writes the deployment file: the deployment in its file form (the core fields, the contracts under
- * `services.state-proofs`; what every command reads) plus the two extension sections readers of the schema skip
- * (`DEPLOYMENT_EXTENSION_KEYS`): `aggregator.url`, and `devnet` (token, users and operators with their addresses;
- * devnet keys are deterministic, see `devnetOperatorKeys`, and are not written).
+ * `services.state-proofs` and `services.multi-prover`; what every command reads) plus the two extension sections
+ * readers of the schema skip (`DEPLOYMENT_EXTENSION_KEYS`): `aggregator.url`, and `devnet` (token, users and operators
+ * with their addresses, and under `devnet.multiProver` the multi-prover strategy and each operator's BLS key hash,
+ * quorums and weights; devnet keys are deterministic, see `devnetOperatorKeys` and `devnetBlsKey`, and are not written).
  */
 export function writeDeploymentFile(path: string, devnet: DevnetBase, services?: DevnetServices): void {
   const json = JSON.parse(serializeDeployment(devnet.deployment)) as Record<string, unknown>;
@@ -223,6 +255,19 @@ export function writeDeploymentFile(path: string, devnet: DevnetBase, services?:
     })),
     endpoints: services?.endpoints ?? {},
   };
+  if (devnet.multiProver) {
+    (json.devnet as Record<string, unknown>).multiProver = {
+      strategy: devnet.multiProver.strategy,
+      activeEpoch: devnet.multiProver.activeEpoch,
+      operators: devnet.multiProver.operators.map((o) => ({
+        index: o.index,
+        address: o.address,
+        blsKeyHash: o.operatorId,
+        quorums: o.quorums,
+        weights: Object.fromEntries(Object.entries(o.weights).map(([q, w]) => [q, w.toString()])),
+      })),
+    };
+  }
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, JSON.stringify(json, null, 2) + '\n');
 }

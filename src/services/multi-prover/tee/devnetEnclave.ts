@@ -40,6 +40,15 @@ export function devnetMrEnclave(codeIdentity: string): Hex {
   return sha256(stringToHex(`avs-stack.multi-prover.devnet-enclave:${codeIdentity}`));
 }
 
+/**
+ * The code identity of the devnet prover build: devnets allowlist {@link DEVNET_PROVER_MRENCLAVE} (its MRENCLAVE) in
+ * their TEELivenessVerifier, and the devnet's operator nodes measure their enclaves with it.
+ */
+export const DEVNET_PROVER_CODE_IDENTITY = 'multi-prover/prover@devnet';
+
+/** MRENCLAVE of the devnet prover: `devnetMrEnclave(DEVNET_PROVER_CODE_IDENTITY)`. */
+export const DEVNET_PROVER_MRENCLAVE: Hex = devnetMrEnclave(DEVNET_PROVER_CODE_IDENTITY);
+
 /** Thrown when report data is not 64 bytes, or a digest not 32. */
 export class InvalidEnclaveInputError extends Error {
   override name = 'InvalidEnclaveInputError';
