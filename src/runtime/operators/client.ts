@@ -219,7 +219,8 @@ export class OperatorClient<WT, WA, R = never> {
     const socket = this.socket;
     if (!socket || socket.readyState !== WebSocket.OPEN || !this.stats.authenticated) return;
     const answers = batch.flatMap((b) => (b.answer === undefined ? [] : [b.answer]));
-    const errors = batch.flatMap((b) => (b.error ? [b.error] : []));
+    // The protocol caps a reason at 500 characters; a longer one would make the aggregator drop the connection.
+    const errors = batch.flatMap((b) => (b.error ? [{ taskId: b.error.taskId, reason: b.error.reason.slice(0, 500) }] : []));
     if (answers.length > 0) {
       socket.send(JSON.stringify({ type: 'signatures', signatures: answers }));
       this.stats.answersSent += answers.length;
