@@ -204,7 +204,10 @@ export class AttestationKeeper {
       return { action: 'kept', proverKey: this.proverKey, attestedAt: Number(record.attestedAt), liveUntil: Number(record.liveUntil) };
     }
     const chainId = await client.getChainId();
-    const report = buildLivenessReport({ proverKey: this.proverKey, operator, referenceBlock: { number: latest.number!, hash: latest.hash! } });
+    // The block before the latest: the contract needs a block before the current one, and a node's eth_call (the
+    // simulation) may run in the context of the latest block itself.
+    const reference = latest.number! > 0n ? await client.getBlock({ blockNumber: latest.number! - 1n }) : latest;
+    const report = buildLivenessReport({ proverKey: this.proverKey, operator, referenceBlock: { number: reference.number!, hash: reference.hash! } });
     const attestation = await this.#checkedAttestation(report, chainId);
     const { request } = await client.simulateContract({
       account: this.options.wallet.account,
