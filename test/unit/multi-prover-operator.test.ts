@@ -12,7 +12,7 @@
  *   after a restart, an appointee sending for the operator, and the named errors for a wrong measurement or report data.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -26,11 +26,12 @@ import {
   TEELivenessVerifierBytecode,
 } from '../../src/core/chain/abis/generated/index.ts';
 import { makePublicClient, makeWalletClient } from '../../src/core/chain/clients.ts';
+import { loadConfigDeployment, readConfig } from '../../src/core/config/index.ts';
 import { blsKeyPairFromSecret } from '../../src/core/crypto/bls.ts';
 import { type Database, openDatabase } from '../../src/core/db/index.ts';
 import { type HttpServer, createHttpServer } from '../../src/core/http/server.ts';
 import { silentLogger } from '../../src/core/logging.ts';
-import { devAccount } from '../../src/devnet/accounts.ts';
+import { devAccount, devPrivateKey } from '../../src/devnet/accounts.ts';
 import { type AnvilChain, startAnvil } from '../../src/devnet/anvil.ts';
 import { OPERATOR_WS_PATH, registerOperatorHub } from '../../src/runtime/operators/hub.ts';
 import { blsAuthScheme } from '../../src/runtime/operators/blsAuth.ts';
@@ -51,6 +52,8 @@ import {
 } from '../../src/services/multi-prover/operator/attestation.ts';
 import { stateJournalOn } from '../../src/services/multi-prover/operator/journal.ts';
 import { MultiProverOperatorNode } from '../../src/services/multi-prover/operator/node.ts';
+import { startMultiProverOperatorFromConfig } from '../../src/services/multi-prover/operator/run.ts';
+import { operatorRole } from '../../src/services/multi-prover/config.ts';
 import { BlockStateProver } from '../../src/services/multi-prover/prover/blockStateProver.ts';
 import { MULTI_PROVER_SERVICE, multiProverProtocol } from '../../src/services/multi-prover/protocol.ts';
 import { DevnetEnclave, devnetMrEnclave } from '../../src/services/multi-prover/tee/devnetEnclave.ts';
@@ -62,6 +65,7 @@ const MAIN = 31337;
 const EPOCH = 4;
 const SERVICE_MANAGER: Address = '0x00000000000000000000000000000000000005e1';
 const owner = devAccount(0);
+const A = (n: number): Address => `0x${n.toString(16).padStart(40, '0')}`;
 
 /** The liveness contracts on a chain: PermissionController, DevnetAttestationVerifier (devnet key), TEELivenessVerifier (devnet, 3600 s). */
 async function deployLiveness(anvil: AnvilChain, client: PublicClient): Promise<{ liveness: Address; attestationVerifier: Address; permissionController: Address }> {
@@ -274,6 +278,51 @@ describe('multi-prover operator nodes with the runtime hub and task engine', () 
     // The restart came with a new enclave: one new attestation for its new key.
     assert.equal(restarted.keeper.stats.attestationsSubmitted, 1);
     await restarted.stop();
+    await aggregator.stop();
+  });
+
+  it('starts from a multi-prover-operator config file: devnet operator keys, the node API with its metrics', async () => {
+    const aggregator = await startAggregator('config');
+    const file = join(dir, 'operator.json');
+    const inline = {
+      mainChainId: MAIN,
+      chains: [{ chainId: MAIN, rpcUrl: anvil.rpcUrl }],
+      eigenlayer: { delegationManager: A(0x11), strategyManager: A(0x12), avsDirectory: A(0x13), allocationManager: A(0x14), rewardsCoordinator: A(0x15), strategies: [] },
+      epoch: { genesis: '0', length: '120', grace: '20' },
+      services: { 'multi-prover': deployment.multiProver },
+    };
+    writeFileSync(
+      file,
+      JSON.stringify({
+        role: 'multi-prover-operator',
+        deployment: inline,
+        blsKey: { devnetOperator: 0 },
+        aggregatorUrl: aggregator.url,
+        database: { sqlitePath: join(dir, 'from-config.sqlite') },
+        nodeApi: { port: 0 },
+        attestation: { renewBeforeSeconds: 120 },
+        logLevel: 'silent',
+      }),
+    );
+    const loaded = loadConfigDeployment(readConfig(operatorRole, { file }));
+    assert.equal(loaded.values.attestation.teeType, 'devnet', 'the default TEE');
+    const refuse = () => Promise.reject(new Error('no keystore in this config'));
+    const running = await startMultiProverOperatorFromConfig(loaded, {
+      password: refuse,
+      ecdsaKeystore: refuse,
+      devnetOperator: (index) => ({ operatorKey: devPrivateKey(1 + index), blsSecret: operators[index].bls.secret }),
+    });
+    cleanups.push(() => running.stop());
+    await running.node.authenticated();
+    await running.keeper.ready();
+    assert.equal(aggregator.hub.connection(operators[0].account.address)?.nodeVersion, '0.1.0');
+    const metrics = await (await fetch(`${running.nodeApi!.url}/metrics`)).text();
+    // Every series carries the registry's avs_name="multi-prover" label.
+    assert.match(metrics, /^avs_multi_prover_operator_connected\{avs_name="multi-prover"\} 1$/m);
+    assert.match(metrics, new RegExp(`^avs_multi_prover_operator_prover_live_until_seconds\\{tee_type="devnet",avs_name="multi-prover"\\} ${running.keeper.liveUntil}$`, 'm'));
+    assert.match(metrics, /^avs_multi_prover_operator_attestations_submitted_total\{tee_type="devnet",avs_name="multi-prover"\} 1$/m);
+    assert.match(metrics, /^eigen_performance_score\{avs_name="multi-prover"\} 100$/m);
+    await running.stop();
     await aggregator.stop();
   });
 });
