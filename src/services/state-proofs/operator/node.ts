@@ -7,22 +7,17 @@
  * StateAttestation, journals the signature, and only then sends it. Reconnects with backoff; a restart re-answers
  * journaled tasks with the same signature.
  */
-import { type Address, type Hex, hashMessage } from 'viem';
-import WebSocket from 'ws';
+import type { Address, Hex } from 'viem';
 import type { Logger } from '../../../core/logging.ts';
 import { type SigningKey, signDigest } from '../../../core/crypto/ecdsa.ts';
+import { OperatorClient } from '../../../runtime/operators/client.ts';
 import type { AttestationDomain, StateAttestation } from '../attestation.ts';
 import { type AttestationDigester, createAttestationDigester, fastTaskId } from '../digest.ts';
-import {
-  type AggregatorToOperator,
-  type WireSignature,
-  type WireTask,
-  PROTOCOL_VERSION,
-  aggregatorToOperator,
-  authMessage,
-} from '../protocol.ts';
+import { STATE_PROOFS_SERVICE, type WireSignature, type WireTask, stateProofsProtocol } from '../protocol.ts';
 import { type SignedAttestation, SigningJournal } from './journal.ts';
 import { type StateReader, UnreadableTaskError } from './reader.ts';
+
+export { AggregatorMismatchError } from '../../../runtime/operators/client.ts';
 
 /** Everything an operator node needs. */
 export type OperatorNodeOptions = {
@@ -65,147 +60,62 @@ export type OperatorNodeStats = {
   taskErrors: number;
 };
 
-/** Thrown when the aggregator presents a domain that is not this deployment's. */
-export class AggregatorMismatchError extends Error {
-  override name = 'AggregatorMismatchError';
-}
-
-/** A running operator node. */
+/** A running operator node: the runtime's {@link OperatorClient} (ECDSA auth, journal before send) and the task logic. */
 export class OperatorNode {
-  private socket: WebSocket | undefined;
   private stopped = false;
-  private reconnectAttempt = 0;
-  private reconnectTimer: NodeJS.Timeout | undefined;
-  private flushTimer: NodeJS.Timeout | undefined;
-  private outbox: { signature?: WireSignature; journal?: SignedAttestation; error?: { taskId: Hex; reason: string } }[] = [];
-  private flushing: Promise<void> = Promise.resolve();
   private readonly inFlight = new Set<string>();
-  private authWaiters: (() => void)[] = [];
-  readonly stats: OperatorNodeStats = {
-    connected: false,
-    authenticated: false,
-    tasksReceived: 0,
-    signaturesSent: 0,
-    signaturesReused: 0,
-    taskErrors: 0,
-  };
-
+  private readonly counts = { tasksReceived: 0, signaturesReused: 0, taskErrors: 0 };
+  private readonly client: OperatorClient<WireTask, WireSignature, SignedAttestation>;
   private readonly digest: AttestationDigester;
 
   constructor(private readonly options: OperatorNodeOptions) {
     this.digest = createAttestationDigester(options.domain);
+    this.client = new OperatorClient({
+      url: options.aggregatorUrl,
+      service: STATE_PROOFS_SERVICE,
+      operator: options.operator,
+      signingKey: options.signingKey.address,
+      domain: { chainId: options.domain.chainId, serviceManager: options.domain.verifyingContract },
+      signAuth: (hash) => signDigest(options.signingKey, hash),
+      protocol: stateProofsProtocol,
+      onTasks: (tasks) => {
+        this.counts.tasksReceived += tasks.length;
+        void this.handleTasks(tasks);
+      },
+      beforeSend: (entries) => options.journal.append(entries),
+      logger: options.logger,
+      reconnectDelayMs: options.reconnectDelayMs,
+      flushIntervalMs: options.flushIntervalMs,
+      nodeVersion: options.nodeVersion,
+    });
+  }
+
+  /** Counters and the connection's state (a fresh object per read). */
+  get stats(): OperatorNodeStats {
+    const c = this.client.stats;
+    return { connected: c.connected, authenticated: c.authenticated, signaturesSent: c.answersSent, ...this.counts };
   }
 
   /** Starts dialing the aggregator; resolves immediately (the node keeps reconnecting in the background). */
   start(): void {
     this.stopped = false;
-    this.connect();
+    this.client.start();
   }
 
   /** Resolves once the node is authenticated with the aggregator. */
-  async authenticated(): Promise<void> {
-    if (this.stats.authenticated) return;
-    await new Promise<void>((resolve) => this.authWaiters.push(resolve));
+  authenticated(): Promise<void> {
+    return this.client.authenticated();
   }
 
-  /** Closes the connection, stops reading, and flushes what is ready. */
+  /** Flushes what is ready, stops reading, and closes the connection. */
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    if (this.flushTimer) clearTimeout(this.flushTimer);
-    await this.flush();
+    await this.client.stop();
     this.options.reader.stop();
-    this.socket?.close();
-    this.socket = undefined;
   }
 
   private get log(): Logger {
     return this.options.logger;
-  }
-
-  private connect(): void {
-    if (this.stopped) return;
-    const socket = new WebSocket(this.options.aggregatorUrl, { perMessageDeflate: false });
-    this.socket = socket;
-    socket.on('open', () => {
-      this.stats.connected = true;
-      this.reconnectAttempt = 0;
-      this.log.info({ url: this.options.aggregatorUrl }, 'connected to aggregator');
-    });
-    socket.on('message', (data) => this.onMessage(socket, data.toString()));
-    socket.on('error', (error) => this.log.warn({ err: error.message }, 'aggregator connection error'));
-    socket.on('close', () => {
-      if (this.socket === socket) this.socket = undefined;
-      this.stats.connected = false;
-      this.stats.authenticated = false;
-      if (!this.stopped) this.scheduleReconnect();
-    });
-  }
-
-  private scheduleReconnect(): void {
-    const { min, max } = this.options.reconnectDelayMs ?? { min: 200, max: 5_000 };
-    const delay = Math.min(max, min * 2 ** this.reconnectAttempt++);
-    this.log.info({ delayMs: delay }, 'reconnecting to aggregator');
-    this.reconnectTimer = setTimeout(() => this.connect(), delay);
-  }
-
-  private onMessage(socket: WebSocket, raw: string): void {
-    let message: AggregatorToOperator;
-    try {
-      message = aggregatorToOperator.parse(JSON.parse(raw));
-    } catch (error) {
-      this.log.warn({ err: (error as Error).message }, 'ignoring malformed message from aggregator');
-      return;
-    }
-    switch (message.type) {
-      case 'challenge':
-        this.answerChallenge(socket, message);
-        break;
-      case 'welcome':
-        this.stats.authenticated = true;
-        this.log.info({ epoch: message.epoch }, 'authenticated with aggregator');
-        for (const resolve of this.authWaiters.splice(0)) resolve();
-        break;
-      case 'tasks':
-        this.stats.tasksReceived += message.tasks.length;
-        void this.handleTasks(message.tasks);
-        break;
-      case 'error':
-        this.log.error({ message: message.message }, 'aggregator refused the connection');
-        break;
-    }
-  }
-
-  private answerChallenge(socket: WebSocket, challenge: Extract<AggregatorToOperator, { type: 'challenge' }>): void {
-    const { domain, operator, signingKey } = this.options;
-    if (challenge.version !== PROTOCOL_VERSION) {
-      this.log.error({ theirs: challenge.version, ours: PROTOCOL_VERSION }, 'aggregator speaks another protocol version');
-      socket.close();
-      return;
-    }
-    if (challenge.chainId !== domain.chainId || challenge.serviceManager.toLowerCase() !== domain.verifyingContract.toLowerCase()) {
-      this.log.error(
-        { theirs: { chainId: challenge.chainId, serviceManager: challenge.serviceManager }, ours: domain },
-        new AggregatorMismatchError('aggregator serves another deployment').message,
-      );
-      socket.close();
-      return;
-    }
-    const text = authMessage({
-      nonce: challenge.nonce,
-      operator,
-      signingKey: signingKey.address,
-      serviceManager: domain.verifyingContract,
-    });
-    socket.send(
-      JSON.stringify({
-        type: 'auth',
-        operator,
-        signingKey: signingKey.address,
-        signature: signDigest(signingKey, hashMessage(text)),
-        nodeVersion: this.options.nodeVersion,
-      }),
-    );
   }
 
   private async handleTasks(tasks: readonly WireTask[]): Promise<void> {
@@ -236,8 +146,8 @@ export class OperatorNode {
       }
       const sameEpoch = journaled.find((j) => j.referenceEpoch === task.referenceEpoch);
       if (sameEpoch) {
-        this.stats.signaturesReused++;
-        this.enqueue({ signature: toWire(sameEpoch) });
+        this.counts.signaturesReused++;
+        this.client.enqueue({ answer: toWire(sameEpoch) });
         return;
       }
       // A task signed before at another epoch keeps the reading it was signed with: one task, one answer.
@@ -263,51 +173,14 @@ export class OperatorNode {
         digest,
         signature: signDigest(this.options.signingKey, digest),
       };
-      this.enqueue({ signature: toWire(entry), journal: entry });
+      this.client.enqueue({ answer: toWire(entry), record: entry });
     } catch (error) {
       if (this.stopped) return;
       const reason = error instanceof UnreadableTaskError ? error.message : `read failed: ${(error as Error).message.split('\n')[0]}`;
-      this.stats.taskErrors++;
+      this.counts.taskErrors++;
       this.log.warn({ taskId, reason }, 'cannot sign task');
-      this.enqueue({ error: { taskId, reason } });
+      this.client.enqueue({ error: { taskId, reason } });
     }
-  }
-
-  private enqueue(item: (typeof this.outbox)[number]): void {
-    this.outbox.push(item);
-    if (this.outbox.length >= 1_000) void this.flush();
-    else if (!this.flushTimer) this.flushTimer = setTimeout(() => void this.flush(), this.options.flushIntervalMs ?? 5);
-  }
-
-  /** Journals, then sends, everything ready; serialized so journal order follows send order. */
-  private flush(): Promise<void> {
-    if (this.flushTimer) {
-      clearTimeout(this.flushTimer);
-      this.flushTimer = undefined;
-    }
-    const batch = this.outbox;
-    this.outbox = [];
-    this.flushing = this.flushing.then(() => this.send(batch));
-    return this.flushing;
-  }
-
-  private async send(batch: typeof this.outbox): Promise<void> {
-    if (batch.length === 0) return;
-    try {
-      await this.options.journal.append(batch.flatMap((b) => (b.journal ? [b.journal] : [])));
-    } catch (error) {
-      this.log.error({ err: (error as Error).message }, 'journal write failed; signatures withheld');
-      return;
-    }
-    const socket = this.socket;
-    if (!socket || socket.readyState !== WebSocket.OPEN || !this.stats.authenticated) return;
-    const signatures = batch.flatMap((b) => (b.signature ? [b.signature] : []));
-    const errors = batch.flatMap((b) => (b.error ? [b.error] : []));
-    if (signatures.length > 0) {
-      socket.send(JSON.stringify({ type: 'signatures', signatures }));
-      this.stats.signaturesSent += signatures.length;
-    }
-    if (errors.length > 0) socket.send(JSON.stringify({ type: 'taskErrors', errors }));
   }
 }
 
