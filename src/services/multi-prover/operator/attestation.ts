@@ -15,7 +15,14 @@ import { describeRevert } from '../../../core/chain/transactions.ts';
 import { type Logger, silentLogger } from '../../../core/logging.ts';
 import { TEE_TYPE_NUMBERS, type TeeTypeName } from '../deployment.ts';
 import type { EnclaveSigner } from '../prover/types.ts';
-import { DEVNET_ENCLAVE_ATTRIBUTES, DEVNET_MRSIGNER, DevnetEnclave, type EnclaveMeasurement, devnetMrEnclave } from '../tee/devnetEnclave.ts';
+import {
+  DEVNET_ENCLAVE_ATTRIBUTES,
+  DEVNET_MRSIGNER,
+  DEVNET_PROVER_CODE_IDENTITY,
+  DevnetEnclave,
+  type EnclaveMeasurement,
+  devnetMrEnclave,
+} from '../tee/devnetEnclave.ts';
 import { DevnetQuotingKey } from '../tee/devnetQuotingKey.ts';
 import { type LivenessReport, type Measurement, buildLivenessReport, livenessReportData, verifyDevnetAttestation } from '../tee/liveness.ts';
 
@@ -43,12 +50,6 @@ export interface ProverTee {
    */
   verify(attestation: Hex): Promise<VerifiedAttestation>;
 }
-
-/**
- * The devnet code identity of this prover's build: its devnet MRENCLAVE is `devnetMrEnclave` of it, the value devnets
- * allowlist in their TEELivenessVerifier.
- */
-export const DEVNET_PROVER_CODE_IDENTITY = 'multi-prover/prover@devnet';
 
 /** The measurement of the devnet prover enclave of `codeIdentity` (a production, non-DEBUG enclave). */
 export function devnetProverMeasurement(codeIdentity: string = DEVNET_PROVER_CODE_IDENTITY): EnclaveMeasurement {
