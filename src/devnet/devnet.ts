@@ -20,6 +20,7 @@ import type { Relayer } from './relayer.ts';
 import { type DeployParameters, deployDevnet } from './deploy.ts';
 import { type SeedResult, type SeededOperator, seedOperators } from './seed.ts';
 import { type MultiProverDevnet, seedMultiProverOperators } from './multiProver.ts';
+import type { DevnetMultiProver } from './multiProverServices.ts';
 import { advanceChainsTo, advanceToEpoch, chainTime } from './time.ts';
 import { epochInterval } from '../core/epochs.ts';
 
@@ -46,6 +47,8 @@ export type DevnetServices = {
   relayer?: Relayer;
   challenger?: RunningChallenger;
   publisher?: EpochPublisher;
+  /** The multi-prover's aggregator and operator nodes, when started. */
+  multiProver?: DevnetMultiProver;
   stop(): Promise<void>;
 };
 

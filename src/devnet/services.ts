@@ -11,6 +11,7 @@ import { type RunningChallenger, startChallenger } from '../services/state-proof
 import type { OperatorFault } from '../services/state-proofs/operator/node.ts';
 import { type RunningOperator, startOperator } from '../services/state-proofs/operator/run.ts';
 import { devPrivateKey } from './accounts.ts';
+import { type DevnetMultiProver, type DevnetMultiProverOptions, startDevnetMultiProver } from './multiProverServices.ts';
 import { type Relayer, startRelayer } from './relayer.ts';
 import { DEVNET_REWARDS_PER_EPOCH, type DevnetBase, type DevnetServices, type ServicesStarter } from './devnet.ts';
 
@@ -37,6 +38,11 @@ export type DevnetServicesOptions = {
    * queries `fault` selects.
    */
   faulty?: { operators: number; fault: OperatorFault };
+  /**
+   * Also run the multi-prover's aggregator and operator nodes (when the devnet deployed it): `avs devnet` does;
+   * default false.
+   */
+  multiProver?: boolean | Omit<DevnetMultiProverOptions, 'logger'>;
 };
 
 /** The devnet's dev-account index of the challenger (see `DevnetBase.challenger`). */
@@ -123,6 +129,13 @@ export function devnetServices(options: DevnetServicesOptions = {}): ServicesSta
         stops.push(() => challenger!.stop());
       }
 
+      let multiProver: DevnetMultiProver | undefined;
+      if (options.multiProver && devnet.multiProver) {
+        const settings = options.multiProver === true ? {} : options.multiProver;
+        multiProver = await startDevnetMultiProver(devnet, { host: options.aggregatorHost, confirmations: options.confirmations, ...settings, logger });
+        stops.push(() => multiProver!.stop());
+      }
+
       const endpoints: Record<string, string> = {
         dashboard: `${aggregator.url}/dashboard`,
         'aggregator http': aggregator.url,
@@ -133,7 +146,8 @@ export function devnetServices(options: DevnetServicesOptions = {}): ServicesSta
       };
       for (const [i, o] of operators.entries()) if (o.nodeApi) endpoints[`operator ${i} node api`] = `${o.nodeApi.url}/eigen/node`;
       if (challenger?.nodeApi) endpoints['challenger node api'] = `${challenger.nodeApi.url}/eigen/node`;
-      return { endpoints, aggregatorUrl: aggregator.url, operators, relayer, challenger, publisher: aggregator.publisher, stop: stopAll };
+      Object.assign(endpoints, multiProver?.endpoints);
+      return { endpoints, aggregatorUrl: aggregator.url, operators, relayer, challenger, publisher: aggregator.publisher, multiProver, stop: stopAll };
     } catch (error) {
       await stopAll();
       throw error;

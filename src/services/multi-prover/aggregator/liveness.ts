@@ -99,6 +99,13 @@ export function createLivenessView(options: LivenessViewOptions): LivenessView {
   }
 
   const chainNow = () => clock.chain + Math.floor((Date.now() - clock.at) / 1000);
+  // A refusal may come from events not read yet (a proof just mined): read them at once, at most every 200 ms.
+  let lastEagerScan = 0;
+  const scanSoon = () => {
+    if (Date.now() - lastEagerScan < 200) return;
+    lastEagerScan = Date.now();
+    scan().catch(() => undefined);
+  };
 
   return {
     async start() {
@@ -127,6 +134,7 @@ export function createLivenessView(options: LivenessViewOptions): LivenessView {
         if (teeType === undefined) return `quorum ${quorum} has no TEE type`;
         const prover = provers.get(key(entry.operator, teeType));
         if (!prover || prover.liveUntil <= now) {
+          scanSoon();
           const name = TEE_TYPE_NAMES[teeType] ?? `type ${teeType}`;
           return prover ? `its ${name} prover's liveness ended at ${prover.liveUntil}` : `it has no attested ${name} prover`;
         }

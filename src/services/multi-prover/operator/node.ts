@@ -41,6 +41,8 @@ export type MultiProverOperatorNodeOptions = {
   prover: StateProver;
   /** The enclave key the prover signs with (its answers signed by any other key are refused). */
   proverKey: Address;
+  /** Resolves once the prover is live on-chain (the attestation keeper's `ready`); tasks wait for it. Default: none. */
+  proverLive?: () => Promise<void>;
   /** Signing journal (durable). */
   journal: StateJournal;
   logger: Logger;
@@ -140,6 +142,8 @@ export class MultiProverOperatorNode {
 
   private async handleTask(task: WireTask): Promise<void> {
     try {
+      // Until its prover is live on-chain the aggregator (and confirmState) would not count the answer: hold it.
+      await this.options.proverLive?.();
       const query = this.checkedQuery(task);
       const request = { chainId: query.chainId, blockNumber: query.blockNumber };
       const proven = verifyProverState(await this.options.prover.prove(request), this.options.proverKey, request);

@@ -137,6 +137,7 @@ export async function startMultiProverOperator(options: StartMultiProverOperator
     blsKey: options.blsKey,
     prover,
     proverKey: tee.enclave.address,
+    proverLive: () => keeper.ready(),
     journal,
     logger,
     nodeVersion: MULTI_PROVER_OPERATOR_VERSION,
