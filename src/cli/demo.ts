@@ -53,11 +53,11 @@ import {
   encodeSigData,
 } from '../services/state-proofs/attestation.ts';
 import { type ProofTask, getProof, requestProof, waitForProof } from './aggregator-client.ts';
+import { type DemoStep, StepFailed, stepRunner, waitUntil } from './demoSteps.ts';
 import { describeError } from './errors.ts';
 import { type OnChainVerification, verifyOnChain } from '../services/state-proofs/verify.ts';
 
-/** One step of the demo as reported. */
-export type DemoStep = { name: string; ok: boolean; detail: string };
+export type { DemoStep } from './demoSteps.ts';
 
 /** The history key the devnet's faulty operators lie about in the demo (they sign `value + 1`). */
 export const DEMO_FAULT_KEY = 666n;
@@ -130,8 +130,6 @@ export type DemoOptions = {
   proofTimeoutMs?: number;
 };
 
-class StepFailed extends Error {}
-
 /** Runs the demo on a fresh devnet in a temporary directory and tears it down. Never throws: failures are steps. */
 export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   const steps: DemoStep[] = [];
@@ -142,23 +140,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   const dir = mkdtempSync(join(tmpdir(), 'avs-demo-'));
   let devnet: Devnet | undefined;
 
-  const step = async <T>(name: string, run: () => Promise<{ value: T; detail: string; ok?: boolean }>): Promise<T> => {
-    options.onStepStart?.(name);
-    let outcome: { value: T; detail: string; ok?: boolean };
-    try {
-      outcome = await run();
-    } catch (error) {
-      const failed = { name, ok: false, detail: describeError(error) };
-      steps.push(failed);
-      options.onStep?.(failed);
-      throw new StepFailed(name);
-    }
-    const done = { name, ok: outcome.ok !== false, detail: outcome.detail };
-    steps.push(done);
-    options.onStep?.(done);
-    if (!done.ok) throw new StepFailed(name);
-    return outcome.value;
-  };
+  const step = stepRunner(steps, options);
 
   try {
     devnet = await step('start a fresh devnet', async () => {
@@ -528,17 +510,6 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     }
   }
   return { ok: steps.length > 0 && steps.every((s) => s.ok) && proof !== null && (dispute as DemoDispute | null)?.resolved === true, steps, proof, verifications, dispute };
-}
-
-/** Polls `probe` every 250 ms until it returns a truthy value; throws naming `what` after `timeoutMs`. */
-async function waitUntil<T>(probe: () => Promise<T | undefined | false>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
 }
 
 async function expectSuccess(client: PublicClient, hash: Hex, what: string) {

@@ -1,26 +1,53 @@
 /**
- * `avs demo [--json]`: a fresh devnet, the whole state-proof lifecycle with a line per step, tear down; exit 0 only if
- * every step held. With `--json`, stdout carries exactly one JSON object (see {@link DemoReport}).
+ * `avs demo [state-proofs|multi-prover] [--json]`: a fresh devnet, one service's whole lifecycle with a line per step,
+ * tear down; exit 0 only if every step held. With `--json`, stdout carries exactly one JSON object
+ * ({@link DemoReport}; the multi-prover's adds `confirmations`).
  */
 import type { Command } from 'commander';
 import { type DemoReport, demoFault, runDemo } from '../demo.ts';
 import { ExitCode } from '../errors.ts';
 import { printJson } from '../output.ts';
 import { parseCount } from '../options.ts';
+import { UsageError } from '../errors.ts';
+
+/** The services `avs demo` walks through. */
+const DEMO_SERVICES = ['state-proofs', 'multi-prover'] as const;
 
 /** Adds `demo` to the program. */
 export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
-    .description('start a fresh devnet, prove a value across chains, verify it on-chain, tear down (exit 0 on success)')
+    .argument('[service]', `which service's lifecycle: ${DEMO_SERVICES.join(' or ')}`, 'state-proofs')
+    .description('start a fresh devnet, walk a service’s lifecycle (state proofs: prove a value across chains and dispute a wrong one; multi-prover: attest TEE provers, confirm a block with one BLS signature, refuse a lapsed prover, slash an equivocation), tear down (exit 0 on success)')
     .option('--operators <n>', 'number of operators (at least 2, so a single signer is below the threshold)', '4')
     .option('--timeout <seconds>', 'how long to wait for the proof', '60')
     .option('--json', 'print one JSON object {ok, steps, proof, verifications, dispute} instead of step lines')
-    .action(async (_opts, cmd: Command) => {
+    .action(async (service: string, _opts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<{ operators: string; timeout: string; json?: boolean }>();
+      if (!(DEMO_SERVICES as readonly string[]).includes(service)) throw new UsageError(`unknown demo "${service}": expected ${DEMO_SERVICES.join(' or ')}`);
       const operators = parseCount('--operators', opts.operators, { min: 2, max: 100 });
       const timeoutMs = parseCount('--timeout', opts.timeout, { min: 1 }) * 1000;
       const tty = process.stdout.isTTY === true && !opts.json;
+      const printStep = (step: { ok: boolean; name: string; detail: string }) => {
+        if (opts.json) return;
+        process.stdout.write(`${tty ? '\r\x1b[2K' : ''}${step.ok ? '✓' : '✗'} ${step.name}: ${step.detail}\n`);
+      };
+      if (service === 'multi-prover') {
+        if (operators !== 4) throw new UsageError('the multi-prover demo runs 4 operators in 2 quorums: drop --operators');
+        const { runMultiProverDemo } = await import('../demoMultiProver.ts');
+        const report = await runMultiProverDemo({
+          logLevel: process.env.LOG_LEVEL ?? 'silent',
+          confirmTimeoutMs: timeoutMs,
+          onStepStart: (name) => {
+            if (tty) process.stdout.write(`… ${name}`);
+          },
+          onStep: printStep,
+        });
+        if (opts.json) printJson(report, false);
+        else process.stdout.write(report.ok ? 'demo: every step held\n' : 'demo: FAILED\n');
+        process.exitCode = report.ok ? ExitCode.ok : ExitCode.failure;
+        return;
+      }
       // Loaded on demand: the aggregator's HTTP stack is heavy and most commands do not need it.
       const { devnetServices } = await import('../../devnet/services.ts');
       const report: DemoReport = await runDemo({
