@@ -64,6 +64,16 @@ contract MultiProverRegistryTest is MultiProverFixture {
         assertEq(registry.quorumNumbers(), hex"000102");
     }
 
+    function test_quorumNumbers_areAscendingWhateverTheCreationOrder() public {
+        _createSet(200);
+        _createSet(7);
+        vm.startPrank(avsOwner);
+        registry.createQuorum(200, 5000, _config(10_000, MIN_WEIGHT));
+        registry.createQuorum(7, 5000, _config(10_000, MIN_WEIGHT));
+        vm.stopPrank();
+        assertEq(registry.quorumNumbers(), hex"000107c8");
+    }
+
     function test_setQuorumConfig_refusesInvalidStrategiesAndZeroMinimum() public {
         IMultiProverRegistry.QuorumConfig memory config = _config(10_000, MIN_WEIGHT);
         config.strategies = new IMultiProverRegistry.StrategyParams[](0);
