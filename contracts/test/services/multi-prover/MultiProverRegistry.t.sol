@@ -284,22 +284,22 @@ contract MultiProverRegistryTest is MultiProverFixture {
     function test_freezeOperator_removesFromEveryQuorumOnce() public {
         Op memory op = _newMember(0, _quorums(SGX_Q, TDX_Q));
         vm.expectEmit(address(registry));
-        emit IMultiProverRegistry.OperatorFrozen(op.addr, address(sm), registry.effectiveEpoch());
-        vm.prank(address(sm));
+        emit IMultiProverRegistry.OperatorFrozen(op.addr, address(slasher), registry.effectiveEpoch());
+        vm.prank(address(slasher));
         registry.freezeOperator(op.addr);
         assertTrue(registry.isFrozen(op.addr));
         assertEq(registry.getOperatorQuorumBitmap(op.addr), 0);
         assertEq(registry.getLatestOperatorWeight(TDX_Q, op.addr), 0);
         assertEq(registry.computeOperatorWeight(SGX_Q, op.addr), 0);
         vm.recordLogs();
-        vm.prank(address(sm));
+        vm.prank(address(slasher));
         registry.freezeOperator(op.addr); // no-op
         assertEq(vm.getRecordedLogs().length, 0);
     }
 
     function _createSet(uint32 id) internal {
         IAllocationManagerTypes.CreateSetParamsV2[] memory sets = new IAllocationManagerTypes.CreateSetParamsV2[](1);
-        sets[0] = IAllocationManagerTypes.CreateSetParamsV2({operatorSetId: id, strategies: _strategies(), slasher: address(sm)});
+        sets[0] = IAllocationManagerTypes.CreateSetParamsV2({operatorSetId: id, strategies: _strategies(), slasher: address(slasher)});
         vm.prank(avsOwner);
         sm.createOperatorSets(sets);
     }
