@@ -33,8 +33,6 @@ export type AnvilOptions = {
   hardfork?: string;
   /** Ether balance of each dev account; default 10,000. */
   balance?: number;
-  /** Largest contract runtime code accepted, bytes (anvil's `--code-size-limit`); default EIP-170's 24,576. */
-  codeSizeLimit?: number;
   /** Genesis block timestamp (unix seconds); default now. */
   timestamp?: bigint;
   /** anvil executable; default {@link anvilBinary}: `ANVIL_PATH`, or this platform's `@foundry-rs/anvil-<os>-<arch>`. */
@@ -93,7 +91,6 @@ function anvilArgs(options: AnvilOptions): string[] {
     ...(options.hardfork ? ['--hardfork', options.hardfork] : []),
   ];
   if (options.timestamp !== undefined) args.push('--timestamp', options.timestamp.toString());
-  if (options.codeSizeLimit !== undefined) args.push('--code-size-limit', String(options.codeSizeLimit));
   if (mining.mode === 'interval') args.push('--block-time', String(mining.blockTime), '--no-mining');
   if (mining.mode === 'mixed') args.push('--block-time', String(mining.blockTime), '--mixed-mining');
   return args;

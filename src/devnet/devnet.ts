@@ -27,9 +27,6 @@ import { epochInterval } from '../core/epochs.ts';
 /** The main chain of every devnet. */
 export const DEVNET_MAIN_CHAIN_ID = 31337;
 
-/** Largest runtime code the devnet's main chain accepts with the multi-prover, bytes (twice EIP-170's limit). */
-export const DEVNET_CODE_SIZE_LIMIT = 49_152;
-
 /** Devnet tokens minted to the epoch publisher for operators' rewards (base units: a million tokens). */
 export const DEVNET_PUBLISHER_REWARD_FUNDS = 10n ** 24n;
 
@@ -132,10 +129,7 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
   const dataDir = join(options.dir ?? '.avs', 'devnet');
 
   progress(`starting ${chainIds.length} anvil chain${chainIds.length > 1 ? 's' : ''} (${chainIds.join(', ')})`);
-  // MultiProverServiceManager and MultiProverRegistry are above EIP-170's 24,576 bytes as compiled today: the chains
-  // accept larger code when the multi-prover is deployed (a public network would refuse them).
-  const codeSizeLimit = options.multiProver !== false ? DEVNET_CODE_SIZE_LIMIT : undefined;
-  const chains = await startAnvils(chainIds, { mining: options.mining, onLog: options.onChainLog, codeSizeLimit });
+  const chains = await startAnvils(chainIds, { mining: options.mining, onLog: options.onChainLog });
   let services: DevnetServices | undefined;
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> => {

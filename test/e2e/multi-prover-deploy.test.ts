@@ -15,17 +15,20 @@ import {
   AVSDirectoryAbi,
   AllocationManagerAbi,
   DelegationManagerAbi,
+  EquivocationSlasherAbi,
   MultiProverRegistryAbi,
   MultiProverServiceManagerAbi,
   TEELivenessVerifierAbi,
 } from '../../src/core/chain/abis/generated/index.ts';
 import { makeWalletClient } from '../../src/core/chain/clients.ts';
 import { blsKeyPairFromSecret } from '../../src/core/crypto/bls.ts';
+import { blsSign, g2ToSolidity } from '../../src/core/crypto/bls-signing.ts';
 import { devnetBlsKey } from '../../src/devnet/accounts.ts';
 import { type Devnet, startDevnet } from '../../src/devnet/devnet.ts';
 import { DEVNET_MULTI_PROVER_COMMITTEE_ID, devnetMultiProverQuorums } from '../../src/devnet/multiProver.ts';
 import { currentEpoch } from '../../src/devnet/time.ts';
 import { DEVNET_ATTESTATION_KEY } from '../../src/services/multi-prover/deploy.ts';
+import { encodeQuorumNumbers } from '../../src/services/multi-prover/digest.ts';
 import { type MultiProverDeployment, multiProverDeployment, readMultiProverDeployment } from '../../src/services/multi-prover/deployment.ts';
 import { BlsKeyConflictError, UnknownQuorumError, registerMultiProverOperator } from '../../src/services/multi-prover/registration.ts';
 import { DEVNET_ENCLAVE_ATTRIBUTES, DEVNET_MRSIGNER, DEVNET_PROVER_MRENCLAVE, DevnetEnclave, devnetMrEnclave } from '../../src/services/multi-prover/tee/devnetEnclave.ts';
@@ -99,8 +102,13 @@ describe('multi-prover deployment on the devnet', () => {
         functionName: 'getSlasher',
         args: [{ avs: mp.serviceManager, id: q }],
       });
-      assert.equal(getAddress(slasher), mp.serviceManager, `the ServiceManager slashes operator set ${q}`);
+      assert.equal(getAddress(slasher), mp.equivocationSlasher, `the EquivocationSlasher slashes operator set ${q}`);
     }
+    const slasher = { address: mp.equivocationSlasher, abi: EquivocationSlasherAbi } as const;
+    assert.equal(getAddress(await client.readContract({ ...slasher, functionName: 'serviceManager' })), mp.serviceManager);
+    assert.equal(getAddress(await client.readContract({ ...slasher, functionName: 'registry' })), mp.registry);
+    // The devnet's default wadToSlash (half of the allocation).
+    assert.equal(await client.readContract({ ...slasher, functionName: 'WAD_TO_SLASH' }), 5n * 10n ** 17n);
     const verifier = await client.readContract({ address: mp.livenessVerifier, abi: TEELivenessVerifierAbi, functionName: 'attestationVerifier', args: [TeeType.DEVNET] });
     assert.equal(getAddress(verifier), mp.attestationVerifiers.devnet);
     const timelock = deployment.chains.find((c) => c.chainId === 31337)!.timelock!;
@@ -209,5 +217,46 @@ describe('multi-prover deployment on the devnet', () => {
       registerMultiProverOperator({ ...base, blsKey: devnetBlsKey(o.index), quorums: [0, 7] }),
       (error: unknown) => error instanceof UnknownQuorumError && /quorum 7 does not exist/.test(error.message),
     );
+  });
+
+  // Last: it slashes and freezes operator 3.
+  it('slashes and freezes an operator that signs two states for one metadata, through the EquivocationSlasher', async () => {
+    const mp = deployment.multiProver;
+    const o = devnet.operators[3];
+    const key = devnetBlsKey(o.index);
+    const sm = { address: mp.serviceManager, abi: MultiProverServiceManagerAbi } as const;
+    const header = (state: Hex) => ({
+      committeeId: DEVNET_MULTI_PROVER_COMMITTEE_ID,
+      metadata: '0x6d' as Hex,
+      state,
+      quorumNumbers: encodeQuorumNumbers([0, 1]),
+      referenceEpoch: devnet.multiProver!.activeEpoch,
+    });
+    const [a, b] = [header('0x0a'), header('0x0b')];
+    const sign = async (h: ReturnType<typeof header>) => {
+      const sigma = blsSign(key.secret, await client.readContract({ ...sm, functionName: 'hashStateHeader', args: [h] }));
+      return { X: sigma.x, Y: sigma.y };
+    };
+    const [sigmaA, sigmaB] = [await sign(a), await sign(b)];
+    const allocation = () =>
+      client.readContract({
+        address: deployment.eigenlayer.allocationManager,
+        abi: AllocationManagerAbi,
+        functionName: 'getAllocation',
+        args: [o.address, { avs: mp.serviceManager, id: 1 }, devnet.multiProver!.strategy],
+      });
+    const before = await allocation();
+    const reporter = privateKeyToAccount(devnet.operators[0].operatorKey);
+    const hash = await makeWalletClient(31337, devnet.chains[0].rpcUrl, reporter).writeContract({
+      address: mp.equivocationSlasher,
+      abi: EquivocationSlasherAbi,
+      functionName: 'slashEquivocation',
+      args: [a, b, g2ToSolidity(key.publicKeyG2), sigmaA, sigmaB, o.address],
+      chain: null,
+    });
+    assert.equal((await client.waitForTransactionReceipt({ hash })).status, 'success');
+    // Operator 3 is in quorum 1 only: half of its allocation to set 1 is gone, and it is frozen.
+    assert.equal((await allocation()).currentMagnitude, before.currentMagnitude / 2n);
+    assert.equal(await client.readContract({ address: mp.registry, abi: MultiProverRegistryAbi, functionName: 'isFrozen', args: [o.address] }), true);
   });
 });

@@ -1,13 +1,14 @@
 /**
  * Deploys the multi-prover AVS on the main chain of an existing EigenLayer core (the devnet's, or a public network's):
  *
- * EpochManager (the deployment's epoch clock) → MultiProverServiceManager (slasher of its operator sets) →
- * MultiProverRegistry (BLS keys, per-quorum weights) ← wired as the ServiceManager's stake registry; TEELivenessVerifier
- * (the PermissionController of the core decides who may act for an operator), with one attestation verifier per TEE
- * type (a DevnetAttestationVerifier on devnets, deployed here; SGX/TDX verifiers deployed beforehand) and the measurement
- * allowlist; then the AVS metadata URI, one operator set per quorum (the quorum's strategies, the ServiceManager as
- * slasher), the registry's quorums (threshold, strategy multipliers, minimum weight), the TEE quorums and the
- * committees. Finally every owned contract goes to the main chain's OwnerTimelock (the one already there, e.g.
+ * EpochManager (the deployment's epoch clock) → MultiProverServiceManager → MultiProverRegistry (BLS keys, per-quorum
+ * weights) ← wired as the ServiceManager's stake registry → EquivocationSlasher (slashes and freezes operators that sign
+ * two states for one committee and metadata; the slasher of the operator sets, and so the registry's only freezer);
+ * TEELivenessVerifier (the PermissionController of the core decides who may act for an operator), with one attestation
+ * verifier per TEE type (a DevnetAttestationVerifier on devnets, deployed here; SGX/TDX verifiers deployed beforehand)
+ * and the measurement allowlist; then the AVS metadata URI, one operator set per quorum (the quorum's strategies, the
+ * EquivocationSlasher as slasher), the registry's quorums (threshold, strategy multipliers, minimum weight), the TEE
+ * quorums and the committees. Finally every owned contract goes to the main chain's OwnerTimelock (the one already there, e.g.
  * state-proofs', or a new one), as state-proofs' deployment does (docs/multi-prover.md, "Deployment").
  */
 import { type Address, type Hex, type PrivateKeyAccount, type PublicClient, getAddress, parseAbi, toHex, zeroAddress } from 'viem';
@@ -17,6 +18,8 @@ import {
   DevnetAttestationVerifierAbi,
   DevnetAttestationVerifierBytecode,
   EpochManagerAbi,
+  EquivocationSlasherAbi,
+  EquivocationSlasherBytecode,
   EpochManagerBytecode,
   MultiProverRegistryAbi,
   MultiProverRegistryBytecode,
@@ -254,7 +257,7 @@ export async function deployMultiProver(options: DeployMultiProverOptions): Prom
   const serviceManager = await q.deploy(
     'MultiProverServiceManager',
     { abi: MultiProverServiceManagerAbi, bytecode: MultiProverServiceManagerBytecode },
-    [eigenlayer.avsDirectory, eigenlayer.rewardsCoordinator, eigenlayer.allocationManager, owner, options.wadToSlash],
+    [eigenlayer.avsDirectory, eigenlayer.rewardsCoordinator, eigenlayer.allocationManager, owner],
   );
   const registry = await q.deploy('MultiProverRegistry', { abi: MultiProverRegistryAbi, bytecode: MultiProverRegistryBytecode }, [
     epochManager,
@@ -262,6 +265,12 @@ export async function deployMultiProver(options: DeployMultiProverOptions): Prom
     options.maxProofAgeEpochs,
     options.maxOperators ?? DEFAULT_MAX_OPERATORS,
     owner,
+  ]);
+  // The slasher's constructor checks that the registry is the ServiceManager's stake registry: wire that first.
+  await q.write('MultiProverServiceManager.setStakeRegistry', serviceManager, MultiProverServiceManagerAbi, 'setStakeRegistry', [registry]);
+  const equivocationSlasher = await q.deploy('EquivocationSlasher', { abi: EquivocationSlasherAbi, bytecode: EquivocationSlasherBytecode }, [
+    registry,
+    options.wadToSlash,
   ]);
   const livenessVerifier = await q.deploy('TEELivenessVerifier', { abi: TEELivenessVerifierAbi, bytecode: TEELivenessVerifierBytecode }, [
     owner,
@@ -283,7 +292,6 @@ export async function deployMultiProver(options: DeployMultiProverOptions): Prom
   }
 
   progress('wiring the multi-prover contracts');
-  await q.write('MultiProverServiceManager.setStakeRegistry', serviceManager, MultiProverServiceManagerAbi, 'setStakeRegistry', [registry]);
   await q.write('MultiProverServiceManager.setLivenessVerifier', serviceManager, MultiProverServiceManagerAbi, 'setLivenessVerifier', [livenessVerifier]);
   if (options.rewardsInitiator) {
     await q.write('MultiProverServiceManager.setRewardsInitiator', serviceManager, MultiProverServiceManagerAbi, 'setRewardsInitiator', [options.rewardsInitiator]);
@@ -305,7 +313,7 @@ export async function deployMultiProver(options: DeployMultiProverOptions): Prom
   // The AllocationManager refuses operator sets of an AVS that has not published its metadata.
   await q.write('MultiProverServiceManager.updateAVSMetadataURI', serviceManager, MultiProverServiceManagerAbi, 'updateAVSMetadataURI', [options.metadataUri]);
   await q.write('MultiProverServiceManager.createOperatorSets', serviceManager, MultiProverServiceManagerAbi, 'createOperatorSets', [
-    options.quorums.map((quorum) => ({ operatorSetId: quorum.quorumNumber, strategies: quorum.strategies.map((s) => s.strategy), slasher: serviceManager })),
+    options.quorums.map((quorum) => ({ operatorSetId: quorum.quorumNumber, strategies: quorum.strategies.map((s) => s.strategy), slasher: equivocationSlasher })),
   ]);
   await q.write('MultiProverServiceManager.setAVSRegistrar', serviceManager, MultiProverServiceManagerAbi, 'setAVSRegistrar', [serviceManager]);
   for (const quorum of options.quorums) {
@@ -342,6 +350,7 @@ export async function deployMultiProver(options: DeployMultiProverOptions): Prom
   const section = multiProverSectionSchema.parse({
     serviceManager,
     registry,
+    equivocationSlasher,
     epochManager,
     livenessVerifier,
     attestationVerifiers,

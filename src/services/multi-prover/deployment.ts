@@ -5,7 +5,8 @@
  * ```json
  * "services": {
  *   "multi-prover": {
- *     "serviceManager": "0x…", "registry": "0x…", "epochManager": "0x…", "livenessVerifier": "0x…",
+ *     "serviceManager": "0x…", "registry": "0x…", "equivocationSlasher": "0x…", "epochManager": "0x…",
+ *     "livenessVerifier": "0x…",
  *     "attestationVerifiers": { "devnet": "0x…" },
  *     "teeQuorums": [{ "quorumNumber": 0, "teeType": "devnet" }, { "quorumNumber": 1, "teeType": "devnet" }],
  *     "committees": [{ "id": "1", "description": "block states", "quorumNumbers": [0, 1] }],
@@ -41,6 +42,8 @@ export const multiProverSectionSchema = z.strictObject({
   serviceManager: address,
   /** MultiProverRegistry: BLS keys, per-quorum weights and thresholds. */
   registry: address,
+  /** EquivocationSlasher: the slasher of the operator sets (slashes and freezes operators that sign two states). */
+  equivocationSlasher: address,
   epochManager: address,
   /** TEELivenessVerifier: provers' attestations and liveness. */
   livenessVerifier: address,

@@ -6,9 +6,9 @@ import {BN254} from "../../core/signatures/BN254.sol";
 import {ITEELivenessVerifier} from "./ITEELivenessVerifier.sol";
 
 /// @title IMultiProverServiceManager
-/// @notice Types, errors and events of the MultiProverServiceManager: committees of TEE quorums, BLS-signed state
-///         headers confirmed once per (committee, metadata), and the slashing of operators that sign two states for
-///         one (committee, metadata).
+/// @notice Types, errors and events of the MultiProverServiceManager: committees of TEE quorums and BLS-signed state
+///         headers confirmed once per (committee, metadata). (Operators that sign two states for one (committee,
+///         metadata) are slashed by the EquivocationSlasher, IEquivocationSlasher.)
 interface IMultiProverServiceManager {
     /// @notice A committee: the TEE quorums that must each reach their threshold to confirm one of its states.
     /// @param id The committee id.
@@ -78,12 +78,15 @@ interface IMultiProverServiceManager {
 
     /// @notice The stake registry or the liveness verifier is not set.
     error NotConfigured();
-    /// @notice A zero address or a WAD_TO_SLASH outside (0, 1e18].
+    /// @notice A zero address.
     error InvalidParameter();
     /// @notice Committee `committeeId` does not exist.
     error CommitteeNotFound(uint256 committeeId);
     /// @notice Committee `committeeId` already exists.
     error CommitteeExists(uint256 committeeId);
+    /// @notice Committee `committeeId` was removed: its id is never used again (its members stay slashable for what
+    ///         they signed under it).
+    error CommitteeIdRetired(uint256 committeeId);
     /// @notice A committee's quorums are empty, not strictly ascending, or name a quorum that is not a TEE quorum.
     error InvalidCommitteeQuorums(bytes teeQuorumNumbers);
     /// @notice TEE quorum `quorumNumber` already exists.
@@ -96,18 +99,6 @@ interface IMultiProverServiceManager {
     error StateAlreadyConfirmed(uint256 committeeId, bytes32 metadataHash, bytes32 stateHash);
     /// @notice The signature check failed with `status` at quorum index `quorumIndex`.
     error InvalidStateSignature(BLSSignerSetChecker.SignerSetStatus status, uint256 quorumIndex);
-    /// @notice The two headers are not for the same (committee, metadata).
-    error NotSameCommitteeAndMetadata();
-    /// @notice The two headers carry the same state: signing both is not equivocation.
-    error SameState();
-    /// @notice `operator` has no registered BLS key.
-    error OperatorHasNoKey(address operator);
-    /// @notice A header's signature by `operator`'s key does not verify.
-    error InvalidOperatorSignature(address operator);
-    /// @notice `operator` had no weight in any of the committee's quorums at `referenceEpoch`.
-    error NotCommitteeMember(address operator, uint32 referenceEpoch);
-    /// @notice `operator` was already slashed for equivocating on (`committeeId`, `metadataHash`).
-    error AlreadySlashed(address operator, uint256 committeeId, bytes32 metadataHash);
 
     /// @notice The liveness verifier is `verifier` from now on.
     event LivenessVerifierSet(address indexed verifier);
@@ -117,7 +108,7 @@ interface IMultiProverServiceManager {
     event CommitteeAdded(uint256 indexed committeeId, string description, bytes metadata, bytes teeQuorumNumbers);
     /// @notice Committee `committeeId` was updated (confirmed states are unaffected).
     event CommitteeUpdated(uint256 indexed committeeId, string description, bytes metadata, bytes teeQuorumNumbers);
-    /// @notice Committee `committeeId` was removed (confirmed states stay).
+    /// @notice Committee `committeeId` was removed (confirmed states stay; the id is retired).
     event CommitteeRemoved(uint256 indexed committeeId);
     /// @notice `state` was confirmed for (`committeeId`, `metadata`), signed over `digest`; `signedWeights` per quorum
     ///         (weight units) are those of the live, unfrozen signers.
@@ -130,15 +121,4 @@ interface IMultiProverServiceManager {
         uint32 referenceEpoch,
         uint256[] signedWeights
     );
-    /// @notice `operator` signed two states (digests `digestA`, `digestB`) for (`committeeId`, `metadataHash`).
-    event EquivocationSlashed(
-        address indexed operator,
-        uint256 indexed committeeId,
-        bytes32 indexed metadataHash,
-        bytes32 digestA,
-        bytes32 digestB,
-        address reporter
-    );
-    /// @notice `operator` was slashed in operator set `quorumNumber` (slash `slashId`, `shares` per strategy).
-    event OperatorSlashed(address indexed operator, uint8 indexed quorumNumber, uint256 slashId, uint256[] shares);
 }

@@ -18,6 +18,10 @@ abstract contract MultiProverCommittees is IMultiProverServiceManager, Ownable {
     bytes internal _teeQuorumNumbers;
     /// @dev committee id => committee (empty teeQuorumNumbers: no such committee).
     mapping(uint256 committeeId => Committee) internal _committees;
+    /// @dev committee id => bit q set for every quorum q the committee has had since it was added, kept after its
+    ///      removal (non-zero: the id is taken for good). What the EquivocationSlasher counts a signed header's
+    ///      quorums against.
+    mapping(uint256 committeeId => uint256 quorumBitmap) internal _committeeQuorumsEver;
 
     /// @notice Sets the liveness verifier. Owner only.
     /// @dev Reverts with {InvalidParameter} for the zero address.
@@ -43,13 +47,15 @@ abstract contract MultiProverCommittees is IMultiProverServiceManager, Ownable {
         emit TeeQuorumAdded(quorumNumber, teeQuorum.teeType);
     }
 
-    /// @notice Adds `committee`. Owner only.
-    /// @dev Reverts with {CommitteeExists} or {InvalidCommitteeQuorums} (empty, not strictly ascending, or not TEE
-    ///      quorums).
+    /// @notice Adds `committee`. Owner only. The id of a removed committee cannot be used again: its members stay
+    ///         slashable for what they signed under it, which a new committee with other quorums must not change.
+    /// @dev Reverts with {CommitteeExists}, {CommitteeIdRetired} or {InvalidCommitteeQuorums} (empty, not strictly
+    ///      ascending, or not TEE quorums).
     /// @param committee Id, description, metadata and TEE quorums.
     function addCommittee(Committee calldata committee) external onlyOwner {
         if (_committees[committee.id].teeQuorumNumbers.length != 0) revert CommitteeExists(committee.id);
-        _checkCommitteeQuorums(committee.teeQuorumNumbers);
+        if (_committeeQuorumsEver[committee.id] != 0) revert CommitteeIdRetired(committee.id);
+        _committeeQuorumsEver[committee.id] = _checkCommitteeQuorums(committee.teeQuorumNumbers);
         _committees[committee.id] = committee;
         emit CommitteeAdded(committee.id, committee.description, committee.metadata, committee.teeQuorumNumbers);
     }
@@ -59,13 +65,14 @@ abstract contract MultiProverCommittees is IMultiProverServiceManager, Ownable {
     /// @param committee Id, description, metadata and TEE quorums.
     function updateCommittee(Committee calldata committee) external onlyOwner {
         if (_committees[committee.id].teeQuorumNumbers.length == 0) revert CommitteeNotFound(committee.id);
-        _checkCommitteeQuorums(committee.teeQuorumNumbers);
+        _committeeQuorumsEver[committee.id] |= _checkCommitteeQuorums(committee.teeQuorumNumbers);
         _committees[committee.id] = committee;
         emit CommitteeUpdated(committee.id, committee.description, committee.metadata, committee.teeQuorumNumbers);
     }
 
-    /// @notice Removes committee `committeeId`: no more of its states can be confirmed, and its members can no longer
-    ///         be slashed for equivocating on it. Owner only. States already confirmed stay confirmed.
+    /// @notice Removes committee `committeeId`: no more of its states can be confirmed; its members stay slashable for
+    ///         equivocating on it ({committeeQuorumsEver}), and its id is never used again. Owner only. States already
+    ///         confirmed stay confirmed.
     /// @dev Reverts with {CommitteeNotFound}.
     /// @param committeeId An existing committee.
     function removeCommittee(uint256 committeeId) external onlyOwner {
@@ -77,6 +84,12 @@ abstract contract MultiProverCommittees is IMultiProverServiceManager, Ownable {
     /// @notice Committee `committeeId` (all empty when it does not exist).
     function getCommittee(uint256 committeeId) external view returns (Committee memory) {
         return _committees[committeeId];
+    }
+
+    /// @notice The quorums committee `committeeId` has had since it was added, also after its removal: bit q set for
+    ///         quorum q (0: the id was never used).
+    function committeeQuorumsEver(uint256 committeeId) external view returns (uint256 quorumBitmap) {
+        return _committeeQuorumsEver[committeeId];
     }
 
     /// @notice TEE quorum `quorumNumber` (teeType NONE when it is not one).
@@ -101,8 +114,9 @@ abstract contract MultiProverCommittees is IMultiProverServiceManager, Ownable {
         }
     }
 
-    /// @dev Reverts unless `quorumNumbers` is non-empty, strictly ascending and made of TEE quorums.
-    function _checkCommitteeQuorums(bytes calldata quorumNumbers) private view {
+    /// @dev Reverts unless `quorumNumbers` is non-empty, strictly ascending and made of TEE quorums; returns them as a
+    ///      bitmap (bit q: quorum q).
+    function _checkCommitteeQuorums(bytes calldata quorumNumbers) private view returns (uint256 bitmap) {
         uint256 n = quorumNumbers.length;
         if (n == 0) revert InvalidCommitteeQuorums(quorumNumbers);
         for (uint256 i; i < n; ++i) {
@@ -111,6 +125,7 @@ abstract contract MultiProverCommittees is IMultiProverServiceManager, Ownable {
             if (_teeQuorums[q].teeType == ITEELivenessVerifier.TeeType.NONE) {
                 revert InvalidCommitteeQuorums(quorumNumbers);
             }
+            bitmap |= uint256(1) << q;
         }
     }
 }

@@ -65,7 +65,7 @@ contract MultiProverRegistry is MultiProverRegistryStorage {
         if (!allocationManager.isOperatorSet(_operatorSet(quorum))) revert OperatorSetDoesNotExist(quorum);
         _createQuorum(quorum, thresholdBps);
         _setQuorumConfig(quorum, config);
-        _quorumNumbers.push(bytes1(quorum));
+        _quorumBitmap |= uint256(1) << quorum;
     }
 
     /// @notice Replaces `quorum`'s weight formula and refreshes the weight of every operator registered in it (those
@@ -98,7 +98,7 @@ contract MultiProverRegistry is MultiProverRegistryStorage {
     ///        when msg.sender is already registered in some quorum.
     function registerOperator(
         uint8[] calldata quorums,
-        ISignatureUtilsMixinTypes.SignatureWithSaltAndExpiry memory operatorSignature
+        ISignatureUtilsMixinTypes.SignatureWithSaltAndExpiry calldata operatorSignature
     ) external {
         _register(msg.sender, quorums, operatorSignature);
     }
@@ -111,7 +111,7 @@ contract MultiProverRegistry is MultiProverRegistryStorage {
     function registerOperator(
         address operator,
         uint8[] calldata quorums,
-        ISignatureUtilsMixinTypes.SignatureWithSaltAndExpiry memory operatorSignature
+        ISignatureUtilsMixinTypes.SignatureWithSaltAndExpiry calldata operatorSignature
     ) external {
         _register(operator, quorums, operatorSignature);
     }
@@ -156,12 +156,13 @@ contract MultiProverRegistry is MultiProverRegistryStorage {
         emit OperatorFrozen(operator, msg.sender, _nextEffectiveEpoch());
         uint256 bitmap = _operatorQuorums[operator];
         if (bitmap == 0) return;
-        bytes memory quorums = _quorumNumbers;
-        for (uint256 i; i < quorums.length; ++i) {
-            uint8 quorum = uint8(quorums[i]);
-            if (bitmap & (uint256(1) << quorum) != 0) _leave(quorum, operator);
+        for (uint256 quorum; bitmap != 0; ++quorum) {
+            // casting to 'uint8' is safe: quorum is a bit index of a uint256
+            // forge-lint: disable-next-line(unsafe-typecast)
+            if (bitmap & 1 != 0) _leave(uint8(quorum), operator);
+            bitmap >>= 1;
         }
-        serviceManager.deregisterOperator(operator);
+        _leaveAvsIfLast(operator);
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -219,9 +220,15 @@ contract MultiProverRegistry is MultiProverRegistryStorage {
         return _quorumOperators[quorum].values();
     }
 
-    /// @notice The quorums created, one byte each, in creation order.
-    function quorumNumbers() external view returns (bytes memory) {
-        return _quorumNumbers;
+    /// @notice The quorums created, one byte each, ascending.
+    function quorumNumbers() external view returns (bytes memory numbers) {
+        uint256 bitmap = _quorumBitmap;
+        for (uint256 quorum; bitmap != 0; ++quorum) {
+            // casting to 'uint8' is safe: quorum is a bit index of a uint256
+            // forge-lint: disable-next-line(unsafe-typecast)
+            if (bitmap & 1 != 0) numbers = bytes.concat(numbers, bytes1(uint8(quorum)));
+            bitmap >>= 1;
+        }
     }
 
     /// @notice `quorum`'s weight formula (strategies, multipliers in basis points of a share, minimum weight).
@@ -253,7 +260,7 @@ contract MultiProverRegistry is MultiProverRegistryStorage {
     function _register(
         address operator,
         uint8[] calldata quorums,
-        ISignatureUtilsMixinTypes.SignatureWithSaltAndExpiry memory operatorSignature
+        ISignatureUtilsMixinTypes.SignatureWithSaltAndExpiry calldata operatorSignature
     ) private {
         _checkCanActFor(operator);
         if (quorums.length == 0) revert NoQuorums();
@@ -297,7 +304,7 @@ contract MultiProverRegistry is MultiProverRegistryStorage {
             if (_operatorQuorums[operator] & (uint256(1) << quorum) == 0) revert OperatorNotRegistered(operator, quorum);
             _leave(quorum, operator);
         }
-        if (_operatorQuorums[operator] == 0) serviceManager.deregisterOperator(operator);
+        _leaveAvsIfLast(operator);
     }
 
     /// @dev Recomputes `operator`'s weight in `quorum` (registered there); below the minimum it leaves the quorum, and
@@ -309,6 +316,11 @@ contract MultiProverRegistry is MultiProverRegistryStorage {
             return;
         }
         _leave(quorum, operator);
+        _leaveAvsIfLast(operator);
+    }
+
+    /// @dev Deregisters `operator` from the AVS in the AVSDirectory once it is in no quorum.
+    function _leaveAvsIfLast(address operator) private {
         if (_operatorQuorums[operator] == 0) serviceManager.deregisterOperator(operator);
     }
 
@@ -322,9 +334,12 @@ contract MultiProverRegistry is MultiProverRegistryStorage {
 
     /// @dev Whether `account` is the slasher of one of this registry's operator sets.
     function _isSlasher(address account) private view returns (bool) {
-        bytes memory quorums = _quorumNumbers;
-        for (uint256 i; i < quorums.length; ++i) {
-            if (allocationManager.getSlasher(_operatorSet(uint8(quorums[i]))) == account) return true;
+        uint256 bitmap = _quorumBitmap;
+        for (uint256 quorum; bitmap != 0; ++quorum) {
+            // casting to 'uint8' is safe: quorum is a bit index of a uint256
+            // forge-lint: disable-next-line(unsafe-typecast)
+            if (bitmap & 1 != 0 && allocationManager.getSlasher(_operatorSet(uint8(quorum))) == account) return true;
+            bitmap >>= 1;
         }
         return false;
     }

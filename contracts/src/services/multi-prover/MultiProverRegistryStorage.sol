@@ -37,8 +37,9 @@ abstract contract MultiProverRegistryStorage is IMultiProverRegistry, BLSApkRegi
 
     /// @dev quorum => its weight formula.
     mapping(uint8 quorum => QuorumConfig) internal _quorumConfig;
-    /// @dev The quorums created, one byte each, in creation order.
-    bytes internal _quorumNumbers;
+    /// @dev Bit q set once quorum q is created (a bitmap rather than a list of numbers: the smaller code keeps the
+    ///      registry under EIP-170's 24,576 bytes).
+    uint256 internal _quorumBitmap;
     /// @dev quorum => operators registered in it as of the latest change.
     mapping(uint8 quorum => EnumerableSet.AddressSet) internal _quorumOperators;
     /// @dev operator => bit q set while it is registered in quorum q (as of the latest change).

@@ -10,6 +10,7 @@ import {IAllocationManager, IAllocationManagerTypes, OperatorSet} from "../../..
 import {IRewardsCoordinator} from "../../../src/eigenlayer/IRewardsCoordinator.sol";
 import {IStrategy} from "../../../src/eigenlayer/IStrategy.sol";
 import {IMultiProverRegistry} from "../../../src/services/multi-prover/IMultiProverRegistry.sol";
+import {EquivocationSlasher} from "../../../src/services/multi-prover/EquivocationSlasher.sol";
 import {IMultiProverServiceManager} from "../../../src/services/multi-prover/IMultiProverServiceManager.sol";
 import {ITEELivenessVerifier} from "../../../src/services/multi-prover/ITEELivenessVerifier.sol";
 import {MultiProverRegistry} from "../../../src/services/multi-prover/MultiProverRegistry.sol";
@@ -17,9 +18,9 @@ import {MultiProverServiceManager} from "../../../src/services/multi-prover/Mult
 import {MultiProverG2Math} from "./MultiProverG2Math.sol";
 import {ManuallySetTEELiveness} from "./MultiProverTestLiveness.sol";
 
-/// @notice The devnet EigenLayer core plus EpochManager → MultiProverServiceManager (slasher of its operator sets 0 and
-///         1) → MultiProverRegistry (quorum 0: SGX, quorum 1: TDX, threshold 66.67 %), a test-only liveness verifier,
-///         committee 1 = [0, 1] and committee 2 = [0]. Operators are EigenLayer operators (secp256k1 keys) with the BLS
+/// @notice The devnet EigenLayer core plus EpochManager → MultiProverServiceManager → MultiProverRegistry (quorum 0:
+///         SGX, quorum 1: TDX, threshold 66.67 %) → EquivocationSlasher (slasher of operator sets 0 and 1), a test-only
+///         liveness verifier, committee 1 = [0, 1] and committee 2 = [0]. Operators are EigenLayer operators (secp256k1 keys) with the BLS
 ///         keys of test/vectors/bls.json; helpers register them, sign headers and aggregate signatures.
 abstract contract MultiProverFixture is EigenLayerDeployer {
     uint64 internal constant GENESIS = 1_700_000_000;
@@ -42,6 +43,7 @@ abstract contract MultiProverFixture is EigenLayerDeployer {
     EpochManager internal epochManager;
     MultiProverServiceManager internal sm;
     MultiProverRegistry internal registry;
+    EquivocationSlasher internal slasher;
     ManuallySetTEELiveness internal liveness;
     uint256 internal maxOperators = 256;
 
@@ -70,15 +72,15 @@ abstract contract MultiProverFixture is EigenLayerDeployer {
             IAVSDirectory(address(avsDirectory)),
             IRewardsCoordinator(address(rewardsCoordinator)),
             IAllocationManager(address(allocationManager)),
-            avsOwner,
-            WAD_TO_SLASH
+            avsOwner
         );
         registry = new MultiProverRegistry(epochManager, sm, MAX_AGE, maxOperators, avsOwner);
         sm.setStakeRegistry(address(registry));
+        slasher = new EquivocationSlasher(registry, WAD_TO_SLASH);
         sm.updateAVSMetadataURI("ipfs://multi-prover");
         IAllocationManagerTypes.CreateSetParamsV2[] memory sets = new IAllocationManagerTypes.CreateSetParamsV2[](2);
-        sets[0] = IAllocationManagerTypes.CreateSetParamsV2({operatorSetId: 0, strategies: _strategies(), slasher: address(sm)});
-        sets[1] = IAllocationManagerTypes.CreateSetParamsV2({operatorSetId: 1, strategies: _strategies(), slasher: address(sm)});
+        sets[0] = IAllocationManagerTypes.CreateSetParamsV2({operatorSetId: 0, strategies: _strategies(), slasher: address(slasher)});
+        sets[1] = IAllocationManagerTypes.CreateSetParamsV2({operatorSetId: 1, strategies: _strategies(), slasher: address(slasher)});
         sm.createOperatorSets(sets);
         registry.createQuorum(SGX_Q, THRESHOLD_BPS, _config(10_000, MIN_WEIGHT));
         registry.createQuorum(TDX_Q, THRESHOLD_BPS, _config(10_000, MIN_WEIGHT));
@@ -91,6 +93,7 @@ abstract contract MultiProverFixture is EigenLayerDeployer {
         vm.stopPrank();
         vm.label(address(sm), "MultiProverServiceManager");
         vm.label(address(registry), "MultiProverRegistry");
+        vm.label(address(slasher), "EquivocationSlasher");
     }
 
     function _config(uint96 multiplier, uint256 minimumWeight)

@@ -64,6 +64,16 @@ contract MultiProverRegistryTest is MultiProverFixture {
         assertEq(registry.quorumNumbers(), hex"000102");
     }
 
+    function test_quorumNumbers_areAscendingWhateverTheCreationOrder() public {
+        _createSet(200);
+        _createSet(7);
+        vm.startPrank(avsOwner);
+        registry.createQuorum(200, 5000, _config(10_000, MIN_WEIGHT));
+        registry.createQuorum(7, 5000, _config(10_000, MIN_WEIGHT));
+        vm.stopPrank();
+        assertEq(registry.quorumNumbers(), hex"000107c8");
+    }
+
     function test_setQuorumConfig_refusesInvalidStrategiesAndZeroMinimum() public {
         IMultiProverRegistry.QuorumConfig memory config = _config(10_000, MIN_WEIGHT);
         config.strategies = new IMultiProverRegistry.StrategyParams[](0);
@@ -274,22 +284,22 @@ contract MultiProverRegistryTest is MultiProverFixture {
     function test_freezeOperator_removesFromEveryQuorumOnce() public {
         Op memory op = _newMember(0, _quorums(SGX_Q, TDX_Q));
         vm.expectEmit(address(registry));
-        emit IMultiProverRegistry.OperatorFrozen(op.addr, address(sm), registry.effectiveEpoch());
-        vm.prank(address(sm));
+        emit IMultiProverRegistry.OperatorFrozen(op.addr, address(slasher), registry.effectiveEpoch());
+        vm.prank(address(slasher));
         registry.freezeOperator(op.addr);
         assertTrue(registry.isFrozen(op.addr));
         assertEq(registry.getOperatorQuorumBitmap(op.addr), 0);
         assertEq(registry.getLatestOperatorWeight(TDX_Q, op.addr), 0);
         assertEq(registry.computeOperatorWeight(SGX_Q, op.addr), 0);
         vm.recordLogs();
-        vm.prank(address(sm));
+        vm.prank(address(slasher));
         registry.freezeOperator(op.addr); // no-op
         assertEq(vm.getRecordedLogs().length, 0);
     }
 
     function _createSet(uint32 id) internal {
         IAllocationManagerTypes.CreateSetParamsV2[] memory sets = new IAllocationManagerTypes.CreateSetParamsV2[](1);
-        sets[0] = IAllocationManagerTypes.CreateSetParamsV2({operatorSetId: id, strategies: _strategies(), slasher: address(sm)});
+        sets[0] = IAllocationManagerTypes.CreateSetParamsV2({operatorSetId: id, strategies: _strategies(), slasher: address(slasher)});
         vm.prank(avsOwner);
         sm.createOperatorSets(sets);
     }

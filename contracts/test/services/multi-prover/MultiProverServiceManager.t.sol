@@ -162,7 +162,7 @@ contract MultiProverServiceManagerTest is MultiProverFixture {
         IMultiProverServiceManager.StateHeader memory header = _header(BOTH, META, STATE, 1);
         IMultiProverServiceManager.StateSignature memory signature = _signed(header, _signers(0, 1, 2));
         // Its checkpointed weight at epoch 1 stays; the freeze alone removes it.
-        vm.prank(address(sm));
+        vm.prank(address(slasher));
         registry.freezeOperator(ops[2].addr);
         assertGt(registry.getOperatorWeightAt(SGX_Q, ops[2].addr, 1), 0);
         _expectInvalid(BLSSignerSetChecker.SignerSetStatus.InsufficientSignedWeight, 0);

@@ -10,22 +10,9 @@ import {ITEELivenessVerifier} from "../../../src/services/multi-prover/ITEELiven
 import {MultiProverServiceManager} from "../../../src/services/multi-prover/MultiProverServiceManager.sol";
 import {MultiProverFixture} from "./MultiProverFixture.sol";
 
-/// @notice MultiProverServiceManager configuration: deployment parameters, liveness verifier, TEE quorums, committees
+/// @notice MultiProverServiceManager configuration: liveness verifier, TEE quorums, committees
 ///         (events, owner-only, validation) and the EIP-712 digest.
 contract MultiProverServiceManagerConfigTest is MultiProverFixture {
-    function test_constructor_refusesAWadToSlashOutsideZeroToOne() public {
-        for (uint256 i; i < 2; ++i) {
-            vm.expectRevert(IMultiProverServiceManager.InvalidParameter.selector);
-            new MultiProverServiceManager(
-                IAVSDirectory(address(avsDirectory)),
-                IRewardsCoordinator(address(rewardsCoordinator)),
-                IAllocationManager(address(allocationManager)),
-                avsOwner,
-                i == 0 ? 0 : 1e18 + 1
-            );
-        }
-    }
-
     function test_setLivenessVerifier_emitsAndRefusesZero() public {
         vm.startPrank(avsOwner);
         vm.expectRevert(IMultiProverServiceManager.InvalidParameter.selector);
@@ -71,6 +58,26 @@ contract MultiProverServiceManagerConfigTest is MultiProverFixture {
         sm.removeCommittee(3);
         vm.expectRevert(abi.encodeWithSelector(IMultiProverServiceManager.CommitteeNotFound.selector, 3));
         sm.updateCommittee(c);
+        vm.stopPrank();
+    }
+
+    function test_committeeQuorumsEver_keepsEveryQuorumAfterUpdatesAndRemoval() public {
+        assertEq(sm.committeeQuorumsEver(BOTH), 0x03);
+        assertEq(sm.committeeQuorumsEver(SGX_ONLY), 0x01);
+        assertEq(sm.committeeQuorumsEver(9), 0);
+        vm.startPrank(avsOwner);
+        sm.updateCommittee(IMultiProverServiceManager.Committee(SGX_ONLY, "tdx now", "", hex"01"));
+        assertEq(sm.committeeQuorumsEver(SGX_ONLY), 0x03);
+        sm.removeCommittee(SGX_ONLY);
+        vm.stopPrank();
+        assertEq(sm.committeeQuorumsEver(SGX_ONLY), 0x03);
+    }
+
+    function test_addCommittee_refusesTheIdOfARemovedCommittee() public {
+        vm.startPrank(avsOwner);
+        sm.removeCommittee(SGX_ONLY);
+        vm.expectRevert(abi.encodeWithSelector(IMultiProverServiceManager.CommitteeIdRetired.selector, SGX_ONLY));
+        sm.addCommittee(IMultiProverServiceManager.Committee(SGX_ONLY, "tdx", "", hex"01"));
         vm.stopPrank();
     }
 
@@ -135,8 +142,7 @@ contract MultiProverServiceManagerConfigTest is MultiProverFixture {
             IAVSDirectory(address(avsDirectory)),
             IRewardsCoordinator(address(rewardsCoordinator)),
             IAllocationManager(address(allocationManager)),
-            avsOwner,
-            WAD_TO_SLASH
+            avsOwner
         );
         vm.startPrank(avsOwner);
         sm.setStakeRegistry(address(registry));

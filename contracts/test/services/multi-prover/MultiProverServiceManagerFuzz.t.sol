@@ -36,7 +36,7 @@ contract MultiProverServiceManagerFuzzTest is MultiProverFixture {
             if (sgxDown & (1 << i) != 0) _setLive(ops[i].addr, ITEELivenessVerifier.TeeType.INTEL_SGX, false);
             if (tdxDown & (1 << i) != 0) _setLive(ops[i].addr, ITEELivenessVerifier.TeeType.INTEL_TDX, false);
             if (frozen & (1 << i) != 0) {
-                vm.prank(address(sm));
+                vm.prank(address(slasher));
                 registry.freezeOperator(ops[i].addr);
             }
         }
