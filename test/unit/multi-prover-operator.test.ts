@@ -92,6 +92,7 @@ function deploymentWith(liveness: Address, attestationVerifier: Address): Pick<M
     multiProver: {
       serviceManager: SERVICE_MANAGER,
       registry: '0x00000000000000000000000000000000000005e2',
+      equivocationSlasher: '0x00000000000000000000000000000000000005e4',
       epochManager: '0x00000000000000000000000000000000000005e3',
       livenessVerifier: liveness,
       attestationVerifiers: { devnet: attestationVerifier },
