@@ -196,7 +196,7 @@ export async function runMultiProverDemo(options: MultiProverDemoOptions = {}): 
       const slash = await slashDevnetEquivocation(devnet!, deployment, { committeeId: BigInt(confirmed.committeeId), chainId: BigInt(provenChain), blockNumber: BigInt(confirmed.blockNumber), quorumNumbers: confirmed.quorumNumbers, referenceEpoch: confirmed.referenceEpoch });
       return {
         value: slash,
-        ok: slash.frozen && slash.sharesAfter < slash.sharesBefore,
+        ok: slash.frozen && BigInt(slash.sharesAfter) < BigInt(slash.sharesBefore),
         detail: `operator ${short(slash.operator)}: slashable shares ${slash.sharesBefore} → ${slash.sharesAfter}, frozen ${slash.frozen} (tx ${slash.txHash})`,
       };
     });
