@@ -220,6 +220,7 @@ describe('multi-prover dashboard in a real browser', { skip: skipWithoutChromium
     await page.locator('#follow-task').fill(unknown);
     await page.locator('#follow-submit').click();
     await page.locator('#follow-result', { hasText: /^cannot follow 0x121212…121212: unknown task/ }).waitFor({ timeout: 30_000 });
+    assert.equal(await page.locator('#follow-task-facts').isVisible(), false, 'the task followed before is no longer shown');
   });
 
   it('loaded nothing from anywhere but the aggregator', () => {

@@ -144,7 +144,7 @@ function renderFollowed(task) {
   $('follow-task-id').textContent = task.taskId;
   $('follow-block').textContent = `chain ${task.chainId}, block ${task.blockNumber} (committee ${task.committeeId})`;
   $('follow-stage').textContent = stage;
-  $('follow-signers').textContent = `${task.signers.length}: ${formatWeight(task.signedWeight)} of ${formatWeight(task.thresholdWeight)} needed`;
+  $('follow-signers').textContent = `${task.signers.length}, weight ${formatWeight(task.signedWeight)} (threshold ${formatWeight(task.thresholdWeight)})`;
   $('follow-block-hash').textContent = task.state?.blockHash ?? '–';
   $('follow-state-root').textContent = task.state?.stateRoot ?? '–';
   $('follow-tx').textContent = task.confirmation?.txHash
