@@ -27,6 +27,7 @@ import { MULTI_PROVER_SERVICE, multiProverProtocol } from '../protocol.ts';
 import { type BlockWatchOptions, MultiProverAggregator } from './aggregator.ts';
 import { registerMultiProverRoutes } from './api.ts';
 import { Confirmer } from './confirmer.ts';
+import { registerMultiProverDashboard } from './dashboard/index.ts';
 import { type LivenessView, createLivenessView } from './liveness.ts';
 import { createMultiProverOperatorSetSource } from './operatorSet.ts';
 import { createMultiProverStore } from './store.ts';
@@ -141,6 +142,7 @@ export async function createMultiProverAggregatorApp(options: MultiProverAggrega
     logger: logger.child({ component: 'hub' }),
   });
   registerMultiProverRoutes(app, { aggregator, operatorSet, liveness, hub });
+  registerMultiProverDashboard(app);
   const running = aggregator;
   onTaskFinished = registerTaskEngineMetrics(metrics, {
     prefix: 'avs_multi_prover',

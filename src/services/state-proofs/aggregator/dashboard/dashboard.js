@@ -1,6 +1,8 @@
 // The aggregator dashboard: polls the aggregator's own API (same origin, no external network) every 2 s and renders
 // with DOM APIs only (textContent, never innerHTML with data). See docs/dashboard.md.
 
+import { $, el, followTaskEvents, formatChainTime, formatDuration, formatWeight, getJson, parseTaskId, pollEvery, remoteClock, share, short } from './common.js';
+
 const POLL_MS = 2000;
 const MAX_PROOFS = 25;
 // Proof feed pages fetched per poll while catching up with a long history.
@@ -9,8 +11,8 @@ const FEED_PAGE = 500;
 
 const state = {
   epoch: null,
-  // main-chain seconds minus local seconds, so the countdown ticks on the chain's clock
-  clockOffset: 0,
+  // the main chain's clock, so the countdown ticks on it
+  clock: remoteClock(),
   chains: [],
   feedCursor: null,
   proofs: new Map(),
@@ -18,77 +20,23 @@ const state = {
   followed: new Map(),
 };
 
-const $ = (id) => document.getElementById(id);
-
-function el(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(props)) {
-    if (k === 'class') node.className = v;
-    else if (k === 'text') node.textContent = v;
-    else if (k.startsWith('data-')) node.setAttribute(k, v);
-    else node[k] = v;
-  }
-  for (const child of children) if (child !== null && child !== undefined) node.append(child);
-  return node;
-}
-
-async function getJson(path, init) {
-  const response = await fetch(path, { headers: { accept: 'application/json' }, ...init });
-  const body = await response.json().catch(() => null);
-  if (!response.ok) throw new Error(body?.message ?? `${response.status} ${response.statusText}`);
-  return body;
-}
-
-function short(hex) {
-  return hex.length > 14 ? `${hex.slice(0, 8)}…${hex.slice(-6)}` : hex;
-}
-
-function formatDuration(seconds) {
-  const s = Math.max(0, Math.floor(seconds));
-  const d = Math.floor(s / 86400);
-  const h = Math.floor((s % 86400) / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const pad = (n) => String(n).padStart(2, '0');
-  return d > 0 ? `${d}d ${pad(h)}:${pad(m)}:${pad(s % 60)}` : h > 0 ? `${h}:${pad(m)}:${pad(s % 60)}` : `${pad(m)}:${pad(s % 60)}`;
-}
-
-/** Weight as a decimal string scaled down by 18 decimals (shares are wei-scale), for display only. */
-function formatWeight(decimal) {
-  const value = BigInt(decimal);
-  const whole = value / 10n ** 18n;
-  const frac = (value % 10n ** 18n).toString().padStart(18, '0').slice(0, 2).replace(/0+$/, '');
-  return `${whole.toLocaleString('en-US')}${frac ? `.${frac}` : ''}`;
-}
-
-function share(part, total) {
-  const t = BigInt(total);
-  if (t === 0n) return '–';
-  return `${(Number((BigInt(part) * 10000n) / t) / 100).toFixed(2)} %`;
-}
-
-function setConnection(ok, text) {
-  const node = $('connection');
-  node.textContent = text;
-  node.className = `connection ${ok ? 'live' : 'down'}`;
-}
-
 // ----- epoch -----
 
 function renderEpoch() {
   const e = state.epoch;
   if (!e) return;
-  const now = Date.now() / 1000 + state.clockOffset;
+  const now = state.clock.now();
   $('epoch-number').textContent = String(e.epoch);
   $('epoch-countdown').textContent = formatDuration(Number(e.end) - now);
   $('epoch-grace').textContent = now >= Number(e.graceStart) ? 'in the grace period' : `starts in ${formatDuration(Number(e.graceStart) - now)}`;
   $('epoch-effective').textContent = `epoch ${e.effectiveEpoch}`;
-  $('epoch-now').textContent = new Date(now * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+  $('epoch-now').textContent = formatChainTime(now);
 }
 
 async function pollEpoch() {
   const e = await getJson('/v1/epochs/current');
   state.epoch = e;
-  state.clockOffset = Number(e.now) - Date.now() / 1000;
+  state.clock.sync(e.now);
   renderEpoch();
 }
 
@@ -214,42 +162,35 @@ function renderProofs() {
 function onFollow(event) {
   event.preventDefault();
   const out = $('follow-result');
-  const taskId = $('follow-task').value.trim().toLowerCase();
+  const taskId = parseTaskId($('follow-task').value);
   out.className = '';
-  if (!/^0x[0-9a-f]{64}$/.test(taskId)) {
+  if (!taskId) {
     out.className = 'bad';
     out.textContent = 'a task id is 0x and 64 hex digits';
     return;
   }
   if (state.followed.has(taskId)) return;
-  const source = new EventSource(`/v1/state-proofs/${taskId}/events`);
-  state.followed.set(taskId, source);
-  let seen = false;
   delete out.dataset.status;
   out.textContent = `following ${short(taskId)}…`;
-  source.addEventListener('status', (message) => {
-    const task = JSON.parse(message.data);
-    seen = true;
-    state.proofs.delete(task.taskId);
-    state.proofs.set(task.taskId, task);
-    renderProofs();
-    out.dataset.status = task.status;
-    out.className = task.status === 'aggregated' ? 'ok' : task.status === 'failed' ? 'bad' : '';
-    out.textContent = `task ${short(task.taskId)}: ${task.status}${task.failureReason ? ` (${task.failureReason})` : ''}, ${task.signers.length} signers`;
-    // The stream ends after a final status; closing first keeps EventSource from reconnecting.
-    if (task.status === 'aggregated' || task.status === 'failed') {
-      source.close();
+  const source = followTaskEvents(`/v1/state-proofs/${taskId}/events`, {
+    isFinal: (task) => task.status === 'aggregated' || task.status === 'failed',
+    onStatus(task) {
+      state.proofs.delete(task.taskId);
+      state.proofs.set(task.taskId, task);
+      renderProofs();
+      out.dataset.status = task.status;
+      out.className = task.status === 'aggregated' ? 'ok' : task.status === 'failed' ? 'bad' : '';
+      out.textContent = `task ${short(task.taskId)}: ${task.status}${task.failureReason ? ` (${task.failureReason})` : ''}, ${task.signers.length} signers`;
+    },
+    onEnd(seen) {
       state.followed.delete(taskId);
-    }
+      if (!seen) {
+        out.className = 'bad';
+        out.textContent = `cannot follow ${short(taskId)}: unknown task, or the aggregator is unreachable`;
+      }
+    },
   });
-  source.addEventListener('error', () => {
-    if (source.readyState !== EventSource.CLOSED) return;
-    state.followed.delete(taskId);
-    if (!seen) {
-      out.className = 'bad';
-      out.textContent = `cannot follow ${short(taskId)}: unknown task, or the aggregator is unreachable`;
-    }
-  });
+  state.followed.set(taskId, source);
 }
 
 // ----- verify -----
@@ -299,21 +240,8 @@ async function onVerify(event) {
 
 // ----- loop -----
 
-async function poll() {
-  const results = await Promise.allSettled([pollEpoch(), pollOperators(), pollProofs()]);
-  // Chains after the epoch, to compare each registry's epoch with the current one.
-  results.push(...(await Promise.allSettled([pollChains()])));
-  const failed = results.find((r) => r.status === 'rejected');
-  if (failed) setConnection(false, `aggregator: ${failed.reason?.message ?? 'unreachable'}`);
-  else setConnection(true, `live · updated ${new Date().toLocaleTimeString('en-GB')}`);
-}
-
-async function loop() {
-  await poll();
-  setTimeout(loop, POLL_MS);
-}
-
 $('verify-form').addEventListener('submit', onVerify);
 $('follow-form').addEventListener('submit', onFollow);
 setInterval(renderEpoch, 1000);
-loop();
+// Chains after the epoch, to compare each registry's epoch with the current one.
+pollEvery(POLL_MS, [pollEpoch, pollOperators, pollProofs], [pollChains]);
