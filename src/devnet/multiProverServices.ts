@@ -89,6 +89,7 @@ export async function startDevnetMultiProver(devnet: DevnetBase, options: Devnet
     }
     if (options.waitForOperators !== false) await waitForOperators(operators, aggregator, 30_000);
     const endpoints: Record<string, string> = {
+      'multi-prover dashboard': `${aggregator.url}/dashboard`,
       'multi-prover http': aggregator.url,
       'multi-prover tasks api': `${aggregator.url}/v1/multi-prover/tasks`,
       'multi-prover openapi': `${aggregator.url}/openapi.json`,

@@ -1,8 +1,8 @@
 /**
  * The multi-prover aggregator process in one call: store (migrations), the operator set from the MultiProverRegistry,
  * provers' liveness from the TEELivenessVerifier, the {@link MultiProverAggregator} with its block watcher and
- * confirmState submitter, the HTTP API, the operators' WebSocket hub (BLS authentication), the EigenLayer node API
- * (`/eigen`) and Prometheus metrics (`/metrics`) on one port.
+ * confirmState submitter, the HTTP API, the dashboard (`/dashboard`), the operators' WebSocket hub (BLS
+ * authentication), the EigenLayer node API (`/eigen`) and Prometheus metrics (`/metrics`) on one port.
  *
  * ```ts
  * const service = await startMultiProverAggregatorService({ deployment, database, account, port: 8090 });
