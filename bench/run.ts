@@ -12,7 +12,8 @@
  *
  * - multi-prover gas: the BN254 BLS quorum check for 10, 50 and 200 operators with 0, 1 and 10 % non-signers,
  *   confirmState for 10, 50 and 200 signers in 1 and 2 quorums, submitLivenessProof and slashEquivocation
- *   (bench/multiProverGas.ts, from the forge gas tests);
+ *   (bench/multiProverGas.ts, from the forge gas tests); and confirmations per second end to end
+ *   (bench/multiProverThroughput.ts; BENCH_MP_BLOCKS blocks, default 300);
  *
  * Parts: `npm run bench -- gas` (or BENCH_ONLY=gas) measures only the gas figures, skipping the long throughput run;
  * `npm run bench -- throughput` only throughput. A partial run keeps the other part's figures already in latest.json
@@ -27,6 +28,7 @@ import { DEVNET_GAS_OPERATOR_COUNTS, type DevnetGasResult, measureDevnetGas } fr
 import { measureDigest } from './digest.ts';
 import { type GasPoint, SIGNER_COUNTS, measureIsValidSignatureGas } from './gas.ts';
 import { type MultiProverGas, measureMultiProverGas } from './multiProverGas.ts';
+import { measureMultiProverThroughput } from './multiProverThroughput.ts';
 import { type ThroughputResult, measureThroughput } from './throughput.ts';
 
 const PARTS = ['throughput', 'gas', 'digest', 'multi-prover'] as const;
@@ -132,6 +134,11 @@ if (parts.includes('multi-prover')) {
     submitLivenessProofGas: g.submitLivenessProof,
     slashEquivocationGas: g.slashEquivocation,
   });
+  const blocks = Number(process.env.BENCH_MP_BLOCKS ?? 300);
+  console.log(`\nmulti-prover end to end: ${blocks} blocks of 31338 confirmed on 31337, 4 operators in 2 quorums`);
+  const t = await measureMultiProverThroughput({ blocks, concurrency: 32, log });
+  console.log(`  ${t.confirmationsPerSecond} confirmations/s; latency p50 ${t.latencyMs.p50} ms, p99 ${t.latencyMs.p99} ms, max ${t.latencyMs.max} ms; confirmed ${t.confirmed} of ${t.blocks}`);
+  Object.assign(results, { multiProverConfirmationsPerSecond: t.confirmationsPerSecond, multiProverLatencyMs: t.latencyMs });
 }
 
 Object.assign(results, { machine: { cores: cpus().length, node: process.version }, at: now });

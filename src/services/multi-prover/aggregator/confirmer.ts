@@ -25,6 +25,8 @@ export type ConfirmerOptions = {
   logger: Logger;
   /** Tries (sends and failed RPC rounds) before a task's confirmation is given up (default 5). */
   maxAttempts?: number;
+  /** Confirmations in flight at once (each its own transaction, nonces assigned here); default 16. */
+  concurrency?: number;
   /** Called after each recorded change (events, metrics). */
   onChange?: (record: ConfirmationRecord) => void;
   now?: () => number;
@@ -73,29 +75,55 @@ export class Confirmer {
     while (this.queue.length > 0 || this.busy) await new Promise((r) => setTimeout(r, 20));
   }
 
-  private busy = false;
+  private inFlight = 0;
+  private get busy(): boolean {
+    return this.inFlight > 0;
+  }
+  /** The next nonce of the confirmer's account (undefined: read it from the chain first). */
+  private nonce: number | undefined;
 
   private async run(): Promise<void> {
-    while (this.running) {
-      const task = this.queue.shift();
+    const limit = this.options.concurrency ?? 16;
+    const running = new Set<Promise<void>>();
+    while (this.running || running.size > 0) {
+      const task = this.running && running.size < limit ? this.queue.shift() : undefined;
       if (!task) {
-        await new Promise<void>((resolve) => {
-          this.wake = resolve;
-        });
-        this.wake = undefined;
+        if (running.size > 0) await Promise.race(running);
+        else if (this.running) {
+          await new Promise<void>((resolve) => {
+            this.wake = resolve;
+          });
+          this.wake = undefined;
+        }
         continue;
       }
-      this.busy = true;
-      try {
-        await this.confirm(task);
-      } catch (error) {
-        this.options.logger.error({ taskId: task.taskId, err: (error as Error).message }, 'confirmation failed unexpectedly');
-      } finally {
-        this.queued.delete(task.taskId.toLowerCase());
-        this.busy = false;
-      }
+      this.inFlight++;
+      const done: Promise<void> = this.confirm(task)
+        .catch((error) => this.options.logger.error({ taskId: task.taskId, err: (error as Error).message }, 'confirmation failed unexpectedly'))
+        .finally(() => {
+          this.queued.delete(task.taskId.toLowerCase());
+          this.inFlight--;
+          running.delete(done);
+        });
+      running.add(done);
     }
   }
+
+  /** Assigns the next nonce (sends run concurrently; the first is read from the chain's pending count). */
+  private async nextNonce(): Promise<number> {
+    if (this.nonce === undefined) {
+      this.nonceRead ??= this.options.client
+        .getTransactionCount({ address: this.options.wallet.account.address, blockTag: 'pending' })
+        .finally(() => {
+          this.nonceRead = undefined;
+        });
+      const read = await this.nonceRead;
+      // Concurrent callers share one read; the first to resume starts the count.
+      this.nonce ??= read;
+    }
+    return this.nonce++;
+  }
+  private nonceRead: Promise<number> | undefined;
 
   private async record(taskId: Hex, change: Omit<ConfirmationRecord, 'taskId' | 'updatedAt'>): Promise<void> {
     const record: ConfirmationRecord = { taskId, ...change, updatedAt: (this.options.now ?? Date.now)() };
@@ -142,7 +170,13 @@ export class Confirmer {
           functionName: 'confirmState',
           args: [header, signature],
         });
-        txHash = await wallet.writeContract(request);
+        try {
+          txHash = await wallet.writeContract({ ...request, nonce: await this.nextNonce() });
+        } catch (error) {
+          // The nonce may be unused now: read it from the chain again before the next send.
+          this.nonce = undefined;
+          throw error;
+        }
         attempts++;
         this.stats.submitted++;
         await this.record(task.taskId, { status: 'submitted', txHash, blockNumber: null, reason: null, attempts });
