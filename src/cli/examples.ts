@@ -44,7 +44,7 @@ export const COMMAND_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   'multi-prover operator register': [
     'avs multi-prover operator register --ecdsa-keystore ~/.eigenlayer/operator_keys/op.ecdsa.key.json \\',
     '  --bls-keystore ~/.eigenlayer/operator_keys/op.bls.key.json --quorums 0,1 --deployment mainnet.json',
-    'avs multi-prover operator register --devnet-operator 0 --json      # a local devnet: already registered, sends nothing',
+    'avs multi-prover operator register --devnet-operator 0 --quorums 0 --json      # a local devnet: already registered, sends nothing',
   ],
   'multi-prover operator attest': ['avs multi-prover operator attest --devnet-operator 0 --replace --json | jq .liveUntil'],
   'multi-prover operator run': [

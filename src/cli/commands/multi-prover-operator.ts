@@ -89,13 +89,13 @@ function registerRegister(operator: Command): void {
   )
     .option('--bls-keystore <file>', 'the BLS key to register: an EIP-2335 or EigenLayer .bls.key.json keystore')
     .option('--bls-password-file <path>', 'the BLS keystore’s password file (default: --password-file, else $AVS_KEYSTORE_PASSWORD, else a prompt)')
-    .option('--quorums <list>', 'quorums to join, e.g. 0,1 (default: every quorum of the deployment)')
+    .requiredOption('--quorums <list>', 'quorums to join, e.g. 0,1 (each the ServiceManager’s operator set of that number)')
     .option('--magnitude <wad>', 'share of each quorum strategy allocated to each quorum’s operator set, 1e18 = all (default: all, split evenly over the quorums)')
     .action(async (_opts, cmd: Command) => {
-      const opts = cmd.optsWithGlobals<Globals & KeyOptions & { blsKeystore?: string; blsPasswordFile?: string; quorums?: string; magnitude?: string }>();
+      const opts = cmd.optsWithGlobals<Globals & KeyOptions & { blsKeystore?: string; blsPasswordFile?: string; quorums: string; magnitude?: string }>();
+      const quorums = parseQuorums(opts.quorums);
       const deployment = loadMultiProverDeployment(opts.deployment);
       const known = deployment.multiProver.teeQuorums.map((q) => q.quorumNumber);
-      const quorums = opts.quorums === undefined ? known : parseQuorums(opts.quorums);
       const unknown = quorums.filter((q) => !known.includes(q));
       if (unknown.length > 0) throw new UsageError(`--quorums: ${unknown.join(', ')} not a quorum of the deployment (it has ${known.join(', ')})`);
       const magnitude = opts.magnitude === undefined ? WAD / BigInt(quorums.length) : parseUint('--magnitude', opts.magnitude);
@@ -134,9 +134,9 @@ function registerRegister(operator: Command): void {
           operator: registration.operator,
           operatorId: registration.operatorId,
           status: registration.changed ? 'registered' : 'already registered',
-          quorums: quorums.join(', '),
+          quorums,
           weights: Object.fromEntries(Object.entries(registration.weights).map(([q, w]) => [q, w.toString()])),
-          steps: registration.steps.map((s) => `${s.step} ${s.outcome}`).join(', '),
+          steps: Object.fromEntries(registration.steps.map((s) => [s.step, s.outcome])),
         };
       } catch (error) {
         if (!(error instanceof AllocationPendingError)) throw namedError(error);
