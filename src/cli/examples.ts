@@ -35,6 +35,23 @@ export const COMMAND_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     '  --publisher-keystore publisher.ecdsa.key.json --rewards-token 0xToken --rewards-per-epoch 1000000000000000000000',
     'avs aggregator run --config aggregator.json      # the same from a file (docs/configuration.md)',
   ],
+  'multi-prover aggregator run': [
+    'avs multi-prover aggregator run --port 8090 --confirmer-keystore confirmer.ecdsa.key.json --every-blocks 10 --deployment mainnet.json',
+    'avs multi-prover aggregator run --config multi-prover-aggregator.json      # the same from a file (docs/configuration.md)',
+  ],
+  'multi-prover task request': ['avs multi-prover task request --chain 31338 --block 120 --wait --json | jq .confirmation.txHash'],
+  'multi-prover task get': ['avs multi-prover task get 0x5b1e…9a02 --json'],
+  'multi-prover operator register': [
+    'avs multi-prover operator register --ecdsa-keystore ~/.eigenlayer/operator_keys/op.ecdsa.key.json \\',
+    '  --bls-keystore ~/.eigenlayer/operator_keys/op.bls.key.json --quorums 0,1 --deployment mainnet.json',
+    'avs multi-prover operator register --devnet-operator 0 --quorums 0 --json      # a local devnet: already registered, sends nothing',
+  ],
+  'multi-prover operator attest': ['avs multi-prover operator attest --devnet-operator 0 --replace --json | jq .liveUntil'],
+  'multi-prover operator run': [
+    'avs multi-prover operator run --operator 0xYourOperator --bls-keystore ~/.eigenlayer/operator_keys/op.bls.key.json \\',
+    '  --liveness-keystore ./liveness.ecdsa.key.json --password-file ./pw --rpc 1=https://eth.example --node-api-port 9091',
+    'avs multi-prover operator run --config multi-prover-operator.json      # the same from a file (docs/configuration.md)',
+  ],
   'rewards split': ['avs rewards split --epoch 12 --budget 1000000000000000000000 --json'],
   'rewards submit': ['avs rewards submit --epoch 12 --budget 1000000000000000000000 --token 0xToken --ecdsa-keystore ./publisher.ecdsa.key.json --dry-run'],
 };

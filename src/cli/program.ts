@@ -11,6 +11,7 @@ import { registerDemoCommand } from './commands/demo.ts';
 import { registerDeployCommand } from './commands/deploy.ts';
 import { registerDevnetCommand } from './commands/devnet.ts';
 import { registerKeysCommands } from './commands/keys.ts';
+import { registerMultiProverCommands } from './commands/multi-prover.ts';
 import { registerOperatorCommands } from './commands/operator.ts';
 import { registerProofCommands } from './commands/proof.ts';
 import { registerRelayerCommands } from './commands/relayer.ts';
@@ -23,7 +24,7 @@ import { DEFAULT_DEPLOYMENT_PATH } from './options.ts';
 /** Builds the command tree (exported for tests and docs). */
 export function buildProgram(): Command {
   const program = new Command('avs')
-    .description('run EigenLayer AVSs: devnet, state proofs, operators and the aggregator')
+    .description('run EigenLayer AVSs: devnet, state proofs, the multi-prover, operators and the aggregators')
     .option('--deployment <path>', 'deployment file', DEFAULT_DEPLOYMENT_PATH)
     .showSuggestionAfterError(true)
     .exitOverride()
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   registerRelayerCommands(program);
   registerChallengerCommands(program);
   registerRewardsCommands(program);
+  registerMultiProverCommands(program);
   registerDeployCommand(program);
   registerConfigCommands(program);
   program.addHelpText('after', ROOT_HELP_AFTER);

@@ -3,7 +3,11 @@
  * of them, and `avs config check` looks them up by name.
  */
 import type { ConfigRoleRegistry } from '../core/config/index.ts';
+import { MULTI_PROVER_ROLES } from '../services/multi-prover/config.ts';
 import { STATE_PROOFS_ROLES } from '../services/state-proofs/config.ts';
 
-/** Every role of every service (today: the state-proofs operator, aggregator and challenger). */
-export const CONFIG_ROLES: ConfigRoleRegistry = [...STATE_PROOFS_ROLES];
+/**
+ * Every role of every service: the state-proofs operator, aggregator and challenger, and the multi-prover operator and
+ * aggregator.
+ */
+export const CONFIG_ROLES: ConfigRoleRegistry = [...STATE_PROOFS_ROLES, ...MULTI_PROVER_ROLES];

@@ -33,6 +33,13 @@ import {
   operatorRole,
 } from '../../services/state-proofs/config.ts';
 import type { StateProofsDeployment } from '../../services/state-proofs/deployment.ts';
+import {
+  type MultiProverAggregatorConfig,
+  type MultiProverOperatorConfig,
+  aggregatorRole as multiProverAggregatorRole,
+  operatorRole as multiProverOperatorRole,
+} from '../../services/multi-prover/config.ts';
+import { devPrivateKey } from '../../devnet/accounts.ts';
 import { devnetOperatorKeys } from '../../devnet/seed.ts';
 import { CommandFailedError, UsageError } from '../errors.ts';
 import { printJson } from '../output.ts';
@@ -125,9 +132,53 @@ const ROLE_PROBES: Record<string, (config: LoadedConfig<ConfigValues, Deployment
   [operatorRole.name]: (config, context) => operatorProbes(config as LoadedConfig<OperatorConfigInput, StateProofsDeployment>, context),
   [aggregatorRole.name]: (config, context) => aggregatorProbes(config as LoadedConfig<AggregatorConfigInput, StateProofsDeployment>, context),
   [challengerRole.name]: (config, context) => challengerProbes(config as LoadedConfig<ChallengerConfigInput, StateProofsDeployment>, context),
+  [multiProverAggregatorRole.name]: (config, context) => multiProverAggregatorProbes(config as LoadedConfig<MultiProverAggregatorConfig, DeploymentBase>, context),
+  [multiProverOperatorRole.name]: (config) => multiProverOperatorProbes(config as LoadedConfig<MultiProverOperatorConfig, DeploymentBase>),
 };
 
-const mainClientOf = (config: LoadedConfig<ConfigValues, StateProofsDeployment>) =>
+/** The multi-prover aggregator's database and port, and its confirmer's key and balance. */
+async function multiProverAggregatorProbes(config: LoadedConfig<MultiProverAggregatorConfig, DeploymentBase>, { env, mainReachable }: ProbeContext): Promise<ConfigCheck[]> {
+  const { values, deployment } = config;
+  const checks: ConfigCheck[] = [];
+  checks.push(await probeDatabase({ url: values.database.url, sqlitePath: values.database.sqlitePath ?? '.avs/multi-prover-aggregator.sqlite' }));
+  checks.push(await probePort(values.host, values.port));
+  const confirmer = values.confirmer;
+  if (!confirmer) return [...checks, { name: 'confirmer', ok: true, detail: 'none: states are aggregated but not confirmed on-chain' }];
+  const key =
+    confirmer.devnetAccount !== undefined
+      ? keySourceCheck({ privateKey: devPrivateKey(confirmer.devnetAccount) }, env, 'multi-prover-aggregator.confirmer')
+      : keySourceCheck(confirmer, env, 'multi-prover-aggregator.confirmer');
+  const { checks: keyChecks, address } = await key;
+  checks.push(...keyChecks.map((c) => ({ ...c, name: `confirmer ${c.name}` })));
+  if (address && mainReachable) {
+    try {
+      const balance = await mainClientOf(config).getBalance({ address });
+      checks.push({
+        name: 'confirmer balance',
+        ok: balance > 0n,
+        detail: `${address} holds ${formatEther(balance)} ETH on chain ${deployment.mainChainId}${balance > 0n ? '' : ': it cannot pay for confirmState'}`,
+        data: { wei: balance.toString() },
+      });
+    } catch (error) {
+      checks.push({ name: 'confirmer balance', ok: false, detail: shortReason(error) });
+    }
+  }
+  return checks;
+}
+
+/** The multi-prover operator's journal database, its aggregator and its node API port. */
+async function multiProverOperatorProbes(config: LoadedConfig<MultiProverOperatorConfig, DeploymentBase>): Promise<ConfigCheck[]> {
+  const { values } = config;
+  const operator = values.blsKey.devnetOperator !== undefined ? privateKeyToAccount(devnetOperatorKeys(values.blsKey.devnetOperator).operatorKey).address : values.address;
+  const checks: ConfigCheck[] = [];
+  checks.push(await probeDatabase({ url: values.database.url, sqlitePath: values.database.sqlitePath ?? `.avs/multi-prover-operator-${(operator ?? 'unknown').toLowerCase()}.sqlite` }));
+  if (values.aggregatorUrl) checks.push(await probeAggregator(values.aggregatorUrl));
+  else checks.push({ name: 'aggregator', ok: false, detail: 'no aggregatorUrl (and no aggregator.multiProverUrl in the deployment file)' });
+  if (values.nodeApi) checks.push({ ...(await probePort(values.nodeApi.host, values.nodeApi.port)), name: 'node API' });
+  return checks;
+}
+
+const mainClientOf = (config: LoadedConfig<ConfigValues, DeploymentBase>) =>
   makePublicClient(config.deployment.mainChainId, rpcUrlOf(config, config.deployment.mainChainId), { batch: false });
 
 /** The operator's key, its database, its registered signing key, the aggregator and the node API port. */

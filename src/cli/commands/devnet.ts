@@ -1,11 +1,12 @@
 /**
- * `avs devnet`: start chains, deploy, seed operators, run the aggregator and operator nodes, print the endpoints,
- * write the deployment file, and run until Ctrl-C.
+ * `avs devnet`: start chains, deploy, seed operators, run the aggregator and operator nodes of state proofs and of the
+ * multi-prover, print the endpoints, write the deployment file, and run until Ctrl-C.
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { devPrivateKey } from '../../devnet/accounts.ts';
 import { type Devnet, startDevnet } from '../../devnet/devnet.ts';
+import { type MultiProverContracts, multiProverDeployment } from '../../services/multi-prover/deployment.ts';
 import { createProgress, printJson } from '../output.ts';
 import { UsageError } from '../errors.ts';
 import { parseCount, parseUint } from '../options.ts';
@@ -18,6 +19,7 @@ type DevnetOptions = {
   dir: string;
   aggregatorPort: string;
   services: boolean;
+  multiProver: boolean;
   faultyOperators: string;
   faultKey?: string;
   json?: boolean;
@@ -34,6 +36,7 @@ export function registerDevnetCommand(program: Command): void {
     .option('--dir <path>', 'directory for the devnet databases', '.avs')
     .option('--aggregator-port <port>', 'aggregator HTTP port (0: any free port)', '8080')
     .option('--no-services', 'chains, contracts and registrations only (no aggregator, operator nodes, relayer or challenger)')
+    .option('--no-multi-prover', 'state proofs only: neither deploy nor run the multi-prover')
     .option('--faulty-operators <n>', 'fault injection: the first <n> operator nodes sign value + 1 for --fault-key', '0')
     .option('--fault-key <key>', 'the history key the faulty operators lie about (watch the challenger catch them)')
     .option('--json', 'print the devnet description as one JSON object once it is up')
@@ -54,17 +57,20 @@ export function registerDevnetCommand(program: Command): void {
         mining: { mode: 'mixed', blockTime },
         dir: opts.dir,
         writeDeployment: opts.deployment,
+        multiProver: opts.multiProver,
         // Loaded on demand: the aggregator's HTTP stack is heavy and no other command needs it.
         services: opts.services
           ? (await import('../../devnet/services.ts')).devnetServices({
               logLevel: process.env.LOG_LEVEL ?? 'info',
               aggregatorPort,
               faulty: faultKey === undefined ? undefined : { operators: faultyOperators, fault: { signsWrongValue: (q) => q.key === faultKey } },
+              multiProver: opts.multiProver,
             })
           : undefined,
         onProgress: (m) => progress.step(m),
       });
       progress.done();
+      addMultiProverUrl(devnet);
       progress.info(`devnet up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       if (opts.json) printJson(describeDevnet(devnet), false);
       else printDevnet(devnet);
@@ -72,8 +78,31 @@ export function registerDevnetCommand(program: Command): void {
     });
 }
 
+/** The multi-prover aggregator's URL of a running devnet, when it runs one. */
+function multiProverUrlOf(devnet: Devnet): string | undefined {
+  return devnet.services?.multiProver?.aggregator.url;
+}
+
+/** The multi-prover contracts of a devnet, when it deployed them. */
+function multiProverContractsOf(devnet: Devnet): MultiProverContracts | undefined {
+  return devnet.multiProver ? multiProverDeployment(devnet.deployment, 'devnet').multiProver : undefined;
+}
+
+/**
+ * Adds the multi-prover aggregator's URL to the deployment file as `aggregator.multiProverUrl` (beside state proofs'
+ * `aggregator.url`, under the extension key readers of the schema skip), where the `multi-prover` commands find it.
+ */
+function addMultiProverUrl(devnet: Devnet): void {
+  const url = multiProverUrlOf(devnet);
+  if (!url || !devnet.deploymentPath || !existsSync(devnet.deploymentPath)) return;
+  const json = JSON.parse(readFileSync(devnet.deploymentPath, 'utf8')) as { aggregator?: Record<string, unknown> };
+  json.aggregator = { ...json.aggregator, multiProverUrl: url };
+  writeFileSync(devnet.deploymentPath, JSON.stringify(json, null, 2) + '\n');
+}
+
 /** A JSON description of a running devnet (what `--json` prints). */
 export function describeDevnet(devnet: Devnet) {
+  const multiProver = multiProverContractsOf(devnet);
   return {
     deploymentFile: devnet.deploymentPath,
     chains: devnet.chains.map((c) => ({ chainId: c.chainId, rpcUrl: c.rpcUrl, wsUrl: c.wsUrl })),
@@ -87,6 +116,14 @@ export function describeDevnet(devnet: Devnet) {
     activeEpoch: devnet.seed.activeEpoch,
     thresholdWeight: devnet.seed.thresholdWeight,
     endpoints: devnet.services?.endpoints ?? {},
+    multiProver: multiProver
+      ? {
+          aggregatorUrl: multiProverUrlOf(devnet) ?? null,
+          contracts: multiProver,
+          activeEpoch: devnet.multiProver!.activeEpoch,
+          operators: devnet.multiProver!.operators.map((o) => ({ index: o.index, address: o.address, blsKeyHash: o.operatorId, quorums: o.quorums, weights: o.weights })),
+        }
+      : null,
   };
 }
 
@@ -112,14 +149,30 @@ function printDevnet(devnet: Devnet): void {
     if (c.remoteChainVerifier) lines.push(`  RemoteChainVerifier ${c.remoteChainVerifier}`);
     if (c.bridge) lines.push(`  bridge endpoints    ${c.bridge.local} ↔ ${c.bridge.main} (on ${devnet.deployment.mainChainId})`);
   }
+  const multiProver = multiProverContractsOf(devnet);
+  if (multiProver) {
+    lines.push('contracts (multi-prover, main chain)');
+    lines.push(`  ServiceManager      ${multiProver.serviceManager}`);
+    lines.push(`  MultiProverRegistry ${multiProver.registry}`);
+    lines.push(`  EpochManager        ${multiProver.epochManager}`);
+    lines.push(`  TEELivenessVerifier ${multiProver.livenessVerifier}`);
+    lines.push(`  proven chains       ${multiProver.provenChains.join(', ') || 'none'}   committees ${multiProver.committees.map((c) => `${c.id} (quorums ${c.quorumNumbers.join(', ')})`).join('; ')}`);
+  }
   lines.push('accounts');
   lines.push(`  publisher ${devnet.publisher.address}   relayer ${devnet.relayer.address}   challenger ${devnet.challenger.address}`);
   lines.push(`operators (active from epoch ${devnet.seed.activeEpoch}, threshold weight ${devnet.seed.thresholdWeight})`);
   for (const o of devnet.operators) lines.push(`  ${o.address}  signing key ${o.signingKeyAddress}  weight ${o.weight}`);
+  if (devnet.multiProver) {
+    lines.push(`multi-prover operators (active from epoch ${devnet.multiProver.activeEpoch})`);
+    for (const o of devnet.multiProver.operators) {
+      lines.push(`  ${o.address}  BLS key ${o.operatorId}  quorums ${o.quorums.join(', ')}  weights ${Object.values(o.weights).join(', ')}`);
+    }
+  }
   const endpoints = devnet.services?.endpoints ?? {};
   if (Object.keys(endpoints).length > 0) {
     lines.push('endpoints');
-    for (const [name, url] of Object.entries(endpoints)) lines.push(`  ${name.padEnd(18)} ${url}`);
+    const width = Math.max(...Object.keys(endpoints).map((name) => name.length));
+    for (const [name, url] of Object.entries(endpoints)) lines.push(`  ${name.padEnd(width)}  ${url}`);
   }
   if (devnet.deploymentPath) lines.push(`deployment file     ${devnet.deploymentPath}`);
   lines.push('');
@@ -127,6 +180,8 @@ function printDevnet(devnet: Devnet): void {
   lines.push(`  export AVS_PRIVATE_KEY=${devPrivateKey(1)}`);
   lines.push(`  avs state set 1 42 --chain ${devnet.chains[1]?.chainId ?? devnet.chains[0].chainId}`);
   lines.push(`  avs state get ${devnet.user.address} 1 --chain ${devnet.chains[1]?.chainId ?? devnet.chains[0].chainId}`);
+  const proven = multiProver?.provenChains[0];
+  if (multiProverUrlOf(devnet) && proven !== undefined) lines.push(`  avs multi-prover task request --chain ${proven} --wait`);
   lines.push('Ctrl-C stops everything.');
   process.stdout.write(lines.join('\n') + '\n');
 }

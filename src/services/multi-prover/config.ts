@@ -1,9 +1,10 @@
 /**
  * The config roles of the multi-prover service, each with its schema, its path keys and its checks against the
- * deployment: `multi-prover-operator` (the operator node with its TEE prover). Every key is optional in the file unless
- * stated; defaults live here. Reference: docs/configuration.md. The aggregator's role joins the operator's below, and
- * both in {@link MULTI_PROVER_ROLES}.
+ * deployment: `multi-prover-operator` (the operator node with its TEE prover) and `multi-prover-aggregator` (the
+ * aggregator with its block watcher and confirmState sender). Every key is optional in the file unless stated; defaults
+ * live here. Reference: docs/configuration.md. Both are in {@link MULTI_PROVER_ROLES}.
  */
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { addressSchema as address } from '../../core/chain/schemas.ts';
 import {
@@ -26,6 +27,19 @@ import { multiProverView, teeTypeSchema } from './deployment.ts';
 function plainKeyOffDevnet(devnet: boolean, key: string, keystoreKey: string, given: unknown): RoleIssue[] {
   if (given === undefined || devnet) return [];
   return [{ key, message: `plain hex keys are for devnets only: use ${keystoreKey} on a public network` }];
+}
+
+/**
+ * The multi-prover aggregator's URL `avs devnet` writes beside the deployment (`aggregator.multiProverUrl`, an extension
+ * key readers of the schema skip); undefined when the file has none or cannot be read.
+ */
+export function multiProverUrlOfDeploymentFile(file: string): string | undefined {
+  try {
+    const json = JSON.parse(readFileSync(file, 'utf8')) as { aggregator?: { multiProverUrl?: unknown } } | null;
+    return typeof json?.aggregator?.multiProverUrl === 'string' ? json.aggregator.multiProverUrl : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -64,7 +78,7 @@ export const operatorConfigSchema = z
     livenessKey: z.strictObject(keySourceFields).superRefine(oneKeySource(['keystore', 'privateKey'])).optional(),
     /** The operator's own RPC endpoints by chain id (its prover reads the proven chains through them). */
     rpc: rpcMap,
-    /** Aggregator, http(s) or ws(s). */
+    /** Aggregator, http(s) or ws(s); default: `aggregator.multiProverUrl` of the deployment file (`avs devnet` writes it). */
     aggregatorUrl: url(['http', 'https', 'ws', 'wss'], 'an http(s) or ws(s) URL').optional(),
     /** Signing journal. Default SQLite `.avs/multi-prover-operator-<address>.sqlite`. */
     database,
@@ -109,7 +123,88 @@ export const operatorRole = defineConfigRole({
     }
     return issues;
   },
+  complete: ({ values, deploymentPath }) =>
+    values.aggregatorUrl !== undefined || deploymentPath === undefined ? values : { ...values, aggregatorUrl: multiProverUrlOfDeploymentFile(deploymentPath) },
+});
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Aggregator
+
+/** `"off"`, `"false"` or `false`: no block watcher (tasks only as requested). */
+const off = z.preprocess((v) => (v === 'off' || v === 'false' || v === '0' ? false : v), z.literal(false));
+
+/** Which blocks the aggregator proves on its own, besides those requested. */
+export const blockWatchConfigSchema = z.union(
+  [
+    off,
+    z.strictObject({
+      /** Prove every n-th block of each proven chain (default 1: every block). */
+      everyBlocks: integer(1, 1_000_000, 'a number of blocks').optional(),
+      /** Depth a block needs before it is proven (default 2). */
+      confirmations: integer(0, 1000, 'a number of blocks').optional(),
+      /** Head poll period, ms (default 1,000). */
+      pollMs: integer(100, 3600_000, 'milliseconds').optional(),
+    }),
+  ],
+  { error: 'must be "off" or an object { everyBlocks, confirmations, pollMs }' },
+);
+
+/** `multi-prover aggregator run`: the aggregator service (tuning: see `MultiProverAggregatorServiceOptions`). */
+export const aggregatorConfigSchema = z.strictObject({
+  deployment: deploymentSource,
+  host: z.string().min(1, { error: 'must be an interface address' }).default('127.0.0.1'),
+  port: integer(0, 65535, 'a port').default(8090),
+  /** RPC endpoints by chain id, replacing the deployment's (the main chain and every proven chain are read). */
+  rpc: rpcMap,
+  /** Tasks and confirmations. Default SQLite `.avs/multi-prover-aggregator.sqlite`. */
+  database,
+  /**
+   * The account sending confirmState (any funded account: the BLS signatures are the authority): a keystore, a plain
+   * hex key (devnets only) or an anvil dev account (devnets only). Default: none, and nothing is confirmed on-chain.
+   */
+  confirmer: z
+    .strictObject({ ...keySourceFields, devnetAccount: integer(0, 19, 'an anvil dev account index').optional() })
+    .superRefine(oneKeySource(['keystore', 'privateKey', 'devnetAccount']))
+    .optional(),
+  /** Default: every block of each proven chain, 2 deep, polled every second. */
+  blockWatch: blockWatchConfigSchema.prefault({}),
+  /** Time a task has to reach every quorum's threshold, ms (default 900,000). */
+  taskDeadlineMs: integer(1_000, 7 * 24 * 3600_000, 'milliseconds').optional(),
+  /** Signatures keep extending an aggregated state this long, ms (default 2,000). */
+  lateWindowMs: integer(0, 3600_000, 'milliseconds').optional(),
+  /** Operator-set refresh period, ms (default 2,000). */
+  operatorSetRefreshMs: integer(100, 3600_000, 'milliseconds').optional(),
+  /** First main-chain block scanned for the registry's and liveness verifier's events (default 0). */
+  fromBlock: integer(0, Number.MAX_SAFE_INTEGER, 'a block number').transform((n) => BigInt(n)).optional(),
+  logLevel,
+});
+
+/** Validated aggregator config. */
+export type MultiProverAggregatorConfig = z.output<typeof aggregatorConfigSchema>;
+
+/** The aggregator's role. */
+export const aggregatorRole = defineConfigRole({
+  name: 'multi-prover-aggregator',
+  schema: aggregatorConfigSchema,
+  legacyEnv: [
+    ['DATABASE_URL', 'database.url'],
+    ['LOG_LEVEL', 'logLevel'],
+  ],
+  pathKeys: ['confirmer.keystore', 'confirmer.passwordFile'],
+  deployment: multiProverView,
+  check: ({ values, devnet, deployment }) => {
+    const issues: RoleIssue[] = [];
+    issues.push(...plainKeyOffDevnet(devnet, 'confirmer.privateKey', 'confirmer.keystore', values.confirmer?.privateKey));
+    if (values.confirmer?.devnetAccount !== undefined && !devnet) {
+      issues.push({ key: 'confirmer.devnetAccount', message: 'only works on a local devnet (main chain 31337)' });
+    }
+    const chains = new Set(deployment.chains.map((c) => c.chainId));
+    for (const chainId of deployment.multiProver.provenChains) {
+      if (!chains.has(chainId)) issues.push({ key: 'deployment', message: `proves chain ${chainId}, which is not a chain of the deployment (no RPC to read it)` });
+    }
+    return issues;
+  },
 });
 
 /** Every role of the service, for the command line's registry. */
-export const MULTI_PROVER_ROLES = [operatorRole] as const;
+export const MULTI_PROVER_ROLES = [operatorRole, aggregatorRole] as const;
