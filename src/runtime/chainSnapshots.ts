@@ -4,8 +4,9 @@
  * current one cannot change any more and is kept for good; a later one is re-read after `refreshMs`; concurrent
  * requests for one epoch share one load), and an incremental scan of one contract event.
  */
-import type { Abi, Address, ContractEventName, GetContractEventsReturnType, PublicClient } from 'viem';
+import { type Abi, type Address, type ContractEventName, type GetContractEventsReturnType, type PublicClient, getAddress } from 'viem';
 import { EpochManagerAbi } from '../core/chain/abis/generated/index.ts';
+import type { Logger } from '../core/logging.ts';
 import type { OperatorSetSnapshot } from './operatorSet.ts';
 
 /** The main chain's current epoch and the epoch a change made now takes effect at. */
@@ -92,5 +93,94 @@ export function eventScanner<const abi extends Abi, name extends ContractEventNa
       running = undefined;
     });
     return running;
+  };
+}
+
+/** Operators a registry's events name: those leaving (still in earlier epochs' sets) and those frozen after a slash. */
+export type RegistryOperatorEvents = {
+  /** Operators named in `OperatorDeregistered` (checksummed): candidates of every later snapshot. */
+  departed: ReadonlySet<Address>;
+  /** Operators named in `OperatorFrozen` (lowercased): left out of every snapshot from then on. */
+  frozen: ReadonlySet<string>;
+  /** Reads new `OperatorDeregistered` events; never throws (warns once when the RPC cannot serve logs). */
+  scanDepartures(): Promise<void>;
+  /** Reads new `OperatorFrozen` events in the background, at most once per `refreshMs`; the caller does not wait. */
+  scanFreezes(): void;
+};
+
+/**
+ * The `OperatorDeregistered(address indexed operator, …)` and `OperatorFrozen(address indexed operator, …)` events of
+ * a stake registry (ECDSAStakeRegistry, MultiProverRegistry), scanned incrementally from `fromBlock`.
+ */
+export function registryOperatorEvents(options: {
+  client: PublicClient;
+  registry: Address;
+  /** The registry's ABI (it declares both events). */
+  abi: Abi;
+  fromBlock?: bigint;
+  refreshMs: number;
+  logger?: Logger;
+}): RegistryOperatorEvents {
+  const { client, registry, abi, logger } = options;
+  const departed = new Set<Address>();
+  const frozen = new Set<string>();
+  const operatorOf = (log: unknown) => (log as { args: { operator?: Address } }).args.operator;
+  const deregistrations = eventScanner({
+    client,
+    address: registry,
+    abi,
+    eventName: 'OperatorDeregistered',
+    fromBlock: options.fromBlock,
+    onLogs: (logs) => {
+      for (const log of logs) {
+        const operator = operatorOf(log);
+        if (operator) departed.add(getAddress(operator));
+      }
+    },
+  });
+  const freezes = eventScanner({
+    client,
+    address: registry,
+    abi,
+    eventName: 'OperatorFrozen',
+    fromBlock: options.fromBlock,
+    onLogs: (logs) => {
+      for (const log of logs) {
+        const operator = operatorOf(log);
+        if (operator && !frozen.has(operator.toLowerCase())) {
+          frozen.add(operator.toLowerCase());
+          logger?.warn({ operator }, 'operator frozen after a slash; its signatures no longer count');
+        }
+      }
+    },
+  });
+  let warned = false;
+  let lastFreezeScan = 0;
+  let freezeScanRunning = false;
+  return {
+    departed,
+    frozen,
+    async scanDepartures() {
+      try {
+        await deregistrations();
+      } catch (error) {
+        if (warned) return;
+        warned = true;
+        logger?.warn(
+          { err: (error as Error).message.split('\n')[0] },
+          'cannot scan OperatorDeregistered events; operators leaving at the next epoch may be missed until then',
+        );
+      }
+    },
+    scanFreezes() {
+      if (freezeScanRunning || Date.now() - lastFreezeScan < options.refreshMs) return;
+      lastFreezeScan = Date.now();
+      freezeScanRunning = true;
+      void freezes()
+        .catch((error) => logger?.warn({ err: (error as Error).message.split('\n')[0] }, 'cannot scan OperatorFrozen events; retrying'))
+        .finally(() => {
+          freezeScanRunning = false;
+        });
+    },
   };
 }

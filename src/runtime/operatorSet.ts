@@ -14,7 +14,7 @@ import { type Address, type PublicClient, getAddress, zeroAddress } from 'viem';
 import { ECDSAStakeRegistryAbi } from '../core/chain/abis/generated/index.ts';
 import type { G1Affine, G2Affine } from '../core/crypto/bls.ts';
 import type { Logger } from '../core/logging.ts';
-import { epochReader, eventScanner, snapshotCache } from './chainSnapshots.ts';
+import { epochReader, registryOperatorEvents, snapshotCache } from './chainSnapshots.ts';
 
 /** One operator at an epoch. */
 export type OperatorEntry = {
@@ -151,59 +151,14 @@ export function createChainOperatorSetSource(options: ChainOperatorSetSourceOpti
   const { client, stakeRegistry, epochManager, logger } = options;
   const refreshMs = options.refreshMs ?? 2_000;
   const epochs = epochReader(client, epochManager, refreshMs);
-  const departed = new Set<Address>();
-  let logScanWarned = false;
-  const scanDeregistrations = eventScanner({
-    client,
-    address: stakeRegistry,
-    abi: ECDSAStakeRegistryAbi,
-    eventName: 'OperatorDeregistered',
-    fromBlock: options.fromBlock,
-    onLogs: (logs) => {
-      for (const e of logs) if (e.args.operator) departed.add(getAddress(e.args.operator));
-    },
-  });
-  const slashed = new Set<string>();
-  const scanFreezes = eventScanner({
-    client,
-    address: stakeRegistry,
-    abi: ECDSAStakeRegistryAbi,
-    eventName: 'OperatorFrozen',
-    fromBlock: options.fromBlock,
-    onLogs: (logs) => {
-      for (const e of logs) {
-        const operator = e.args.operator?.toLowerCase();
-        if (operator && !slashed.has(operator)) {
-          slashed.add(operator);
-          logger?.warn({ operator: e.args.operator }, 'operator frozen after a slash; its signatures no longer count');
-        }
-      }
-    },
-  });
-  const freezeScans = throttled(refreshMs, () =>
-    scanFreezes().catch((error) => logger?.warn({ err: (error as Error).message.split('\n')[0] }, 'cannot scan OperatorFrozen events; retrying')),
-  );
-
-  async function scanDepartures(): Promise<void> {
-    try {
-      await scanDeregistrations();
-    } catch (error) {
-      if (!logScanWarned) {
-        logScanWarned = true;
-        logger?.warn(
-          { err: (error as Error).message.split('\n')[0] },
-          'cannot scan OperatorDeregistered events; operators leaving at the next epoch may be missed until then',
-        );
-      }
-    }
-  }
+  const events = registryOperatorEvents({ client, registry: stakeRegistry, abi: ECDSAStakeRegistryAbi, fromBlock: options.fromBlock, refreshMs, logger });
 
   async function load(epoch: number): Promise<OperatorSetSnapshot> {
     const [listed] = await Promise.all([
       client.readContract({ address: stakeRegistry, abi: ECDSAStakeRegistryAbi, functionName: 'getOperators' }),
-      scanDepartures(),
+      events.scanDepartures(),
     ]);
-    const candidates = [...new Set([...listed.map((a) => getAddress(a)), ...departed])];
+    const candidates = [...new Set([...listed.map((a) => getAddress(a)), ...events.departed])];
     const e = epoch;
     const [rows, totalWeight, thresholdWeight] = await Promise.all([
       Promise.all(
@@ -231,8 +186,8 @@ export function createChainOperatorSetSource(options: ChainOperatorSetSourceOpti
       return (await epochs()).effective;
     },
     async getSnapshot(epoch) {
-      freezeScans();
-      return withoutOperators(await snapshot(epoch), slashed);
+      events.scanFreezes();
+      return withoutOperators(await snapshot(epoch), events.frozen);
     },
     close() {},
   };
@@ -248,18 +203,4 @@ export function withoutOperators(snapshot: OperatorSetSnapshot, excluded: Readon
   for (const key of snapshot.operators.keys()) if (excluded.has(key)) removed = true;
   if (!removed) return snapshot;
   return { ...snapshot, operators: new Map([...snapshot.operators].filter(([key]) => !excluded.has(key))) };
-}
-
-/** Runs `task` in the background at most once per `periodMs` and never twice at once; the caller does not wait. */
-export function throttled(periodMs: number, task: () => Promise<unknown>): () => void {
-  let last = 0;
-  let running = false;
-  return () => {
-    if (running || Date.now() - last < periodMs) return;
-    last = Date.now();
-    running = true;
-    void task().finally(() => {
-      running = false;
-    });
-  };
 }

@@ -12,8 +12,8 @@ import { type Address, type PublicClient, getAddress, hexToBytes } from 'viem';
 import { MultiProverRegistryAbi } from '../../../core/chain/abis/generated/index.ts';
 import type { G2Affine } from '../../../core/crypto/bls.ts';
 import type { Logger } from '../../../core/logging.ts';
-import { epochReader, eventScanner, snapshotCache } from '../../../runtime/chainSnapshots.ts';
-import { type OperatorEntry, type OperatorSetSnapshot, type OperatorSetSource, type QuorumWeights, throttled, withoutOperators } from '../../../runtime/operatorSet.ts';
+import { epochReader, eventScanner, registryOperatorEvents, snapshotCache } from '../../../runtime/chainSnapshots.ts';
+import { type OperatorEntry, type OperatorSetSnapshot, type OperatorSetSource, type QuorumWeights, withoutOperators } from '../../../runtime/operatorSet.ts';
 
 /** Options of {@link createMultiProverOperatorSetSource}. */
 export type MultiProverOperatorSetOptions = {
@@ -54,43 +54,13 @@ export function createMultiProverOperatorSetSource(options: MultiProverOperatorS
       }
     },
   });
-  const departed = new Set<Address>();
-  const scanDepartures = eventScanner({
-    client,
-    address: registry,
-    abi: MultiProverRegistryAbi,
-    eventName: 'OperatorDeregistered',
-    fromBlock: options.fromBlock,
-    onLogs: (logs) => {
-      for (const log of logs) if (log.args.operator) departed.add(getAddress(log.args.operator));
-    },
-  });
-  const frozen = new Set<string>();
-  const scanFreezes = eventScanner({
-    client,
-    address: registry,
-    abi: MultiProverRegistryAbi,
-    eventName: 'OperatorFrozen',
-    fromBlock: options.fromBlock,
-    onLogs: (logs) => {
-      for (const log of logs) {
-        const operator = log.args.operator?.toLowerCase();
-        if (operator && !frozen.has(operator)) {
-          frozen.add(operator);
-          logger?.warn({ operator: log.args.operator }, 'operator frozen after a slash; its signatures no longer count');
-        }
-      }
-    },
-  });
-  const freezeScans = throttled(refreshMs, () =>
-    scanFreezes().catch((error) => logger?.warn({ err: (error as Error).message.split('\n')[0] }, 'cannot scan OperatorFrozen events; retrying')),
-  );
+  const events = registryOperatorEvents({ client, registry, abi: MultiProverRegistryAbi, fromBlock: options.fromBlock, refreshMs, logger });
 
   async function load(epoch: number): Promise<OperatorSetSnapshot> {
-    const [quorumBytes] = await Promise.all([read('quorumNumbers') as Promise<`0x${string}`>, scanKeys(), scanDepartures()]);
+    const [quorumBytes] = await Promise.all([read('quorumNumbers') as Promise<`0x${string}`>, scanKeys(), events.scanDepartures()]);
     const quorumList = [...hexToBytes(quorumBytes)];
     const members = await Promise.all(quorumList.map((q) => read('getQuorumOperators', [q]) as Promise<readonly Address[]>));
-    const candidates = [...new Set([...members.flat().map((a) => getAddress(a)), ...departed])];
+    const candidates = [...new Set([...members.flat().map((a) => getAddress(a)), ...events.departed])];
     const quorums = new Map<number, QuorumWeights>();
     await Promise.all(
       quorumList.map(async (q) => {
@@ -134,8 +104,8 @@ export function createMultiProverOperatorSetSource(options: MultiProverOperatorS
       return (await epochs()).effective;
     },
     async getSnapshot(epoch) {
-      freezeScans();
-      return withoutOperators(await snapshot(epoch), frozen);
+      events.scanFreezes();
+      return withoutOperators(await snapshot(epoch), events.frozen);
     },
     close() {},
   };

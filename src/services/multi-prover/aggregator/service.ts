@@ -19,7 +19,8 @@ import { eigenNodeApi } from '../../../core/http/nodeApi.ts';
 import { type HttpServer, createHttpServer } from '../../../core/http/server.ts';
 import { type Logger, silentLogger } from '../../../core/logging.ts';
 import { blsAuthScheme } from '../../../runtime/operators/blsAuth.ts';
-import { OPERATOR_WS_PATH, type OperatorHub, registerOperatorHub } from '../../../runtime/operators/hub.ts';
+import { type OperatorHub, registerOperatorHub } from '../../../runtime/operators/hub.ts';
+import { type ListeningAggregator, listenAggregator } from '../../../runtime/operators/listen.ts';
 import type { OperatorSetSource } from '../../../runtime/operatorSet.ts';
 import { registerTaskEngineMetrics } from '../../../runtime/tasks/metrics.ts';
 import type { MultiProverDeployment } from '../deployment.ts';
@@ -72,7 +73,7 @@ export type MultiProverAggregatorApp = {
 };
 
 /** A running aggregator. */
-export type MultiProverAggregatorService = MultiProverAggregatorApp & { url: string; wsUrl: string; port: number; close(): Promise<void> };
+export type MultiProverAggregatorService = MultiProverAggregatorApp & ListeningAggregator;
 
 /**
  * Builds and starts the aggregator and its server, without listening.
@@ -185,25 +186,5 @@ export async function createMultiProverAggregatorApp(options: MultiProverAggrega
  */
 export async function startMultiProverAggregatorService(options: MultiProverAggregatorServiceOptions): Promise<MultiProverAggregatorService> {
   const built = await createMultiProverAggregatorApp(options);
-  const host = options.host ?? '127.0.0.1';
-  try {
-    await built.app.listen({ host, port: options.port ?? 8090 });
-  } catch (error) {
-    await built.app.close();
-    throw error;
-  }
-  const address = built.app.server.address();
-  const port = typeof address === 'object' && address ? address.port : (options.port ?? 8090);
-  const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
-  let closing: Promise<void> | undefined;
-  return {
-    ...built,
-    url: `http://${shownHost}:${port}`,
-    wsUrl: `ws://${shownHost}:${port}${OPERATOR_WS_PATH}`,
-    port,
-    close() {
-      closing ??= built.app.close().then(() => undefined);
-      return closing;
-    },
-  };
+  return { ...built, ...(await listenAggregator(built.app, options.host ?? '127.0.0.1', options.port ?? 8090)) };
 }

@@ -24,7 +24,8 @@ import { type HttpServer, createHttpServer } from '../../../core/http/server.ts'
 import { type Logger, silentLogger } from '../../../core/logging.ts';
 import { Aggregator, type AggregatorOptions } from './aggregator.ts';
 import { type BlockResolver, createBlockResolver } from './blocks.ts';
-import { type OperatorHub, OPERATOR_WS_PATH, registerOperatorHub } from '../../../runtime/operators/hub.ts';
+import { type OperatorHub, registerOperatorHub } from '../../../runtime/operators/hub.ts';
+import { type ListeningAggregator, listenAggregator } from '../../../runtime/operators/listen.ts';
 import { STATE_PROOFS_SERVICE, stateProofsProtocol } from '../protocol.ts';
 import { registerStateProofRoutes } from './api.ts';
 import { registerChainRoutes } from './chainsApi.ts';
@@ -98,16 +99,7 @@ export type AggregatorApp = {
 };
 
 /** A running aggregator. */
-export type AggregatorService = AggregatorApp & {
-  /** Base URL of the HTTP API, e.g. `http://127.0.0.1:8080`. */
-  url: string;
-  /** The operators' WebSocket URL, e.g. `ws://127.0.0.1:8080/v1/operators/ws`. */
-  wsUrl: string;
-  /** Port actually bound. */
-  port: number;
-  /** Stops taking requests and signatures, commits what is decided, closes sockets and the server. Idempotent. */
-  close(): Promise<void>;
-};
+export type AggregatorService = AggregatorApp & ListeningAggregator;
 
 /**
  * Builds and starts the aggregator (reloading unfinished tasks) and its server, without listening: use `app.inject`
@@ -239,25 +231,5 @@ export async function createAggregatorApp(options: AggregatorServiceOptions): Pr
  */
 export async function startAggregatorService(options: AggregatorServiceOptions): Promise<AggregatorService> {
   const built = await createAggregatorApp(options);
-  const host = options.host ?? '127.0.0.1';
-  try {
-    await built.app.listen({ host, port: options.port ?? 8080 });
-  } catch (error) {
-    await built.app.close();
-    throw error;
-  }
-  const address = built.app.server.address();
-  const port = typeof address === 'object' && address ? address.port : (options.port ?? 8080);
-  const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
-  let closing: Promise<void> | undefined;
-  return {
-    ...built,
-    url: `http://${shownHost}:${port}`,
-    wsUrl: `ws://${shownHost}:${port}${OPERATOR_WS_PATH}`,
-    port,
-    close() {
-      closing ??= built.app.close().then(() => undefined);
-      return closing;
-    },
-  };
+  return { ...built, ...(await listenAggregator(built.app, options.host ?? '127.0.0.1', options.port ?? 8080)) };
 }
