@@ -18,7 +18,13 @@ import {
   stateSignatureArgs,
   verifyStateSignature,
 } from '../../src/services/multi-prover/signature.ts';
-import { batchVerifyBlsSignatures, findInvalidBlsSignatures, verifyBlsSignature } from '../../src/core/crypto/bls-batch.ts';
+import {
+  batchVerifyBlsSignatures,
+  batchVerifyBlsSignaturesOfKey,
+  findInvalidBlsSignatures,
+  findInvalidBlsSignaturesOfKey,
+  verifyBlsSignature,
+} from '../../src/core/crypto/bls-batch.ts';
 import { blsVectorSecret } from '../helpers/bls-vectors.ts';
 
 const digest: Hex = keccak256(toHex('a state header digest'));
@@ -102,6 +108,22 @@ describe('multi-prover StateSignature', () => {
     const offCurve = entries.map((e, i) => (i === 7 ? { ...e, sigma: { x: 1n, y: 3n } } : e));
     assert.ok(!batchVerifyBlsSignatures(digest, offCurve));
     assert.deepEqual(findInvalidBlsSignatures(digest, offCurve), [7]);
+  });
+
+  it('checks one key\'s signatures over many digests in one batch and finds the wrong ones, even when their errors cancel', () => {
+    const key = keys[3];
+    const digests = Array.from({ length: 9 }, (_, i) => keccak256(toHex(`task ${i}`)));
+    const entries = digests.map((d) => ({ digest: d, sigma: blsSign(key.secret, d) }));
+    assert.ok(batchVerifyBlsSignaturesOfKey(key.publicKeyG2, entries));
+    assert.ok(batchVerifyBlsSignaturesOfKey(key.publicKeyG2, []));
+    assert.ok(!batchVerifyBlsSignaturesOfKey(keys[4].publicKeyG2, entries), 'another key did not sign them');
+    const delta = blsSign(11n, other);
+    const forged = entries.map((e, i) => (i === 1 ? { ...e, sigma: addG1(e.sigma, delta) } : i === 6 ? { ...e, sigma: addG1(e.sigma, negG1(delta)) } : e));
+    assert.ok(!batchVerifyBlsSignaturesOfKey(key.publicKeyG2, forged));
+    assert.deepEqual(findInvalidBlsSignaturesOfKey(key.publicKeyG2, forged), [1, 6]);
+    assert.deepEqual(findInvalidBlsSignaturesOfKey(key.publicKeyG2, entries), []);
+    const swapped = entries.map((e, i) => (i === 0 ? { ...e, digest: digests[8] } : e));
+    assert.deepEqual(findInvalidBlsSignaturesOfKey(key.publicKeyG2, swapped), [0], 'a signature of another digest');
   });
 
   it('gives viem the contract\'s tuple: G1 {X, Y}, G2 X = [c1, c0], and abi.encode decodes back to it', () => {

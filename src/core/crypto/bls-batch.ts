@@ -65,16 +65,52 @@ export function batchVerifyBlsSignatures(digest: Hex, entries: readonly BlsSigna
  * five (3.1 s to check all one by one).
  */
 export function findInvalidBlsSignatures(digest: Hex, entries: readonly BlsSignatureEntry[]): number[] {
+  return bisectInvalid(entries, (slice) => batchVerifyBlsSignatures(digest, slice));
+}
+
+/** One signature of a key's: σ over `digest`. */
+export type SignedDigest = { digest: Hex; sigma: G1Affine };
+
+/**
+ * Whether every `entries[k].sigma` is the signature of `entries[k].digest` by the one key `keyG2` (an operator's
+ * answers to many tasks): with fresh random 128-bit r_k, e(Σ r_k·σ_k, G2) = e(Σ r_k·H(m_k), pk), one pairing and two
+ * G1 multi-scalar multiplications however many digests. Sound as {@link batchVerifyBlsSignatures}: with σ_k = sk·H(m_k)
+ * + Δ_k it holds only if Σ r_k·Δ_k = 0 (probability at most 2^-128).
+ * @returns true for no entries; false (never throws) for points off the curve.
+ */
+export function batchVerifyBlsSignaturesOfKey(keyG2: G2Affine, entries: readonly SignedDigest[]): boolean {
+  if (entries.length === 0) return true;
+  if (entries.length === 1) return verifyBlsSignature(entries[0].digest, entries[0].sigma, keyG2);
+  try {
+    const scalars = entries.map(() => randomScalar128());
+    const sigmas = entries.map((e) => g1Point(e.sigma));
+    const hashes = entries.map((e) => g1Point(hashToG1(e.digest)));
+    return pairsToOne([
+      { g1: pippenger(bn254.G1.Point, sigmas, scalars), g2: bn254.G2.Point.BASE.negate() },
+      { g1: pippenger(bn254.G1.Point, hashes, scalars), g2: g2Point(keyG2) },
+    ]);
+  } catch {
+    return false;
+  }
+}
+
+/** The indices (ascending) of the entries `keyG2` did not sign as they claim (the bisection of {@link findInvalidBlsSignatures}). */
+export function findInvalidBlsSignaturesOfKey(keyG2: G2Affine, entries: readonly SignedDigest[]): number[] {
+  return bisectInvalid(entries, (slice) => batchVerifyBlsSignaturesOfKey(keyG2, slice));
+}
+
+/** Halves a failing set down to the entries `check` refuses alone. */
+function bisectInvalid<T>(entries: readonly T[], check: (slice: readonly T[]) => boolean): number[] {
   const bad: number[] = [];
   const search = (from: number, to: number, knownBad: boolean): void => {
     if (from >= to) return;
-    if (!knownBad && batchVerifyBlsSignatures(digest, entries.slice(from, to))) return;
+    if (!knownBad && check(entries.slice(from, to))) return;
     if (to - from === 1) {
       bad.push(from);
       return;
     }
     const mid = (from + to) >> 1;
-    const leftGood = batchVerifyBlsSignatures(digest, entries.slice(from, mid));
+    const leftGood = check(entries.slice(from, mid));
     if (!leftGood) search(from, mid, true);
     // If the left half is good, the right half must hold the bad entry: no need to check it before splitting.
     search(mid, to, leftGood);

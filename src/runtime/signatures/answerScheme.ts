@@ -4,8 +4,8 @@
  * passes {@link blsAnswerScheme} as the engine's `signatureScheme`.
  */
 import type { Hex } from 'viem';
-import { type BlsSignatureEntry, findInvalidBlsSignatures } from '../../core/crypto/bls-batch.ts';
-import { g1FromHex } from '../../core/crypto/bls.ts';
+import { type SignedDigest, findInvalidBlsSignaturesOfKey } from '../../core/crypto/bls-batch.ts';
+import { type G2Affine, g1FromHex } from '../../core/crypto/bls.ts';
 import type { OperatorEntry } from '../operatorSet.ts';
 
 /** One answer's signature, to check against the operator's registered key at the task's reference epoch. */
@@ -21,16 +21,16 @@ export type AnswerSignatureScheme = {
 /**
  * BN254 BLS answers: the signature is σ = sk·H(digest) as 64 bytes x‖y (`g1ToHex`), checked against the G2 half of the
  * operator's registered key (`OperatorEntry.blsKey`; the registry verified at registration that both halves hold the
- * same secret). The answers of one batch that sign one digest are checked together (`findInvalidBlsSignatures`: one
- * batch pairing when all are right, a bisection down to the wrong ones otherwise). An operator without a BLS key, or a
- * malformed point, fails.
+ * same secret). The answers of one batch signed by one key (an operator's answers to many tasks arrive together) are
+ * checked together, one pairing for the lot (`findInvalidBlsSignaturesOfKey`), with a bisection only when one is wrong.
+ * An operator without a BLS key, or a malformed point, fails.
  */
 export function blsAnswerScheme(): AnswerSignatureScheme {
   return {
     name: 'bls-bn254',
     async verify(jobs) {
       const results = jobs.map(() => false);
-      const byDigest = new Map<Hex, { index: number; entry: BlsSignatureEntry }[]>();
+      const byKey = new Map<string, { keyG2: G2Affine; items: { index: number; entry: SignedDigest }[] }>();
       jobs.forEach(({ entry, digest, signature }, index) => {
         if (!entry.blsKey) return;
         let sigma;
@@ -39,13 +39,14 @@ export function blsAnswerScheme(): AnswerSignatureScheme {
         } catch {
           return;
         }
-        const group = byDigest.get(digest) ?? [];
-        group.push({ index, entry: { sigma, keyG2: entry.blsKey.g2 } });
-        byDigest.set(digest, group);
+        const id = `${entry.blsKey.g1.x}:${entry.blsKey.g1.y}`;
+        const group = byKey.get(id) ?? { keyG2: entry.blsKey.g2, items: [] };
+        group.items.push({ index, entry: { digest, sigma } });
+        byKey.set(id, group);
       });
-      for (const [digest, group] of byDigest) {
-        const bad = new Set(findInvalidBlsSignatures(digest, group.map((g) => g.entry)));
-        group.forEach((g, k) => {
+      for (const { keyG2, items } of byKey.values()) {
+        const bad = new Set(findInvalidBlsSignaturesOfKey(keyG2, items.map((g) => g.entry)));
+        items.forEach((g, k) => {
           results[g.index] = !bad.has(k);
         });
       }
