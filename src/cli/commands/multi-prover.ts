@@ -1,7 +1,7 @@
 /**
  * `avs multi-prover`: the multi-prover AVS's commands. `aggregator run` serves the aggregator until Ctrl-C; `task
  * request|get` ask it for a block state and follow the task to its on-chain confirmation; the `operator` commands
- * (register, attest, run) are in multi-prover-operator.ts.
+ * (register, attest, run) are in multi-prover-operator.ts, `quote verify` in multi-prover-quote.ts.
  */
 import type { Command } from 'commander';
 import type { Hex } from 'viem';
@@ -18,6 +18,7 @@ import { DEFAULT_DEPLOYMENT_PATH, parseBytes32, parseCount, parseUint } from '..
 import { createProgress, printFields, printJson } from '../output.ts';
 import { CONFIG_OPTION, keySourceFlags, loadRunDeployment, readRunConfig } from './config.ts';
 import { registerMultiProverOperatorCommands } from './multi-prover-operator.ts';
+import { registerQuoteCommands } from './multi-prover-quote.ts';
 import { rpcFlags, untilSignal } from './operator.ts';
 
 /** Adds `multi-prover aggregator run`, `multi-prover task request|get` and `multi-prover operator …` to the program. */
@@ -26,6 +27,7 @@ export function registerMultiProverCommands(program: Command): void {
   registerAggregatorRun(multiProver);
   registerTaskCommands(multiProver);
   registerMultiProverOperatorCommands(multiProver);
+  registerQuoteCommands(multiProver);
 }
 
 function registerAggregatorRun(multiProver: Command): void {
