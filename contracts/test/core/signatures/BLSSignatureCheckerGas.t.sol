@@ -8,11 +8,12 @@ import {BLSFixture} from "../registry/BLSFixture.sol";
 
 /// @notice Gas of one BLS quorum check with cold storage (vm.cool), for 10, 50 and 200 operators and 0, 1 and 10 %
 ///         non-signers (the cases of test/vectors/bls.json's `bench`; quorum n holds operators 0 .. n - 1, the first
-///         k of them do not sign). Logs the table and holds the targets: ≤ 150,000 gas when all sign, ≤ 10,000 gas
-///         per non-signer.
+///         k of them do not sign). Logs the table and holds the targets: ≤ 155,000 gas when all sign, ≤ 10,000 gas
+///         per non-signer. (The all-sign target was 150,000 before Osaka: EIP-7883 reprices the modexp calls of the
+///         hash to G1, about +5,300 gas.)
 contract BLSSignatureCheckerGasTest is BLSFixture {
     bytes32 internal constant DIGEST = keccak256("gas");
-    uint256 internal constant MAX_ALL_SIGN = 150_000;
+    uint256 internal constant MAX_ALL_SIGN = 155_000;
     uint256 internal constant MAX_PER_NON_SIGNER = 10_000;
 
     uint256[] internal secrets;
