@@ -2,14 +2,26 @@
  * Real Intel DCAP quotes (test/fixtures/tee, produced on SGX and TDX hardware) verified off-chain with @phala/dcap-qvl:
  * accepted inside their collateral's validity window with the measurements, report data and TCB status Intel's
  * collateral gives; refused after it, refused for the outdated TDX platform, and refused when a byte of the quote is
- * flipped or the quote is cut short.
+ * flipped or the quote is cut short. Every shared case of test/helpers/intelQuoteVariants.ts (the ones the on-chain
+ * verifier must answer alike) gets the verdict and rejection reason it names; the policy check refuses by TCB status,
+ * debug and collateral age.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
-import { IntelCollateralError, IntelQuoteError, parseIntelCollateral, verifyIntelQuote } from '../../src/services/multi-prover/tee/intelQuote.ts';
+import {
+  INTEL_QUOTE_REJECTIONS,
+  IntelCollateralError,
+  IntelQuoteError,
+  type IntelQuoteRejection,
+  type VerifiedIntelQuote,
+  checkIntelQuotePolicy,
+  parseIntelCollateral,
+  verifyIntelQuote,
+} from '../../src/services/multi-prover/tee/intelQuote.ts';
+import { INTEL_QUOTE_WINDOWS, intelQuoteFixture, intelQuoteVariants } from '../helpers/intelQuoteVariants.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/tee/${name}`, import.meta.url));
 const collateral = (name: string) => parseIntelCollateral(JSON.parse(fixture(`${name}_collateral.json`).toString('utf8')));
@@ -83,5 +95,78 @@ describe('Intel DCAP quotes, off-chain', () => {
     const badTime = spawnSync(process.execPath, [bin, 'multi-prover', 'quote', 'verify', path('tdx_quote'), '--collateral', path('tdx_quote_collateral.json'), '--at', 'soon'], { encoding: 'utf8' });
     assert.equal(badTime.status, 2);
     assert.match(badTime.stderr, /--at/);
+  });
+
+  it('names rejections exactly as the on-chain verifier\'s custom errors', () => {
+    assert.deepEqual([...INTEL_QUOTE_REJECTIONS].sort(), [
+      'QuoteTruncated', 'QuoteTrailingBytes', 'UnsupportedQuoteVersion', 'UnsupportedAttestationKeyType', 'UnsupportedTeeType',
+      'UnsupportedCertificationDataType', 'PemMalformed', 'CertificateMalformed', 'UntrustedRootCertificate',
+      'CertificateSignatureInvalid', 'CertificateExpired', 'CertificateRevoked', 'CaUsedAsEndEntity', 'PckExtensionMalformed',
+      'CrlMissing', 'CrlExpired', 'CrlMalformed', 'CollateralSignatureInvalid', 'CollateralMalformed', 'TcbInfoExpired',
+      'TcbInfoMismatch', 'QeIdentityExpired', 'QeIdentityMismatch', 'QeReportSignatureInvalid', 'QeReportDataMismatch',
+      'QeIdentityPolicyMismatch', 'QeTcbLevelNotFound', 'IsvReportSignatureInvalid', 'TcbLevelNotFound', 'TcbRevoked',
+      'DebugEnclave', 'TdAttributesInvalid', 'TcbStatusNotAllowed', 'CollateralTooOld',
+    ].sort());
+  });
+
+  it('gives the TDX quote the window its PCK CRL shortens, and the collateral issue dates', () => {
+    const v = verifyIntelQuote(fixture('tdx_quote'), collateral('tdx_quote'), TDX_TIME);
+    // pck_crl nextUpdate (openssl crl: Jul 19 10:00:35 2025 GMT) comes before the TCB info's 2025-07-19T10:16:03Z.
+    assert.equal(v.validUntil, at('2025-07-19T10:00:35Z'));
+    assert.equal(v.validFrom, at('2025-06-19T10:32:27Z'));
+    assert.deepEqual(v.collateral, { tcbInfoIssueDate: at('2025-06-19T10:16:03Z'), qeIdentityIssueDate: at('2025-06-19T10:32:27Z') });
+    assert.deepEqual([v.validFrom, v.validUntil], [INTEL_QUOTE_WINDOWS.tdx.from, INTEL_QUOTE_WINDOWS.tdx.until]);
+    const sgx = verifyIntelQuote(fixture('sgx_quote'), collateral('sgx_quote'), SGX_TIME);
+    assert.deepEqual([sgx.validFrom, sgx.validUntil], [INTEL_QUOTE_WINDOWS.sgx.from, INTEL_QUOTE_WINDOWS.sgx.until]);
+  });
+
+  describe('policy', () => {
+    const sgxAt = INTEL_QUOTE_WINDOWS.sgx.from + 86_400;
+    const { quote, collateral: sgxCollateral } = intelQuoteFixture('sgx');
+    const reason = (r: IntelQuoteRejection) => (error: unknown) => error instanceof IntelQuoteError && error.reason === r;
+
+    it('accepts a TCB status it allows and refuses one it does not (TcbStatusNotAllowed)', () => {
+      const policy = { allowedTcbStatuses: ['UpToDate', 'ConfigurationAndSWHardeningNeeded'] };
+      assert.equal(verifyIntelQuote(quote, sgxCollateral, sgxAt, { policy }).tcbStatus, 'ConfigurationAndSWHardeningNeeded');
+      assert.throws(() => verifyIntelQuote(quote, sgxCollateral, sgxAt, { policy: { allowedTcbStatuses: ['UpToDate'] } }), reason('TcbStatusNotAllowed'));
+    });
+
+    it('refuses collateral older than allowed, from the older of the TCB info and QE identity issue dates (CollateralTooOld)', () => {
+      const verified = verifyIntelQuote(quote, sgxCollateral, sgxAt);
+      const allowed = ['ConfigurationAndSWHardeningNeeded'];
+      // The QE identity (issued 2025-06-19T10:01:18Z) is older than the TCB info (10:56:11Z).
+      const age = sgxAt - at('2025-06-19T10:01:18Z');
+      checkIntelQuotePolicy(verified, { allowedTcbStatuses: allowed, maxCollateralAgeSeconds: age }, sgxAt);
+      checkIntelQuotePolicy(verified, { allowedTcbStatuses: allowed, maxCollateralAgeSeconds: age }, sgxAt, sgxCollateral);
+      assert.throws(() => checkIntelQuotePolicy(verified, { allowedTcbStatuses: allowed, maxCollateralAgeSeconds: age - 1 }, sgxAt), reason('CollateralTooOld'));
+    });
+
+    it('refuses a debug enclave (DebugEnclave)', () => {
+      const verified: VerifiedIntelQuote = { ...verifyIntelQuote(quote, sgxCollateral, sgxAt), debug: true };
+      assert.throws(() => checkIntelQuotePolicy(verified, { allowedTcbStatuses: [verified.tcbStatus] }, sgxAt), reason('DebugEnclave'));
+    });
+  });
+
+  describe('shared cases (test/helpers/intelQuoteVariants.ts)', () => {
+    for (const variant of intelQuoteVariants()) {
+      const verdict = variant.expect.accept ? `accepts with ${variant.expect.tcbStatus}` : `refuses with ${variant.expect.reason}`;
+      it(`${variant.name}: ${verdict}`, () => {
+        if (variant.expect.accept) {
+          const v = verifyIntelQuote(variant.quote, variant.collateral, variant.atSeconds);
+          assert.equal(v.tcbStatus, variant.expect.tcbStatus);
+          assert.deepEqual([...v.advisoryIds].sort(), [...variant.expect.advisoryIds].sort());
+        } else {
+          const expected = variant.expect.reason;
+          assert.throws(
+            () => verifyIntelQuote(variant.quote, variant.collateral, variant.atSeconds),
+            (error: unknown) => {
+              assert.ok(error instanceof IntelQuoteError, String(error));
+              assert.equal(error.reason, expected, error.message);
+              return true;
+            },
+          );
+        }
+      });
+    }
   });
 });
