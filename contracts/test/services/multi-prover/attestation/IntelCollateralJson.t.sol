@@ -247,6 +247,37 @@ contract IntelCollateralJsonTest is Test {
         assertEq(t.tcbLevels[10].advisoryIds.length, 20);
     }
 
+    function test_parseTcbInfo_readsComponentsWrittenWithSpaces() public view {
+        TcbInfo memory t = h.parseTcbInfo(_sgxTcbWith('{"svn":11}', '{ "svn" : 11 }'));
+        assertEq(t.tcbLevels[0].sgxComponents, bytes16(0x0b0b0202ff010c000000000000000000));
+    }
+
+    function test_parseTcbInfo_readsSvnAfterOtherComponentKeys() public view {
+        TcbInfo memory t = h.parseTcbInfo(
+            _tdxTcbWith(
+                '{"svn":2,"category":"BIOS","type":"Early Microcode Update"}',
+                '{"type":"Early Microcode Update","category":"BIOS","svn":7}'
+            )
+        );
+        assertEq(t.tcbLevels[0].sgxComponents, bytes16(0x07020202030100050000000000000000));
+        assertEq(t.tcbLevels[1].sgxComponents, bytes16(0x07020202030100050000000000000000));
+    }
+
+    function test_parseTcbInfo_decodesEscapedAdvisoryIds() public view {
+        TcbInfo memory t = h.parseTcbInfo(_sgxTcbWith('["INTEL-SA-00615"]', '["INTEL-SA-\\u00300615"]'));
+        assertEq(t.tcbLevels[0].advisoryIds[0], "INTEL-SA-00615");
+    }
+
+    function test_parseTcbInfo_decodesEscapeAfterTheFirst32Bytes() public view {
+        string memory longId = "INTEL-SA-00615-0123456789abcdefghijklmnopq";
+        TcbInfo memory t = h.parseTcbInfo(
+            _sgxTcbWith('["INTEL-SA-00615"]', '["INTEL-SA-00615-0123456789abcdefghijklmnop\\u0071"]')
+        );
+        assertEq(t.tcbLevels[0].advisoryIds[0], longId);
+        t = h.parseTcbInfo(_sgxTcbWith('["INTEL-SA-00615"]', '["INTEL-SA-00615-0123456789abcdefghijklmnopq"]'));
+        assertEq(t.tcbLevels[0].advisoryIds[0], longId);
+    }
+
     // ---------------------------------------------------------------------------------------------------------
     // Rejected documents
     // ---------------------------------------------------------------------------------------------------------
@@ -343,6 +374,16 @@ contract IntelCollateralJsonTest is Test {
     function test_parseTcbInfo_revertsOnComponentWithoutSvn() public {
         _expectMalformed("tcbLevels[0].tcb.sgxtcbcomponents[6].svn");
         h.parseTcbInfo(_sgxTcbWith('{"svn":12}', '{"sv":12}'));
+    }
+
+    function test_parseTcbInfo_revertsOnComponentWithTwoSvns() public {
+        _expectMalformed("tcbLevels[0].tcb.sgxtcbcomponents[6].svn");
+        h.parseTcbInfo(_sgxTcbWith('{"svn":12}', '{"svn":12,"svn":13}'));
+    }
+
+    function test_parseTcbInfo_revertsOnComponentNotAnObject() public {
+        _expectMalformed("tcbLevels[0].tcb.sgxtcbcomponents[6].svn");
+        h.parseTcbInfo(_sgxTcbWith('{"svn":12}', "12"));
     }
 
     function test_parseTcbInfo_revertsOnPceSvnAbove65535() public {

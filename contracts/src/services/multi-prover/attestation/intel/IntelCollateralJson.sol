@@ -200,8 +200,36 @@ library IntelCollateralJson {
         advisoryIds = new string[](ids.length);
         for (uint256 j; j < ids.length; ++j) {
             if (!ids[j].isString()) _failLevel(i, ".advisoryIDs");
-            advisoryIds[j] = JSONParserLib.decodeString(ids[j].value());
+            advisoryIds[j] = _stringContent(ids[j].value());
         }
+    }
+
+    /// @dev The content of a double-quoted JSON string: copied between the quotes when it has no escape (Intel's
+    ///      advisory ids never do), decoded by JSONParserLib otherwise.
+    function _stringContent(string memory quoted) private pure returns (string memory out) {
+        bool escaped;
+        assembly ("memory-safe") {
+            let n := sub(mload(quoted), 2)
+            let p := add(quoted, 0x21)
+            let ones := div(not(0), 0xff) // 0x0101...01
+            // A word at a time: XOR with '\\' turns backslashes into zero bytes; bytes past the end are
+            // set to 0xff (the mask is zero while 32 or more remain); then the classic zero-byte test.
+            for { let i := 0 } lt(i, n) { i := add(i, 0x20) } {
+                let w := or(xor(mload(add(p, i)), mul(0x5c, ones)), shr(shl(3, sub(n, i)), not(0)))
+                if and(and(sub(w, ones), not(w)), shl(7, ones)) {
+                    escaped := 1
+                    break
+                }
+            }
+            if iszero(escaped) {
+                out := mload(0x40)
+                mstore(out, n)
+                mcopy(add(out, 0x20), p, n)
+                mstore(add(add(out, 0x20), n), 0) // Zero the tail of the last word.
+                mstore(0x40, add(out, and(add(n, 0x3f), not(0x1f))))
+            }
+        }
+        if (escaped) out = JSONParserLib.decodeString(quoted);
     }
 
     /// @dev Level `i`'s "tcbStatus". A non-string is malformed; an unknown string is {UnknownTcbStatus}.
@@ -225,11 +253,31 @@ library IntelCollateralJson {
         if (!item.isArray() || parts.length != 16) return (0, _BAD_ARRAY);
         uint256 acc;
         for (uint256 j; j < 16; ++j) {
-            (uint256 svn, bool ok) = _tryUint(_svnOf(parts[j]), type(uint8).max);
+            (uint256 svn, bool ok) = _svnFast(parts[j]);
+            if (!ok) (svn, ok) = _tryUint(_svnOf(parts[j]), type(uint8).max);
             if (!ok) return (0, j + 1);
             acc = (acc << 8) | svn;
         }
         svns = bytes16(uint128(acc));
+    }
+
+    /// @dev The SVN of a component object written exactly `{"svn":N}` (N at most 255), read from its raw text in one
+    ///      library call; `ok` is false for any other text, which {_svnOf} then reads member by member.
+    function _svnFast(JSONParserLib.Item memory obj) private pure returns (uint256 svn, bool ok) {
+        if (!obj.isObject()) return (0, false);
+        bytes memory s = bytes(obj.value());
+        uint256 n = s.length;
+        if (n < 9 || n > 11 || s[n - 1] != "}") return (0, false);
+        if (bytes7(bytes32(_word(s))) != bytes7('{"svn":')) return (0, false);
+        (svn, ok) = _decimal(s, 7, n - 8);
+        ok = ok && svn <= type(uint8).max;
+    }
+
+    /// @dev The first 32 bytes of `s`'s data (whatever follows in memory when shorter; callers mask).
+    function _word(bytes memory s) private pure returns (bytes32 w) {
+        assembly ("memory-safe") {
+            w := mload(add(s, 0x20))
+        }
     }
 
     /// @dev The "svn" member of a component object; an undefined item when it is not an object or has no single "svn".
@@ -283,7 +331,6 @@ library IntelCollateralJson {
     function _tryUint(JSONParserLib.Item memory item, uint256 max) private pure returns (uint256 v, bool ok) {
         if (!item.isNumber()) return (0, false);
         bytes memory s = bytes(item.value());
-        if (s.length > 20) return (0, false); // Keeps the accumulator far from overflow.
         (v, ok) = _decimal(s, 0, s.length);
         ok = ok && v <= max;
     }
@@ -314,16 +361,19 @@ library IntelCollateralJson {
         return (uint64(DateTimeLib.dateTimeToTimestamp(year, month, day, hour, minute, second)), true);
     }
 
-    /// @dev The `len` (>= 1) decimal digits of `s` from `from`; `ok` is false if any is not '0'..'9'.
+    /// @dev The `len` decimal digits of `s` from `from` (the caller keeps them inside `s`); `ok` is false if `len` is
+    ///      zero or more than 20, or if any byte is not '0'..'9'.
     function _decimal(bytes memory s, uint256 from, uint256 len) private pure returns (uint256 v, bool ok) {
-        unchecked {
-            for (uint256 i = from; i < from + len; ++i) {
-                uint256 d = uint8(s[i]) - 48; // Wraps for bytes below '0'.
-                if (d > 9) return (0, false);
-                v = v * 10 + d;
+        assembly ("memory-safe") {
+            ok := and(iszero(iszero(len)), lt(len, 21)) // At most 20 digits: no overflow.
+            let p := add(add(s, 0x20), from)
+            for { let i := 0 } and(ok, lt(i, len)) { i := add(i, 1) } {
+                let d := sub(byte(0, mload(add(p, i))), 48) // Wraps for bytes below '0'.
+                ok := lt(d, 10)
+                v := add(mul(v, 10), d)
             }
+            v := mul(v, ok)
         }
-        ok = len != 0;
     }
 
     /// @dev A JSON string of exactly `nChars` (<= 64) hex digits, either case, as bytes (left-aligned), or a revert
@@ -333,17 +383,20 @@ library IntelCollateralJson {
             bytes memory s = bytes(item.value()); // Quotes included: the digits are s[1..nChars].
             if (s.length == nChars + 2) {
                 uint256 acc;
-                unchecked {
-                    for (uint256 i = 1; i <= nChars; ++i) {
-                        uint256 c = uint8(s[i]);
-                        uint256 d;
-                        if (c - 48 < 10) d = c - 48; // '0'..'9'.
-                        else if ((c | 0x20) - 97 < 6) d = (c | 0x20) - 87; // 'a'..'f', 'A'..'F'.
-                        else revert CollateralJsonMalformed(field);
-                        acc = (acc << 4) | d;
+                bool ok = true;
+                assembly ("memory-safe") {
+                    let p := add(s, 0x21)
+                    for { let i := 0 } and(ok, lt(i, nChars)) { i := add(i, 1) } {
+                        let c := byte(0, mload(add(p, i)))
+                        let d := sub(c, 48) // '0'..'9' give 0..9; smaller bytes wrap.
+                        if gt(d, 9) {
+                            d := add(sub(or(c, 0x20), 97), 10) // 'a'..'f', 'A'..'F' give 10..15.
+                            ok := and(gt(d, 9), lt(d, 16))
+                        }
+                        acc := or(shl(4, acc), d)
                     }
                 }
-                return bytes32(acc << (256 - 4 * nChars));
+                if (ok) return bytes32(acc << (256 - 4 * nChars));
             }
         }
         revert CollateralJsonMalformed(field);
