@@ -270,9 +270,8 @@ contract IntelCollateralJsonTest is Test {
 
     function test_parseTcbInfo_decodesEscapeAfterTheFirst32Bytes() public view {
         string memory longId = "INTEL-SA-00615-0123456789abcdefghijklmnopq";
-        TcbInfo memory t = h.parseTcbInfo(
-            _sgxTcbWith('["INTEL-SA-00615"]', '["INTEL-SA-00615-0123456789abcdefghijklmnop\\u0071"]')
-        );
+        TcbInfo memory t =
+            h.parseTcbInfo(_sgxTcbWith('["INTEL-SA-00615"]', '["INTEL-SA-00615-0123456789abcdefghijklmnop\\u0071"]'));
         assertEq(t.tcbLevels[0].advisoryIds[0], longId);
         t = h.parseTcbInfo(_sgxTcbWith('["INTEL-SA-00615"]', '["INTEL-SA-00615-0123456789abcdefghijklmnopq"]'));
         assertEq(t.tcbLevels[0].advisoryIds[0], longId);

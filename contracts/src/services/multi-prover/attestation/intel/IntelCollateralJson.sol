@@ -5,7 +5,13 @@ import {JSONParserLib} from "solady/utils/JSONParserLib.sol";
 import {DateTimeLib} from "solady/utils/DateTimeLib.sol";
 import {LibString} from "solady/utils/LibString.sol";
 import {
-    TcbInfo, TcbInfoId, TcbLevel, TcbStatus, QeIdentity, QeIdentityId, QeTcbLevel
+    TcbInfo,
+    TcbInfoId,
+    TcbLevel,
+    TcbStatus,
+    QeIdentity,
+    QeIdentityId,
+    QeTcbLevel
 } from "./IntelCollateralTypes.sol";
 
 /// @title IntelCollateralJson
@@ -70,11 +76,11 @@ library IntelCollateralJson {
     /// @param json The "tcbInfo" object's JSON text, as Intel signed it.
     /// @return info The parsed TCB info (dates in unix seconds; levels in Intel's order).
     function parseTcbInfo(bytes memory json) internal pure returns (TcbInfo memory info) {
-        JSONParserLib.Item[] memory f = _pick(
-            JSONParserLib.parse(string(json)),
-            _keys(_K_ID, _K_VERSION, _K_ISSUE_DATE, _K_NEXT_UPDATE, _K_FMSPC, _K_PCE_ID, _K_TCB_TYPE, _K_TCB_EVAL),
-            _K_TCB_LEVELS
-        );
+        JSONParserLib.Item memory root = JSONParserLib.parse(string(json));
+        bytes32[] memory keys = new bytes32[](9);
+        (keys[0], keys[1], keys[2], keys[3]) = (_K_ID, _K_VERSION, _K_ISSUE_DATE, _K_NEXT_UPDATE);
+        (keys[4], keys[5], keys[6], keys[7], keys[8]) = (_K_FMSPC, _K_PCE_ID, _K_TCB_TYPE, _K_TCB_EVAL, _K_TCB_LEVELS);
+        JSONParserLib.Item[] memory f = _pick(root, keys);
         if (f.length == 0) revert CollateralJsonMalformed("$");
 
         bytes32 id = f[0].isString() ? keccak256(bytes(f[0].value())) : bytes32(0);
@@ -90,8 +96,9 @@ library IntelCollateralJson {
         info.tcbEvaluationDataNumber = uint32(_uint(f[7], type(uint32).max, "tcbEvaluationDataNumber"));
 
         JSONParserLib.Item[] memory levels = _levels(f[8]);
-        bytes32[] memory levelKeys = _keys(_K_TCB, _K_TCB_DATE, _K_TCB_STATUS, _K_ADVISORY_IDS);
-        bytes32[] memory tcbKeys = _keys(_K_SGX_COMPONENTS, _K_PCESVN, _K_TDX_COMPONENTS);
+        bytes32[] memory levelKeys = _levelKeys();
+        bytes32[] memory tcbKeys = new bytes32[](3);
+        (tcbKeys[0], tcbKeys[1], tcbKeys[2]) = (_K_SGX_COMPONENTS, _K_PCESVN, _K_TDX_COMPONENTS);
         bool tdx = info.id == TcbInfoId.TDX;
         info.tcbLevels = new TcbLevel[](levels.length);
         for (uint256 i; i < levels.length; ++i) {
@@ -107,9 +114,9 @@ library IntelCollateralJson {
         bytes32[] memory levelKeys,
         bytes32[] memory tcbKeys
     ) private pure returns (TcbLevel memory level) {
-        JSONParserLib.Item[] memory g = _pick(item, levelKeys, 0);
+        JSONParserLib.Item[] memory g = _pick(item, levelKeys);
         if (g.length == 0) _failLevel(i, "");
-        JSONParserLib.Item[] memory t = _pick(g[0], tcbKeys, 0);
+        JSONParserLib.Item[] memory t = _pick(g[0], tcbKeys);
         if (t.length == 0) _failLevel(i, ".tcb");
 
         uint256 bad;
@@ -138,7 +145,7 @@ library IntelCollateralJson {
         (keys[0], keys[1], keys[2], keys[3]) = (_K_ID, _K_VERSION, _K_ISSUE_DATE, _K_NEXT_UPDATE);
         (keys[4], keys[5], keys[6], keys[7]) = (_K_TCB_EVAL, _K_MISCSELECT, _K_MISCSELECT_MASK, _K_ATTRIBUTES);
         (keys[8], keys[9], keys[10], keys[11]) = (_K_ATTRIBUTES_MASK, _K_MRSIGNER, _K_ISVPRODID, _K_TCB_LEVELS);
-        JSONParserLib.Item[] memory f = _pick(root, keys, 0);
+        JSONParserLib.Item[] memory f = _pick(root, keys);
         if (f.length == 0) revert CollateralJsonMalformed("$");
 
         bytes32 id = f[0].isString() ? keccak256(bytes(f[0].value())) : bytes32(0);
@@ -157,14 +164,14 @@ library IntelCollateralJson {
         identity.isvProdId = uint16(_uint(f[10], type(uint16).max, "isvprodid"));
 
         JSONParserLib.Item[] memory levels = _levels(f[11]);
-        bytes32[] memory levelKeys = _keys(_K_TCB, _K_TCB_DATE, _K_TCB_STATUS, _K_ADVISORY_IDS);
+        bytes32[] memory levelKeys = _levelKeys();
         bytes32[] memory tcbKeys = new bytes32[](1);
         tcbKeys[0] = _K_ISVSVN;
         identity.tcbLevels = new QeTcbLevel[](levels.length);
         for (uint256 i; i < levels.length; ++i) {
-            JSONParserLib.Item[] memory g = _pick(levels[i], levelKeys, 0);
+            JSONParserLib.Item[] memory g = _pick(levels[i], levelKeys);
             if (g.length == 0) _failLevel(i, "");
-            JSONParserLib.Item[] memory t = _pick(g[0], tcbKeys, 0);
+            JSONParserLib.Item[] memory t = _pick(g[0], tcbKeys);
             if (t.length == 0) _failLevel(i, ".tcb");
             (uint256 isvSvn, bool ok) = _tryUint(t[0], type(uint16).max);
             if (!ok) _failLevel(i, ".tcb.isvsvn");
@@ -268,16 +275,13 @@ library IntelCollateralJson {
         bytes memory s = bytes(obj.value());
         uint256 n = s.length;
         if (n < 9 || n > 11 || s[n - 1] != "}") return (0, false);
-        if (bytes7(bytes32(_word(s))) != bytes7('{"svn":')) return (0, false);
+        bytes32 head;
+        assembly ("memory-safe") {
+            head := mload(add(s, 0x20)) // n >= 9: the first 7 bytes are the text's.
+        }
+        if (bytes7(head) != bytes7('{"svn":')) return (0, false);
         (svn, ok) = _decimal(s, 7, n - 8);
         ok = ok && svn <= type(uint8).max;
-    }
-
-    /// @dev The first 32 bytes of `s`'s data (whatever follows in memory when shorter; callers mask).
-    function _word(bytes memory s) private pure returns (bytes32 w) {
-        assembly ("memory-safe") {
-            w := mload(add(s, 0x20))
-        }
     }
 
     /// @dev The "svn" member of a component object; an undefined item when it is not an object or has no single "svn".
@@ -292,28 +296,24 @@ library IntelCollateralJson {
         }
     }
 
-    /// @dev `obj`'s members under `keys` (keccak256 of the double-quoted names) and, when non-zero, `extra` (one more
-    ///      key, last), in that order; an absent key gives an undefined item. Returns an empty array when `obj` is not
-    ///      an object or repeats one of these keys (JSON leaves repeats undefined; Intel never writes them).
-    function _pick(JSONParserLib.Item memory obj, bytes32[] memory keys, bytes32 extra)
+    /// @dev `obj`'s members under `keys` (keccak256 of the double-quoted names), in that order; an absent key gives
+    ///      an undefined item. Returns an empty array when `obj` is not an object or repeats one of these keys (JSON
+    ///      leaves repeats undefined; Intel never writes them).
+    function _pick(JSONParserLib.Item memory obj, bytes32[] memory keys)
         private
         pure
         returns (JSONParserLib.Item[] memory found)
     {
         if (!obj.isObject()) return found;
         uint256 n = keys.length;
-        found = new JSONParserLib.Item[](extra == 0 ? n : n + 1);
+        found = new JSONParserLib.Item[](n);
         JSONParserLib.Item[] memory members = obj.children();
         uint256 seen;
         for (uint256 m; m < members.length; ++m) {
             bytes32 h = keccak256(bytes(members[m].key()));
             uint256 k;
-            if (h == extra) {
-                k = n;
-            } else {
-                while (k < n && keys[k] != h) ++k;
-                if (k == n) continue; // A key this caller does not read.
-            }
+            while (k < n && keys[k] != h) ++k;
+            if (k == n) continue; // A key this caller does not read.
             if (seen & (1 << k) != 0) return new JSONParserLib.Item[](0);
             seen |= 1 << k;
             found[k] = members[m];
@@ -402,26 +402,10 @@ library IntelCollateralJson {
         revert CollateralJsonMalformed(field);
     }
 
-    /// @dev Three key hashes as an array, for {_pick}.
-    function _keys(bytes32 a, bytes32 b, bytes32 c) private pure returns (bytes32[] memory keys) {
-        keys = new bytes32[](3);
-        (keys[0], keys[1], keys[2]) = (a, b, c);
-    }
-
-    /// @dev Four key hashes as an array, for {_pick}.
-    function _keys(bytes32 a, bytes32 b, bytes32 c, bytes32 d) private pure returns (bytes32[] memory keys) {
+    /// @dev The keys of a TCB level (TCB info and QE identity alike), for {_pick}.
+    function _levelKeys() private pure returns (bytes32[] memory keys) {
         keys = new bytes32[](4);
-        (keys[0], keys[1], keys[2], keys[3]) = (a, b, c, d);
-    }
-
-    /// @dev Eight key hashes as an array, for {_pick}.
-    function _keys(bytes32 a, bytes32 b, bytes32 c, bytes32 d, bytes32 e, bytes32 f, bytes32 g, bytes32 h)
-        private
-        pure
-        returns (bytes32[] memory keys)
-    {
-        keys = new bytes32[](8);
-        (keys[0], keys[1], keys[2], keys[3], keys[4], keys[5], keys[6], keys[7]) = (a, b, c, d, e, f, g, h);
+        (keys[0], keys[1], keys[2], keys[3]) = (_K_TCB, _K_TCB_DATE, _K_TCB_STATUS, _K_ADVISORY_IDS);
     }
 
     /// @dev Reverts naming "tcbLevels[i]" followed by `suffix`.
