@@ -47,37 +47,39 @@ library DerReader {
     /// @param err Error selector to revert with.
     /// @return tag The tag byte.
     /// @return start Start of the element's content.
-    /// @return stop End (exclusive) of the element's content, which is also where the next sibling starts.
+    /// @return contentEnd End (exclusive) of the element's content, which is also where the next sibling starts.
     function header(bytes memory der, uint256 offset, uint256 end, bytes4 err)
         internal
         pure
-        returns (uint256 tag, uint256 start, uint256 stop)
+        returns (uint256 tag, uint256 start, uint256 contentEnd)
     {
-        if (offset + 2 > end) fail(err);
-        uint256 w;
         assembly ("memory-safe") {
-            w := mload(add(add(der, 0x20), offset))
+            let w := mload(add(add(der, 0x20), offset))
+            tag := byte(0, w)
+            let first := byte(1, w)
+            // High-tag-number form (low five bits all set) is not used by X.509.
+            let bad := or(gt(add(offset, 2), end), eq(and(tag, 0x1f), 0x1f))
+            switch lt(first, 0x80)
+            case 1 {
+                start := add(offset, 2)
+                contentEnd := add(start, first)
+            }
+            default {
+                // n == 0 is the indefinite form (BER only); more than 3 length bytes is beyond any input here.
+                let n := sub(first, 0x80)
+                bad := or(bad, or(iszero(n), gt(n, 3)))
+                start := add(add(offset, 2), n)
+                let len := shr(sub(256, shl(3, n)), shl(16, w))
+                // Shortest form: the long form only from 0x80, and no leading zero length byte.
+                bad := or(bad, or(lt(len, 0x80), iszero(shr(shl(3, sub(n, 1)), len))))
+                bad := or(bad, gt(start, end))
+                contentEnd := add(start, len)
+            }
+            if or(bad, gt(contentEnd, end)) {
+                mstore(0x00, err)
+                revert(0x00, 0x04)
+            }
         }
-        tag = w >> 248;
-        // High-tag-number form (low five bits all set) is not used by X.509.
-        if (tag & 0x1f == 0x1f) fail(err);
-        uint256 first = (w >> 240) & 0xff;
-        uint256 len;
-        if (first < 0x80) {
-            len = first;
-            start = offset + 2;
-        } else {
-            uint256 n = first - 0x80;
-            // n == 0 is the indefinite form (BER only); more than 3 length bytes is beyond any input here.
-            if (n == 0 || n > 3) fail(err);
-            start = offset + 2 + n;
-            if (start > end) fail(err);
-            len = (w >> (240 - 8 * n)) & ((1 << (8 * n)) - 1);
-            // Shortest form: the long form only from 0x80, and no leading zero length byte.
-            if (len < 0x80 || len >> (8 * (n - 1)) == 0) fail(err);
-        }
-        stop = start + len;
-        if (stop > end) fail(err);
     }
 
     /// @notice Reads the header of the element at `offset` and requires its tag to be `tag`.

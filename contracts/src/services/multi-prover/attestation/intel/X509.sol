@@ -155,26 +155,65 @@ library X509 {
     {
         (uint256 tag, uint256 p, uint256 stop) = DerReader.header(der, offset, end, err);
         next = stop;
-        uint256 year;
-        if (tag == DerReader.TAG_UTC_TIME && stop - p == 13) {
-            year = _twoDigits(der, p, err);
-            year += year < 50 ? 2000 : 1900;
-            p += 2;
-        } else if (tag == DerReader.TAG_GENERALIZED_TIME && stop - p == 15) {
-            year = _twoDigits(der, p, err) * 100 + _twoDigits(der, p + 2, err);
-            if (year < 2050) DerReader.fail(err);
-            p += 4;
-        } else {
+        uint256 len = stop - p;
+        if (!((tag == DerReader.TAG_UTC_TIME && len == 13) || (tag == DerReader.TAG_GENERALIZED_TIME && len == 15))) {
             DerReader.fail(err);
         }
-        if (DerReader.byteAt(der, p + 10) != 0x5a) DerReader.fail(err); // 'Z'
-        uint256 month = _twoDigits(der, p, err);
-        uint256 day = _twoDigits(der, p + 2, err);
-        uint256 hour = _twoDigits(der, p + 4, err);
-        uint256 minute = _twoDigits(der, p + 6, err);
-        uint256 second = _twoDigits(der, p + 8, err);
-        if (!DateTimeLib.isSupportedDateTime(year, month, day, hour, minute, second)) DerReader.fail(err);
-        timestamp = uint64(DateTimeLib.dateTimeToTimestamp(year, month, day, hour, minute, second));
+        (uint256 year, uint256 month, uint256 day, uint256 secs, bool ok) = _timeFields(der, p, len);
+        if (!ok || !DateTimeLib.isSupportedDate(year, month, day)) DerReader.fail(err);
+        timestamp = uint64(DateTimeLib.dateToEpochDay(year, month, day) * 86400 + secs);
+    }
+
+    /// @dev The date and the seconds into the day of the UTCTime (`len` 13) or GeneralizedTime (`len` 15) content at
+    ///      `p`, and whether its digits, time of day, 'Z' and (GeneralizedTime) year >= 2050 are valid.
+    function _timeFields(bytes memory der, uint256 p, uint256 len)
+        private
+        pure
+        returns (uint256 year, uint256 month, uint256 day, uint256 secs, bool ok)
+    {
+        ok = true;
+        assembly ("memory-safe") {
+            // Two ASCII digits at byte i of word; a byte below '0' wraps around, so one comparison covers both sides.
+            function twoDigits(word, i) -> v, good {
+                let a := sub(byte(i, word), 0x30)
+                let b := sub(byte(add(i, 1), word), 0x30)
+                good := and(lt(a, 10), lt(b, 10))
+                v := add(mul(a, 10), b)
+            }
+            let w := mload(add(add(der, 0x20), p))
+            let g := 0
+            year, g := twoDigits(w, 0)
+            ok := and(ok, g)
+            let i := 2
+            switch len
+            case 13 {
+                // UTCTime: YY >= 50 means 19YY.
+                year := add(year, sub(2000, mul(100, iszero(lt(year, 50)))))
+            }
+            default {
+                let lo := 0
+                lo, g := twoDigits(w, 2)
+                year := add(mul(year, 100), lo)
+                // GeneralizedTime only from 2050 (RFC 5280).
+                ok := and(ok, and(g, iszero(lt(year, 2050))))
+                i := 4
+            }
+            month, g := twoDigits(w, i)
+            ok := and(ok, g)
+            day, g := twoDigits(w, add(i, 2))
+            ok := and(ok, g)
+            let v := 0
+            v, g := twoDigits(w, add(i, 4))
+            ok := and(ok, and(g, lt(v, 24)))
+            secs := mul(v, 3600)
+            v, g := twoDigits(w, add(i, 6))
+            ok := and(ok, and(g, lt(v, 60)))
+            secs := add(secs, mul(v, 60))
+            v, g := twoDigits(w, add(i, 8))
+            ok := and(ok, and(g, lt(v, 60)))
+            secs := add(secs, v)
+            ok := and(ok, eq(byte(add(i, 10), w), 0x5a)) // 'Z'
+        }
     }
 
     /// @dev Parses the certificate; returns where the SGX extension's OCTET STRING content lies (0, 0 if absent).
@@ -342,16 +381,5 @@ library X509 {
         uint256 s;
         (s, next) = DerReader.expect(der, p, stop, DerReader.TAG_SEQUENCE, CertificateMalformed.selector);
         DerReader.walk(der, s, next, CertificateMalformed.selector);
-    }
-
-    /// @dev Two ASCII decimal digits at `p`.
-    function _twoDigits(bytes memory der, uint256 p, bytes4 err) private pure returns (uint256 value) {
-        unchecked {
-            // A byte below '0' wraps around to a huge value, so one comparison covers both sides.
-            uint256 hi = DerReader.byteAt(der, p) - 0x30;
-            uint256 lo = DerReader.byteAt(der, p + 1) - 0x30;
-            if (hi > 9 || lo > 9) DerReader.fail(err);
-            value = hi * 10 + lo;
-        }
     }
 }
