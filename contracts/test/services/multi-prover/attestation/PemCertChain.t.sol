@@ -182,6 +182,33 @@ contract PemCertChainTest is IntelX509TestBase {
         }
     }
 
+    /// @dev Differential check of the canonical-form test on one 4-character group (drawn from the alphabet, '=' and
+    ///      a few outsiders): accepted exactly when every character is legal and re-encoding gives the same text.
+    function testFuzz_decode_acceptsExactlyCanonicalGroups(uint256 seed) public view {
+        bytes memory symbols = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/====-_*";
+        bytes memory group = new bytes(4);
+        for (uint256 i; i < 4; ++i) {
+            group[i] = symbols[uint8(seed >> (8 * i)) % symbols.length];
+        }
+        bool legal = true;
+        for (uint256 i; i < 4; ++i) {
+            bytes1 c = group[i];
+            bool inAlphabet = (c >= "A" && c <= "Z") || (c >= "a" && c <= "z") || (c >= "0" && c <= "9") || c == "+"
+                || c == "/";
+            // '=' only as the last one or two characters.
+            bool padding = c == "=" && (i == 3 || (i == 2 && group[3] == "="));
+            legal = legal && (inAlphabet || padding);
+        }
+        bool canonical = legal && keccak256(bytes(Base64.encode(Base64.decode(string(group))))) == keccak256(group);
+        bytes memory pem = bytes.concat("-----BEGIN CERTIFICATE-----\n", group, "\n-----END CERTIFICATE-----\n");
+        try harness.decodePem(pem) returns (bytes[] memory ders) {
+            assertTrue(canonical, "non-canonical group accepted");
+            assertEq(ders[0], Base64.decode(string(group)));
+        } catch {
+            assertFalse(canonical, "canonical group refused");
+        }
+    }
+
     /// @dev `data` as one PEM block, 64-character lines.
     function _wrap(bytes memory data) internal pure returns (bytes memory pem) {
         bytes memory b64 = bytes(Base64.encode(data));

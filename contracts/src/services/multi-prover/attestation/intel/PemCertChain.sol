@@ -13,7 +13,7 @@ import {Base64} from "solady/utils/Base64.sol";
 ///        "-----END CERTIFICATE-----\n";
 ///      - after the last block, only 0x00 bytes (the quotes end with "\n\0");
 ///      - each block's base64 canonical (RFC 4648): alphabet A-Z a-z 0-9 + /, '=' padding only at the end and exactly
-///        as needed, unused low bits of the last symbol zero. Checked by re-encoding the decoded bytes and comparing.
+///        as needed, unused low bits of the last symbol zero. Checked 32 characters at a time before decoding.
 library PemCertChain {
     /// @notice The text is not a chain of PEM certificates in the accepted form.
     error PemMalformed();
@@ -38,14 +38,12 @@ library PemCertChain {
         while (_startsWith(pem, p, 28, _BEGIN)) {
             uint256 n;
             (p, n) = _readBlockBody(pem, p + 28, b64);
-            if (n & 3 != 0) revert PemMalformed();
             assembly ("memory-safe") {
                 mstore(b64, n)
             }
-            bytes memory der = Base64.decode(string(b64));
-            // Canonical form: the only text accepted for `der` is its standard encoding.
-            if (keccak256(bytes(Base64.encode(der))) != keccak256(b64)) revert PemMalformed();
-            ders[count++] = der;
+            // Canonical form first: Solady's decoder does not validate.
+            if (!_isCanonicalBase64(b64)) revert PemMalformed();
+            ders[count++] = Base64.decode(string(b64));
         }
         if (count == 0 || !_zeroTail(pem, p)) revert PemMalformed();
         assembly ("memory-safe") {
@@ -108,6 +106,63 @@ library PemCertChain {
         }
         if (!ok) revert PemMalformed();
         return (p, n);
+    }
+
+    /// @dev Whether `b64` is the canonical RFC 4648 encoding of some bytes: length a non-zero multiple of 4, all
+    ///      characters in A-Z a-z 0-9 + / except one or two final '=', and the unused low bits of the symbol before
+    ///      the padding zero (so no two accepted texts decode to the same bytes).
+    function _isCanonicalBase64(bytes memory b64) private pure returns (bool ok) {
+        assembly ("memory-safe") {
+            // The alphabet value of base64 character c (the caller has checked c is in the alphabet).
+            function symbolValue(c) -> v {
+                switch lt(c, 0x41)
+                case 1 {
+                    switch c
+                    case 0x2b { v := 62 }
+                    case 0x2f { v := 63 }
+                    default { v := add(c, 4) } // '0'..'9' -> 52..61
+                }
+                default {
+                    switch lt(c, 0x61)
+                    case 1 { v := sub(c, 0x41) }
+                    default { v := sub(c, 71) } // 'a'..'z' -> 26..51
+                }
+            }
+            let n := mload(b64)
+            let data := add(b64, 0x20)
+            ok := and(iszero(and(n, 3)), gt(n, 3))
+            // Final '=' count; a '=' before a non-'=' last character is counted but then fails the alphabet check.
+            let pad := 0
+            if ok {
+                pad := add(eq(byte(0, mload(add(data, sub(n, 1)))), 0x3d), eq(byte(0, mload(add(data, sub(n, 2)))), 0x3d))
+            }
+            let chars := sub(n, pad)
+            let hi := 0x8080808080808080808080808080808080808080808080808080808080808080
+            let ones := 0x0101010101010101010101010101010101010101010101010101010101010101
+            // Per byte x < 0x80: top bit of x + (0x80 - lo) is set iff x >= lo, of x + (0x7f - hi) iff x > hi; no
+            // carries cross bytes. A byte is valid iff it falls in one of the five ranges.
+            for { let i := 0 } and(ok, lt(i, chars)) { i := add(i, 32) } {
+                let w := mload(add(data, i))
+                let left := sub(chars, i)
+                if lt(left, 32) {
+                    // Past the characters, fill with 'A' (valid) so only the real characters are judged.
+                    let keep := shl(shl(3, sub(32, left)), not(0))
+                    w := or(and(w, keep), and(mul(0x41, ones), not(keep)))
+                }
+                let valid := 0
+                valid := or(valid, and(add(w, mul(0x3f, ones)), not(add(w, mul(0x25, ones))))) // 'A'..'Z'
+                valid := or(valid, and(add(w, mul(0x1f, ones)), not(add(w, mul(0x05, ones))))) // 'a'..'z'
+                valid := or(valid, and(add(w, mul(0x50, ones)), not(add(w, mul(0x46, ones))))) // '0'..'9'
+                valid := or(valid, and(add(w, mul(0x55, ones)), not(add(w, mul(0x54, ones))))) // '+'
+                valid := or(valid, and(add(w, mul(0x51, ones)), not(add(w, mul(0x50, ones))))) // '/'
+                ok := and(iszero(and(w, hi)), eq(and(valid, hi), hi))
+            }
+            // With padding, the last symbol carries 2 (pad 1) or 4 (pad 2) unused low bits, which must be zero.
+            if mul(ok, pad) {
+                let last := symbolValue(byte(0, mload(add(data, sub(chars, 1)))))
+                ok := iszero(and(last, sub(shl(shl(1, pad), 1), 1)))
+            }
+        }
     }
 
     /// @dev Whether the `l` bytes (l <= 32) of `pem` at `p` exist and equal the left-aligned `expected`.
