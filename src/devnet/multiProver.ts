@@ -5,7 +5,7 @@
  *   is shared by every operator set, and the devnet's operators allocate all of theirs in the state-proofs strategy to
  *   state-proofs), then {@link deployMultiProver} with two TEE quorums of type `devnet` (0 and 1), committee 1 over both,
  *   the first remote chain as the proven chain, a DevnetAttestationVerifier of the public devnet attestation key, the
- *   devnet prover's MRENCLAVE allowlisted, and the main chain's OwnerTimelock (state-proofs') as owner.
+ *   Intel SGX and TDX quote verifiers with an empty collateral store, the devnet prover's MRENCLAVE allowlisted, and the main chain's OwnerTimelock (state-proofs') as owner.
  * - {@link seedMultiProverOperators}: each seeded operator restakes as much in that strategy as in state-proofs' and
  *   registers with its deterministic BLS key ({@link devnetBlsKey}) in its quorums
  *   ({@link devnetMultiProverQuorums}) through {@link registerMultiProverOperator}.
@@ -99,6 +99,9 @@ export async function deployDevnetMultiProver(options: DeployDevnetMultiProverOp
     maxProofAgeEpochs: options.maxProofAgeEpochs,
     wadToSlash: options.wadToSlash,
     devnet: { attestationKey: DEVNET_ATTESTATION_KEY },
+    // The real Intel verifiers too, so that the devnet accepts the TEE types a network would (their collateral store
+    // starts empty: anyone may fill it with Intel-signed collateral, e.g. `avs multi-prover collateral submit`).
+    intel: { teeTypes: ['sgx', 'tdx'] },
     measurements: [{ teeType: 'devnet', kind: 'MRENCLAVE', value: DEVNET_PROVER_MRENCLAVE }],
     metadataUri: 'https://avs-stack.invalid/devnet/multi-prover.json',
     rewardsInitiator: options.rewardsInitiator,

@@ -5,7 +5,8 @@
  * weights) ← wired as the ServiceManager's stake registry → EquivocationSlasher (slashes and freezes operators that sign
  * two states for one committee and metadata; the slasher of the operator sets, and so the registry's only freezer);
  * TEELivenessVerifier (the PermissionController of the core decides who may act for an operator), with one attestation
- * verifier per TEE type (a DevnetAttestationVerifier on devnets, deployed here; SGX/TDX verifiers deployed beforehand)
+ * verifier per TEE type (a DevnetAttestationVerifier on devnets; Intel SGX/TDX quote verifiers and their collateral store,
+ * deployed here or beforehand)
  * and the measurement allowlist; then the AVS metadata URI, one operator set per quorum (the quorum's strategies, the
  * EquivocationSlasher as slasher), the registry's quorums (threshold, strategy multipliers, minimum weight), the TEE
  * quorums and the committees. Finally every owned contract goes to the main chain's OwnerTimelock (the one already there, e.g.
@@ -35,6 +36,7 @@ import type { Deployment } from '../../core/chain/deployment.ts';
 import { TxQueue, type TxQueueOptions } from '../../core/chain/transactions.ts';
 import { assertEpochConfig } from '../../core/epochs.ts';
 import { type MultiProverContracts, TEE_TYPE_NUMBERS, type TeeTypeName, multiProverSectionSchema } from './deployment.ts';
+import { type IntelAttestationDeployOptions, deployIntelAttestation, intelPolicyArgs } from './deployIntel.ts';
 import { DEVNET_ATTESTATION_PRIVATE_KEY } from './tee/devnetQuotingKey.ts';
 import { MeasurementKind } from './tee/liveness.ts';
 
@@ -125,6 +127,11 @@ export type DeployMultiProverOptions = {
   devnet?: { attestationKey?: Address };
   /** Attestation verifiers deployed beforehand for the real TEE types. */
   attestationVerifiers?: Partial<Record<Exclude<TeeTypeName, 'devnet'>, Address>>;
+  /**
+   * Intel SGX / TDX quotes verified on-chain: deploys an IntelDcapAttestationVerifier per TEE type listed (and an
+   * IntelCollateralStore unless one is given), used for those types instead of {@link attestationVerifiers}.
+   */
+  intel?: IntelAttestationDeployOptions;
   /** The allowlist: which enclave code counts as a prover (at least one). */
   measurements: readonly { teeType: TeeTypeName; kind: MeasurementKindName; value: Hex }[];
   /** AVS metadata URI registered in the AllocationManager. */
@@ -175,7 +182,9 @@ export function defaultTimelockDelay(epochLength: bigint, deallocationDelayBlock
  * Checks the options without touching a chain.
  * @throws {MultiProverDeployError} naming the first inconsistency.
  */
-export function checkMultiProverOptions(options: Pick<DeployMultiProverOptions, 'quorums' | 'committees' | 'devnet' | 'attestationVerifiers' | 'measurements' | 'wadToSlash' | 'provenChains'>): void {
+export function checkMultiProverOptions(
+  options: Pick<DeployMultiProverOptions, 'quorums' | 'committees' | 'devnet' | 'attestationVerifiers' | 'intel' | 'measurements' | 'wadToSlash' | 'provenChains'>,
+): void {
   const fail = (message: string): never => {
     throw new MultiProverDeployError(message);
   };
@@ -193,7 +202,9 @@ export function checkMultiProverOptions(options: Pick<DeployMultiProverOptions, 
     if (!Number.isInteger(q.thresholdBps) || q.thresholdBps < 1 || q.thresholdBps > 10_000) fail(`quorum ${q.quorumNumber}: thresholdBps ${q.thresholdBps} is not in 1..10000`);
     if (q.minimumWeight <= 0n) fail(`quorum ${q.quorumNumber}: minimumWeight must be above 0 (a stakeless operator must not count)`);
     if (q.teeType === 'devnet' && !options.devnet) fail(`quorum ${q.quorumNumber} has TEE type devnet, which only a devnet deployment accepts`);
-    if (q.teeType !== 'devnet' && !options.attestationVerifiers?.[q.teeType]) fail(`quorum ${q.quorumNumber} has TEE type ${q.teeType} but no attestation verifier is given for it`);
+    if (q.teeType !== 'devnet' && !options.attestationVerifiers?.[q.teeType] && !options.intel?.teeTypes.includes(q.teeType)) {
+      fail(`quorum ${q.quorumNumber} has TEE type ${q.teeType} but no attestation verifier is given for it`);
+    }
   }
   if (options.committees.length === 0) fail('at least one committee is needed');
   const ids = new Set<bigint>();
@@ -213,6 +224,14 @@ export function checkMultiProverOptions(options: Pick<DeployMultiProverOptions, 
   }
   if (options.wadToSlash <= 0n || options.wadToSlash > 10n ** 18n) fail('wadToSlash must be from 1 to 1e18 (100%)');
   for (const chainId of options.provenChains) if (!Number.isInteger(chainId) || chainId <= 0) fail(`proven chain ${chainId} is not a chain id`);
+  if (options.intel) {
+    if (options.intel.teeTypes.length === 0) fail('intel.teeTypes is empty: list sgx, tdx or both');
+    try {
+      intelPolicyArgs(options.intel.policy);
+    } catch (error) {
+      fail(`intel.policy: ${(error as Error).message}`);
+    }
+  }
 }
 
 /**
@@ -290,6 +309,8 @@ export async function deployMultiProver(options: DeployMultiProverOptions): Prom
   for (const [teeType, verifier] of Object.entries(options.attestationVerifiers ?? {}) as [TeeTypeName, Address | undefined][]) {
     if (verifier) attestationVerifiers[teeType] = getAddress(verifier);
   }
+  const intel = options.intel ? await deployIntelAttestation(q, owner, options.intel) : undefined;
+  Object.assign(attestationVerifiers, intel?.verifiers);
 
   progress('wiring the multi-prover contracts');
   await q.write('MultiProverServiceManager.setLivenessVerifier', serviceManager, MultiProverServiceManagerAbi, 'setLivenessVerifier', [livenessVerifier]);
@@ -342,6 +363,7 @@ export async function deployMultiProver(options: DeployMultiProverOptions): Prom
     ['MultiProverServiceManager', serviceManager],
     ['MultiProverRegistry', registry],
     ['TEELivenessVerifier', livenessVerifier],
+    ...Object.entries(intel?.verifiers ?? {}).map(([teeType, address]) => [`IntelDcapAttestationVerifier(${teeType})`, address] as const),
   ] as const) {
     await q.write(`${name}.transferOwnership`, address, OwnableAbi, 'transferOwnership', [timelock]);
   }
@@ -358,6 +380,7 @@ export async function deployMultiProver(options: DeployMultiProverOptions): Prom
     committees: options.committees.map((c) => ({ id: c.id.toString(), description: c.description, quorumNumbers: [...c.quorumNumbers] })),
     provenChains: [...options.provenChains],
     ...(devnetAttestationKey ? { devnetAttestationKey } : {}),
+    ...(intel ? { intelCollateralStore: intel.collateralStore } : {}),
   });
   return { section, timelock, timelockDeployed: options.timelock === undefined };
 }

@@ -57,6 +57,8 @@ export const multiProverSectionSchema = z.strictObject({
   provenChains: z.array(z.number().int().positive()),
   /** Devnets only: the address of the devnet attestation key the DevnetAttestationVerifier accepts. */
   devnetAttestationKey: address.optional(),
+  /** IntelCollateralStore: Intel's collateral for the sgx and tdx attestation verifiers (when either is accepted). */
+  intelCollateralStore: address.optional(),
 });
 
 /** The section as read from the file. */

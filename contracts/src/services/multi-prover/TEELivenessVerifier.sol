@@ -237,7 +237,7 @@ contract TEELivenessVerifier is ITEELivenessVerifier, Ownable {
     }
 
     /// @dev Reverts unless `reportData` is exactly `commitment` followed by 32 zero bytes.
-    function _checkReportData(bytes32 commitment, bytes memory reportData) internal pure {
+    function _checkReportData(bytes32 commitment, bytes memory reportData) internal view virtual {
         bytes32 head;
         bytes32 tail;
         assembly ("memory-safe") {
