@@ -16,61 +16,86 @@ export const TcbInfoId = { SGX: 0, TDX: 1 } as const;
 /** IntelCollateralTypes.QeIdentityId. */
 export const QeIdentityId = { QE: 0, TD_QE: 1 } as const;
 
-/** The store's update calls for one collateral bundle, in the order they must be made (the root CA CRL first: the
- *  other items' certificates are checked against it). */
-export type IntelCollateralUpdates = {
-  rootCaCrl: { crl: Hex; thisUpdate: number };
-  pckCrl: { crl: Hex; issuerCert: Hex; issuerKeyHash: Hex; thisUpdate: number };
-  tcbInfo: { json: Hex; signature: Hex; signingCert: Hex; id: number; fmspc: Hex; issueDate: number };
-  qeIdentity: { json: Hex; signature: Hex; signingCert: Hex; id: number; issueDate: number };
+/**
+ * The store's update calls for one collateral bundle, as bytes, in the order they must be made (the root CA CRL first:
+ * the other items' certificates are checked against it). Only encodings change (hex to bytes, PEM to DER, JSON text to
+ * its bytes): the contract judges the content.
+ */
+export type IntelCollateralCalls = {
+  updateRootCaCrl: readonly [crl: Hex];
+  updatePckCrl: readonly [crl: Hex, issuerCert: Hex];
+  updateTcbInfo: readonly [json: Hex, signature: Hex, signingCert: Hex];
+  updateQeIdentity: readonly [json: Hex, signature: Hex, signingCert: Hex];
 };
 
 /**
  * The update calls of `collateral` (as {@link parseIntelCollateral} returns it).
- * @throws {IntelCollateralError} when a chain has no certificate, a signature is not 64 bytes, a JSON document or CRL
- * cannot be read.
+ * @throws {IntelCollateralError} naming the field when a hex field is not hex, or an issuer chain holds no PEM
+ * certificate.
  */
-export function intelCollateralUpdates(collateral: Collateral): IntelCollateralUpdates {
-  const rootCaCrl = toHex(collateral.root_ca_crl, 'root_ca_crl');
-  const pckCrl = toHex(collateral.pck_crl, 'pck_crl');
-  const pckIssuer = firstCertificate(collateral.pck_crl_issuer_chain, 'pck_crl_issuer_chain');
-  const tcbInfo = JSON.parse(collateral.tcb_info) as { id: string; fmspc: string; issueDate: string };
-  const qeIdentity = JSON.parse(collateral.qe_identity) as { id: string; issueDate: string };
-  const pckKey = pckIssuer.publicKey.export({ format: 'jwk' });
+export function intelCollateralCalls(collateral: Collateral): IntelCollateralCalls {
+  const der = (pem: string, field: string) => bytesToHex(firstCertificate(pem, field).raw);
   return {
-    rootCaCrl: { crl: rootCaCrl, thisUpdate: crlThisUpdate(rootCaCrl, 'root_ca_crl') },
+    updateRootCaCrl: [toHex(collateral.root_ca_crl, 'root_ca_crl')],
+    updatePckCrl: [toHex(collateral.pck_crl, 'pck_crl'), der(collateral.pck_crl_issuer_chain, 'pck_crl_issuer_chain')],
+    updateTcbInfo: [stringToHex(collateral.tcb_info), toHex(collateral.tcb_info_signature, 'tcb_info_signature'), der(collateral.tcb_info_issuer_chain, 'tcb_info_issuer_chain')],
+    updateQeIdentity: [
+      stringToHex(collateral.qe_identity),
+      toHex(collateral.qe_identity_signature, 'qe_identity_signature'),
+      der(collateral.qe_identity_issuer_chain, 'qe_identity_issuer_chain'),
+    ],
+  };
+}
+
+/** Where each item goes in the store and how new it is (to skip items the store already has, or newer). */
+export type IntelCollateralKeys = {
+  rootCaCrl: { thisUpdate: number };
+  pckCrl: { issuerKeyHash: Hex; thisUpdate: number };
+  tcbInfo: { id: number; fmspc: Hex; issueDate: number };
+  qeIdentity: { id: number; issueDate: number };
+};
+
+/**
+ * The store keys and dates of `collateral`'s items.
+ * @throws {IntelCollateralError} naming the field that does not parse.
+ */
+export function intelCollateralKeys(collateral: Collateral): IntelCollateralKeys {
+  const json = <T>(text: string, field: string): T => {
+    try {
+      return JSON.parse(text) as T;
+    } catch (error) {
+      throw new IntelCollateralError(`collateral.${field} is not JSON: ${(error as Error).message}`);
+    }
+  };
+  const date = (text: unknown, field: string): number => {
+    const ms = typeof text === 'string' ? Date.parse(text) : Number.NaN;
+    if (Number.isNaN(ms)) throw new IntelCollateralError(`collateral.${field} has no valid date`);
+    return ms / 1000;
+  };
+  const tcbInfo = json<{ id?: string; fmspc?: string; issueDate?: string }>(collateral.tcb_info, 'tcb_info');
+  const qeIdentity = json<{ id?: string; issueDate?: string }>(collateral.qe_identity, 'qe_identity');
+  if (!/^[0-9a-fA-F]{12}$/.test(tcbInfo.fmspc ?? '')) throw new IntelCollateralError('collateral.tcb_info.fmspc is not 6 bytes of hex');
+  const pckKey = firstCertificate(collateral.pck_crl_issuer_chain, 'pck_crl_issuer_chain').publicKey.export({ format: 'jwk' });
+  return {
+    rootCaCrl: { thisUpdate: crlThisUpdate(toHex(collateral.root_ca_crl, 'root_ca_crl'), 'root_ca_crl') },
     pckCrl: {
-      crl: pckCrl,
-      issuerCert: bytesToHex(pckIssuer.raw),
       issuerKeyHash: keccak256(bytesToHex(Buffer.concat([Buffer.from(pckKey.x!, 'base64url'), Buffer.from(pckKey.y!, 'base64url')]))),
-      thisUpdate: crlThisUpdate(pckCrl, 'pck_crl'),
+      thisUpdate: crlThisUpdate(toHex(collateral.pck_crl, 'pck_crl'), 'pck_crl'),
     },
-    tcbInfo: {
-      json: stringToHex(collateral.tcb_info),
-      signature: signature(collateral.tcb_info_signature, 'tcb_info_signature'),
-      signingCert: bytesToHex(firstCertificate(collateral.tcb_info_issuer_chain, 'tcb_info_issuer_chain').raw),
-      id: tcbInfo.id === 'TDX' ? TcbInfoId.TDX : TcbInfoId.SGX,
-      fmspc: `0x${tcbInfo.fmspc.toLowerCase()}`,
-      issueDate: Date.parse(tcbInfo.issueDate) / 1000,
-    },
-    qeIdentity: {
-      json: stringToHex(collateral.qe_identity),
-      signature: signature(collateral.qe_identity_signature, 'qe_identity_signature'),
-      signingCert: bytesToHex(firstCertificate(collateral.qe_identity_issuer_chain, 'qe_identity_issuer_chain').raw),
-      id: qeIdentity.id === 'TD_QE' ? QeIdentityId.TD_QE : QeIdentityId.QE,
-      issueDate: Date.parse(qeIdentity.issueDate) / 1000,
-    },
+    tcbInfo: { id: tcbInfo.id === 'TDX' ? TcbInfoId.TDX : TcbInfoId.SGX, fmspc: `0x${tcbInfo.fmspc!.toLowerCase()}`, issueDate: date(tcbInfo.issueDate, 'tcb_info.issueDate') },
+    qeIdentity: { id: qeIdentity.id === 'TD_QE' ? QeIdentityId.TD_QE : QeIdentityId.QE, issueDate: date(qeIdentity.issueDate, 'qe_identity.issueDate') },
   };
 }
 
 /** What {@link submitIntelCollateral} did with each item. */
-export type IntelCollateralSubmission = Record<keyof IntelCollateralUpdates, { action: 'submitted'; tx: Hex } | { action: 'current' }>;
+export type IntelCollateralSubmission = Record<keyof IntelCollateralKeys, { action: 'submitted'; tx: Hex } | { action: 'current' }>;
 
 /**
  * Submits each item of `collateral` that is newer than the store's (by CRL thisUpdate / issue date), in dependency
  * order, waiting for each receipt.
- * @throws {IntelCollateralError} as {@link intelCollateralUpdates}; the contract's custom error (viem's
- * ContractFunctionRevertedError) when Intel's signature chain does not verify or an item is not yet valid.
+ * @throws {IntelCollateralError} as {@link intelCollateralCalls} and {@link intelCollateralKeys}, or when a transaction
+ * reverts; the contract's custom error (viem's ContractFunctionRevertedError) when the simulation refuses an item
+ * (Intel's signature chain does not verify, a certificate expired or is revoked, ...).
  */
 export async function submitIntelCollateral(options: {
   publicClient: PublicClient;
@@ -79,47 +104,37 @@ export async function submitIntelCollateral(options: {
   collateral: Collateral;
 }): Promise<IntelCollateralSubmission> {
   const { publicClient, walletClient, store } = options;
-  const updates = intelCollateralUpdates(options.collateral);
+  const calls = intelCollateralCalls(options.collateral);
+  const keys = intelCollateralKeys(options.collateral);
   const read = <T>(functionName: string, args: readonly unknown[]) =>
     publicClient.readContract({ address: store, abi: IntelCollateralStoreAbi, functionName: functionName as never, args: args as never }) as Promise<T>;
-  const send = async (functionName: string, args: readonly unknown[]) => {
+  const send = async (functionName: keyof IntelCollateralCalls) => {
     const account = walletClient.account!;
-    const { request } = await publicClient.simulateContract({ account, address: store, abi: IntelCollateralStoreAbi, functionName: functionName as never, args: args as never });
+    const { request } = await publicClient.simulateContract({ account, address: store, abi: IntelCollateralStoreAbi, functionName, args: calls[functionName] as never });
     const tx = await walletClient.writeContract(request as never);
     const receipt = await publicClient.waitForTransactionReceipt({ hash: tx });
     if (receipt.status !== 'success') throw new IntelCollateralError(`IntelCollateralStore.${functionName} reverted in ${tx}`);
     return { action: 'submitted' as const, tx };
   };
   const current = { action: 'current' as const };
-
   const root = await read<{ thisUpdate: bigint }>('rootCaCrl', []);
-  const rootCaCrl = Number(root.thisUpdate) < updates.rootCaCrl.thisUpdate ? await send('updateRootCaCrl', [updates.rootCaCrl.crl]) : current;
-  const pck = await read<{ thisUpdate: bigint }>('pckCrl', [updates.pckCrl.issuerKeyHash]);
-  const pckCrl =
-    Number(pck.thisUpdate) < updates.pckCrl.thisUpdate ? await send('updatePckCrl', [updates.pckCrl.crl, updates.pckCrl.issuerCert]) : current;
-  const tcb = await read<{ issueDate: bigint }>('tcbInfoRecord', [updates.tcbInfo.id, updates.tcbInfo.fmspc]);
-  const tcbInfo =
-    Number(tcb.issueDate) < updates.tcbInfo.issueDate
-      ? await send('updateTcbInfo', [updates.tcbInfo.json, updates.tcbInfo.signature, updates.tcbInfo.signingCert])
-      : current;
-  const qe = await read<{ issueDate: bigint }>('qeIdentityRecord', [updates.qeIdentity.id]);
-  const qeIdentity =
-    Number(qe.issueDate) < updates.qeIdentity.issueDate
-      ? await send('updateQeIdentity', [updates.qeIdentity.json, updates.qeIdentity.signature, updates.qeIdentity.signingCert])
-      : current;
+  const rootCaCrl = Number(root.thisUpdate) < keys.rootCaCrl.thisUpdate ? await send('updateRootCaCrl') : current;
+  const pck = await read<{ thisUpdate: bigint }>('pckCrl', [keys.pckCrl.issuerKeyHash]);
+  const pckCrl = Number(pck.thisUpdate) < keys.pckCrl.thisUpdate ? await send('updatePckCrl') : current;
+  const tcb = await read<{ issueDate: bigint }>('tcbInfoRecord', [keys.tcbInfo.id, keys.tcbInfo.fmspc]);
+  const tcbInfo = Number(tcb.issueDate) < keys.tcbInfo.issueDate ? await send('updateTcbInfo') : current;
+  const qe = await read<{ issueDate: bigint }>('qeIdentityRecord', [keys.qeIdentity.id]);
+  const qeIdentity = Number(qe.issueDate) < keys.qeIdentity.issueDate ? await send('updateQeIdentity') : current;
   return { rootCaCrl, pckCrl, tcbInfo, qeIdentity };
 }
 
+/** A hex (or byte array) collateral field as 0x hex; the contract decides whether its content is acceptable. */
 function toHex(value: string | number[] | Uint8Array, field: string): Hex {
-  const bytes = typeof value === 'string' ? Buffer.from(value.replace(/^0x/, ''), 'hex') : Buffer.from(value);
-  if (bytes.length === 0) throw new IntelCollateralError(`collateral.${field} is empty or not hex`);
-  return bytesToHex(bytes);
-}
-
-function signature(value: string | number[] | Uint8Array, field: string): Hex {
-  const hex = toHex(value, field);
-  if (hex.length !== 2 + 128) throw new IntelCollateralError(`collateral.${field} must be 64 bytes (r || s), got ${(hex.length - 2) / 2}`);
-  return hex;
+  if (typeof value === 'string') {
+    if (!/^(0x)?([0-9a-fA-F]{2})*$/.test(value)) throw new IntelCollateralError(`collateral.${field} is not hex`);
+    return `0x${value.replace(/^0x/, '').toLowerCase()}`;
+  }
+  return bytesToHex(Uint8Array.from(value));
 }
 
 function firstCertificate(pemChain: string, field: string): X509Certificate {

@@ -48,7 +48,7 @@ contract IntelCollateralStoreTest is IntelDcapFixture {
     function test_updateRootCaCrl_refusesACrlWhoseSignatureWasChanged() public {
         bytes memory crl = _hexField(sgx, ".root_ca_crl");
         crl[crl.length - 5] ^= 0x01; // inside s
-        vm.expectRevert(IIntelCollateralStore.CertificateSignatureInvalid.selector);
+        vm.expectRevert(IIntelCollateralStore.CollateralSignatureInvalid.selector);
         store.updateRootCaCrl(crl);
     }
 
@@ -76,7 +76,7 @@ contract IntelCollateralStoreTest is IntelDcapFixture {
     function test_updatePckCrl_refusesACrlOfAnotherCa() public {
         store.updateRootCaCrl(_hexField(tdx, ".root_ca_crl"));
         // The SGX quote's CRL is the processor CA's; the TDX bundle's issuer is the platform CA.
-        vm.expectRevert(IIntelCollateralStore.CertificateSignatureInvalid.selector);
+        vm.expectRevert(IIntelCollateralStore.CollateralSignatureInvalid.selector);
         store.updatePckCrl(_hexField(sgx, ".pck_crl"), _firstCert(tdx, ".pck_crl_issuer_chain"));
     }
 

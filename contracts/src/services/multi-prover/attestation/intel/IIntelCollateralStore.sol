@@ -45,7 +45,7 @@ interface IIntelCollateralStore {
     error CrlIssuerNotCa();
     /// @notice A CRL the check needs is not stored.
     error CrlMissing();
-    /// @notice The collateral item's signature by its Intel signer does not verify.
+    /// @notice The collateral item's (CRL, TCB info, QE identity) signature by its Intel signer does not verify.
     error CollateralSignatureInvalid();
     /// @notice The signature is not 64 bytes (r || s).
     error CollateralSignatureMalformed();
@@ -69,13 +69,14 @@ interface IIntelCollateralStore {
     function ROOT_CA_KEY_Y() external view returns (bytes32);
 
     /// @notice Stores the Intel SGX Root CA's CRL (DER), signed by the root key.
-    /// @dev Reverts CrlMalformed, {CertificateSignatureInvalid}, {StaleCollateral}.
+    /// @dev Reverts CrlMalformed, {CollateralSignatureInvalid}, {StaleCollateral}.
     function updateRootCaCrl(bytes calldata crlDer) external;
 
     /// @notice Stores a PCK CA's CRL (DER) with the CA's certificate (DER; signed by the root, valid now, not revoked by
     ///         the stored root CA CRL).
-    /// @dev Reverts CrlMalformed, CertificateMalformed, {CrlMissing}, {CertificateSignatureInvalid},
-    ///      {CertificateExpired}, {CertificateRevoked}, {CrlIssuerNotCa}, {StaleCollateral}.
+    /// @dev Reverts CertificateMalformed, {CertificateSignatureInvalid}, {CertificateExpired}, {CrlMissing},
+    ///      {CertificateRevoked} (the issuer), {CrlIssuerNotCa}, CrlMalformed, {CollateralSignatureInvalid} (the CRL),
+    ///      {StaleCollateral}.
     function updatePckCrl(bytes calldata crlDer, bytes calldata issuerCertDer) external;
 
     /// @notice Stores a TCB info: its exact JSON text (the "tcbInfo" object Intel signs), Intel's 64-byte signature

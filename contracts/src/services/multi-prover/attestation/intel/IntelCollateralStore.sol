@@ -41,7 +41,7 @@ contract IntelCollateralStore is IIntelCollateralStore {
     function updateRootCaCrl(bytes calldata crlDer) external {
         X509Crl.Crl memory crl = X509Crl.parse(crlDer);
         if (!IntelSignature.verify(crl.tbsHash, crl.signatureR, crl.signatureS, ROOT_CA_KEY_X, ROOT_CA_KEY_Y)) {
-            revert CertificateSignatureInvalid();
+            revert CollateralSignatureInvalid();
         }
         _rootCaCrl = _storeCrl(_rootCaCrl, crl);
         emit RootCaCrlUpdated(crl.thisUpdate, crl.nextUpdate, uint32(crl.revokedSerialHashes.length));
@@ -54,7 +54,7 @@ contract IntelCollateralStore is IIntelCollateralStore {
         X509Crl.Crl memory crl = X509Crl.parse(crlDer);
         if (!IntelSignature.verify(crl.tbsHash, crl.signatureR, crl.signatureS, issuer.publicKeyX, issuer.publicKeyY))
         {
-            revert CertificateSignatureInvalid();
+            revert CollateralSignatureInvalid();
         }
         bytes32 issuerKeyHash = keccak256(abi.encodePacked(issuer.publicKeyX, issuer.publicKeyY));
         _pckCrls[issuerKeyHash] = _storeCrl(_pckCrls[issuerKeyHash], crl);
