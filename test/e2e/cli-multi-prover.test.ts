@@ -4,12 +4,14 @@
  * block state to its confirmState transaction; `task get` reads it, and fails in one line for an unknown task; a bad
  * flag is a usage error naming it; `operator register` of a registered devnet operator sends nothing; `aggregator run
  * --config` serves the operators' view and stops on SIGINT with exit 0; `operator attest` proves a new devnet prover
- * live (last: it replaces a running node's prover).
+ * live (last: it replaces a running node's prover); `collateral submit` puts real Intel collateral into the devnet's
+ * store and `quote verify --on-chain` names why the chain refuses a quote whose collateral is out of date.
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { privateKeyToAccount } from 'viem/accounts';
@@ -116,6 +118,23 @@ describe('avs multi-prover (processes)', () => {
   it('task get of an unknown task fails in one line; a bad --block is a usage error naming it', async () => {
     assertOneLineError(await avs(['multi-prover', 'task', 'get', `0x${'ab'.repeat(32)}`]), 1, /404.*not found/);
     assertOneLineError(await avs(['multi-prover', 'task', 'request', '--chain', '31338', '--block', 'latest']), 2, /--block/);
+  });
+
+  it('collateral submit puts real Intel collateral into the store once; quote verify --on-chain names why the chain refuses an expired quote', async () => {
+    const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/tee/${name}`, import.meta.url));
+    const submit = ['multi-prover', 'collateral', 'submit', '--collateral', fixture('sgx_quote_collateral.json'), '--devnet-account', '9', '--json'];
+    const first = await avs(submit);
+    assert.equal(first.code, 0, first.stderr);
+    const sent = JSON.parse(first.stdout) as Record<string, { action: string }>;
+    assert.deepEqual(['rootCaCrl', 'pckCrl', 'tcbInfo', 'qeIdentity'].map((item) => sent[item]?.action), ['submitted', 'submitted', 'submitted', 'submitted']);
+    const again = JSON.parse((await avs(submit)).stdout) as Record<string, { action: string }>;
+    assert.deepEqual(['rootCaCrl', 'pckCrl', 'tcbInfo', 'qeIdentity'].map((item) => again[item]?.action), ['current', 'current', 'current', 'current']);
+    const status = await avs(['multi-prover', 'collateral', 'status', '--fmspc', '00A067110000', '--json']);
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(JSON.parse(status.stdout)['TCB info (sgx, FMSPC 00a067110000)'], /^issued 2025-06-19T10:56:11.000Z/);
+    // The devnet runs at today's time: the 2025 collateral (its root CA CRL first) is out of date.
+    assertOneLineError(await avs(['multi-prover', 'quote', 'verify', fixture('sgx_quote'), '--on-chain']), 1, /refuses the quote at block \d+ .*: CrlExpired\(/);
+    assertOneLineError(await avs(['multi-prover', 'quote', 'verify', fixture('sgx_quote'), '--on-chain', '--at', '2025-07-01T00:00:00Z']), 2, /--on-chain/);
   });
 
   it('operator register of a registered devnet operator sends nothing', async () => {

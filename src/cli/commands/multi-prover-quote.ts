@@ -2,6 +2,10 @@
  * `avs multi-prover quote verify <file> --collateral <file> [--at <time>]`: verifies an Intel SGX or TDX DCAP quote
  * off-chain (@phala/dcap-qvl, Intel's root CA) against its collateral at a time, and prints its TEE type, TCB status,
  * advisories, measurements and report data. Exit 1 when it does not verify, naming why.
+ *
+ * `avs multi-prover quote verify <file> --on-chain`: the same quote through the deployment's
+ * IntelDcapAttestationVerifier for its TEE type at the main chain's latest block (a call, no transaction), against the
+ * collateral its IntelCollateralStore holds (`avs multi-prover collateral submit` puts it there).
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
@@ -15,13 +19,22 @@ export function registerQuoteCommands(multiProver: Command): void {
     .command('verify')
     .description('verify a DCAP quote against its collateral (Intel root CA, certificate chain, CRLs, TCB level) at a time')
     .argument('<file>', 'the raw quote (binary), or a file holding its 0x hex')
-    .requiredOption('--collateral <file>', 'the collateral JSON (Intel PCS/PCCS format: tcb_info, qe_identity, CRLs, issuer chains)')
+    .option('--collateral <file>', 'the collateral JSON (Intel PCS/PCCS format: tcb_info, qe_identity, CRLs, issuer chains)')
     .option('--at <time>', 'verify as of this time: unix seconds or ISO 8601 (default now)')
+    .option('--on-chain', "verify with the deployment's on-chain verifier and collateral store instead, at the latest block")
+    .option('--rpc <url>', 'with --on-chain: main chain RPC endpoint (default: the deployment’s)')
     .option('--json', 'print the verdict as JSON')
     .action(async (file: string, _opts, cmd: Command) => {
-      const opts = cmd.optsWithGlobals<{ collateral: string; at?: string; json?: boolean }>();
-      const atSeconds = parseTime(opts.at);
+      const opts = cmd.optsWithGlobals<{ collateral?: string; at?: string; onChain?: boolean; rpc?: string; deployment?: string; json?: boolean }>();
       const quoteBytes = readQuote(file);
+      if (opts.onChain) {
+        if (opts.collateral !== undefined || opts.at !== undefined) throw new UsageError('--on-chain uses the chain’s collateral and time: drop --collateral and --at');
+        const { verifyQuoteOnChain } = await import('../multi-prover-quote-chain.ts');
+        await verifyQuoteOnChain(quoteBytes, { deployment: opts.deployment, rpc: opts.rpc, json: opts.json });
+        return;
+      }
+      if (opts.collateral === undefined) throw new UsageError('give --collateral <file> (or --on-chain)');
+      const atSeconds = parseTime(opts.at);
       let collateralJson: unknown;
       try {
         collateralJson = JSON.parse(readFileSync(opts.collateral, 'utf8'));

@@ -1,7 +1,8 @@
 /**
  * `avs multi-prover`: the multi-prover AVS's commands. `aggregator run` serves the aggregator until Ctrl-C; `task
  * request|get` ask it for a block state and follow the task to its on-chain confirmation; the `operator` commands
- * (register, attest, run) are in multi-prover-operator.ts, `quote verify` in multi-prover-quote.ts.
+ * (register, attest, run) are in multi-prover-operator.ts, `quote verify` in multi-prover-quote.ts, `collateral submit|status`
+ * in multi-prover-collateral.ts.
  */
 import type { Command } from 'commander';
 import type { Hex } from 'viem';
@@ -17,6 +18,7 @@ import { type BlockStateTask, getBlockStateTask, requestBlockState, resolveMulti
 import { DEFAULT_DEPLOYMENT_PATH, parseBytes32, parseCount, parseUint } from '../options.ts';
 import { createProgress, printFields, printJson } from '../output.ts';
 import { CONFIG_OPTION, keySourceFlags, loadRunDeployment, readRunConfig } from './config.ts';
+import { registerCollateralCommands } from './multi-prover-collateral.ts';
 import { registerMultiProverOperatorCommands } from './multi-prover-operator.ts';
 import { registerQuoteCommands } from './multi-prover-quote.ts';
 import { rpcFlags, untilSignal } from './operator.ts';
@@ -28,6 +30,7 @@ export function registerMultiProverCommands(program: Command): void {
   registerTaskCommands(multiProver);
   registerMultiProverOperatorCommands(multiProver);
   registerQuoteCommands(multiProver);
+  registerCollateralCommands(multiProver);
 }
 
 function registerAggregatorRun(multiProver: Command): void {
