@@ -15,6 +15,10 @@
  *   (bench/multiProverGas.ts, from the forge gas tests); and confirmations per second end to end
  *   (bench/multiProverThroughput.ts; BENCH_MP_BLOCKS blocks, default 300);
  *
+ * - Intel DCAP attestation: gas of each IntelCollateralStore update and of verifyQuote for the real SGX and TDX quotes,
+ *   with and without the P256VERIFY precompile (bench/intelGas.ts), and quotes verified per second off-chain
+ *   (bench/intelQuoteVerify.ts);
+ *
  * Parts: `npm run bench -- gas` (or BENCH_ONLY=gas) measures only the gas figures, skipping the long throughput run;
  * `npm run bench -- throughput` only throughput. A partial run keeps the other part's figures already in latest.json
  * (`measuredAt` says when each part was measured).
@@ -29,9 +33,11 @@ import { measureDigest } from './digest.ts';
 import { type GasPoint, SIGNER_COUNTS, measureIsValidSignatureGas } from './gas.ts';
 import { type MultiProverGas, measureMultiProverGas } from './multiProverGas.ts';
 import { measureMultiProverThroughput } from './multiProverThroughput.ts';
+import { measureIntelGas } from './intelGas.ts';
+import { measureIntelQuoteVerify } from './intelQuoteVerify.ts';
 import { type ThroughputResult, measureThroughput } from './throughput.ts';
 
-const PARTS = ['throughput', 'gas', 'digest', 'multi-prover'] as const;
+const PARTS = ['throughput', 'gas', 'digest', 'multi-prover', 'intel'] as const;
 type Part = (typeof PARTS)[number];
 
 const only = process.argv[2] ?? process.env.BENCH_ONLY;
@@ -139,6 +145,19 @@ if (parts.includes('multi-prover')) {
   const t = await measureMultiProverThroughput({ blocks, concurrency: 32, log });
   console.log(`  ${t.confirmationsPerSecond} confirmations/s; latency p50 ${t.latencyMs.p50} ms, p99 ${t.latencyMs.p99} ms, max ${t.latencyMs.max} ms; confirmed ${t.confirmed} of ${t.blocks}`);
   Object.assign(results, { multiProverConfirmationsPerSecond: t.confirmationsPerSecond, multiProverLatencyMs: t.latencyMs });
+}
+
+if (parts.includes('intel')) {
+  console.log('\nIntel DCAP attestation (the real SGX v3 and TDX v4 quotes of test/fixtures/tee)');
+  const g = await measureIntelGas();
+  console.log('  collateral update                          gas');
+  for (const [what, gas] of Object.entries(g.updates)) console.log(`  ${what.padEnd(38)} ${pad(gas, 10)}`);
+  console.log('  verifyQuote (a transaction)      P256VERIFY precompile   OpenZeppelin Solidity P-256');
+  for (const kind of ['sgx', 'tdx'] as const) console.log(`  ${kind.padEnd(32)} ${pad(g.verifyQuote[kind], 21)} ${pad(g.verifyQuoteWithoutPrecompile[kind], 29)}`);
+  const v = measureIntelQuoteVerify();
+  console.log('  verified off-chain per second (one core)   this repository   @phala/dcap-qvl alone');
+  for (const kind of ['sgx', 'tdx'] as const) console.log(`  ${kind.padEnd(42)} ${pad(v[kind].wrapper, 15)} ${pad(v[kind].dcapQvl, 23)}`);
+  Object.assign(results, { intelCollateralUpdateGas: g.updates, intelVerifyQuoteGas: g.verifyQuote, intelVerifyQuoteGasWithoutPrecompile: g.verifyQuoteWithoutPrecompile, intelQuotesVerifiedPerSecond: v });
 }
 
 Object.assign(results, { machine: { cores: cpus().length, node: process.version }, at: now });
