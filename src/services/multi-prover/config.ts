@@ -45,6 +45,37 @@ export function multiProverUrlOfDeploymentFile(file: string): string | undefined
 // ---------------------------------------------------------------------------------------------------------------------
 // Operator
 
+/** How an Intel (sgx/tdx) prover TEE gets its quotes. */
+export const intelQuoteSourceConfigSchema = z
+  .strictObject({
+    /**
+     * `configfs-tsm`: a TDX guest's Linux configfs-tsm (kernel 6.7+); `gramine`: an SGX enclave under Gramine's
+     * /dev/attestation; `file`: a recorded quote (tests and dry runs: the chain refuses it unless its report data fits).
+     */
+    kind: z.enum(['configfs-tsm', 'gramine', 'file'], { error: 'must be "configfs-tsm" (TDX), "gramine" (SGX) or "file" (a recorded quote)' }),
+    /** configfs-tsm: the report directory (default /sys/kernel/config/tsm/report); gramine: the attestation directory (default /dev/attestation); file: the quote file (required). */
+    path: path.optional(),
+  })
+  .superRefine((value, ctx) => {
+    if (value.kind === 'file' && value.path === undefined) ctx.addIssue({ code: 'custom', path: ['path'], message: 'is required with kind "file" (the recorded quote)' });
+  });
+
+/** Where an Intel prover TEE's collateral comes from: a PCS/PCCS JSON file, or a PCCS. */
+export const intelCollateralConfigSchema = z
+  .strictObject({
+    /** Collateral JSON in Intel's PCS/PCCS shape (as test/fixtures/tee/*_collateral.json), re-read at each attestation. */
+    file: path.optional(),
+    /** A PCCS (or Intel's PCS, https://api.trustedservices.intel.com) to fetch each quote's collateral from. */
+    pccsUrl: url(['http', 'https'], 'an http(s) URL').optional(),
+  })
+  .superRefine(oneKeySource(['file', 'pccsUrl']));
+
+/** The Intel (sgx/tdx) prover TEE: quotes and collateral. */
+export const intelTeeConfigSchema = z.strictObject({
+  quoteSource: intelQuoteSourceConfigSchema,
+  collateral: intelCollateralConfigSchema,
+});
+
 /** Renewal margin and TEE of the operator's prover. */
 export const attestationConfigSchema = z.strictObject({
   /** The TEE the prover runs in; the deployment must have an attestation verifier for it (default devnet). */
@@ -53,7 +84,27 @@ export const attestationConfigSchema = z.strictObject({
   renewBeforeSeconds: integer(0, 7 * 24 * 3600, 'a number of seconds').default(300),
   /** Devnet TEE: the code identity the enclave is measured as (default the devnet prover build's). */
   codeIdentity: z.string().min(1, { error: 'must be a non-empty code identity' }).max(200).optional(),
+  /** SGX and TDX TEEs (required for them): where quotes and their collateral come from. */
+  intel: intelTeeConfigSchema.optional(),
 });
+
+/** The checks of the Intel TEE keys against the TEE type and the deployment. */
+function intelTeeIssues(attestation: z.output<typeof attestationConfigSchema>, hasCollateralStore: boolean): RoleIssue[] {
+  const { teeType, intel } = attestation;
+  if (teeType === 'devnet') return intel === undefined ? [] : [{ key: 'attestation.intel', message: 'only applies to the sgx and tdx TEEs' }];
+  const issues: RoleIssue[] = [];
+  if (intel === undefined) {
+    issues.push({ key: 'attestation.intel', message: `is required for the ${teeType} TEE: { quoteSource: { kind, path }, collateral: { file } or { pccsUrl } }` });
+  } else {
+    const wanted = teeType === 'tdx' ? 'configfs-tsm' : 'gramine';
+    const { kind } = intel.quoteSource;
+    if (kind !== 'file' && kind !== wanted) issues.push({ key: 'attestation.intel.quoteSource.kind', message: `"${kind}" gives no ${teeType} quotes: use "${wanted}" (or "file")` });
+  }
+  if (!hasCollateralStore) {
+    issues.push({ key: 'attestation.teeType', message: `the ${teeType} TEE needs the deployment's services.multi-prover.intelCollateralStore (none is given)` });
+  }
+  return issues;
+}
 
 /** `multi-prover operator run`: the operator node and its prover's attestation keeper. */
 export const operatorConfigSchema = z
@@ -106,7 +157,14 @@ export const operatorRole = defineConfigRole({
     ['DATABASE_URL', 'database.url'],
     ['LOG_LEVEL', 'logLevel'],
   ],
-  pathKeys: ['blsKey.keystore', 'blsKey.passwordFile', 'livenessKey.keystore', 'livenessKey.passwordFile'],
+  pathKeys: [
+    'blsKey.keystore',
+    'blsKey.passwordFile',
+    'livenessKey.keystore',
+    'livenessKey.passwordFile',
+    'attestation.intel.quoteSource.path',
+    'attestation.intel.collateral.file',
+  ],
   deployment: multiProverView,
   check: ({ values, devnet, deployment }) => {
     const issues: RoleIssue[] = [];
@@ -121,6 +179,7 @@ export const operatorRole = defineConfigRole({
     if (values.attestation.codeIdentity !== undefined && teeType !== 'devnet') {
       issues.push({ key: 'attestation.codeIdentity', message: 'only applies to the devnet TEE' });
     }
+    issues.push(...intelTeeIssues(values.attestation, deployment.multiProver.intelCollateralStore !== undefined));
     return issues;
   },
   complete: ({ values, deploymentPath }) =>

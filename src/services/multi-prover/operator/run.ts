@@ -4,7 +4,7 @@
  * metrics. {@link startMultiProverOperator} takes everything explicitly; {@link startMultiProverOperatorFromConfig}
  * takes a loaded `multi-prover-operator` config and the caller's way of opening keystores (the command line's).
  */
-import type { Address, Hex, PublicClient } from 'viem';
+import type { Account, Address, Chain, Hex, PublicClient, Transport, WalletClient } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { mainChainOf } from '../../../core/chain/deployment.ts';
 import { makePublicClient, makeWalletClient } from '../../../core/chain/clients.ts';
@@ -22,6 +22,8 @@ import type { MultiProverOperatorConfig } from '../config.ts';
 import type { MultiProverDeployment, TeeTypeName } from '../deployment.ts';
 import { BlockStateProver } from '../prover/blockStateProver.ts';
 import { DevnetEnclave } from '../tee/devnetEnclave.ts';
+import { type IntelCollateralConfig, IntelTee, intelCollateralPublisher, intelCollateralSourceOf, readIntelPolicy } from '../tee/intelTee.ts';
+import { type IntelQuoteSourceConfig, intelQuoteSourceOf } from '../tee/intelQuoteSource.ts';
 import { AttestationKeeper, DevnetTee, type ProverTee, devnetAttestationKeyOf, devnetProverMeasurement } from './attestation.ts';
 import { openStateJournal } from './journal.ts';
 import { registerMultiProverOperatorMetrics } from './metrics.ts';
@@ -53,6 +55,8 @@ export type StartMultiProverOperatorOptions = {
     teeType?: TeeTypeName;
     /** Devnet TEE: the code identity its enclave is measured as. */
     codeIdentity?: string;
+    /** SGX and TDX TEEs (required for them): where quotes and their collateral come from (config `attestation.intel`). */
+    intel?: { quoteSource: IntelQuoteSourceConfig; collateral: IntelCollateralConfig };
     /** Default 300. */
     renewBeforeSeconds?: number;
     /** A TEE of the caller's (SGX, TDX, ...): replaces the one built from `teeType`. */
@@ -86,13 +90,31 @@ export function aggregatorSocketUrl(aggregatorUrl: string): string {
   return parsed.toString();
 }
 
-/** The TEE of `teeType` for this deployment: the devnet's, or the caller's. */
-async function proverTee(options: StartMultiProverOperatorOptions, client: PublicClient): Promise<ProverTee> {
+/**
+ * The TEE of `teeType` for this deployment: the devnet's, an Intel SGX/TDX TEE (quotes from `attestation.intel`, checked
+ * with the deployment verifier's policy, collateral submitted to its IntelCollateralStore from `wallet`), or the caller's.
+ */
+async function proverTee(options: StartMultiProverOperatorOptions, client: PublicClient, wallet: WalletClient<Transport, Chain, Account>): Promise<ProverTee> {
   const attestation = options.attestation ?? {};
   if (attestation.tee) return attestation.tee;
   const teeType = attestation.teeType ?? 'devnet';
-  if (teeType !== 'devnet') throw new UnsupportedTeeError(`no ${teeType} prover TEE is built into this node yet; pass attestation.tee`);
   const { multiProver } = options.deployment;
+  if (teeType === 'sgx' || teeType === 'tdx') {
+    const verifier = multiProver.attestationVerifiers[teeType];
+    if (!verifier) throw new UnsupportedTeeError(`the deployment has no ${teeType} attestation verifier`);
+    const store = multiProver.intelCollateralStore;
+    if (!store) throw new UnsupportedTeeError(`the ${teeType} TEE needs the deployment's intelCollateralStore`);
+    const intel = attestation.intel;
+    if (!intel) throw new UnsupportedTeeError(`the ${teeType} TEE needs attestation.intel (quoteSource and collateral)`);
+    return new IntelTee({
+      teeType,
+      quoteSource: intelQuoteSourceOf(intel.quoteSource),
+      collateralSource: intelCollateralSourceOf(intel.collateral),
+      policy: () => readIntelPolicy(client, verifier),
+      publishCollateral: intelCollateralPublisher({ publicClient: client, walletClient: wallet, store }),
+    });
+  }
+  if (teeType !== 'devnet') throw new UnsupportedTeeError(`no ${teeType} prover TEE is built into this node; pass attestation.tee`);
   const verifier = multiProver.attestationVerifiers.devnet;
   if (!verifier) throw new UnsupportedTeeError('the deployment has no devnet attestation verifier');
   const attestationKey = multiProver.devnetAttestationKey ?? (await devnetAttestationKeyOf(client, verifier));
@@ -103,7 +125,8 @@ async function proverTee(options: StartMultiProverOperatorOptions, client: Publi
  * Opens the journal (migrating it), builds the TEE, starts the attestation keeper (which proves the prover live and
  * renews it in the background) and the node, and the node API when asked.
  * @throws {DatabaseError} / {MigrationError} when the journal cannot be opened; {UnsupportedTeeError} for a TEE type
- *   without an implementation; viem's errors when the devnet attestation key cannot be read.
+ *   without an implementation, or an sgx/tdx TEE without its verifier, collateral store or `attestation.intel`; viem's
+ *   errors when the devnet attestation key cannot be read.
  */
 export async function startMultiProverOperator(options: StartMultiProverOperatorOptions): Promise<RunningMultiProverOperator> {
   const { deployment, operator } = options;
@@ -114,14 +137,15 @@ export async function startMultiProverOperator(options: StartMultiProverOperator
   const rpcOf = (chainId: number) => options.rpcUrls?.[chainId] ?? deployment.chains.find((c) => c.chainId === chainId)?.rpcUrl ?? '';
   const main = mainChainOf(deployment);
   const client = makePublicClient(main.chainId, rpcOf(main.chainId));
-  const tee = await proverTee(options, client);
+  const wallet = makeWalletClient(main.chainId, rpcOf(main.chainId), privateKeyToAccount(options.livenessPrivateKey));
+  const tee = await proverTee(options, client, wallet);
   const teeType = options.attestation?.tee?.teeType ?? options.attestation?.teeType ?? 'devnet';
   const { database, journal } = await openStateJournal({ operator, databaseUrl: options.databaseUrl, sqlitePath: options.sqlitePath });
   const keeper = new AttestationKeeper({
     tee,
     operator,
     client,
-    wallet: makeWalletClient(main.chainId, rpcOf(main.chainId), privateKeyToAccount(options.livenessPrivateKey)),
+    wallet,
     livenessVerifier: deployment.multiProver.livenessVerifier,
     renewBeforeSeconds: options.attestation?.renewBeforeSeconds,
     logger: logger.child({ component: 'attestation' }),
