@@ -15,8 +15,6 @@ import { after, before, describe, it } from 'node:test';
 import {
   type Abi,
   type Address,
-  BaseError,
-  ContractFunctionRevertedError,
   type Hex,
   type PublicClient,
   type WalletClient,
@@ -44,6 +42,7 @@ import { submitIntelCollateral } from '../../src/services/multi-prover/tee/intel
 import { parseIntelCollateral, verifyIntelQuote } from '../../src/services/multi-prover/tee/intelQuote.ts';
 import { MeasurementKind, TeeType } from '../../src/services/multi-prover/tee/liveness.ts';
 import { INTEL_QUOTE_WINDOWS, intelQuoteFixture } from '../helpers/intelQuoteVariants.ts';
+import { contractErrorName } from '../helpers/revert.ts';
 
 /** anvil's dev accounts 0 (deployer, owner) and 1 (the operator). */
 const OWNER = privateKeyToAccount('0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80');
@@ -51,11 +50,6 @@ const OPERATOR = privateKeyToAccount('0x59c6995e998f97a5a0044966f0945389dc9e86da
 const PROVER_KEY: Address = '0x00000000000000000000000000000000000c0ffe';
 const ERRORS_ABI = [...RecordedQuoteLivenessVerifierAbi, ...IntelDcapAttestationVerifierAbi, ...IntelCollateralStoreAbi] as Abi;
 
-function errorName(error: unknown): string {
-  const reverted = error instanceof BaseError ? error.walk((e) => e instanceof ContractFunctionRevertedError) : undefined;
-  if (reverted instanceof ContractFunctionRevertedError) return reverted.data?.errorName ?? 'reverted';
-  throw error;
-}
 
 describe('a prover made live with a real Intel SGX quote', () => {
   const { quote, collateral } = intelQuoteFixture('sgx');
@@ -122,7 +116,7 @@ describe('a prover made live with a real Intel SGX quote', () => {
     await write(operator, verifier, 'submitLivenessProof', [TeeType.INTEL_SGX, report, bytesToHex(quote)]);
   }
 
-  const refusal = (call: Promise<void>) => call.then(() => 'accepted', errorName);
+  const refusal = (call: Promise<void>) => call.then(() => 'accepted', contractErrorName);
 
   it('the off-chain verdict is the recorded quote: MRENCLAVE and "Hello, world!"', () => {
     assert.equal(verified.measurements.mrEnclave, '0x33d8736db756ed4997e04ba358d27833188f1932ff7b1d156904d3f560452fbb');

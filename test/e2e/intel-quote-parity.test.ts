@@ -14,8 +14,6 @@ import { after, before, describe, it } from 'node:test';
 import type { Collateral } from '@phala/dcap-qvl';
 import {
   type Abi,
-  BaseError,
-  ContractFunctionRevertedError,
   type Hex,
   type PublicClient,
   type WalletClient,
@@ -39,6 +37,7 @@ import { TCB_STATUSES } from '../../src/services/multi-prover/deployIntel.ts';
 import { intelCollateralCalls } from '../../src/services/multi-prover/tee/intelCollateralStore.ts';
 import { IntelQuoteError, verifyIntelQuote } from '../../src/services/multi-prover/tee/intelQuote.ts';
 import { type IntelQuoteVariant, intelQuoteVariants } from '../helpers/intelQuoteVariants.ts';
+import { contractErrorName } from '../helpers/revert.ts';
 
 /** anvil's first dev account. */
 const DEPLOYER = privateKeyToAccount('0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80');
@@ -72,11 +71,6 @@ type ChainVerdict = {
   verdict: { accept: true; tcbStatus: string; advisoryIds: string[]; reportData: Hex; measurements: Record<string, Hex> } | { accept: false; reason: string };
 };
 
-function errorName(error: unknown): string {
-  const reverted = error instanceof BaseError ? error.walk((e) => e instanceof ContractFunctionRevertedError) : undefined;
-  if (reverted instanceof ContractFunctionRevertedError) return reverted.data?.errorName ?? reverted.signature ?? 'reverted';
-  throw error;
-}
 
 describe('Intel DCAP quotes: the TypeScript verifier and the contracts give the same verdicts', () => {
   let anvil: AnvilChain;
@@ -123,7 +117,7 @@ describe('Intel DCAP quotes: the TypeScript verifier and the contracts give the 
         const { request } = await client.simulateContract({ account: DEPLOYER, address: store, abi: ERRORS_ABI, functionName, args });
         await client.waitForTransactionReceipt({ hash: await wallet.writeContract(request as never) });
       } catch (error) {
-        refused.push({ item, error: errorName(error) });
+        refused.push({ item, error: contractErrorName(error) });
       }
     }
     return refused;
@@ -150,7 +144,7 @@ describe('Intel DCAP quotes: the TypeScript verifier and the contracts give the 
         variant.fixture === 'sgx' ? { mrEnclave: v.mrEnclave, mrSigner: v.mrSigner } : { mrTd: v.mrTd };
       return { refused, verdict: { accept: true, tcbStatus: TCB_STATUSES[v.tcbStatus]!, advisoryIds: [...v.advisoryIds], reportData: v.reportData, measurements } };
     } catch (error) {
-      return { refused, verdict: { accept: false, reason: errorName(error) } };
+      return { refused, verdict: { accept: false, reason: contractErrorName(error) } };
     }
   }
 

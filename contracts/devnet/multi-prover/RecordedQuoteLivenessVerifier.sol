@@ -29,24 +29,12 @@ contract RecordedQuoteLivenessVerifier is TEELivenessVerifier {
         bytes memory expectedReportData
     ) TEELivenessVerifier(initialOwner, permissionController_, true, attestValiditySeconds_) {
         if (expectedReportData.length != 64) revert ReportDataMismatch(bytes32(0), expectedReportData);
-        bytes32 head;
-        bytes32 tail;
-        assembly ("memory-safe") {
-            head := mload(add(expectedReportData, 0x20))
-            tail := mload(add(expectedReportData, 0x40))
-        }
-        expectedReportDataHead = head;
-        expectedReportDataTail = tail;
+        (expectedReportDataHead, expectedReportDataTail) = _halves(expectedReportData);
     }
 
     /// @dev Reverts unless `reportData` is exactly the expected report data.
     function _checkReportData(bytes32 commitment, bytes memory reportData) internal view override {
-        bytes32 head;
-        bytes32 tail;
-        assembly ("memory-safe") {
-            head := mload(add(reportData, 0x20))
-            tail := mload(add(reportData, 0x40))
-        }
+        (bytes32 head, bytes32 tail) = _halves(reportData);
         if (reportData.length != 64 || head != expectedReportDataHead || tail != expectedReportDataTail) {
             revert ReportDataMismatch(commitment, reportData);
         }

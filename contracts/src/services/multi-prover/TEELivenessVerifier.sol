@@ -238,15 +238,18 @@ contract TEELivenessVerifier is ITEELivenessVerifier, Ownable {
 
     /// @dev Reverts unless `reportData` is exactly `commitment` followed by 32 zero bytes.
     function _checkReportData(bytes32 commitment, bytes memory reportData) internal view virtual {
-        bytes32 head;
-        bytes32 tail;
+        (bytes32 head, bytes32 tail) = _halves(reportData);
+        if (reportData.length != 64 || head != commitment || tail != bytes32(0)) {
+            revert ReportDataMismatch(commitment, reportData);
+        }
+    }
+
+    /// @dev The two 32-byte words of 64 bytes of report data. Loads past a shorter array read other memory: callers
+    ///      check the length, which makes them irrelevant.
+    function _halves(bytes memory reportData) internal pure returns (bytes32 head, bytes32 tail) {
         assembly ("memory-safe") {
             head := mload(add(reportData, 0x20))
             tail := mload(add(reportData, 0x40))
-        }
-        // The loads past a shorter array read other memory; the length check makes them irrelevant.
-        if (reportData.length != 64 || head != commitment || tail != bytes32(0)) {
-            revert ReportDataMismatch(commitment, reportData);
         }
     }
 

@@ -59,6 +59,11 @@ abstract contract IntelDcapFixture is Test {
     /// @dev Submits every item of a collateral bundle at the current time, root CA CRL first.
     function _submit(string memory json) internal {
         store.updateRootCaCrl(_hexField(json, ".root_ca_crl"));
+        _submitSignedItems(json);
+    }
+
+    /// @dev The PCK CRL, TCB info and QE identity of a bundle (the root CA CRL must be stored already).
+    function _submitSignedItems(string memory json) internal {
         store.updatePckCrl(_hexField(json, ".pck_crl"), _firstCert(json, ".pck_crl_issuer_chain"));
         store.updateTcbInfo(
             bytes(vm.parseJsonString(json, ".tcb_info")),
@@ -72,21 +77,11 @@ abstract contract IntelDcapFixture is Test {
         );
     }
 
-    /// @dev The SGX and TDX bundles (the outdated one needs a store of its own: its PCK CRL is newer).
+    /// @dev The SGX and TDX bundles (they share the root CA CRL; the outdated one needs a store of its own: its PCK
+    ///      CRL is a newer one of the TDX bundle's CA).
     function _submitSgxAndTdx() internal {
         vm.warp(TDX_FROM > SGX_FROM ? TDX_FROM : SGX_FROM);
         _submit(_collateral("sgx_quote"));
-        string memory tdx = _collateral("tdx_quote");
-        store.updatePckCrl(_hexField(tdx, ".pck_crl"), _firstCert(tdx, ".pck_crl_issuer_chain"));
-        store.updateTcbInfo(
-            bytes(vm.parseJsonString(tdx, ".tcb_info")),
-            _hexField(tdx, ".tcb_info_signature"),
-            _firstCert(tdx, ".tcb_info_issuer_chain")
-        );
-        store.updateQeIdentity(
-            bytes(vm.parseJsonString(tdx, ".qe_identity")),
-            _hexField(tdx, ".qe_identity_signature"),
-            _firstCert(tdx, ".qe_identity_issuer_chain")
-        );
+        _submitSignedItems(_collateral("tdx_quote"));
     }
 }
