@@ -166,14 +166,18 @@ function registerAttest(operator: Command): void {
     'the sending key: the operator key, or an appointee’s for submitLivenessProof (with --operator)',
   )
     .option('--operator <address>', 'the operator the prover serves (default: the key’s own address)')
-    .option('--tee <type>', 'TEE type (default devnet; the only one built in today)', 'devnet')
+    .option('--tee <type>', 'TEE type: devnet (sgx and tdx provers attest from the running node)', 'devnet')
     .option('--code-identity <id>', 'devnet TEE: the code identity the enclave is measured as (default the devnet prover build’s)')
     .option('--replace', 'replace a prover that is live now (a running node re-attests its own at its next round)')
     .action(async (_opts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<Globals & KeyOptions & { operator?: string; tee: string; codeIdentity?: string; replace?: boolean }>();
       const teeType = teeTypeSchema.safeParse(opts.tee);
       if (!teeType.success) throw new UsageError(`--tee must be one of ${teeTypeSchema.options.join(', ')}, got "${opts.tee}"`);
-      if (teeType.data !== 'devnet') throw new CommandFailedError(`no ${teeType.data} prover TEE is built into this command yet: only the devnet TEE can attest from here`);
+      if (teeType.data !== 'devnet') {
+        throw new CommandFailedError(
+          `${teeType.data} provers attest from the running node (\`avs multi-prover operator run\` with attestation.intel): their key is generated inside the TEE and lives only in that process`,
+        );
+      }
       const deployment = loadMultiProverDeployment(opts.deployment);
       const { multiProver } = deployment;
       const verifier = multiProver.attestationVerifiers.devnet;
