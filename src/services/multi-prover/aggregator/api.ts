@@ -8,6 +8,7 @@
  * - `GET /v1/multi-prover/confirmations?limit=` → the latest states confirmed on-chain, newest first.
  * - `GET /v1/multi-prover/provers` → every operator's prover per TEE type: enclave key, liveness end, live now.
  * - `GET /v1/multi-prover/operators` → operators at the current epoch: weight per quorum, connection.
+ * - `POST /v1/multi-prover/quotes/verify` → an Intel quote checked off-chain (quoteApi.ts).
  *
  * Bigints as decimal strings, addresses and hashes as 0x hex, times as ISO 8601.
  */

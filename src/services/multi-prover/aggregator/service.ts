@@ -27,6 +27,7 @@ import type { MultiProverDeployment } from '../deployment.ts';
 import { MULTI_PROVER_SERVICE, multiProverProtocol } from '../protocol.ts';
 import { type BlockWatchOptions, MultiProverAggregator } from './aggregator.ts';
 import { registerMultiProverRoutes } from './api.ts';
+import { registerQuoteRoutes } from './quoteApi.ts';
 import { Confirmer } from './confirmer.ts';
 import { registerMultiProverDashboard } from './dashboard/index.ts';
 import { type LivenessView, createLivenessView } from './liveness.ts';
@@ -143,6 +144,8 @@ export async function createMultiProverAggregatorApp(options: MultiProverAggrega
     logger: logger.child({ component: 'hub' }),
   });
   registerMultiProverRoutes(app, { aggregator, operatorSet, liveness, hub });
+  // Quotes are checked at the main chain's time, as its verifiers will check them.
+  registerQuoteRoutes(app, { now: () => Number(liveness.chainNow()) });
   registerMultiProverDashboard(app);
   const running = aggregator;
   onTaskFinished = registerTaskEngineMetrics(metrics, {
