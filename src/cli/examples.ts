@@ -41,7 +41,14 @@ export const COMMAND_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   ],
   'multi-prover task request': ['avs multi-prover task request --chain 31338 --block 120 --wait --json | jq .confirmation.txHash'],
   'multi-prover task get': ['avs multi-prover task get 0x5b1e…9a02 --json'],
-  'multi-prover quote verify': ['avs multi-prover quote verify sgx_quote --collateral sgx_quote_collateral.json --at 2025-07-01T00:00:00Z'],
+  'multi-prover quote verify': [
+    'avs multi-prover quote verify sgx_quote --collateral sgx_quote_collateral.json --at 2025-07-01T00:00:00Z',
+    "avs multi-prover quote verify sgx_quote --on-chain --deployment mainnet.json      # the deployment's verifier, latest block",
+  ],
+  'multi-prover collateral submit': [
+    'avs multi-prover collateral submit --collateral sgx_quote_collateral.json --ecdsa-keystore submitter.ecdsa.key.json --deployment mainnet.json',
+  ],
+  'multi-prover collateral status': ['avs multi-prover collateral status --fmspc 00A067110000 --tee sgx --json'],
   'multi-prover operator register': [
     'avs multi-prover operator register --ecdsa-keystore ~/.eigenlayer/operator_keys/op.ecdsa.key.json \\',
     '  --bls-keystore ~/.eigenlayer/operator_keys/op.bls.key.json --quorums 0,1 --deployment mainnet.json',
