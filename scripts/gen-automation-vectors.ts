@@ -47,7 +47,7 @@ const sets: { name: string; weights: bigint[] }[] = [
 
 const seeds: Hex[] = [
   `0x${'00'.repeat(32)}`,
-  keccak256(toHex('avs-stack automation epoch seed 1')),
+  keccak256(toHex('avs-stack automation test epoch')),
   `0x${'ff'.repeat(32)}`,
 ];
 
