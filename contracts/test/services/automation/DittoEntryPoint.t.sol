@@ -289,6 +289,17 @@ contract DittoEntryPointTest is AutomationFixture {
         assertEq(address(ep).balance, 1 ether);
     }
 
+    function test_successUsingItsWholeBudgetIsPaidThePrefund() public {
+        // The call succeeds after burning almost all its 200k: (g + 40k) × p + reward exceeds the prefund.
+        uint256 id =
+            vault.register(_timeParams(address(counter), abi.encodeCall(Counter.burn, (165_000)), T0, HOUR));
+        IDittoEntryPoint.RunResult[] memory r = _run(_refs1(address(vault), id));
+        assertEq(uint8(r[0].status), uint8(IDittoEntryPoint.RunStatus.Succeeded));
+        assertGt(fees.successCompensation(r[0].gasUsed, GAS_PRICE), GAS_LIMIT * GAS_PRICE + FIXED_REWARD);
+        assertEq(r[0].payment, GAS_LIMIT * GAS_PRICE + FIXED_REWARD);
+        assertEq(ep.depositOf(address(vault)), 1 ether - r[0].payment);
+    }
+
     function testFuzz_prefundNeverExceedsRegisteredMaximum(uint64 gasLimit, uint128 maxGasPrice, uint256 gasPrice)
         public
     {
