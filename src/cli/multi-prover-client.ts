@@ -5,6 +5,7 @@
  */
 import type { Hex } from 'viem';
 import { z } from 'zod';
+import { pollUntil } from '../core/http/pollUntil.ts';
 import { multiProverUrlOfDeploymentFile } from '../services/multi-prover/config.ts';
 import { AggregatorApiError } from './aggregator-client.ts';
 import { UsageError } from './errors.ts';
@@ -145,44 +146,16 @@ export async function waitForSettled(
   options: { timeoutMs?: number; pollMs?: number; onUpdate?: (task: BlockStateTask) => void } = {},
 ): Promise<BlockStateTask> {
   const timeoutMs = options.timeoutMs ?? 120_000;
-  const deadline = Date.now() + timeoutMs;
-  const controller = new AbortController();
-  let wake: (() => void) | undefined;
-  const stream = followEvents(`${baseUrl}/v1/multi-prover/tasks/${taskId}/events`, controller.signal, () => wake?.());
-  try {
-    for (;;) {
-      const task = await getBlockStateTask(baseUrl, taskId);
-      options.onUpdate?.(task);
-      if (isSettled(task)) return task;
-      const left = deadline - Date.now();
-      if (left <= 0) {
-        const hint = task.status === 'aggregated' && task.confirmation === null ? ' and not sent on-chain (does the aggregator have a confirmer key?)' : '';
-        throw new TaskTimeoutError(`task ${taskId} is still ${task.confirmation ? `${task.status}, confirmation ${task.confirmation.status}` : task.status}${hint} after ${timeoutMs / 1000} s`);
-      }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.min(left, options.pollMs ?? 1_000));
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
-  } finally {
-    controller.abort();
-    await stream.catch(() => {});
-  }
-}
-
-/** Reads an SSE stream and calls `onEvent` for each event; ends silently on abort or error (polling carries on). */
-async function followEvents(url: string, signal: AbortSignal, onEvent: () => void): Promise<void> {
-  try {
-    const response = await fetch(url, { headers: { accept: 'text/event-stream' }, signal });
-    if (!response.ok || !response.body) return;
-    const decoder = new TextDecoder();
-    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-      if (decoder.decode(chunk, { stream: true }).includes('\n\n')) onEvent();
-    }
-  } catch {
-    // Polling carries on.
-  }
+  return pollUntil({
+    eventsUrl: `${baseUrl}/v1/multi-prover/tasks/${taskId}/events`,
+    read: () => getBlockStateTask(baseUrl, taskId),
+    isFinal: isSettled,
+    timeoutMs,
+    pollMs: options.pollMs ?? 1_000,
+    onUpdate: options.onUpdate,
+    timeoutError: (task) => {
+      const hint = task.status === 'aggregated' && task.confirmation === null ? ' and not sent on-chain (does the aggregator have a confirmer key?)' : '';
+      return new TaskTimeoutError(`task ${taskId} is still ${task.confirmation ? `${task.status}, confirmation ${task.confirmation.status}` : task.status}${hint} after ${timeoutMs / 1000} s`);
+    },
+  });
 }

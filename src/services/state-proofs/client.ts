@@ -6,6 +6,7 @@
  */
 import { type Address, type Hex, getAddress } from 'viem';
 import { z } from 'zod';
+import { pollUntil } from '../../core/http/pollUntil.ts';
 
 /** Thrown for an error answer of the aggregator; carries the HTTP status and the aggregator's message. */
 export class AggregatorApiError extends Error {
@@ -112,43 +113,16 @@ export async function waitForProof(
   taskId: Hex,
   options: { timeoutMs?: number; pollMs?: number; onUpdate?: (task: ProofTask) => void } = {},
 ): Promise<ProofTask> {
-  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
-  const controller = new AbortController();
-  let wake: (() => void) | undefined;
-  const stream = followEvents(`${baseUrl}/v1/state-proofs/${taskId}/events`, controller.signal, () => wake?.());
-  try {
-    for (;;) {
-      const task = await getProof(baseUrl, taskId);
-      options.onUpdate?.(task);
-      if (task.status === 'aggregated' || task.status === 'failed') return task;
-      const left = deadline - Date.now();
-      if (left <= 0) throw new ProofTimeoutError(`proof ${taskId} is still ${task.status} after ${options.timeoutMs ?? 60_000} ms`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.min(left, options.pollMs ?? 500));
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
-  } finally {
-    controller.abort();
-    await stream.catch(() => {});
-  }
-}
-
-/** Reads an SSE stream and calls `onEvent` for each event; ends silently on abort or error. */
-async function followEvents(url: string, signal: AbortSignal, onEvent: () => void): Promise<void> {
-  try {
-    const response = await fetch(url, { headers: { accept: 'text/event-stream' }, signal });
-    if (!response.ok || !response.body) return;
-    const decoder = new TextDecoder();
-    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-      if (decoder.decode(chunk, { stream: true }).includes('\n\n')) onEvent();
-    }
-  } catch {
-    // Polling carries on.
-  }
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  return pollUntil({
+    eventsUrl: `${baseUrl}/v1/state-proofs/${taskId}/events`,
+    read: () => getProof(baseUrl, taskId),
+    isFinal: (task) => task.status === 'aggregated' || task.status === 'failed',
+    timeoutMs,
+    pollMs: options.pollMs ?? 500,
+    onUpdate: options.onUpdate,
+    timeoutError: (task) => new ProofTimeoutError(`proof ${taskId} is still ${task.status} after ${timeoutMs} ms`),
+  });
 }
 
 /** A page of the proof feed: aggregated proofs in write order, and the cursor to pass next time. */
