@@ -261,7 +261,8 @@ describe('devnet bridge relayer', () => {
     writeFileSync(file, serializeDeployment(deployment));
 
     const before = await entryCount(A);
-    await sendMessages(B, 10);
+    // Enough messages that the first process cannot have delivered them all when it is killed.
+    await sendMessages(B, 40);
     const start = (): { child: ChildProcess; exited: Promise<unknown>; output: () => string } => {
       const child = spawn(process.execPath, [bin, 'relayer', 'run', '--deployment', file, '--confirmations', '1', '--poll-interval', '100'], {
         env: { ...process.env, AVS_RELAYER_KEY: devPrivateKey(RELAYER_INDEX), LOG_LEVEL: 'info', AVS_DEBUG: '' },
@@ -280,10 +281,10 @@ describe('devnet bridge relayer', () => {
       first.child.kill('SIGKILL');
       await first.exited;
     }
-    assert.ok((await entryCount(A)) < before + 10, 'killed mid-stream');
+    assert.ok((await entryCount(A)) < before + 40, 'killed mid-stream');
     const second = start();
     try {
-      await waitFor('all 10', async () => (await entryCount(A)) === before + 10);
+      await waitFor('all 40', async () => (await entryCount(A)) === before + 40);
       // Give a duplicate every chance to show up before checking.
       await new Promise((r) => setTimeout(r, 1000));
     } finally {
