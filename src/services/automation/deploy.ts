@@ -61,6 +61,8 @@ export type DeployAutomationOptions = {
   maxOperators?: bigint;
   /** Blocks per slot (> 0). */
   slotBlocks: number;
+  /** Blocks an executor has to react to a due workflow before attesters count it left unrun (default 2, < slotBlocks). */
+  reactionBlocks?: number;
   /** ProtocolFees: fixed reward per successful run (wei), failure compensation (bps of the cost), per-run gas overhead. */
   fees: { fixedReward: bigint; failureCompensationBps: number; gasOverhead: bigint };
   /** Share of a faulty executor's allocation slashed, wad (1e18 = 100 %). */
@@ -78,7 +80,9 @@ export type DeployAutomationOptions = {
  * Checks the options without touching a chain.
  * @throws {AutomationDeployError} naming the first inconsistency.
  */
-export function checkAutomationOptions(options: Pick<DeployAutomationOptions, 'strategies' | 'thresholdBps' | 'minimumWeight' | 'slotBlocks' | 'fees' | 'wadToSlash'>): void {
+export function checkAutomationOptions(
+  options: Pick<DeployAutomationOptions, 'strategies' | 'thresholdBps' | 'minimumWeight' | 'slotBlocks' | 'reactionBlocks' | 'fees' | 'wadToSlash'>,
+): void {
   const fail = (message: string): never => {
     throw new AutomationDeployError(message);
   };
@@ -90,6 +94,10 @@ export function checkAutomationOptions(options: Pick<DeployAutomationOptions, 's
   if (!Number.isInteger(options.thresholdBps) || options.thresholdBps < 1 || options.thresholdBps > 10_000) fail(`thresholdBps ${options.thresholdBps} is not in 1..10000`);
   if (options.minimumWeight <= 0n) fail('minimumWeight must be above 0');
   if (!Number.isInteger(options.slotBlocks) || options.slotBlocks <= 0) fail(`slotBlocks ${options.slotBlocks} must be a positive integer`);
+  const reaction = options.reactionBlocks ?? 2;
+  if (!Number.isInteger(reaction) || reaction < 0 || reaction >= options.slotBlocks) {
+    fail(`reactionBlocks ${reaction} must be an integer from 0 to slotBlocks − 1 (${options.slotBlocks - 1})`);
+  }
   if (options.fees.failureCompensationBps < 0 || options.fees.failureCompensationBps > 10_000) fail('fees.failureCompensationBps must be from 0 to 10000');
   if (options.wadToSlash <= 0n || options.wadToSlash > 10n ** 18n) fail('wadToSlash must be from 1 to 1e18 (100%)');
 }
@@ -184,5 +192,6 @@ export async function deployAutomation(options: DeployAutomationOptions): Promis
     entryPoint,
     slotVerdicts,
     slotBlocks: options.slotBlocks,
+    reactionBlocks: options.reactionBlocks ?? 2,
   });
 }

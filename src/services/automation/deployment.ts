@@ -6,7 +6,7 @@
  * "services": {
  *   "automation": {
  *     "serviceManager": "0x…", "stakeRegistry": "0x…", "epochManager": "0x…", "executorSchedule": "0x…",
- *     "protocolFees": "0x…", "entryPoint": "0x…", "slotVerdicts": "0x…", "slotBlocks": 4
+ *     "protocolFees": "0x…", "entryPoint": "0x…", "slotVerdicts": "0x…", "slotBlocks": 4, "reactionBlocks": 2
  *   }
  * }
  * ```
@@ -36,6 +36,12 @@ export const automationSectionSchema = z.strictObject({
   slotVerdicts: address,
   /** Blocks per slot (ExecutorSchedule.slotBlocks). */
   slotBlocks: z.number().int().positive(),
+  /**
+   * Blocks an executor has to react to a due workflow: attesters find a fault only where a workflow stayed due and
+   * runnable for this many blocks after the one it became due in, and was not run (docs/decisions/automation-0003-replay.md).
+   * Off-chain protocol parameter every node of the deployment shares; default 2.
+   */
+  reactionBlocks: z.number().int().nonnegative().default(2),
 });
 
 /** The section as read from the file. */
