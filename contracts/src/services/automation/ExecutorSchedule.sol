@@ -148,8 +148,10 @@ contract ExecutorSchedule is IExecutorSchedule {
     // ------------------------------------------------------------------------------------------------ schedule
 
     /// @notice Arranges the current epoch (anyone, once per epoch): snapshots the active executors registered at the
-    ///         epoch with their weight there (zero-weight ones left out), starts slot 0 at this block with the seed
-    ///         committed by the previous arrangement, and commits the next seed.
+    ///         epoch with their signing weight there (the epoch's weight lowered to the stake the operator set can
+    ///         slash now: an executor's slots are worth what it can lose for skipping them; zero-weight ones left
+    ///         out), starts slot 0 at this block with the seed committed by the previous arrangement, and commits the
+    ///         next seed.
     /// @dev Reverts {AlreadyArranged}. Emits {ExecutorsArranged}. An empty snapshot is kept too: its slots have no
     ///      executor.
     function arrangeExecutors() external {
@@ -163,7 +165,7 @@ contract ExecutorSchedule is IExecutorSchedule {
         uint256 n;
         uint256 total;
         for (uint256 i; i < candidates.length; ++i) {
-            uint256 weight = registry.getOperatorWeightAtEpoch(candidates[i], epoch);
+            uint256 weight = registry.getSigningWeightAtEpoch(candidates[i], epoch);
             if (weight == 0) continue;
             total += weight;
             executors[n] = candidates[i];

@@ -13,9 +13,9 @@ import {ExecutorSchedule} from "./ExecutorSchedule.sol";
 ///         due? Operators other than the executor replay the slot from chain data and sign a `SlotVerdict` (EIP-712,
 ///         domain "avs-stack automation" / "1" / this chain / this contract) binding the slot, its executor, the list
 ///         of workflows that were due in it and the verdict. Anyone submits the signatures; a verdict is posted once per
-///         slot when the signers' stake weight at the slot's epoch reaches the registry's threshold share of the weight
-///         of everyone but the executor. A fault verdict slashes the executor's allocation to the AVS's operator set
-///         (this contract is its slasher) by WAD_TO_SLASH.
+///         slot when the signers' stake weight at the slot's epoch (lowered to what they can be slashed for now)
+///         reaches the registry's threshold share of the weight of everyone but the executor. A fault verdict slashes
+///         the executor's allocation to the AVS's operator set (this contract is its slasher) by WAD_TO_SLASH.
 /// @dev The executor's own weight is left out of both sides of the threshold: otherwise an executor holding more than
 ///      (1 − threshold) of the stake could never be found at fault. Only the executor the schedule drew for the slot
 ///      can be named, so no one can be slashed for a slot that was not theirs.
@@ -164,7 +164,9 @@ contract SlotVerdicts is EIP712 {
     }
 
     /// @dev Verifies every signature and returns the signers' weight, which must reach the threshold share of the
-    ///      weight of everyone but the executor at the reference epoch.
+    ///      weight of everyone but the executor at the reference epoch. A signer counts its signing weight (its weight
+    ///      at the epoch lowered to the stake the operator set can slash now): a verdict is worth what its signers can
+    ///      lose, so an attester that deallocated or is withdrawing cannot carry one with its old weight.
     function _checkSignatures(SlotVerdict calldata verdict, address[] calldata operators, bytes[] calldata signatures)
         private
         view
@@ -184,7 +186,7 @@ contract SlotVerdicts is EIP712 {
             if (signingKey == address(0) || error != ECDSA.RecoverError.NoError || recovered != signingKey) {
                 revert InvalidAttesterSignature(operator);
             }
-            signedWeight += registry.getOperatorWeightAtEpoch(operator, epoch);
+            signedWeight += registry.getSigningWeightAtEpoch(operator, epoch);
         }
         uint256 attesterWeight =
             registry.getTotalWeightAtEpoch(epoch) - registry.getOperatorWeightAtEpoch(verdict.executor, epoch);

@@ -168,6 +168,22 @@ contract ExecutorScheduleTest is RegistryFixture {
         assertEq(a.executors.length, 3);
     }
 
+    /// @dev The attack: an operator deallocates from the operator set before the arrangement, so that a fault in its
+    ///      slots could not be slashed, and keeps its checkpointed weight. Slots go by slashable stake: it gets none,
+    ///      and a partial deallocation shrinks its share to what is left.
+    function test_arrangement_weighsExecutorsBySlashableStake() public {
+        _activateAll();
+        _allocateIn(ops[0].addr, strategy, 0);
+        _allocateIn(ops[1].addr, strategy, FULL_MAGNITUDE / 2);
+        schedule.arrangeExecutors();
+        ExecutorSchedule.Arrangement memory a = schedule.arrangement(0);
+        assertEq(a.executors.length, 2, "the unslashable operator gets no slot");
+        for (uint256 i; i < a.executors.length; ++i) {
+            assertTrue(a.executors[i] != ops[0].addr);
+        }
+        assertEq(a.cumulativeWeights[1], 100 ether + 300 ether);
+    }
+
     /// @notice Whatever the seed, slot and block, only the drawn operator or its signer may execute.
     function testFuzz_isValidExecutor_exactlyOneOperatorPerBlock(uint256 offset) public {
         _activateAll();

@@ -181,6 +181,36 @@ contract SlotVerdictsTest is RegistryFixture {
 
     // ---- outcomes ----
 
+    /// @dev The attack: attesters deallocate from the operator set (or withdraw), so that nothing of theirs can be
+    ///      slashed, and still sign a fault verdict with their checkpointed weight. Their signatures count only the
+    ///      stake the set can slash now, so the verdict falls below the threshold.
+    function test_submitVerdict_countsOnlyTheAttestersSlashableStake() public {
+        uint256 mask = _attestersMask();
+        Op[] memory sorted = _sortedOps();
+        for (uint256 i; i < sorted.length; ++i) {
+            if (mask & (1 << i) != 0) _allocateIn(sorted[i].addr, strategy, 0);
+        }
+        (address[] memory signers, bytes[] memory sigs) = _sign(_verdict(true), mask);
+        vm.expectPartialRevert(SlotVerdicts.BelowThreshold.selector);
+        verdicts.submitVerdict(_verdict(true), signers, sigs);
+    }
+
+    /// @dev A withdrawing attester's signature counts nothing at once (its delegated shares left when it queued).
+    function test_submitVerdict_withdrawingAttesterCountsNothing() public {
+        uint256 mask = _attestersMask();
+        Op[] memory sorted = _sortedOps();
+        uint256 expected;
+        for (uint256 i; i < sorted.length; ++i) {
+            if (mask & (1 << i) == 0) continue;
+            _withdrawStake(sorted[i], registry.getOperatorWeightAtEpoch(sorted[i].addr, 1));
+        }
+        (address[] memory signers, bytes[] memory sigs) = _sign(_verdict(true), mask);
+        uint256 attesters = registry.getTotalWeightAtEpoch(1) - registry.getOperatorWeightAtEpoch(executor, 1);
+        uint256 threshold = (attesters * registry.getThresholdBpsAtEpoch(1) + 9_999) / 10_000;
+        vm.expectRevert(abi.encodeWithSelector(SlotVerdicts.BelowThreshold.selector, expected, threshold));
+        verdicts.submitVerdict(_verdict(true), signers, sigs);
+    }
+
     function test_faultVerdict_slashesTheExecutor() public {
         uint64 before = _executorMagnitude();
         (address[] memory signers, bytes[] memory sigs) = _sign(_verdict(true), _attestersMask());
