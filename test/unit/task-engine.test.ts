@@ -148,4 +148,39 @@ forEachDatabase('task engine with another service’s task type', (fixture) => {
     const stateProofTasks = await database.kysely.selectFrom('state_proofs_tasks').selectAll().execute();
     assert.deepEqual(stateProofTasks, []);
   });
+
+  it('takes a task\'s reference epoch and threshold from submit, and refuses the operators the task type excludes', async () => {
+    const database = await fixture.fresh();
+    await migrateToLatest(database, aggregatorMigrations);
+    const store = await createTaskStore(database, {
+      prefix: 'squares_',
+      migrations: { name: 'squares', migrations: { '0001_tasks': createTaskTablesMigration('squares_') } },
+      codec: squares.codec,
+    });
+    // Odd n excludes the heaviest operator (as an automation verdict excludes its slot's executor).
+    const judged: typeof squares = { ...squares, excludedOperators: (q) => (q.n % 2n === 1n ? [operators[2].operator] : []) };
+    const source = staticOperatorSetSource([snapshot], EPOCH + 3);
+    const engine = new TaskEngine({ taskType: judged, store, operatorSet: source, mainChainId: 31337, sweepIntervalMs: 5 });
+    await engine.start();
+    const sessions = operators.map(session);
+    for (const s of sessions) engine.attachOperator(s);
+
+    const id = keccak256(toHex('square of 5'));
+    // Threshold over the two others' 30: 20 of it.
+    const { task } = await engine.submit(id, { n: 5n }, { referenceEpoch: EPOCH, thresholdWeight: 20n });
+    assert.deepEqual([task.record.referenceEpoch, task.record.thresholdWeight], [EPOCH, 20n]);
+    await engine.idle();
+    const wire = sessions[2].received[0]!;
+    assert.equal(wire.referenceEpoch, EPOCH, 'operators sign for the epoch given, not the current one');
+    engine.handleAnswers(sessions[2], [answer(wire, operators[2].key, 25n)]);
+    await engine.idle();
+    assert.equal(engine.stats.signaturesRejected, 1, 'the excluded operator is refused');
+    assert.equal((await engine.getTask(id))?.record.status, 'signing');
+    engine.handleAnswers(sessions[1], [answer(sessions[1].received[0]!, operators[1].key, 25n)]);
+    await engine.idle();
+    const done = await engine.getTask(id);
+    assert.equal(done?.record.status, 'aggregated', '20 of the threshold 20');
+    assert.deepEqual(done?.signers.map((s) => s.operator.toLowerCase()), [operators[1].operator.toLowerCase()]);
+    await engine.stop();
+  });
 });

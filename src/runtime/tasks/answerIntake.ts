@@ -155,6 +155,9 @@ export class AnswerIntake<Q, A, WT, WA extends WireAnswerBase> {
     }
     const entry = task.snapshot.operators.get(batch.op);
     if (!entry) return this.reject(batch, `not registered at epoch ${task.record.referenceEpoch}`);
+    if (taskType.excludedOperators?.(task.record.query).some((o) => o.toLowerCase() === batch.op)) {
+      return this.reject(batch, 'this operator may not answer this task');
+    }
     const refused = this.options.screenOperator?.(entry, task);
     if (refused) return this.reject(batch, refused);
     const read = taskType.readAnswer(wire);

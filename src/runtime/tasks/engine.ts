@@ -199,24 +199,34 @@ export class TaskEngine<Q, A, WT, WA extends WireAnswerBase> {
 
   /**
    * Creates (or finds) the task `taskId` asking `query`, with the current epoch as reference epoch and that epoch's
-   * threshold. Returns once the task is stored; dispatch follows. The same id must always mean the same query.
+   * threshold, or those of `options`. Returns once the task is stored; dispatch follows. The same id must always mean
+   * the same query.
+   * @param options.referenceEpoch The epoch whose operator set signs (default the current one), e.g. the epoch of the
+   *   slot an automation verdict judges.
+   * @param options.thresholdWeight The signed weight the task needs (default the snapshot's), e.g. a threshold over
+   *   every operator but the ones the task type excludes, computed as the contract that checks the proof does.
    * @throws {AggregatorStoppedError} when not running; {@link OperatorSetUnavailableError} when the operator set cannot
    *   be read; {@link NoOperatorSetError} when no weight is registered; {@link AggregatorOverloadedError} beyond
    *   `maxActiveTasks` (all 503).
    */
-  async submit(taskId: Hex, query: Q): Promise<{ task: TaskSnapshot<Q, A>; created: boolean }> {
+  async submit(
+    taskId: Hex,
+    query: Q,
+    options: { referenceEpoch?: number; thresholdWeight?: bigint } = {},
+  ): Promise<{ task: TaskSnapshot<Q, A>; created: boolean }> {
     if (!this.running) throw new AggregatorStoppedError();
     const known = this.active.get(taskId);
     if (known) return { task: this.snapshotOf(known), created: false };
     let epoch: number;
     let snapshot: OperatorSetSnapshot;
     try {
-      epoch = await this.options.operatorSet.currentEpoch();
+      epoch = options.referenceEpoch ?? (await this.options.operatorSet.currentEpoch());
       snapshot = await this.options.operatorSet.getSnapshot(epoch);
     } catch (error) {
       throw new OperatorSetUnavailableError(this.options.mainChainId, error);
     }
-    if (snapshot.thresholdWeight === 0n) {
+    const thresholdWeight = options.thresholdWeight ?? snapshot.thresholdWeight;
+    if (thresholdWeight === 0n) {
       const existing = await this.getTask(taskId);
       if (existing) return { task: existing, created: false };
       throw new NoOperatorSetError(epoch);
@@ -230,7 +240,7 @@ export class TaskEngine<Q, A, WT, WA extends WireAnswerBase> {
       taskId,
       query,
       referenceEpoch: epoch,
-      thresholdWeight: snapshot.thresholdWeight,
+      thresholdWeight,
       createdAt: now,
       deadlineAt: now + this.deadlineMs,
     });

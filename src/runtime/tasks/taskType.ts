@@ -52,4 +52,9 @@ export type TaskType<Q, A, WT, WA extends WireAnswerBase> = {
    * weights). Absent: one threshold over the whole operator set (the task's `thresholdWeight`).
    */
   quorumsOf?(query: Q): readonly number[];
+  /**
+   * Operators whose answers to `query` are refused (their weight must also be left out of the threshold the caller
+   * gives at submit, e.g. the automation executor judged by its own slot's verdict). Absent: none.
+   */
+  excludedOperators?(query: Q): readonly Address[];
 };
