@@ -99,27 +99,46 @@ export async function replaySlot(input: ReplayInput): Promise<SlotReplay> {
     }),
   );
 
-  const due: WorkflowRef[] = [];
-  const unrun: (WorkflowRef & { fromBlock: bigint })[] = [];
-  const window = input.reactionBlocks + 1;
-  candidates.forEach((w, i) => {
-    let stretch = 0;
-    let wasDue = false;
-    let flagged = false;
-    blocks.forEach((b, j) => {
-      const isDue = dueAt[j]![i]!;
-      wasDue ||= isDue;
-      stretch = isDue && !ran.has(`${refKey(w)}@${b}`) ? stretch + 1 : 0;
-      if (stretch >= window && !flagged) {
-        flagged = true;
-        unrun.push({ vault: w.vault, id: w.id, fromBlock: b - BigInt(window - 1) });
-      }
-    });
-    if (wasDue) due.push({ vault: w.vault, id: w.id });
-  });
-  due.sort(compareRefs);
+  const { due, unrun } = judgeBlocks(
+    blocks,
+    candidates.map((w, i) => ({ ref: { vault: w.vault, id: w.id }, due: dueAt.map((row) => row[i]!), ran: blocks.map((b) => ran.has(`${refKey(w)}@${b}`)) })),
+    input.reactionBlocks,
+  );
   const executed = input.runs.filter((r) => r.status === 'Succeeded' || r.status === 'Failed').length;
   return { slot, due, dueWorkflows: dueWorkflowsHash(due), unrun, fault: unrun.length > 0, executed };
+}
+
+/** One workflow's replay: per block of the slot, whether it was due and runnable, and whether it ran. */
+export type WorkflowBlocks = { ref: WorkflowRef; due: readonly boolean[]; ran: readonly boolean[] };
+
+/**
+ * The pure part of the replay: which workflows were due in some block, and which were left unrun — due and runnable
+ * but not run in each of `reactionBlocks` + 1 consecutive blocks (each with the first block of that stretch).
+ * @param blocks The slot's block numbers, in order; `due` and `ran` are indexed like them.
+ */
+export function judgeBlocks(
+  blocks: readonly bigint[],
+  workflows: readonly WorkflowBlocks[],
+  reactionBlocks: number,
+): { due: WorkflowRef[]; unrun: (WorkflowRef & { fromBlock: bigint })[] } {
+  const due: WorkflowRef[] = [];
+  const unrun: (WorkflowRef & { fromBlock: bigint })[] = [];
+  const window = reactionBlocks + 1;
+  for (const w of workflows) {
+    let stretch = 0;
+    let flagged = false;
+    blocks.forEach((b, j) => {
+      stretch = w.due[j] && !w.ran[j] ? stretch + 1 : 0;
+      if (stretch >= window && !flagged) {
+        flagged = true;
+        unrun.push({ ...w.ref, fromBlock: b - BigInt(window - 1) });
+      }
+    });
+    if (w.due.some(Boolean)) due.push(w.ref);
+  }
+  due.sort(compareRefs);
+  unrun.sort(compareRefs);
+  return { due, unrun };
 }
 
 /** Whether `w` is due and runnable in block `b` (see the module comment), reading the state after b − 1. */
