@@ -142,8 +142,9 @@ export class AutomationExecutor {
     this.slotBlocks = BigInt(options.section.slotBlocks);
   }
 
-  /** Starts following heads. Resolves once the subscription (or polling) is set up. */
+  /** Starts following heads (a second call while started does nothing). Resolves once the watch is set up. */
   async start(): Promise<void> {
+    if (this.unwatch) return;
     this.stopped = false;
     const { wsUrl } = this.options;
     const transport: Transport = wsUrl ? webSocket(wsUrl, { keepAlive: false, reconnect: true }) : http(this.options.rpcUrl);
