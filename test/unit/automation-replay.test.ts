@@ -9,7 +9,7 @@ import { type Address, encodeAbiParameters, keccak256 } from 'viem';
 import { dueWorkflowsHash, judgeBlocks } from '../../src/services/automation/replay.ts';
 
 const A = '0x00000000000000000000000000000000000000aa' as Address;
-const B = '0x0000000000000000000000000000000000000Bb0' as Address;
+const B = '0x0000000000000000000000000000000000000bb0' as Address;
 const blocks = [100n, 101n, 102n, 103n, 104n, 105n];
 const flags = (s: string) => [...s].map((c) => c === '1');
 
