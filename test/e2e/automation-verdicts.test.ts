@@ -1,0 +1,129 @@
+/**
+ * Attesters, the aggregator and SlotVerdicts on a devnet, with the real processes' parts: 3 automation operator nodes
+ * (executor + attester) and the aggregator service. A vault's time workflow is due every 2 s. The heaviest operator
+ * runs with the skipSlots fault: every slot of its own in which the workflow was due gets a fault verdict and a slash;
+ * every honest executor's slot gets a clean verdict; nobody is slashed for a slot that was not theirs. The verdict
+ * digest the attesters sign is the contract's.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { type Address, type PublicClient, encodeFunctionData, getAddress, parseEther, zeroAddress } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
+import { AllocationManagerAbi, DevnetCounterAbi, DittoEntryPointAbi, ExecutorScheduleAbi, SlotVerdictsAbi } from '../../src/core/chain/abis/generated/index.ts';
+import { makeWalletClient } from '../../src/core/chain/clients.ts';
+import { signingKeyFromPrivateKey } from '../../src/core/crypto/ecdsa.ts';
+import { type Database, openDatabase } from '../../src/core/db/index.ts';
+import { silentLogger } from '../../src/core/logging.ts';
+import { type AutomationAggregatorService, startAutomationAggregatorService } from '../../src/services/automation/aggregator/service.ts';
+import type { AutomationDeployment } from '../../src/services/automation/deployment.ts';
+import { AutomationOperatorNode } from '../../src/services/automation/operator/node.ts';
+import { slotVerdictDigest } from '../../src/services/automation/verdict.ts';
+import { type AutomationTestDevnet, startAutomationDevnet } from '../helpers/automationDevnet.ts';
+import { waitFor } from '../helpers/wait.ts';
+
+const GWEI = 10n ** 9n;
+
+describe('automation verdicts on a devnet', () => {
+  let t: AutomationTestDevnet;
+  let client: PublicClient;
+  let deployment: AutomationDeployment;
+  let database: Database;
+  let aggregator: AutomationAggregatorService;
+  let nodes: AutomationOperatorNode[] = [];
+  let faulty: Address;
+
+  before(async () => {
+    t = await startAutomationDevnet({ slotBlocks: 6 });
+    client = t.client;
+    deployment = { ...t.devnet.deployment, automation: t.section };
+    const chain = t.devnet.chains[0]!;
+    const vault = makeWalletClient(deployment.mainChainId, chain.rpcUrl, t.vault);
+    const send = async (hash: Promise<`0x${string}`>) => assert.equal((await client.waitForTransactionReceipt({ hash: await hash })).status, 'success');
+    await send(vault.writeContract({ address: t.section.entryPoint, abi: DittoEntryPointAbi, functionName: 'deposit', args: [t.vault.address], value: parseEther('10') }));
+    const now = (await client.getBlock()).timestamp;
+    await send(
+      vault.writeContract({
+        address: t.section.entryPoint,
+        abi: DittoEntryPointAbi,
+        functionName: 'registerWorkflow',
+        args: [
+          {
+            target: t.targets.counter,
+            callData: encodeFunctionData({ abi: DevnetCounterAbi, functionName: 'increment' }),
+            maxGasLimit: 100_000n,
+            maxGasPrice: 100n * GWEI,
+            trigger: { kind: 0, start: now, interval: 2n, checker: zeroAddress, checkData: '0x' },
+          },
+        ],
+      }),
+    );
+    database = await openDatabase({ sqlitePath: ':memory:' });
+    aggregator = await startAutomationAggregatorService({ deployment, database, account: t.devnet.deployer, port: 0, pollMs: 200 });
+    // The heaviest operator skips its slots.
+    faulty = t.automation.operators.reduce((a, b) => (b.stake > a.stake ? b : a)).address;
+    const seeded = t.devnet.operators;
+    nodes = t.automation.operators.map(
+      (o, i) =>
+        new AutomationOperatorNode({
+          deployment,
+          client,
+          rpcUrl: chain.rpcUrl,
+          wsUrl: chain.wsUrl,
+          aggregatorUrl: aggregator.wsUrl,
+          operator: o.address,
+          signingKey: signingKeyFromPrivateKey(seeded[i]!.signingKey),
+          executionAccount: privateKeyToAccount(o.signer!.key),
+          skipSlots: o.address === faulty,
+          logger: silentLogger(),
+        }),
+    );
+    await Promise.all(nodes.map((n) => n.start()));
+  });
+
+  after(async () => {
+    await Promise.all(nodes.map((n) => n.stop()));
+    await aggregator?.close();
+    await database?.close();
+    await t?.stop();
+  });
+
+  it('posts a fault verdict and slashes the executor that skipped its slot, and clean verdicts for the others', async () => {
+    const allocation = () =>
+      client.readContract({
+        address: t.devnet.deployment.eigenlayer.allocationManager,
+        abi: AllocationManagerAbi,
+        functionName: 'getAllocation',
+        args: [faulty, { avs: t.section.serviceManager, id: 0 }, t.automation.strategy],
+      });
+    const before = (await allocation()).currentMagnitude;
+    const verdicts = async () =>
+      client.getContractEvents({ address: t.section.slotVerdicts, abi: SlotVerdictsAbi, eventName: 'VerdictPosted', fromBlock: 0n });
+    await waitFor('a fault verdict and two clean ones', async () => {
+      const posted = await verdicts();
+      const faults = posted.filter((v) => v.args.fault);
+      const clean = posted.filter((v) => !v.args.fault);
+      return faults.length >= 1 && clean.length >= 2 ? true : undefined;
+    });
+    const posted = await verdicts();
+    for (const v of posted) {
+      const [scheduled] = await client.readContract({ address: t.section.executorSchedule, abi: ExecutorScheduleAbi, functionName: 'executorAt', args: [v.args.slotStartBlock!] });
+      assert.equal(getAddress(v.args.executor!), getAddress(scheduled), 'a verdict names the slot’s own executor');
+      if (v.args.fault) assert.equal(getAddress(v.args.executor!), faulty, 'only the faulty executor is found at fault');
+    }
+    const slashes = await client.getContractEvents({ address: t.section.slotVerdicts, abi: SlotVerdictsAbi, eventName: 'ExecutorSlashed', fromBlock: 0n });
+    assert.ok(slashes.length >= 1);
+    for (const s of slashes) assert.equal(getAddress(s.args.executor!), faulty);
+    assert.ok((await allocation()).currentMagnitude < before, 'the faulty executor’s allocation was slashed');
+
+    // What the attesters signed is the contract's digest.
+    const v = posted[0]!.args;
+    const verdict = { slotStartBlock: v.slotStartBlock!, executor: v.executor!, dueWorkflows: v.dueWorkflows!, fault: v.fault!, referenceEpoch: t.arrangement.epoch };
+    const onChain = await client.readContract({ address: t.section.slotVerdicts, abi: SlotVerdictsAbi, functionName: 'verdictDigest', args: [verdict] });
+    assert.equal(slotVerdictDigest(verdict, { chainId: deployment.mainChainId, slotVerdicts: t.section.slotVerdicts }), onChain);
+
+    const stats = nodes.map((n) => n.stats);
+    assert.ok(stats.some((s) => (s.attester?.faultsFound ?? 0) > 0), 'attesters found the fault');
+    const faultyNode = nodes[t.automation.operators.findIndex((o) => o.address === faulty)]!;
+    assert.equal(faultyNode.stats.executor.workflowsSucceeded, 0, 'the faulty executor ran nothing');
+  });
+});
