@@ -31,8 +31,10 @@ import { TxQueue } from '../core/chain/transactions.ts';
 import { assertEpochConfig } from '../core/epochs.ts';
 import { type ChainEndpoint, deployStateProofs } from '../services/state-proofs/deploy.ts';
 import type { StateProofsDeployment } from '../services/state-proofs/deployment.ts';
+import { AUTOMATION_SERVICE } from '../services/automation/deployment.ts';
 import { MULTI_PROVER_SERVICE } from '../services/multi-prover/deployment.ts';
 import { type DeployedBridgePair, chainBridgeEntry, deployBridgePair } from './bridge.ts';
+import { type DevnetAutomationDeployment, deployDevnetAutomation } from './automation.ts';
 import { type DevnetMultiProverDeployment, deployDevnetMultiProver } from './multiProver.ts';
 
 export { STATE_PROOFS_OPERATOR_SET_ID, type ChainEndpoint } from '../services/state-proofs/deploy.ts';
@@ -78,6 +80,13 @@ export type DeployParameters = {
    * committee 1, proving the first remote chain; see src/devnet/multiProver.ts); default true.
    */
   multiProver?: boolean;
+  /**
+   * Also deploy the automation AVS (its own strategy over the devnet token, slots of `automationSlotBlocks` blocks;
+   * see src/devnet/automation.ts); default true.
+   */
+  automation?: boolean;
+  /** Blocks per automation slot; default 6. */
+  automationSlotBlocks?: number;
 };
 
 /** Options for {@link deployDevnet}. */
@@ -109,6 +118,8 @@ export type DevnetDeployment = {
   bridges: DeployedBridgePair[];
   /** The multi-prover (its section is also in `deployment.services`), unless `multiProver: false`. */
   multiProver?: DevnetMultiProverDeployment;
+  /** The automation AVS (its section is also in `deployment.services`), unless `automation: false`. */
+  automation?: DevnetAutomationDeployment;
 };
 
 /**
@@ -116,7 +127,8 @@ export type DevnetDeployment = {
  * PermissionController → DelegationManager → StrategyManager and AllocationManager (both take the DelegationManager) →
  * `DelegationManager.initialize(strategyManager, allocationManager)` → AVSDirectory → RewardsCoordinator →
  * DevnetToken → StrategyBase → `StrategyManager.addStrategiesToDepositWhitelist`; then a DevnetAbridge pair per remote
- * chain, then the AVS ({@link deployStateProofs}), then the multi-prover beside it ({@link deployDevnetMultiProver}).
+ * chain, then the AVS ({@link deployStateProofs}), then the multi-prover ({@link deployDevnetMultiProver}) and the
+ * automation AVS ({@link deployDevnetAutomation}) beside it.
  * @throws {SetupTransactionError} naming the step that reverted.
  */
 export async function deployDevnet(options: DeployOptions): Promise<DevnetDeployment> {
@@ -204,28 +216,35 @@ export async function deployDevnet(options: DeployOptions): Promise<DevnetDeploy
     },
     onProgress: progress,
   });
-  if (options.multiProver === false) return { deployment, token, owner, thresholdBps, maxProofAgeEpochs, bridges };
-
-  const multiProver = await deployDevnetMultiProver({
-    deployer: options.deployer,
-    main,
-    deployment,
-    token,
-    provenChains: remotes.slice(0, 1).map((r) => r.chainId),
-    thresholdBps,
-    minimumWeight: options.minimumWeight ?? DEVNET_MINIMUM_WEIGHT,
-    maxProofAgeEpochs,
-    wadToSlash: options.wadToSlash ?? 5n * 10n ** 17n,
-    rewardsInitiator: options.rewardsInitiator ?? owner,
-    onProgress: progress,
-  });
-  return {
-    deployment: { ...deployment, services: { ...deployment.services, [MULTI_PROVER_SERVICE]: multiProver.section } },
-    token,
-    owner,
-    thresholdBps,
-    maxProofAgeEpochs,
-    bridges,
-    multiProver,
-  };
+  let services = { ...deployment.services };
+  let multiProver: DevnetMultiProverDeployment | undefined;
+  if (options.multiProver !== false) {
+    multiProver = await deployDevnetMultiProver({
+      deployer: options.deployer,
+      main,
+      deployment,
+      token,
+      provenChains: remotes.slice(0, 1).map((r) => r.chainId),
+      thresholdBps,
+      minimumWeight: options.minimumWeight ?? DEVNET_MINIMUM_WEIGHT,
+      maxProofAgeEpochs,
+      wadToSlash: options.wadToSlash ?? 5n * 10n ** 17n,
+      rewardsInitiator: options.rewardsInitiator ?? owner,
+      onProgress: progress,
+    });
+    services = { ...services, [MULTI_PROVER_SERVICE]: multiProver.section };
+  }
+  let automation: DevnetAutomationDeployment | undefined;
+  if (options.automation !== false) {
+    automation = await deployDevnetAutomation({
+      deployer: options.deployer,
+      main,
+      deployment,
+      token,
+      slotBlocks: options.automationSlotBlocks,
+      onProgress: progress,
+    });
+    services = { ...services, [AUTOMATION_SERVICE]: automation.section };
+  }
+  return { deployment: { ...deployment, services }, token, owner, thresholdBps, maxProofAgeEpochs, bridges, multiProver, automation };
 }

@@ -19,6 +19,8 @@ import type { DeployedBridgePair } from './bridge.ts';
 import type { Relayer } from './relayer.ts';
 import { type DeployParameters, deployDevnet } from './deploy.ts';
 import { type SeedResult, type SeededOperator, seedOperators } from './seed.ts';
+import type { Arrangement } from '../services/automation/schedule.ts';
+import { type AutomationDevnet, arrangeAutomationExecutors, seedAutomationOperators } from './automation.ts';
 import { type MultiProverDevnet, seedMultiProverOperators } from './multiProver.ts';
 import type { DevnetMultiProver } from './multiProverServices.ts';
 import { advanceChainsTo, advanceToEpoch, chainTime } from './time.ts';
@@ -99,6 +101,12 @@ export type DevnetBase = {
    * `multiProver: false`.
    */
   multiProver?: MultiProverDevnet;
+  /**
+   * The automation AVS beside state-proofs (its contracts are in `deployment.services.automation`): its strategy, the
+   * operators with their delegated signers, all active executors, and the first arrangement. Absent with
+   * `automation: false`.
+   */
+  automation?: AutomationDevnet & { arrangement: Arrangement };
   operators: SeededOperator[];
   seed: SeedResult;
   thresholdBps: number;
@@ -161,10 +169,11 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
       token: deployed.token,
       publisher: deployer,
       operators: options.operators ?? 4,
-      // With the multi-prover, the clock moves once both services' registrations are in (below).
-      activate: deployed.multiProver ? false : undefined,
+      // With the multi-prover or automation, the clock moves once every service's registrations are in (below).
+      activate: deployed.multiProver || deployed.automation ? false : undefined,
       onProgress: progress,
     });
+    let active = seed.activeEpoch;
     let multiProver: MultiProverDevnet | undefined;
     if (deployed.multiProver) {
       multiProver = await seedMultiProverOperators({
@@ -175,9 +184,35 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
         operators: seed.operators.map((o) => ({ index: o.index, operatorKey: o.operatorKey, stake: o.stake })),
         onProgress: progress,
       });
-      const active = Math.max(seed.activeEpoch, multiProver.activeEpoch);
+      active = Math.max(active, multiProver.activeEpoch);
+    }
+    let seededAutomation: AutomationDevnet | undefined;
+    if (deployed.automation) {
+      seededAutomation = await seedAutomationOperators({
+        client: mainClient,
+        deployment: deployed.deployment,
+        deployed: deployed.automation,
+        token: deployed.token,
+        operators: seed.operators.map((o) => ({ index: o.index, operatorKey: o.operatorKey, signingKey: o.signingKey, stake: o.stake })),
+        onProgress: progress,
+      });
+      active = Math.max(active, seededAutomation.activeEpoch);
+    }
+    if (deployed.multiProver || deployed.automation) {
       progress(`advancing the clock to epoch ${active} (starts at ${epochInterval(deployed.deployment.epoch, active).start})`);
       await advanceToEpoch(mainClient, deployed.deployment.epoch, active);
+    }
+    let automation: DevnetBase['automation'];
+    if (seededAutomation) {
+      progress('arranging the automation executors');
+      const arrangement = await arrangeAutomationExecutors({
+        client: mainClient,
+        epoch: deployed.deployment.epoch,
+        section: seededAutomation.section,
+        sender: deployer,
+        epochToArrange: active,
+      });
+      automation = { ...seededAutomation, arrangement };
     }
 
     // The publisher pays operators' rewards in the devnet token (anyone may mint it).
@@ -205,6 +240,7 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
       challenger,
       bridges: deployed.bridges,
       multiProver,
+      automation,
       operators: seed.operators,
       seed,
       thresholdBps: deployed.thresholdBps,
@@ -263,6 +299,13 @@ export function writeDeploymentFile(path: string, devnet: DevnetBase, services?:
         quorums: o.quorums,
         weights: Object.fromEntries(Object.entries(o.weights).map(([q, w]) => [q, w.toString()])),
       })),
+    };
+  }
+  if (devnet.automation) {
+    (json.devnet as Record<string, unknown>).automation = {
+      strategy: devnet.automation.strategy,
+      activeEpoch: devnet.automation.activeEpoch,
+      operators: devnet.automation.operators.map((o) => ({ index: o.index, address: o.address, signingKey: o.signingKeyAddress, delegatedSigner: o.signer?.address ?? null, stake: o.stake.toString() })),
     };
   }
   mkdirSync(dirname(path), { recursive: true });

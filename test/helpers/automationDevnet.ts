@@ -1,6 +1,6 @@
 /**
- * A bare devnet (main chain only, no services, no multi-prover) with the automation AVS on it: 3 operators restaked in
- * the automation strategy with different stakes, each with a delegated signer, activated and arranged, plus a
+ * A bare devnet (main chain only, no services, no multi-prover) with the automation AVS the devnet deploys: 3 operators
+ * restaked in the automation strategy with different stakes, each with a delegated signer, activated and arranged, plus a
  * DevnetCounter and a DevnetPriceFeed as workflow targets and a funded vault account. For e2e tests of the automation
  * service.
  */
@@ -8,29 +8,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type PrivateKeyAccount, type PublicClient, parseEther } from 'viem';
-import {
-  type AutomationDevnet,
-  type AutomationTargets,
-  arrangeAutomationExecutors,
-  deployAutomationTargets,
-  deployDevnetAutomation,
-  seedAutomationOperators,
-} from '../../src/devnet/automation.ts';
+import { type AutomationDevnet, type AutomationTargets, deployAutomationTargets } from '../../src/devnet/automation.ts';
 import { type Devnet, startDevnet } from '../../src/devnet/devnet.ts';
 import type { AutomationContracts } from '../../src/services/automation/deployment.ts';
 import type { Arrangement } from '../../src/services/automation/schedule.ts';
-
-/** Automation stakes of the 3 operators (token units): 1,000, 2,000 and 3,000 tokens, so slot shares differ. */
-export const AUTOMATION_TEST_STAKES = [1_000n, 2_000n, 3_000n].map((t) => t * 10n ** 18n);
 
 /** Options of {@link startAutomationDevnet}. */
 export type AutomationDevnetOptions = {
   /** Blocks per slot; default 6. */
   slotBlocks?: number;
-  /** Blocks an executor has to react; default 2. */
-  reactionBlocks?: number;
-  /** Automation stake per operator (token units); default {@link AUTOMATION_TEST_STAKES}. */
-  stakes?: readonly bigint[];
 };
 
 /** A running devnet with the automation AVS arranged and ready. */
@@ -64,30 +50,13 @@ export async function startAutomationDevnet(options: AutomationDevnetOptions = {
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    devnet = await startDevnet({ operators: 3, remoteChains: 0, multiProver: false, dir });
-    const { deployment } = devnet;
-    const main = deployment.chains.find((c) => c.chainId === deployment.mainChainId)!;
-    const client = devnet.clients.get(deployment.mainChainId)!;
-    const deployed = await deployDevnetAutomation({
-      deployer: devnet.deployer,
-      main: { chainId: main.chainId, rpcUrl: main.rpcUrl },
-      deployment,
-      token: devnet.token,
-      slotBlocks: options.slotBlocks,
-      reactionBlocks: options.reactionBlocks,
-    });
-    const stakes = options.stakes ?? AUTOMATION_TEST_STAKES;
-    const automation = await seedAutomationOperators({
-      client,
-      deployment,
-      deployed,
-      token: devnet.token,
-      operators: devnet.operators.map((o, i) => ({ index: o.index, operatorKey: o.operatorKey, signingKey: o.signingKey, stake: stakes[i]! })),
-    });
-    const arrangement = await arrangeAutomationExecutors({ client, epoch: deployment.epoch, section: deployed.section, sender: devnet.deployer });
+    // The devnet deploys, seeds (stakes 1,000, 1,700 and 2,400 tokens) and arranges the automation AVS itself.
+    devnet = await startDevnet({ operators: 3, remoteChains: 0, multiProver: false, automationSlotBlocks: options.slotBlocks, dir });
+    const client = devnet.clients.get(devnet.deployment.mainChainId)!;
+    const { arrangement, ...automation } = devnet.automation!;
     const targets = await deployAutomationTargets({ client, deployer: devnet.deployer });
     await client.request({ method: 'anvil_setBalance', params: [devnet.user.address, `0x${parseEther('1000').toString(16)}`] } as never);
-    return { devnet, client, section: deployed.section, automation, arrangement, targets, vault: devnet.user, stop };
+    return { devnet, client, section: automation.section, automation, arrangement, targets, vault: devnet.user, stop };
   } catch (error) {
     await stop();
     throw error;
