@@ -4,7 +4,7 @@
  * checks them so a bad field is named before any transaction; encoding `registerWorkflow`; reading the id from the
  * `WorkflowRegistered` event; and describing a registered workflow for display. Pure: no chain access.
  */
-import { type Address, type Hex, type Log, decodeEventLog, encodeFunctionData, getAddress, isAddress, isAddressEqual, parseGwei, zeroAddress } from 'viem';
+import { type Address, type Hex, decodeEventLog, encodeFunctionData, getAddress, isAddress, isAddressEqual, parseGwei, zeroAddress } from 'viem';
 import { DittoEntryPointAbi } from '../../core/chain/abis/generated/index.ts';
 
 /** DittoEntryPoint.MAX_WORKFLOW_GAS_LIMIT: most gas (units) a workflow's call may get. */
@@ -159,7 +159,7 @@ export function encodeRegisterWorkflow(params: WorkflowParams): Hex {
  * entry point at `entryPoint`.
  * @returns undefined when no such event is there.
  */
-export function registeredWorkflowId(logs: readonly Pick<Log, 'address' | 'data' | 'topics'>[], entryPoint: Address, vault: Address): bigint | undefined {
+export function registeredWorkflowId(logs: readonly { address: Address; data: Hex; topics: readonly Hex[] }[], entryPoint: Address, vault: Address): bigint | undefined {
   for (const log of logs) {
     if (!isAddressEqual(log.address, entryPoint)) continue;
     try {
