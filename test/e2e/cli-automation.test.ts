@@ -233,5 +233,11 @@ describe('avs automation (processes)', () => {
     assertOneLineError(await avs(['automation', 'workflow', 'deposit', 'lots', '--key', vaultKey]), 2, /<ether>/);
     assertOneLineError(await avs(['automation', 'executors', '--count', 'x']), 2, /--count/);
     assertOneLineError(await avs(['automation', 'workflow', 'cancel', '5']), 2, /--key is required/);
+    // A deployment without the automation section is named as such.
+    const file = JSON.parse(readFileSync(deploymentFile, 'utf8')) as { services: Record<string, unknown> };
+    delete file.services.automation;
+    const without = join(dir, 'without-automation.json');
+    writeFileSync(without, JSON.stringify(file));
+    assertOneLineError(await runAvs(['--deployment', without, 'automation', 'executors']), 1, /services\.automation/);
   });
 });

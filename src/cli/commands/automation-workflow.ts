@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { type Address, type PublicClient, formatEther, parseEther } from 'viem';
 import { DittoEntryPointAbi } from '../../core/chain/abis/generated/index.ts';
 import {
+  TriggerKind,
   WorkflowParamsError,
   type WorkflowInput,
   type WorkflowView,
@@ -66,7 +67,7 @@ function registerRegister(workflow: Command): void {
     .option('--max-gas-price <price>', 'highest gas price a run may be sent at, with its unit: e.g. 20gwei or 20000000000wei')
     .option('--every <seconds>', 'time trigger: period in seconds')
     .option('--start <unix|now>', 'time trigger: first due time, unix seconds or now (default now)')
-    .option('--checker <address>', 'condition trigger: contract whose checker(checkData) view returns (bool canExec, bytes execPayload)')
+    .option('--checker <address>', 'condition trigger: contract static-called with --check-data, returning (bool canExec, bytes execPayload)')
     .option('--check-data <hex>', 'condition trigger: calldata of the check')
     .option('--deposit <ether>', 'also add this much ether to the vault’s deposit (pays the runs)')
     .action(async (_opts, cmd: Command) => {
@@ -105,7 +106,7 @@ function registerRegister(workflow: Command): void {
           vault: account.address,
           id,
           target: params.target,
-          trigger: params.trigger.kind === 0 ? `every ${params.trigger.interval}s from ${params.trigger.start}` : `when ${params.trigger.checker} says so`,
+          trigger: params.trigger.kind === TriggerKind.Time ? `every ${params.trigger.interval}s from ${params.trigger.start}` : `when ${params.trigger.checker} says so`,
           maxGasLimit: params.maxGasLimit,
           maxGasPriceWei: params.maxGasPrice,
           deposit: formatEther(balance),
