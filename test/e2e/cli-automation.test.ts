@@ -214,7 +214,12 @@ describe('avs automation (processes)', () => {
 
     const deposited = json<{ deposit: string; transactionHash: Hex }>(await avs(['automation', 'workflow', 'deposit', '0.05', '--key', vaultKey, '--json']));
     assert.equal(deposited.deposit, '0.15');
-    const withdrawn = json<{ deposit: string; transactionHash: Hex }>(await avs(['automation', 'workflow', 'withdraw', '0.1', '--key', vaultKey, '--json']));
+    // Without --json: aligned fields, the transaction hash among them.
+    const text = await avs(['automation', 'workflow', 'deposit', '0.01', '--key', vaultKey]);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /^deposit:\s+0\.16$/m);
+    assert.match(text.stdout, /^transactionHash:\s+0x[0-9a-f]{64}$/m);
+    const withdrawn = json<{ deposit: string; transactionHash: Hex }>(await avs(['automation', 'workflow', 'withdraw', '0.11', '--key', vaultKey, '--json']));
     assert.equal(withdrawn.deposit, '0.05');
     assert.equal(await client.readContract({ address: section.entryPoint, abi: DittoEntryPointAbi, functionName: 'depositOf', args: [vault] }), parseEther('0.05'));
     assertOneLineError(await avs(['automation', 'workflow', 'withdraw', '1', '--key', vaultKey]), 1, /InsufficientDeposit/);
