@@ -8,7 +8,6 @@ import { privateKeyToAccount } from 'viem/accounts';
 import { makePublicClient, makeWalletClient } from '../core/chain/clients.ts';
 import { mainChainOf, readDeployment } from '../core/chain/deployment.ts';
 import type { AvsRegistrationTarget } from '../runtime/registration.ts';
-import { AUTOMATION_OPERATOR_SET_ID } from '../services/automation/deploy.ts';
 import { type AutomationDeployment, automationDeployment } from '../services/automation/deployment.ts';
 import { resolveAccountKey } from './account-key.ts';
 import { CommandFailedError } from './errors.ts';
@@ -69,6 +68,12 @@ export async function loadAutomationWriter(opts: AutomationGlobals & KeyOptions,
   const account = privateKeyToAccount(key);
   return { ...reader, account, wallet: makeWalletClient(main.chainId, opts.rpc ?? main.rpcUrl, account) };
 }
+
+/**
+ * Operator set of the automation AVS (AUTOMATION_OPERATOR_SET_ID of services/automation/deploy.ts, not imported: that
+ * module carries the contracts' bytecode, which no command here needs).
+ */
+const AUTOMATION_OPERATOR_SET_ID = 0;
 
 /** Where an automation operator registers: the AVS's ServiceManager, stake registry and operator set 0. */
 export function automationTarget(deployment: AutomationDeployment): AvsRegistrationTarget {
