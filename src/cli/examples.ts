@@ -60,6 +60,33 @@ export const COMMAND_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     '  --liveness-keystore ./liveness.ecdsa.key.json --password-file ./pw --rpc 1=https://eth.example --node-api-port 9091',
     'avs multi-prover operator run --config multi-prover-operator.json      # the same from a file (docs/configuration.md)',
   ],
+  'automation operator generate': ['avs automation operator generate --name exec1 --password-file ./pw --json'],
+  'automation operator register': [
+    'avs automation operator register --ecdsa-keystore ~/.eigenlayer/operator_keys/op.ecdsa.key.json \\',
+    '  --signing-key ~/.eigenlayer/operator_keys/exec1-signing.ecdsa.key.json --magnitude 25% --deployment mainnet.json',
+  ],
+  'automation operator set-signer': [
+    'avs automation operator set-signer 0x90F79bf6EB2c4f870365E785982E1f101E93b906 --ecdsa-keystore ~/.eigenlayer/operator_keys/op.ecdsa.key.json',
+  ],
+  'automation operator activate': [
+    'avs automation operator activate --ecdsa-keystore ~/.eigenlayer/operator_keys/exec1-signer.ecdsa.key.json --operator 0xYourOperator',
+  ],
+  'automation operator deactivate': [
+    'avs automation operator deactivate --ecdsa-keystore ~/.eigenlayer/operator_keys/op.ecdsa.key.json      # from the next arrangement',
+  ],
+  'automation operator deregister': ['avs automation operator deregister --ecdsa-keystore ~/.eigenlayer/operator_keys/op.ecdsa.key.json --json'],
+  'automation workflow register': [
+    'avs automation workflow register --ecdsa-keystore ./vault.ecdsa.key.json --target 0xTarget --calldata 0xd09de08a \\',
+    '  --max-gas-limit 200000 --max-gas-price 30gwei --every 3600 --start now --deposit 0.1 --json | jq .id',
+    'avs automation workflow register --key 0x… --target 0xTarget --max-gas-limit 300000 --max-gas-price 20gwei \\',
+    '  --checker 0xResolver --check-data 0x6e04ff0d      # a condition trigger',
+  ],
+  'automation workflow cancel': ['avs automation workflow cancel 3 --ecdsa-keystore ./vault.ecdsa.key.json'],
+  'automation workflow deposit': ['avs automation workflow deposit 0.5 --vault 0xVault --ecdsa-keystore ./payer.ecdsa.key.json'],
+  'automation workflow withdraw': ['avs automation workflow withdraw 0.2 --ecdsa-keystore ./vault.ecdsa.key.json --json'],
+  'automation workflow list': ['avs automation workflow list --vault 0xVault --json'],
+  'automation workflow show': ['avs automation workflow show 0xVault 0 --json | jq .dueNow'],
+  'automation executors': ['avs automation executors --count 16 --json | jq \'.slots[] | [.slot, .executor]\''],
   'rewards split': ['avs rewards split --epoch 12 --budget 1000000000000000000000 --json'],
   'rewards submit': ['avs rewards submit --epoch 12 --budget 1000000000000000000000 --token 0xToken --ecdsa-keystore ./publisher.ecdsa.key.json --dry-run'],
 };

@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerAggregatorCommands } from './commands/aggregator.ts';
+import { registerAutomationCommands } from './commands/automation.ts';
 import { registerChallengerCommands } from './commands/challenger.ts';
 import { registerConfigCommands } from './commands/config.ts';
 import { registerDemoCommand } from './commands/demo.ts';
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
   registerChallengerCommands(program);
   registerRewardsCommands(program);
   registerMultiProverCommands(program);
+  registerAutomationCommands(program);
   registerDeployCommand(program);
   registerConfigCommands(program);
   program.addHelpText('after', ROOT_HELP_AFTER);
