@@ -22,6 +22,7 @@ import { type SeedResult, type SeededOperator, seedOperators } from './seed.ts';
 import type { Arrangement } from '../services/automation/schedule.ts';
 import { type AutomationDevnet, arrangeAutomationExecutors, seedAutomationOperators } from './automation.ts';
 import { type MultiProverDevnet, seedMultiProverOperators } from './multiProver.ts';
+import type { DevnetAutomation } from './automationServices.ts';
 import type { DevnetMultiProver } from './multiProverServices.ts';
 import { advanceChainsTo, advanceToEpoch, chainTime } from './time.ts';
 import { epochInterval } from '../core/epochs.ts';
@@ -48,6 +49,8 @@ export type DevnetServices = {
   publisher?: EpochPublisher;
   /** The multi-prover's aggregator and operator nodes, when started. */
   multiProver?: DevnetMultiProver;
+  /** The automation service's aggregator and operator nodes, when started. */
+  automation?: DevnetAutomation;
   stop(): Promise<void>;
 };
 
@@ -274,6 +277,7 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
 export function writeDeploymentFile(path: string, devnet: DevnetBase, services?: DevnetServices): void {
   const json = JSON.parse(serializeDeployment(devnet.deployment)) as Record<string, unknown>;
   if (services?.aggregatorUrl) json.aggregator = { url: services.aggregatorUrl };
+  if (services?.automation) json.aggregator = { ...(json.aggregator as object), automationUrl: services.automation.aggregator.url };
   json.devnet = {
     token: devnet.token,
     deployer: devnet.deployer.address,

@@ -11,6 +11,7 @@ import { type RunningChallenger, startChallenger } from '../services/state-proof
 import type { OperatorFault } from '../services/state-proofs/operator/node.ts';
 import { type RunningOperator, startOperator } from '../services/state-proofs/operator/run.ts';
 import { devPrivateKey } from './accounts.ts';
+import { type DevnetAutomation, type DevnetAutomationOptions, startDevnetAutomation } from './automationServices.ts';
 import { type DevnetMultiProver, type DevnetMultiProverOptions, startDevnetMultiProver } from './multiProverServices.ts';
 import { type Relayer, startRelayer } from './relayer.ts';
 import { DEVNET_REWARDS_PER_EPOCH, type DevnetBase, type DevnetServices, type ServicesStarter } from './devnet.ts';
@@ -43,6 +44,11 @@ export type DevnetServicesOptions = {
    * default false.
    */
   multiProver?: boolean | Omit<DevnetMultiProverOptions, 'logger'>;
+  /**
+   * Also run the automation service's aggregator and operator nodes (when the devnet deployed it): `avs devnet` does;
+   * default false.
+   */
+  automation?: boolean | Omit<DevnetAutomationOptions, 'logger'>;
 };
 
 /** The devnet's dev-account index of the challenger (see `DevnetBase.challenger`). */
@@ -136,6 +142,13 @@ export function devnetServices(options: DevnetServicesOptions = {}): ServicesSta
         stops.push(() => multiProver!.stop());
       }
 
+      let automation: DevnetAutomation | undefined;
+      if (options.automation && devnet.automation) {
+        const settings = options.automation === true ? {} : options.automation;
+        automation = await startDevnetAutomation(devnet, { host: options.aggregatorHost, ...settings, logger });
+        stops.push(() => automation!.stop());
+      }
+
       const endpoints: Record<string, string> = {
         dashboard: `${aggregator.url}/dashboard`,
         'aggregator http': aggregator.url,
@@ -146,8 +159,8 @@ export function devnetServices(options: DevnetServicesOptions = {}): ServicesSta
       };
       for (const [i, o] of operators.entries()) if (o.nodeApi) endpoints[`operator ${i} node api`] = `${o.nodeApi.url}/eigen/node`;
       if (challenger?.nodeApi) endpoints['challenger node api'] = `${challenger.nodeApi.url}/eigen/node`;
-      Object.assign(endpoints, multiProver?.endpoints);
-      return { endpoints, aggregatorUrl: aggregator.url, operators, relayer, challenger, publisher: aggregator.publisher, multiProver, stop: stopAll };
+      Object.assign(endpoints, multiProver?.endpoints, automation?.endpoints);
+      return { endpoints, aggregatorUrl: aggregator.url, operators, relayer, challenger, publisher: aggregator.publisher, multiProver, automation, stop: stopAll };
     } catch (error) {
       await stopAll();
       throw error;

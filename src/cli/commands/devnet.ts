@@ -1,6 +1,6 @@
 /**
- * `avs devnet`: start chains, deploy, seed operators, run the aggregator and operator nodes of state proofs and of the
- * multi-prover, print the endpoints, write the deployment file, and run until Ctrl-C.
+ * `avs devnet`: start chains, deploy, seed operators, run the aggregator and operator nodes of state proofs, of the
+ * multi-prover and of the automation service, print the endpoints, write the deployment file, and run until Ctrl-C.
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
@@ -20,6 +20,7 @@ type DevnetOptions = {
   aggregatorPort: string;
   services: boolean;
   multiProver: boolean;
+  automation: boolean;
   faultyOperators: string;
   faultKey?: string;
   json?: boolean;
@@ -36,7 +37,8 @@ export function registerDevnetCommand(program: Command): void {
     .option('--dir <path>', 'directory for the devnet databases', '.avs')
     .option('--aggregator-port <port>', 'aggregator HTTP port (0: any free port)', '8080')
     .option('--no-services', 'chains, contracts and registrations only (no aggregator, operator nodes, relayer or challenger)')
-    .option('--no-multi-prover', 'state proofs only: neither deploy nor run the multi-prover')
+    .option('--no-multi-prover', 'neither deploy nor run the multi-prover')
+    .option('--no-automation', 'neither deploy nor run the automation service')
     .option('--faulty-operators <n>', 'fault injection: the first <n> operator nodes sign value + 1 for --fault-key', '0')
     .option('--fault-key <key>', 'the history key the faulty operators lie about (watch the challenger catch them)')
     .option('--json', 'print the devnet description as one JSON object once it is up')
@@ -58,6 +60,7 @@ export function registerDevnetCommand(program: Command): void {
         dir: opts.dir,
         writeDeployment: opts.deployment,
         multiProver: opts.multiProver,
+        automation: opts.automation,
         // Loaded on demand: the aggregator's HTTP stack is heavy and no other command needs it.
         services: opts.services
           ? (await import('../../devnet/services.ts')).devnetServices({
@@ -65,6 +68,7 @@ export function registerDevnetCommand(program: Command): void {
               aggregatorPort,
               faulty: faultKey === undefined ? undefined : { operators: faultyOperators, fault: { signsWrongValue: (q) => q.key === faultKey } },
               multiProver: opts.multiProver,
+              automation: opts.automation,
             })
           : undefined,
         onProgress: (m) => progress.step(m),
@@ -124,6 +128,14 @@ export function describeDevnet(devnet: Devnet) {
           operators: devnet.multiProver!.operators.map((o) => ({ index: o.index, address: o.address, blsKeyHash: o.operatorId, quorums: o.quorums, weights: o.weights })),
         }
       : null,
+    automation: devnet.automation
+      ? {
+          aggregatorUrl: devnet.services?.automation?.aggregator.url ?? null,
+          contracts: devnet.automation.section,
+          activeEpoch: devnet.automation.activeEpoch,
+          operators: devnet.automation.operators.map((o) => ({ index: o.index, address: o.address, delegatedSigner: o.signer?.address ?? null, stake: o.stake })),
+        }
+      : null,
   };
 }
 
@@ -158,6 +170,14 @@ function printDevnet(devnet: Devnet): void {
     lines.push(`  TEELivenessVerifier ${multiProver.livenessVerifier}`);
     lines.push(`  proven chains       ${multiProver.provenChains.join(', ') || 'none'}   committees ${multiProver.committees.map((c) => `${c.id} (quorums ${c.quorumNumbers.join(', ')})`).join('; ')}`);
   }
+  if (devnet.automation) {
+    const a = devnet.automation.section;
+    lines.push('contracts (automation, main chain)');
+    lines.push(`  ServiceManager      ${a.serviceManager}`);
+    lines.push(`  DittoEntryPoint     ${a.entryPoint}`);
+    lines.push(`  ExecutorSchedule    ${a.executorSchedule}   slots of ${a.slotBlocks} blocks`);
+    lines.push(`  SlotVerdicts        ${a.slotVerdicts}`);
+  }
   lines.push('accounts');
   lines.push(`  publisher ${devnet.publisher.address}   relayer ${devnet.relayer.address}   challenger ${devnet.challenger.address}`);
   lines.push(`operators (active from epoch ${devnet.seed.activeEpoch}, threshold weight ${devnet.seed.thresholdWeight})`);
@@ -167,6 +187,10 @@ function printDevnet(devnet: Devnet): void {
     for (const o of devnet.multiProver.operators) {
       lines.push(`  ${o.address}  BLS key ${o.operatorId}  quorums ${o.quorums.join(', ')}  weights ${Object.values(o.weights).join(', ')}`);
     }
+  }
+  if (devnet.automation) {
+    lines.push(`automation executors (active from epoch ${devnet.automation.activeEpoch})`);
+    for (const o of devnet.automation.operators) lines.push(`  ${o.address}  delegated signer ${o.signer?.address ?? 'none'}  stake ${o.stake}`);
   }
   const endpoints = devnet.services?.endpoints ?? {};
   if (Object.keys(endpoints).length > 0) {
@@ -182,6 +206,7 @@ function printDevnet(devnet: Devnet): void {
   lines.push(`  avs state get ${devnet.user.address} 1 --chain ${devnet.chains[1]?.chainId ?? devnet.chains[0].chainId}`);
   const proven = multiProver?.provenChains[0];
   if (multiProverUrlOf(devnet) && proven !== undefined) lines.push(`  avs multi-prover task request --chain ${proven} --wait`);
+  if (devnet.automation) lines.push('  avs automation executors');
   lines.push('Ctrl-C stops everything.');
   process.stdout.write(lines.join('\n') + '\n');
 }
