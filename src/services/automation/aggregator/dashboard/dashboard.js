@@ -66,6 +66,7 @@ async function pollSlots() {
     ),
   );
   $('slots').tBodies[0].replaceChildren(...rows);
+  $('judged-empty').hidden = data.judged.length > 0;
   $('judged').tBodies[0].replaceChildren(
     ...data.judged.map((j) =>
       el(
