@@ -204,6 +204,11 @@ describe('automation aggregator API on a devnet', () => {
     assert.equal(body.workflow.trigger.kind, 'condition');
     assert.equal(body.workflow.maxGasLimit, '80000');
     assert.deepEqual(body.runs, []);
+    // The deposit is read from the entry point at the answer's block, not from the index.
+    await send(vaultA, { functionName: 'deposit', args: [vaultB.address], value: 12_345n });
+    const funded = await get(`/v1/automation/workflows/${vaultB.address}/0?runs=5`);
+    assert.equal(funded.body.workflow.vaultDeposit, '12345');
+    assert.equal(funded.body.blockNumber, (await client.getBlockNumber({ cacheTime: 0 })).toString());
     const missing = await get(`/v1/automation/workflows/${vaultB.address}/7`);
     assert.equal(missing.status, 404);
     assert.equal(missing.body.message, `workflow 7 of vault ${vaultB.address} not found`);
