@@ -26,6 +26,8 @@ import { AutomationChainIndex } from '../chainIndex.ts';
 import type { AutomationDeployment } from '../deployment.ts';
 import { AUTOMATION_SERVICE_NAME, automationProtocol } from '../protocol.ts';
 import { AutomationAggregator } from './aggregator.ts';
+import { registerAutomationRoutes } from './api.ts';
+import { registerAutomationDashboard } from './dashboard/index.ts';
 import { createAutomationStore } from './store.ts';
 
 /** Software version reported by the node API. */
@@ -124,6 +126,8 @@ export async function createAutomationAggregatorApp(options: AutomationAggregato
     connectedOperators: () => hub.connected().length,
   });
   registerMetricsRoute(app, metrics);
+  registerAutomationRoutes(app, { aggregator, index, client, contracts: a, operatorSet, hub });
+  registerAutomationDashboard(app);
   await app.register(eigenNodeApi, {
     prefix: '/eigen',
     nodeName: 'avs-stack automation aggregator',
