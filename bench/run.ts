@@ -19,6 +19,9 @@
  *   with and without the P256VERIFY precompile (bench/intelGas.ts), and quotes verified per second off-chain
  *   (bench/intelQuoteVerify.ts);
  *
+ * - automation: gas per workflow run batched and single, runs a block holds, and over a run of the service (BENCH_AUTOMATION_SECONDS,
+ *   default 120) runs per block, verdict gas and the share of due runs executed within their slot (bench/automation.ts);
+ *
  * Parts: `npm run bench -- gas` (or BENCH_ONLY=gas) measures only the gas figures, skipping the long throughput run;
  * `npm run bench -- throughput` only throughput. A partial run keeps the other part's figures already in latest.json
  * (`measuredAt` says when each part was measured).
@@ -35,9 +38,10 @@ import { type MultiProverGas, measureMultiProverGas } from './multiProverGas.ts'
 import { measureMultiProverThroughput } from './multiProverThroughput.ts';
 import { measureIntelGas } from './intelGas.ts';
 import { measureIntelQuoteVerify } from './intelQuoteVerify.ts';
+import { measureAutomation } from './automation.ts';
 import { type ThroughputResult, measureThroughput } from './throughput.ts';
 
-const PARTS = ['throughput', 'gas', 'digest', 'multi-prover', 'intel'] as const;
+const PARTS = ['throughput', 'gas', 'digest', 'multi-prover', 'intel', 'automation'] as const;
 type Part = (typeof PARTS)[number];
 
 const only = process.argv[2] ?? process.env.BENCH_ONLY;
@@ -158,6 +162,20 @@ if (parts.includes('intel')) {
   console.log('  verified off-chain per second (one core)   this repository   @phala/dcap-qvl alone');
   for (const kind of ['sgx', 'tdx'] as const) console.log(`  ${kind.padEnd(42)} ${pad(v[kind].wrapper, 15)} ${pad(v[kind].dcapQvl, 23)}`);
   Object.assign(results, { intelCollateralUpdateGas: g.updates, intelVerifyQuoteGas: g.verifyQuote, intelVerifyQuoteGasWithoutPrecompile: g.verifyQuoteWithoutPrecompile, intelQuotesVerifiedPerSecond: v });
+}
+
+if (parts.includes('automation')) {
+  const seconds = Number(process.env.BENCH_AUTOMATION_SECONDS ?? 120);
+  console.log(`\nautomation (devnet, 4 operators, slots of 6 blocks; the service for ${seconds} s)`);
+  const a = await measureAutomation({ seconds, log });
+  console.log(`  gas per workflow run: batched ${a.gasPerRun.batched} (batches of ${a.gasPerRun.batchSize}), single ${a.gasPerRun.single}`);
+  console.log(`  workflow runs a 30M-gas block holds (batched): ${a.runsPerBlockCapacity}`);
+  const r = a.longRun;
+  console.log(`  ${r.runs} runs of ${r.workflows} workflows in ${r.blocksWithRuns} blocks (max ${r.maxRunsPerBlock} per block)`);
+  console.log(`  ${r.slotsJudged} slots replayed: ${r.duePairs} due (workflow, slot) pairs, ${r.dueRunInSlot} run in their slot, ${r.leftUnrun} left unrun; ${r.faultSlots} slots at fault`);
+  console.log(`  share of due runs that could execute run within their slot: ${(r.shareRunInSlot * 100).toFixed(2)} %`);
+  console.log(`  ${r.verdictsPosted} verdicts posted, submitVerdict ${r.submitVerdictGas} gas on average`);
+  Object.assign(results, { automation: a });
 }
 
 Object.assign(results, { machine: { cores: cpus().length, node: process.version }, at: now });

@@ -6,7 +6,8 @@
  *    the devnet fault flag that makes its executor skip its own slots;
  * 2. a vault deposits ether and registers two workflows: a time workflow (every 12 s, DevnetCounter.increment) and a
  *    condition workflow (when the DevnetPriceFeed's price is updated above a level, call its onPriceAbove);
- * 3. the price is raised above the level, and the condition workflow runs in the slot after;
+ * 3. the price is raised above the level at the start of a slot of the faulty executor: it leaves the condition
+ *    workflow unrun, and the next executor runs it;
  * 4. executors rotate across slots, each slot's executor drawn in proportion to stake; every run lands in a slot of
  *    its sender's operator;
  * 5. every honest executor's judged slot gets a clean verdict: its due runs happened in its slot;
@@ -141,7 +142,18 @@ export async function runAutomationDemo(options: AutomationDemoOptions = {}): Pr
       ).currentMagnitude;
     const magnitudeBefore = await allocation();
 
-    await step('the price is raised above the level; the condition workflow runs in the slot after', async () => {
+    await step('the price is raised above the level at the start of the faulty executor’s slot; it leaves the condition workflow unrun, the next executor runs it', async () => {
+      const slotBlocks = BigInt(section.slotBlocks);
+      // Wait for a head whose next block opens a slot of the faulty executor, then update the price in that block.
+      const slot = await waitUntil(
+        async () => {
+          const head = await client.getBlockNumber({ cacheTime: 0 });
+          const next = slotAt(await readArrangements(client, section.executorSchedule), head + 1n, slotBlocks);
+          return next?.executor && getAddress(next.executor) === getAddress(faulty) && head + 1n <= next.startBlock + 1n ? next : undefined;
+        },
+        timeoutMs,
+        'a slot of the faulty executor',
+      );
       const raised = await send(vault.writeContract({ address: targets.priceFeed, abi: DevnetPriceFeedAbi, functionName: 'setPrice', args: [LEVEL + 10n ** 8n] }));
       const triggers = await waitUntil(
         async () => {
@@ -151,7 +163,13 @@ export async function runAutomationDemo(options: AutomationDemoOptions = {}): Pr
         timeoutMs,
         'the condition workflow to run',
       );
-      return { value: undefined, detail: `price set in block ${raised.blockNumber}; onPriceAbove ran ${triggers} time(s)` };
+      const runs = await client.getContractEvents({ address: targets.priceFeed, abi: DevnetPriceFeedAbi, eventName: 'PriceAboveTriggered', fromBlock: raised.blockNumber });
+      const ranAt = runs[0]?.blockNumber ?? 0n;
+      return {
+        value: undefined,
+        ok: ranAt >= slot.endBlock,
+        detail: `price updated in block ${raised.blockNumber} (faulty executor’s slot ${slot.startBlock}–${slot.endBlock - 1n}); onPriceAbove ran ${triggers} time(s), first in block ${ranAt}`,
+      };
     });
 
     const index = new AutomationChainIndex({ client, contracts: section });
