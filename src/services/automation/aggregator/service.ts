@@ -1,8 +1,8 @@
 /**
  * The automation aggregator process in one call: store (migrations), the operator set from the automation
  * ECDSAStakeRegistry, the chain index, the {@link AutomationAggregator} (arrangements, verdict tasks, submission), the
- * operators' WebSocket hub (ECDSA authentication), the EigenLayer node API (`/eigen`) and Prometheus metrics
- * (`/metrics`) on one port.
+ * HTTP API (`/v1/automation/*`), the dashboard (`/dashboard`), the operators' WebSocket hub (ECDSA authentication), the
+ * EigenLayer node API (`/eigen`) and Prometheus metrics (`/metrics`) on one port.
  *
  * ```ts
  * const service = await startAutomationAggregatorService({ deployment, database, account, port: 8100 });
