@@ -12,13 +12,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Address, type Hex, type PublicClient, encodeFunctionData, parseEther, zeroAddress } from 'viem';
+import { type Address, type Hex, type PublicClient, parseEther } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
-import { DevnetCounterAbi, DevnetPriceFeedAbi, DittoEntryPointAbi, SlotVerdictsAbi } from '../src/core/chain/abis/generated/index.ts';
+import { DevnetPriceFeedAbi, DittoEntryPointAbi, SlotVerdictsAbi } from '../src/core/chain/abis/generated/index.ts';
 import { makeWalletClient } from '../src/core/chain/clients.ts';
 import { silentLogger } from '../src/core/logging.ts';
 import { deployAutomationTargets } from '../src/devnet/automation.ts';
 import { startDevnetAutomation } from '../src/devnet/automationServices.ts';
+import { type DevnetVault, counterWorkflow, depositToVault, priceAboveWorkflow, registerVaultWorkflow } from '../src/devnet/automationWorkflows.ts';
 import { type Devnet, startDevnet } from '../src/devnet/devnet.ts';
 import { readArrangements } from '../src/services/automation/arrangements.ts';
 import { AutomationChainIndex } from '../src/services/automation/chainIndex.ts';
@@ -50,7 +51,6 @@ export type AutomationBench = {
   };
 };
 
-const GWEI = 10n ** 9n;
 const BLOCK_GAS_LIMIT = 30_000_000;
 
 /** Runs the measurements on a fresh devnet and tears it down. */
@@ -65,22 +65,11 @@ export async function measureAutomation(options: { batch?: number; seconds?: num
     const client = devnet.clients.get(devnet.deployment.mainChainId)!;
     const section = devnet.automation!.section;
     const chain = devnet.chains[0]!;
-    const vault = makeWalletClient(chain.chainId, chain.rpcUrl, devnet.user);
     const send = async (hash: Promise<Hex>) => client.waitForTransactionReceipt({ hash: await hash });
     const targets = await deployAutomationTargets({ client, deployer: devnet.deployer });
-    await send(vault.writeContract({ address: section.entryPoint, abi: DittoEntryPointAbi, functionName: 'deposit', args: [devnet.user.address], value: parseEther('100') }));
-    const increment = encodeFunctionData({ abi: DevnetCounterAbi, functionName: 'increment' });
-    const register = async (interval: bigint, start?: bigint) => {
-      const now = start ?? (await client.getBlock()).timestamp;
-      await send(
-        vault.writeContract({
-          address: section.entryPoint,
-          abi: DittoEntryPointAbi,
-          functionName: 'registerWorkflow',
-          args: [{ target: targets.counter, callData: increment, maxGasLimit: 100_000n, maxGasPrice: 100n * GWEI, trigger: { kind: 0, start: now, interval, checker: zeroAddress, checkData: '0x' } }],
-        }),
-      );
-    };
+    const vault: DevnetVault = { client, account: devnet.user, entryPoint: section.entryPoint };
+    await depositToVault(vault, parseEther('100'));
+    const register = async (interval: bigint) => registerVaultWorkflow(vault, counterWorkflow(targets.counter, interval, (await client.getBlock()).timestamp));
 
     // Gas: `batch` workflows due once, in one batch; then `batch` more, one per transaction.
     log(`automation gas: ${batch} workflows batched, then ${batch} one per transaction`);
@@ -107,25 +96,11 @@ export async function measureAutomation(options: { batch?: number; seconds?: num
     log(`automation service for ${seconds} s: 6 time workflows every 3 s, a condition workflow, price updates every 5 s`);
     const first = (await client.getBlockNumber()) + 1n;
     for (let i = 0; i < 6; i++) await register(3n);
-    await send(
-      vault.writeContract({
-        address: section.entryPoint,
-        abi: DittoEntryPointAbi,
-        functionName: 'registerWorkflow',
-        args: [
-          {
-            target: targets.priceFeed,
-            callData: '0x',
-            maxGasLimit: 200_000n,
-            maxGasPrice: 100n * GWEI,
-            trigger: { kind: 1, start: 0n, interval: 0n, checker: targets.priceFeed, checkData: encodeFunctionData({ abi: DevnetPriceFeedAbi, functionName: 'checkPriceAbove', args: [0n] }) },
-          },
-        ],
-      }),
-    );
+    await registerVaultWorkflow(vault, priceAboveWorkflow(targets.priceFeed, 0n));
     const running = await startDevnetAutomation(devnet, { logger: silentLogger() });
+    const feeder = makeWalletClient(chain.chainId, chain.rpcUrl, devnet.user);
     const feed = setInterval(() => {
-      void vault.writeContract({ address: targets.priceFeed, abi: DevnetPriceFeedAbi, functionName: 'setPrice', args: [BigInt(Date.now())] }).catch(() => {});
+      void feeder.writeContract({ address: targets.priceFeed, abi: DevnetPriceFeedAbi, functionName: 'setPrice', args: [BigInt(Date.now())] }).catch(() => {});
     }, 5_000);
     await new Promise((r) => setTimeout(r, seconds * 1000));
     clearInterval(feed);

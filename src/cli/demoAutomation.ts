@@ -18,11 +18,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Address, type Hex, encodeFunctionData, getAddress, parseEther, zeroAddress } from 'viem';
-import { AllocationManagerAbi, DevnetCounterAbi, DevnetPriceFeedAbi, DittoEntryPointAbi } from '../core/chain/abis/generated/index.ts';
+import { type Address, type Hex, getAddress, parseEther } from 'viem';
+import { AllocationManagerAbi, DevnetPriceFeedAbi } from '../core/chain/abis/generated/index.ts';
 import { makeWalletClient } from '../core/chain/clients.ts';
 import { type AutomationTargets, deployAutomationTargets } from '../devnet/automation.ts';
 import { type DevnetAutomation, automationOnlyServices } from '../devnet/automationServices.ts';
+import { type DevnetVault, counterWorkflow, depositToVault, priceAboveWorkflow, registerVaultWorkflow } from '../devnet/automationWorkflows.ts';
 import { type Devnet, startDevnet } from '../devnet/devnet.ts';
 import { readArrangements } from '../services/automation/arrangements.ts';
 import { AutomationChainIndex } from '../services/automation/chainIndex.ts';
@@ -55,7 +56,6 @@ export type AutomationDemoOptions = {
 };
 
 const LEVEL = 2_500n * 10n ** 8n;
-const GWEI = 10n ** 9n;
 
 /** Runs the demo on a fresh devnet in a temporary directory and tears it down. Never throws: failures are steps. */
 export async function runAutomationDemo(options: AutomationDemoOptions = {}): Promise<AutomationDemoReport> {
@@ -94,41 +94,15 @@ export async function runAutomationDemo(options: AutomationDemoOptions = {}): Pr
 
     const targets: AutomationTargets = await step('a vault deposits 10 ether and registers a time and a condition workflow', async () => {
       const deployed = await deployAutomationTargets({ client, deployer: devnet!.deployer });
-      await send(vault.writeContract({ address: section.entryPoint, abi: DittoEntryPointAbi, functionName: 'deposit', args: [devnet!.user.address], value: parseEther('10') }));
+      const owner: DevnetVault = { client, account: devnet!.user, entryPoint: section.entryPoint };
+      await depositToVault(owner, parseEther('10'));
       const now = (await client.getBlock()).timestamp;
-      await send(
-        vault.writeContract({
-          address: section.entryPoint,
-          abi: DittoEntryPointAbi,
-          functionName: 'registerWorkflow',
-          args: [
-            {
-              target: deployed.counter,
-              callData: encodeFunctionData({ abi: DevnetCounterAbi, functionName: 'increment' }),
-              maxGasLimit: 100_000n,
-              maxGasPrice: 100n * GWEI,
-              trigger: { kind: 0, start: now, interval: 12n, checker: zeroAddress, checkData: '0x' },
-            },
-          ],
-        }),
-      );
-      await send(
-        vault.writeContract({
-          address: section.entryPoint,
-          abi: DittoEntryPointAbi,
-          functionName: 'registerWorkflow',
-          args: [
-            {
-              target: deployed.priceFeed,
-              callData: '0x',
-              maxGasLimit: 200_000n,
-              maxGasPrice: 100n * GWEI,
-              trigger: { kind: 1, start: 0n, interval: 0n, checker: deployed.priceFeed, checkData: encodeFunctionData({ abi: DevnetPriceFeedAbi, functionName: 'checkPriceAbove', args: [LEVEL] }) },
-            },
-          ],
-        }),
-      );
-      return { value: deployed, detail: `workflow 0: DevnetCounter.increment every 12 s; workflow 1: DevnetPriceFeed.onPriceAbove when the price is updated above ${LEVEL / 10n ** 8n}` };
+      const time = await registerVaultWorkflow(owner, counterWorkflow(deployed.counter, 12n, now));
+      const condition = await registerVaultWorkflow(owner, priceAboveWorkflow(deployed.priceFeed, LEVEL));
+      return {
+        value: deployed,
+        detail: `workflow ${time}: DevnetCounter.increment every 12 s; workflow ${condition}: DevnetPriceFeed.onPriceAbove when the price is updated above ${LEVEL / 10n ** 8n}`,
+      };
     });
 
     const allocation = async () =>

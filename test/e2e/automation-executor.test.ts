@@ -6,17 +6,17 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type Address, type PublicClient, encodeFunctionData, getAddress, parseEther, parseEventLogs, zeroAddress } from 'viem';
+import { type Address, type PublicClient, getAddress, parseEther, parseEventLogs } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { DevnetCounterAbi, DevnetPriceFeedAbi, DittoEntryPointAbi, ExecutorScheduleAbi } from '../../src/core/chain/abis/generated/index.ts';
 import { makeWalletClient } from '../../src/core/chain/clients.ts';
 import { RunStatus, type WorkflowRef } from '../../src/services/automation/operator/batching.ts';
 import { AutomationExecutor, type WorkflowCandidates } from '../../src/services/automation/operator/executor.ts';
+import { type DevnetVault, counterWorkflow, depositToVault, priceAboveWorkflow, registerVaultWorkflow } from '../../src/devnet/automationWorkflows.ts';
 import { type AutomationTestDevnet, startAutomationDevnet } from '../helpers/automationDevnet.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const LEVEL = 2_500n * 10n ** 8n;
-const GWEI = 10n ** 9n;
 
 /** Every workflow id of the known vaults (the executor's simulation tells which are due). */
 function vaultCandidates(client: PublicClient, entryPoint: Address, vaults: readonly Address[]): WorkflowCandidates {
@@ -73,42 +73,10 @@ describe('automation executors on a devnet', () => {
     t = await startAutomationDevnet();
     client = t.client;
     for (const o of t.automation.operators) operatorOf.set(o.signer!.address.toLowerCase(), o.address);
-    const vault = makeWalletClient(t.devnet.deployment.mainChainId, t.devnet.chains[0]!.rpcUrl, t.vault);
-    const send = async (hash: Promise<`0x${string}`>) => assert.equal((await client.waitForTransactionReceipt({ hash: await hash })).status, 'success');
-    await send(vault.writeContract({ address: t.section.entryPoint, abi: DittoEntryPointAbi, functionName: 'deposit', args: [t.vault.address], value: parseEther('10') }));
-    const now = (await client.getBlock()).timestamp;
-    await send(
-      vault.writeContract({
-        address: t.section.entryPoint,
-        abi: DittoEntryPointAbi,
-        functionName: 'registerWorkflow',
-        args: [
-          {
-            target: t.targets.counter,
-            callData: encodeFunctionData({ abi: DevnetCounterAbi, functionName: 'increment' }),
-            maxGasLimit: 100_000n,
-            maxGasPrice: 100n * GWEI,
-            trigger: { kind: 0, start: now, interval: 3n, checker: zeroAddress, checkData: '0x' },
-          },
-        ],
-      }),
-    );
-    await send(
-      vault.writeContract({
-        address: t.section.entryPoint,
-        abi: DittoEntryPointAbi,
-        functionName: 'registerWorkflow',
-        args: [
-          {
-            target: t.targets.priceFeed,
-            callData: '0x',
-            maxGasLimit: 200_000n,
-            maxGasPrice: 100n * GWEI,
-            trigger: { kind: 1, start: 0n, interval: 0n, checker: t.targets.priceFeed, checkData: encodeFunctionData({ abi: DevnetPriceFeedAbi, functionName: 'checkPriceAbove', args: [LEVEL] }) },
-          },
-        ],
-      }),
-    );
+    const vault: DevnetVault = { client, account: t.vault, entryPoint: t.section.entryPoint };
+    await depositToVault(vault, parseEther('10'));
+    await registerVaultWorkflow(vault, counterWorkflow(t.targets.counter, 3n, (await client.getBlock()).timestamp));
+    await registerVaultWorkflow(vault, priceAboveWorkflow(t.targets.priceFeed, LEVEL));
   });
 
   after(async () => {

@@ -7,12 +7,12 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type Address, type PublicClient, encodeFunctionData, getAddress, parseEther, zeroAddress } from 'viem';
+import { type Address, type PublicClient, getAddress, parseEther } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
-import { AllocationManagerAbi, DevnetCounterAbi, DittoEntryPointAbi, ExecutorScheduleAbi, SlotVerdictsAbi } from '../../src/core/chain/abis/generated/index.ts';
-import { makeWalletClient } from '../../src/core/chain/clients.ts';
+import { AllocationManagerAbi, ExecutorScheduleAbi, SlotVerdictsAbi } from '../../src/core/chain/abis/generated/index.ts';
 import { signingKeyFromPrivateKey } from '../../src/core/crypto/ecdsa.ts';
 import { type Database, openDatabase } from '../../src/core/db/index.ts';
+import { type DevnetVault, counterWorkflow, depositToVault, registerVaultWorkflow } from '../../src/devnet/automationWorkflows.ts';
 import { silentLogger } from '../../src/core/logging.ts';
 import { type AutomationAggregatorService, startAutomationAggregatorService } from '../../src/services/automation/aggregator/service.ts';
 import type { AutomationDeployment } from '../../src/services/automation/deployment.ts';
@@ -20,8 +20,6 @@ import { AutomationOperatorNode } from '../../src/services/automation/operator/n
 import { slotVerdictDigest } from '../../src/services/automation/verdict.ts';
 import { type AutomationTestDevnet, startAutomationDevnet } from '../helpers/automationDevnet.ts';
 import { waitFor } from '../helpers/wait.ts';
-
-const GWEI = 10n ** 9n;
 
 describe('automation verdicts on a devnet', () => {
   let t: AutomationTestDevnet;
@@ -37,26 +35,9 @@ describe('automation verdicts on a devnet', () => {
     client = t.client;
     deployment = { ...t.devnet.deployment, automation: t.section };
     const chain = t.devnet.chains[0]!;
-    const vault = makeWalletClient(deployment.mainChainId, chain.rpcUrl, t.vault);
-    const send = async (hash: Promise<`0x${string}`>) => assert.equal((await client.waitForTransactionReceipt({ hash: await hash })).status, 'success');
-    await send(vault.writeContract({ address: t.section.entryPoint, abi: DittoEntryPointAbi, functionName: 'deposit', args: [t.vault.address], value: parseEther('10') }));
-    const now = (await client.getBlock()).timestamp;
-    await send(
-      vault.writeContract({
-        address: t.section.entryPoint,
-        abi: DittoEntryPointAbi,
-        functionName: 'registerWorkflow',
-        args: [
-          {
-            target: t.targets.counter,
-            callData: encodeFunctionData({ abi: DevnetCounterAbi, functionName: 'increment' }),
-            maxGasLimit: 100_000n,
-            maxGasPrice: 100n * GWEI,
-            trigger: { kind: 0, start: now, interval: 2n, checker: zeroAddress, checkData: '0x' },
-          },
-        ],
-      }),
-    );
+    const vault: DevnetVault = { client, account: t.vault, entryPoint: t.section.entryPoint };
+    await depositToVault(vault, parseEther('10'));
+    await registerVaultWorkflow(vault, counterWorkflow(t.targets.counter, 2n, (await client.getBlock()).timestamp));
     database = await openDatabase({ sqlitePath: ':memory:' });
     aggregator = await startAutomationAggregatorService({ deployment, database, account: t.devnet.deployer, port: 0, pollMs: 200 });
     // The heaviest operator skips its slots.
