@@ -146,7 +146,7 @@ async function judgeRun(
         slot: { startBlock: slot.startBlock, endBlock: slot.endBlock, executor: slot.executor, epoch: slot.epoch },
         workflows: index.workflows(),
         runs,
-        reactionBlocks: section.reactionBlocks,
+        reaction: { blocks: section.reactionBlocks, seconds: section.reactionSeconds },
       });
       slotsJudged++;
       duePairs += replay.due.length;

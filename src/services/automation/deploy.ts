@@ -63,6 +63,8 @@ export type DeployAutomationOptions = {
   slotBlocks: number;
   /** Blocks an executor has to react to a due workflow before attesters count it left unrun (default 2, < slotBlocks). */
   reactionBlocks?: number;
+  /** Seconds an executor has to react, on top of the blocks (default 3). */
+  reactionSeconds?: number;
   /** ProtocolFees: fixed reward per successful run (wei), failure compensation (bps of the cost), per-run gas overhead. */
   fees: { fixedReward: bigint; failureCompensationBps: number; gasOverhead: bigint };
   /** Share of a faulty executor's allocation slashed, wad (1e18 = 100 %). */
@@ -81,7 +83,7 @@ export type DeployAutomationOptions = {
  * @throws {AutomationDeployError} naming the first inconsistency.
  */
 export function checkAutomationOptions(
-  options: Pick<DeployAutomationOptions, 'strategies' | 'thresholdBps' | 'minimumWeight' | 'slotBlocks' | 'reactionBlocks' | 'fees' | 'wadToSlash'>,
+  options: Pick<DeployAutomationOptions, 'strategies' | 'thresholdBps' | 'minimumWeight' | 'slotBlocks' | 'reactionBlocks' | 'reactionSeconds' | 'fees' | 'wadToSlash'>,
 ): void {
   const fail = (message: string): never => {
     throw new AutomationDeployError(message);
@@ -98,6 +100,8 @@ export function checkAutomationOptions(
   if (!Number.isInteger(reaction) || reaction < 0 || reaction >= options.slotBlocks) {
     fail(`reactionBlocks ${reaction} must be an integer from 0 to slotBlocks − 1 (${options.slotBlocks - 1})`);
   }
+  const seconds = options.reactionSeconds ?? 3;
+  if (!Number.isInteger(seconds) || seconds < 0 || seconds > 3600) fail(`reactionSeconds ${seconds} must be an integer from 0 to 3600`);
   if (options.fees.failureCompensationBps < 0 || options.fees.failureCompensationBps > 10_000) fail('fees.failureCompensationBps must be from 0 to 10000');
   if (options.wadToSlash <= 0n || options.wadToSlash > 10n ** 18n) fail('wadToSlash must be from 1 to 1e18 (100%)');
 }
@@ -193,5 +197,6 @@ export async function deployAutomation(options: DeployAutomationOptions): Promis
     slotVerdicts,
     slotBlocks: options.slotBlocks,
     reactionBlocks: options.reactionBlocks ?? 2,
+    reactionSeconds: options.reactionSeconds ?? 3,
   });
 }

@@ -6,7 +6,7 @@
  * "services": {
  *   "automation": {
  *     "serviceManager": "0x…", "stakeRegistry": "0x…", "epochManager": "0x…", "executorSchedule": "0x…",
- *     "protocolFees": "0x…", "entryPoint": "0x…", "slotVerdicts": "0x…", "slotBlocks": 4, "reactionBlocks": 2
+ *     "protocolFees": "0x…", "entryPoint": "0x…", "slotVerdicts": "0x…", "slotBlocks": 4, "reactionBlocks": 2, "reactionSeconds": 3
  *   }
  * }
  * ```
@@ -42,6 +42,12 @@ export const automationSectionSchema = z.strictObject({
    * Off-chain protocol parameter every node of the deployment shares; default 2.
    */
   reactionBlocks: z.number().int().nonnegative().default(2),
+  /**
+   * Seconds the executor has to react, on top of the blocks: a stretch of blocks due and unrun is a fault only once it
+   * also spans this much chain time. It matters where blocks can come faster than any node reacts (a devnet mines one
+   * per transaction); with 12-second blocks the blocks decide. Default 3.
+   */
+  reactionSeconds: z.number().int().nonnegative().default(3),
 });
 
 /** The section as read from the file. */

@@ -11,8 +11,8 @@
  *   fixedReward (the prefund at the lowest gas price b accepts).
  *
  * The executor *left it unrun* when it was due and runnable and not run (Succeeded or Failed) in each of
- * `reactionBlocks` + 1 consecutive blocks of the slot: the executor had `reactionBlocks` blocks to react. The verdict is
- * a fault when any workflow was left unrun. It signs the list of workflows due and runnable in at least one block.
+ * `reaction.blocks` + 1 consecutive blocks of the slot spanning at least `reaction.seconds` of chain time: the executor
+ * had that many blocks and seconds to react. The verdict is a fault when any workflow was left unrun. It signs the list of workflows due and runnable in at least one block.
  */
 import { type Address, type Hex, type PublicClient, encodeAbiParameters, keccak256 } from 'viem';
 import { DittoEntryPointAbi, ProtocolFeesAbi } from '../../core/chain/abis/generated/index.ts';
@@ -39,8 +39,8 @@ export type ReplayInput = {
   workflows: readonly IndexedWorkflow[];
   /** The entry point's `WorkflowRun` events in the slot's blocks. */
   runs: readonly IndexedRun[];
-  /** Blocks the executor has to react (the deployment's `reactionBlocks`). */
-  reactionBlocks: number;
+  /** Blocks and seconds the executor has to react (the deployment's `reactionBlocks` and `reactionSeconds`). */
+  reaction: Reaction;
 };
 
 /** What an attester found. */
@@ -81,6 +81,7 @@ export async function replaySlot(input: ReplayInput): Promise<SlotReplay> {
 
   const blocks: bigint[] = [];
   for (let b = slot.startBlock; b < slot.endBlock; b++) blocks.push(b);
+  const timestamps: bigint[] = new Array(blocks.length);
   // dueAt[i][j]: candidate i due and runnable in block blocks[j].
   const dueAt = await Promise.all(
     blocks.map(async (b) => {
@@ -89,6 +90,7 @@ export async function replaySlot(input: ReplayInput): Promise<SlotReplay> {
         client.readContract({ address: contracts.protocolFees, abi: ProtocolFeesAbi, functionName: 'feeParams', blockNumber: b - 1n }),
       ]);
       const baseFee = header.baseFeePerGas ?? 0n;
+      timestamps[Number(b - slot.startBlock)] = header.timestamp;
       return Promise.all(
         candidates.map((w) =>
           w.registeredBlock < b && (w.cancelledBlock === null || w.cancelledBlock >= b)
@@ -100,9 +102,9 @@ export async function replaySlot(input: ReplayInput): Promise<SlotReplay> {
   );
 
   const { due, unrun } = judgeBlocks(
-    blocks,
+    blocks.map((number, j) => ({ number, timestamp: timestamps[j]! })),
     candidates.map((w, i) => ({ ref: { vault: w.vault, id: w.id }, due: dueAt.map((row) => row[i]!), ran: blocks.map((b) => ran.has(`${refKey(w)}@${b}`)) })),
-    input.reactionBlocks,
+    input.reaction,
   );
   const executed = input.runs.filter((r) => r.status === 'Succeeded' || r.status === 'Failed').length;
   return { slot, due, dueWorkflows: dueWorkflowsHash(due), unrun, fault: unrun.length > 0, executed };
@@ -111,27 +113,35 @@ export async function replaySlot(input: ReplayInput): Promise<SlotReplay> {
 /** One workflow's replay: per block of the slot, whether it was due and runnable, and whether it ran. */
 export type WorkflowBlocks = { ref: WorkflowRef; due: readonly boolean[]; ran: readonly boolean[] };
 
+/** How long an executor has to react to a due workflow: this many blocks after the first, and this much chain time. */
+export type Reaction = { blocks: number; seconds: number };
+
 /**
  * The pure part of the replay: which workflows were due in some block, and which were left unrun — due and runnable
- * but not run in each of `reactionBlocks` + 1 consecutive blocks (each with the first block of that stretch).
- * @param blocks The slot's block numbers, in order; `due` and `ran` are indexed like them.
+ * but not run in each of at least `reaction.blocks` + 1 consecutive blocks whose timestamps span at least
+ * `reaction.seconds` (each with the first block of that stretch).
+ * @param blocks The slot's blocks (number, timestamp in unix seconds), in order; `due` and `ran` are indexed like them.
  */
 export function judgeBlocks(
-  blocks: readonly bigint[],
+  blocks: readonly { number: bigint; timestamp: bigint }[],
   workflows: readonly WorkflowBlocks[],
-  reactionBlocks: number,
+  reaction: Reaction,
 ): { due: WorkflowRef[]; unrun: (WorkflowRef & { fromBlock: bigint })[] } {
   const due: WorkflowRef[] = [];
   const unrun: (WorkflowRef & { fromBlock: bigint })[] = [];
-  const window = reactionBlocks + 1;
   for (const w of workflows) {
-    let stretch = 0;
+    let first = -1;
     let flagged = false;
     blocks.forEach((b, j) => {
-      stretch = w.due[j] && !w.ran[j] ? stretch + 1 : 0;
-      if (stretch >= window && !flagged) {
+      if (!w.due[j] || w.ran[j]) {
+        first = -1;
+        return;
+      }
+      if (first < 0) first = j;
+      const start = blocks[first]!;
+      if (!flagged && j - first >= reaction.blocks && b.timestamp - start.timestamp >= BigInt(reaction.seconds)) {
         flagged = true;
-        unrun.push({ ...w.ref, fromBlock: b - BigInt(window - 1) });
+        unrun.push({ ...w.ref, fromBlock: start.number });
       }
     });
     if (w.due.some(Boolean)) due.push(w.ref);

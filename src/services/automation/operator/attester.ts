@@ -178,7 +178,7 @@ export class AutomationAttester {
       slot: { startBlock: slot.startBlock, endBlock: slot.endBlock, executor: slot.executor, epoch: slot.epoch },
       workflows: index.workflows(),
       runs: index.runsIn(slot.startBlock, slot.endBlock - 1n),
-      reactionBlocks: automation.reactionBlocks,
+      reaction: { blocks: automation.reactionBlocks, seconds: automation.reactionSeconds },
     });
     this.replays.set(start.toString(), replay);
     if (this.replays.size > 256) this.replays.delete(this.replays.keys().next().value as string);
