@@ -106,6 +106,18 @@ export async function measureAutomation(options: { batch?: number; seconds?: num
     clearInterval(feed);
     // Let the last slots be judged.
     await new Promise((r) => setTimeout(r, 15_000));
+    const engine = running.aggregator.aggregator.engine.stats;
+    const nodes = running.operators.map((o) => o.node.stats);
+    log(
+      `  aggregator: ${engine.tasksCreated} verdict tasks, ${engine.tasksAggregated} aggregated, ${engine.tasksFailed} failed; ` +
+        `executors: ${nodes.map((n) => `${n.executor.slotsHeld} held/${n.executor.slotsMissed} missed/${n.executor.errors} errors/${n.executor.transactionsReverted} reverted`).join(', ')}; ` +
+        `attesters: ${nodes.map((n) => `${n.attester?.verdictsSigned ?? 0} signed/${n.attester?.tasksRefused ?? 0} refused`).join(', ')}`,
+    );
+    const submissions = running.aggregator.aggregator.submitter?.list() ?? [];
+    const byStatus = new Map<string, number>();
+    for (const x of submissions) byStatus.set(x.status, (byStatus.get(x.status) ?? 0) + 1);
+    const reasons = [...new Set(submissions.filter((x) => x.reason).map((x) => x.reason))].slice(0, 3);
+    log(`  submissions: ${[...byStatus].map(([k, v]) => `${v} ${k}`).join(', ')}${reasons.length ? `; reasons: ${reasons.join(' | ')}` : ''}`);
     await running.stop();
 
     const last = await client.getBlockNumber();

@@ -2,8 +2,7 @@
  * Joining an ECDSA-registry AVS from the CLI, for any service's {@link AvsRegistrationTarget}: register with EigenLayer
  * (if needed), join the operator set, allocate stake to it, and once the allocation is in effect register the signing
  * key in the AVS's stake registry with the operator's AVSDirectory signature. Each step is read from the chain first, so
- * a rerun does only what is left. `avs automation operator register` uses it; `avs operator register` runs the same
- * steps for state proofs.
+ * a rerun does only what is left. `avs operator register` (state proofs) and `avs automation operator register` use it.
  */
 import { type Address, type Hex, type LocalAccount, type PublicClient, type WalletClient, type Account, type Chain, type Transport, zeroAddress } from 'viem';
 import { AVSDirectoryAbi, AllocationManagerAbi, DelegationManagerAbi, ECDSAStakeRegistryAbi } from '../core/chain/abis/generated/index.ts';

@@ -4,29 +4,24 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { type Address, type Hex, type PublicClient, getAddress, zeroAddress } from 'viem';
+import { type Address, type Hex, getAddress } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
-import { AVSDirectoryAbi, AllocationManagerAbi, DelegationManagerAbi, ECDSAStakeRegistryAbi } from '../../core/chain/abis/generated/index.ts';
 import { makePublicClient, makeWalletClient } from '../../core/chain/clients.ts';
 import { mainChainOf } from '../../core/chain/deployment.ts';
 import type { StateProofsDeployment } from '../../services/state-proofs/deployment.ts';
 import {
   type SignatureWithSaltAndExpiry,
   formatRegistrationSignatureFile,
-  isRegisteredInAvsDirectory,
-  missingAppointments,
-  readRegistrationState,
   registrationSignatureFileSchema,
   signAvsRegistration,
 } from '../../runtime/registration.ts';
 import { registrationTarget } from '../../services/state-proofs/registration.ts';
 import { resolveAccountKey } from '../account-key.ts';
+import { FULL_MAGNITUDE, joinAvs, leaveAvs } from '../avs-registration.ts';
 import { CommandFailedError, UsageError } from '../errors.ts';
 import { createProgress, printFields, printJson } from '../output.ts';
 import { loadDeployment, parseAddress, parseUint } from '../options.ts';
 
-/** All of an operator's magnitude (1e18 = 100%): what `operator register` allocates to the AVS operator set by default. */
-const FULL_MAGNITUDE = 10n ** 18n;
 
 type Globals = { deployment?: string; json?: boolean; rpc?: string };
 type KeyOptions = { key?: string; ecdsaKeystore?: string; passwordFile?: string };
@@ -81,108 +76,20 @@ export function registerOperatorRegistrationCommands(operator: Command): void {
       const fileSignature = actingForAnother ? readRegistrationSignature(opts.registrationSignature, operator, deployment) : undefined;
       const main = mainChainOf(deployment);
       const rpcUrl = opts.rpc ?? main.rpcUrl;
-      const client = makePublicClient(main.chainId, rpcUrl);
-      const wallet = makeWalletClient(main.chainId, rpcUrl, account);
-      const progress = createProgress({ quiet: opts.json });
-      const send = async (what: string, write: () => Promise<Hex>) => {
-        progress.step(what);
-        const receipt = await expectSuccess(client, await write(), what);
-        progress.done();
-        return receipt;
-      };
-      const target = registrationTarget(deployment);
-      const plan = await readRegistrationState(client, target, operator, magnitude);
-
-      if (!plan.isOperator) {
-        if (actingForAnother) {
-          throw new CommandFailedError(`${operator} is not an EigenLayer operator: only its own key can register it (DelegationManager.registerAsOperator); do that first, then rerun`);
-        }
-        await send('registering as an EigenLayer operator', () =>
-          wallet.writeContract({ address: deployment.eigenlayer.delegationManager, abi: DelegationManagerAbi, functionName: 'registerAsOperator', args: [zeroAddress, 0, opts.metadataUri] }),
-        );
-        Object.assign(plan, await readRegistrationState(client, target, operator, magnitude));
-      } else if (!plan.allocationDelaySet) {
-        // Nothing else can succeed before the delay is set: say how, and send nothing.
-        throw new CommandFailedError(
-          `operator ${operator} has no allocation delay set in the AllocationManager (${deployment.eigenlayer.allocationManager}): ` +
-            'set one first with AllocationManager.setAllocationDelay(operator, blocks) (e.g. `eigenlayer operator allocations set-delay`), wait for it to apply, then rerun this command',
-        );
-      }
-      if (actingForAnother) {
-        // Say every appointment still needed before sending anything, so the operator's admin makes them in one go.
-        const missing = await missingAppointments(client, target, operator, account.address, plan);
-        if (missing.length !== 0) {
-          throw new CommandFailedError(
-            `${account.address} may not act for operator ${operator}: an admin of the operator must first call ` +
-              missing.map((m) => `PermissionController.setAppointee(${operator}, ${account.address}, ${m.target}, ${m.selector}) for ${m.signature}`).join('; '),
-          );
-        }
-      }
-      const allocationManager = { address: deployment.eigenlayer.allocationManager, abi: AllocationManagerAbi } as const;
-      const avs = deployment.stateProofs.serviceManager;
-      if (!plan.member) {
-        await send('joining the AVS operator set', () =>
-          wallet.writeContract({ ...allocationManager, functionName: 'registerForOperatorSets', args: [operator, { avs, operatorSetIds: [0], data: '0x' }] }),
-        );
-      }
-      if (plan.strategiesToAllocate.length !== 0) {
-        await send(`allocating ${magnitude} (1e18 = all) of the operator's stake to the AVS operator set`, () =>
-          wallet.writeContract({
-            ...allocationManager,
-            functionName: 'modifyAllocations',
-            args: [operator, [{ operatorSet: { avs, id: 0 }, strategies: plan.strategiesToAllocate, newMagnitudes: plan.strategiesToAllocate.map(() => magnitude) }]],
-          }),
-        );
-      }
-      const registry = { address: deployment.stateProofs.stakeRegistry, abi: ECDSAStakeRegistryAbi } as const;
-      let transactionHash: Hex | undefined;
-      let effectiveEpoch: number | undefined;
-      const after = await readRegistrationState(client, target, operator, magnitude);
-      const slashableFromBlock = after.allocationEffectBlock;
-      const head = await client.getBlockNumber({ cacheTime: 0 });
-      if (!after.registered && slashableFromBlock > head) {
-        // The allocation counts once its delay has passed: nothing to register before (the registry would refuse).
-        const result = { operator, signingKey, status: 'allocation pending', slashableFromBlock, currentBlock: head, allocationDelayBlocks: after.allocationDelay, next: 'rerun `avs operator register` from that block on' };
-        if (opts.json) printJson(result);
-        else printFields(result);
-        return;
-      }
-      if (!after.registered) {
-        const slashable = await client.readContract({ ...registry, functionName: 'slashableWeight', args: [operator] });
-        const minimum = await client.readContract({ ...registry, functionName: 'minimumWeight' });
-        if (slashable < minimum) {
-          throw new CommandFailedError(
-            `the stake the AVS operator set can slash gives weight ${slashable}, below the registry's minimum weight ${minimum}: allocate more (--magnitude) or restake more, then rerun`,
-          );
-        }
-        progress.step('registering with the AVS');
-        if (fileSignature) {
-          await checkSignatureUsable(client, deployment, operator, fileSignature);
-          transactionHash = await wallet.writeContract({ ...registry, functionName: 'registerOperatorWithSignature', args: [operator, fileSignature, signingKey] });
-        } else {
-          const signature = await signAvsRegistration({ client, avs: target, operator: account });
-          transactionHash = await wallet.writeContract({ ...registry, functionName: 'registerOperatorWithSignature', args: [signature, signingKey] });
-        }
-        const receipt = await expectSuccess(client, transactionHash, 'registerOperatorWithSignature');
-        effectiveEpoch = await client.readContract({ ...registry, functionName: 'effectiveEpoch', blockNumber: receipt.blockNumber });
-        progress.done();
-      }
-      const [weight, inDirectory, registeredKey] = await Promise.all([
-        client.readContract({ ...registry, functionName: 'getLatestOperatorWeight', args: [operator] }),
-        isRegisteredInAvsDirectory(client, target, operator),
-        client.readContract({ ...registry, functionName: 'getLatestOperatorSigningKey', args: [operator] }),
-      ]);
-      const result = {
+      const joined = await joinAvs({
+        client: makePublicClient(main.chainId, rpcUrl),
+        wallet: makeWalletClient(main.chainId, rpcUrl, account),
+        account,
         operator,
-        sentBy: account.address,
-        signingKey: registeredKey,
-        status: transactionHash ? 'registered' : 'already registered',
-        weight,
-        effectiveEpoch,
-        avsDirectoryRegistered: inDirectory,
-        operatorSetJoined: true,
-        transactionHash,
-      };
+        target: registrationTarget(deployment),
+        signingKey,
+        magnitude,
+        metadataUri: opts.metadataUri,
+        registrationSignature: fileSignature,
+        command: 'avs operator register',
+        progress: createProgress({ quiet: opts.json }),
+      });
+      const { transactions: _transactions, ...result } = joined;
       if (opts.json) printJson(result);
       else printFields(result);
     });
@@ -232,27 +139,16 @@ export function registerOperatorRegistrationCommands(operator: Command): void {
       const operator = opts.operator === undefined ? account.address : parseAddress('--operator', opts.operator);
       const main = mainChainOf(deployment);
       const rpcUrl = opts.rpc ?? main.rpcUrl;
-      const client = makePublicClient(main.chainId, rpcUrl);
-      const wallet = makeWalletClient(main.chainId, rpcUrl, account);
-      const registry = { address: deployment.stateProofs.stakeRegistry, abi: ECDSAStakeRegistryAbi } as const;
-      const hash =
-        operator === account.address
-          ? await wallet.writeContract({ ...registry, functionName: 'deregisterOperator', args: [] })
-          : await wallet.writeContract({ ...registry, functionName: 'deregisterOperator', args: [operator] });
-      const receipt = await expectSuccess(client, hash, 'deregisterOperator');
-      const effectiveEpoch = await client.readContract({ ...registry, functionName: 'effectiveEpoch', blockNumber: receipt.blockNumber });
-      // Leave the operator set too (allowed once out of the registry); the stake stays slashable for the
+      // Leaves the operator set too (allowed once out of the registry); the stake stays slashable for the
       // AllocationManager's DEALLOCATION_DELAY blocks, which outlasts every proof the operator signed.
-      let operatorSetLeft = false;
-      const avs = deployment.stateProofs.serviceManager;
-      const allocationManager = { address: deployment.eigenlayer.allocationManager, abi: AllocationManagerAbi } as const;
-      const member = await client.readContract({ ...allocationManager, functionName: 'isMemberOfOperatorSet', args: [operator, { avs, id: 0 }] });
-      if (member) {
-        const leave = await wallet.writeContract({ ...allocationManager, functionName: 'deregisterFromOperatorSets', args: [{ operator, avs, operatorSetIds: [0] }] });
-        await expectSuccess(client, leave, 'deregisterFromOperatorSets');
-        operatorSetLeft = true;
-      }
-      const result = { operator, effectiveEpoch, operatorSetLeft, transactionHash: hash };
+      const left = await leaveAvs({
+        client: makePublicClient(main.chainId, rpcUrl),
+        wallet: makeWalletClient(main.chainId, rpcUrl, account),
+        account,
+        operator,
+        target: registrationTarget(deployment),
+      });
+      const result = { operator, effectiveEpoch: left.effectiveEpoch, operatorSetLeft: left.operatorSetLeft, transactionHash: left.transactionHash };
       if (opts.json) printJson(result);
       else printFields(result);
     });
@@ -288,28 +184,10 @@ function readRegistrationSignature(path: string | undefined, operator: Address, 
   return { signature: file.signature, salt: file.salt, expiry: file.expiry };
 }
 
-/** Refuses a signature the AVSDirectory would refuse for its expiry or its spent salt, before sending it. */
-async function checkSignatureUsable(client: PublicClient, deployment: StateProofsDeployment, operator: Address, signature: SignatureWithSaltAndExpiry): Promise<void> {
-  const [block, spent] = await Promise.all([
-    client.getBlock(),
-    client.readContract({ address: deployment.eigenlayer.avsDirectory, abi: AVSDirectoryAbi, functionName: 'operatorSaltIsSpent', args: [operator, signature.salt] }),
-  ]);
-  if (signature.expiry < block.timestamp) {
-    throw new CommandFailedError(`the operator's registration signature expired at ${signature.expiry} (chain time ${block.timestamp}): have the operator sign again`);
-  }
-  if (spent) throw new CommandFailedError(`the operator's registration signature was already used (salt ${signature.salt}): have the operator sign again`);
-}
-
 /** An address, or the address of a private key. */
 function resolveSigningKeyAddress(text: string | undefined): Address {
   if (!text) throw new UsageError('--signing-key is required (or set AVS_SIGNING_KEY)');
   if (/^0x[0-9a-fA-F]{40}$/.test(text)) return getAddress(text);
   if (/^(0x)?[0-9a-fA-F]{64}$/.test(text)) return privateKeyToAccount((text.startsWith('0x') ? text : `0x${text}`) as Hex).address;
   throw new UsageError('--signing-key must be an address or a 32-byte hex private key');
-}
-
-async function expectSuccess(client: PublicClient, hash: Hex, what: string) {
-  const receipt = await client.waitForTransactionReceipt({ hash });
-  if (receipt.status !== 'success') throw new CommandFailedError(`${what} transaction ${hash} reverted`);
-  return receipt;
 }

@@ -141,8 +141,9 @@ export class AutomationAggregator {
     }
     for (;;) {
       const slot = slotAt(arrangements, this.cursor, slotBlocks);
-      // SlotVerdicts takes a verdict once start + slotBlocks is mined over, even for a slot an arrangement cut short.
-      if (!slot || slot.startBlock + slotBlocks > head + 1n || slot.endBlock > head + 1n) break;
+      // SlotVerdicts takes a verdict once block start + slotBlocks exists, even for a slot an arrangement cut short;
+      // the submission is simulated on the latest block, so that block must be mined already.
+      if (!slot || slot.startBlock + slotBlocks > head || slot.endBlock > head + 1n) break;
       if (slot.executor && !index.verdict(slot.startBlock)) await this.judge({ ...slot, executor: slot.executor });
       this.cursor = slot.endBlock;
     }

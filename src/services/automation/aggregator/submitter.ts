@@ -131,8 +131,9 @@ export class VerdictSubmitter {
         return;
       }
       s.status = 'failed';
-      // A contract refusal is final; anything else (RPC, timeout, nonce) is the transaction's and is retried.
-      s.reason = /^[A-Z][A-Za-z]+\(/.test(reason) ? reason : `transaction: ${reason}`;
+      // A contract refusal is final, but for a slot not ended yet; anything else (RPC, timeout, nonce) is the
+      // transaction's and is retried.
+      s.reason = /^[A-Z][A-Za-z]+\(/.test(reason) && !reason.startsWith('SlotNotEnded') ? reason : `transaction: ${reason}`;
       this.options.logger?.warn({ slot: verdict.slotStartBlock.toString(), reason: s.reason }, 'verdict submission failed');
     }
   }
