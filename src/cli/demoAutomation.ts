@@ -194,7 +194,7 @@ export async function runAutomationDemo(options: AutomationDemoOptions = {}): Pr
 
     await step('executors rotate across slots in proportion to stake', async () => {
       const arrangements = await readArrangements(client, section.executorSchedule);
-      const head = await client.getBlockNumber();
+      const head = await client.getBlockNumber({ cacheTime: 0 });
       const first = arrangements[0]!.startBlock;
       const counts = new Map<string, number>();
       let total = 0;

@@ -111,8 +111,8 @@ export class AutomationChainIndex {
   }
 
   /**
-   * Reads the events of the blocks after the last one read, up to `toBlock` (default the latest). Concurrent calls
-   * share one read. Returns the last block read.
+   * Reads the events of the blocks after the last one read, up to `toBlock` (default the latest, read afresh: a cached
+   * head could miss a block the caller has just seen). Concurrent calls share one read. Returns the last block read.
    * @throws the RPC's error; the next call retries from where this one stopped.
    */
   async sync(toBlock?: bigint): Promise<bigint> {
@@ -170,7 +170,7 @@ export class AutomationChainIndex {
 
   private async read(toBlock: bigint | undefined): Promise<bigint> {
     const { client, contracts } = this.options;
-    const head = toBlock ?? (await client.getBlockNumber());
+    const head = toBlock ?? (await client.getBlockNumber({ cacheTime: 0 }));
     while (this.synced < head) {
       const from = this.synced + 1n;
       const to = from + this.maxRange - 1n < head ? from + this.maxRange - 1n : head;
