@@ -18,6 +18,8 @@ import { type AutomationAggregatorService, startAutomationAggregatorService } fr
 import type { AutomationDeployment } from '../../src/services/automation/deployment.ts';
 import { AutomationOperatorNode } from '../../src/services/automation/operator/node.ts';
 import { slotVerdictDigest } from '../../src/services/automation/verdict.ts';
+import { advanceToEpoch, currentEpoch } from '../../src/devnet/time.ts';
+import { readArrangements } from '../../src/services/automation/arrangements.ts';
 import { type AutomationTestDevnet, startAutomationDevnet } from '../helpers/automationDevnet.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -107,4 +109,21 @@ describe('automation verdicts on a devnet', () => {
     const faultyNode = nodes[t.automation.operators.findIndex((o) => o.address === faulty)]!;
     assert.equal(faultyNode.stats.executor.workflowsSucceeded, 0, 'the faulty executor ran nothing');
   });
+
+  it('keeps judging slots after the next epoch is arranged (every attester reads the new arrangement)', async () => {
+    const arranged = async () => (await readArrangements(client, t.section.executorSchedule)).length;
+    const before = await arranged();
+    const epoch = await currentEpoch(client, deployment.epoch);
+    await advanceToEpoch(client, deployment.epoch, epoch + 1);
+    await waitFor('the aggregator to arrange the next epoch', async () => ((await arranged()) > before ? true : undefined));
+    const next = (await readArrangements(client, t.section.executorSchedule)).at(-1)!;
+    await waitFor('two verdicts on slots of the new arrangement', async () => {
+      const posted = await client.getContractEvents({ address: t.section.slotVerdicts, abi: SlotVerdictsAbi, eventName: 'VerdictPosted', fromBlock: next.startBlock });
+      return posted.filter((v) => v.args.slotStartBlock! >= next.startBlock).length >= 2 ? true : undefined;
+    });
+    const refused = nodes.reduce((n, node) => n + (node.stats.attester?.tasksRefused ?? 0), 0);
+    const executorSlots = nodes.reduce((n, node) => n + node.stats.executor.slotsHeld, 0);
+    assert.ok(refused <= executorSlots, `attesters refuse only the slots they executed themselves (${refused} refusals, ${executorSlots} own slots)`);
+  });
 });
+

@@ -21,28 +21,38 @@ export type ArrangementReader = {
   read(at?: BlockTag | bigint): Promise<Arrangement[]>;
 };
 
-/** A reader that keeps the arrangements it has read (they are immutable) and reads only new ones. */
+/**
+ * A reader that keeps the arrangements it has read (they are immutable) and reads only new ones. Reads are serialized:
+ * concurrent callers (an attester judging several slots at once) would otherwise fetch the same new arrangement twice.
+ */
 export function createArrangementReader(client: PublicClient, executorSchedule: Address): ArrangementReader {
   const known: Arrangement[] = [];
+  let queue: Promise<unknown> = Promise.resolve();
+  const readAt = async (at: BlockTag | bigint | undefined): Promise<Arrangement[]> => {
+    const block = typeof at === 'bigint' ? { blockNumber: at } : { blockTag: at ?? 'latest' };
+    const count = Number(await client.readContract({ address: executorSchedule, abi: ExecutorScheduleAbi, functionName: 'arrangementCount', ...block }));
+    const from = known.length;
+    const fresh = await Promise.all(
+      Array.from({ length: Math.max(0, count - from) }, (_, i) =>
+        client.readContract({ address: executorSchedule, abi: ExecutorScheduleAbi, functionName: 'arrangement', args: [BigInt(from + i)], ...block }),
+      ),
+    );
+    fresh.forEach((a, i) => {
+      known[from + i] = {
+        epoch: a.epoch,
+        startBlock: a.startBlock,
+        seed: a.seed,
+        executors: a.executors.map((e) => getAddress(e)),
+        cumulativeWeights: a.cumulativeWeights,
+      };
+    });
+    return known.slice(0, count);
+  };
   return {
-    async read(at) {
-      const block = typeof at === 'bigint' ? { blockNumber: at } : { blockTag: at ?? 'latest' };
-      const count = await client.readContract({ address: executorSchedule, abi: ExecutorScheduleAbi, functionName: 'arrangementCount', ...block });
-      const fresh = await Promise.all(
-        Array.from({ length: Math.max(0, Number(count) - known.length) }, (_, i) =>
-          client.readContract({ address: executorSchedule, abi: ExecutorScheduleAbi, functionName: 'arrangement', args: [BigInt(known.length + i)], ...block }),
-        ),
-      );
-      for (const a of fresh) {
-        known.push({
-          epoch: a.epoch,
-          startBlock: a.startBlock,
-          seed: a.seed,
-          executors: a.executors.map((e) => getAddress(e)),
-          cumulativeWeights: a.cumulativeWeights,
-        });
-      }
-      return known.slice(0, Number(count));
+    read(at) {
+      const next = queue.then(() => readAt(at));
+      queue = next.catch(() => undefined);
+      return next;
     },
   };
 }
