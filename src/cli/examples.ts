@@ -74,6 +74,17 @@ export const COMMAND_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   'automation operator deactivate': [
     'avs automation operator deactivate --ecdsa-keystore ~/.eigenlayer/operator_keys/op.ecdsa.key.json      # from the next arrangement',
   ],
+  'automation operator run': [
+    'avs automation operator run --operator 0xYourOperator --signing-keystore ~/.eigenlayer/operator_keys/exec1-signing.ecdsa.key.json \\',
+    '  --execution-keystore ~/.eigenlayer/operator_keys/exec1-signer.ecdsa.key.json --rpc 1=https://eth.example --ws wss://eth.example --node-api-port 9291',
+    'avs automation operator run --devnet-operator 0 --aggregator http://127.0.0.1:8100 --node-api-port 9291      # a local devnet',
+    'avs automation operator run --config automation-operator.json      # the same from a file (docs/configuration.md)',
+  ],
+  'automation aggregator run': [
+    'avs automation aggregator run --port 8100 --submitter-keystore submitter.ecdsa.key.json --deployment mainnet.json',
+    'avs automation aggregator run --devnet-submitter 6      # a local devnet (`avs devnet --no-services`)',
+    'avs automation aggregator run --config automation-aggregator.json      # the same from a file (docs/configuration.md)',
+  ],
   'automation operator deregister': ['avs automation operator deregister --ecdsa-keystore ~/.eigenlayer/operator_keys/op.ecdsa.key.json --json'],
   'automation workflow register': [
     'avs automation workflow register --ecdsa-keystore ./vault.ecdsa.key.json --target 0xTarget --calldata 0xd09de08a \\',

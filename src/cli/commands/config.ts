@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { type Address, type Hex, type PublicClient, formatEther, getAddress } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
-import { ECDSAStakeRegistryAbi, StateProofsServiceManagerAbi } from '../../core/chain/abis/generated/index.ts';
+import { ECDSAStakeRegistryAbi, ExecutorScheduleAbi, StateProofsServiceManagerAbi } from '../../core/chain/abis/generated/index.ts';
 import { makePublicClient } from '../../core/chain/clients.ts';
 import {
   ConfigError,
@@ -39,6 +39,13 @@ import {
   aggregatorRole as multiProverAggregatorRole,
   operatorRole as multiProverOperatorRole,
 } from '../../services/multi-prover/config.ts';
+import {
+  type AutomationAggregatorConfig,
+  type AutomationOperatorConfig,
+  aggregatorRole as automationAggregatorRole,
+  operatorRole as automationOperatorRole,
+} from '../../services/automation/config.ts';
+import type { AutomationDeployment } from '../../services/automation/deployment.ts';
 import { devPrivateKey } from '../../devnet/accounts.ts';
 import { devnetOperatorKeys } from '../../devnet/seed.ts';
 import { CommandFailedError, UsageError } from '../errors.ts';
@@ -134,7 +141,70 @@ const ROLE_PROBES: Record<string, (config: LoadedConfig<ConfigValues, Deployment
   [challengerRole.name]: (config, context) => challengerProbes(config as LoadedConfig<ChallengerConfigInput, StateProofsDeployment>, context),
   [multiProverAggregatorRole.name]: (config, context) => multiProverAggregatorProbes(config as LoadedConfig<MultiProverAggregatorConfig, DeploymentBase>, context),
   [multiProverOperatorRole.name]: (config) => multiProverOperatorProbes(config as LoadedConfig<MultiProverOperatorConfig, DeploymentBase>),
+  [automationAggregatorRole.name]: (config, context) => automationAggregatorProbes(config as LoadedConfig<AutomationAggregatorConfig, AutomationDeployment>, context),
+  [automationOperatorRole.name]: (config, context) => automationOperatorProbes(config as LoadedConfig<AutomationOperatorConfig, AutomationDeployment>, context),
 };
+
+/** The automation aggregator's database and port, and its submitter's key and balance. */
+async function automationAggregatorProbes(config: LoadedConfig<AutomationAggregatorConfig, AutomationDeployment>, { env, mainReachable }: ProbeContext): Promise<ConfigCheck[]> {
+  const { values } = config;
+  const checks: ConfigCheck[] = [];
+  checks.push(await probeDatabase({ url: values.database.url, sqlitePath: values.database.sqlitePath ?? '.avs/automation-aggregator.sqlite' }));
+  checks.push(await probePort(values.host, values.port));
+  const submitter = values.submitter;
+  if (!submitter) return [...checks, { name: 'submitter', ok: true, detail: 'none: executors are not arranged and verdicts are not posted on-chain' }];
+  const source = submitter.devnetAccount !== undefined ? { privateKey: devPrivateKey(submitter.devnetAccount) } : submitter;
+  const { checks: keyChecks, address } = await keySourceCheck(source, env, 'automation-aggregator.submitter');
+  checks.push(...keyChecks.map((c) => ({ ...c, name: `submitter ${c.name}` })));
+  if (address && mainReachable) checks.push(await balanceCheck(config, 'submitter balance', address, 'arrangeExecutors and submitVerdict'));
+  return checks;
+}
+
+/** The automation operator's signing key (registered?), its execution key (the delegated signer? funded?), the aggregator and the node API port. */
+async function automationOperatorProbes(config: LoadedConfig<AutomationOperatorConfig, AutomationDeployment>, { env, mainReachable }: ProbeContext): Promise<ConfigCheck[]> {
+  const { values, deployment } = config;
+  const index = values.signingKey.devnetOperator;
+  // Only with a devnet operator: that module carries the devnet contracts' bytecode.
+  const devnetSigner = index === undefined ? undefined : (await import('../../devnet/automation.ts')).devnetAutomationSignerKey(index);
+  const signing = await operatorKeyCheck(values.signingKey, env);
+  const checks: ConfigCheck[] = [...signing.checks];
+  const operator = values.address ?? signing.operator;
+  const execution = values.executionKey
+    ? await keySourceCheck(values.executionKey, env, 'automation-operator.executionKey')
+    : { checks: [], address: devnetSigner && privateKeyToAccount(devnetSigner).address };
+  checks.push(...execution.checks.map((c) => ({ ...c, name: `execution ${c.name}` })));
+  if (operator && mainReachable) {
+    const client = mainClientOf(config);
+    const a = deployment.automation;
+    try {
+      const registered = await client.readContract({ address: a.stakeRegistry, abi: ECDSAStakeRegistryAbi, functionName: 'getLatestOperatorSigningKey', args: [operator] });
+      if (signing.address) checks.push(compareSigningKey(operator, signing.address, registered));
+      if (execution.address) {
+        const signer = await client.readContract({ address: a.executorSchedule, abi: ExecutorScheduleAbi, functionName: 'delegatedSigner', args: [operator] });
+        const ok = getAddress(signer) === execution.address || execution.address === operator;
+        checks.push({ name: 'execution signer', ok, detail: ok ? `${execution.address} may execute for ${operator}` : `${operator}'s delegated signer is ${signer}, not ${execution.address}` });
+        checks.push(await balanceCheck(config, 'execution balance', execution.address, 'executions'));
+      }
+    } catch (error) {
+      checks.push({ name: 'signing key', ok: false, detail: `cannot read the automation registrations: ${shortReason(error)}` });
+    }
+  }
+  if (values.aggregatorUrl) checks.push(await probeAggregator(values.aggregatorUrl));
+  else checks.push({ name: 'aggregator', ok: false, detail: 'no aggregatorUrl (and no aggregator.automationUrl in the deployment file)' });
+  if (values.nodeApi) checks.push({ ...(await probePort(values.nodeApi.host, values.nodeApi.port)), name: 'node API' });
+  return checks;
+}
+
+/** The account holds ETH on the main chain to pay for `what`. */
+async function balanceCheck(config: LoadedConfig<ConfigValues, DeploymentBase>, name: string, address: Address, what: string): Promise<ConfigCheck> {
+  try {
+    const balance = await mainClientOf(config).getBalance({ address });
+    const detail = `${address} holds ${formatEther(balance)} ETH on chain ${config.deployment.mainChainId}${balance > 0n ? '' : `: it cannot pay for ${what}`}`;
+    return { name, ok: balance > 0n, detail, data: { wei: balance.toString() } };
+  } catch (error) {
+    return { name, ok: false, detail: shortReason(error) };
+  }
+}
 
 /** The multi-prover aggregator's database and port, and its confirmer's key and balance. */
 async function multiProverAggregatorProbes(config: LoadedConfig<MultiProverAggregatorConfig, DeploymentBase>, { env, mainReachable }: ProbeContext): Promise<ConfigCheck[]> {
