@@ -19,7 +19,7 @@ import type { AutomationDeployment } from '../../src/services/automation/deploym
 import { AutomationOperatorNode } from '../../src/services/automation/operator/node.ts';
 import { slotVerdictDigest } from '../../src/services/automation/verdict.ts';
 import { advanceToEpoch, currentEpoch } from '../../src/devnet/time.ts';
-import { readArrangements } from '../../src/services/automation/arrangements.ts';
+import { createArrangementReader, readArrangements } from '../../src/services/automation/arrangements.ts';
 import { type AutomationTestDevnet, startAutomationDevnet } from '../helpers/automationDevnet.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -112,10 +112,17 @@ describe('automation verdicts on a devnet', () => {
 
   it('keeps judging slots after the next epoch is arranged (every attester reads the new arrangement)', async () => {
     const arranged = async () => (await readArrangements(client, t.section.executorSchedule)).length;
-    const before = await arranged();
+    // A reader as an attester keeps one: read now, then by several tasks at once once an arrangement is added.
+    const reader = createArrangementReader(client, t.section.executorSchedule);
+    await reader.read();
     const epoch = await currentEpoch(client, deployment.epoch);
-    await advanceToEpoch(client, deployment.epoch, epoch + 1);
-    await waitFor('the aggregator to arrange the next epoch', async () => ((await arranged()) > before ? true : undefined));
+    for (const e of [epoch + 1, epoch + 2]) {
+      const before = await arranged();
+      await advanceToEpoch(client, deployment.epoch, e);
+      await waitFor(`the aggregator to arrange epoch ${e}`, async () => ((await arranged()) > before ? true : undefined));
+      const concurrent = await Promise.all([reader.read(), reader.read(), reader.read()]);
+      for (const list of concurrent) assert.deepEqual(list.map((a) => a.epoch), (await readArrangements(client, t.section.executorSchedule)).map((a) => a.epoch));
+    }
     const next = (await readArrangements(client, t.section.executorSchedule)).at(-1)!;
     await waitFor('two verdicts on slots of the new arrangement', async () => {
       const posted = await client.getContractEvents({ address: t.section.slotVerdicts, abi: SlotVerdictsAbi, eventName: 'VerdictPosted', fromBlock: next.startBlock });
