@@ -18,7 +18,7 @@ import { type Database, openDatabase } from '../../src/core/db/database.ts';
 import { devAccount } from '../../src/devnet/accounts.ts';
 import { type Devnet, startDevnet } from '../../src/devnet/devnet.ts';
 import { type AutomationAggregatorService, startAutomationAggregatorService } from '../../src/services/automation/aggregator/service.ts';
-import { deployAutomation } from '../../src/services/automation/deploy.ts';
+import { deployDevnetAutomation } from '../../src/devnet/automation.ts';
 import type { AutomationContracts, AutomationDeployment } from '../../src/services/automation/deployment.ts';
 import { chromiumPath, skipWithoutChromium } from '../helpers/browser.ts';
 
@@ -62,21 +62,8 @@ describe('automation dashboard in a real browser', { skip: skipWithoutChromium()
     client = devnet.clients.get(devnet.deployment.mainChainId)!;
     const { deployment } = devnet;
     const main = deployment.chains.find((c) => c.chainId === deployment.mainChainId)!;
-    section = await deployAutomation({
-      deployer: devnet.deployer,
-      main: { chainId: main.chainId, rpcUrl: main.rpcUrl },
-      eigenlayer: deployment.eigenlayer,
-      epoch: { genesis: deployment.epoch.genesis, length: deployment.epoch.length, grace: deployment.epoch.grace },
-      strategies: [{ strategy: deployment.eigenlayer.strategies[0]!, multiplier: 10_000n }],
-      thresholdBps: 6_667,
-      minimumWeight: 1n,
-      maxProofAgeEpochs: 2,
-      slotBlocks: 4,
-      fees: { fixedReward: 200_000_000_000_000n, failureCompensationBps: 5_000, gasOverhead: 40_000n },
-      wadToSlash: 10n ** 17n,
-      metadataUri: 'https://avs-stack.invalid/devnet/automation.json',
-      timelock: main.timelock,
-    });
+    // An automation AVS of its own, with no operator yet (the devnet's own has executors arranged).
+    ({ section } = await deployDevnetAutomation({ deployer: devnet.deployer, main, deployment, token: devnet.token, slotBlocks: 4 }));
     const start = (await client.getBlock()).timestamp + 3_600n;
     const time = { target: devnet.token, callData: '0xd09de08a', maxGasLimit: 150_000n, maxGasPrice: 50_000_000_000n, trigger: { kind: 0, start, interval: 600n, checker: zeroAddress, checkData: '0x' } };
     const condition = { target: devnet.token, callData: '0x', maxGasLimit: 80_000n, maxGasPrice: 20_000_000_000n, trigger: { kind: 1, start: 0n, interval: 0n, checker: devnet.token, checkData: '0x1234' } };

@@ -16,7 +16,7 @@ import { type Database, openDatabase } from '../../src/core/db/database.ts';
 import { devAccount } from '../../src/devnet/accounts.ts';
 import { type Devnet, startDevnet } from '../../src/devnet/devnet.ts';
 import { type AutomationAggregatorApp, createAutomationAggregatorApp } from '../../src/services/automation/aggregator/service.ts';
-import { deployAutomation } from '../../src/services/automation/deploy.ts';
+import { deployDevnetAutomation } from '../../src/devnet/automation.ts';
 import type { AutomationContracts, AutomationDeployment } from '../../src/services/automation/deployment.ts';
 
 type WorkflowJson = {
@@ -33,27 +33,6 @@ type WorkflowJson = {
   vaultDeposit: string;
   runs: number;
 };
-
-/** Options of the devnet deployment, as test/e2e/automation-deploy.test.ts deploys it. */
-function automationOptions(devnet: Devnet) {
-  const { deployment } = devnet;
-  const main = deployment.chains.find((c) => c.chainId === deployment.mainChainId)!;
-  return {
-    deployer: devnet.deployer,
-    main: { chainId: main.chainId, rpcUrl: main.rpcUrl },
-    eigenlayer: deployment.eigenlayer,
-    epoch: { genesis: deployment.epoch.genesis, length: deployment.epoch.length, grace: deployment.epoch.grace },
-    strategies: [{ strategy: deployment.eigenlayer.strategies[0]!, multiplier: 10_000n }],
-    thresholdBps: 6_667,
-    minimumWeight: 1n,
-    maxProofAgeEpochs: 2,
-    slotBlocks: 4,
-    fees: { fixedReward: 200_000_000_000_000n, failureCompensationBps: 5_000, gasOverhead: 40_000n },
-    wadToSlash: 10n ** 17n,
-    metadataUri: 'https://avs-stack.invalid/devnet/automation.json',
-    timelock: main.timelock,
-  };
-}
 
 describe('automation aggregator API on a devnet', () => {
   let devnet: Devnet;
@@ -107,7 +86,9 @@ describe('automation aggregator API on a devnet', () => {
     dir = mkdtempSync(join(tmpdir(), 'avs-automation-api-'));
     devnet = await startDevnet({ operators: 1, remoteChains: 0, dir });
     client = devnet.clients.get(devnet.deployment.mainChainId)!;
-    section = await deployAutomation(automationOptions(devnet));
+    // An automation AVS of its own, with no operator yet (the devnet's own has executors arranged).
+    const main = devnet.deployment.chains.find((c) => c.chainId === devnet.deployment.mainChainId)!;
+    ({ section } = await deployDevnetAutomation({ deployer: devnet.deployer, main, deployment: devnet.deployment, token: devnet.token, slotBlocks: 4 }));
     vaultA = devnet.user;
     vaultB = devAccount(9);
     const now = (await client.getBlock()).timestamp;
