@@ -13,6 +13,7 @@ export {
   type RoleContext,
   type RoleIssue,
   defineConfigRole,
+  plainKeyOffDevnet,
   roleNamed,
 } from './role.ts';
 export {

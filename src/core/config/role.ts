@@ -32,6 +32,15 @@ export type RoleIssue = {
   origin?: string;
 };
 
+/**
+ * The issue of a plain hex key (`key`, its value `given`) set off a devnet: keys on public networks come from
+ * keystores (`keystoreKey`). No issue when nothing is given or on a devnet.
+ */
+export function plainKeyOffDevnet(devnet: boolean, key: string, keystoreKey: string, given: unknown): RoleIssue[] {
+  if (given === undefined || devnet) return [];
+  return [{ key, message: `plain hex keys are for devnets only: use ${keystoreKey} on a public network` }];
+}
+
 /** What a role's hooks see once the deployment is loaded. */
 export type RoleContext<V extends ConfigValues, D extends DeploymentBase> = {
   values: V;

@@ -20,6 +20,7 @@ import {
   oneKeySource,
   rpcMap,
   url,
+  plainKeyOffDevnet,
 } from '../../core/config/index.ts';
 import { AUTOMATION_SECTION, type AutomationDeployment, automationDeployment } from './deployment.ts';
 
@@ -30,12 +31,6 @@ export const automationView: DeploymentView<AutomationDeployment> = { sections: 
 export const AUTOMATION_AGGREGATOR_PORT = 8100;
 /** Default SQLite file of the aggregator. */
 export const AUTOMATION_AGGREGATOR_SQLITE = '.avs/automation-aggregator.sqlite';
-
-/** An issue when a plain hex key is used off a devnet. */
-function plainKeyOffDevnet(devnet: boolean, key: string, keystoreKey: string, given: unknown): RoleIssue[] {
-  if (given === undefined || devnet) return [];
-  return [{ key, message: `plain hex keys are for devnets only: use ${keystoreKey} on a public network` }];
-}
 
 /** An issue when a devnet-only key is used off a devnet. */
 function devnetOnly(devnet: boolean, key: string, given: unknown): RoleIssue[] {

@@ -20,14 +20,9 @@ import {
   path,
   rpcMap,
   url,
+  plainKeyOffDevnet,
 } from '../../core/config/index.ts';
 import { multiProverView, teeTypeSchema } from './deployment.ts';
-
-/** An issue when a plain hex key is used off a devnet. */
-function plainKeyOffDevnet(devnet: boolean, key: string, keystoreKey: string, given: unknown): RoleIssue[] {
-  if (given === undefined || devnet) return [];
-  return [{ key, message: `plain hex keys are for devnets only: use ${keystoreKey} on a public network` }];
-}
 
 /**
  * The multi-prover aggregator's URL `avs devnet` writes beside the deployment (`aggregator.multiProverUrl`, an extension

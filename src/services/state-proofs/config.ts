@@ -21,6 +21,7 @@ import {
   rpcMap,
   url,
   wei,
+  plainKeyOffDevnet,
 } from '../../core/config/index.ts';
 import { aggregatorUrlOfDeploymentFile, stateProofsView } from './deployment.ts';
 
@@ -122,12 +123,6 @@ export type OperatorConfigInput = z.output<typeof operatorConfigSchema>;
 export type AggregatorConfigInput = z.output<typeof aggregatorConfigSchema>;
 /** Validated challenger config. */
 export type ChallengerConfigInput = z.output<typeof challengerConfigSchema>;
-
-/** An issue when a plain hex key is used off a devnet. */
-function plainKeyOffDevnet(devnet: boolean, key: string, keystoreKey: string, given: unknown): RoleIssue[] {
-  if (given === undefined || devnet) return [];
-  return [{ key, message: `plain hex keys are for devnets only: use ${keystoreKey} on a public network` }];
-}
 
 /** Operators and challengers without `aggregatorUrl` take `aggregator.url` from the deployment file `avs devnet` wrote. */
 function withAggregatorUrl<V extends { aggregatorUrl?: string }>(values: V, deploymentPath: string | undefined): V {
