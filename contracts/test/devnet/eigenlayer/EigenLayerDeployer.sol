@@ -12,6 +12,7 @@ import {RewardsCoordinator} from "../../../devnet/eigenlayer/RewardsCoordinator.
 import {StrategyBase} from "../../../devnet/eigenlayer/StrategyBase.sol";
 import {DevnetToken} from "../../../devnet/eigenlayer/DevnetToken.sol";
 import {PermissionController} from "../../../devnet/eigenlayer/PermissionController.sol";
+import {EigenPodManager} from "../../../devnet/eigenlayer/EigenPodManager.sol";
 import {IStrategy} from "../../../src/eigenlayer/IStrategy.sol";
 import {IAllocationManagerTypes, OperatorSet} from "../../../src/eigenlayer/IAllocationManager.sol";
 import {ISignatureUtilsMixinTypes} from "../../../src/eigenlayer/ISignatureUtilsMixin.sol";
@@ -19,9 +20,10 @@ import {ISignatureUtilsMixinTypes} from "../../../src/eigenlayer/ISignatureUtils
 /// @title EigenLayerDeployer: a forge test base that deploys the devnet EigenLayer core
 /// @notice Inherit it and call `super.setUp()` (or `_deployEigenLayer()`) in your setUp. It deploys, in the
 ///         README's order: DelegationManager, StrategyManager, AllocationManager, DelegationManager.initialize,
-///         AVSDirectory, RewardsCoordinator, a DevnetToken ("stake token") and a whitelisted StrategyBase for it.
+///         AVSDirectory, RewardsCoordinator, EigenPodManager, a DevnetToken ("stake token") and a whitelisted StrategyBase for it.
 ///         Stable API (keep it so): the state variables below, `_makeOperator`, `_depositStake`, `_delegate`,
-///         `_signAVSRegistration` (two overloads), `_avsRegistrationDigest`, `_strategies`, `_createOperatorSet`, `_allocate`.
+///         `_signAVSRegistration` (two overloads), `_avsRegistrationDigest`, `_strategies`, `_createOperatorSet`, `_allocate`,
+///         `_makePod`, `_activateValidator`, `_withdrawValidator`, `_validatorPubkey`, `_pubkeyHash`.
 abstract contract EigenLayerDeployer is Test {
     /// @notice Blocks before a queued withdrawal can be completed.
     uint32 internal constant EL_MIN_WITHDRAWAL_DELAY_BLOCKS = 10;
@@ -47,6 +49,9 @@ abstract contract EigenLayerDeployer is Test {
     AllocationManager internal allocationManager;
     AVSDirectory internal avsDirectory;
     RewardsCoordinator internal rewardsCoordinator;
+    /// @notice Pods; `elBeaconChainOracle` activates and withdraws their validators.
+    EigenPodManager internal eigenPodManager;
+    address internal elBeaconChainOracle = makeAddr("beacon chain oracle");
     /// @notice The stake token (open mint) and its whitelisted strategy.
     DevnetToken internal stakeToken;
     StrategyBase internal strategy;
@@ -76,6 +81,7 @@ abstract contract EigenLayerDeployer is Test {
             EL_MAX_FUTURE_LENGTH,
             0
         );
+        eigenPodManager = new EigenPodManager(elBeaconChainOracle);
         stakeToken = new DevnetToken("Devnet Stake", "dSTAKE", 18);
         strategy = new StrategyBase(strategyManager, IERC20(address(stakeToken)));
         strategyManager.addStrategiesToDepositWhitelist(_strategies());
@@ -87,6 +93,7 @@ abstract contract EigenLayerDeployer is Test {
         vm.label(address(allocationManager), "AllocationManager");
         vm.label(address(avsDirectory), "AVSDirectory");
         vm.label(address(rewardsCoordinator), "RewardsCoordinator");
+        vm.label(address(eigenPodManager), "EigenPodManager");
         vm.label(address(stakeToken), "StakeToken");
         vm.label(address(strategy), "StakeStrategy");
     }
@@ -214,5 +221,39 @@ abstract contract EigenLayerDeployer is Test {
         });
         vm.prank(sender);
         allocationManager.modifyAllocations(operator, params);
+    }
+
+    /// @notice Deploys `podOwner`'s EigenPod.
+    function _makePod(address podOwner) internal returns (address pod) {
+        vm.prank(podOwner);
+        pod = eigenPodManager.createPod();
+    }
+
+    /// @notice A deterministic 48-byte BLS public key for test validator `n`.
+    function _validatorPubkey(uint256 n) internal pure returns (bytes memory) {
+        return abi.encodePacked(keccak256(abi.encode("validator", n)), bytes16(keccak256(abi.encode("pad", n))));
+    }
+
+    /// @notice sha256(pubkey ‖ bytes16(0)): how EigenPods key validators.
+    function _pubkeyHash(bytes memory pubkey) internal pure returns (bytes32) {
+        return sha256(abi.encodePacked(pubkey, bytes16(0)));
+    }
+
+    /// @notice As the beacon-chain oracle: validator `pubkey` at beacon index `validatorIndex` becomes ACTIVE in
+    ///         `podOwner`'s pod.
+    /// @return pubkeyHash Its sha256 key.
+    function _activateValidator(address podOwner, bytes memory pubkey, uint64 validatorIndex)
+        internal
+        returns (bytes32 pubkeyHash)
+    {
+        vm.prank(elBeaconChainOracle);
+        eigenPodManager.devnetActivateValidator(podOwner, pubkey, validatorIndex);
+        return _pubkeyHash(pubkey);
+    }
+
+    /// @notice As the beacon-chain oracle: the validator exits and is withdrawn (WITHDRAWN in its pod).
+    function _withdrawValidator(bytes32 pubkeyHash) internal {
+        vm.prank(elBeaconChainOracle);
+        eigenPodManager.devnetWithdrawValidator(pubkeyHash);
     }
 }
