@@ -35,6 +35,8 @@ import { AUTOMATION_SERVICE } from '../services/automation/deployment.ts';
 import { MULTI_PROVER_SERVICE } from '../services/multi-prover/deployment.ts';
 import { type DeployedBridgePair, chainBridgeEntry, deployBridgePair } from './bridge.ts';
 import { type DevnetAutomationDeployment, deployDevnetAutomation } from './automation.ts';
+import { PRECONF_SERVICE, type PreconfContracts } from '../services/preconf/deployment.ts';
+import { deployDevnetPreconf } from './preconf.ts';
 import { type DevnetMultiProverDeployment, deployDevnetMultiProver } from './multiProver.ts';
 
 export { STATE_PROOFS_OPERATOR_SET_ID, type ChainEndpoint } from '../services/state-proofs/deploy.ts';
@@ -87,6 +89,11 @@ export type DeployParameters = {
   automation?: boolean;
   /** Blocks per automation slot; default 6. */
   automationSlotBlocks?: number;
+  /**
+   * Also deploy the preconf registry (UniFiAVSManager) and the devnet EigenPodManager (see src/devnet/preconf.ts);
+   * default true.
+   */
+  preconf?: boolean;
 };
 
 /** Options for {@link deployDevnet}. */
@@ -120,6 +127,8 @@ export type DevnetDeployment = {
   multiProver?: DevnetMultiProverDeployment;
   /** The automation AVS (its section is also in `deployment.services`), unless `automation: false`. */
   automation?: DevnetAutomationDeployment;
+  /** The preconf registry and pods (the section is also in `deployment.services`), unless `preconf: false`. */
+  preconf?: PreconfContracts;
 };
 
 /**
@@ -128,7 +137,7 @@ export type DevnetDeployment = {
  * `DelegationManager.initialize(strategyManager, allocationManager)` → AVSDirectory → RewardsCoordinator →
  * DevnetToken → StrategyBase → `StrategyManager.addStrategiesToDepositWhitelist`; then a DevnetAbridge pair per remote
  * chain, then the AVS ({@link deployStateProofs}), then the multi-prover ({@link deployDevnetMultiProver}) and the
- * automation AVS ({@link deployDevnetAutomation}) beside it.
+ * automation AVS ({@link deployDevnetAutomation}) and the preconf registry ({@link deployDevnetPreconf}) beside it.
  * @throws {SetupTransactionError} naming the step that reverted.
  */
 export async function deployDevnet(options: DeployOptions): Promise<DevnetDeployment> {
@@ -246,5 +255,10 @@ export async function deployDevnet(options: DeployOptions): Promise<DevnetDeploy
     });
     services = { ...services, [AUTOMATION_SERVICE]: automation.section };
   }
-  return { deployment: { ...deployment, services }, token, owner, thresholdBps, maxProofAgeEpochs, bridges, multiProver, automation };
+  let preconf: PreconfContracts | undefined;
+  if (options.preconf !== false) {
+    preconf = await deployDevnetPreconf({ deployer: options.deployer, main, deployment, onProgress: progress });
+    services = { ...services, [PRECONF_SERVICE]: preconf };
+  }
+  return { deployment: { ...deployment, services }, token, owner, thresholdBps, maxProofAgeEpochs, bridges, multiProver, automation, preconf };
 }

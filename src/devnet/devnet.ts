@@ -24,6 +24,8 @@ import { type AutomationDevnet, arrangeAutomationExecutors, seedAutomationOperat
 import { type MultiProverDevnet, seedMultiProverOperators } from './multiProver.ts';
 import type { DevnetAutomation } from './automationServices.ts';
 import type { DevnetMultiProver } from './multiProverServices.ts';
+import { type PreconfDevnet, seedDevnetPreconf } from './preconf.ts';
+import type { DevnetPreconf } from './preconfServices.ts';
 import { advanceChainsTo, advanceToEpoch, chainTime } from './time.ts';
 import { epochInterval } from '../core/epochs.ts';
 
@@ -51,6 +53,8 @@ export type DevnetServices = {
   multiProver?: DevnetMultiProver;
   /** The automation service's aggregator and operator nodes, when started. */
   automation?: DevnetAutomation;
+  /** The preconf service's beacon node and gateway, when started. */
+  preconf?: DevnetPreconf;
   stop(): Promise<void>;
 };
 
@@ -110,6 +114,12 @@ export type DevnetBase = {
    * `automation: false`.
    */
   automation?: AutomationDevnet & { arrangement: Arrangement };
+  /**
+   * The preconf registry beside the others (its contracts are in `deployment.services.preconf`): the beacon chain's
+   * validators, the pods, the gateway's delegate key and the operators registered at seeding. Absent with
+   * `preconf: false`.
+   */
+  preconf?: PreconfDevnet;
   operators: SeededOperator[];
   seed: SeedResult;
   thresholdBps: number;
@@ -218,6 +228,18 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
       automation = { ...seededAutomation, arrangement };
     }
 
+    let preconf: PreconfDevnet | undefined;
+    if (deployed.preconf) {
+      preconf = await seedDevnetPreconf({
+        client: mainClient,
+        deployment: deployed.deployment,
+        section: deployed.preconf,
+        deployer,
+        operators: seed.operators.map((o) => ({ index: o.index, operatorKey: o.operatorKey })),
+        onProgress: progress,
+      });
+    }
+
     // The publisher pays operators' rewards in the devnet token (anyone may mint it).
     const mint = await makeWalletClient(DEVNET_MAIN_CHAIN_ID, mainClient.chain!.rpcUrls.default.http[0], deployer).writeContract({
       address: deployed.token,
@@ -244,6 +266,7 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
       bridges: deployed.bridges,
       multiProver,
       automation,
+      preconf,
       operators: seed.operators,
       seed,
       thresholdBps: deployed.thresholdBps,
@@ -278,6 +301,7 @@ export function writeDeploymentFile(path: string, devnet: DevnetBase, services?:
   const json = JSON.parse(serializeDeployment(devnet.deployment)) as Record<string, unknown>;
   if (services?.aggregatorUrl) json.aggregator = { url: services.aggregatorUrl };
   if (services?.automation) json.aggregator = { ...(json.aggregator as object), automationUrl: services.automation.aggregator.url };
+  if (services?.preconf) json.aggregator = { ...(json.aggregator as object), preconfUrl: services.preconf.gateway.url, beaconUrl: services.preconf.beacon.url };
   json.devnet = {
     token: devnet.token,
     deployer: devnet.deployer.address,
@@ -310,6 +334,14 @@ export function writeDeploymentFile(path: string, devnet: DevnetBase, services?:
       strategy: devnet.automation.strategy,
       activeEpoch: devnet.automation.activeEpoch,
       operators: devnet.automation.operators.map((o) => ({ index: o.index, address: o.address, signingKey: o.signingKeyAddress, delegatedSigner: o.signer?.address ?? null, stake: o.stake.toString() })),
+    };
+  }
+  if (devnet.preconf) {
+    (json.devnet as Record<string, unknown>).preconf = {
+      delegateKey: devnet.preconf.delegateKey.address,
+      validators: devnet.preconf.validators.map((v) => ({ index: Number(v.index), pubkey: v.pubkey, pubkeyHash: v.pubkeyHash })),
+      pods: devnet.preconf.pods.map((p) => ({ operatorIndex: p.operatorIndex, operator: p.operator, owner: p.owner.address, pod: p.pod, validators: p.validators.map((v) => Number(v.index)) })),
+      registered: devnet.preconf.registered.map((r) => ({ operatorIndex: r.operatorIndex, operator: r.operator, chainIds: r.chainIds.map(String) })),
     };
   }
   mkdirSync(dirname(path), { recursive: true });

@@ -44,7 +44,8 @@ export const REGISTRATION_SIGNATURE_TTL = 3600n;
  */
 export async function signAvsRegistration(params: {
   client: PublicClient;
-  avs: AvsRegistrationTarget;
+  /** The AVS's address in EigenLayer (`serviceManager`) and the AVSDirectory; any AVS that registers through it. */
+  avs: { eigenlayer: Pick<Deployment['eigenlayer'], 'avsDirectory'>; serviceManager: Address };
   operator: LocalAccount;
   salt?: Hex;
   expiry?: bigint;

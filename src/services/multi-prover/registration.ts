@@ -243,7 +243,7 @@ export async function registerMultiProverOperator(options: RegisterMultiProverOp
     }
     const signature = await signAvsRegistration({
       client,
-      avs: { eigenlayer: { ...deployment.eigenlayer, strategies: [] }, serviceManager: avs, stakeRegistry: registry.address, operatorSetId: toRegister[0] },
+      avs: { eigenlayer: deployment.eigenlayer, serviceManager: avs },
       operator,
     });
     progress(`${tag}: registering in quorum${toRegister.length > 1 ? 's' : ''} ${toRegister.join(', ')}`);
