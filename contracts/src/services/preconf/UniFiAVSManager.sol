@@ -1,72 +1,26 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.27;
 
-import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
-import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
-import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
-import {IAVSDirectory, IAVSDirectoryTypes} from "../../eigenlayer/IAVSDirectory.sol";
+import {IAVSDirectory} from "../../eigenlayer/IAVSDirectory.sol";
 import {IDelegationManager} from "../../eigenlayer/IDelegationManager.sol";
 import {IEigenPod, IEigenPodTypes} from "../../eigenlayer/IEigenPod.sol";
 import {IEigenPodManager} from "../../eigenlayer/IEigenPodManager.sol";
 import {ISignatureUtilsMixin} from "../../eigenlayer/ISignatureUtilsMixin.sol";
 import {ChainIDBitmap} from "./ChainIDBitmap.sol";
 import {IUniFiAVSManager} from "./IUniFiAVSManager.sol";
+import {UniFiAVSManagerStorage} from "./UniFiAVSManagerStorage.sol";
 
 /// @title UniFiAVSManager: the preconfirmation registry of operators and their EigenPod validators
 /// @notice See IUniFiAVSManager. Commitment changes, validator deregistrations and operator deregistrations wait
 ///         `deregistrationDelay` blocks so that a promise made during the proposer lookahead stays checkable. Every
-///         view reads the commitment in force: a pending commitment is in force from its `validAfter` block whether
-///         or not anyone has written it down with updateOperatorCommitment.
-/// @dev Not upgradeable. Storage after the inherited Ownable (owner), Ownable2Step (pending owner) and EIP712 (name
-///      and version fallbacks, unused for these short strings): the delay, then one mapping per kind of record, each
-///      record packed so that a hot read is one slot (ValidatorData: pod + index, operator + registeredUntil;
-///      OperatorData: the two commitments, then count + deregistration start + validAfter in one slot). Calls out go
-///      only to the EigenLayer contracts fixed at deployment; state-changing ones come after the effects.
-contract UniFiAVSManager is IUniFiAVSManager, Ownable2Step, EIP712 {
+///         view reads the commitment in force (UniFiAVSManagerStorage).
+/// @dev Calls out go only to the EigenLayer contracts fixed at deployment; state-changing ones come after the effects.
+contract UniFiAVSManager is UniFiAVSManagerStorage {
     using ChainIDBitmap for ChainIDBitmap.Map;
-
-    /// @notice An operator's registry record (it exists while the operator is registered to the AVS).
-    /// @param commitment The commitment written down as in force.
-    /// @param pendingCommitment The next commitment, in force from `commitmentValidAfter` (0: none pending).
-    struct OperatorData {
-        OperatorCommitment commitment;
-        OperatorCommitment pendingCommitment;
-        uint128 validatorCount;
-        uint64 startDeregisterOperatorBlock;
-        uint64 commitmentValidAfter;
-    }
-
-    /// @notice A validator's registry record (`operator == address(0)`: never registered).
-    /// @param registeredUntil type(uint64).max while registered; after deregistering, the block it stops being liable.
-    struct ValidatorData {
-        address eigenPod;
-        uint64 validatorIndex;
-        address operator;
-        uint64 registeredUntil;
-    }
 
     /// @notice A started deregistration of `operator` was cancelled by registering validators.
     event OperatorDeregisterCancelled(address indexed operator);
-
-    /// @notice keccak256 of the Preconfirmation EIP-712 type.
-    bytes32 public constant PRECONFIRMATION_TYPEHASH =
-        keccak256("Preconfirmation(uint256 chainId,uint64 slot,bytes32 txHash,bytes32 blsPubKeyHash)");
-
-    /// @notice EigenLayer's EigenPodManager (whose pods hold the validators).
-    IEigenPodManager public immutable eigenPodManager;
-    /// @notice EigenLayer's DelegationManager (operators and pod owners' delegation).
-    IDelegationManager public immutable delegationManager;
-    /// @notice EigenLayer's AVSDirectory (operator registration, legacy M2 path).
-    IAVSDirectory public immutable avsDirectory;
-
-    /// @dev Blocks every change that could break a promise waits (> 0).
-    uint64 internal _deregistrationDelay;
-    mapping(address operator => OperatorData) internal _operators;
-    mapping(bytes32 blsPubKeyHash => ValidatorData) internal _validators;
-    /// @dev Beacon index → pubkey hash of the validator last registered with that index (index 0 included).
-    mapping(uint64 validatorIndex => bytes32 blsPubKeyHash) internal _validatorHashByIndex;
-    ChainIDBitmap.Map internal _chainIds;
 
     /// @param eigenPodManager_ EigenLayer's EigenPodManager.
     /// @param delegationManager_ EigenLayer's DelegationManager.
@@ -80,18 +34,7 @@ contract UniFiAVSManager is IUniFiAVSManager, Ownable2Step, EIP712 {
         IAVSDirectory avsDirectory_,
         uint64 deregistrationDelay_,
         address initialOwner
-    ) Ownable(initialOwner) EIP712("UniFiAVSManager", "1") {
-        if (
-            address(eigenPodManager_) == address(0) || address(delegationManager_) == address(0)
-                || address(avsDirectory_) == address(0)
-        ) revert InvalidAddressZero();
-        if (deregistrationDelay_ == 0) revert InvalidDeregistrationDelay();
-        eigenPodManager = eigenPodManager_;
-        delegationManager = delegationManager_;
-        avsDirectory = avsDirectory_;
-        _deregistrationDelay = deregistrationDelay_;
-        emit DeregistrationDelaySet(0, deregistrationDelay_);
-    }
+    ) UniFiAVSManagerStorage(eigenPodManager_, delegationManager_, avsDirectory_, deregistrationDelay_, initialOwner) {}
 
     /// @dev registerValidators' conditions on the caller and the pod owner.
     modifier podIsDelegated(address podOwner) {
@@ -161,10 +104,15 @@ contract UniFiAVSManager is IUniFiAVSManager, Ownable2Step, EIP712 {
     }
 
     /// @inheritdoc IUniFiAVSManager
+    /// @dev Also DeregistrationDelayNotElapsed while a validator it deregistered is still liable (possible only after
+    ///      the owner shortened the delay).
     function finishDeregisterOperator() external registeredOperator {
-        uint64 start = _operators[msg.sender].startDeregisterOperatorBlock;
+        OperatorData storage op = _operators[msg.sender];
+        uint64 start = op.startDeregisterOperatorBlock;
         if (start == 0) revert DeregistrationNotStarted();
-        if (block.number < uint256(start) + _deregistrationDelay) revert DeregistrationDelayNotElapsed();
+        if (block.number < uint256(start) + _deregistrationDelay || block.number < op.liableUntil) {
+            revert DeregistrationDelayNotElapsed();
+        }
         delete _operators[msg.sender];
         emit OperatorDeregistered(msg.sender);
         avsDirectory.deregisterOperatorFromAVS(msg.sender);
@@ -198,9 +146,9 @@ contract UniFiAVSManager is IUniFiAVSManager, Ownable2Step, EIP712 {
             _validatorHashByIndex[info.validatorIndex] = hash;
             emit ValidatorRegistered(podOwner, msg.sender, hash, info.validatorIndex);
         }
-        // casting to 'uint128' is safe because a calldata array cannot hold 2^128 entries
+        // casting to 'uint64' is safe because a calldata array cannot hold 2^64 entries
         // forge-lint: disable-next-line(unsafe-typecast)
-        op.validatorCount += uint128(blsPubKeyHashes.length);
+        op.validatorCount += uint64(blsPubKeyHashes.length);
         if (op.startDeregisterOperatorBlock != 0) {
             op.startDeregisterOperatorBlock = 0;
             emit OperatorDeregisterCancelled(msg.sender);
@@ -220,7 +168,10 @@ contract UniFiAVSManager is IUniFiAVSManager, Ownable2Step, EIP712 {
             }
             v.registeredUntil = registeredUntil;
             // The operator's record exists: it cannot finish deregistering while it has validators.
-            --_operators[operator].validatorCount;
+            OperatorData storage op = _operators[operator];
+            --op.validatorCount;
+            // A shortened delay gives later deregistrations an earlier end: keep the latest.
+            if (registeredUntil > op.liableUntil) op.liableUntil = registeredUntil;
             emit ValidatorDeregistered(operator, hash, registeredUntil);
         }
     }
@@ -236,7 +187,8 @@ contract UniFiAVSManager is IUniFiAVSManager, Ownable2Step, EIP712 {
 
     /// @inheritdoc IUniFiAVSManager
     /// @dev Applies to changes started afterwards and to operator deregistrations not yet finished; blocks already
-    ///      fixed (commitment validAfter, validator registeredUntil) keep their value.
+    ///      fixed (commitment validAfter, validator registeredUntil) keep their value, and an operator cannot finish
+    ///      deregistering while a validator it deregistered is still liable.
     function setDeregistrationDelay(uint64 newDelay) external onlyOwner {
         if (newDelay == 0) revert InvalidDeregistrationDelay();
         emit DeregistrationDelaySet(_deregistrationDelay, newDelay);
@@ -324,7 +276,9 @@ contract UniFiAVSManager is IUniFiAVSManager, Ownable2Step, EIP712 {
     function preconfirmationDigest(Preconfirmation calldata preconf) public view returns (bytes32) {
         return _hashTypedDataV4(
             keccak256(
-                abi.encode(PRECONFIRMATION_TYPEHASH, preconf.chainId, preconf.slot, preconf.txHash, preconf.blsPubKeyHash)
+                abi.encode(
+                    PRECONFIRMATION_TYPEHASH, preconf.chainId, preconf.slot, preconf.txHash, preconf.blsPubKeyHash
+                )
             )
         );
     }
@@ -355,27 +309,6 @@ contract UniFiAVSManager is IUniFiAVSManager, Ownable2Step, EIP712 {
 
     // ------------------------------------------------------------------------------------------------ internal
 
-    function _isRegistered(address operator) internal view returns (bool) {
-        return avsDirectory.avsOperatorStatus(address(this), operator)
-            == IAVSDirectoryTypes.OperatorAVSRegistrationStatus.REGISTERED;
-    }
-
-    /// @dev Reverts InvalidCommitment for an empty delegate key or a bitmap using bit 0.
-    function _checkCommitment(OperatorCommitment memory commitment) internal pure {
-        if (commitment.delegateKey.length == 0 || commitment.chainIDBitMap & 1 != 0) revert InvalidCommitment();
-    }
-
-    /// @dev Whether `op` has a pending commitment whose delay has passed (validAfter is never 0 when one is pending).
-    function _matured(OperatorData storage op) internal view returns (bool) {
-        uint64 validAfter = op.commitmentValidAfter;
-        return validAfter != 0 && block.number >= validAfter;
-    }
-
-    /// @dev The commitment in force now.
-    function _inForce(OperatorData storage op) internal view returns (OperatorCommitment memory) {
-        return _matured(op) ? op.pendingCommitment : op.commitment;
-    }
-
     /// @dev Writes the pending commitment down as in force and clears it.
     function _applyPending(address operator, OperatorData storage op) internal {
         OperatorCommitment memory old = op.commitment;
@@ -383,35 +316,5 @@ contract UniFiAVSManager is IUniFiAVSManager, Ownable2Step, EIP712 {
         delete op.pendingCommitment;
         op.commitmentValidAfter = 0;
         emit OperatorCommitmentSet(operator, old, op.commitment);
-    }
-
-    /// @dev Whether `v` is registered now, counting a deregistered validator's delay.
-    function _registeredNow(ValidatorData storage v) internal view returns (bool) {
-        return v.operator != address(0) && block.number < v.registeredUntil;
-    }
-
-    /// @dev Whether validator `hash` is still ACTIVE in `eigenPod` and the pod owner still delegated to `operator`.
-    function _backedByStake(address eigenPod, bytes32 hash, address operator) internal view returns (bool) {
-        IEigenPod pod = IEigenPod(eigenPod);
-        if (pod.validatorStatus(hash) != IEigenPodTypes.VALIDATOR_STATUS.ACTIVE) return false;
-        return delegationManager.delegatedTo(pod.podOwner()) == operator;
-    }
-
-    function _validatorData(bytes32 hash) internal view returns (ValidatorDataExtended memory data) {
-        ValidatorData storage v = _validators[hash];
-        address operator = v.operator;
-        if (operator == address(0)) return data;
-        OperatorCommitment memory commitment = _inForce(_operators[operator]);
-        IEigenPod pod = IEigenPod(v.eigenPod);
-        data.operator = operator;
-        data.eigenPod = address(pod);
-        data.validatorIndex = v.validatorIndex;
-        data.status = pod.validatorStatus(hash);
-        data.delegateKey = commitment.delegateKey;
-        data.chainIDBitMap = commitment.chainIDBitMap;
-        data.backedByStake = data.status == IEigenPodTypes.VALIDATOR_STATUS.ACTIVE
-            && delegationManager.delegatedTo(pod.podOwner()) == operator;
-        data.registered = block.number < v.registeredUntil;
-        data.registeredUntil = v.registeredUntil;
     }
 }
