@@ -112,7 +112,8 @@ contract UniFiHandler is Test {
             IUniFiAVSManagerTypes.OperatorCommitment({
                 delegateKey: abi.encodePacked(address(uint160(bitmap))), chainIDBitMap: bitmap & ~uint256(1)
             })
-        ) {} catch {}
+        ) {}
+            catch {}
     }
 
     function setChainID(uint8 index, uint256 chainSeed) external {
@@ -158,7 +159,14 @@ contract UniFiAVSManagerInvariantTest is UniFiFixture {
             }
         }
         handler = new UniFiHandler(
-            unifi, eigenPodManager, delegationManager, elBeaconChainOracle, registryOwner, ops, owners, allValidators,
+            unifi,
+            eigenPodManager,
+            delegationManager,
+            elBeaconChainOracle,
+            registryOwner,
+            ops,
+            owners,
+            allValidators,
             validatorOwners
         );
         targetContract(address(handler));

@@ -335,6 +335,26 @@ contract UniFiAVSManagerOperatorsTest is UniFiFixture {
         assertTrue(unifi.getOperator(operator).isRegistered);
     }
 
+    function test_finishDeregisterOperator_waitsForItsValidatorsEvenAfterTheDelayShrank() public {
+        bytes32[] memory hashes = _ready(1);
+        vm.prank(operator);
+        unifi.deregisterValidators(hashes); // liable until now + DELAY
+        uint256 liableUntil = block.number + DELAY;
+        vm.prank(registryOwner);
+        unifi.setDeregistrationDelay(1);
+        vm.prank(operator);
+        unifi.startDeregisterOperator();
+        vm.roll(liableUntil - 1);
+        vm.prank(operator);
+        vm.expectRevert(IUniFiAVSManagerErrors.DeregistrationDelayNotElapsed.selector);
+        unifi.finishDeregisterOperator();
+        assertTrue(unifi.isValidatorInChainId(hashes[0], CHAIN_1), "its commitment still stands");
+        vm.roll(liableUntil);
+        vm.prank(operator);
+        unifi.finishDeregisterOperator();
+        assertFalse(unifi.getOperator(operator).isRegistered);
+    }
+
     function test_registerValidators_cancelsAStartedDeregistration() public {
         _registerDefault(OPERATOR_KEY);
         bytes32[] memory hashes = _podWithValidators(podOwner, operator, 0, 1, 0);

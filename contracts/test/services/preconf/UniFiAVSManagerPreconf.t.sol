@@ -99,7 +99,7 @@ contract UniFiAVSManagerPreconfTest is UniFiFixture {
         assertFalse(unifi.isValidPreconfirmation(p, sig));
     }
 
-    function test_isValidPreconfirmation_falseForAChainOutsideTheCommitment() public {
+    function test_isValidPreconfirmation_falseForAChainOutsideTheCommitment() public view {
         IUniFiAVSManagerTypes.Preconfirmation memory p = _preconf(CHAIN_5, hashes[0]);
         assertFalse(unifi.isValidPreconfirmation(p, _sign(DELEGATE_KEY, p)), "mapped, bit not set");
         p = _preconf(137, hashes[0]);
