@@ -7,6 +7,8 @@ import {IAllocationManager} from "../../src/eigenlayer/IAllocationManager.sol";
 import {IAVSRegistrar} from "../../src/eigenlayer/IAVSRegistrar.sol";
 import {IRewardsCoordinator} from "../../src/eigenlayer/IRewardsCoordinator.sol";
 import {IDelegationManager} from "../../src/eigenlayer/IDelegationManager.sol";
+import {IEigenPod, IEigenPodTypes} from "../../src/eigenlayer/IEigenPod.sol";
+import {IEigenPodManager} from "../../src/eigenlayer/IEigenPodManager.sol";
 import {IStrategyManager} from "../../devnet/eigenlayer/IStrategyManager.sol";
 import {IPermissionController, IPermissionControllerMixin} from "../../src/eigenlayer/IPermissionController.sol";
 
@@ -75,5 +77,36 @@ contract SelectorsTest is Test {
     function test_StrategyManagerSelectors() public pure {
         assertEq(IStrategyManager.depositIntoStrategy.selector, bytes4(0xe7a050aa));
         assertEq(IStrategyManager.stakerDepositShares.selector, bytes4(0xfe243a17));
+    }
+
+    function test_EigenPodManagerSelectors() public pure {
+        assertEq(IEigenPodManager.createPod.selector, bytes4(0x84d81062));
+        assertEq(IEigenPodManager.getPod.selector, bytes4(0xa38406a3));
+        assertEq(IEigenPodManager.hasPod.selector, bytes4(0xf6848d24));
+        assertEq(IEigenPodManager.ownerToPod.selector, bytes4(0x9ba06275));
+        assertEq(IEigenPodManager.podOwnerDepositShares.selector, bytes4(0xd48e8894));
+    }
+
+    function test_EigenPodSelectors() public pure {
+        assertEq(IEigenPod.podOwner.selector, bytes4(0x0b18ff66));
+        assertEq(IEigenPod.validatorPubkeyHashToInfo.selector, bytes4(0x6fcd0e53));
+        assertEq(IEigenPod.validatorPubkeyToInfo.selector, bytes4(0xb522538a));
+        assertEq(IEigenPod.activeValidatorCount.selector, bytes4(0x2340e8d3));
+    }
+
+    /// @dev validatorStatus is overloaded, so `.selector` cannot name one overload: each is called on code that answers
+    ///      only the expected selector (any other selector hits STOP, whose empty return fails to decode).
+    function test_EigenPodValidatorStatusOverloadSelectors() public {
+        IEigenPod pod = IEigenPod(makeAddr("pod"));
+        vm.etch(address(pod), hex"00");
+        vm.mockCall(
+            address(pod), abi.encodePacked(bytes4(0x7439841f)), abi.encode(IEigenPodTypes.VALIDATOR_STATUS.ACTIVE)
+        );
+        assertEq(uint8(pod.validatorStatus(bytes32(uint256(1)))), uint8(IEigenPodTypes.VALIDATOR_STATUS.ACTIVE));
+        vm.clearMockedCalls();
+        vm.mockCall(
+            address(pod), abi.encodePacked(bytes4(0x58eaee79)), abi.encode(IEigenPodTypes.VALIDATOR_STATUS.WITHDRAWN)
+        );
+        assertEq(uint8(pod.validatorStatus(new bytes(48))), uint8(IEigenPodTypes.VALIDATOR_STATUS.WITHDRAWN));
     }
 }
