@@ -41,7 +41,8 @@ interface IUniFiAVSManagerErrors {
     error DeregistrationDelayNotElapsed();
     /// @notice A deregistration delay of zero blocks.
     error InvalidDeregistrationDelay();
-    /// @notice setChainID: index 0, chain id 0, or a chain id already at another index.
+    /// @notice setChainID: index 0, or a chain id already at another index (chain id 0 clears a position); in the
+    ///         constructor also a zero chain id or more than 255.
     error InvalidChainID();
     /// @notice A zero address among the constructor's dependencies.
     error InvalidAddressZero();

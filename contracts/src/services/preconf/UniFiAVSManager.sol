@@ -26,15 +26,29 @@ contract UniFiAVSManager is UniFiAVSManagerStorage {
     /// @param delegationManager_ EigenLayer's DelegationManager.
     /// @param avsDirectory_ EigenLayer's AVSDirectory.
     /// @param deregistrationDelay_ Blocks of every delay (> 0).
+    /// @param initialChainIDs Chain ids of bitmap positions 1, 2, … (distinct, non-zero, at most 255), so that a
+    ///        registry can be created with its final owner (a timelock) already configured.
+    /// @param metadataURI The AVS's metadata URI, published through the AVSDirectory (empty: none yet).
     /// @param initialOwner Owner (chain ids, delay, metadata); ownership moves in two steps.
-    /// @dev Reverts InvalidAddressZero or InvalidDeregistrationDelay (Ownable's OwnableInvalidOwner for owner 0).
+    /// @dev Reverts InvalidAddressZero, InvalidDeregistrationDelay or InvalidChainID (Ownable's OwnableInvalidOwner
+    ///      for owner 0).
     constructor(
         IEigenPodManager eigenPodManager_,
         IDelegationManager delegationManager_,
         IAVSDirectory avsDirectory_,
         uint64 deregistrationDelay_,
+        uint256[] memory initialChainIDs,
+        string memory metadataURI,
         address initialOwner
-    ) UniFiAVSManagerStorage(eigenPodManager_, delegationManager_, avsDirectory_, deregistrationDelay_, initialOwner) {}
+    ) UniFiAVSManagerStorage(eigenPodManager_, delegationManager_, avsDirectory_, deregistrationDelay_, initialOwner) {
+        if (initialChainIDs.length > 255) revert InvalidChainID();
+        for (uint256 i; i < initialChainIDs.length; ++i) {
+            if (initialChainIDs[i] == 0) revert InvalidChainID();
+            _chainIds.set(uint8(i + 1), initialChainIDs[i]);
+            emit ChainIDSet(uint8(i + 1), initialChainIDs[i]);
+        }
+        if (bytes(metadataURI).length != 0) avsDirectory_.updateAVSMetadataURI(metadataURI);
+    }
 
     /// @dev registerValidators' conditions on the caller and the pod owner.
     modifier podIsDelegated(address podOwner) {

@@ -43,16 +43,48 @@ contract UniFiAVSManagerOperatorsTest is UniFiFixture {
 
     function test_constructor_refusesZeroDelay() public {
         vm.expectRevert(IUniFiAVSManagerErrors.InvalidDeregistrationDelay.selector);
-        new UniFiAVSManager(eigenPodManager, delegationManager, avsDirectory, 0, registryOwner);
+        new UniFiAVSManager(eigenPodManager, delegationManager, avsDirectory, 0, new uint256[](0), "", registryOwner);
     }
 
     function test_constructor_refusesZeroAddress() public {
         vm.expectRevert(IUniFiAVSManagerErrors.InvalidAddressZero.selector);
-        new UniFiAVSManager(IEigenPodManager(address(0)), delegationManager, avsDirectory, DELAY, registryOwner);
+        new UniFiAVSManager(IEigenPodManager(address(0)), delegationManager, avsDirectory, DELAY, new uint256[](0), "", registryOwner);
         vm.expectRevert(IUniFiAVSManagerErrors.InvalidAddressZero.selector);
-        new UniFiAVSManager(eigenPodManager, IDelegationManager(address(0)), avsDirectory, DELAY, registryOwner);
+        new UniFiAVSManager(eigenPodManager, IDelegationManager(address(0)), avsDirectory, DELAY, new uint256[](0), "", registryOwner);
         vm.expectRevert(IUniFiAVSManagerErrors.InvalidAddressZero.selector);
-        new UniFiAVSManager(eigenPodManager, delegationManager, IAVSDirectory(address(0)), DELAY, registryOwner);
+        new UniFiAVSManager(eigenPodManager, delegationManager, IAVSDirectory(address(0)), DELAY, new uint256[](0), "", registryOwner);
+    }
+
+    function test_constructor_mapsInitialChainIDsFromPositionOne() public {
+        uint256[] memory ids = new uint256[](3);
+        (ids[0], ids[1], ids[2]) = (31337, 31338, 901);
+        UniFiAVSManager registry =
+            new UniFiAVSManager(eigenPodManager, delegationManager, avsDirectory, DELAY, ids, "", registryOwner);
+        assertEq(registry.getChainID(0), 0);
+        for (uint8 i = 1; i <= 3; i++) {
+            assertEq(registry.getChainID(i), ids[i - 1]);
+            assertEq(registry.getBitmapIndex(ids[i - 1]), i);
+        }
+        assertEq(registry.bitmapToChainIDs(type(uint256).max), ids);
+    }
+
+    function test_constructor_publishesTheMetadataURIThroughTheAVSDirectory() public {
+        address predicted = vm.computeCreateAddress(address(this), vm.getNonce(address(this)));
+        vm.expectEmit(address(avsDirectory));
+        emit IAVSDirectoryEvents.AVSMetadataURIUpdated(predicted, "https://example.invalid/preconf.json");
+        new UniFiAVSManager(
+            eigenPodManager, delegationManager, avsDirectory, DELAY, new uint256[](0), "https://example.invalid/preconf.json", registryOwner
+        );
+    }
+
+    function test_constructor_refusesAZeroOrRepeatedInitialChainID() public {
+        uint256[] memory ids = new uint256[](2);
+        (ids[0], ids[1]) = (5, 0);
+        vm.expectRevert(IUniFiAVSManagerErrors.InvalidChainID.selector);
+        new UniFiAVSManager(eigenPodManager, delegationManager, avsDirectory, DELAY, ids, "", registryOwner);
+        (ids[0], ids[1]) = (5, 5);
+        vm.expectRevert(IUniFiAVSManagerErrors.InvalidChainID.selector);
+        new UniFiAVSManager(eigenPodManager, delegationManager, avsDirectory, DELAY, ids, "", registryOwner);
     }
 
     // ------------------------------------------------------------------------------------------------ registration

@@ -30,7 +30,7 @@ abstract contract UniFiFixture is EigenLayerDeployer {
 
     function setUp() public virtual override {
         super.setUp();
-        unifi = new UniFiAVSManager(eigenPodManager, delegationManager, avsDirectory, DELAY, registryOwner);
+        unifi = new UniFiAVSManager(eigenPodManager, delegationManager, avsDirectory, DELAY, new uint256[](0), "", registryOwner);
         vm.label(address(unifi), "UniFiAVSManager");
         operator = _makeOperator(OPERATOR_KEY, 0);
         otherOperator = _makeOperator(OTHER_OPERATOR_KEY, 0);
