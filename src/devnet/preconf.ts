@@ -27,7 +27,11 @@ import { deployPreconf } from '../services/preconf/deploy.ts';
 import type { PreconfContracts } from '../services/preconf/deployment.ts';
 import { chainIdsToBitmap } from '../services/preconf/bitmap.ts';
 import { derivedPrivateKey } from './accounts.ts';
+import { validatorPubkeyHash } from '../services/preconf/beacon.ts';
 import { type DevnetValidatorKey, devnetValidatorKeys } from './beaconNode.ts';
+
+/** A devnet beacon validator with the key EigenPods and the registry know it by. */
+export type PreconfValidator = DevnetValidatorKey & { /** sha256(pubkey ‖ 16 zero bytes). */ pubkeyHash: Hex };
 
 /** A chain id the devnet registry maps (last position) but no devnet operator commits to. */
 export const DEVNET_UNCOMMITTED_CHAIN_ID = 901n;
@@ -91,14 +95,14 @@ export type DevnetPod = {
   operator: Address;
   owner: PrivateKeyAccount;
   pod: Address;
-  validators: DevnetValidatorKey[];
+  validators: PreconfValidator[];
 };
 
 /** The preconf part of a seeded devnet. */
 export type PreconfDevnet = {
   section: PreconfContracts;
   /** The beacon chain's genesis validators (indices 0..n−1), restaked or not. */
-  validators: DevnetValidatorKey[];
+  validators: PreconfValidator[];
   pods: DevnetPod[];
   /** The delegate key the devnet operators commit to (the gateway holds it). */
   delegateKey: PrivateKeyAccount;
@@ -128,7 +132,7 @@ export async function seedDevnetPreconf(options: SeedDevnetPreconfOptions): Prom
   const progress = options.onProgress ?? (() => {});
   const rpcUrl = client.chain!.rpcUrls.default.http[0]!;
   const chainId = client.chain!.id;
-  const validators = devnetValidatorKeys(DEVNET_BEACON_VALIDATORS);
+  const validators = devnetValidatorKeys(DEVNET_BEACON_VALIDATORS).map((v) => ({ ...v, pubkeyHash: validatorPubkeyHash(v.pubkey) }));
   const delegateKey = privateKeyToAccount(devnetDelegateKey());
   const podOperators = options.operators.slice(0, DEVNET_POD_OPERATORS);
   progress(`creating ${podOperators.length} EigenPods with ${DEVNET_VALIDATORS_PER_POD} validators each`);
