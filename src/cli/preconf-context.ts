@@ -5,12 +5,13 @@
  */
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { type Account, type Address, type Chain, type Hex, type PrivateKeyAccount, type PublicClient, type Transport, type WalletClient, concat, getAddress, sha256, size } from 'viem';
+import { type Account, type Address, type Chain, type Hex, type PrivateKeyAccount, type PublicClient, type Transport, type WalletClient, getAddress, size } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { IUniFiAVSManagerAbi } from '../core/chain/abis/generated/index.ts';
 import { makePublicClient, makeWalletClient } from '../core/chain/clients.ts';
 import { mainChainOf, readDeployment } from '../core/chain/deployment.ts';
 import { keystoreAddress, readKeystoreJson } from '../core/crypto/keystore.ts';
+import { validatorPubkeyHash } from '../services/preconf/beacon.ts';
 import { bitmapFromPositions } from '../services/preconf/bitmap.ts';
 import { type PreconfDeployment, preconfDeployment } from '../services/preconf/deployment.ts';
 import { resolveAccountKey } from './account-key.ts';
@@ -87,19 +88,6 @@ export async function operatorAddressOf(address: string | undefined, opts: KeyOp
 // ---------------------------------------------------------------------------------------------------------------------
 // Validators
 
-/** Bytes of a BLS12-381 public key (compressed G1 point), as the beacon chain and EigenPods take it. */
-export const BLS_PUBKEY_BYTES = 48;
-
-/**
- * A validator's key in EigenPods and the registry: sha256(pubkey ‖ 16 zero bytes), the 48-byte pubkey padded to 64
- * bytes (sha256, not keccak256, as the beacon chain hashes it).
- * @throws {UsageError} when `pubkey` is not 48 bytes.
- */
-export function validatorPubkeyHash(pubkey: Hex): Hex {
-  if (size(pubkey) !== BLS_PUBKEY_BYTES) throw new UsageError(`a validator pubkey is ${BLS_PUBKEY_BYTES} bytes, got ${size(pubkey)}`);
-  return sha256(concat([pubkey, `0x${'00'.repeat(16)}`]));
-}
-
 /** A validator as given on the command line: its pubkey (with its hash), its pubkey hash, or its beacon-chain index. */
 export type ValidatorRef =
   | { kind: 'pubkey'; text: string; pubkey: Hex; hash: Hex }
@@ -110,7 +98,7 @@ export type ValidatorRef =
 const MAX_VALIDATOR_INDEX = 2n ** 64n - 1n;
 
 /**
- * Parses a validator argument: `0x` + 48 bytes is a BLS pubkey (hashed with {@link validatorPubkeyHash}), `0x` + 32
+ * Parses a validator argument: `0x` + 48 bytes is a BLS pubkey (with its hash, sha256(pubkey ‖ 16 zero bytes)), `0x` + 32
  * bytes a pubkey hash, a decimal number a beacon-chain index (0 is a validator like any other).
  * @param name Names the argument in the error, e.g. `<validator>`.
  * @throws {UsageError} for anything else.
