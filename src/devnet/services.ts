@@ -12,6 +12,7 @@ import type { OperatorFault } from '../services/state-proofs/operator/node.ts';
 import { type RunningOperator, startOperator } from '../services/state-proofs/operator/run.ts';
 import { devPrivateKey } from './accounts.ts';
 import { type DevnetAutomation, type DevnetAutomationOptions, startDevnetAutomation } from './automationServices.ts';
+import { type DevnetPreconf, type DevnetPreconfOptions, startDevnetPreconf } from './preconfServices.ts';
 import { type DevnetMultiProver, type DevnetMultiProverOptions, startDevnetMultiProver } from './multiProverServices.ts';
 import { type Relayer, startRelayer } from './relayer.ts';
 import { DEVNET_REWARDS_PER_EPOCH, type DevnetBase, type DevnetServices, type ServicesStarter } from './devnet.ts';
@@ -49,6 +50,8 @@ export type DevnetServicesOptions = {
    * default false.
    */
   automation?: boolean | Omit<DevnetAutomationOptions, 'logger'>;
+  /** Also run the preconf service's beacon node and gateway (when the devnet deployed it): `avs devnet` does; default false. */
+  preconf?: boolean | Omit<DevnetPreconfOptions, 'logger'>;
 };
 
 /** The devnet's dev-account index of the challenger (see `DevnetBase.challenger`). */
@@ -149,6 +152,13 @@ export function devnetServices(options: DevnetServicesOptions = {}): ServicesSta
         stops.push(() => automation!.stop());
       }
 
+      let preconf: DevnetPreconf | undefined;
+      if (options.preconf && devnet.preconf) {
+        const settings = options.preconf === true ? {} : options.preconf;
+        preconf = await startDevnetPreconf(devnet, { host: options.aggregatorHost, ...settings, logger });
+        stops.push(() => preconf!.stop());
+      }
+
       const endpoints: Record<string, string> = {
         dashboard: `${aggregator.url}/dashboard`,
         'aggregator http': aggregator.url,
@@ -159,8 +169,8 @@ export function devnetServices(options: DevnetServicesOptions = {}): ServicesSta
       };
       for (const [i, o] of operators.entries()) if (o.nodeApi) endpoints[`operator ${i} node api`] = `${o.nodeApi.url}/eigen/node`;
       if (challenger?.nodeApi) endpoints['challenger node api'] = `${challenger.nodeApi.url}/eigen/node`;
-      Object.assign(endpoints, multiProver?.endpoints, automation?.endpoints);
-      return { endpoints, aggregatorUrl: aggregator.url, operators, relayer, challenger, publisher: aggregator.publisher, multiProver, automation, stop: stopAll };
+      Object.assign(endpoints, multiProver?.endpoints, automation?.endpoints, preconf?.endpoints);
+      return { endpoints, aggregatorUrl: aggregator.url, operators, relayer, challenger, publisher: aggregator.publisher, multiProver, automation, preconf, stop: stopAll };
     } catch (error) {
       await stopAll();
       throw error;

@@ -1,7 +1,7 @@
 /**
- * `avs demo [state-proofs|multi-prover|automation] [--json]`: a fresh devnet, one service's whole lifecycle with a line per step,
+ * `avs demo [state-proofs|multi-prover|automation|preconf] [--json]`: a fresh devnet, one service's whole lifecycle with a line per step,
  * tear down; exit 0 only if every step held. With `--json`, stdout carries exactly one JSON object
- * ({@link DemoReport}; the multi-prover's adds `confirmations`; automation's is `{ok, steps, runs, verdicts, rotation}`).
+ * ({@link DemoReport}; the multi-prover's adds `confirmations`; automation's is `{ok, steps, runs, verdicts, rotation}`; preconf's `{ok, steps, lookahead, preconfs}`).
  */
 import type { Command } from 'commander';
 import { type DemoReport, demoFault, runDemo } from '../demo.ts';
@@ -11,14 +11,14 @@ import { parseCount } from '../options.ts';
 import { UsageError } from '../errors.ts';
 
 /** The services `avs demo` walks through. */
-const DEMO_SERVICES = ['state-proofs', 'multi-prover', 'automation'] as const;
+const DEMO_SERVICES = ['state-proofs', 'multi-prover', 'automation', 'preconf'] as const;
 
 /** Adds `demo` to the program. */
 export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
     .argument('[service]', `which service's lifecycle: ${DEMO_SERVICES.join(' or ')}`, 'state-proofs')
-    .description('start a fresh devnet, walk a service’s lifecycle (state proofs: prove a value across chains and dispute a wrong one; multi-prover: attest TEE provers, confirm a block with one BLS signature, refuse a lapsed prover, slash an equivocation; automation: run a vault’s workflows slot by slot, find a skipping executor at fault and slash it), tear down (exit 0 on success)')
+    .description('start a fresh devnet, walk a service’s lifecycle (state proofs: prove a value across chains and dispute a wrong one; multi-prover: attest TEE provers, confirm a block with one BLS signature, refuse a lapsed prover, slash an equivocation; automation: run a vault’s workflows slot by slot, find a skipping executor at fault and slash it; preconf: register an operator and its EigenPod validators, read the proposer lookahead, get a preconfirmation signed and one refused, change a commitment and leave in two steps), tear down (exit 0 on success)')
     .option('--operators <n>', 'number of operators (at least 2, so a single signer is below the threshold)', '4')
     .option('--timeout <seconds>', 'how long to wait for the proof', '60')
     .option('--json', 'print one JSON object {ok, steps, proof, verifications, dispute} instead of step lines')
@@ -32,6 +32,22 @@ export function registerDemoCommand(program: Command): void {
         if (opts.json) return;
         process.stdout.write(`${tty ? '\r\x1b[2K' : ''}${step.ok ? '✓' : '✗'} ${step.name}: ${step.detail}\n`);
       };
+      if (service === 'preconf') {
+        if (operators !== 4) throw new UsageError('the preconf demo runs the devnet’s 4 operators: drop --operators');
+        const { runPreconfDemo } = await import('../demoPreconf.ts');
+        const report = await runPreconfDemo({
+          logLevel: process.env.LOG_LEVEL ?? 'silent',
+          timeoutMs: Math.max(timeoutMs, 120_000),
+          onStepStart: (name) => {
+            if (tty) process.stdout.write(`… ${name}`);
+          },
+          onStep: printStep,
+        });
+        if (opts.json) printJson(report, false);
+        else process.stdout.write(report.ok ? 'demo: every step held\n' : 'demo: FAILED\n');
+        process.exitCode = report.ok ? ExitCode.ok : ExitCode.failure;
+        return;
+      }
       if (service === 'automation') {
         if (operators !== 4) throw new UsageError('the automation demo runs 4 operators, one of them faulty: drop --operators');
         const { runAutomationDemo } = await import('../demoAutomation.ts');

@@ -1,6 +1,6 @@
 /**
  * `avs devnet`: start chains, deploy, seed operators, run the aggregator and operator nodes of state proofs, of the
- * multi-prover and of the automation service, print the endpoints, write the deployment file, and run until Ctrl-C.
+ * multi-prover and of the automation service, the preconf beacon node and gateway, print the endpoints, write the deployment file, and run until Ctrl-C.
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
@@ -21,6 +21,7 @@ type DevnetOptions = {
   services: boolean;
   multiProver: boolean;
   automation: boolean;
+  preconf: boolean;
   faultyOperators: string;
   faultKey?: string;
   json?: boolean;
@@ -39,6 +40,7 @@ export function registerDevnetCommand(program: Command): void {
     .option('--no-services', 'chains, contracts and registrations only (no aggregator, operator nodes, relayer or challenger)')
     .option('--no-multi-prover', 'neither deploy nor run the multi-prover')
     .option('--no-automation', 'neither deploy nor run the automation service')
+    .option('--no-preconf', 'neither deploy nor run the preconf registry, beacon node and gateway')
     .option('--faulty-operators <n>', 'fault injection: the first <n> operator nodes sign value + 1 for --fault-key', '0')
     .option('--fault-key <key>', 'the history key the faulty operators lie about (watch the challenger catch them)')
     .option('--json', 'print the devnet description as one JSON object once it is up')
@@ -61,6 +63,7 @@ export function registerDevnetCommand(program: Command): void {
         writeDeployment: opts.deployment,
         multiProver: opts.multiProver,
         automation: opts.automation,
+        preconf: opts.preconf,
         // Loaded on demand: the aggregator's HTTP stack is heavy and no other command needs it.
         services: opts.services
           ? (await import('../../devnet/services.ts')).devnetServices({
@@ -69,6 +72,7 @@ export function registerDevnetCommand(program: Command): void {
               faulty: faultKey === undefined ? undefined : { operators: faultyOperators, fault: { signsWrongValue: (q) => q.key === faultKey } },
               multiProver: opts.multiProver,
               automation: opts.automation,
+              preconf: opts.preconf,
             })
           : undefined,
         onProgress: (m) => progress.step(m),
@@ -136,6 +140,16 @@ export function describeDevnet(devnet: Devnet) {
           operators: devnet.automation.operators.map((o) => ({ index: o.index, address: o.address, delegatedSigner: o.signer?.address ?? null, stake: o.stake })),
         }
       : null,
+    preconf: devnet.preconf
+      ? {
+          gatewayUrl: devnet.services?.preconf?.gateway.url ?? null,
+          beaconUrl: devnet.services?.preconf?.beacon.url ?? null,
+          contracts: devnet.preconf.section,
+          delegateKey: devnet.preconf.delegateKey.address,
+          pods: devnet.preconf.pods.map((p) => ({ operatorIndex: p.operatorIndex, operator: p.operator, owner: p.owner.address, pod: p.pod, validators: p.validators.map((v) => v.index) })),
+          registered: devnet.preconf.registered,
+        }
+      : null,
   };
 }
 
@@ -178,6 +192,11 @@ function printDevnet(devnet: Devnet): void {
     lines.push(`  ExecutorSchedule    ${a.executorSchedule}   slots of ${a.slotBlocks} blocks`);
     lines.push(`  SlotVerdicts        ${a.slotVerdicts}`);
   }
+  if (devnet.preconf) {
+    lines.push('contracts (preconf, main chain)');
+    lines.push(`  UniFiAVSManager     ${devnet.preconf.section.registry}`);
+    lines.push(`  EigenPodManager     ${devnet.preconf.section.eigenPodManager}   (devnet: validators activated by ${devnet.preconf.section.devnet?.beaconChainOracle})`);
+  }
   lines.push('accounts');
   lines.push(`  publisher ${devnet.publisher.address}   relayer ${devnet.relayer.address}   challenger ${devnet.challenger.address}`);
   lines.push(`operators (active from epoch ${devnet.seed.activeEpoch}, threshold weight ${devnet.seed.thresholdWeight})`);
@@ -191,6 +210,13 @@ function printDevnet(devnet: Devnet): void {
   if (devnet.automation) {
     lines.push(`automation executors (active from epoch ${devnet.automation.activeEpoch})`);
     for (const o of devnet.automation.operators) lines.push(`  ${o.address}  delegated signer ${o.signer?.address ?? 'none'}  stake ${o.stake}`);
+  }
+  if (devnet.preconf) {
+    lines.push(`preconf pods (delegate key ${devnet.preconf.delegateKey.address})`);
+    for (const p of devnet.preconf.pods) {
+      const r = devnet.preconf.registered.find((x) => x.operatorIndex === p.operatorIndex);
+      lines.push(`  ${p.pod}  operator ${p.operator}  validators ${p.validators.map((v) => v.index).join(', ')}  ${r ? `chains ${r.chainIds.join(', ')}` : 'not registered'}`);
+    }
   }
   const endpoints = devnet.services?.endpoints ?? {};
   if (Object.keys(endpoints).length > 0) {

@@ -62,7 +62,7 @@ export function createRegistryLookahead(options: RegistryLookaheadOptions): Look
     const bitmaps = [...new Set(records.filter((r) => r.operator !== zeroAddress).map((r) => r.chainIDBitMap))];
     const chainIds = new Map<bigint, bigint[]>(
       await Promise.all(
-        bitmaps.map(async (b) => [b, [...(await client.readContract({ address: registry, abi: IUniFiAVSManagerAbi, functionName: 'bitmapToChainIDs', args: [b] }))]] as const),
+        bitmaps.map(async (b): Promise<[bigint, bigint[]]> => [b, [...(await client.readContract({ address: registry, abi: IUniFiAVSManagerAbi, functionName: 'bitmapToChainIDs', args: [b] }))]]),
       ),
     );
     return upcoming.map((d, i): LookaheadSlot => {
