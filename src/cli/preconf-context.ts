@@ -17,9 +17,10 @@ import { type PreconfDeployment, preconfDeployment } from '../services/preconf/d
 import { resolveAccountKey } from './account-key.ts';
 import type { KeyOptions } from './automation-context.ts';
 import { UsageError } from './errors.ts';
+import { printFields, printJson } from './output.ts';
 import { DEFAULT_DEPLOYMENT_PATH, parseAddress, resolvePrivateKeyHex } from './options.ts';
 
-export { keyOptions, printResult, readOptions, type KeyOptions } from './automation-context.ts';
+export { keyOptions, readOptions, type KeyOptions } from './automation-context.ts';
 
 /** The environment variable behind `--key`: the operator's plain hex key (devnets only). */
 export const OPERATOR_KEY_ENV = 'AVS_OPERATOR_KEY';
@@ -239,4 +240,38 @@ export async function commitmentView(
       ? []
       : [...(await reader.client.readContract({ ...reader.registry, functionName: 'bitmapToChainIDs', args: [commitment.chainIDBitMap], blockNumber }))];
   return { delegateKey: formatDelegateKey(commitment.delegateKey), chainIds, chainIDBitMap: commitment.chainIDBitMap };
+}
+
+/** A commitment in words: `delegate key 0x…, chains 1, 8453`. */
+export function formatCommitment(c: { delegateKey: string | null; chainIds: readonly bigint[] }): string {
+  return `delegate key ${c.delegateKey ?? '(none)'}, chains ${c.chainIds.length ? c.chainIds.join(', ') : '(none)'}`;
+}
+
+/**
+ * Prints a write's result: JSON with `--json`, else aligned fields, a commitment in words and each entry of a list of
+ * records on a line of its own.
+ */
+export function printResult(result: Record<string, unknown>, json: boolean | undefined): void {
+  if (json) {
+    printJson(result);
+    return;
+  }
+  const fields: Record<string, unknown> = {};
+  const lists: [string, Record<string, unknown>[]][] = [];
+  for (const [key, value] of Object.entries(result)) {
+    if (Array.isArray(value) && value.every((v) => typeof v === 'object' && v !== null)) lists.push([key, value as Record<string, unknown>[]]);
+    else if (isCommitmentView(value)) fields[key] = formatCommitment(value);
+    else fields[key] = value === null ? '(none)' : value;
+  }
+  printFields(fields);
+  for (const [key, entries] of lists) {
+    process.stdout.write(`${key}:${entries.length === 0 ? ' (none)' : ''}\n`);
+    for (const entry of entries) {
+      process.stdout.write(`  ${Object.entries(entry).map(([k, v]) => `${k} ${typeof v === 'bigint' ? v.toString() : String(v)}`).join(', ')}\n`);
+    }
+  }
+}
+
+function isCommitmentView(value: unknown): value is CommitmentView {
+  return typeof value === 'object' && value !== null && 'chainIDBitMap' in value && 'chainIds' in value && 'delegateKey' in value;
 }

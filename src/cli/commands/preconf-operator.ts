@@ -18,6 +18,7 @@ import {
   type PreconfReader,
   commitmentBitmap,
   commitmentView,
+  formatCommitment,
   keyOptions,
   loadPreconf,
   loadPreconfWriter,
@@ -238,11 +239,10 @@ function registerShow(operator: Command): void {
         return;
       }
       const out = (line: string) => process.stdout.write(`${line}\n`);
-      const commitmentText = (c: { delegateKey: string | null; chainIds: bigint[] }) => `delegate key ${c.delegateKey ?? '(none)'}, chains ${c.chainIds.length ? c.chainIds.join(', ') : '(none)'}`;
       out(`operator ${result.operator} at block ${result.block}: ${result.registered ? 'registered' : 'not registered'}`);
       out(`  validators:   ${result.validatorCount}`);
-      out(`  commitment:   ${commitmentText(result.commitment)}`);
-      if (result.pending) out(`  pending:      ${commitmentText(result.pending)}; in force from block ${result.pending.validFromBlock}`);
+      out(`  commitment:   ${formatCommitment(result.commitment)}`);
+      if (result.pending) out(`  pending:      ${formatCommitment(result.pending)}; in force from block ${result.pending.validFromBlock}`);
       if (result.deregistration) {
         const d = result.deregistration;
         out(`  deregistering: started at block ${d.startedAtBlock}; can finish from block ${d.canFinishFromBlock}${d.canFinishNow ? ' (now)' : ''}`);

@@ -161,8 +161,9 @@ function registerValidatorShow(validator: Command): void {
       return;
     }
     const out = (line: string) => process.stdout.write(`${line}\n`);
+    const name = ref.kind === 'index' ? `validator at beacon index ${ref.index}` : `validator ${result.validator}`;
     if (!('operator' in result)) {
-      out(`validator ${result.validator}: not registered (the registry has never registered it${ref.kind === 'index' ? ' under this beacon index' : ''})`);
+      out(`${name}: not registered (the registry has never registered it${ref.kind === 'index' ? ' under this index' : ''})`);
       return;
     }
     const state = result.registered
@@ -170,8 +171,8 @@ function registerValidatorShow(validator: Command): void {
         ? 'registered'
         : `deregistered, still liable until block ${result.liableUntilBlock}`
       : `not registered (deregistered; liable until block ${result.liableUntilBlock})`;
-    out(`validator ${result.validator} at block ${block}: ${state}`);
-    if (ref.kind !== 'hash') out(`  pubkey hash:  ${'blsPubKeyHash' in result ? result.blsPubKeyHash : '(not known from an index)'}`);
+    out(`${name} at block ${block}: ${state}`);
+    if (ref.kind === 'pubkey') out(`  pubkey hash:  ${ref.hash}`);
     out(`  operator:     ${result.operator}`);
     out(`  eigenPod:     ${result.eigenPod} (beacon index ${result.validatorIndex}, ${result.status})`);
     out(`  backed:       ${result.backedByStake ? 'yes' : 'no (exited, or the pod owner is no longer delegated to the operator)'}`);
