@@ -1,12 +1,12 @@
 /**
- * `avs preconf` as real processes against a devnet with the preconf registry deployed and seeded (operators 0 and 1
- * registered with their pods' validators; operator 2's pod ready, the operator not registered). Reads: the registry's
- * chains, an operator, validators by pubkey, hash and index (index 0 included), one the registry never saw. Writes:
- * operator 2 registers with a commitment, registers its validators, changes its commitment (refused before its block,
- * then written down), deregisters validators (a stranger is refused while they are backed by stake) and leaves in two
- * steps (refused before the delay). Each refusal is one line saying why, with the block to come back at. The lookahead
- * through the devnet gateway, and an unreachable one. The chain mines a block per transaction only, so every delay is
- * counted in blocks the test mines itself.
+ * `avs preconf` as real processes against a devnet with the preconf registry deployed and populated at start
+ * (operators 0 and 1 registered with their pods' validators; operator 2's pod ready, the operator not registered).
+ * Reads: the registry's chains, an operator, validators by pubkey, hash and index (index 0 included), one the registry
+ * never saw. Writes: operator 2 registers with a commitment, registers its validators, changes its commitment (refused
+ * before its block, then written down), deregisters validators (a stranger is refused while they are backed by stake)
+ * and leaves in two steps (refused before the delay). Each refusal is one line saying why, with the block to come back
+ * at. The lookahead through the devnet gateway, and an unreachable one. The chain mines a block per transaction only,
+ * so every delay is counted in blocks the test mines itself.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -88,14 +88,14 @@ describe('avs preconf (processes)', () => {
     assert.match(text.stdout, /position {3}2 {2}chain 31338/);
   });
 
-  it('operator show reads a seeded operator: its commitment in force with chain ids, and its validators', async () => {
-    const seeded = preconf.registered.find((r) => r.operatorIndex === 0)!;
+  it('operator show reads an operator registered at start: its commitment in force with chain ids, and its validators', async () => {
+    const registeredAtStart = preconf.registered.find((r) => r.operatorIndex === 0)!;
     const shown = json<{ registered: boolean; validatorCount: string; commitment: Commitment; pending: null; deregistration: null }>(
-      await avs(['preconf', 'operator', 'show', seeded.operator, '--json']),
+      await avs(['preconf', 'operator', 'show', registeredAtStart.operator, '--json']),
     );
     assert.equal(shown.registered, true);
     assert.equal(shown.validatorCount, '4');
-    assert.deepEqual(shown.commitment.chainIds, seeded.chainIds.map(String));
+    assert.deepEqual(shown.commitment.chainIds, registeredAtStart.chainIds.map(String));
     assert.equal(shown.commitment.delegateKey, preconf.delegateKey.address);
     assert.equal(shown.pending, null);
     assert.equal(shown.deregistration, null);

@@ -91,8 +91,8 @@ export async function fetchGatewayLookahead(gatewayUrl: string, chainId: bigint 
   }
   const parsed = lookaheadResponseSchema.safeParse(body);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new CommandFailedError(`GET ${url} answered something that is not a lookahead: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    const first = parsed.error.issues[0]!;
+    throw new CommandFailedError(`GET ${url} answered something that is not a lookahead: ${first.path.join('.') || '(root)'}: ${first.message}`);
   }
   return parsed.data;
 }
