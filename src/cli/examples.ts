@@ -98,6 +98,27 @@ export const COMMAND_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   'automation workflow list': ['avs automation workflow list --vault 0xVault --json'],
   'automation workflow show': ['avs automation workflow show 0xVault 0 --json | jq .dueNow'],
   'automation executors': ['avs automation executors --count 16 --json | jq \'.slots[] | [.slot, .executor]\''],
+  'preconf operator register': [
+    'avs preconf operator register --ecdsa-keystore ~/.eigenlayer/operator_keys/op.ecdsa.key.json \\',
+    '  --delegate-key 0x90F79bf6EB2c4f870365E785982E1f101E93b906 --chains 1,8453 --deployment mainnet.json',
+  ],
+  'preconf operator commitment set': [
+    'avs preconf operator commitment set --chains 1,8453,10 --ecdsa-keystore ~/.eigenlayer/operator_keys/op.ecdsa.key.json --json | jq .validFromBlock',
+  ],
+  'preconf operator commitment update': ['avs preconf operator commitment update --ecdsa-keystore ~/.eigenlayer/operator_keys/op.ecdsa.key.json'],
+  'preconf operator validators register': [
+    'avs preconf operator validators register --pod-owner 0xPodOwner 0xa99a76ed7796f7be22d5b7e85deeb7c5677e88e511e0b337618f8c4eb61349b4bf2d153f649f7b53359fe8b94a38e44c \\',
+    '  --ecdsa-keystore ~/.eigenlayer/operator_keys/op.ecdsa.key.json',
+  ],
+  'preconf operator validators deregister': [
+    'avs preconf operator validators deregister 0x5b3c…e0f1 --ecdsa-keystore ./anyone.ecdsa.key.json      # a validator that exited: anyone may',
+  ],
+  'preconf operator deregister start': ['avs preconf operator deregister start --ecdsa-keystore ~/.eigenlayer/operator_keys/op.ecdsa.key.json'],
+  'preconf operator deregister finish': ['avs preconf operator deregister finish --ecdsa-keystore ~/.eigenlayer/operator_keys/op.ecdsa.key.json --json'],
+  'preconf operator show': ['avs preconf operator show 0xYourOperator --json | jq .pending'],
+  'preconf validator show': ['avs preconf validator show 1234567 --deployment mainnet.json      # or its 48-byte pubkey, or its pubkey hash'],
+  'preconf chains': ['avs preconf chains --json | jq \'.chains[] | [.position, .chainId]\''],
+  'preconf lookahead': ['avs preconf lookahead --gateway http://127.0.0.1:8200 --chain-id 8453'],
   'rewards split': ['avs rewards split --epoch 12 --budget 1000000000000000000000 --json'],
   'rewards submit': ['avs rewards submit --epoch 12 --budget 1000000000000000000000 --token 0xToken --ecdsa-keystore ./publisher.ecdsa.key.json --dry-run'],
 };

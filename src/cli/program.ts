@@ -14,6 +14,7 @@ import { registerDevnetCommand } from './commands/devnet.ts';
 import { registerKeysCommands } from './commands/keys.ts';
 import { registerMultiProverCommands } from './commands/multi-prover.ts';
 import { registerOperatorCommands } from './commands/operator.ts';
+import { registerPreconfCommands } from './commands/preconf.ts';
 import { registerProofCommands } from './commands/proof.ts';
 import { registerRelayerCommands } from './commands/relayer.ts';
 import { registerRewardsCommands } from './commands/rewards.ts';
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   registerRewardsCommands(program);
   registerMultiProverCommands(program);
   registerAutomationCommands(program);
+  registerPreconfCommands(program);
   registerDeployCommand(program);
   registerConfigCommands(program);
   program.addHelpText('after', ROOT_HELP_AFTER);
