@@ -119,7 +119,7 @@ describe('preconf on a devnet: beacon node, registry and gateway', () => {
     const pod = devnet.preconf!.pods.find((p) => p.operatorIndex === 1)!;
     const exiting = pod.validators[0]!;
     const registry = devnet.preconf!.section.registry;
-    // The beacon chain's oracle (the deployer) records the exit in the pod, and the beacon node stops scheduling it.
+    // The beacon chain's oracle (the deployer) records the exit in the pod.
     const oracle = makeWalletClient(devnet.deployment.mainChainId, devnet.chains[0]!.rpcUrl, devnet.deployer);
     const exit = await oracle.writeContract({ address: devnet.preconf!.section.eigenPodManager, abi: EigenPodManagerAbi, functionName: 'devnetWithdrawValidator', args: [exiting.pubkeyHash] });
     assert.equal((await client.waitForTransactionReceipt({ hash: exit })).status, 'success');
@@ -136,9 +136,14 @@ describe('preconf on a devnet: beacon node, registry and gateway', () => {
     assert.equal(after.registeredUntil, receipt.blockNumber + delay, 'liable until the delay passes');
     const operator = await client.readContract({ address: registry, abi: IUniFiAVSManagerAbi, functionName: 'getOperator', args: [pod.operator] });
     assert.equal(operator.validatorCount, BigInt(pod.validators.length - 1));
-    // The gateway never offers the exited validator's slots (it is not backed by stake) until the lookahead is rebuilt.
+    // Once the gateway rebuilds its lookahead (it keeps one for half a second), the exited validator's slots are
+    // refused: it is not backed by stake any more.
+    await new Promise((r) => setTimeout(r, 600));
     for (const s of await lookahead(BigInt(devnet.deployment.mainChainId))) {
-      if (s.validatorIndex === exiting.index.toString()) assert.equal(s.canPreconf, false);
+      if (s.validatorIndex === exiting.index.toString()) {
+        assert.equal(s.canPreconf, false);
+        assert.equal(s.reason, 'not-backed-by-stake');
+      }
     }
   });
 });
