@@ -9,7 +9,8 @@
 import { writeFileSync } from 'node:fs';
 import { bls12_381 } from '@noble/curves/bls12-381.js';
 import { type Hex, bytesToHex, getAddress, keccak256, numberToBytes, slice, toHex } from 'viem';
-import { blsPubKeyHash, preconfirmationDigest } from '../src/services/preconf/preconfirmation.ts';
+import { validatorPubkeyHash } from '../src/services/preconf/beacon.ts';
+import { preconfirmationDigest } from '../src/services/preconf/preconfirmation.ts';
 
 /** An address nobody holds a key for, fixed by its name. */
 const registry = getAddress(slice(keccak256(toHex('avs-stack preconf vectors: UniFiAVSManager')), 12));
@@ -34,7 +35,7 @@ const inputs: { secret: bigint; chainId: bigint; slot: bigint; txHash: Hex }[] =
 
 const cases = inputs.map(({ secret, chainId, slot, txHash }) => {
   const pubkey = pubkeyOf(secret);
-  const hash = blsPubKeyHash(pubkey);
+  const hash = validatorPubkeyHash(pubkey);
   return {
     pubkey,
     blsPubKeyHash: hash,

@@ -16,7 +16,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Address, BaseError, ContractFunctionRevertedError, type Hex, type PublicClient, parseEther, parseGwei } from 'viem';
+import { type Address, BaseError, ContractFunctionRevertedError, type Hex, type PublicClient, getAddress, parseEther, parseGwei } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { AVSDirectoryAbi, IUniFiAVSManagerAbi } from '../core/chain/abis/generated/index.ts';
 import { makeWalletClient } from '../core/chain/clients.ts';
@@ -90,7 +90,7 @@ export async function runPreconfDemo(options: PreconfDemoOptions = {}): Promise<
       await send('registerOperatorWithCommitment', [signature, { delegateKey, chainIDBitMap }]);
       const data = await client.readContract({ address: registry, abi: IUniFiAVSManagerAbi, functionName: 'getOperator', args: [operator.address] });
       const chains = await client.readContract({ address: registry, abi: IUniFiAVSManagerAbi, functionName: 'bitmapToChainIDs', args: [data.commitment.chainIDBitMap] });
-      return { value: undefined, ok: data.isRegistered && chains.length === 2, detail: `${operator.address} registered; delegate key ${data.commitment.delegateKey}, chains ${chains.join(', ')}` };
+      return { value: undefined, ok: data.isRegistered && chains.length === 2, detail: `${operator.address} registered; delegate key ${getAddress(data.commitment.delegateKey)}, chains ${chains.join(', ')}` };
     });
 
     await step(`operator ${DEMO_OPERATOR} registers its pod's ${pod.validators.length} validators`, async () => {

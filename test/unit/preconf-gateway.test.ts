@@ -13,14 +13,13 @@ import { type Address, type Hex, bytesToHex, encodeAbiParameters, getAddress, ke
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import type { LookaheadSlot, LookaheadSource, ProposerRegistration } from '../../src/services/preconf/lookahead.ts';
 import {
-  BlsPubkeyError,
   type Preconfirmation,
-  blsPubKeyHash,
   preconfirmationDigest,
   recoverPreconfirmationSigner,
   signPreconfirmation,
   verifyPreconfirmation,
 } from '../../src/services/preconf/preconfirmation.ts';
+import { InvalidValidatorPubkeyError, validatorPubkeyHash as blsPubKeyHash } from '../../src/services/preconf/beacon.ts';
 import { type PreconfGatewayApp, createPreconfGatewayApp } from '../../src/services/preconf/gateway/service.ts';
 import { forEachDatabase } from '../helpers/db.ts';
 
@@ -85,7 +84,7 @@ describe('preconfirmation digest and signature', () => {
       assert.equal(manualDigest(p, domain.registry, BigInt(domain.registryChainId)), c.digest, `case slot ${c.slot} by hand`);
     }
     assert.equal(blsPubKeyHash(pubkeyOf(1n)), cases[0]!.blsPubKeyHash, 'the first case is the key of secret 1');
-    assert.throws(() => blsPubKeyHash(`0x${'ab'.repeat(47)}`), BlsPubkeyError);
+    assert.throws(() => blsPubKeyHash(`0x${'ab'.repeat(47)}`), InvalidValidatorPubkeyError);
   });
 
   it('signs with a delegate key and verifies against the registration, refusing what the registry would', async () => {

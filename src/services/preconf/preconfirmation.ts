@@ -5,7 +5,7 @@
  * registry}. The gateway signs it with the operator's delegate key; clients check it here before relying on it, as
  * isValidPreconfirmation does on-chain (ECDSA keys only: an ERC-1271 delegate key needs the chain).
  */
-import { type Address, type Hex, type LocalAccount, concat, hashTypedData, isAddressEqual, recoverTypedDataAddress, sha256 } from 'viem';
+import { type Address, type Hex, type LocalAccount, hashTypedData, isAddressEqual, recoverTypedDataAddress } from 'viem';
 import type { ProposerRegistration } from './lookahead.ts';
 
 /** A promise by the proposer of `slot` (validator `blsPubKeyHash`) to include transaction `txHash` on chain `chainId`. */
@@ -105,19 +105,4 @@ export async function verifyPreconfirmation(
 /** A delegate key as an address when it is 20 bytes (the only kind an ECDSA key can be), else null. */
 export function delegateKeyAddress(delegateKey: Hex): Address | null {
   return /^0x[0-9a-fA-F]{40}$/.test(delegateKey) ? (delegateKey as Address) : null;
-}
-
-/** A validator public key that is not 48 bytes. */
-export class BlsPubkeyError extends Error {
-  override name = 'BlsPubkeyError';
-}
-
-/**
- * The registry's (and EigenPods') key of a validator: sha256(pubkey ‖ 16 zero bytes).
- * @param pubkey The 48-byte compressed BLS12-381 public key.
- * @throws {BlsPubkeyError} when `pubkey` is not 48 bytes of hex.
- */
-export function blsPubKeyHash(pubkey: Hex): Hex {
-  if (!/^0x[0-9a-fA-F]{96}$/.test(pubkey)) throw new BlsPubkeyError(`a validator public key is 48 bytes, got ${pubkey}`);
-  return sha256(concat([pubkey, `0x${'00'.repeat(16)}`]));
 }
