@@ -119,6 +119,11 @@ export const COMMAND_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   'preconf validator show': ['avs preconf validator show 1234567 --deployment mainnet.json      # or its 48-byte pubkey, or its pubkey hash'],
   'preconf chains': ['avs preconf chains --json | jq \'.chains[] | [.position, .chainId]\''],
   'preconf lookahead': ['avs preconf lookahead --gateway http://127.0.0.1:8200 --chain-id 8453'],
+  'preconf gateway run': [
+    'avs preconf gateway run --beacon-url http://127.0.0.1:5052 --delegate-keystore ./delegate.ecdsa.key.json --delegate-password-file ./pw --deployment mainnet.json',
+    'avs preconf gateway run --devnet-delegate-key      # a local devnet: its beacon node and delegate key',
+    'avs preconf gateway run --config preconf-gateway.json      # the same from a file (docs/configuration.md)',
+  ],
   'rewards split': ['avs rewards split --epoch 12 --budget 1000000000000000000000 --json'],
   'rewards submit': ['avs rewards submit --epoch 12 --budget 1000000000000000000000 --token 0xToken --ecdsa-keystore ./publisher.ecdsa.key.json --dry-run'],
 };

@@ -7,6 +7,7 @@
 import type { Command } from 'commander';
 import { printJson } from '../output.ts';
 import { type PreconfGlobals, loadPreconf, readOptions, readRegistryChains } from '../preconf-context.ts';
+import { registerPreconfGatewayCommands } from './preconf-gateway-run.ts';
 import { registerPreconfLookaheadCommand } from './preconf-lookahead.ts';
 import { registerPreconfOperatorCommands } from './preconf-operator.ts';
 import { registerPreconfValidatorCommands } from './preconf-validators.ts';
@@ -20,6 +21,7 @@ export function registerPreconfCommands(program: Command): void {
   registerPreconfValidatorCommands(preconf);
   registerChains(preconf);
   registerPreconfLookaheadCommand(preconf);
+  registerPreconfGatewayCommands(preconf);
 }
 
 function registerChains(preconf: Command): void {
