@@ -22,6 +22,11 @@
  * - automation: gas per workflow run batched and single, runs a block holds, and over a run of the service (BENCH_AUTOMATION_SECONDS,
  *   default 120) runs per block, verdict gas and the share of due runs executed within their slot (bench/automation.ts);
  *
+ * - preconf: UniFiAVSManager gas of registerValidators and deregisterValidators for 1, 10 and 100 validators, of each
+ *   operator step and of the registry's lookups (eth_estimateGas), and the gateway's lookahead answers and
+ *   preconfirmations signed per second with p50/p99 latency (bench/preconf.ts; BENCH_PRECONF_SECONDS per gateway run,
+ *   default 10; BENCH_PRECONF_CLIENTS concurrent clients, default 16);
+ *
  * Parts: `npm run bench -- gas` (or BENCH_ONLY=gas) measures only the gas figures, skipping the long throughput run;
  * `npm run bench -- throughput` only throughput. A partial run keeps the other part's figures already in latest.json
  * (`measuredAt` says when each part was measured).
@@ -39,9 +44,10 @@ import { measureMultiProverThroughput } from './multiProverThroughput.ts';
 import { measureIntelGas } from './intelGas.ts';
 import { measureIntelQuoteVerify } from './intelQuoteVerify.ts';
 import { measureAutomation } from './automation.ts';
+import { type PreconfBench, measurePreconf } from './preconf.ts';
 import { type ThroughputResult, measureThroughput } from './throughput.ts';
 
-const PARTS = ['throughput', 'gas', 'digest', 'multi-prover', 'intel', 'automation'] as const;
+const PARTS = ['throughput', 'gas', 'digest', 'multi-prover', 'intel', 'automation', 'preconf'] as const;
 type Part = (typeof PARTS)[number];
 
 const only = process.argv[2] ?? process.env.BENCH_ONLY;
@@ -178,6 +184,16 @@ if (parts.includes('automation')) {
   Object.assign(results, { automation: a });
 }
 
+if (parts.includes('preconf')) {
+  const seconds = Number(process.env.BENCH_PRECONF_SECONDS ?? 10);
+  const clients = Number(process.env.BENCH_PRECONF_CLIENTS ?? 16);
+  if (!(seconds > 0) || !Number.isInteger(clients) || clients < 1) usage('BENCH_PRECONF_SECONDS must be a positive number and BENCH_PRECONF_CLIENTS a positive integer');
+  console.log(`\npreconf (devnet: UniFiAVSManager on the devnet EigenLayer core, beacon node and gateway; gateway runs of ${seconds} s)`);
+  const p = await measurePreconf({ seconds, clients, log });
+  printPreconf(p);
+  Object.assign(results, { preconf: p });
+}
+
 Object.assign(results, { machine: { cores: cpus().length, node: process.version }, at: now });
 mkdirSync(dir, { recursive: true });
 writeFileSync(path, JSON.stringify(results, null, 2) + '\n');
@@ -223,6 +239,38 @@ function printMultiProverGas(g: MultiProverGas): void {
   for (const r of g.confirmState) console.log(`  ${pad(r.operators, 9)} ${pad(r.oneQuorum, 10)} ${pad(r.twoQuorums, 10)}`);
   console.log(`  submitLivenessProof (devnet verifier): first proof ${g.submitLivenessProof.firstProof}, renewal ${g.submitLivenessProof.renewal}`);
   console.log(`  slashEquivocation (2 quorums): ${g.slashEquivocation}`);
+}
+
+function printPreconf(p: PreconfBench): void {
+  console.log('  validators  registerValidators  per validator  deregisterValidators  per validator');
+  for (const [i, r] of p.registerValidators.entries()) {
+    const d = p.deregisterValidators[i]!;
+    console.log(`  ${pad(r.validators, 10)} ${pad(r.total, 19)} ${pad(r.perValidator, 14)} ${pad(d.total, 21)} ${pad(d.perValidator, 14)}`);
+  }
+  console.log(`  one more validator in a call: register ${p.registerValidatorsMarginal}, deregister ${p.deregisterValidatorsMarginal}`);
+  console.log('  operator step                         gas');
+  for (const [step, gas] of Object.entries(p.operatorGas)) console.log(`  ${step.padEnd(32)} ${pad(gas, 9)}`);
+  console.log('  lookup (eth_estimateGas, in a transaction)');
+  const lookups: [string, number][] = [
+    ['getValidator(hash)', p.lookupGas.getValidatorByHash],
+    ['getValidator(index)', p.lookupGas.getValidatorByIndex],
+    ['getValidators, 16 hashes', p.lookupGas.getValidators16],
+    ['isValidatorInChainId', p.lookupGas.isValidatorInChainId],
+    ['bitmapToChainIDs, 3 chains', p.lookupGas.bitmapToChainIDs3],
+    ['isValidPreconfirmation (valid)', p.lookupGas.isValidPreconfirmation],
+  ];
+  for (const [name, gas] of lookups) console.log(`  ${name.padEnd(32)} ${pad(gas, 9)}`);
+  const g = p.gateway;
+  console.log('  gateway over HTTP                       answers/s  p50 ms  p99 ms  max ms  not as asked');
+  const rows: [string, typeof g.lookahead][] = [
+    [`GET /v1/lookahead, ${g.clients} clients`, g.lookahead],
+    ['POST /v1/preconfs, 1 client', g.preconfsSequential],
+    [`POST /v1/preconfs, ${g.clients} clients`, g.preconfsConcurrent],
+  ];
+  for (const [name, r] of rows) {
+    const failed = Object.entries(r.failed).map(([status, n]) => `${n}×${status}`).join(' ') || '0';
+    console.log(`  ${name.padEnd(38)} ${pad(r.perSecond, 9)} ${pad(r.latencyMs.p50, 7)} ${pad(r.latencyMs.p99, 7)} ${pad(r.latencyMs.max, 7)}  ${failed}${r.ranOut ? ` (ran out of transactions after ${r.seconds} s)` : ''}`);
+  }
 }
 
 function usage(message: string): never {
