@@ -118,7 +118,7 @@ export const COMMAND_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   'preconf operator show': ['avs preconf operator show 0xYourOperator --json | jq .pending'],
   'preconf validator show': ['avs preconf validator show 1234567 --deployment mainnet.json      # or its 48-byte pubkey, or its pubkey hash'],
   'preconf chains': ['avs preconf chains --json | jq \'.chains[] | [.position, .chainId]\''],
-  'preconf lookahead': ['avs preconf lookahead --gateway http://127.0.0.1:8200 --chain-id 8453'],
+  'preconf lookahead': ['avs preconf lookahead --gateway http://127.0.0.1:8110 --chain-id 8453'],
   'preconf gateway run': [
     'avs preconf gateway run --beacon-url http://127.0.0.1:5052 --delegate-keystore ./delegate.ecdsa.key.json --delegate-password-file ./pw --deployment mainnet.json',
     'avs preconf gateway run --devnet-delegate-key      # a local devnet: its beacon node and delegate key',

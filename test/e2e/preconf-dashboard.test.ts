@@ -94,7 +94,7 @@ describe('preconf gateway dashboard in a real browser', { skip: skipWithoutChrom
     // Operator 1 committed to the main chain only: choosing the remote chain closes its slots.
     const remote = String(devnet.chains[1]!.chainId);
     await page.selectOption('#chain', remote);
-    await page.waitForFunction((chain) => (document.getElementById('lookahead-summary')?.textContent ?? '').includes(`for chain ${chain}`), remote, { timeout: 10_000 });
+    await page.locator('#lookahead-summary', { hasText: `for chain ${remote}` }).waitFor({ timeout: 10_000 });
     const operator1 = devnet.preconf!.registered.find((r) => r.operatorIndex === 1)!.operator;
     const forRemote = ((await (await fetch(`${url}/v1/lookahead?chainId=${remote}`)).json()) as { slots: SlotJson[] }).slots;
     for (const s of forRemote.filter((x) => x.operator === operator1)) assert.equal(s.reason, 'chain-not-committed');

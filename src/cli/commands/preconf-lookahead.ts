@@ -9,9 +9,10 @@ import { CommandFailedError, UsageError } from '../errors.ts';
 import { DEFAULT_DEPLOYMENT_PATH, parseUint } from '../options.ts';
 import { printJson } from '../output.ts';
 import type { PreconfGlobals } from '../preconf-context.ts';
+import { PRECONF_GATEWAY_PORT } from '../../services/preconf/config.ts';
 
 /** The gateway's URL when neither `--gateway` nor the deployment file names one. */
-export const DEFAULT_GATEWAY_URL = 'http://127.0.0.1:8200';
+export const DEFAULT_GATEWAY_URL = `http://127.0.0.1:${PRECONF_GATEWAY_PORT}`;
 
 const decimal = z.string().regex(/^\d+$/, { error: 'expected a decimal string' });
 const lookaheadResponseSchema = z.object({
