@@ -15,7 +15,7 @@
  *    allocation is slashed;
  * 7. everything is torn down.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Address, type Hex, getAddress, parseEther } from 'viem';
@@ -28,8 +28,7 @@ import { type Devnet, startDevnet } from '../devnet/devnet.ts';
 import { readArrangements } from '../services/automation/arrangements.ts';
 import { AutomationChainIndex } from '../services/automation/chainIndex.ts';
 import { slotAt } from '../services/automation/schedule.ts';
-import { type DemoStep, StepFailed, stepRunner, waitUntil } from './demoSteps.ts';
-import { describeError } from './errors.ts';
+import { type DemoStep, recordEscapedError, stepRunner, tearDownDemo, waitUntil } from './demoSteps.ts';
 
 /** A run of a workflow the demo saw on-chain. */
 export type DemoRun = { workflowId: string; slot: string; executor: Address; block: string; success: boolean };
@@ -227,19 +226,9 @@ export async function runAutomationDemo(options: AutomationDemoOptions = {}): Pr
       .map((v) => ({ slot: v.slotStartBlock.toString(), executor: v.executor, fault: v.fault, slashed: v.slash !== null }));
     report.ok = steps.every((s) => s.ok);
   } catch (error) {
-    if (!(error instanceof StepFailed)) {
-      const failed = { name: 'demo', ok: false, detail: describeError(error) };
-      steps.push(failed);
-      options.onStep?.(failed);
-    }
+    recordEscapedError(steps, options, error);
   } finally {
-    if (devnet) {
-      await step('tear down', async () => {
-        await devnet!.stop();
-        return { value: undefined, detail: 'services stopped, chain killed' };
-      }).catch(() => undefined);
-    }
-    rmSync(dir, { recursive: true, force: true });
+    await tearDownDemo(step, devnet, dir, 'services stopped, chain killed');
   }
   report.ok = steps.length > 0 && steps.every((s) => s.ok) && report.verdicts.some((v) => v.fault && v.slashed);
   return report;

@@ -14,7 +14,7 @@
  *    and frozen;
  * 8. everything is torn down.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BaseError, ContractFunctionRevertedError, type Hex, getAddress } from 'viem';
@@ -28,8 +28,7 @@ import { multiProverDeployment } from '../services/multi-prover/deployment.ts';
 import { DEVNET_ENCLAVE_ATTRIBUTES, DEVNET_MRSIGNER, DevnetEnclave, devnetMrEnclave } from '../services/multi-prover/tee/devnetEnclave.ts';
 import { DevnetQuotingKey } from '../services/multi-prover/tee/devnetQuotingKey.ts';
 import { TeeType, buildLivenessReport, livenessReportData } from '../services/multi-prover/tee/liveness.ts';
-import { type DemoStep, StepFailed, stepRunner, waitUntil } from './demoSteps.ts';
-import { describeError } from './errors.ts';
+import { type DemoStep, recordEscapedError, stepRunner, tearDownDemo, waitUntil } from './demoSteps.ts';
 import { type EquivocationSlash, slashDevnetEquivocation } from './demoEquivocation.ts';
 
 /** A state the demo saw confirmed on-chain. */
@@ -202,19 +201,9 @@ export async function runMultiProverDemo(options: MultiProverDemoOptions = {}): 
     });
     report.ok = steps.every((s) => s.ok);
   } catch (error) {
-    if (!(error instanceof StepFailed)) {
-      const failed = { name: 'demo', ok: false, detail: describeError(error) };
-      steps.push(failed);
-      options.onStep?.(failed);
-    }
+    recordEscapedError(steps, options, error);
   } finally {
-    if (devnet) {
-      await step('tear down', async () => {
-        await devnet!.stop();
-        return { value: undefined, detail: 'services stopped, chains killed' };
-      }).catch(() => undefined);
-    }
-    rmSync(dir, { recursive: true, force: true });
+    await tearDownDemo(step, devnet, dir, 'services stopped, chains killed');
   }
   report.ok = steps.length > 0 && steps.every((s) => s.ok) && report.dispute !== null;
   return report;

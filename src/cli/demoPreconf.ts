@@ -13,7 +13,7 @@
  *    (DeregistrationDelayNotElapsed), finished after it (AVSDirectory: unregistered);
  * 9. everything is torn down.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Address, BaseError, ContractFunctionRevertedError, type Hex, type PublicClient, getAddress, parseEther, parseGwei } from 'viem';
@@ -25,7 +25,7 @@ import { DEVNET_UNCOMMITTED_CHAIN_ID } from '../devnet/preconf.ts';
 import { preconfOnlyServices } from '../devnet/preconfServices.ts';
 import { signAvsRegistration } from '../runtime/registration.ts';
 import { chainIdsToBitmap } from '../services/preconf/bitmap.ts';
-import { type DemoStep, StepFailed, stepRunner, waitUntil } from './demoSteps.ts';
+import { type DemoStep, recordEscapedError, stepRunner, tearDownDemo, waitUntil } from './demoSteps.ts';
 import { describeError } from './errors.ts';
 
 /** A lookahead slot as the demo reports it. */
@@ -184,19 +184,9 @@ export async function runPreconfDemo(options: PreconfDemoOptions = {}): Promise<
     });
     report.ok = steps.every((s) => s.ok);
   } catch (error) {
-    if (!(error instanceof StepFailed)) {
-      const failed = { name: 'demo', ok: false, detail: describeError(error) };
-      steps.push(failed);
-      options.onStep?.(failed);
-    }
+    recordEscapedError(steps, options, error);
   } finally {
-    if (devnet) {
-      await step('tear down', async () => {
-        await devnet!.stop();
-        return { value: undefined, detail: 'gateway and beacon node stopped, chains killed' };
-      }).catch(() => undefined);
-    }
-    rmSync(dir, { recursive: true, force: true });
+    await tearDownDemo(step, devnet, dir, 'gateway and beacon node stopped, chains killed');
   }
   report.ok = steps.length > 0 && steps.every((s) => s.ok) && report.preconfs.length > 0;
   return report;

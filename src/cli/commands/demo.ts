@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { type DemoReport, demoFault, runDemo } from '../demo.ts';
+import type { DemoStep } from '../demoSteps.ts';
 import { ExitCode } from '../errors.ts';
 import { printJson } from '../output.ts';
 import { parseCount } from '../options.ts';
@@ -12,6 +13,28 @@ import { UsageError } from '../errors.ts';
 
 /** The services `avs demo` walks through. */
 const DEMO_SERVICES = ['state-proofs', 'multi-prover', 'automation', 'preconf'] as const;
+
+/** How each service's demo beside state proofs is run (loaded on demand: each pulls in its service's stack). */
+type ServiceDemo = {
+  /** What its fixed 4 operators are, for the message refusing `--operators`. */
+  operators: string;
+  run(options: { logLevel: string; timeoutMs: number; onStepStart: (name: string) => void; onStep: (step: DemoStep) => void }): Promise<{ ok: boolean }>;
+};
+
+const SERVICE_DEMOS: Record<string, ServiceDemo> = {
+  'multi-prover': {
+    operators: '4 operators in 2 quorums',
+    run: async ({ timeoutMs, ...hooks }) => (await import('../demoMultiProver.ts')).runMultiProverDemo({ ...hooks, confirmTimeoutMs: timeoutMs }),
+  },
+  automation: {
+    operators: '4 operators, one of them faulty',
+    run: async ({ timeoutMs, ...hooks }) => (await import('../demoAutomation.ts')).runAutomationDemo({ ...hooks, timeoutMs: Math.max(timeoutMs, 180_000) }),
+  },
+  preconf: {
+    operators: 'the devnet’s 4 operators',
+    run: async ({ timeoutMs, ...hooks }) => (await import('../demoPreconf.ts')).runPreconfDemo({ ...hooks, timeoutMs: Math.max(timeoutMs, 120_000) }),
+  },
+};
 
 /** Adds `demo` to the program. */
 export function registerDemoCommand(program: Command): void {
@@ -32,44 +55,12 @@ export function registerDemoCommand(program: Command): void {
         if (opts.json) return;
         process.stdout.write(`${tty ? '\r\x1b[2K' : ''}${step.ok ? '✓' : '✗'} ${step.name}: ${step.detail}\n`);
       };
-      if (service === 'preconf') {
-        if (operators !== 4) throw new UsageError('the preconf demo runs the devnet’s 4 operators: drop --operators');
-        const { runPreconfDemo } = await import('../demoPreconf.ts');
-        const report = await runPreconfDemo({
+      const walk = SERVICE_DEMOS[service];
+      if (walk) {
+        if (operators !== 4) throw new UsageError(`the ${service} demo runs ${walk.operators}: drop --operators`);
+        const report = await walk.run({
           logLevel: process.env.LOG_LEVEL ?? 'silent',
-          timeoutMs: Math.max(timeoutMs, 120_000),
-          onStepStart: (name) => {
-            if (tty) process.stdout.write(`… ${name}`);
-          },
-          onStep: printStep,
-        });
-        if (opts.json) printJson(report, false);
-        else process.stdout.write(report.ok ? 'demo: every step held\n' : 'demo: FAILED\n');
-        process.exitCode = report.ok ? ExitCode.ok : ExitCode.failure;
-        return;
-      }
-      if (service === 'automation') {
-        if (operators !== 4) throw new UsageError('the automation demo runs 4 operators, one of them faulty: drop --operators');
-        const { runAutomationDemo } = await import('../demoAutomation.ts');
-        const report = await runAutomationDemo({
-          logLevel: process.env.LOG_LEVEL ?? 'silent',
-          timeoutMs: Math.max(timeoutMs, 180_000),
-          onStepStart: (name) => {
-            if (tty) process.stdout.write(`… ${name}`);
-          },
-          onStep: printStep,
-        });
-        if (opts.json) printJson(report, false);
-        else process.stdout.write(report.ok ? 'demo: every step held\n' : 'demo: FAILED\n');
-        process.exitCode = report.ok ? ExitCode.ok : ExitCode.failure;
-        return;
-      }
-      if (service === 'multi-prover') {
-        if (operators !== 4) throw new UsageError('the multi-prover demo runs 4 operators in 2 quorums: drop --operators');
-        const { runMultiProverDemo } = await import('../demoMultiProver.ts');
-        const report = await runMultiProverDemo({
-          logLevel: process.env.LOG_LEVEL ?? 'silent',
-          confirmTimeoutMs: timeoutMs,
+          timeoutMs,
           onStepStart: (name) => {
             if (tty) process.stdout.write(`… ${name}`);
           },
