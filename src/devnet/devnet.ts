@@ -186,6 +186,19 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
       activate: deployed.multiProver || deployed.automation ? false : undefined,
       onProgress: progress,
     });
+    // Before the other services' clocks and arrangements: its many setup blocks must not eat into their slots.
+    let preconf: PreconfDevnet | undefined;
+    if (deployed.preconf) {
+      preconf = await seedDevnetPreconf({
+        client: mainClient,
+        deployment: deployed.deployment,
+        section: deployed.preconf,
+        deployer,
+        operators: seed.operators.map((o) => ({ index: o.index, operatorKey: o.operatorKey })),
+        onProgress: progress,
+      });
+    }
+
     let active = seed.activeEpoch;
     let multiProver: MultiProverDevnet | undefined;
     if (deployed.multiProver) {
@@ -226,18 +239,6 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
         epochToArrange: active,
       });
       automation = { ...seededAutomation, arrangement };
-    }
-
-    let preconf: PreconfDevnet | undefined;
-    if (deployed.preconf) {
-      preconf = await seedDevnetPreconf({
-        client: mainClient,
-        deployment: deployed.deployment,
-        section: deployed.preconf,
-        deployer,
-        operators: seed.operators.map((o) => ({ index: o.index, operatorKey: o.operatorKey })),
-        onProgress: progress,
-      });
     }
 
     // The publisher pays operators' rewards in the devnet token (anyone may mint it).
