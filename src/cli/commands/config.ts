@@ -46,6 +46,10 @@ import {
   operatorRole as automationOperatorRole,
 } from '../../services/automation/config.ts';
 import type { AutomationDeployment } from '../../services/automation/deployment.ts';
+import { type PreconfGatewayConfig, gatewayRole as preconfGatewayRole } from '../../services/preconf/config.ts';
+import type { PreconfDeployment } from '../../services/preconf/deployment.ts';
+import { createBeaconApiClient } from '../../services/preconf/beacon.ts';
+import { devnetDelegateKey } from '../../devnet/preconf.ts';
 import { devPrivateKey } from '../../devnet/accounts.ts';
 import { devnetOperatorKeys } from '../../devnet/seed.ts';
 import { CommandFailedError, UsageError } from '../errors.ts';
@@ -143,7 +147,33 @@ const ROLE_PROBES: Record<string, (config: LoadedConfig<ConfigValues, Deployment
   [multiProverOperatorRole.name]: (config) => multiProverOperatorProbes(config as LoadedConfig<MultiProverOperatorConfig, DeploymentBase>),
   [automationAggregatorRole.name]: (config, context) => automationAggregatorProbes(config as LoadedConfig<AutomationAggregatorConfig, AutomationDeployment>, context),
   [automationOperatorRole.name]: (config, context) => automationOperatorProbes(config as LoadedConfig<AutomationOperatorConfig, AutomationDeployment>, context),
+  [preconfGatewayRole.name]: (config, context) => preconfGatewayProbes(config as LoadedConfig<PreconfGatewayConfig, PreconfDeployment>, context),
 };
+
+/** The preconf gateway's database and port, its Beacon node (genesis and spec read) and each delegate key. */
+async function preconfGatewayProbes(config: LoadedConfig<PreconfGatewayConfig, PreconfDeployment>, { env }: ProbeContext): Promise<ConfigCheck[]> {
+  const { values } = config;
+  const checks: ConfigCheck[] = [];
+  checks.push(await probeDatabase({ url: values.database.url, sqlitePath: values.database.sqlitePath ?? '.avs/preconf-gateway.sqlite' }));
+  checks.push(await probePort(values.host, values.port));
+  if (values.beaconUrl === undefined) {
+    checks.push({ name: 'beacon node', ok: false, detail: 'no beaconUrl (and the deployment file names none)' });
+  } else {
+    const beacon = createBeaconApiClient({ url: values.beaconUrl, timeoutMs: 5_000 });
+    try {
+      const [, spec] = await Promise.all([beacon.getGenesis(), beacon.getSpec()]);
+      checks.push({ name: 'beacon node', ok: true, detail: `${values.beaconUrl}: slots of ${spec.secondsPerSlot} s, ${spec.slotsPerEpoch} per epoch` });
+    } catch (error) {
+      checks.push({ name: 'beacon node', ok: false, detail: shortReason(error) });
+    }
+  }
+  for (const [i, source] of values.delegateKeys.entries()) {
+    const key = source.devnetDelegateKey ? { privateKey: devnetDelegateKey() } : source;
+    const { checks: keyChecks } = await keySourceCheck(key, env, `preconf-gateway.delegateKeys.${i}`);
+    checks.push(...keyChecks.map((c) => ({ ...c, name: `delegate key ${i} ${c.name}` })));
+  }
+  return checks;
+}
 
 /** The automation aggregator's database and port, and its submitter's key and balance. */
 async function automationAggregatorProbes(config: LoadedConfig<AutomationAggregatorConfig, AutomationDeployment>, { env, mainReachable }: ProbeContext): Promise<ConfigCheck[]> {
