@@ -53,6 +53,7 @@ export async function keyOfConfigSource(source: ConfigKeySource): Promise<Hex> {
   if (source.keystore === undefined) return source.privateKey!;
   const { resolveKeystorePassword } = await import('./commands/keys.ts');
   const { readKeystoreFile } = await import('../core/crypto/keystore.ts');
-  const password = await resolveKeystorePassword({ passwordFile: source.passwordFile, what: source.keystore });
+  // The source comes from a config file, the environment or a flag: name the setting, whichever it was.
+  const password = await resolveKeystorePassword({ passwordFile: source.passwordFile, what: source.keystore, passwordFileOption: 'its passwordFile (in the config, or the password-file flag beside the keystore flag)' });
   return (await readKeystoreFile(source.keystore, password)).privateKey;
 }

@@ -371,7 +371,7 @@ function printEntries(entries: readonly KeyEntry[]): void {
  * @throws {UsageError} when there is no password source, or an empty password on create.
  * @throws {CommandFailedError} when the password file cannot be read or the prompt is cancelled.
  */
-export async function resolveKeystorePassword(options: { passwordFile?: string; create?: boolean; what: string }): Promise<string> {
+export async function resolveKeystorePassword(options: { passwordFile?: string; create?: boolean; what: string; passwordFileOption?: string }): Promise<string> {
   let password: string;
   if (options.passwordFile !== undefined) {
     password = (await readSmallFile(options.passwordFile, '--password-file')).replace(/\r?\n$/, '');
@@ -383,7 +383,7 @@ export async function resolveKeystorePassword(options: { passwordFile?: string; 
       throw new CommandFailedError('the passwords did not match');
     }
   } else {
-    throw new UsageError(`a keystore password is needed: give --password-file, set ${PASSWORD_ENV}, or run in a terminal to be asked`);
+    throw new UsageError(`a keystore password is needed for ${options.what}: give ${options.passwordFileOption ?? '--password-file'}, set ${PASSWORD_ENV}, or run in a terminal to be asked`);
   }
   if (options.create && password === '') throw new UsageError('refusing an empty keystore password');
   return password;
