@@ -1,6 +1,8 @@
 /**
  * The signed message of the state-proof service and the proof blob that carries it
- * (docs/architecture.md, "State proofs"; the task id is also the challenge id of a dispute).
+ * (docs/architecture.md, "State proofs"; the task id is also the challenge id of a dispute). The blob, `sigData`, is
+ * single (signatures over the attestation digest) or batched (signatures over a Merkle root of many digests, plus the
+ * digest's proof; docs/attestation-batches.md).
  *
  * Solidity counterparts: `StateAttestationLib.sol` (struct hash, task id) and
  * `StateProofsServiceManager.attestationDigest`. Both sides are checked against test/vectors/state-attestation.json.
@@ -15,6 +17,7 @@ import {
   hashTypedData,
   keccak256,
 } from 'viem';
+import { BATCH_SIGDATA_TAG } from '../../core/crypto/attestation-batch.ts';
 
 /** What operators attest: the value `user` held under `key` on chain `chainId` at a block, signed at `epoch`. */
 export type StateAttestation = {
@@ -112,8 +115,37 @@ const sigDataParameters = [
   { name: 'referenceEpoch', type: 'uint32' },
 ] as const;
 
-/** Decoded `sigData`: operators strictly ascending, one 65-byte signature each, and the reference epoch. */
-export type SigData = { operators: readonly Address[]; signatures: readonly Hex[]; referenceEpoch: number };
+const batchedSigDataParameters = [
+  { name: 'tag', type: 'bytes32' },
+  { name: 'operators', type: 'address[]' },
+  { name: 'signatures', type: 'bytes[]' },
+  { name: 'referenceEpoch', type: 'uint32' },
+  { name: 'proof', type: 'bytes32[]' },
+] as const;
+
+/** A single `sigData`: operators strictly ascending, one 65-byte signature each (over the attestation digest), the reference epoch. */
+export type SingleSigData = { form: 'single'; operators: readonly Address[]; signatures: readonly Hex[]; referenceEpoch: number };
+
+/**
+ * A batched `sigData`: the signatures are over the batch digest of a Merkle root (`batchDigest` in
+ * src/core/crypto/attestation-batch.ts), and `proof` proves the attestation digest to be a leaf of that root.
+ */
+export type BatchedSigData = {
+  form: 'batched';
+  operators: readonly Address[];
+  signatures: readonly Hex[];
+  referenceEpoch: number;
+  /** Sibling hashes from the digest's leaf to the root; `[]` for a batch of one. */
+  proof: readonly Hex[];
+};
+
+/** Decoded `sigData` of either form ({@link decodeSigData}). */
+export type SigData = SingleSigData | BatchedSigData;
+
+/** Thrown for a `sigData` that is neither form, or whose parts do not fit together. */
+export class MalformedSigDataError extends Error {
+  override name = 'MalformedSigDataError';
+}
 
 /**
  * `sigData = abi.encode(address[] operators, bytes[] signatures, uint32 referenceEpoch)`.
@@ -131,10 +163,60 @@ export function encodeSigData(
   ]);
 }
 
-/** Inverse of {@link encodeSigData}. Throws viem's decoding error on malformed input. */
+/**
+ * Batched `sigData = abi.encode(bytes32 BATCH_SIGDATA_TAG, address[] operators, bytes[] signatures, uint32 referenceEpoch,
+ * bytes32[] proof)`. `signatures[i]` is `operators[i]`'s signature over the batch digest; the pairs are sorted by
+ * operator address here, so they may come in any order.
+ * @throws {MalformedSigDataError} when operators and signatures differ in number.
+ */
+export function encodeBatchedSigData(parts: {
+  operators: readonly Address[];
+  signatures: readonly Hex[];
+  referenceEpoch: number;
+  proof: readonly Hex[];
+}): Hex {
+  const { operators, signatures, referenceEpoch, proof } = parts;
+  if (operators.length !== signatures.length) {
+    throw new MalformedSigDataError(`${operators.length} operators but ${signatures.length} signatures`);
+  }
+  const sorted = operators.map((operator, i) => ({ operator, signature: signatures[i] })).sort((a, b) => compareAddresses(a.operator, b.operator));
+  return encodeAbiParameters(batchedSigDataParameters, [
+    BATCH_SIGDATA_TAG,
+    sorted.map((s) => s.operator),
+    sorted.map((s) => s.signature),
+    referenceEpoch,
+    proof,
+  ]);
+}
+
+/**
+ * Decodes either form of `sigData`, told apart by the first word as the stake registries do: {@link BATCH_SIGDATA_TAG}
+ * for a batched one, anything else (0x60 from `abi.encode`) for a single one.
+ * @throws {MalformedSigDataError} for input shorter than a word, not ABI-decodable as its form, or with a reference epoch
+ * above uint32 (the cause carries viem's decoding error).
+ */
 export function decodeSigData(sigData: Hex): SigData {
-  const [operators, signatures, referenceEpoch] = decodeAbiParameters(sigDataParameters, sigData);
-  return { operators, signatures, referenceEpoch };
+  if (typeof sigData !== 'string' || !/^0x([0-9a-fA-F]{2})*$/.test(sigData) || sigData.length < 2 + 64) {
+    throw new MalformedSigDataError('sigData must be hex of at least one 32-byte word');
+  }
+  const batched = sigData.slice(0, 66).toLowerCase() === BATCH_SIGDATA_TAG;
+  let decoded: SigData;
+  try {
+    if (batched) {
+      const [, operators, signatures, referenceEpoch, proof] = decodeAbiParameters(batchedSigDataParameters, sigData);
+      decoded = { form: 'batched', operators, signatures, referenceEpoch, proof };
+    } else {
+      const [operators, signatures, referenceEpoch] = decodeAbiParameters(sigDataParameters, sigData);
+      decoded = { form: 'single', operators, signatures, referenceEpoch };
+    }
+  } catch (cause) {
+    throw new MalformedSigDataError(`sigData does not decode as the ${batched ? 'batched' : 'single'} form: ${(cause as Error).message.split('\n')[0]}`, { cause });
+  }
+  // viem reads a uint32 from the whole word; the registries refuse one with bits above 32 set.
+  if (!Number.isInteger(decoded.referenceEpoch) || decoded.referenceEpoch < 0 || decoded.referenceEpoch > 0xffffffff) {
+    throw new MalformedSigDataError(`sigData reference epoch ${decoded.referenceEpoch} does not fit uint32`);
+  }
+  return decoded;
 }
 
 /** Orders addresses as uint160, the order `isValidSignature` requires. */
