@@ -4,7 +4,7 @@
  * verifyState with the block's RLP header (anchoring an old block's hash first when needed), or reportUnproduced while
  * the block does not exist yet. Every write waits for its receipt and throws {@link DisputeTransactionError} when it reverts.
  */
-import { type Address, type Hex, type PrivateKeyAccount, type PublicClient, decodeAbiParameters, decodeErrorResult, getAddress } from 'viem';
+import { type Address, type Hex, type PrivateKeyAccount, type PublicClient, decodeErrorResult, getAddress } from 'viem';
 import {
   BlockHashAnchorsAbi,
   ECDSAStakeRegistryAbi,
@@ -17,6 +17,7 @@ import { BlockNotFoundError, fetchBlockHeader } from '../../../core/chain/blockH
 import { makePublicClient, makeWalletClient } from '../../../core/chain/clients.ts';
 import { allContractErrorsAbi } from '../../../core/chain/transactions.ts';
 import { DeploymentError, chainOf, mainChainOf } from '../../../core/chain/deployment.ts';
+import { decodeSigData } from '../attestation.ts';
 import type { StateProofsDeployment } from '../deployment.ts';
 import type { ChallengeState, DisputeChain, SignerProblem, SlashingReport } from './challenger.ts';
 import { anchorBlockHash } from './headers.ts';
@@ -242,8 +243,7 @@ export function describeSlashReason(data: Hex): string {
   }
 }
 
-/** The operators in a proof's `sigData`, ascending. */
+/** The operators in a proof's `sigData` (single or batched form), ascending. */
 export function signersOf(sigData: Hex): Address[] {
-  const [operators] = decodeAbiParameters([{ type: 'address[]' }, { type: 'bytes[]' }, { type: 'uint32' }], sigData);
-  return [...operators];
+  return [...decodeSigData(sigData).operators];
 }
