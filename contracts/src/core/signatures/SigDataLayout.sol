@@ -20,6 +20,7 @@ library SigDataLayout {
     /// @param opsPtr Where operators[0] is.
     /// @param count operators.length.
     /// @param section Where the signatures' first word is (checked to lie inside sigData; the rest is the scheme's).
+    /// @param signatures Left 0 here: for the verifier to keep what its key scheme made of the signatures.
     /// @param end Just past sigData.
     /// @param referenceEpoch The reference epoch.
     /// @param batched Whether sigData has the batched form.
@@ -29,6 +30,7 @@ library SigDataLayout {
         uint256 opsPtr;
         uint256 count;
         uint256 section;
+        uint256 signatures;
         uint256 end;
         uint32 referenceEpoch;
         bool batched;
@@ -50,12 +52,12 @@ library SigDataLayout {
     function decode(bytes calldata sigData) internal pure returns (bool wellFormed, Head memory head) {
         bool batched = isBatched(sigData);
         head.batched = batched;
-        // Fields are written in place (Head's order: opsPtr, count, section, end, referenceEpoch, batched, proofPtr,
-        // proofLength; one word each), which keeps the stack small.
+        // Fields are written in place (Head's order: opsPtr, count, section, signatures, end, referenceEpoch, batched,
+        // proofPtr, proofLength; one word each), which keeps the stack small.
         assembly ("memory-safe") {
             let base := sigData.offset
             let len := sigData.length
-            mstore(add(head, 0x60), add(base, len))
+            mstore(add(head, 0x80), add(base, len))
             // The batched head is the single one after the tag, with the proof's offset at its end.
             let at := add(base, shl(5, batched))
             wellFormed := iszero(lt(len, add(0x60, shl(6, batched))))
@@ -74,13 +76,13 @@ library SigDataLayout {
                     mstore(head, add(add(base, opsRel), 0x20))
                     mstore(add(head, 0x20), count)
                     mstore(add(head, 0x40), add(base, sigsRel))
-                    mstore(add(head, 0x80), ref)
+                    mstore(add(head, 0xa0), ref)
                     // Every word of the operators' (and the proof's) head must lie inside sigData.
                     wellFormed := iszero(gt(count, shr(5, sub(maxRel, opsRel))))
                     if batched {
                         let proofLength := calldataload(add(base, proofRel))
-                        mstore(add(head, 0xc0), add(add(base, proofRel), 0x20))
-                        mstore(add(head, 0xe0), proofLength)
+                        mstore(add(head, 0xe0), add(add(base, proofRel), 0x20))
+                        mstore(add(head, 0x100), proofLength)
                         wellFormed := and(wellFormed, iszero(gt(proofLength, shr(5, sub(maxRel, proofRel)))))
                     }
                 }

@@ -224,14 +224,6 @@ abstract contract StakeRegistryVerifier is IERC1271 {
     /// @dev The threshold weight at `epoch` (zero when nothing is registered then).
     function _thresholdWeightAt(uint32 epoch) internal view virtual returns (uint256);
 
-    /// @dev Where the parts of a sigData sit in calldata (absolute offsets).
-    struct Layout {
-        uint256 opsPtr; // operators[0]
-        uint256 signatures; // what the key scheme's {_decodeSignatures} made of the signatures (ECDSA: their head)
-        uint256 end; // just past sigData
-        uint256 count; // operators.length
-    }
-
     /// @dev Runs the whole check without reverting.
     /// @return ok Whether the proof is valid.
     /// @return reason When not ok, the ABI-encoded custom error explaining why.
@@ -243,22 +235,28 @@ abstract contract StakeRegistryVerifier is IERC1271 {
         view
         returns (bool ok, bytes memory reason, uint256 signed, uint256 threshold)
     {
-        (bytes memory decodeError, Layout memory layout, uint32 referenceEpoch, bytes32 signedHash) =
-            _decodeLayout(digest, sigData);
-        if (decodeError.length != 0) return (false, decodeError, 0, 0);
+        // The head (SigDataLayout: the operators' length word and head, the signatures' first word and, batched, the
+        // proof, inside sigData), then the signatures as the key scheme reads them.
+        (bool wellFormed, SigDataLayout.Head memory head) = SigDataLayout.decode(sigData);
+        if (!wellFormed) return (false, abi.encodeWithSelector(MalformedSigData.selector), 0, 0);
+        (reason, head.signatures) = _decodeSignatures(head.section, head.end, head.count);
+        if (reason.length != 0) return (false, reason, 0, 0);
+        // What the signers signed: `digest`, or the batch digest of the root the proof leads to from its leaf.
+        bytes32 signedHash = SigDataLayout.signedHash(head, digest);
+        uint32 referenceEpoch = head.referenceEpoch;
 
         reason = _checkReferenceEpoch(referenceEpoch);
         if (reason.length != 0) return (false, reason, 0, 0);
         threshold = _thresholdWeightAt(referenceEpoch);
         if (threshold == 0) return (false, abi.encodeWithSelector(ZeroThreshold.selector, referenceEpoch), 0, 0);
 
-        (reason, signed) = _sumSigners(signedHash, layout, referenceEpoch, live);
+        (reason, signed) = _sumSigners(signedHash, head, referenceEpoch, live);
         if (reason.length != 0) return (false, reason, 0, threshold);
         if (signed < threshold) {
             return
                 (false, abi.encodeWithSelector(InsufficientSignedWeight.selector, signed, threshold), signed, threshold);
         }
-        reason = _verifySignatures(signedHash, layout.signatures);
+        reason = _verifySignatures(signedHash, head.signatures);
         if (reason.length != 0) return (false, reason, signed, threshold);
         return (true, "", signed, threshold);
     }
@@ -276,39 +274,22 @@ abstract contract StakeRegistryVerifier is IERC1271 {
         }
     }
 
-    /// @dev Reads the head of sigData (SigDataLayout: the operators' length word and head, the signatures' first word
-    ///      and, batched, the proof inside it), lets the key scheme read the signatures ({_decodeSignatures}), and
-    ///      computes the hash the signers signed: `digest`, or the batch digest of the root the proof leads to.
-    /// @return reason Empty when well-formed, else the encoded {MalformedSigData} or the key scheme's reason.
-    function _decodeLayout(bytes32 digest, bytes calldata sigData)
-        private
-        pure
-        returns (bytes memory reason, Layout memory layout, uint32 referenceEpoch, bytes32 signed)
-    {
-        (bool wellFormed, SigDataLayout.Head memory head) = SigDataLayout.decode(sigData);
-        layout = Layout({opsPtr: head.opsPtr, signatures: 0, end: head.end, count: head.count});
-        if (!wellFormed) return (abi.encodeWithSelector(MalformedSigData.selector), layout, 0, 0);
-        (reason, layout.signatures) = _decodeSignatures(head.section, head.end, head.count);
-        if (reason.length != 0) return (reason, layout, 0, 0);
-        return ("", layout, head.referenceEpoch, SigDataLayout.signedHash(head, digest));
-    }
-
     /// @dev Checks order, registration and signature (of `digest`, the signed hash) of every signer and sums their
     ///      weights at `referenceEpoch`.
     ///      The per-signer path is most of the gas of a large proof, so it is kept to one loop: the operator read in
     ///      assembly, around the storage hook {_operatorAt} and the key scheme's {_signatureEntry} and {_verifySigner}.
     /// @return reason Empty when every signer is valid, else the encoded error of the first invalid one.
     /// @return signed Summed weight.
-    function _sumSigners(bytes32 digest, Layout memory layout, uint32 referenceEpoch, bool live)
+    function _sumSigners(bytes32 digest, SigDataLayout.Head memory head, uint32 referenceEpoch, bool live)
         private
         view
         returns (bytes memory reason, uint256 signed)
     {
-        uint256 signatures = layout.signatures;
-        uint256 end = layout.end;
+        uint256 signatures = head.signatures;
+        uint256 end = head.end;
         // previous operator + 1, 0 before the first: `operator < bound` is "not strictly ascending".
         uint256 bound;
-        for (uint256 i; i < layout.count; ++i) {
+        for (uint256 i; i < head.count; ++i) {
             address operator;
             uint256 entry;
             uint256 entryLength;
@@ -316,7 +297,7 @@ abstract contract StakeRegistryVerifier is IERC1271 {
                 // The i-th operator (a clean address) and its signature entry, checked to lie inside sigData.
                 bool wellFormed;
                 assembly ("memory-safe") {
-                    let word := calldataload(add(mload(layout), shl(5, i))) // layout.opsPtr
+                    let word := calldataload(add(mload(head), shl(5, i))) // head.opsPtr
                     operator := word
                     wellFormed := iszero(shr(160, word))
                 }
