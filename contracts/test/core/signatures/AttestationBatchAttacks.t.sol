@@ -43,8 +43,7 @@ contract AttestationBatchAttacksTest is AttestationBatchFixture {
     function test_batched_rejectsLeafHashPassedAsDigest() public {
         bytes32[] memory batch = _digests(8);
         bytes32[] memory tree = AttestationBatchTree.build(batch);
-        bytes memory sigData =
-            _batchSigData(_three(), tree[0], 1, AttestationBatchTree.proof(tree, batch[5]));
+        bytes memory sigData = _batchSigData(_three(), tree[0], 1, AttestationBatchTree.proof(tree, batch[5]));
         _expectBadSignature(AttestationBatch.leaf(batch[5]), sigData);
     }
 
@@ -162,7 +161,8 @@ contract AttestationBatchAttacksTest is AttestationBatchFixture {
 
     /// @dev The tag and three head words: the proof's offset is missing.
     function test_batched_rejectsShortHead() public {
-        bytes memory sigData = abi.encodePacked(AttestationBatch.BATCH_SIGDATA_TAG, uint256(0x60), uint256(0x60), uint256(1));
+        bytes memory sigData =
+            abi.encodePacked(AttestationBatch.BATCH_SIGDATA_TAG, uint256(0x60), uint256(0x60), uint256(1));
         _expectMalformed(_digestOfKey(1), sigData);
     }
 

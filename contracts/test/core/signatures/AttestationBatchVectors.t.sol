@@ -4,6 +4,7 @@ pragma solidity ^0.8.27;
 import {Test} from "forge-std/Test.sol";
 import {AttestationBatchTree} from "./AttestationBatchTree.sol";
 import {AttestationBatch} from "../../../src/core/signatures/AttestationBatch.sol";
+import {LightStakeRegistry} from "../../../src/core/replication/LightStakeRegistry.sol";
 
 /// @dev Calls the library's calldata functions (the proof is calldata there, as in the verifier).
 contract AttestationBatchHarness {
@@ -135,6 +136,37 @@ contract AttestationBatchVectorsTest is Test {
         }
         assertGt(i, 0, "no cases");
         assertGt(leaves, 0, "no leaves");
+    }
+
+    /// @dev The batched sigData TypeScript encodes: the same bytes as abi.encode here, its proof leads to its root, and
+    ///      it verifies on a LightStakeRegistry whose set at its reference epoch is its operators, each signing with its
+    ///      own address as signing key and weight 1 (threshold: all of them).
+    function test_vectors_sigDataIsEncodedAsHereAndVerifies() public {
+        (string memory json, bool present) = _json();
+        if (!present) return;
+        bytes32 digest = vm.parseJsonBytes32(json, ".sigData.digest");
+        bytes32 root = vm.parseJsonBytes32(json, ".sigData.root");
+        address[] memory operators = vm.parseJsonAddressArray(json, ".sigData.operators");
+        bytes[] memory signatures = vm.parseJsonBytesArray(json, ".sigData.signatures");
+        uint32 epoch = uint32(vm.parseJsonUint(json, ".sigData.referenceEpoch"));
+        bytes32[] memory proof = _proofAt(json, ".sigData.proof");
+        bytes memory encoded = vm.parseJsonBytes(json, ".sigData.encoded");
+        assertEq(encoded, abi.encode(AttestationBatch.BATCH_SIGDATA_TAG, operators, signatures, epoch, proof));
+        assertEq(harness.root(digest, proof), root, "root");
+        assertEq(AttestationBatch.batchDigest(root), vm.parseJsonBytes32(json, ".sigData.batchDigest"), "batchDigest");
+
+        uint64 length = 120;
+        LightStakeRegistry light = new LightStakeRegistry(1_700_000_000, length, 0, address(this));
+        light.setStateReceiver(address(this));
+        vm.warp(1_700_000_000 + uint256(epoch) * length);
+        uint256[] memory weights = new uint256[](operators.length);
+        for (uint256 i; i < operators.length; ++i) {
+            weights[i] = 1;
+        }
+        light.processEpochUpdate(epoch, operators, operators, weights, operators.length, operators.length);
+        assertEq(light.isValidSignature(digest, encoded), bytes4(0x1626ba7e), "verifies");
+        (uint256 signed,) = light.checkSignatures(digest, encoded);
+        assertEq(signed, operators.length);
     }
 
     /// @dev The proof at `key` (an empty JSON array is read as no proof).
