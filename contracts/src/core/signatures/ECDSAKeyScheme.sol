@@ -5,9 +5,10 @@ import {StakeRegistryVerifier} from "./StakeRegistryVerifier.sol";
 
 /// @title ECDSAKeyScheme
 /// @notice The ECDSA key scheme of {StakeRegistryVerifier}: `sigData = abi.encode(address[] operators,
-///         bytes[] signatures, uint32 referenceEpoch)` with exactly one signature per operator, `signatures[i]` being
-///         operators[i]'s plain ECDSA signature of the digest by its signing key (an address): 65 bytes r‖s‖v with
-///         v ∈ {27, 28} and low s, checked with ecrecover. Never ERC-1271: a contract or EIP-7702-delegated key could
+///         bytes[] signatures, uint32 referenceEpoch)` (or its batched form, SigDataLayout) with exactly one signature
+///         per operator, `signatures[i]` being operators[i]'s plain ECDSA signature of the signed hash (the digest, or
+///         the batch digest) by its signing key (an address): 65 bytes r‖s‖v with v ∈ {27, 28} and low s, checked with
+///         ecrecover. Never ERC-1271: a contract or EIP-7702-delegated key could
 ///         answer differently when the proof is challenged.
 /// @dev The signatures are read in place from calldata with explicit bounds checks, and a signature is checked
 ///      without allocating memory (ecrecover's input is built past the free memory pointer).

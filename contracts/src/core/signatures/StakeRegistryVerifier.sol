@@ -3,6 +3,8 @@ pragma solidity ^0.8.27;
 
 import {IERC1271} from "@openzeppelin/contracts/interfaces/IERC1271.sol";
 import {EpochMath} from "../epochs/EpochMath.sol";
+import {AttestationBatch} from "./AttestationBatch.sol";
+import {SigDataLayout} from "./SigDataLayout.sol";
 
 /// @title StakeRegistryVerifier
 /// @notice The quorum-signature check shared by every stake registry (ECDSAStakeRegistry on the main chain,
@@ -10,15 +12,22 @@ import {EpochMath} from "../epochs/EpochMath.sol";
 ///         key scheme: a key scheme (ECDSAKeyScheme; a BN254 BLS scheme would be another) reads the signatures and
 ///         checks them against the signers' keys through the hooks at the end of this contract.
 ///
-///         `sigData = abi.encode(address[] operators, S signatures, uint32 referenceEpoch)`, S a dynamic type the key
-///         scheme defines (ECDSAKeyScheme: `bytes[]`, one signature per operator). A proof is valid when
+///         sigData has one of two forms (SigDataLayout), S a dynamic type the key scheme defines (ECDSAKeyScheme:
+///         `bytes[]`, one signature per operator):
+///         - single: `abi.encode(address[] operators, S signatures, uint32 referenceEpoch)`, signatures over `digest`;
+///         - batched (decision batch-0001): `abi.encode(bytes32 BATCH_SIGDATA_TAG, address[] operators, S signatures,
+///           uint32 referenceEpoch, bytes32[] proof)`, signatures over {batchDigest} of the Merkle root `proof` leads to
+///           from `digest`'s leaf (AttestationBatch), so one signature per operator covers a whole batch of digests.
+///         A proof is valid when
 ///         - `signatures` is well-formed for the key scheme and operators are strictly ascending by address;
 ///         - `referenceEpoch` is not after the current epoch and at most MAX_PROOF_AGE_EPOCHS before it;
 ///         - the threshold weight at `referenceEpoch` is above zero;
 ///         - every operator has a signing key at `referenceEpoch` (i.e. is registered then) and the key scheme accepts
-///           its signature against that key;
+///           its signature of the signed hash (`digest`, or the batch digest) against that key;
 ///         - the summed weight of the operators at `referenceEpoch` is at least the threshold weight;
 ///         - the key scheme accepts the signatures as a whole (an aggregate signature; nothing left to check for ECDSA).
+///         A Merkle path that does not lead to the signed root fails as the signatures do: they are checked against
+///         the batch digest of the root the path leads to.
 ///
 ///         {isValidSignature} returns 0x1626ba7e for a valid proof and 0xffffffff otherwise, and never reverts, whatever
 ///         the bytes of `sigData` (given enough gas). {checkSignatures} runs the same check and reverts with an error
@@ -41,7 +50,10 @@ abstract contract StakeRegistryVerifier is IERC1271 {
     /// @notice How many epochs before the current one a reference epoch may be (0: only the current epoch).
     uint32 public immutable MAX_PROOF_AGE_EPOCHS;
 
-    /// @notice sigData is not a well-formed abi.encode(address[], S, uint32) for the key scheme's S.
+    /// @notice First word of a batched sigData (AttestationBatch.BATCH_SIGDATA_TAG).
+    bytes32 public constant BATCH_SIGDATA_TAG = AttestationBatch.BATCH_SIGDATA_TAG;
+
+    /// @notice sigData is not a well-formed single or batched sigData for the key scheme's S.
     error MalformedSigData();
     /// @notice `operators` and `signatures` lengths differ (a key scheme with one signature per operator).
     error LengthMismatch(uint256 operators, uint256 signatures);
@@ -73,7 +85,8 @@ abstract contract StakeRegistryVerifier is IERC1271 {
 
     /// @notice ERC-1271: whether the operators' signatures in `sigData` over `digest` carry the threshold weight.
     /// @param digest The signed hash (for state proofs, StateProofsServiceManager.attestationDigest).
-    /// @param sigData abi.encode(address[] operators, S signatures, uint32 referenceEpoch) (ECDSA: S = bytes[]).
+    /// @param sigData abi.encode(address[] operators, S signatures, uint32 referenceEpoch) (ECDSA: S = bytes[]), or
+    ///        the batched form abi.encode(BATCH_SIGDATA_TAG, operators, signatures, referenceEpoch, bytes32[] proof).
     /// @return 0x1626ba7e when valid, 0xffffffff otherwise. Never reverts.
     function isValidSignature(bytes32 digest, bytes calldata sigData) external view returns (bytes4) {
         (bool ok,,,) = _verify(digest, sigData, true);
@@ -85,7 +98,7 @@ abstract contract StakeRegistryVerifier is IERC1271 {
     ///         at most these weights, so a proof that verifies on any chain passes this check: disputes admit exactly
     ///         the proofs that verify somewhere.
     /// @param digest The signed hash.
-    /// @param sigData abi.encode(address[] operators, S signatures, uint32 referenceEpoch).
+    /// @param sigData A single or batched sigData (see {isValidSignature}).
     /// @return 0x1626ba7e when valid, 0xffffffff otherwise. Never reverts.
     function isValidSignatureAtCheckpoints(bytes32 digest, bytes calldata sigData) external view returns (bytes4) {
         (bool ok,,,) = _verify(digest, sigData, false);
@@ -94,7 +107,7 @@ abstract contract StakeRegistryVerifier is IERC1271 {
 
     /// @notice The same check as {isValidSignature}, reverting with the first reason a proof fails (for debugging).
     /// @param digest The signed hash.
-    /// @param sigData abi.encode(address[] operators, S signatures, uint32 referenceEpoch).
+    /// @param sigData A single or batched sigData (see {isValidSignature}).
     /// @return signedWeight Summed weight of the signers at the reference epoch.
     /// @return thresholdWeight Threshold weight at the reference epoch.
     function checkSignatures(bytes32 digest, bytes calldata sigData)
@@ -119,15 +132,37 @@ abstract contract StakeRegistryVerifier is IERC1271 {
         view
         returns (bool)
     {
-        if (_checkReferenceEpoch(referenceEpoch).length != 0) return false;
-        (address signingKey,) = _operatorAt(operator, referenceEpoch);
-        if (signingKey == address(0)) return false;
-        return _verifyOperatorSignature(digest, signingKey, signature);
+        return _isValidOperatorSignature(operator, digest, signature, referenceEpoch);
+    }
+
+    /// @notice {isValidOperatorSignature} for a batch: whether `signature` is `operator`'s own signature, at
+    ///         `referenceEpoch`, of the batch whose root `proof` leads to from `digest`'s leaf ({batchDigest}). Lets a
+    ///         dispute slash further signers of a batch holding a digest proven wrong. Never reverts.
+    /// @param operator The operator.
+    /// @param digest A digest in the batch (a leaf's preimage).
+    /// @param signature The operator's signature of the batch digest (ECDSA: 65 bytes r‖s‖v).
+    /// @param referenceEpoch The epoch whose signing key is used.
+    /// @param proof The Merkle path from `digest`'s leaf to the batch root (empty for a one-digest batch).
+    function isValidOperatorBatchSignature(
+        address operator,
+        bytes32 digest,
+        bytes calldata signature,
+        uint32 referenceEpoch,
+        bytes32[] calldata proof
+    ) external view returns (bool) {
+        bytes32 signed = AttestationBatch.batchDigest(AttestationBatch.root(digest, proof));
+        return _isValidOperatorSignature(operator, signed, signature, referenceEpoch);
+    }
+
+    /// @notice The EIP-712 digest operators sign for the batch with Merkle root `root` (AttestationBatch.batchDigest).
+    /// @param root The root of the batch's OpenZeppelin StandardMerkleTree of `bytes32` digests.
+    function batchDigest(bytes32 root) external pure returns (bytes32) {
+        return AttestationBatch.batchDigest(root);
     }
 
     /// @notice The check of {isValidSignatureAtCheckpoints}, reverting with the first reason a proof fails.
     /// @param digest The signed hash.
-    /// @param sigData abi.encode(address[] operators, S signatures, uint32 referenceEpoch).
+    /// @param sigData A single or batched sigData (see {isValidSignature}).
     /// @return signedWeight Summed checkpointed weight of the signers at the reference epoch.
     /// @return thresholdWeight Threshold weight at the reference epoch.
     function checkSignaturesAtCheckpoints(bytes32 digest, bytes calldata sigData)
@@ -154,6 +189,18 @@ abstract contract StakeRegistryVerifier is IERC1271 {
         }
     }
 
+    /// @dev See {isValidOperatorSignature}; `signed` is the hash the signature is over.
+    function _isValidOperatorSignature(address operator, bytes32 signed, bytes calldata signature, uint32 epoch)
+        private
+        view
+        returns (bool)
+    {
+        if (_checkReferenceEpoch(epoch).length != 0) return false;
+        (address signingKey,) = _operatorAt(operator, epoch);
+        if (signingKey == address(0)) return false;
+        return _verifyOperatorSignature(signed, signingKey, signature);
+    }
+
     /// @notice The current epoch of this registry's clock. Reverts before genesis.
     function currentEpoch() public view returns (uint32) {
         return EpochMath.epochAt(GENESIS, EPOCH_LENGTH, block.timestamp);
@@ -177,14 +224,6 @@ abstract contract StakeRegistryVerifier is IERC1271 {
     /// @dev The threshold weight at `epoch` (zero when nothing is registered then).
     function _thresholdWeightAt(uint32 epoch) internal view virtual returns (uint256);
 
-    /// @dev Where the parts of a sigData sit in calldata (absolute offsets).
-    struct Layout {
-        uint256 opsPtr; // operators[0]
-        uint256 signatures; // what the key scheme's {_decodeSignatures} made of the signatures (ECDSA: their head)
-        uint256 end; // just past sigData
-        uint256 count; // operators.length
-    }
-
     /// @dev Runs the whole check without reverting.
     /// @return ok Whether the proof is valid.
     /// @return reason When not ok, the ABI-encoded custom error explaining why.
@@ -196,21 +235,28 @@ abstract contract StakeRegistryVerifier is IERC1271 {
         view
         returns (bool ok, bytes memory reason, uint256 signed, uint256 threshold)
     {
-        (bytes memory decodeError, Layout memory layout, uint32 referenceEpoch) = _decodeLayout(sigData);
-        if (decodeError.length != 0) return (false, decodeError, 0, 0);
+        // The head (SigDataLayout: the operators' length word and head, the signatures' first word and, batched, the
+        // proof, inside sigData), then the signatures as the key scheme reads them.
+        (bool wellFormed, SigDataLayout.Head memory head) = SigDataLayout.decode(sigData);
+        if (!wellFormed) return (false, abi.encodeWithSelector(MalformedSigData.selector), 0, 0);
+        (reason, head.signatures) = _decodeSignatures(head.section, head.end, head.count);
+        if (reason.length != 0) return (false, reason, 0, 0);
+        // What the signers signed: `digest`, or the batch digest of the root the proof leads to from its leaf.
+        bytes32 signedHash = SigDataLayout.signedHash(head, digest);
+        uint32 referenceEpoch = head.referenceEpoch;
 
         reason = _checkReferenceEpoch(referenceEpoch);
         if (reason.length != 0) return (false, reason, 0, 0);
         threshold = _thresholdWeightAt(referenceEpoch);
         if (threshold == 0) return (false, abi.encodeWithSelector(ZeroThreshold.selector, referenceEpoch), 0, 0);
 
-        (reason, signed) = _sumSigners(digest, layout, referenceEpoch, live);
+        (reason, signed) = _sumSigners(signedHash, head, referenceEpoch, live);
         if (reason.length != 0) return (false, reason, 0, threshold);
         if (signed < threshold) {
             return
                 (false, abi.encodeWithSelector(InsufficientSignedWeight.selector, signed, threshold), signed, threshold);
         }
-        reason = _verifySignatures(digest, layout.signatures);
+        reason = _verifySignatures(signedHash, head.signatures);
         if (reason.length != 0) return (false, reason, signed, threshold);
         return (true, "", signed, threshold);
     }
@@ -228,64 +274,22 @@ abstract contract StakeRegistryVerifier is IERC1271 {
         }
     }
 
-    /// @dev Reads the head of sigData, checks that the operators' length word and head and the signatures' first word
-    ///      lie inside it, then lets the key scheme read the signatures ({_decodeSignatures}).
-    /// @return reason Empty when well-formed, else the encoded {MalformedSigData} or the key scheme's reason.
-    function _decodeLayout(bytes calldata sigData)
-        private
-        pure
-        returns (bytes memory reason, Layout memory layout, uint32 referenceEpoch)
-    {
-        uint256 opsPtr;
-        uint256 count;
-        uint256 section;
-        uint256 end;
-        uint256 ref;
-        bool malformed;
-        assembly ("memory-safe") {
-            let base := sigData.offset
-            let len := sigData.length
-            end := add(base, len)
-            malformed := lt(len, 0x60)
-            if iszero(malformed) {
-                let opsRel := calldataload(base)
-                let sigsRel := calldataload(add(base, 0x20))
-                ref := calldataload(add(base, 0x40))
-                // Each part needs its first word inside sigData; the epoch must be a clean uint32.
-                malformed := or(gt(ref, 0xffffffff), or(gt(opsRel, sub(len, 0x20)), gt(sigsRel, sub(len, 0x20))))
-                if iszero(malformed) {
-                    count := calldataload(add(base, opsRel))
-                    opsPtr := add(add(base, opsRel), 0x20)
-                    section := add(base, sigsRel)
-                    // Every head word must lie inside sigData.
-                    malformed := gt(count, shr(5, sub(sub(len, opsRel), 0x20)))
-                }
-            }
-        }
-        layout = Layout({opsPtr: opsPtr, signatures: 0, end: end, count: count});
-        if (malformed) return (abi.encodeWithSelector(MalformedSigData.selector), layout, 0);
-        (reason, layout.signatures) = _decodeSignatures(section, end, count);
-        if (reason.length != 0) return (reason, layout, 0);
-        // casting to 'uint32' is safe because ref <= 0xffffffff was checked above
-        // forge-lint: disable-next-line(unsafe-typecast)
-        return ("", layout, uint32(ref));
-    }
-
-    /// @dev Checks order, registration and signature of every signer and sums their weights at `referenceEpoch`.
+    /// @dev Checks order, registration and signature (of `digest`, the signed hash) of every signer and sums their
+    ///      weights at `referenceEpoch`.
     ///      The per-signer path is most of the gas of a large proof, so it is kept to one loop: the operator read in
     ///      assembly, around the storage hook {_operatorAt} and the key scheme's {_signatureEntry} and {_verifySigner}.
     /// @return reason Empty when every signer is valid, else the encoded error of the first invalid one.
     /// @return signed Summed weight.
-    function _sumSigners(bytes32 digest, Layout memory layout, uint32 referenceEpoch, bool live)
+    function _sumSigners(bytes32 digest, SigDataLayout.Head memory head, uint32 referenceEpoch, bool live)
         private
         view
         returns (bytes memory reason, uint256 signed)
     {
-        uint256 signatures = layout.signatures;
-        uint256 end = layout.end;
+        uint256 signatures = head.signatures;
+        uint256 end = head.end;
         // previous operator + 1, 0 before the first: `operator < bound` is "not strictly ascending".
         uint256 bound;
-        for (uint256 i; i < layout.count; ++i) {
+        for (uint256 i; i < head.count; ++i) {
             address operator;
             uint256 entry;
             uint256 entryLength;
@@ -293,7 +297,7 @@ abstract contract StakeRegistryVerifier is IERC1271 {
                 // The i-th operator (a clean address) and its signature entry, checked to lie inside sigData.
                 bool wellFormed;
                 assembly ("memory-safe") {
-                    let word := calldataload(add(mload(layout), shl(5, i))) // layout.opsPtr
+                    let word := calldataload(add(mload(head), shl(5, i))) // head.opsPtr
                     operator := word
                     wellFormed := iszero(shr(160, word))
                 }

@@ -12,10 +12,11 @@ import {QuorumStrategy} from "./IStateProofsStakeRegistry.sol";
 /// @notice The slashing of the signers of a digest the StateDisputeResolver proved wrong: per digest its signers on
 ///         record and progress, per signer its slash (Pending, Slashed, Failed, Skipped), and the challenger's reward
 ///         for the stake slashed. Slashing goes on until every signer is done, by anyone: {slashRemainingSigners},
-///         {retrySlashes}, {slashAdditionalSigners}.
+///         {retrySlashes}, {slashAdditionalSigners}, {slashAdditionalBatchSigners}.
 /// @dev Kept per digest, not per challenge, so that a digest is slashed once whatever challenged it; a (digest,
 ///      operator) pair is slashed at most once. StateDisputeResolver opens the record when a challenge proves the
-///      digest wrong ({_slashNext}).
+///      digest wrong ({_slashNext}). The challenged signer list is not stored, only its hash: the calls that walk it
+///      take it as calldata (from the ChallengeSubmitted event) and check it ({_checkSigners}).
 abstract contract DisputeSlashing is DisputePayments {
     /// @dev What every slash of one call shares.
     struct SlashContext {
@@ -35,10 +36,13 @@ abstract contract DisputeSlashing is DisputePayments {
     ///         at once, before the signers' slashable window ends. Pays the challenger of record its reward for the
     ///         stake slashed.
     /// @param digest A digest proven wrong with signers pending ({SlashingIncomplete}).
-    function slashRemainingSigners(bytes32 digest) external nonReentrant {
+    /// @param signers The challenged sigData's signers, ascending, as ChallengeSubmitted carries them
+    ///        ({SignersMismatch} otherwise).
+    function slashRemainingSigners(bytes32 digest, address[] calldata signers) external nonReentrant {
         Slashing storage s = _proven(digest);
-        if (s.attempted >= s.signers.length) revert NothingLeftToSlash(digest);
-        _pay(s.challenger, _slashNext(digest, s));
+        if (s.attempted >= s.signerCount) revert NothingLeftToSlash(digest);
+        _checkSigners(digest, s, signers);
+        _pay(s.challenger, _slashNext(digest, s, signers));
     }
 
     /// @notice Tries again the slashes of `operators` of `digest` that reverted (Failed: e.g. EigenLayer slashing was
@@ -80,19 +84,40 @@ abstract contract DisputeSlashing is DisputePayments {
         address[] calldata operators,
         bytes[] calldata signatures
     ) external nonReentrant {
-        Slashing storage s = _proven(digest);
-        uint256 n = s.signers.length;
-        if (s.attempted < n) revert SlashingUnfinished(digest, n - s.attempted);
-        _checkCount(operators.length);
-        if (signatures.length != operators.length) revert LengthMismatch(operators.length, signatures.length);
-        SlashContext memory ctx = _context(digest, s);
+        (Slashing storage s, uint256 n) = _additional(digest, operators.length, signatures.length);
         for (uint256 i; i < operators.length; ++i) {
-            _addSigner(s, ctx, referenceEpoch, operators[i], signatures[i]);
+            if (!stakeRegistry.isValidOperatorSignature(operators[i], digest, signatures[i], referenceEpoch)) {
+                revert InvalidOperatorSignature(operators[i], referenceEpoch);
+            }
         }
-        // casting to 'uint32' is safe: one signer per call slot of at most MAX_SLASHES_PER_CALL, far below 2^32
-        // forge-lint: disable-next-line(unsafe-typecast)
-        s.attempted = uint32(n + operators.length);
-        _pay(s.challenger, _reward(digest, s, ctx.weightSlashed));
+        _addSigners(digest, s, n, referenceEpoch, operators);
+    }
+
+    /// @notice {slashAdditionalSigners} for signers of a batch holding `digest` (decision batch-0001): each signature
+    ///         is over the batch digest of the root `proof` leads to from `digest`'s leaf, and the registry must accept
+    ///         it at `referenceEpoch` now (isValidOperatorBatchSignature). One call per batch: signers of other
+    ///         batches holding the same digest need their own proof.
+    /// @param digest A proven-wrong digest.
+    /// @param referenceEpoch The epoch at whose signing keys the signatures are checked.
+    /// @param operators The additional signers (1 to MAX_SLASHES_PER_CALL of them).
+    /// @param signatures Their 65-byte r‖s‖v signatures over the batch digest.
+    /// @param proof The Merkle path from `digest`'s leaf to the batch root (empty for a one-digest batch).
+    function slashAdditionalBatchSigners(
+        bytes32 digest,
+        uint32 referenceEpoch,
+        address[] calldata operators,
+        bytes[] calldata signatures,
+        bytes32[] calldata proof
+    ) external nonReentrant {
+        (Slashing storage s, uint256 n) = _additional(digest, operators.length, signatures.length);
+        for (uint256 i; i < operators.length; ++i) {
+            if (!stakeRegistry.isValidOperatorBatchSignature(
+                    operators[i], digest, signatures[i], referenceEpoch, proof
+                )) {
+                revert InvalidOperatorSignature(operators[i], referenceEpoch);
+            }
+        }
+        _addSigners(digest, s, n, referenceEpoch, operators);
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -109,11 +134,12 @@ abstract contract DisputeSlashing is DisputePayments {
     ///         weights and the reward paid. All zero for a digest never challenged.
     function getSlashing(bytes32 digest) external view returns (SlashingSummary memory summary) {
         Slashing storage s = _slashings[digest];
-        uint256 n = s.signers.length;
+        uint256 n = s.signerCount;
         summary = SlashingSummary({
             challengeId: s.challengeId,
             challenger: s.challenger,
             referenceEpoch: s.referenceEpoch,
+            signersHash: s.signersHash,
             signers: n,
             slashed: s.slashed,
             failed: s.failed,
@@ -125,24 +151,39 @@ abstract contract DisputeSlashing is DisputePayments {
         });
     }
 
-    /// @notice Every signer on record of `digest`, its slashing (status Pending until attempted; None while the digest
-    ///         is not proven wrong) and the AllocationManager's revert data of its last failed or skipped attempt (empty
-    ///         otherwise). For clients.
-    function getSignerSlashes(bytes32 digest)
+    /// @notice The slashing of each of `operators` as a signer of `digest` and the AllocationManager's revert data of
+    ///         its last failed or skipped attempt (empty otherwise). For clients, which rebuild the signers on record
+    ///         from the logs: the ChallengeSubmitted list, then SignerAdded. When `operators` starts with the
+    ///         challenged list (checked against its hash) and `digest` is proven wrong, the part of it not attempted
+    ///         yet is reported Pending; any other operator not attempted is None.
+    /// @param digest A challenged digest.
+    /// @param operators The operators to report, e.g. the signers on record in order.
+    function getSignerSlashes(bytes32 digest, address[] calldata operators)
         external
         view
-        returns (address[] memory operators, SignerSlash[] memory records, bytes[] memory reasons)
+        returns (SignerSlash[] memory records, bytes[] memory reasons)
     {
-        operators = _slashings[digest].signers;
+        Slashing storage s = _slashings[digest];
         records = new SignerSlash[](operators.length);
         reasons = new bytes[](operators.length);
+        // Pending signers are the unattempted tail of the challenged list (additional signers are always attempted).
+        uint256 listed = s.signerCount;
+        uint256 pendingFrom = listed;
+        if (
+            s.challenger != address(0) && s.attempted < listed && operators.length >= listed
+                && _hashSignersCalldata(operators[:listed]) == s.signersHash
+        ) pendingFrom = s.attempted;
         for (uint256 i; i < operators.length; ++i) {
             (records[i], reasons[i]) = getSignerSlash(digest, operators[i]);
+            if (i >= pendingFrom && i < listed && records[i].status == SignerStatus.None) {
+                records[i].status = SignerStatus.Pending;
+            }
         }
     }
 
     /// @notice The slashing of `operator` as a signer of `digest` and the revert data of its last failed or skipped
-    ///         attempt. Status None: not on record; Pending: on record, not attempted yet.
+    ///         attempt. Status None while not attempted (a signer still pending, or not a signer: {getSignerSlashes}
+    ///         tells them apart given the list).
     function getSignerSlash(bytes32 digest, address operator)
         public
         view
@@ -150,12 +191,6 @@ abstract contract DisputeSlashing is DisputePayments {
     {
         record = _signerSlashes[digest][operator];
         reason = _slashReasons[digest][operator];
-        if (
-            record.status == SignerStatus.None && _slashings[digest].challenger != address(0)
-                && _isListed(digest, operator)
-        ) {
-            record.status = SignerStatus.Pending;
-        }
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -171,24 +206,6 @@ abstract contract DisputeSlashing is DisputePayments {
     /// @dev Reverts unless a call names 1 to MAX_SLASHES_PER_CALL signers (what one call can slash within a block).
     function _checkCount(uint256 count) private pure {
         if (count == 0 || count > MAX_SLASHES_PER_CALL) revert InvalidSignerCount(count, MAX_SLASHES_PER_CALL);
-    }
-
-    /// @dev Whether `operator` is on `digest`'s signer list (only asked for operators without a record, i.e. pending
-    ///      ones, which are all in the challenged sigData's ascending part: a binary search over it).
-    function _isListed(bytes32 digest, address operator) private view returns (bool) {
-        Slashing storage s = _slashings[digest];
-        address[] storage signers = s.signers;
-        // Pending signers are the unattempted tail of the ascending list; additional signers are always attempted.
-        uint256 lo = s.attempted;
-        uint256 hi = signers.length;
-        while (lo < hi) {
-            uint256 mid = (lo + hi) / 2;
-            address at = signers[mid];
-            if (at == operator) return true;
-            if (at < operator) lo = mid + 1;
-            else hi = mid;
-        }
-        return false;
     }
 
     /// @dev The parameters every slash of this call shares: WAD_TO_SLASH in each of the set's strategies (ascending, as
@@ -214,12 +231,15 @@ abstract contract DisputeSlashing is DisputePayments {
     }
 
     /// @dev Attempts the next MAX_SLASHES_PER_CALL signers of `digest` not attempted yet; returns the reward due.
-    function _slashNext(bytes32 digest, Slashing storage s) internal returns (uint256 reward) {
-        address[] storage signers = s.signers;
+    ///      `signers` is the challenged list, checked by the caller ({_checkSigners}).
+    function _slashNext(bytes32 digest, Slashing storage s, address[] calldata signers)
+        internal
+        returns (uint256 reward)
+    {
         uint256 start = s.attempted;
         uint256 n = signers.length;
         uint256 end = n - start > MAX_SLASHES_PER_CALL ? start + MAX_SLASHES_PER_CALL : n;
-        // casting to 'uint32' is safe because end <= signers.length, far below 2^32 (calldata bounds it)
+        // casting to 'uint32' is safe because end <= signers.length = signerCount, a uint32
         // forge-lint: disable-next-line(unsafe-typecast)
         s.attempted = uint32(end);
         if (end < n) emit SlashingIncomplete(digest, n - end);
@@ -229,6 +249,46 @@ abstract contract DisputeSlashing is DisputePayments {
             _slashOne(s, ctx, _signerSlashes[digest][operator], operator);
         }
         return _reward(digest, s, ctx.weightSlashed);
+    }
+
+    /// @dev The checks of {slashAdditionalSigners} and {slashAdditionalBatchSigners} before the signatures': `digest`
+    ///      proven wrong, every signer on record attempted, 1 to MAX_SLASHES_PER_CALL operators with one signature
+    ///      each. Returns the record and its signer count.
+    function _additional(bytes32 digest, uint256 operators, uint256 signatures)
+        private
+        view
+        returns (Slashing storage s, uint256 n)
+    {
+        s = _proven(digest);
+        n = s.signerCount;
+        if (s.attempted < n) revert SlashingUnfinished(digest, n - s.attempted);
+        _checkCount(operators);
+        if (signatures != operators) revert LengthMismatch(operators, signatures);
+    }
+
+    /// @dev Records `operators` (whose signatures were checked) as additional signers of `digest`, each refused when
+    ///      already on record ({SignerAlreadyRecorded}), attempts their slashes and pays the challenger of record.
+    function _addSigners(
+        bytes32 digest,
+        Slashing storage s,
+        uint256 n,
+        uint32 referenceEpoch,
+        address[] calldata operators
+    ) private {
+        SlashContext memory ctx = _context(digest, s);
+        for (uint256 i; i < operators.length; ++i) {
+            address operator = operators[i];
+            SignerSlash storage rec = _signerSlashes[digest][operator];
+            if (rec.status != SignerStatus.None) revert SignerAlreadyRecorded(digest, operator, rec.status);
+            emit SignerAdded(digest, operator, msg.sender, referenceEpoch);
+            _slashOne(s, ctx, rec, operator);
+        }
+        // casting to 'uint32' is safe: one signer per call slot of at most MAX_SLASHES_PER_CALL, far below 2^32
+        // forge-lint: disable-next-line(unsafe-typecast)
+        uint32 total = uint32(n + operators.length);
+        s.attempted = total;
+        s.signerCount = total;
+        _pay(s.challenger, _reward(digest, s, ctx.weightSlashed));
     }
 
     /// @dev One slash attempt of `operator` (status None or Failed): Slashed, Failed (retryable) or Skipped (the set can
@@ -294,25 +354,6 @@ abstract contract DisputeSlashing is DisputePayments {
             _slashReasons[digest][operator] = reason;
             emit SignerSlashFailed(ctx.challengeId, digest, operator, attempts, reason);
         }
-    }
-
-    /// @dev Checks and records one additional signer of `ctx.digest`, then attempts its slash.
-    function _addSigner(
-        Slashing storage s,
-        SlashContext memory ctx,
-        uint32 referenceEpoch,
-        address operator,
-        bytes calldata signature
-    ) private {
-        bytes32 digest = ctx.digest;
-        SignerSlash storage rec = _signerSlashes[digest][operator];
-        if (rec.status != SignerStatus.None) revert SignerAlreadyRecorded(digest, operator, rec.status);
-        if (!stakeRegistry.isValidOperatorSignature(operator, digest, signature, referenceEpoch)) {
-            revert InvalidOperatorSignature(operator, referenceEpoch);
-        }
-        s.signers.push(operator);
-        emit SignerAdded(digest, operator, msg.sender, referenceEpoch);
-        _slashOne(s, ctx, rec, operator);
     }
 
     /// @dev Marks `operator` Skipped for good, with `reason` (the set can no longer slash it).

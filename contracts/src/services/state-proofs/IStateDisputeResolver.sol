@@ -27,8 +27,8 @@ interface IStateDisputeResolver {
         Expired
     }
 
-    /// @notice Where the slashing of one signer of a proven-wrong digest is. None: not a signer on record. Pending: on
-    ///         the list, not attempted yet ({slashRemainingSigners}). Slashed: done (at most once). Failed: the slash
+    /// @notice Where the slashing of one signer of a proven-wrong digest is. None: not attempted (or not a signer).
+    ///         Pending: on the challenged signer list, not attempted yet ({slashRemainingSigners}). Slashed: done (at most once). Failed: the slash
     ///         reverted (e.g. EigenLayer paused); retryable by anyone ({retrySlashes}). Skipped: the operator set can no
     ///         longer slash it (OperatorNotSlashable); final.
     enum SignerStatus {
@@ -60,7 +60,7 @@ interface IStateDisputeResolver {
     }
 
     /// @notice The slashing of one signer of a proven-wrong digest.
-    /// @param status Slashed, Failed or Skipped once attempted (Pending or None are reported by the views only).
+    /// @param status Slashed, Failed or Skipped once attempted (None before; Pending is reported by getSignerSlashes).
     /// @param attempts Slash attempts made (1 unless retried).
     /// @param lastAttemptAt Unix seconds of the last attempt.
     /// @param weightSlashed Registry weight slashed (Σ shares × multiplier / 10,000), when Slashed.
@@ -75,6 +75,7 @@ interface IStateDisputeResolver {
     /// @param challengeId The challenge that proved the digest wrong (zero while not proven).
     /// @param challenger Who proved it wrong and earns the reward (zero while not proven).
     /// @param referenceEpoch The challenged sigData's reference epoch.
+    /// @param signersHash keccak256(abi.encodePacked(the challenged sigData's signers)): the list the slashing calls take.
     /// @param signers Signers on record (the challenged sigData's, then additional ones): n.
     /// @param slashed Signers slashed: k.
     /// @param failed Signers whose last slash attempt reverted (retryable).
@@ -87,6 +88,7 @@ interface IStateDisputeResolver {
         bytes32 challengeId;
         address challenger;
         uint32 referenceEpoch;
+        bytes32 signersHash;
         uint256 signers;
         uint256 slashed;
         uint256 failed;
@@ -159,11 +161,15 @@ interface IStateDisputeResolver {
     error SlashingUnfinished(bytes32 digest, uint256 remaining);
     /// @notice A call names `count` signers: none, or more than MAX_SLASHES_PER_CALL (`max`).
     error InvalidSignerCount(uint256 count, uint256 max);
+    /// @notice The signer list given is not the challenged sigData's signers on record for `digest` (the list of its
+    ///         ChallengeSubmitted event, in order).
+    error SignersMismatch(bytes32 digest);
     /// @notice `operators` and `signatures` lengths differ.
     error LengthMismatch(uint256 operators, uint256 signatures);
     /// @notice `operator` is already on record for `digest` (`status`): each pair is slashed at most once.
     error SignerAlreadyRecorded(bytes32 digest, address operator, SignerStatus status);
-    /// @notice The registry does not accept `operator`'s signature over the digest at `referenceEpoch` now.
+    /// @notice The registry does not accept `operator`'s signature over the digest (or its batch) at `referenceEpoch`
+    ///         now.
     error InvalidOperatorSignature(address operator, uint32 referenceEpoch);
     /// @notice `operator`'s slash for `digest` is not Failed (`status`): nothing to retry.
     error NotRetryable(bytes32 digest, address operator, SignerStatus status);
@@ -174,8 +180,9 @@ interface IStateDisputeResolver {
     /// @notice Sending `amount` wei to `to` failed.
     error WithdrawalFailed(address to, uint256 amount);
 
-    /// @notice A challenge was opened against `attestation`, signed (digest `digest`) by `signers`; `bond` wei held until
-    ///         resolution; the truth must be verified by `deadline` (unix seconds).
+    /// @notice A challenge was opened against `attestation`, signed (digest `digest`, alone or in a batch) by `signers`
+    ///         (ascending: the list resolveChallenge and slashRemainingSigners take); `bond` wei held until resolution;
+    ///         the truth must be verified by `deadline` (unix seconds).
     event ChallengeSubmitted(
         bytes32 indexed challengeId,
         address indexed challenger,
@@ -222,8 +229,8 @@ interface IStateDisputeResolver {
     event SignerSlashFailed(
         bytes32 indexed challengeId, bytes32 indexed digest, address indexed operator, uint32 attempts, bytes reason
     );
-    /// @notice `by` added `operator`, whose signature over `digest` at `referenceEpoch` the registry accepted, to the
-    ///         signers of the proven-wrong `digest`.
+    /// @notice `by` added `operator`, whose signature over `digest` (or a batch holding it) at `referenceEpoch` the
+    ///         registry accepted, to the signers of the proven-wrong `digest`.
     event SignerAdded(bytes32 indexed digest, address indexed operator, address indexed by, uint32 referenceEpoch);
     /// @notice `remaining` signers of `digest` are still to be attempted ({slashRemainingSigners}).
     event SlashingIncomplete(bytes32 indexed digest, uint256 remaining);

@@ -14,7 +14,8 @@ struct QuorumStrategy {
 /// @notice The part of the main chain's stake registry (ECDSAStakeRegistry) the StateDisputeResolver reads.
 /// @dev Only the functions disputes call: the resolver depends on them, not on the registry's implementation.
 interface IStateProofsStakeRegistry {
-    /// @notice ERC-1271: 0x1626ba7e when `sigData` carries a quorum of signatures over `digest`, else 0xffffffff.
+    /// @notice ERC-1271: 0x1626ba7e when `sigData` carries a quorum of signatures over `digest` (single form) or over
+    ///         a batch holding it (batched form, AttestationBatch), else 0xffffffff.
     function isValidSignature(bytes32 digest, bytes calldata sigData) external view returns (bytes4);
     /// @notice The same check as isValidSignature, reverting when it fails; returns the signers' summed weight and the
     ///         threshold weight at sigData's reference epoch (registry weight units).
@@ -37,6 +38,15 @@ interface IStateProofsStakeRegistry {
         external
         view
         returns (bool);
+    /// @notice isValidOperatorSignature for a batch: `signature` is over the batch digest of the root `proof` leads to
+    ///         from `digest`'s leaf (AttestationBatch).
+    function isValidOperatorBatchSignature(
+        address operator,
+        bytes32 digest,
+        bytes calldata signature,
+        uint32 referenceEpoch,
+        bytes32[] calldata proof
+    ) external view returns (bool);
     /// @notice The strategies counted in weights and their multipliers (basis points of a share).
     function getQuorum() external view returns (QuorumStrategy[] memory);
     /// @notice Epoch length, seconds.

@@ -3,6 +3,7 @@ pragma solidity ^0.8.27;
 
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {OperatorSet} from "../../eigenlayer/IAllocationManager.sol";
+import {SigDataLayout} from "../../core/signatures/SigDataLayout.sol";
 import {DisputeSlashing} from "./DisputeSlashing.sol";
 import {StateAttestation, StateAttestationLib} from "./StateAttestationLib.sol";
 import {StateDisputeResolverStorage} from "./StateDisputeResolverStorage.sol";
@@ -10,14 +11,14 @@ import {StateDisputeResolverStorage} from "./StateDisputeResolverStorage.sol";
 /// @title StateDisputeResolver
 /// @notice Challenges of state proofs on the main chain, and the slashing of their signers (decision disputes-0001).
 ///         1. {submitChallenge}: anyone posts a bond (>= MIN_BOND wei) against an attestation the quorum really
-///            signed: admissible exactly when the stake registry's isValidSignature accepts `sigData` over the
-///            attestation's digest now (whatever the attestation's own epoch field says). The challenge id is the
+///            signed, alone or in a batch (decision batch-0001): admissible exactly when the stake registry accepts
+///            `sigData` over the attestation's digest now (whatever the attestation's own epoch field says). The challenge id is the
 ///            task id: keccak256(abi.encodePacked(user, chainId, blockNumber, timestamp, key)). One open challenge per
 ///            id.
 ///         2. Anyone has the truth recorded in the MainChainVerifier (RemoteChainVerifier.verifyState on the source
 ///            chain, or MainChainVerifier.verifyState for the main chain, with the block's header: value and
 ///            timestamp; or reportUnproduced while the block does not exist) within RESOLUTION_PERIOD seconds.
-///         3. {resolveChallenge} (anyone): attestation wrong → its digest is proven wrong and its signers are slashed
+///         3. {resolveChallenge} (anyone, with the signer list of ChallengeSubmitted): attestation wrong → its digest is proven wrong and its signers are slashed
 ///            through AllocationManager.slashOperator (this contract is the operator set's slasher) by WAD_TO_SLASH of
 ///            their allocation in every strategy of the set; the challenger gets the bond back plus a reward for the
 ///            stake actually slashed (below); attestation right → the bond goes to BOND_RECIPIENT; not verified by the
@@ -25,7 +26,8 @@ import {StateDisputeResolverStorage} from "./StateDisputeResolverStorage.sol";
 ///         4. Slashing is kept per digest, not per challenge, and goes on until every signer is done, by anyone:
 ///            {slashRemainingSigners} (beyond MAX_SLASHES_PER_CALL per call), {retrySlashes} (a slash that reverted,
 ///            e.g. slashing paused in EigenLayer, stays retryable), {slashAdditionalSigners} (signers the first
-///            sigData left out, each with its own signature over the digest at an admissible reference epoch). A
+///            sigData left out, each with its own signature over the digest at an admissible reference epoch;
+///            {slashAdditionalBatchSigners} for signatures over a batch holding the digest). A
 ///            (digest, operator) pair is slashed at most once; a signer the set can no longer slash is skipped for
 ///            good with the reason.
 ///
@@ -45,8 +47,9 @@ import {StateDisputeResolverStorage} from "./StateDisputeResolverStorage.sol";
 ///
 ///         Funds: the contract holds open bonds, the reward pool and deferred payments, and nothing else. Payments are
 ///         pushed with a gas cap; a failed push is credited and paid by {withdraw}.
-/// @dev No owner: every parameter is immutable. Storage per challenge: 7 slots; per challenged digest: 2 slots plus one
-///      per signer, 3 more once proven wrong; per signer attempted: one slot (plus its reason when skipped or failed).
+/// @dev No owner: every parameter is immutable. Storage per challenge: 7 slots; per challenged digest: 2 slots (the
+///      signers only as the hash of their list, which the calls walking it take as calldata), 3 more once proven wrong;
+///      per signer attempted: one slot (plus its reason when skipped or failed).
 ///      Split by concern: IStateDisputeResolver (types, errors, events), StateDisputeResolverStorage (parameters,
 ///      state, deployment checks), DisputePayments (reward pool, payments), DisputeSlashing (the slashing of a
 ///      proven-wrong digest); this contract holds the challenge lifecycle.
@@ -68,7 +71,8 @@ contract StateDisputeResolver is DisputeSlashing {
     ///      wrong, and this contract the operator set's slasher. The attestation's epoch field is not compared with
     ///      sigData's reference epoch: the registry does not read it, so neither may the challenge.
     /// @param attestation The attested state (EIP-712 StateAttestation).
-    /// @param sigData abi.encode(address[] operators, bytes[] signatures, uint32 referenceEpoch), as the aggregator
+    /// @param sigData abi.encode(address[] operators, bytes[] signatures, uint32 referenceEpoch), or the batched form
+    ///        abi.encode(BATCH_SIGDATA_TAG, operators, signatures, referenceEpoch, bytes32[] proof), as the aggregator
     ///        published it.
     /// @return challengeId keccak256(abi.encodePacked(user, chainId, blockNumber, timestamp, key)).
     function submitChallenge(StateAttestation calldata attestation, bytes calldata sigData)
@@ -94,19 +98,21 @@ contract StateDisputeResolver is DisputeSlashing {
         } catch {
             revert InvalidQuorumSignature(digest);
         }
-        // Only the signers and the epoch are needed: the signatures' head word is read as a plain uint256.
-        (address[] memory signers,, uint32 referenceEpoch) = abi.decode(sigData, (address[], uint256, uint32));
+        (address[] memory signers, uint32 referenceEpoch) = SigDataLayout.operatorsAndEpoch(sigData);
 
         // casting to 'uint64' is safe: unix seconds plus a uint64 period fit for 5e11 years
         // forge-lint: disable-next-line(unsafe-typecast)
         uint64 deadline = uint64(block.timestamp) + RESOLUTION_PERIOD;
         _store(c, attestation, digest, referenceEpoch, deadline);
         // The digest's record is not proven wrong (checked above): a later challenge of the same digest rewrites it.
-        // casting to 'uint224' is safe: the value is capped to the type's maximum first
+        // casting to 'uint192' is safe: the value is capped to the type's maximum first
         // forge-lint: disable-next-line(unsafe-typecast)
-        s.signedWeight = uint224(Math.min(signedWeight, type(uint224).max));
+        s.signedWeight = uint192(Math.min(signedWeight, type(uint192).max));
         s.referenceEpoch = referenceEpoch;
-        s.signers = signers;
+        // casting to 'uint32' is safe: the registry accepted the list, so it holds at most its MAX_OPERATORS operators
+        // forge-lint: disable-next-line(unsafe-typecast)
+        s.signerCount = uint32(signers.length);
+        s.signersHash = _hashSigners(signers);
         totalOpenBonds += msg.value;
         emit ChallengeSubmitted(challengeId, msg.sender, digest, attestation, signers, msg.value, deadline);
     }
@@ -116,14 +122,21 @@ contract StateDisputeResolver is DisputeSlashing {
     ///         proven wrong, its first MAX_SLASHES_PER_CALL signers are slashed and the challenger is paid bond + the
     ///         reward for the stake slashed (see the contract's NatSpec). Verified and equal: the bond goes to
     ///         BOND_RECIPIENT. Not verified by the deadline: the bond goes back.
-    /// @dev Reverts with {NotYetVerified} while nothing is verified and the deadline has not passed. A signer the set can
-    ///      no longer slash is skipped ({SignerSlashSkipped}); one whose slash reverts stays retryable
+    /// @dev Reverts with {NotYetVerified} while nothing is verified and the deadline has not passed, and with
+    ///      {SignersMismatch} when the digest is proven wrong and `signers` is not its signer list. A signer the set
+    ///      can no longer slash is skipped ({SignerSlashSkipped}); one whose slash reverts stays retryable
     ///      ({SignerSlashFailed}, {retrySlashes}); a slash that runs out of gas reverts the whole call
     ///      ({InsufficientGasForSlash}) so no caller can fail a signer by starving it. {SlashingIncomplete} asks for
     ///      {slashRemainingSigners}.
     /// @param challengeId The challenge.
+    /// @param signers The challenge's signers, ascending, as its ChallengeSubmitted event carries them (read only
+    ///        when the attestation was wrong; any list otherwise, e.g. empty).
     /// @return outcome Slashed, Rejected or Expired.
-    function resolveChallenge(bytes32 challengeId) external nonReentrant returns (Status outcome) {
+    function resolveChallenge(bytes32 challengeId, address[] calldata signers)
+        external
+        nonReentrant
+        returns (Status outcome)
+    {
         Challenge storage c = _challenges[challengeId];
         Status status = c.status;
         if (status != Status.Open) revert ChallengeNotOpen(challengeId, status);
@@ -145,9 +158,10 @@ contract StateDisputeResolver is DisputeSlashing {
         } else {
             bytes32 digest = c.digest;
             Slashing storage s = _slashings[digest];
+            _checkSigners(digest, s, signers);
             s.challenger = challenger;
             s.challengeId = challengeId;
-            uint256 reward = _slashNext(digest, s);
+            uint256 reward = _slashNext(digest, s, signers);
             emit ChallengeSucceeded(challengeId, challenger, verifiedValue, verifiedExists, bond, reward);
             _pay(challenger, bond + reward);
         }
@@ -160,12 +174,6 @@ contract StateDisputeResolver is DisputeSlashing {
     /// @notice The latest challenge with id `challengeId` (status None: never opened).
     function getChallenge(bytes32 challengeId) external view returns (Challenge memory) {
         return _challenges[challengeId];
-    }
-
-    /// @notice The signers on record of the latest challenge with id `challengeId`'s digest: the challenged sigData's
-    ///         (ascending), then any added later.
-    function getSigners(bytes32 challengeId) external view returns (address[] memory) {
-        return _slashings[_challenges[challengeId].digest].signers;
     }
 
     /// @notice The status of the latest challenge with id `challengeId`.

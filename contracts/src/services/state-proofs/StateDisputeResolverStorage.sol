@@ -14,13 +14,17 @@ import {StateProofsServiceManager} from "./StateProofsServiceManager.sol";
 ///      (DisputePayments, DisputeSlashing, StateDisputeResolver) share them and the storage order does not depend on
 ///      how the code is split. No owner: every parameter is immutable.
 abstract contract StateDisputeResolverStorage is IStateDisputeResolver {
-    /// @dev Per digest. Slot 0 is written by submitChallenge (again by a later challenge of the same digest, until it
-    ///      is proven wrong), the rest once it is proven wrong. Slot 2 packs the failed count, the reward paid (wei,
-    ///      at most the ether this contract holds) and the weight slashed (saturating; a registry weight is below
-    ///      2^122).
+    /// @dev Per digest. Slots 0 and 1 are written by submitChallenge (again by a later challenge of the same digest,
+    ///      until it is proven wrong), the rest once it is proven wrong. The signers are not stored, only the hash of
+    ///      the challenged sigData's list ({_hashSigners}): the calls that walk the list take it as calldata, checked
+    ///      against the hash, and ChallengeSubmitted carries it. `signerCount` counts the list, then the additional
+    ///      signers (always attempted: they need no list). Slot 3 packs the failed count, the reward paid (wei, at most
+    ///      the ether this contract holds) and the weight slashed (saturating; a registry weight is below 2^122).
     struct Slashing {
-        uint224 signedWeight;
+        uint192 signedWeight;
         uint32 referenceEpoch;
+        uint32 signerCount;
+        bytes32 signersHash;
         address challenger;
         uint32 attempted;
         uint32 slashed;
@@ -29,7 +33,6 @@ abstract contract StateDisputeResolverStorage is IStateDisputeResolver {
         uint96 rewardPaid;
         uint128 weightSlashed;
         bytes32 challengeId;
-        address[] signers;
     }
 
     /// @dev 1e18 = 100% (wads).
@@ -135,5 +138,28 @@ abstract contract StateDisputeResolverStorage is IStateDisputeResolver {
     /// @dev The operator set this contract slashes: (ServiceManager, OPERATOR_SET_ID).
     function _operatorSet() internal view returns (OperatorSet memory) {
         return OperatorSet({avs: address(serviceManager), id: OPERATOR_SET_ID});
+    }
+
+    /// @dev keccak256(abi.encodePacked(signers)): keccak256 of the addresses as 32-byte words, back to back.
+    function _hashSigners(address[] memory signers) internal pure returns (bytes32 h) {
+        assembly ("memory-safe") {
+            h := keccak256(add(signers, 0x20), shl(5, mload(signers)))
+        }
+    }
+
+    /// @dev {_hashSigners} of a calldata list (copied to free memory, not reserved).
+    function _hashSignersCalldata(address[] calldata signers) internal pure returns (bytes32 h) {
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            let size := shl(5, signers.length)
+            calldatacopy(p, signers.offset, size)
+            h := keccak256(p, size)
+        }
+    }
+
+    /// @dev Reverts with {SignersMismatch} unless `signers` is the challenged sigData's signer list on record for
+    ///      `digest` (the list ChallengeSubmitted carried).
+    function _checkSigners(bytes32 digest, Slashing storage s, address[] calldata signers) internal view {
+        if (_hashSignersCalldata(signers) != s.signersHash) revert SignersMismatch(digest);
     }
 }

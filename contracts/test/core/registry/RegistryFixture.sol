@@ -9,6 +9,7 @@ import {ECDSAStakeRegistry} from "../../../src/core/registry/ECDSAStakeRegistry.
 import {IECDSAStakeRegistry} from "../../../src/core/registry/IECDSAStakeRegistry.sol";
 import {StateProofsServiceManager} from "../../../src/services/state-proofs/StateProofsServiceManager.sol";
 import {StateAttestation} from "../../../src/services/state-proofs/StateAttestationLib.sol";
+import {AttestationBatch} from "../../../src/core/signatures/AttestationBatch.sol";
 import {IAVSDirectory} from "../../../src/eigenlayer/IAVSDirectory.sol";
 import {IRewardsCoordinator} from "../../../src/eigenlayer/IRewardsCoordinator.sol";
 import {
@@ -239,6 +240,23 @@ abstract contract RegistryFixture is EigenLayerDeployer {
             signatures[i] = _sign(sorted[i].signingPk, digest);
         }
         return abi.encode(operators, signatures, referenceEpoch);
+    }
+
+    /// @dev Batched sigData of `ops` (sorted here) signing the batch digest of `root`, carrying `proof`.
+    function _batchSigData(Op[] memory ops, bytes32 root, uint32 referenceEpoch, bytes32[] memory proof)
+        internal
+        pure
+        returns (bytes memory)
+    {
+        Op[] memory sorted = _sorted(ops);
+        address[] memory operators = new address[](sorted.length);
+        bytes[] memory signatures = new bytes[](sorted.length);
+        bytes32 signed = AttestationBatch.batchDigest(root);
+        for (uint256 i; i < sorted.length; ++i) {
+            operators[i] = sorted[i].addr;
+            signatures[i] = _sign(sorted[i].signingPk, signed);
+        }
+        return abi.encode(AttestationBatch.BATCH_SIGDATA_TAG, operators, signatures, referenceEpoch, proof);
     }
 
     function _one(Op memory op) internal pure returns (Op[] memory list) {

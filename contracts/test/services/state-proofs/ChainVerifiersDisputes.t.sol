@@ -46,7 +46,7 @@ contract ChainVerifiersDisputesTest is StateDisputeResolverFixture {
         bytes32 id = _signedChallenge(a);
         _verifyRemote(KEY, oldBlock);
         assertEq(resolver.getChallenge(id).timestamp, a.timestamp);
-        assertEq(uint8(resolver.resolveChallenge(id)), SLASHED);
+        assertEq(uint8(_resolve(id)), SLASHED);
         assertLt(_magnitude(_ops[0].addr), 1e18);
     }
 
@@ -63,7 +63,7 @@ contract ChainVerifiersDisputesTest is StateDisputeResolverFixture {
         uint64 b = _writeRemote(KEY, 1);
         bytes32 id = _signedChallenge(_attest(REMOTE_CHAIN_ID, b, KEY, 1, true, 1));
         _verifyRemote(KEY, b);
-        assertEq(uint8(resolver.resolveChallenge(id)), REJECTED);
+        assertEq(uint8(_resolve(id)), REJECTED);
         assertEq(_magnitude(_ops[0].addr), 1e18);
     }
 
@@ -92,7 +92,7 @@ contract ChainVerifiersDisputesTest is StateDisputeResolverFixture {
         _advance(CLOCK_SKEW + 1);
         _reportUnproducedRemote(future);
         assertEq(verifier.latestUnproduced(REMOTE_CHAIN_ID, future), submitted + CLOCK_SKEW + 1);
-        assertEq(uint8(resolver.resolveChallenge(id)), SLASHED);
+        assertEq(uint8(_resolve(id)), SLASHED);
         assertLt(_magnitude(_ops[0].addr), 1e18);
     }
 
@@ -114,7 +114,7 @@ contract ChainVerifiersDisputesTest is StateDisputeResolverFixture {
         _reportUnproducedRemote(future);
         assertEq(_status(id), OPEN);
         _advanceTo(resolver.getChallenge(id).deadline + 1);
-        assertEq(uint8(resolver.resolveChallenge(id)), EXPIRED);
+        assertEq(uint8(_resolve(id)), EXPIRED);
     }
 
     /// @dev Only a report recorded by the deadline counts: a later one does not turn an expired challenge into a slash.
@@ -123,7 +123,7 @@ contract ChainVerifiersDisputesTest is StateDisputeResolverFixture {
         bytes32 id = _signedChallenge(_attest(REMOTE_CHAIN_ID, future, KEY, 1, true, 1));
         _advanceTo(resolver.getChallenge(id).deadline + 1);
         _reportUnproducedRemote(future);
-        assertEq(uint8(resolver.resolveChallenge(id)), EXPIRED);
+        assertEq(uint8(_resolve(id)), EXPIRED);
     }
 
     /// @dev The block gets produced after the challenge, with exactly the value and timestamp the quorum guessed: it
@@ -180,12 +180,12 @@ contract ChainVerifiersDisputesTest is StateDisputeResolverFixture {
         _advanceTo(resolver.getChallenge(id).deadline + 1);
         assertEq(_status(id), EXPIRED, "and never starts to");
         _verifyRemote(KEY, b);
-        assertEq(uint8(resolver.resolveChallenge(id)), EXPIRED);
+        assertEq(uint8(_resolve(id)), EXPIRED);
 
         // The record is not write-once poison: a new challenge of the same query is decided by the truth.
         bytes32 again = _signedChallenge(honest);
         assertEq(again, id);
-        assertEq(uint8(resolver.resolveChallenge(again)), REJECTED);
+        assertEq(uint8(_resolve(again)), REJECTED);
         assertEq(_magnitude(_ops[0].addr), 1e18, "nobody slashed");
     }
 
@@ -202,7 +202,7 @@ contract ChainVerifiersDisputesTest is StateDisputeResolverFixture {
         bytes32 id = _signedChallenge(honest);
         assertEq(_status(id), OPEN, "T == claimed timestamp proves nothing");
         _verifyRemoteHeader(KEY, _headerAt(b, t));
-        assertEq(uint8(resolver.resolveChallenge(id)), REJECTED);
+        assertEq(uint8(_resolve(id)), REJECTED);
     }
 
     /// @dev A report cannot be made about a block once it exists, so nobody can observe "not produced" late.
@@ -222,7 +222,7 @@ contract ChainVerifiersDisputesTest is StateDisputeResolverFixture {
         lie.timestamp = uint48(block.timestamp - 1);
         bytes32 lieId = _signedChallenge(lie);
         _reportUnproducedRemote(b);
-        assertEq(uint8(resolver.resolveChallenge(lieId)), SLASHED);
+        assertEq(uint8(_resolve(lieId)), SLASHED);
 
         _advanceTo(_timestampOf(b + 2));
         StateAttestation memory honest = _attest(REMOTE_CHAIN_ID, b, KEY, 0, false, 1);
@@ -230,7 +230,7 @@ contract ChainVerifiersDisputesTest is StateDisputeResolverFixture {
         bytes32 id = _signedChallenge(honest);
         assertEq(_status(id), OPEN);
         _verifyRemote(KEY, b);
-        assertEq(uint8(resolver.resolveChallenge(id)), REJECTED);
+        assertEq(uint8(_resolve(id)), REJECTED);
     }
 
     /// @dev Fuzzed framing: whenever an observation was made before the block (source time < its timestamp) and the

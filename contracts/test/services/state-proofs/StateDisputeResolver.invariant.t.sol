@@ -93,6 +93,9 @@ contract DisputeHandler is Test {
     mapping(bytes32 digest => bool) internal _knownDigest;
     /// @notice Per digest, 1 + the index of the operator left out of its latest sigData (0: none left out).
     mapping(bytes32 digest => uint256) public leftOut;
+    /// @dev The signer list of the latest challenge of each id and digest (as a client keeps it from the logs).
+    mapping(bytes32 id => address[]) internal _signersById;
+    mapping(bytes32 digest => address[]) internal _signersOf;
     /// @notice Wei put into the reward pool through the handler.
     uint256 public funded;
 
@@ -167,6 +170,14 @@ contract DisputeHandler is Test {
         bytes memory sigData = _sign(a, out);
         _submitAs(_actors[actorSeed % _actors.length], _bound(bondSeed, resolver.MIN_BOND(), 5 ether), a, sigData);
         _remember(id, digest, Claim({value: value, exists: exists, timestamp: timestamp, queryIndex: qi}), out);
+        _keepSigners(id, digest, sigData);
+    }
+
+    /// @dev Keeps the signers of a submitted challenge, decoded from its sigData.
+    function _keepSigners(bytes32 id, bytes32 digest, bytes memory sigData) internal {
+        (address[] memory signers,,) = abi.decode(sigData, (address[], bytes[], uint32));
+        _signersById[id] = signers;
+        _signersOf[digest] = signers;
     }
 
     /// @dev `actor` posts the challenge with `bond` wei.
@@ -224,7 +235,7 @@ contract DisputeHandler is Test {
         }
         if (resolver.previewResolution(id) == IStateDisputeResolver.Status.Open) return;
         IStateDisputeResolver.Challenge memory c = resolver.getChallenge(id);
-        IStateDisputeResolver.Status outcome = resolver.resolveChallenge(id);
+        IStateDisputeResolver.Status outcome = resolver.resolveChallenge(id, _signersById[id]);
         ++resolved;
 
         Claim memory claim = _claims[id];
@@ -275,7 +286,8 @@ contract DisputeHandler is Test {
         if (digests.length == 0) return;
         bytes32 digest = digests[digestSeed % digests.length];
         if (!resolver.slashedDigests(digest)) return;
-        (address[] memory ops, IStateDisputeResolver.SignerSlash[] memory recs,) = resolver.getSignerSlashes(digest);
+        address[] memory ops = _signersOf[digest];
+        (IStateDisputeResolver.SignerSlash[] memory recs,) = resolver.getSignerSlashes(digest, ops);
         uint256 n;
         for (uint256 i; i < ops.length; ++i) {
             if (recs[i].status == IStateDisputeResolver.SignerStatus.Failed) ops[n++] = ops[i];

@@ -201,11 +201,11 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         assertEq(c.referenceEpoch, 1);
         assertEq(c.digest, serviceManager.attestationDigest(a));
         Op[] memory sorted = _sorted(_all());
-        address[] memory signers = resolver.getSigners(id);
-        assertEq(signers.length, 4);
-        for (uint256 i; i < 4; ++i) {
-            assertEq(signers[i], sorted[i].addr);
-        }
+        IStateDisputeResolver.SlashingSummary memory s = resolver.getSlashing(c.digest);
+        assertEq(s.signers, 4);
+        assertEq(s.signersHash, keccak256(abi.encodePacked(_addresses(sorted))), "hash of the ascending signer list");
+        assertEq(s.referenceEpoch, 1);
+        assertEq(s.challenger, address(0), "not proven wrong yet");
         assertEq(resolver.totalOpenBonds(), MIN_BOND);
         assertEq(address(resolver).balance, MIN_BOND + 10 ether);
     }
@@ -345,7 +345,7 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
     function test_submitChallenge_revertsForSlashedAttestation() public {
         (bytes32 id, StateAttestation memory a) = _challengeWrong();
         _verifyRemote(KEY, _block);
-        resolver.resolveChallenge(id);
+        _resolve(id);
         bytes memory sigData = _sigDataFor(_all(), a);
         bytes32 digest = serviceManager.attestationDigest(a);
         assertTrue(resolver.slashedDigests(digest));
@@ -358,7 +358,7 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         StateAttestation memory right = _right();
         bytes32 id = _challenge(right, _sigDataFor(_all(), right));
         _verifyRemote(KEY, _block);
-        resolver.resolveChallenge(id);
+        _resolve(id);
         assertEq(uint8(resolver.challengeStatus(id)), uint8(IStateDisputeResolver.Status.Rejected));
 
         (bytes32 id2,) = _challengeWrong();
@@ -366,7 +366,7 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         assertEq(uint8(resolver.challengeStatus(id)), uint8(IStateDisputeResolver.Status.Open));
         assertEq(resolver.getChallenge(id).claimedValue, WRONG_VALUE);
         // The truth is already verified: it resolves at once.
-        assertEq(uint8(resolver.resolveChallenge(id)), uint8(IStateDisputeResolver.Status.Slashed));
+        assertEq(uint8(_resolve(id)), uint8(IStateDisputeResolver.Status.Slashed));
     }
 
     // ---------------------------------------------------------------- resolveChallenge
@@ -377,17 +377,17 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
                 IStateDisputeResolver.ChallengeNotOpen.selector, bytes32(uint256(1)), IStateDisputeResolver.Status.None
             )
         );
-        resolver.resolveChallenge(bytes32(uint256(1)));
+        _resolve(bytes32(uint256(1)));
     }
 
     function test_resolveChallenge_revertsWhenResolvedTwice() public {
         (bytes32 id,) = _challengeWrong();
         _verifyRemote(KEY, _block);
-        resolver.resolveChallenge(id);
+        _resolve(id);
         vm.expectRevert(
             abi.encodeWithSelector(IStateDisputeResolver.ChallengeNotOpen.selector, id, IStateDisputeResolver.Status.Slashed)
         );
-        resolver.resolveChallenge(id);
+        _resolve(id);
     }
 
     function test_resolveChallenge_revertsBeforeVerificationAndDeadline() public {
@@ -395,7 +395,7 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         uint64 deadline = resolver.getChallenge(id).deadline;
         _advanceTo(deadline);
         vm.expectRevert(abi.encodeWithSelector(IStateDisputeResolver.NotYetVerified.selector, id, deadline));
-        resolver.resolveChallenge(id);
+        _resolve(id);
         assertEq(uint8(resolver.previewResolution(id)), uint8(IStateDisputeResolver.Status.Open));
     }
 
@@ -423,7 +423,7 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         emit IStateDisputeResolver.ChallengeSucceeded(id, challenger, TRUE_VALUE, true, MIN_BOND, REWARD);
         vm.expectEmit(address(resolver));
         emit IStateDisputeResolver.PaymentSent(challenger, MIN_BOND + REWARD);
-        IStateDisputeResolver.Status outcome = resolver.resolveChallenge(id);
+        IStateDisputeResolver.Status outcome = _resolve(id);
 
         assertEq(uint8(outcome), uint8(IStateDisputeResolver.Status.Slashed));
         for (uint256 i; i < 4; ++i) {
@@ -443,7 +443,7 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         StateAttestation memory a = _attest(REMOTE_CHAIN_ID, _block, KEY + 1, 0, true, 1);
         bytes32 id = _challenge(a, _sigDataFor(_all(), a));
         _verifyRemote(KEY + 1, _block);
-        assertEq(uint8(resolver.resolveChallenge(id)), uint8(IStateDisputeResolver.Status.Slashed));
+        assertEq(uint8(_resolve(id)), uint8(IStateDisputeResolver.Status.Slashed));
         assertLt(_magnitude(_ops[0].addr), 1e18);
     }
 
@@ -451,7 +451,7 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         StateAttestation memory a = _attest(REMOTE_CHAIN_ID, _block, KEY + 1, 0, false, 1);
         bytes32 id = _challenge(a, _sigDataFor(_all(), a));
         _verifyRemote(KEY + 1, _block);
-        assertEq(uint8(resolver.resolveChallenge(id)), uint8(IStateDisputeResolver.Status.Rejected));
+        assertEq(uint8(_resolve(id)), uint8(IStateDisputeResolver.Status.Rejected));
         assertEq(treasury.balance, MIN_BOND);
     }
 
@@ -464,7 +464,7 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         emit IStateDisputeResolver.ChallengeFailed(id, treasury, MIN_BOND);
         vm.expectEmit(address(resolver));
         emit IStateDisputeResolver.PaymentSent(treasury, MIN_BOND);
-        assertEq(uint8(resolver.resolveChallenge(id)), uint8(IStateDisputeResolver.Status.Rejected));
+        assertEq(uint8(_resolve(id)), uint8(IStateDisputeResolver.Status.Rejected));
         assertEq(treasury.balance, MIN_BOND);
         assertEq(challenger.balance, challengerBefore);
         assertEq(resolver.rewardPool(), 10 ether);
@@ -480,7 +480,7 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         uint256 challengerBefore = challenger.balance;
         vm.expectEmit(address(resolver));
         emit IStateDisputeResolver.ChallengeExpired(id, challenger, MIN_BOND);
-        assertEq(uint8(resolver.resolveChallenge(id)), uint8(IStateDisputeResolver.Status.Expired));
+        assertEq(uint8(_resolve(id)), uint8(IStateDisputeResolver.Status.Expired));
         assertEq(challenger.balance, challengerBefore + MIN_BOND);
         assertEq(_magnitude(_ops[0].addr), 1e18, "nobody slashed");
         assertEq(address(resolver).balance, 10 ether);
@@ -490,7 +490,7 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         (bytes32 id,) = _challengeWrong();
         _advanceTo(resolver.getChallenge(id).deadline + 1);
         _verifyRemote(KEY, _block);
-        assertEq(uint8(resolver.resolveChallenge(id)), uint8(IStateDisputeResolver.Status.Expired));
+        assertEq(uint8(_resolve(id)), uint8(IStateDisputeResolver.Status.Expired));
         assertEq(_magnitude(_ops[0].addr), 1e18);
     }
 
@@ -499,13 +499,13 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         _advanceTo(resolver.getChallenge(id).deadline);
         _verifyRemote(KEY, _block);
         _advance(1000);
-        assertEq(uint8(resolver.resolveChallenge(id)), uint8(IStateDisputeResolver.Status.Slashed));
+        assertEq(uint8(_resolve(id)), uint8(IStateDisputeResolver.Status.Slashed));
     }
 
     function test_resolveChallenge_verifiedBeforeChallengeResolvesAtOnce() public {
         _verifyRemote(KEY, _block);
         (bytes32 id,) = _challengeWrong();
-        assertEq(uint8(resolver.resolveChallenge(id)), uint8(IStateDisputeResolver.Status.Slashed));
+        assertEq(uint8(_resolve(id)), uint8(IStateDisputeResolver.Status.Slashed));
     }
 
     function test_resolveChallenge_slashesMainChainAttestationThroughLocalPath() public {
@@ -516,7 +516,7 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         StateAttestation memory a = _attest(MAIN_CHAIN_ID, mainBlock, KEY, 6, true, 1);
         bytes32 id = _challenge(a, _sigDataFor(_all(), a));
         verifier.verifyState(user, KEY, _header(mainBlock));
-        assertEq(uint8(resolver.resolveChallenge(id)), uint8(IStateDisputeResolver.Status.Slashed));
+        assertEq(uint8(_resolve(id)), uint8(IStateDisputeResolver.Status.Slashed));
         assertEq(_magnitude(_ops[0].addr), 1e18 - WAD_TO_SLASH);
     }
 
@@ -547,7 +547,7 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         _verifyRemote(KEY, _block);
         assertLe(block.number, leftAtBlock + allocationManager.DEALLOCATION_DELAY(), "within the deallocation delay");
         assertTrue(allocationManager.isOperatorSlashable(leaver.addr, set));
-        resolver.resolveChallenge(id);
+        _resolve(id);
         assertEq(_magnitude(leaver.addr), 1e18 - WAD_TO_SLASH, "the leaving signer was slashed");
     }
 
@@ -558,10 +558,11 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         bytes memory sigData = _sigDataFor(_all(), a);
         vm.deal(address(this), MIN_BOND);
         bytes32 id = rc.challenge{value: MIN_BOND}(resolver, a, sigData);
+        _noteSigners(id, serviceManager.attestationDigest(a), sigData);
         _verifyRemote(KEY, _block);
         vm.expectEmit(address(resolver));
         emit IStateDisputeResolver.PaymentDeferred(address(rc), MIN_BOND + REWARD);
-        resolver.resolveChallenge(id);
+        _resolve(id);
         assertEq(resolver.pendingWithdrawals(address(rc)), MIN_BOND + REWARD);
         assertEq(resolver.totalPendingWithdrawals(), MIN_BOND + REWARD);
         assertEq(address(resolver).balance, resolver.rewardPool() + MIN_BOND + REWARD);
@@ -581,8 +582,9 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         bytes memory sigData = _sigDataFor(_all(), a);
         vm.deal(address(this), MIN_BOND);
         bytes32 id = rc.challenge{value: MIN_BOND}(resolver, a, sigData);
+        _noteSigners(id, serviceManager.attestationDigest(a), sigData);
         _verifyRemote(KEY, _block);
-        resolver.resolveChallenge(id);
+        _resolve(id);
         vm.expectRevert(
             abi.encodeWithSelector(IStateDisputeResolver.WithdrawalFailed.selector, address(rc), MIN_BOND + REWARD)
         );
@@ -631,14 +633,14 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
 
         vm.expectEmit(address(resolver));
         emit IStateDisputeResolver.SlashingIncomplete(digest, 6);
-        resolver.resolveChallenge(id);
+        _resolve(id);
         IStateDisputeResolver.SlashingSummary memory s = resolver.getSlashing(digest);
         assertEq(s.slashed, n - 6);
         assertEq(s.pending, 6);
         assertEq(_magnitude(sorted[n - 7].addr), 1e18 - WAD_TO_SLASH);
         assertEq(_magnitude(sorted[n - 6].addr), 1e18, "not yet");
 
-        resolver.slashRemainingSigners(digest);
+        _slashRemaining(digest);
         s = resolver.getSlashing(digest);
         assertEq(s.slashed, n);
         assertEq(s.pending, 0);
@@ -646,24 +648,24 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
             assertEq(_magnitude(sorted[i].addr), 1e18 - WAD_TO_SLASH);
         }
         vm.expectRevert(abi.encodeWithSelector(IStateDisputeResolver.NothingLeftToSlash.selector, digest));
-        resolver.slashRemainingSigners(digest);
+        _slashRemaining(digest);
     }
 
     function test_slashRemainingSigners_revertsWhenAllSlashed() public {
         (bytes32 id, StateAttestation memory a) = _challengeWrong();
         bytes32 digest = serviceManager.attestationDigest(a);
         _verifyRemote(KEY, _block);
-        resolver.resolveChallenge(id);
+        _resolve(id);
         assertEq(resolver.getSlashing(digest).slashed, 4);
         vm.expectRevert(abi.encodeWithSelector(IStateDisputeResolver.NothingLeftToSlash.selector, digest));
-        resolver.slashRemainingSigners(digest);
+        _slashRemaining(digest);
     }
 
     function test_slashRemainingSigners_revertsForOpenChallenge() public {
         (, StateAttestation memory a) = _challengeWrong();
         bytes32 digest = serviceManager.attestationDigest(a);
         vm.expectRevert(abi.encodeWithSelector(IStateDisputeResolver.NotProvenWrong.selector, digest));
-        resolver.slashRemainingSigners(digest);
+        _slashRemaining(digest);
     }
 
     // ---------------------------------------------------------------- fuzz
@@ -674,7 +676,7 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         bytes32 id = _challenge(a, _sigDataFor(_all(), a));
         _verifyRemote(KEY, _block);
         bool wrong = claimedValue != TRUE_VALUE || !claimedExists;
-        IStateDisputeResolver.Status outcome = resolver.resolveChallenge(id);
+        IStateDisputeResolver.Status outcome = _resolve(id);
         assertEq(uint8(outcome), uint8(wrong ? IStateDisputeResolver.Status.Slashed : IStateDisputeResolver.Status.Rejected));
         assertEq(_magnitude(_ops[0].addr), wrong ? 1e18 - WAD_TO_SLASH : 1e18);
         assertEq(treasury.balance, wrong ? 0 : MIN_BOND);
@@ -686,7 +688,7 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         (bytes32 id,) = _challengeWrong();
         _verifyRemote(KEY, _block);
         gasLimit = bound(gasLimit, 50_000, 700_000);
-        try resolver.resolveChallenge{gas: gasLimit}(id) returns (IStateDisputeResolver.Status outcome) {
+        try resolver.resolveChallenge{gas: gasLimit}(id, _signersById[id]) returns (IStateDisputeResolver.Status outcome) {
             assertEq(uint8(outcome), uint8(IStateDisputeResolver.Status.Slashed));
             for (uint256 i; i < 4; ++i) {
                 assertEq(_magnitude(_ops[i].addr), 1e18 - WAD_TO_SLASH, "a signer escaped");
@@ -707,7 +709,7 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         bool seen;
         for (uint256 g = 150_000; g < 600_000 && !seen; g += 2_000) {
             uint256 snapshot = vm.snapshotState();
-            try resolver.resolveChallenge{gas: g}(id) {}
+            try resolver.resolveChallenge{gas: g}(id, _signersById[id]) {}
             catch (bytes memory reason) {
                 seen = reason.length >= 4 && bytes4(reason) == IStateDisputeResolver.InsufficientGasForSlash.selector;
             }
@@ -729,9 +731,10 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         vm.deal(challenger, bond);
         vm.prank(challenger);
         bytes32 id = r.submitChallenge{value: bond}(a, sigData);
+        _noteSigners(id, serviceManager.attestationDigest(a), sigData);
         assertEq(address(r).balance, uint256(bond) + pool);
         _verifyRemote(KEY, _block);
-        r.resolveChallenge(id);
+        _resolveOn(r, id);
         uint256 reward = REWARD < pool ? REWARD : pool;
         assertEq(challenger.balance, uint256(bond) + reward);
         assertEq(address(r).balance, pool - reward);
@@ -746,9 +749,9 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         vm.warp(block.timestamp + w);
         if (block.timestamp <= deadline) {
             vm.expectRevert(abi.encodeWithSelector(IStateDisputeResolver.NotYetVerified.selector, id, deadline));
-            resolver.resolveChallenge(id);
+            _resolve(id);
         } else {
-            assertEq(uint8(resolver.resolveChallenge(id)), uint8(IStateDisputeResolver.Status.Expired));
+            assertEq(uint8(_resolve(id)), uint8(IStateDisputeResolver.Status.Expired));
         }
     }
 
@@ -801,9 +804,10 @@ contract StateDisputeResolverTest is StateDisputeResolverFixture {
         vm.prank(challenger);
         bytes32 id = resolver.submitChallenge{value: MIN_BOND}(a, sigData);
         uint256 submitGas = vm.lastCallGas().gasTotalUsed;
+        _noteSigners(id, serviceManager.attestationDigest(a), sigData);
         _verifyRemote(KEY, _block);
         _coolAll();
-        resolver.resolveChallenge(id);
+        _resolve(id);
         uint256 resolveGas = vm.lastCallGas().gasTotalUsed;
         emit log_named_uint(string.concat("submitChallenge gas, ", label), submitGas);
         emit log_named_uint(string.concat("resolveChallenge gas (slash all), ", label), resolveGas);

@@ -14,6 +14,7 @@ import {IStateDisputeResolver} from "../../../src/services/state-proofs/IStateDi
 import {IStateProofsStakeRegistry} from "../../../src/services/state-proofs/IStateProofsStakeRegistry.sol";
 import {StateDisputeResolver} from "../../../src/services/state-proofs/StateDisputeResolver.sol";
 import {StateAttestation} from "../../../src/services/state-proofs/StateAttestationLib.sol";
+import {AttestationBatch} from "../../../src/core/signatures/AttestationBatch.sol";
 import {BlockHeaderRlp} from "./BlockHeaderRlp.sol";
 
 /// @notice The whole dispute path on the devnet EigenLayer core: RegistryFixture's AVS plus a main StateManager and
@@ -46,6 +47,10 @@ abstract contract StateDisputeResolverFixture is RegistryFixture {
     RemoteChainVerifier internal remoteVerifier;
     StateDisputeResolver internal resolver;
     OperatorSet internal set;
+    /// @dev The signer list of the latest challenge of each id and of each digest, as ChallengeSubmitted carried it:
+    ///      what a client keeps from the logs and hands to the calls that walk the list.
+    mapping(bytes32 challengeId => address[]) internal _signersById;
+    mapping(bytes32 digest => address[]) internal _signersOf;
     /// @dev Clock origin of the block model: block = _b0 + floor((timestamp - _t0) / MIN_BLOCK_TIME).
     uint256 internal _t0;
     uint256 internal _b0;
@@ -186,6 +191,54 @@ abstract contract StateDisputeResolverFixture is RegistryFixture {
     function _challenge(StateAttestation memory a, bytes memory sigData) internal returns (bytes32 id) {
         vm.prank(challenger);
         id = resolver.submitChallenge{value: MIN_BOND}(a, sigData);
+        _noteSigners(id, serviceManager.attestationDigest(a), sigData);
+    }
+
+    /// @dev Keeps the signers of challenge `id` of `digest`, decoded from `sigData` (either form), as a client does.
+    function _noteSigners(bytes32 id, bytes32 digest, bytes memory sigData) internal {
+        address[] memory signers = _signersIn(sigData);
+        _signersById[id] = signers;
+        _signersOf[digest] = signers;
+    }
+
+    /// @dev The operators of a single or batched sigData.
+    function _signersIn(bytes memory sigData) internal pure returns (address[] memory signers) {
+        if (sigData.length >= 32 && bytes32(sigData) == AttestationBatch.BATCH_SIGDATA_TAG) {
+            (, signers,,,) = abi.decode(sigData, (bytes32, address[], bytes[], uint32, bytes32[]));
+        } else {
+            (signers,,) = abi.decode(sigData, (address[], bytes[], uint32));
+        }
+    }
+
+    function _addresses(Op[] memory ops) internal pure returns (address[] memory list) {
+        list = new address[](ops.length);
+        for (uint256 i; i < ops.length; ++i) {
+            list[i] = ops[i].addr;
+        }
+    }
+
+    /// @dev resolveChallenge with the challenge's signer list.
+    function _resolve(bytes32 id) internal returns (IStateDisputeResolver.Status) {
+        return _resolveOn(resolver, id);
+    }
+
+    function _resolveOn(StateDisputeResolver r, bytes32 id) internal returns (IStateDisputeResolver.Status) {
+        return r.resolveChallenge(id, _signersById[id]);
+    }
+
+    /// @dev slashRemainingSigners with the digest's signer list.
+    function _slashRemaining(bytes32 digest) internal {
+        resolver.slashRemainingSigners(digest, _signersOf[digest]);
+    }
+
+    /// @dev getSignerSlashes of the digest's challenged signers (Pending reported for those not attempted yet).
+    function _signerSlashes(bytes32 digest)
+        internal
+        view
+        returns (address[] memory ops, IStateDisputeResolver.SignerSlash[] memory records, bytes[] memory reasons)
+    {
+        ops = _signersOf[digest];
+        (records, reasons) = resolver.getSignerSlashes(digest, ops);
     }
 
     /// @dev The timestamp of block `blockNumber` in the block model (the earliest second of that block).

@@ -60,7 +60,7 @@ contract StateDisputeResolverSlashingTest is StateDisputeResolverFixture {
         digest = serviceManager.attestationDigest(a);
         id = _challenge(a, _sigData(signers, digest, a.epoch));
         _verifyRemote(KEY, _block);
-        assertEq(uint8(resolver.resolveChallenge(id)), uint8(IStateDisputeResolver.Status.Slashed));
+        assertEq(uint8(_resolve(id)), uint8(IStateDisputeResolver.Status.Slashed));
     }
 
     function _status(bytes32 digest, address operator) internal view returns (IStateDisputeResolver.SignerStatus) {
@@ -80,13 +80,6 @@ contract StateDisputeResolverSlashingTest is StateDisputeResolverFixture {
         allocationManager.unpause(status);
     }
 
-    function _addresses(Op[] memory ops) internal pure returns (address[] memory list) {
-        list = new address[](ops.length);
-        for (uint256 i; i < ops.length; ++i) {
-            list[i] = ops[i].addr;
-        }
-    }
-
     // ---------------------------------------------------------------- 1. admissible exactly when it verifies
 
     /// @dev The attacker's proof: the quorum signs a wrong value in an attestation whose epoch field is not sigData's
@@ -99,7 +92,7 @@ contract StateDisputeResolverSlashingTest is StateDisputeResolverFixture {
         bytes32 id = _challenge(a, sigData);
         assertEq(resolver.getChallenge(id).referenceEpoch, 1, "timing follows sigData's reference epoch");
         _verifyRemote(KEY, _block);
-        assertEq(uint8(resolver.resolveChallenge(id)), uint8(IStateDisputeResolver.Status.Slashed));
+        assertEq(uint8(_resolve(id)), uint8(IStateDisputeResolver.Status.Slashed));
         assertEq(_magnitude(_ops[0].addr), 1e18 - WAD_TO_SLASH);
     }
 
@@ -160,7 +153,7 @@ contract StateDisputeResolverSlashingTest is StateDisputeResolverFixture {
         assertEq(s.challengeId, id);
         assertEq(s.signers, 4);
         assertEq(s.slashed, 4);
-        assertEq(resolver.getSigners(id)[3], left.addr);
+        assertEq(s.signersHash, keccak256(abi.encodePacked(_signersById[id])), "the challenged list is unchanged");
     }
 
     /// @dev Any set of signers the registry would accept, any way split between the challenged sigData and later
@@ -193,7 +186,7 @@ contract StateDisputeResolverSlashingTest is StateDisputeResolverFixture {
         bytes32 digest = serviceManager.attestationDigest(a);
         bytes32 id = _challenge(a, _sigData(first, digest, 2));
         _verifyRemote(KEY, _block);
-        resolver.resolveChallenge(id);
+        _resolve(id);
         if (rest.length != 0) {
             bytes[] memory sigs = new bytes[](rest.length);
             for (uint256 i; i < rest.length; ++i) {
@@ -310,16 +303,16 @@ contract StateDisputeResolverSlashingTest is StateDisputeResolverFixture {
         StateAttestation memory a1 = _wrong(2);
         bytes32 d1 = serviceManager.attestationDigest(a1);
         bytes32 id = _challenge(a1, _sigData(all, d1, 2));
-        resolver.resolveChallenge(id); // 64 slashed, 6 left
+        _resolve(id); // 64 slashed, 6 left
 
         StateAttestation memory a2 = _attest(REMOTE_CHAIN_ID, _block, KEY, WRONG_VALUE + 1, true, 2);
         bytes32 d2 = serviceManager.attestationDigest(a2);
         assertEq(_challenge(a2, _sigData(all, d2, 2)), id, "same challenge id");
-        resolver.resolveChallenge(id);
+        _resolve(id);
 
         // The first digest's 6 remaining signers are still slashable.
-        resolver.slashRemainingSigners(d1);
-        resolver.slashRemainingSigners(d2);
+        _slashRemaining(d1);
+        _slashRemaining(d2);
         uint256 twice = (1e18 - WAD_TO_SLASH) - Math.mulDiv(1e18 - WAD_TO_SLASH, WAD_TO_SLASH, 1e18, Math.Rounding.Ceil);
         for (uint256 i; i < n; ++i) {
             assertEq(_magnitude(all[i].addr), twice, "slashed once per wrong digest");
@@ -345,11 +338,10 @@ contract StateDisputeResolverSlashingTest is StateDisputeResolverFixture {
         bytes32 digest = serviceManager.attestationDigest(a);
         bytes32 id = _challenge(a, _sigData(all, digest, 2));
         _verifyRemote(KEY, _block);
-        resolver.resolveChallenge(id);
+        _resolve(id);
         assertEq(resolver.getSlashing(digest).pending, 2);
-        (IStateDisputeResolver.SignerSlash memory rec,) =
-            resolver.getSignerSlash(digest, resolver.getSigners(id)[n - 1]);
-        assertEq(uint8(rec.status), uint8(IStateDisputeResolver.SignerStatus.Pending));
+        (, IStateDisputeResolver.SignerSlash[] memory recs,) = _signerSlashes(digest);
+        assertEq(uint8(recs[n - 1].status), uint8(IStateDisputeResolver.SignerStatus.Pending));
 
         address[] memory ops = new address[](1);
         ops[0] = extra.addr;
@@ -357,7 +349,7 @@ contract StateDisputeResolverSlashingTest is StateDisputeResolverFixture {
         sigs[0] = _sign(extra.signingPk, digest);
         vm.expectRevert(abi.encodeWithSelector(IStateDisputeResolver.SlashingUnfinished.selector, digest, 2));
         resolver.slashAdditionalSigners(digest, 2, ops, sigs);
-        resolver.slashRemainingSigners(digest);
+        _slashRemaining(digest);
         resolver.slashAdditionalSigners(digest, 2, ops, sigs);
         assertEq(resolver.getSlashing(digest).slashed, n + 1);
     }
@@ -377,14 +369,14 @@ contract StateDisputeResolverSlashingTest is StateDisputeResolverFixture {
         vm.expectEmit(address(resolver));
         emit SignerSlashFailed(id, digest, sorted[0].addr, 1, paused);
         uint256 before = challenger.balance;
-        assertEq(uint8(resolver.resolveChallenge(id)), uint8(IStateDisputeResolver.Status.Slashed));
+        assertEq(uint8(_resolve(id)), uint8(IStateDisputeResolver.Status.Slashed));
         assertEq(challenger.balance, before + MIN_BOND, "bond back, no reward: nothing slashed yet");
 
         IStateDisputeResolver.SlashingSummary memory s = resolver.getSlashing(digest);
         assertEq(s.failed, 4);
         assertEq(s.slashed, 0);
         (address[] memory ops, IStateDisputeResolver.SignerSlash[] memory recs, bytes[] memory reasons) =
-            resolver.getSignerSlashes(digest);
+            _signerSlashes(digest);
         for (uint256 i; i < 4; ++i) {
             assertEq(uint8(recs[i].status), uint8(IStateDisputeResolver.SignerStatus.Failed));
             assertEq(reasons[i], paused);
@@ -421,7 +413,7 @@ contract StateDisputeResolverSlashingTest is StateDisputeResolverFixture {
         );
         StateAttestation memory a = _wrong(1);
         (, bytes32 digest) = _proveWrong(a, _all());
-        (address[] memory ops,, bytes[] memory reasons) = resolver.getSignerSlashes(digest);
+        (address[] memory ops,, bytes[] memory reasons) = _signerSlashes(digest);
         assertEq(reasons[0], panic);
         assertEq(resolver.getSlashing(digest).failed, 4);
         vm.clearMockedCalls();
@@ -475,7 +467,7 @@ contract StateDisputeResolverSlashingTest is StateDisputeResolverFixture {
         _pauseSlashing();
         (, bytes32 digest) = _proveWrong(_wrong(1), _all());
         _unpauseSlashing();
-        (address[] memory ops,,) = resolver.getSignerSlashes(digest);
+        (address[] memory ops,,) = _signerSlashes(digest);
         gasLimit = bound(gasLimit, 30_000, 800_000);
         try resolver.retrySlashes{gas: gasLimit}(digest, ops) {} catch {}
         for (uint256 i; i < 4; ++i) {
@@ -493,7 +485,7 @@ contract StateDisputeResolverSlashingTest is StateDisputeResolverFixture {
         StateAttestation memory a = _wrong(1);
         bytes32 id = _challenge(a, _sigDataFor(_all(), a));
         _verifyRemote(KEY, _block);
-        resolver.resolveChallenge(id);
+        _resolve(id);
         for (uint256 i; i < 4; ++i) {
             assertTrue(registry.isFrozen(_ops[i].addr));
             assertEq(registry.slashableWeight(_ops[i].addr), 0);
@@ -527,8 +519,9 @@ contract StateDisputeResolverSlashingTest is StateDisputeResolverFixture {
         bytes memory sigData = _sigDataFor(_all(), a);
         vm.prank(attacker);
         bytes32 id = r.submitChallenge{value: MIN_BOND}(a, sigData);
+        _noteSigners(id, serviceManager.attestationDigest(a), sigData);
         _verifyRemote(KEY, _block);
-        r.resolveChallenge(id);
+        _resolveOn(r, id);
         assertEq(attacker.balance, MIN_BOND, "bond back, no reward");
         assertEq(r.rewardPool(), 5 ether, "the pool paid nothing");
         assertEq(address(r).balance, 5 ether);
@@ -558,7 +551,7 @@ contract StateDisputeResolverSlashingTest is StateDisputeResolverFixture {
         bytes32 id = _challenge(a, sigData);
         _verifyRemote(KEY, _block);
         uint256 before = challenger.balance;
-        resolver.resolveChallenge(id);
+        _resolve(id);
 
         uint256 slashedWeight;
         for (uint256 i; i < 4; ++i) {
@@ -619,11 +612,13 @@ contract StateDisputeResolverSlashingTest is StateDisputeResolverFixture {
 
         StateAttestation memory a = _wrong(1);
         bytes32 digest = serviceManager.attestationDigest(a);
+        bytes memory sigData = _sigData(_first(3), digest, 1);
         vm.prank(challenger);
-        bytes32 id = r.submitChallenge{value: MIN_BOND}(a, _sigData(_first(3), digest, 1));
+        bytes32 id = r.submitChallenge{value: MIN_BOND}(a, sigData);
+        _noteSigners(id, digest, sigData);
         _verifyRemote(KEY, _block);
         uint256 before = challenger.balance;
-        r.resolveChallenge(id);
+        _resolveOn(r, id);
         assertEq(challenger.balance, before + MIN_BOND + 0.1 ether, "the whole pool");
         assertEq(r.rewardPool(), 0);
 
@@ -646,7 +641,7 @@ contract StateDisputeResolverSlashingTest is StateDisputeResolverFixture {
         _pauseSlashing();
         (, bytes32 digest) = _proveWrong(_wrong(1), _first(3));
         _unpauseSlashing();
-        (address[] memory ops,,) = resolver.getSignerSlashes(digest);
+        (address[] memory ops,,) = _signerSlashes(digest);
         _cool();
         resolver.retrySlashes(digest, ops);
         uint256 retryGas = vm.lastCallGas().gasTotalUsed;
