@@ -158,10 +158,13 @@ async function submitChallenge(devnet: Devnet, account: PrivateKeyAccount, attes
   return expectSuccess(main.client, hash, 'submitChallenge');
 }
 
-/** Sends resolveChallenge from `account` and waits for it. */
-async function resolveChallenge(devnet: Devnet, account: PrivateKeyAccount, challengeId: Hex) {
+/**
+ * Sends resolveChallenge from `account` and waits for it. The challenged signers are read only when the attestation is
+ * proven wrong; the tests that call this resolve right or unverified ones, so the list is the proof's or empty.
+ */
+async function resolveChallenge(devnet: Devnet, account: PrivateKeyAccount, challengeId: Hex, signers: readonly Address[] = []) {
   const main = mainOf(devnet);
-  const hash = await makeWalletClient(main.chainId, main.rpcUrl, account).writeContract({ ...main.resolver, functionName: 'resolveChallenge', args: [challengeId] });
+  const hash = await makeWalletClient(main.chainId, main.rpcUrl, account).writeContract({ ...main.resolver, functionName: 'resolveChallenge', args: [challengeId, [...signers]] });
   return expectSuccess(main.client, hash, 'resolveChallenge');
 }
 
@@ -339,7 +342,7 @@ describe('disputes on a devnet', () => {
 
     await submitChallenge(devnet, challenger, attestation, proof.sigData!, minBond);
     const { deadline } = await main.client.readContract({ ...main.resolver, functionName: 'getChallenge', args: [proof.taskId] });
-    const early = await revertOf(() => main.client.simulateContract({ ...main.resolver, account: resolverCaller, functionName: 'resolveChallenge', args: [proof.taskId] }));
+    const early = await revertOf(() => main.client.simulateContract({ ...main.resolver, account: resolverCaller, functionName: 'resolveChallenge', args: [proof.taskId, []] }));
     assert.deepEqual(early, { errorName: 'NotYetVerified', args: [proof.taskId, deadline] });
 
     // Every chain moves together (the verifier compares timestamps across chains).

@@ -4,7 +4,7 @@
  * verifyState with the block's RLP header (anchoring an old block's hash first when needed), or reportUnproduced while
  * the block does not exist yet. Every write waits for its receipt and throws {@link DisputeTransactionError} when it reverts.
  */
-import { type Address, type Hex, type PrivateKeyAccount, type PublicClient, decodeErrorResult, getAddress } from 'viem';
+import { type Address, type Hex, type PrivateKeyAccount, type PublicClient, decodeErrorResult, encodePacked, getAddress, keccak256 } from 'viem';
 import {
   BlockHashAnchorsAbi,
   ECDSAStakeRegistryAbi,
@@ -95,6 +95,22 @@ export function createDisputeChain(options: DisputeChainOptions): DisputeChain {
       args: [attestationOf(d)],
     });
 
+  /**
+   * The signer list the resolver holds the hash of for the dispute's digest (the slashing calls take it as calldata):
+   * the dispute's own proof's signers when they match, else those of the ChallengeSubmitted event that set the hash
+   * (another challenger may have opened it with another proof of the same digest).
+   */
+  const challengedSigners = async (d: Dispute): Promise<Address[]> => {
+    const digest = await digestOf(d);
+    const { signersHash } = await mainClient.readContract({ ...resolver, functionName: 'getSlashing', args: [digest] });
+    const hashOf = (list: readonly Address[]) => keccak256(encodePacked(['address[]'], [list]));
+    const own = signersOf(d.sigData);
+    if (hashOf(own) === signersHash) return own;
+    const submitted = await mainClient.getContractEvents({ ...resolver, eventName: 'ChallengeSubmitted', args: { digest }, fromBlock: 0n });
+    const match = submitted.reverse().find((e) => hashOf(e.args.signers ?? []) === signersHash);
+    return match ? [...match.args.signers!] : own;
+  };
+
   return {
     async proofHolds(d) {
       const digest = await mainClient.readContract({
@@ -174,15 +190,17 @@ export function createDisputeChain(options: DisputeChainOptions): DisputeChain {
     },
 
     async resolveChallenge(d) {
+      const signers = await challengedSigners(d);
       const hash = await send(main.chainId, 'resolveChallenge', (wallet) =>
-        wallet.writeContract({ ...resolver, functionName: 'resolveChallenge', args: [d.challengeId] }),
+        wallet.writeContract({ ...resolver, functionName: 'resolveChallenge', args: [d.challengeId, signers] }),
       );
       return { hash, state: await state(d.challengeId) };
     },
 
     async slashing(d) {
       const digest = await digestOf(d);
-      const [operators, records, reasons] = await mainClient.readContract({ ...resolver, functionName: 'getSignerSlashes', args: [digest] });
+      const operators = await challengedSigners(d);
+      const [records, reasons] = await mainClient.readContract({ ...resolver, functionName: 'getSignerSlashes', args: [digest, operators] });
       const summary = await mainClient.readContract({ ...resolver, functionName: 'getSlashing', args: [digest] });
       const problems: SignerProblem[] = [];
       const slashedWeights: { operator: Address; weight: bigint }[] = [];
@@ -210,8 +228,9 @@ export function createDisputeChain(options: DisputeChainOptions): DisputeChain {
 
     async slashRemainingSigners(d) {
       const digest = await digestOf(d);
+      const signers = await challengedSigners(d);
       return send(main.chainId, 'slashRemainingSigners', (wallet) =>
-        wallet.writeContract({ ...resolver, functionName: 'slashRemainingSigners', args: [digest] }),
+        wallet.writeContract({ ...resolver, functionName: 'slashRemainingSigners', args: [digest, signers] }),
       );
     },
 

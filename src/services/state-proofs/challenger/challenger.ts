@@ -68,7 +68,7 @@ export type DisputeChain = {
   resolveChallenge(dispute: Dispute): Promise<{ hash: Hex; state: ChallengeState }>;
   /** The slashing progress of the dispute's digest. */
   slashing(dispute: Dispute): Promise<SlashingReport>;
-  /** Sends slashRemainingSigners(digest) and waits for it. */
+  /** Sends slashRemainingSigners(digest, the challenged signers) and waits for it. */
   slashRemainingSigners(dispute: Dispute): Promise<Hex>;
   /** Sends retrySlashes(digest, operators) for signers whose slash failed, and waits for it. */
   retrySlashes(dispute: Dispute, operators: readonly Address[]): Promise<Hex>;
