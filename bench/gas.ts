@@ -8,6 +8,10 @@
  * - `execution`: total minus intrinsic and calldata gas, i.e. what a contract calling it pays for the check itself.
  * Marginal gas per signer is the slope between 1 and 50 signers.
  *
+ * The same is measured for the batched sigData (docs/attestation-batches.md) in batches of 1, 64 and 1,024 digests: the
+ * measured digest plus distinct others, so its proof has 0, 6 and 10 nodes. The signers sign `batchDigest(root)`; the
+ * extra over the single form for the same signers is the tag, the proof's calldata and the Merkle path's hashing.
+ *
  * The devnet deploys the bytecode in src/core/chain/abis/generated/ (gitignored, written by `npm run build:abis` from
  * contracts/out/), not the sources: the bench first checks that this bytecode is the forge artifact of the contract
  * sources on disk, and refuses to measure a stale build (a stale one once reported ~14,900 gas per signer for a
@@ -17,25 +21,54 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Hex, encodeFunctionData, hexToBytes, keccak256 } from 'viem';
+import { type Hex, encodeFunctionData, hexToBytes, keccak256, toBytes } from 'viem';
 import { ECDSAStakeRegistryAbi, ECDSAStakeRegistryBytecode } from '../src/core/chain/abis/generated/index.ts';
 import { makeWalletClient } from '../src/core/chain/clients.ts';
 import { mainChainOf } from '../src/core/chain/deployment.ts';
+import { buildAttestationBatch } from '../src/core/crypto/attestation-batch.ts';
 import { signDigest, signingKeyFromPrivateKey } from '../src/core/crypto/ecdsa.ts';
 import { startDevnet } from '../src/devnet/devnet.ts';
-import { ERC1271_MAGIC_VALUE, attestationDigest, encodeSigData } from '../src/services/state-proofs/attestation.ts';
+import {
+  ERC1271_MAGIC_VALUE,
+  attestationDigest,
+  encodeBatchedSigData,
+  encodeSigData,
+} from '../src/services/state-proofs/attestation.ts';
 
 /** Gas figures for one signer count. */
 export type GasPoint = { signers: number; total: number; execution: number };
 
+/** Gas figures of a batched sigData for one signer count and batch size, and its extra over the single form. */
+export type BatchedGasPoint = GasPoint & {
+  /** Digests in the batch. */
+  batchSize: number;
+  /** Nodes in the measured digest's Merkle proof. */
+  proofLength: number;
+  /** `total` minus the single form's for the same signers. */
+  extraTotal: number;
+  /** `execution` minus the single form's for the same signers. */
+  extraExecution: number;
+};
+
+/** isValidSignature gas of both sigData forms: `single` per signer count, `batched` per signer count and batch size. */
+export type SignatureGas = { single: GasPoint[]; batched: BatchedGasPoint[] };
+
 /** Signer counts the bench reports. */
 export const SIGNER_COUNTS = [1, 2, 5, 10, 20, 50] as const;
 
-/** Measures isValidSignature gas for each of `counts` signers. */
+/** Batch sizes of the batched form: proofs of 0, 6 and 10 nodes. */
+export const BATCH_SIZES = [1, 64, 1024] as const;
+
+/**
+ * Measures isValidSignature gas for each of `counts` signers, in the single form and in the batched form for each of
+ * `batchSizes` digests per batch, all on one devnet.
+ * @throws {Error} when the registry bytecode is stale, or a proof does not verify or its transaction reverts.
+ */
 export async function measureIsValidSignatureGas(
   counts: readonly number[] = SIGNER_COUNTS,
   log: (line: string) => void = () => {},
-): Promise<GasPoint[]> {
+  batchSizes: readonly number[] = BATCH_SIZES,
+): Promise<SignatureGas> {
   assertFreshRegistryBytecode();
   const operators = Math.max(...counts);
   const dir = mkdtempSync(join(tmpdir(), 'avs-gas-'));
@@ -64,26 +97,75 @@ export async function measureIsValidSignatureGas(
       },
     );
     const wallet = makeWalletClient(devnet.deployment.mainChainId, mainChainOf(devnet.deployment).rpcUrl, devnet.user);
-    const points: GasPoint[] = [];
-    for (const n of counts) {
-      const signers = devnet.operators.slice(0, n).map((o) => ({
-        operator: o.address,
-        signature: signDigest(signingKeyFromPrivateKey(o.signingKey), digest),
-      }));
-      const sigData = encodeSigData(signers, epoch);
+    /** Checks `sigData` verifies (eth_call), then sends it as a transaction and splits the receipt's gas. */
+    const measure = async (what: string, sigData: Hex) => {
       const result = await client.readContract({ address: registry, abi: ECDSAStakeRegistryAbi, functionName: 'isValidSignature', args: [digest, sigData] });
-      if (result !== ERC1271_MAGIC_VALUE) throw new Error(`a proof of ${n} signers did not verify (${result})`);
+      if (result !== ERC1271_MAGIC_VALUE) throw new Error(`${what} did not verify (${result})`);
       const data = encodeFunctionData({ abi: ECDSAStakeRegistryAbi, functionName: 'isValidSignature', args: [digest, sigData] });
       const hash = await wallet.sendTransaction({ to: registry, data, gas: 5_000_000n });
-      const total = Number((await client.waitForTransactionReceipt({ hash })).gasUsed);
-      points.push({ signers: n, ...splitTransactionGas(`${n} signers`, total, data) });
-      log(`  ${n} signers: ${total} gas`);
+      const receipt = await client.waitForTransactionReceipt({ hash });
+      if (receipt.status !== 'success') throw new Error(`${what}: the isValidSignature transaction reverted`);
+      return splitTransactionGas(what, Number(receipt.gasUsed), data);
+    };
+    // The other digests only need to be distinct from the measured one: the batch's other attestations.
+    const batches = batchSizes.map((size) => {
+      const others = Array.from({ length: size - 1 }, (_, i) => keccak256(toBytes(`bench batch digest ${i}`)));
+      const batch = buildAttestationBatch([digest, ...others]);
+      return { size, batchDigest: batch.batchDigest, proof: batch.proofOf(digest) };
+    });
+    const single: GasPoint[] = [];
+    const batched: BatchedGasPoint[] = [];
+    for (const n of counts) {
+      const operators = devnet.operators.slice(0, n);
+      const keys = operators.map((o) => signingKeyFromPrivateKey(o.signingKey));
+      const signers = operators.map((o, i) => ({ operator: o.address, signature: signDigest(keys[i], digest) }));
+      const s = { signers: n, ...(await measure(`a proof of ${n} signers`, encodeSigData(signers, epoch))) };
+      single.push(s);
+      log(`  ${n} signers: ${s.total} gas`);
+      for (const b of batches) {
+        const sigData = encodeBatchedSigData({
+          operators: operators.map((o) => o.address),
+          signatures: keys.map((k) => signDigest(k, b.batchDigest)),
+          referenceEpoch: epoch,
+          proof: b.proof,
+        });
+        const g = await measure(`a batched proof of ${n} signers in a batch of ${b.size}`, sigData);
+        batched.push({
+          signers: n,
+          batchSize: b.size,
+          proofLength: b.proof.length,
+          ...g,
+          extraTotal: g.total - s.total,
+          extraExecution: g.execution - s.execution,
+        });
+        log(`  ${n} signers, batch of ${b.size}: ${g.total} gas`);
+      }
     }
-    return points;
+    return { single, batched };
   } finally {
     await devnet.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Gas per Merkle proof node of the batched form: the slope of its extra over the single form between the smallest and
+ * the largest batch measured, averaged over the signer counts; rounded gas.
+ * @throws {Error} when `batched` has no two proof lengths to compare.
+ */
+export function gasPerProofNode(batched: readonly BatchedGasPoint[]): { total: number; execution: number } {
+  const lengths = batched.map((p) => p.proofLength);
+  const [shortest, longest] = [Math.min(...lengths), Math.max(...lengths)];
+  if (!(longest > shortest)) throw new Error('gas per proof node needs batches with proofs of two lengths');
+  const slopes = batched
+    .filter((p) => p.proofLength === longest)
+    .map((p) => {
+      const base = batched.find((q) => q.signers === p.signers && q.proofLength === shortest)!;
+      const nodes = longest - shortest;
+      return { total: (p.extraTotal - base.extraTotal) / nodes, execution: (p.extraExecution - base.extraExecution) / nodes };
+    });
+  const mean = (f: (x: { total: number; execution: number }) => number) => Math.round(slopes.reduce((a, x) => a + f(x), 0) / slopes.length);
+  return { total: mean((x) => x.total), execution: mean((x) => x.execution) };
 }
 
 /** EIP-2028 calldata cost of `data`: 16 gas per non-zero byte, 4 per zero byte. */

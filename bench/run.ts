@@ -3,7 +3,8 @@
  *
  * - proofs per second end to end, and p50/p99 latency from request to stored proof, with 4 and with 10 operators
  *   (bench/throughput.ts);
- * - isValidSignature gas for 1, 2, 5, 10, 20 and 50 signers, total and marginal per signer (bench/gas.ts);
+ * - isValidSignature gas for 1, 2, 5, 10, 20 and 50 signers, total and marginal per signer, single sigData and batched
+ *   in batches of 1, 64 and 1,024 (proofs of 0, 6 and 10 nodes) with the extra over single and per proof node (bench/gas.ts);
  * - dispute gas for 4, 10, 50 and 128 operators: submitChallenge, and resolveChallenge slashing all N signers
  *   (bench/disputeGas.ts);
  * - replication gas for 4, 10, 50 and 128 (the default MAX_OPERATORS) operators: the bridge delivery that reaches LightStakeRegistry.processEpochUpdate
@@ -38,7 +39,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { DEVNET_GAS_OPERATOR_COUNTS, type DevnetGasResult, measureDevnetGas } from './devnetGas.ts';
 import { measureDigest } from './digest.ts';
-import { type GasPoint, SIGNER_COUNTS, measureIsValidSignatureGas } from './gas.ts';
+import { type SignatureGas, BATCH_SIZES, SIGNER_COUNTS, gasPerProofNode, measureIsValidSignatureGas } from './gas.ts';
 import { type MultiProverGas, measureMultiProverGas } from './multiProverGas.ts';
 import { measureMultiProverThroughput } from './multiProverThroughput.ts';
 import { measureIntelGas } from './intelGas.ts';
@@ -87,14 +88,17 @@ if (parts.includes('throughput')) {
 }
 
 if (parts.includes('gas')) {
-  console.log('\nisValidSignature gas (valid proofs)');
-  const gas = await measureIsValidSignatureGas(SIGNER_COUNTS, log);
-  printSignatureGas(gas);
+  console.log('\nisValidSignature gas (valid proofs), single and batched sigData');
+  const signatureGas = await measureIsValidSignatureGas(SIGNER_COUNTS, log, BATCH_SIZES);
+  const gas = signatureGas.single;
+  const perProofNode = gasPerProofNode(signatureGas.batched);
+  printSignatureGas(signatureGas);
   const first = gas[0];
   const last = gas[gas.length - 1];
   const marginalTotal = Math.round((last.total - first.total) / (last.signers - first.signers));
   const marginalExecution = Math.round((last.execution - first.execution) / (last.signers - first.signers));
   console.log(`  per additional signer: ${marginalTotal} gas in a transaction, ${marginalExecution} gas of execution`);
+  console.log(`  batched, per proof node: ${perProofNode.total} gas in a transaction, ${perProofNode.execution} gas of execution`);
 
   console.log(`\ndispute and replication gas, ${gasOperators.join(', ')} operators (one devnet each)`);
   const devnetGas = await measureDevnetGas(gasOperators, log);
@@ -106,6 +110,22 @@ if (parts.includes('gas')) {
     isValidSignatureGas: Object.fromEntries(gas.map((p) => [String(p.signers), p.total])),
     isValidSignatureExecutionGas: Object.fromEntries(gas.map((p) => [String(p.signers), p.execution])),
     marginalGasPerSigner: { total: marginalTotal, execution: marginalExecution },
+    isValidSignatureBatched: {
+      ...Object.fromEntries(
+        BATCH_SIZES.map((size) => {
+          const points = signatureGas.batched.filter((p) => p.batchSize === size);
+          const bySigners = (f: (p: (typeof points)[number]) => number) => Object.fromEntries(points.map((p) => [String(p.signers), f(p)]));
+          return [String(size), {
+            proofLength: points[0].proofLength,
+            total: bySigners((p) => p.total),
+            execution: bySigners((p) => p.execution),
+            extraTotal: bySigners((p) => p.extraTotal),
+            extraExecution: bySigners((p) => p.extraExecution),
+          }];
+        }),
+      ),
+      perProofNode,
+    },
     disputeGas: byCount(({ dispute: d }) => ({
       submitChallenge: d.submitChallenge.total,
       resolveChallenge: d.resolveChallenge.total,
@@ -199,9 +219,25 @@ mkdirSync(dir, { recursive: true });
 writeFileSync(path, JSON.stringify(results, null, 2) + '\n');
 console.log(`\nwrote ${path.pathname}`);
 
-function printSignatureGas(gas: readonly GasPoint[]): void {
-  console.log('  signers      total  execution');
-  for (const p of gas) console.log(`  ${pad(p.signers, 7)} ${pad(p.total, 10)} ${pad(p.execution, 10)}`);
+function printSignatureGas({ single, batched }: SignatureGas): void {
+  const cell = (p: { total: number; execution: number }) => `${p.total} (${p.execution})`;
+  const sizes = [...new Set(batched.map((p) => p.batchSize))];
+  const heads = sizes.map((size) => `batched ×${size.toLocaleString('en-US')}`);
+  console.log('  gas in the transaction (execution); batched: proofs of ' + sizes.map((size) => batched.find((p) => p.batchSize === size)!.proofLength).join(', ') + ' nodes');
+  console.log(`  signers ${pad('single', 17)} ${heads.map((h) => pad(h, 17)).join(' ')}`);
+  for (const s of single) {
+    const row = sizes.map((size) => pad(cell(batched.find((p) => p.signers === s.signers && p.batchSize === size)!), 17));
+    console.log(`  ${pad(s.signers, 7)} ${pad(cell(s), 17)} ${row.join(' ')}`);
+  }
+  console.log('  extra of the batched form over the single one, in the transaction (execution)');
+  console.log(`  signers ${heads.map((h) => pad(h, 17)).join(' ')}`);
+  for (const s of single) {
+    const row = sizes.map((size) => {
+      const p = batched.find((q) => q.signers === s.signers && q.batchSize === size)!;
+      return pad(`${p.extraTotal} (${p.extraExecution})`, 17);
+    });
+    console.log(`  ${pad(s.signers, 7)} ${row.join(' ')}`);
+  }
 }
 
 function printDisputeGas(results: readonly DevnetGasResult[]): void {
