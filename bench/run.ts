@@ -224,17 +224,17 @@ function printSignatureGas({ single, batched }: SignatureGas): void {
   const sizes = [...new Set(batched.map((p) => p.batchSize))];
   const heads = sizes.map((size) => `batched ×${size.toLocaleString('en-US')}`);
   console.log('  gas in the transaction (execution); batched: proofs of ' + sizes.map((size) => batched.find((p) => p.batchSize === size)!.proofLength).join(', ') + ' nodes');
-  console.log(`  signers ${pad('single', 17)} ${heads.map((h) => pad(h, 17)).join(' ')}`);
+  console.log(`  signers ${pad('single', 18)} ${heads.map((h) => pad(h, 18)).join(' ')}`);
   for (const s of single) {
-    const row = sizes.map((size) => pad(cell(batched.find((p) => p.signers === s.signers && p.batchSize === size)!), 17));
-    console.log(`  ${pad(s.signers, 7)} ${pad(cell(s), 17)} ${row.join(' ')}`);
+    const row = sizes.map((size) => pad(cell(batched.find((p) => p.signers === s.signers && p.batchSize === size)!), 18));
+    console.log(`  ${pad(s.signers, 7)} ${pad(cell(s), 18)} ${row.join(' ')}`);
   }
   console.log('  extra of the batched form over the single one, in the transaction (execution)');
-  console.log(`  signers ${heads.map((h) => pad(h, 17)).join(' ')}`);
+  console.log(`  signers ${heads.map((h) => pad(h, 18)).join(' ')}`);
   for (const s of single) {
     const row = sizes.map((size) => {
       const p = batched.find((q) => q.signers === s.signers && q.batchSize === size)!;
-      return pad(`${p.extraTotal} (${p.extraExecution})`, 17);
+      return pad(`${p.extraTotal} (${p.extraExecution})`, 18);
     });
     console.log(`  ${pad(s.signers, 7)} ${row.join(' ')}`);
   }
