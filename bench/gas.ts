@@ -14,8 +14,8 @@
  *
  * The devnet deploys the bytecode in src/core/chain/abis/generated/ (gitignored, written by `npm run build:abis` from
  * contracts/out/), not the sources: the bench first checks that this bytecode is the forge artifact of the contract
- * sources on disk, and refuses to measure a stale build (a stale one once reported ~14,900 gas per signer for a
- * contract that costs ~8,700).
+ * sources on disk, and refuses to measure a stale build (a stale one once reported a per-signer cost far from the
+ * contract's).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

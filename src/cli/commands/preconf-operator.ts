@@ -16,6 +16,7 @@ import {
   OPERATOR_KEY_ENV,
   type PreconfGlobals,
   type PreconfReader,
+  type PreconfWriter,
   commitmentBitmap,
   commitmentView,
   formatCommitment,
@@ -152,72 +153,73 @@ function registerCommitmentSet(commitment: Command): void {
   });
 }
 
-function registerCommitmentUpdate(commitment: Command): void {
-  keyOptions(
-    commitment
-      .command('update')
-      .description('write down your pending commitment once it is in force (updateOperatorCommitment): bookkeeping, since the registry reads it as in force from its block anyway'),
-    'the operator key',
-    OPERATOR_KEY_ENV,
-  ).action(async (_opts, cmd: Command) => {
+/**
+ * A command sending one of the registry's argument-less operator calls with the operator key, then printing what
+ * `report` reads back at the transaction's block.
+ */
+function registerOperatorCall(
+  parent: Command,
+  name: string,
+  description: string,
+  functionName: 'updateOperatorCommitment' | 'startDeregisterOperator' | 'finishDeregisterOperator',
+  report: (w: PreconfWriter, receipt: { blockNumber: bigint }) => Promise<Record<string, unknown>>,
+): void {
+  keyOptions(parent.command(name).description(description), 'the operator key', OPERATOR_KEY_ENV).action(async (_opts, cmd: Command) => {
     const opts = cmd.optsWithGlobals<PreconfGlobals & KeyOptions>();
     const w = await loadPreconfWriter(opts);
-    const { client, registry, account, wallet } = w;
-    const receipt = await sendRegistryWrite({ reader: w, operator: account.address }, 'updateOperatorCommitment', () =>
-      wallet.writeContract({ ...registry, functionName: 'updateOperatorCommitment', args: [] }),
+    const { registry, account, wallet } = w;
+    const receipt = await sendRegistryWrite({ reader: w, operator: account.address }, functionName, () =>
+      wallet.writeContract({ ...registry, functionName, args: [] }),
     );
-    const after = await client.readContract({ ...registry, functionName: 'getOperator', args: [account.address], blockNumber: receipt.blockNumber });
-    printResult({ operator: account.address, commitment: await commitmentView(w, after.commitment, receipt.blockNumber), transactionHash: receipt.transactionHash }, opts.json);
+    printResult({ operator: account.address, ...(await report(w, receipt)), transactionHash: receipt.transactionHash }, opts.json);
   });
+}
+
+function registerCommitmentUpdate(commitment: Command): void {
+  registerOperatorCall(
+    commitment,
+    'update',
+    'write down your pending commitment once it is in force (updateOperatorCommitment): bookkeeping, since the registry reads it as in force from its block anyway',
+    'updateOperatorCommitment',
+    async (w, { blockNumber }) => {
+      const after = await w.client.readContract({ ...w.registry, functionName: 'getOperator', args: [w.account.address], blockNumber });
+      return { commitment: await commitmentView(w, after.commitment, blockNumber) };
+    },
+  );
 }
 
 function registerDeregisterStart(deregister: Command): void {
-  keyOptions(
-    deregister
-      .command('start')
-      .description('start leaving the registry (you must have no registered validators); finish after the deregistration delay; registering a validator before then cancels it'),
-    'the operator key',
-    OPERATOR_KEY_ENV,
-  ).action(async (_opts, cmd: Command) => {
-    const opts = cmd.optsWithGlobals<PreconfGlobals & KeyOptions>();
-    const w = await loadPreconfWriter(opts);
-    const { client, registry, account, wallet } = w;
-    const receipt = await sendRegistryWrite({ reader: w, operator: account.address }, 'startDeregisterOperator', () =>
-      wallet.writeContract({ ...registry, functionName: 'startDeregisterOperator', args: [] }),
-    );
-    const [after, delay] = await Promise.all([
-      client.readContract({ ...registry, functionName: 'getOperator', args: [account.address], blockNumber: receipt.blockNumber }),
-      client.readContract({ ...registry, functionName: 'getDeregistrationDelay', blockNumber: receipt.blockNumber }),
-    ]);
-    const finishBlock = after.startDeregisterOperatorBlock + delay;
-    printResult(
-      {
-        operator: account.address,
+  registerOperatorCall(
+    deregister,
+    'start',
+    'start leaving the registry (you must have no registered validators); finish after the deregistration delay; registering a validator before then cancels it',
+    'startDeregisterOperator',
+    async (w, { blockNumber }) => {
+      const [after, delay] = await Promise.all([
+        w.client.readContract({ ...w.registry, functionName: 'getOperator', args: [w.account.address], blockNumber }),
+        w.client.readContract({ ...w.registry, functionName: 'getDeregistrationDelay', blockNumber }),
+      ]);
+      const finishBlock = after.startDeregisterOperatorBlock + delay;
+      return {
         startedAtBlock: after.startDeregisterOperatorBlock,
         canFinishFromBlock: finishBlock,
         next: `\`avs preconf operator deregister finish\` from block ${finishBlock}`,
-        transactionHash: receipt.transactionHash,
-      },
-      opts.json,
-    );
-  });
+      };
+    },
+  );
 }
 
 function registerDeregisterFinish(deregister: Command): void {
-  keyOptions(
-    deregister.command('finish').description('finish leaving the registry, the deregistration delay after `deregister start`: out of the AVSDirectory, your commitment deleted'),
-    'the operator key',
-    OPERATOR_KEY_ENV,
-  ).action(async (_opts, cmd: Command) => {
-    const opts = cmd.optsWithGlobals<PreconfGlobals & KeyOptions>();
-    const w = await loadPreconfWriter(opts);
-    const { client, registry, account, wallet } = w;
-    const receipt = await sendRegistryWrite({ reader: w, operator: account.address }, 'finishDeregisterOperator', () =>
-      wallet.writeContract({ ...registry, functionName: 'finishDeregisterOperator', args: [] }),
-    );
-    const after = await client.readContract({ ...registry, functionName: 'getOperator', args: [account.address], blockNumber: receipt.blockNumber });
-    printResult({ operator: account.address, registered: after.isRegistered, transactionHash: receipt.transactionHash }, opts.json);
-  });
+  registerOperatorCall(
+    deregister,
+    'finish',
+    'finish leaving the registry, the deregistration delay after `deregister start`: out of the AVSDirectory, your commitment deleted',
+    'finishDeregisterOperator',
+    async (w, { blockNumber }) => {
+      const after = await w.client.readContract({ ...w.registry, functionName: 'getOperator', args: [w.account.address], blockNumber });
+      return { registered: after.isRegistered };
+    },
+  );
 }
 
 function registerShow(operator: Command): void {
