@@ -267,6 +267,35 @@ forEachDatabase('challenger', (fixture) => {
     assert.equal(formatSlashing(stored.slashing), 'slashed 70 of 70');
   });
 
+  it('drives the slashing when the truth lands between its verification check and a resolve meant for an expired challenge', async () => {
+    const journal = await open();
+    const proofs = [proof(2, 999n)];
+    const { feed } = feedOf(proofs);
+    const { chain, verified } = fakeChain(3);
+    // The bridge is slow: the verification request is sent, but the truth arrives only while the challenger, still
+    // seeing it unverified, tries to resolve (which then slashes instead of returning the bond).
+    const slowBridge: DisputeChain = {
+      ...chain,
+      async requestVerification(d) {
+        const hash = await chain.requestVerification(d);
+        verified.delete(d.challengeId);
+        return hash;
+      },
+      async resolveChallenge(d) {
+        verified.add(d.challengeId);
+        return chain.resolveChallenge(d);
+      },
+    };
+    const challenger = new Challenger({ aggregatorUrl: 'http://unused', feed, truth, chain: slowBridge, journal, logger, chainIds: [31338] });
+    await challenger.tick();
+    await challenger.tick();
+    const stored = (await journal.get(proofs[0].taskId)) as Dispute;
+    assert.equal(stored.stage, 'resolved');
+    assert.equal(stored.detail, 'slashed (0x03)');
+    assert.ok(stored.slashing, 'the slashing progress is recorded');
+    assert.equal(formatSlashing(stored.slashing), 'slashed 3 of 3');
+  });
+
   it('retries failed slashes with a backoff kept in the journal: a restart neither retries early nor sends twice', async () => {
     const journal = await open();
     const proofs = [proof(2, 999n)];

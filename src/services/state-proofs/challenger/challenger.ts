@@ -285,7 +285,8 @@ export class Challenger {
         if (state === 'open') {
           const expired = await chain.resolveChallenge(dispute).catch(() => undefined);
           if (expired && expired.state !== 'open') {
-            await advance('resolved', `${expired.state} (${expired.hash})`);
+            // The truth can land between the check above and this call: then it slashed, and the slashing is driven on.
+            await advance(expired.state === 'slashed' ? 'slashing' : 'resolved', `${expired.state} (${expired.hash})`);
           } else if (await this.reportAgain(dispute)) {
             // A block that was not produced: a report counts only from a little after the challenge (clock skew), so
             // report again (or verify the block, if it has been produced since) until the resolver can decide.
