@@ -1,12 +1,16 @@
 /**
- * End-to-end proof throughput and latency on a local devnet.
+ * End-to-end proof throughput, latency and CPU per proof on a local devnet.
  *
  * Starts a fresh devnet (anvil 31337 + 31338, N operators) and runs the aggregator (`avs aggregator run`) and each
  * operator node (`avs operator run --devnet-operator i`) as its own process, as they run in production; this process is
- * only the client. A user writes `count`
- * keys on 31338 in one block; once that block is final the bench sends `count` proof requests over HTTP with
- * `concurrency` in flight, then reads every task back. Latency of a proof = the aggregator's `aggregatedAt` minus the
- * moment this client sent the request (same machine clock). Throughput = proofs / (last aggregatedAt − first send).
+ * only the client. The aggregator stores its tasks in SQLite or in a fresh Postgres database (DATABASE_URL, see
+ * bench/postgres.ts), and signs them batched (its default) or each on its own (`--batch-size 0`); operators keep their
+ * journals in SQLite either way. A user writes `count` keys on 31338; once the last block is final the bench sends
+ * `count` proof requests over HTTP with `concurrency` in flight, then reads every task back. Latency of a proof = the
+ * aggregator's `aggregatedAt` minus the moment this client sent the request (same machine clock). Throughput = proofs /
+ * (last aggregatedAt − first send). CPU per proof = a process's user + system CPU time over the burst (from its
+ * Prometheus `/metrics`, read right before the first request and as soon as the aggregator counts every task finished)
+ * divided by the proofs requested.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { Agent, request as httpRequest } from 'node:http';
@@ -16,11 +20,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StateManagerAbi } from '../src/core/chain/abis/generated/index.ts';
 import { makeWalletClient } from '../src/core/chain/clients.ts';
-import { startDevnet, writeDeploymentFile } from '../src/devnet/devnet.ts';
+import { type DevnetBase, type DevnetServices, startDevnet, writeDeploymentFile } from '../src/devnet/devnet.ts';
+import { type BenchDatabase, createBenchDatabase } from './postgres.ts';
+
+/** Where the aggregator stores its tasks. */
+export type BenchDatabaseKind = 'sqlite' | 'postgres';
 
 /** Figures of one throughput run. */
 export type ThroughputResult = {
   operators: number;
+  database: BenchDatabaseKind;
+  /** False when the aggregator signed every task on its own (`--batch-size 0`). */
+  batched: boolean;
   proofs: number;
   failed: number;
   /** Aggregated proofs whose attested value is not the value written (must be 0). */
@@ -29,68 +40,65 @@ export type ThroughputResult = {
   latencyMs: { p50: number; p99: number; max: number };
   /** Time from sending a POST to having its whole answer (the task is stored by then), in ms. */
   postMs: { p50: number; p99: number; max: number };
+  /**
+   * CPU time (user + system) per requested proof over the burst, in ms: of the aggregator process, and of an operator
+   * process (the mean of all operators).
+   */
+  cpuMsPerProof: { aggregator: number; operator: number };
 };
 
 /** Options of {@link measureThroughput}. */
-export type ThroughputOptions = { operators: number; proofs: number; concurrency: number; log?: (line: string) => void };
+export type ThroughputOptions = {
+  operators: number;
+  proofs: number;
+  concurrency: number;
+  /** The aggregator's database (default sqlite). */
+  database?: BenchDatabaseKind;
+  /** False runs the aggregator with `--batch-size 0`, every task signed on its own (default true). */
+  batched?: boolean;
+  log?: (line: string) => void;
+};
 
 const REMOTE_CHAIN = 31338;
 
-/** Runs one devnet and measures proofs per second and latency. */
+/**
+ * Runs one devnet and measures proofs per second, latency and CPU per proof. A Postgres run creates the aggregator's
+ * database first and drops it after.
+ */
 export async function measureThroughput(options: ThroughputOptions): Promise<ThroughputResult> {
+  const postgres = options.database === 'postgres' ? await createBenchDatabase() : undefined;
+  try {
+    return await runDevnet(options, postgres);
+  } finally {
+    await postgres?.drop();
+  }
+}
+
+/** {@link measureThroughput} on one devnet, the aggregator on `postgres` when given, else on a SQLite file. */
+async function runDevnet(options: ThroughputOptions, postgres: BenchDatabase | undefined): Promise<ThroughputResult> {
   const log = options.log ?? (() => {});
+  const batched = options.batched ?? true;
+  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn' };
+  delete env.DATABASE_URL;
   const dir = mkdtempSync(join(tmpdir(), 'avs-bench-'));
   const deploymentPath = join(dir, 'devnet.json');
-  const children: ChildProcess[] = [];
+  const processes: ServiceProcesses = { children: [], operatorMetrics: [] };
   const devnet = await startDevnet({
     operators: options.operators,
     dir,
     writeDeployment: deploymentPath,
     onProgress: (m) => log(`  devnet: ${m}`),
-    services: async (base) => {
-      writeDeploymentFile(deploymentPath, base);
-      const port = await freePort();
-      const aggregatorUrl = `http://127.0.0.1:${port}`;
-      const wsUrl = `ws://127.0.0.1:${port}/v1/operators/ws`;
-      children.push(
-        spawn(
-          process.execPath,
-          [
-            ...nodeArgs(),
-            'bin/avs.js', 'aggregator', 'run',
-            '--deployment', deploymentPath,
-            '--port', String(port),
-            '--db', join(base.dataDir, 'aggregator.sqlite'),
-          ],
-          { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, LOG_LEVEL: 'warn' } },
-        ),
-      );
-      await waitForHealth(aggregatorUrl);
-      for (const o of base.operators) {
-        const child = spawn(
-          process.execPath,
-          [
-            ...nodeArgs(),
-            'bin/avs.js', 'operator', 'run',
-            '--devnet-operator', String(o.index),
-            '--deployment', deploymentPath,
-            '--aggregator', wsUrl,
-            '--confirmations', '2',
-            '--db', join(base.dataDir, `operator-${o.index}.sqlite`),
-          ],
-          { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, LOG_LEVEL: 'warn' } },
-        );
-        children.push(child);
-      }
-      return {
-        endpoints: { 'aggregator http': aggregatorUrl },
-        aggregatorUrl,
-        async stop() {
-          await Promise.all(children.map((c) => stopChild(c)));
-        },
-      };
-    },
+    services: (base) =>
+      startServices(base, { deploymentPath, env, batched, postgres }, processes).catch(async (error: unknown) => {
+        // The devnet stops only services it was handed; children started before the failure are stopped here.
+        await stopChildren(processes.children);
+        throw error;
+      }),
+  }).catch((error: unknown) => {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
   });
+
   const agent = new Agent({ keepAlive: true, maxSockets: 1_024 });
   try {
     const api = devnet.services!.aggregatorUrl!;
@@ -123,6 +131,7 @@ export async function measureThroughput(options: ThroughputOptions): Promise<Thr
     // connections opened in the measured burst would sit unaccepted for seconds and idle part of the client.
     await Promise.all(Array.from({ length: options.concurrency }, () => request(agent, api, warmBody)));
 
+    const before = await readCpu(api, processes.operatorMetrics);
     const sentAt = new Map<string, number>();
     const ids: string[] = [];
     let next = 1;
@@ -147,6 +156,9 @@ export async function measureThroughput(options: ThroughputOptions): Promise<Thr
     const postTimes: number[] = [];
     const expected = new Map<string, bigint>();
     await Promise.all(Array.from({ length: options.concurrency }, worker));
+    // The aggregator's own count tells when the burst is over: polling every task would cost it CPU inside the window.
+    await waitForFinished(api, before.finished + ids.length);
+    const after = await readCpu(api, processes.operatorMetrics);
     const tasks = await waitForTasks(api, ids);
 
     const latencies: number[] = [];
@@ -167,20 +179,87 @@ export async function measureThroughput(options: ThroughputOptions): Promise<Thr
     postTimes.sort((a, b) => a - b);
     const pctOf = (list: number[], p: number) => Math.round(list[Math.min(list.length - 1, Math.ceil((p / 100) * list.length) - 1)] ?? 0);
     const pct = (p: number) => pctOf(latencies, p);
+    const cpuMs = (seconds: number) => round((seconds * 1000) / ids.length, 100);
+    const operatorCpu = after.operators.reduce((sum, s, i) => sum + s - before.operators[i], 0) / processes.operatorMetrics.length;
     return {
       operators: options.operators,
+      database: postgres ? 'postgres' : 'sqlite',
+      batched,
       proofs: latencies.length,
       failed,
       wrongValues,
       proofsPerSecond: round(latencies.length / ((lastAggregated - firstSend) / 1000)),
       latencyMs: { p50: pct(50), p99: pct(99), max: latencies.at(-1) ?? 0 },
       postMs: { p50: pctOf(postTimes, 50), p99: pctOf(postTimes, 99), max: Math.round(postTimes.at(-1) ?? 0) },
+      cpuMsPerProof: { aggregator: cpuMs(after.aggregator - before.aggregator), operator: cpuMs(operatorCpu) },
     };
   } finally {
     agent.destroy();
     await devnet.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The processes {@link startServices} started. */
+type ServiceProcesses = {
+  /** The aggregator first, then the operators. */
+  children: ChildProcess[];
+  /** Each operator's `/metrics` URL. */
+  operatorMetrics: string[];
+};
+
+/**
+ * Starts the aggregator process, waits until it answers, then starts one process per operator, each serving its metrics
+ * on a free port. Only the aggregator gets DATABASE_URL (Postgres runs): operators keep their journals in SQLite files.
+ */
+async function startServices(
+  base: DevnetBase,
+  run: { deploymentPath: string; env: NodeJS.ProcessEnv; batched: boolean; postgres: BenchDatabase | undefined },
+  started: ServiceProcesses,
+): Promise<DevnetServices> {
+  const { deploymentPath, env, batched, postgres } = run;
+  writeDeploymentFile(deploymentPath, base);
+  const port = await freePort();
+  const aggregatorUrl = `http://127.0.0.1:${port}`;
+  const wsUrl = `ws://127.0.0.1:${port}/v1/operators/ws`;
+  const aggregator = spawn(
+    process.execPath,
+    [
+      ...nodeArgs(),
+      'bin/avs.js', 'aggregator', 'run',
+      '--deployment', deploymentPath,
+      '--port', String(port),
+      '--db', join(base.dataDir, 'aggregator.sqlite'),
+      ...(batched ? [] : ['--batch-size', '0']),
+    ],
+    { stdio: ['ignore', 'ignore', 'inherit'], env: postgres ? { ...env, DATABASE_URL: postgres.url } : env },
+  );
+  started.children.push(aggregator);
+  await waitForHealth(aggregatorUrl, aggregator);
+  for (const o of base.operators) {
+    const nodeApiPort = await freePort();
+    started.operatorMetrics.push(`http://127.0.0.1:${nodeApiPort}/metrics`);
+    const child = spawn(
+      process.execPath,
+      [
+        ...nodeArgs(),
+        'bin/avs.js', 'operator', 'run',
+        '--devnet-operator', String(o.index),
+        '--deployment', deploymentPath,
+        '--aggregator', wsUrl,
+        '--confirmations', '2',
+        '--db', join(base.dataDir, `operator-${o.index}.sqlite`),
+        '--node-api-port', String(nodeApiPort),
+      ],
+      { stdio: ['ignore', 'ignore', 'inherit'], env },
+    );
+    started.children.push(child);
+  }
+  return { endpoints: { 'aggregator http': aggregatorUrl }, aggregatorUrl, stop: () => stopChildren(started.children) };
+}
+
+async function stopChildren(children: readonly ChildProcess[]): Promise<void> {
+  await Promise.all(children.map((c) => stopChild(c)));
 }
 
 type Task = { taskId: string; status: string; aggregatedAt: string | null; attestation: { value: string | null; exists: boolean | null } };
@@ -209,6 +288,51 @@ function request(agent: Agent, api: string, body: Record<string, string>): Promi
     req.on('error', reject);
     req.end(payload);
   });
+}
+
+/** CPU seconds (user + system) of the aggregator and of each operator, and the tasks the aggregator has finished. */
+type CpuReading = { aggregator: number; operators: number[]; finished: number };
+
+async function readCpu(api: string, operatorMetrics: readonly string[]): Promise<CpuReading> {
+  const [aggregator, ...operators] = await Promise.all([`${api}/metrics`, ...operatorMetrics].map(scrape));
+  return { aggregator: cpuSeconds(aggregator), operators: operators.map(cpuSeconds), finished: finishedTasks(aggregator) };
+}
+
+/** Polls the aggregator's `/metrics` until it counts `target` tasks aggregated or failed. */
+async function waitForFinished(api: string, target: number, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const finished = finishedTasks(await scrape(`${api}/metrics`));
+    if (finished >= target) return;
+    if (Date.now() > deadline) throw new Error(`${target - finished} proofs not finished after ${timeoutMs / 1000} s`);
+    await sleep(50);
+  }
+}
+
+async function scrape(url: string): Promise<string> {
+  const response = await fetch(url);
+  if (response.status !== 200) throw new Error(`GET ${url}: ${response.status}`);
+  return response.text();
+}
+
+const cpuSeconds = (metrics: string) =>
+  metricValue(metrics, 'process_cpu_user_seconds_total') + metricValue(metrics, 'process_cpu_system_seconds_total');
+const finishedTasks = (metrics: string) =>
+  metricValue(metrics, 'avs_state_proofs_tasks_total', 'outcome="aggregated"') + metricValue(metrics, 'avs_state_proofs_tasks_total', 'outcome="failed"');
+
+/**
+ * The sum of the samples of `name` in Prometheus text (whose labels contain `label`, when given).
+ * @throws {Error} when there is no such sample: a renamed metric must not read as zero CPU.
+ */
+function metricValue(metrics: string, name: string, label?: string): number {
+  let sum: number | undefined;
+  for (const line of metrics.split('\n')) {
+    const sample = /^([A-Za-z_:][\w:]*)(\{[^}]*\})?\s+(\S+)/.exec(line);
+    if (!sample || sample[1] !== name || (label && !sample[2]?.includes(label))) continue;
+    sum = (sum ?? 0) + Number(sample[3]);
+  }
+  if (sum === undefined) throw new Error(`no ${name}${label ? `{${label}}` : ''} in /metrics`);
+  return sum;
 }
 
 async function waitForTasks(api: string, ids: readonly string[], timeoutMs = 120_000): Promise<Task[]> {
@@ -253,9 +377,11 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function waitForHealth(url: string, timeoutMs = 60_000): Promise<void> {
+/** Waits until the aggregator answers; fails at once if its process `child` exits first (its stderr says why). */
+async function waitForHealth(url: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the aggregator exited (${child.exitCode ?? child.signalCode}) before answering`);
     try {
       if ((await fetch(`${url}/v1/epochs/current`)).status === 200) return;
     } catch {
@@ -276,4 +402,5 @@ async function stopChild(child: ChildProcess): Promise<void> {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const round = (n: number) => Math.round(n * 10) / 10;
+/** `n` rounded to 1 / `per` (default one decimal). */
+const round = (n: number, per = 10) => Math.round(n * per) / per;
