@@ -1,8 +1,14 @@
 /**
  * `npm run bench`: one run that prints every benchmark figure and writes them to bench/results/latest.json.
  *
- * - proofs per second end to end, and p50/p99 latency from request to stored proof, with 4 and with 10 operators
- *   (bench/throughput.ts);
+ * - proofs per second end to end, p50/p99 latency from request to stored proof, and CPU ms per proof in the aggregator
+ *   process and in an operator process (the mean of the operators), with 4 and with 10 operators, the aggregator on
+ *   SQLite and on Postgres, batched (its default) and unbatched (`--batch-size 0`) (bench/throughput.ts). In
+ *   latest.json, keyed by operator count:
+ *     proofsPerSecond, latencyMs {p50, p99}, cpuMsPerProof {aggregator, operator}   batched, SQLite
+ *     postgres: {proofsPerSecond, latencyMs, cpuMsPerProof}                        batched, Postgres
+ *     unbatched: {sqlite: {…the same three}, postgres: {…the same three}}          unbatched
+ *   and settings {proofs, concurrency} of the latest throughput run;
  * - isValidSignature gas for 1, 2, 5, 10, 20 and 50 signers, total and marginal per signer, single sigData and batched
  *   in batches of 1, 64 and 1,024 (proofs of 0, 6 and 10 nodes) with the extra over single and per proof node (bench/gas.ts);
  * - dispute gas for 4, 10, 50 and 128 operators: submitChallenge, and resolveChallenge slashing all N signers
@@ -32,8 +38,12 @@
  * `npm run bench -- throughput` only throughput. A partial run keeps the other part's figures already in latest.json
  * (`measuredAt` says when each part was measured).
  *
- * Environment: BENCH_PROOFS (default 3000 per operator count), BENCH_CONCURRENCY (default 128), BENCH_GAS_OPERATORS
+ * Environment: BENCH_PROOFS (default 3000 per throughput run), BENCH_CONCURRENCY (default 128), BENCH_GAS_OPERATORS
  * (operator counts of the dispute and replication gas, default 4,10,50; at least 2 each, as one operator is replaced).
+ * The throughput matrix can be cut down, e.g. BENCH_DATABASES=sqlite BENCH_MODES=batched BENCH_OPERATORS=4 for a quick
+ * run: BENCH_DATABASES (sqlite,postgres), BENCH_MODES (batched,unbatched), BENCH_OPERATORS (4,10); such a run replaces
+ * only the figures it measured. Postgres runs create a fresh database on BENCH_POSTGRES_URL's server (default
+ * postgres://postgres@127.0.0.1:5432/postgres, trust auth) and drop it after (bench/postgres.ts).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -46,7 +56,7 @@ import { measureIntelGas } from './intelGas.ts';
 import { measureIntelQuoteVerify } from './intelQuoteVerify.ts';
 import { measureAutomation } from './automation.ts';
 import { type PreconfBench, measurePreconf } from './preconf.ts';
-import { type ThroughputResult, measureThroughput } from './throughput.ts';
+import { type BenchDatabaseKind, type ThroughputResult, measureThroughput } from './throughput.ts';
 
 const PARTS = ['throughput', 'gas', 'digest', 'multi-prover', 'intel', 'automation', 'preconf'] as const;
 type Part = (typeof PARTS)[number];
@@ -56,6 +66,10 @@ if (only !== undefined && !PARTS.includes(only as Part)) usage(`unknown bench pa
 const parts: readonly Part[] = only ? [only as Part] : PARTS;
 const proofs = Number(process.env.BENCH_PROOFS ?? 3_000);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 128);
+const databases = listEnv<BenchDatabaseKind>('BENCH_DATABASES', ['sqlite', 'postgres']);
+const modes = listEnv('BENCH_MODES', ['batched', 'unbatched']);
+const operatorCounts = (process.env.BENCH_OPERATORS ?? '4,10').split(',').map(Number);
+if (operatorCounts.some((n) => !Number.isInteger(n) || n < 1)) usage(`BENCH_OPERATORS must be positive integers separated by commas, got "${process.env.BENCH_OPERATORS}"`);
 const gasOperators = process.env.BENCH_GAS_OPERATORS ? process.env.BENCH_GAS_OPERATORS.split(',').map(Number) : [...DEVNET_GAS_OPERATOR_COUNTS];
 if (gasOperators.some((n) => !Number.isInteger(n) || n < 2)) usage(`BENCH_GAS_OPERATORS must be integers >= 2 separated by commas, got "${process.env.BENCH_GAS_OPERATORS}"`);
 const log = (line: string) => console.error(line);
@@ -73,18 +87,26 @@ const results: Record<string, unknown> = {
 };
 
 if (parts.includes('throughput')) {
-  const throughput: Record<string, ThroughputResult> = {};
-  for (const operators of [4, 10]) {
-    console.log(`\nend to end, ${operators} operators: ${proofs} proofs, ${concurrency} requests in flight`);
-    const r = await measureThroughput({ operators, proofs, concurrency, log });
-    throughput[operators] = r;
-    console.log(`  ${r.proofsPerSecond} proofs/s; latency p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms; failed ${r.failed}`);
+  const throughput: ThroughputResult[] = [];
+  for (const database of databases) {
+    for (const mode of modes) {
+      for (const operators of operatorCounts) {
+        console.log(`\nend to end, ${operators} operators, aggregator on ${database}, ${mode}: ${proofs} proofs, ${concurrency} requests in flight`);
+        const r = await measureThroughput({ operators, proofs, concurrency, database, batched: mode === 'batched', log });
+        throughput.push(r);
+        console.log(`  ${r.proofsPerSecond} proofs/s; latency p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms; failed ${r.failed}`);
+        console.log(`  CPU per proof: aggregator ${r.cpuMsPerProof.aggregator} ms, operator ${r.cpuMsPerProof.operator} ms`);
+        // Each cell replaces only its own figures: a cut-down run keeps the rest of the matrix from earlier runs.
+        const slot = throughputSlot(results, database, mode === 'batched');
+        const n = String(operators);
+        slot.proofsPerSecond = { ...(slot.proofsPerSecond as object | undefined), [n]: r.proofsPerSecond };
+        slot.latencyMs = { ...(slot.latencyMs as object | undefined), [n]: { p50: r.latencyMs.p50, p99: r.latencyMs.p99 } };
+        slot.cpuMsPerProof = { ...(slot.cpuMsPerProof as object | undefined), [n]: r.cpuMsPerProof };
+      }
+    }
   }
-  Object.assign(results, {
-    proofsPerSecond: Object.fromEntries(Object.entries(throughput).map(([n, r]) => [n, r.proofsPerSecond])),
-    latencyMs: Object.fromEntries(Object.entries(throughput).map(([n, r]) => [n, { p50: r.latencyMs.p50, p99: r.latencyMs.p99 }])),
-    settings: { proofs, concurrency },
-  });
+  printThroughput(throughput);
+  Object.assign(results, { settings: { proofs, concurrency } });
 }
 
 if (parts.includes('gas')) {
@@ -218,6 +240,37 @@ Object.assign(results, { machine: { cores: cpus().length, node: process.version 
 mkdirSync(dir, { recursive: true });
 writeFileSync(path, JSON.stringify(results, null, 2) + '\n');
 console.log(`\nwrote ${path.pathname}`);
+
+/**
+ * Where one throughput cell's figures go in latest.json: batched SQLite at the top level (the layout before Postgres and
+ * unbatched runs were measured), batched Postgres under `postgres`, unbatched under `unbatched.<database>`.
+ */
+function throughputSlot(root: Record<string, unknown>, database: BenchDatabaseKind, batched: boolean): Record<string, unknown> {
+  // A copy at each level: `results` shares its nested objects with the figures read from the previous file.
+  const child = (parent: Record<string, unknown>, key: string) => (parent[key] = { ...(parent[key] as object | undefined) }) as Record<string, unknown>;
+  if (batched) return database === 'sqlite' ? root : child(root, 'postgres');
+  return child(child(root, 'unbatched'), database);
+}
+
+function printThroughput(results: readonly ThroughputResult[]): void {
+  console.log('\n  end to end                                                  CPU ms per proof');
+  console.log('  database  mode       operators  proofs/s  p50 ms  p99 ms  aggregator  operator  failed  wrong');
+  for (const r of results) {
+    const mode = r.batched ? 'batched' : 'unbatched';
+    const cells = [pad(r.operators, 9), pad(r.proofsPerSecond, 9), pad(r.latencyMs.p50, 7), pad(r.latencyMs.p99, 7), pad(r.cpuMsPerProof.aggregator, 11), pad(r.cpuMsPerProof.operator, 9), pad(r.failed, 7), pad(r.wrongValues, 6)];
+    console.log(`  ${r.database.padEnd(8)}  ${mode.padEnd(9)} ${cells.join(' ')}`);
+  }
+}
+
+/** A comma-separated list from `name`, each entry one of `allowed`; all of them when unset. */
+function listEnv<T extends string>(name: string, allowed: readonly T[]): T[] {
+  const value = process.env[name];
+  if (value === undefined || value === '') return [...allowed];
+  const list = value.split(',').map((v) => v.trim());
+  const unknown = list.filter((v) => !allowed.includes(v as T));
+  if (unknown.length > 0) usage(`${name} must list some of ${allowed.join(', ')}, got "${value}"`);
+  return list as T[];
+}
 
 function printSignatureGas({ single, batched }: SignatureGas): void {
   const cell = (p: { total: number; execution: number }) => `${p.total} (${p.execution})`;
