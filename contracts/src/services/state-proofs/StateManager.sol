@@ -20,6 +20,19 @@ contract StateManager {
         uint256 value;
     }
 
+    /// @notice One lookup of {tryGetHistoriesAtBlocks}: the arguments of {tryGetHistoryAtBlock}.
+    struct HistoryQuery {
+        address user;
+        uint256 key;
+        uint256 blockNumber;
+    }
+
+    /// @notice One answer of {tryGetHistoriesAtBlocks}: what {tryGetHistoryAtBlock} returns for its query.
+    struct HistoryReading {
+        bool exists;
+        History entry;
+    }
+
     /// @dev user => key => entries in write order. Each entry takes two slots (value; blockNumber ‖ timestamp).
     mapping(address user => mapping(uint256 key => History[])) private _histories;
 
@@ -68,6 +81,24 @@ contract StateManager {
         returns (bool exists, History memory entry)
     {
         return _lookupByBlock(user, key, blockNumber);
+    }
+
+    /// @notice {tryGetHistoryAtBlock} for each query, in query order, in one call: lets an operator read a whole batch
+    ///         of tasks in one `eth_call`. Never reverts for a missing entry (that reading has `exists` false).
+    /// @param queries (user, key, blockNumber) triples; any may repeat.
+    /// @return readings `readings[i]` is `tryGetHistoryAtBlock(queries[i].user, queries[i].key, queries[i].blockNumber)`.
+    function tryGetHistoriesAtBlocks(HistoryQuery[] calldata queries)
+        external
+        view
+        returns (HistoryReading[] memory readings)
+    {
+        uint256 n = queries.length;
+        readings = new HistoryReading[](n);
+        for (uint256 i; i < n; ++i) {
+            HistoryQuery calldata q = queries[i];
+            (bool exists, History memory entry) = _lookupByBlock(q.user, q.key, q.blockNumber);
+            readings[i] = HistoryReading(exists, entry);
+        }
     }
 
     /// @notice The entry of (`user`, `key`) in effect at `timestamp` (unix seconds): the last one written in a block

@@ -223,6 +223,80 @@ contract StateManagerTest is Test {
         assertEq(h.value, expectedValue);
     }
 
+    function test_tryGetHistoriesAtBlocks_acceptsEmptyBatch() public view {
+        assertEq(sm.tryGetHistoriesAtBlocks(new StateManager.HistoryQuery[](0)).length, 0);
+    }
+
+    /// @dev Existing and missing entries, two users, two keys, blocks before, at, between and after writes.
+    function test_tryGetHistoriesAtBlocks_equalsSingleLookups() public {
+        _threeWrites();
+        vm.roll(112);
+        vm.warp(1_700_000_144);
+        vm.prank(bob);
+        sm.setValue(2, 77);
+        StateManager.HistoryQuery[] memory q = new StateManager.HistoryQuery[](9);
+        q[0] = StateManager.HistoryQuery({user: alice, key: 1, blockNumber: 99}); // before alice's first write
+        q[1] = StateManager.HistoryQuery({user: alice, key: 1, blockNumber: 100});
+        q[2] = StateManager.HistoryQuery({user: bob, key: 2, blockNumber: 111}); // before bob's write
+        q[3] = StateManager.HistoryQuery({user: alice, key: 1, blockNumber: 107});
+        q[4] = StateManager.HistoryQuery({user: bob, key: 2, blockNumber: 112});
+        q[5] = StateManager.HistoryQuery({user: alice, key: 2, blockNumber: 110}); // key alice never wrote
+        q[6] = StateManager.HistoryQuery({user: bob, key: 1, blockNumber: 120}); // user who never wrote the key
+        q[7] = StateManager.HistoryQuery({user: alice, key: 1, blockNumber: type(uint256).max});
+        q[8] = q[3]; // a repeated query
+        StateManager.HistoryReading[] memory r = sm.tryGetHistoriesAtBlocks(q);
+        assertEq(r.length, q.length);
+        _assertSameAsSingle(q, r);
+
+        bool[9] memory exists = [false, true, false, true, true, false, false, true, true];
+        uint256[9] memory values = [uint256(0), 10, 0, 20, 77, 0, 0, 30, 20];
+        for (uint256 i; i < q.length; ++i) {
+            assertEq(r[i].exists, exists[i]);
+            assertEq(r[i].entry.value, values[i]);
+        }
+        assertEq(r[4].entry.blockNumber, 112);
+        assertEq(r[4].entry.timestamp, 1_700_000_144);
+    }
+
+    /// @dev Random writes by three users under two keys, then random queries: the batch answers what the single view
+    ///      answers for each query, in order.
+    function testFuzz_tryGetHistoriesAtBlocks_equalsSingleLookups(uint8[16] memory gaps, uint16[12] memory picks)
+        public
+    {
+        address[3] memory users = [alice, bob, makeAddr("carol")];
+        uint256 blockNumber = 100;
+        for (uint256 i; i < gaps.length; ++i) {
+            blockNumber += gaps[i] % 4;
+            vm.roll(blockNumber);
+            vm.warp(1_700_000_000 + (blockNumber - 100) * 12);
+            vm.prank(users[gaps[i] % 3]);
+            sm.setValue(gaps[i] % 2, i + 1);
+        }
+        StateManager.HistoryQuery[] memory q = new StateManager.HistoryQuery[](picks.length);
+        for (uint256 i; i < picks.length; ++i) {
+            uint256 p = picks[i];
+            q[i] = StateManager.HistoryQuery({
+                user: users[p % 3], key: (p >> 2) % 3, blockNumber: 95 + (p >> 4) % (blockNumber - 90)
+            });
+        }
+        _assertSameAsSingle(q, sm.tryGetHistoriesAtBlocks(q));
+    }
+
+    function _assertSameAsSingle(StateManager.HistoryQuery[] memory q, StateManager.HistoryReading[] memory r)
+        internal
+        view
+    {
+        assertEq(r.length, q.length);
+        for (uint256 i; i < q.length; ++i) {
+            (bool exists, StateManager.History memory h) =
+                sm.tryGetHistoryAtBlock(q[i].user, q[i].key, q[i].blockNumber);
+            assertEq(r[i].exists, exists);
+            assertEq(r[i].entry.value, h.value);
+            assertEq(r[i].entry.blockNumber, h.blockNumber);
+            assertEq(r[i].entry.timestamp, h.timestamp);
+        }
+    }
+
     /// @dev The value (index + 1) of the last entry with key <= query, scanning from the end.
     function _linear(uint256[] memory keys, uint256 query) internal pure returns (bool, uint256) {
         for (uint256 i = keys.length; i > 0; --i) {
