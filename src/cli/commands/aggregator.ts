@@ -21,6 +21,7 @@ export function registerAggregatorCommands(program: Command): void {
     .option('--port <n>', 'HTTP port (default 8080)')
     .option('--rpc <chainId=url...>', 'RPC endpoints replacing the deployment’s, e.g. 31337=http://...')
     .option('--db <path>', 'SQLite file (default .avs/aggregator.sqlite); DATABASE_URL selects Postgres instead')
+    .option('--batch-size <n>', 'operators sign new tasks in batches of up to n, one signature per batch; 0 signs each task on its own (default 1024)')
     .option('--replica-id <id>', 'id of this replica when several share one Postgres database (default <hostname>-<pid>-<random>)')
     .option('--publisher-keystore <file>', 'run the epoch publisher, paid by the key in this keystore (the ServiceManager’s rewards initiator)')
     .option('--publisher-key <hex>', 'run the epoch publisher with this plain hex key: devnets only')
@@ -33,6 +34,7 @@ export function registerAggregatorCommands(program: Command): void {
         port?: string;
         rpc?: string[];
         db?: string;
+        batchSize?: string;
         replicaId?: string;
         publisherKeystore?: string;
         publisherKey?: string;
@@ -46,6 +48,7 @@ export function registerAggregatorCommands(program: Command): void {
           { key: 'port', flag: '--port', value: opts.port },
           ...rpcFlags(opts.rpc),
           { key: 'database.sqlitePath', flag: '--db', value: opts.db },
+          { key: 'batchSize', flag: '--batch-size', value: opts.batchSize },
           { key: 'replicaId', flag: '--replica-id', value: opts.replicaId },
           ...keySourceFlags([
             { key: 'publisher.keystore', flag: '--publisher-keystore', value: opts.publisherKeystore },
@@ -77,6 +80,7 @@ export function registerAggregatorCommands(program: Command): void {
           taskDeadlineMs: values.taskDeadlineMs,
           lateWindowMs: values.lateWindowMs,
           dispatchDelayMs: values.dispatchDelayMs,
+          batching: values.batchSize === 0 ? false : { maxSize: values.batchSize, maxDelayMs: values.batchDelayMs },
           maxActiveTasks: values.maxActiveTasks,
           operatorSetRefreshMs: values.operatorSetRefreshMs,
           registryFromBlock: values.registryFromBlock,

@@ -16,11 +16,23 @@ import type { z } from 'zod';
 import type { Logger } from '../../core/logging.ts';
 import { PROTOCOL_VERSION, authMessage, type challengeMessage, type operatorProtocol } from './protocol.ts';
 
-/** One item of the outbox: an answer, a task error, and what to record durably before either is sent. */
-export type OutboxItem<WA, R = never> = { answer?: WA; error?: { taskId: string; reason: string }; record?: R };
+/** An operator's answers to a batch: one signature over the root of their digests (see `./protocol.ts`). */
+export type BatchSignature<BA> = { batchId: string; root: string; signature: string; answers: BA[] };
+
+/**
+ * One item of the outbox: an answer, a batch's answers, a task error, and what to record durably before any is sent
+ * (`records` for a batch's several).
+ */
+export type OutboxItem<WA, R = never, BA = never> = {
+  answer?: WA;
+  batch?: BatchSignature<BA>;
+  error?: { taskId: string; reason: string };
+  record?: R;
+  records?: R[];
+};
 
 /** Options of {@link OperatorClient}. */
-export type OperatorClientOptions<WT, WA, R = never> = {
+export type OperatorClientOptions<WT, WA, R = never, BA = never> = {
   /** Aggregator WebSocket URL, e.g. `ws://127.0.0.1:8080/v1/operators/ws`. */
   url: string;
   /** The service's name in {@link authMessage} (e.g. `state-proofs`, `multi-prover`). */
@@ -37,6 +49,11 @@ export type OperatorClientOptions<WT, WA, R = never> = {
   protocol: Pick<ReturnType<typeof operatorProtocol>, 'aggregatorToOperator'>;
   /** Receives each `tasks` message (never awaited; the service reports its own failures as task errors). */
   onTasks(tasks: WT[]): void;
+  /**
+   * Receives each `batch` message, to be answered with one {@link BatchSignature} (services that sign in batches).
+   * Absent: a batch's tasks go to `onTasks` and are answered one by one.
+   */
+  onBatch?(batchId: Hex, tasks: WT[]): void;
   /** Writes the records of a batch durably before it is sent; when it throws, the batch is withheld. */
   beforeSend?(records: R[]): Promise<void>;
   logger: Logger;
@@ -68,18 +85,18 @@ export class AggregatorMismatchError extends Error {
 type Challenge = z.infer<typeof challengeMessage>;
 
 /** A connection to the aggregator that keeps itself up (see the module comment). */
-export class OperatorClient<WT, WA, R = never> {
+export class OperatorClient<WT, WA, R = never, BA = never> {
   readonly stats: OperatorClientStats = { connected: false, authenticated: false, answersSent: 0, errorsSent: 0 };
   private socket: WebSocket | undefined;
   private stopped = true;
   private reconnectAttempt = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
-  private outbox: OutboxItem<WA, R>[] = [];
+  private outbox: OutboxItem<WA, R, BA>[] = [];
   private flushing: Promise<void> = Promise.resolve();
   private authWaiters: (() => void)[] = [];
 
-  constructor(private readonly options: OperatorClientOptions<WT, WA, R>) {}
+  constructor(private readonly options: OperatorClientOptions<WT, WA, R, BA>) {}
 
   /** Starts dialing the aggregator; returns at once (the client keeps reconnecting in the background). */
   start(): void {
@@ -104,7 +121,7 @@ export class OperatorClient<WT, WA, R = never> {
   }
 
   /** Queues an answer or a task error; it goes out with the next flush. */
-  enqueue(item: OutboxItem<WA, R>): void {
+  enqueue(item: OutboxItem<WA, R, BA>): void {
     this.outbox.push(item);
     if (this.outbox.length >= (this.options.maxBatch ?? 1_000)) void this.flush();
     else if (!this.flushTimer) this.flushTimer = setTimeout(() => void this.flush(), this.options.flushIntervalMs ?? 5);
@@ -172,6 +189,10 @@ export class OperatorClient<WT, WA, R = never> {
       case 'tasks':
         this.options.onTasks(message.tasks as WT[]);
         break;
+      case 'batch':
+        if (this.options.onBatch) this.options.onBatch(message.batchId as Hex, message.tasks as WT[]);
+        else this.options.onTasks(message.tasks as WT[]);
+        break;
       case 'error':
         this.log.error({ message: message.message }, 'aggregator refused the connection');
         break;
@@ -206,11 +227,11 @@ export class OperatorClient<WT, WA, R = never> {
     socket.send(JSON.stringify({ type: 'auth', operator, signingKey, signature, nodeVersion: this.options.nodeVersion }));
   }
 
-  private async send(batch: OutboxItem<WA, R>[]): Promise<void> {
+  private async send(batch: OutboxItem<WA, R, BA>[]): Promise<void> {
     if (batch.length === 0) return;
     if (this.options.beforeSend) {
       try {
-        await this.options.beforeSend(batch.flatMap((b) => (b.record === undefined ? [] : [b.record])));
+        await this.options.beforeSend(batch.flatMap((b) => [...(b.record === undefined ? [] : [b.record]), ...(b.records ?? [])]));
       } catch (error) {
         this.log.error({ err: (error as Error).message }, 'journal write failed; answers withheld');
         return;
@@ -224,6 +245,11 @@ export class OperatorClient<WT, WA, R = never> {
     if (answers.length > 0) {
       socket.send(JSON.stringify({ type: 'signatures', signatures: answers }));
       this.stats.answersSent += answers.length;
+    }
+    for (const b of batch) {
+      if (!b.batch) continue;
+      socket.send(JSON.stringify({ type: 'batchSignature', ...b.batch }));
+      this.stats.answersSent += b.batch.answers.length;
     }
     if (errors.length > 0) {
       socket.send(JSON.stringify({ type: 'taskErrors', errors }));

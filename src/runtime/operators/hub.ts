@@ -29,6 +29,8 @@ export type OperatorMessageHandler<WT, WA> = {
   attachOperator(session: OperatorSession<WT>): void;
   detachOperator(session: OperatorSession<WT>): void;
   handleAnswers(session: OperatorSession<WT>, answers: readonly WA[]): void;
+  /** Answers to a batch, one signature over their root (engines that batch; others may ignore it). */
+  handleBatchAnswers?(session: OperatorSession<WT>, message: { batchId: string; root: string; signature: string; answers: readonly unknown[] }): void;
   handleTaskErrors(session: OperatorSession<WT>, errors: readonly { taskId: string; reason: string }[]): void;
 };
 
@@ -137,6 +139,7 @@ export async function registerOperatorHub<WT, WA>(app: HttpServer, options: Oper
         if (!session) return refuse('authenticate first', PROTOCOL_ERROR);
         if (message.type === 'signatures') engine.handleAnswers(session, message.signatures as WA[]);
         else if (message.type === 'taskErrors') engine.handleTaskErrors(session, message.errors);
+        else if (message.type === 'batchSignature') engine.handleBatchAnswers?.(session, message);
       } catch (error) {
         log.error({ err: (error as Error).message }, 'operator message handling failed');
       }
@@ -200,6 +203,14 @@ export async function registerOperatorHub<WT, WA>(app: HttpServer, options: Oper
             return;
           }
           socket.send(JSON.stringify({ type: 'tasks', tasks }));
+        },
+        sendBatch(batchId, tasks) {
+          if (socket.readyState !== socket.OPEN) return;
+          if (socket.bufferedAmount > maxBuffered) {
+            refuse('not reading its tasks; closing');
+            return;
+          }
+          socket.send(JSON.stringify({ type: 'batch', batchId, tasks }));
         },
       };
       const previous = connections.get(key);

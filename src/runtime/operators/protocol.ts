@@ -56,17 +56,33 @@ export const errorMessage = z.object({ type: z.literal('error'), message: z.stri
 /**
  * The messages of one service: `tasks` carries the service's `task` schema, `signatures` its `answer` schema (every
  * answer names `taskId`, `referenceEpoch` and `signature`; see `runtime/tasks/taskType.ts`).
+ *
+ * Services whose tasks may be signed in batches also pass `batchAnswer` (an answer without its own signature): the
+ * aggregator then sends `batch` (tasks under a `batchId`) and the operator answers `batchSignature`: its answers to
+ * the batch's tasks and one EIP-712 signature over `AttestationBatch(root)`, `root` being the Merkle root of the
+ * answers' digests (`core/crypto/attestation-batch.ts`).
  */
-export function operatorProtocol<T extends z.ZodType, A extends z.ZodType>(schemas: { task: T; answer: A }) {
+export function operatorProtocol<T extends z.ZodType, A extends z.ZodType, B extends z.ZodType = z.ZodNever>(schemas: { task: T; answer: A; batchAnswer?: B }) {
   const tasksMessage = z.object({ type: z.literal('tasks'), tasks: z.array(schemas.task).max(MAX_ITEMS_PER_MESSAGE) });
   const signaturesMessage = z.object({ type: z.literal('signatures'), signatures: z.array(schemas.answer).max(MAX_ITEMS_PER_MESSAGE) });
+  const batchMessage = z.object({ type: z.literal('batch'), batchId: bytes32, tasks: z.array(schemas.task).min(1).max(MAX_ITEMS_PER_MESSAGE) });
+  const batchSignatureMessage = z.object({
+    type: z.literal('batchSignature'),
+    batchId: bytes32,
+    root: bytes32,
+    /** 65 bytes r‖s‖v over the EIP-712 `AttestationBatch(root)` message. */
+    signature: hex,
+    answers: z.array((schemas.batchAnswer ?? z.never()) as B).min(1).max(MAX_ITEMS_PER_MESSAGE),
+  });
   return {
     tasksMessage,
     signaturesMessage,
+    batchMessage,
+    batchSignatureMessage,
     /** Everything the aggregator may receive from an operator. */
-    operatorToAggregator: z.discriminatedUnion('type', [authMessageSchema, signaturesMessage, taskErrorsMessage]),
+    operatorToAggregator: z.discriminatedUnion('type', [authMessageSchema, signaturesMessage, taskErrorsMessage, batchSignatureMessage]),
     /** Everything an operator may receive from the aggregator. */
-    aggregatorToOperator: z.discriminatedUnion('type', [challengeMessage, welcomeMessage, tasksMessage, errorMessage]),
+    aggregatorToOperator: z.discriminatedUnion('type', [challengeMessage, welcomeMessage, tasksMessage, batchMessage, errorMessage]),
   };
 }
 

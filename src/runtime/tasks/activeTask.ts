@@ -5,11 +5,19 @@
  */
 import { type Address, type Hex, getAddress } from 'viem';
 import type { OperatorSetSnapshot } from '../operatorSet.ts';
+import { batchRootOfSignature } from './batchSignature.ts';
 import type { TaskType, WireAnswerBase } from './taskType.ts';
 import type { AnswerRecord, ProofSigner, TaskRecord, TaskSnapshot, TaskStatus } from './types.ts';
 
-/** Operators that gave the same answer (same digest), with the weight behind it. */
+/**
+ * Operators that gave the same answer (same digest), with the weight behind it. Answers signed in a batch form their
+ * own group per batch root: a proof carries one Merkle path, so all its signers must have signed the same root.
+ */
 export type AnswerGroup<A> = {
+  /** The EIP-712 digest of the answer. */
+  digest: Hex;
+  /** The batch root the group's signers signed; undefined for answers signed on their own. */
+  root?: Hex;
   answer: A;
   weight: bigint;
   /** Signed weight per quorum (BLS registries; empty otherwise). */
@@ -29,13 +37,16 @@ export type ActiveTask<Q, A, WT> = {
   quorums?: readonly number[];
   /** Lowercased operator → digest of its accepted answer. */
   answers: Map<string, Hex>;
-  groups: Map<Hex, AnswerGroup<A>>;
+  /** Groups by {@link groupKeyOf}. */
+  groups: Map<string, AnswerGroup<A>>;
   /** Answer key → digest (digests are computed once per distinct answer). */
   digests: Map<string, Hex>;
   /** Our view of the status (ahead of the database until the next flush commits). */
   status: TaskStatus;
   /** Digest that reached the threshold. */
   proofDigest?: Hex;
+  /** Key of the group that reached the threshold ({@link groupKeyOf}). */
+  proofGroup?: string;
   /** In-memory aggregation time (unix ms), starts the late window. */
   aggregatedAt?: number;
   /** Aggregated in memory, completion not yet written. */
@@ -94,6 +105,12 @@ export function digestOf<Q, A, WT>(taskType: TaskType<Q, A, WT, WireAnswerBase>,
   return digest;
 }
 
+/** The group an answer with `digest` and `signature` counts in: the digest, qualified by the batch root if batched. */
+export function groupKeyOf(digest: Hex, signature: Hex): string {
+  const root = batchRootOfSignature(signature);
+  return root ? `${digest}/${root}` : digest;
+}
+
 /** Counts `operator`'s answer in its group (the caller has checked it is the operator's first). */
 export function addAnswer<Q, A, WT>(
   task: ActiveTask<Q, A, WT>,
@@ -101,10 +118,12 @@ export function addAnswer<Q, A, WT>(
 ): AnswerGroup<A> {
   const op = answer.operator.toLowerCase();
   task.answers.set(op, answer.digest);
-  let group = task.groups.get(answer.digest);
+  const key = groupKeyOf(answer.digest, answer.signature);
+  let group = task.groups.get(key);
   if (!group) {
-    group = { answer: answer.answer, weight: 0n, quorumWeights: new Map(), signers: new Map() };
-    task.groups.set(answer.digest, group);
+    const root = batchRootOfSignature(answer.signature);
+    group = { digest: answer.digest, ...(root ? { root } : {}), answer: answer.answer, weight: 0n, quorumWeights: new Map(), signers: new Map() };
+    task.groups.set(key, group);
   }
   group.signers.set(op, { operator: answer.operator, signature: answer.signature, weight: answer.weight });
   group.weight += answer.weight;
@@ -113,30 +132,35 @@ export function addAnswer<Q, A, WT>(
   return group;
 }
 
-/** Counts stored answers not yet in memory (verified by the replica that stored them); the caller re-evaluates. */
-export function mergeAnswers<Q, A, WT>(task: ActiveTask<Q, A, WT>, answers: readonly AnswerRecord<A>[]): void {
+/**
+ * Counts stored answers not yet in memory (verified by the replica that stored them); the caller re-evaluates.
+ * `usable` leaves out answers that cannot go into a proof here (a batched answer whose batch tree this process does not
+ * hold, e.g. after a restart): the operator is then asked again and signs the task on its own.
+ */
+export function mergeAnswers<Q, A, WT>(task: ActiveTask<Q, A, WT>, answers: readonly AnswerRecord<A>[], usable: (a: AnswerRecord<A>) => boolean = () => true): void {
   for (const a of answers) {
-    if (task.answers.has(a.operator.toLowerCase())) continue;
+    if (task.answers.has(a.operator.toLowerCase()) || !usable(a)) continue;
     addAnswer(task, { operator: getAddress(a.operator), digest: a.digest, answer: a.answer, signature: a.signature, weight: a.weight });
   }
 }
 
 /**
- * What `group` reaching `digest` means for a task this replica holds: `aggregated` when it is the first group to reach
+ * What `group` (under `key`) reaching its threshold means for a task this replica holds: `aggregated` when it is the first group to reach
  * the threshold (> 0; the task is marked aggregated in memory), `extended` when it is the proof's group and has signers
  * not yet written, else undefined.
  */
-export function evaluateGroup<Q, A, WT>(task: ActiveTask<Q, A, WT>, digest: Hex, group: AnswerGroup<A>, now: number): 'aggregated' | 'extended' | undefined {
+export function evaluateGroup<Q, A, WT>(task: ActiveTask<Q, A, WT>, key: string, group: AnswerGroup<A>, now: number): 'aggregated' | 'extended' | undefined {
   if (!task.owned) return undefined;
   if (isOpen(task)) {
     if (reachesThreshold(task, group)) {
       task.status = 'aggregated';
-      task.proofDigest = digest;
+      task.proofDigest = group.digest;
+      task.proofGroup = key;
       task.aggregatedAt = now;
       task.needsCompletion = true;
       return 'aggregated';
     }
-  } else if (task.status === 'aggregated' && task.proofDigest === digest && group.signers.size > task.writtenSigners) {
+  } else if (task.status === 'aggregated' && task.proofGroup === key && group.signers.size > task.writtenSigners) {
     return 'extended';
   }
   return undefined;

@@ -12,7 +12,10 @@ import type { Logger } from '../../core/logging.ts';
 import type { OperatorEntry } from '../operatorSet.ts';
 import type { AnswerSignatureScheme } from '../signatures/answerScheme.ts';
 import type { SignatureVerifier, VerifyJob } from '../signatures/verifier.ts';
-import { type ActiveTask, type AnswerGroup, addAnswer, digestOf } from './activeTask.ts';
+import { batchDigest } from '../../core/crypto/attestation-batch.ts';
+import { type ActiveTask, type AnswerGroup, addAnswer, digestOf, groupKeyOf } from './activeTask.ts';
+import { type BatchBook, BatchRootMismatchError } from './batches.ts';
+import { encodeBatchedAnswerSignature } from './batchSignature.ts';
 import type { OperatorSession } from './sessions.ts';
 import type { TaskType, WireAnswerBase } from './taskType.ts';
 import type { AnswerRecord } from './types.ts';
@@ -42,8 +45,22 @@ export type AnswerIntakeOptions<Q, A, WT, WA extends WireAnswerBase> = {
   running(): boolean;
   /** The task in memory with this (lowercase) id. */
   taskOf(id: string): ActiveTask<Q, A, WT> | undefined;
-  /** Re-evaluates a group that gained a signer. */
-  evaluate(task: ActiveTask<Q, A, WT>, digest: Hex, group: AnswerGroup<A>): void;
+  /** Re-evaluates a group (under its key) that gained a signer. */
+  evaluate(task: ActiveTask<Q, A, WT>, key: string, group: AnswerGroup<A>): void;
+  /** The batches sent to operators (engines that batch). */
+  batches?: BatchBook<ActiveTask<Q, A, WT>>;
+};
+
+/**
+ * An operator's answers to a whole batch: one signature over the batch message of `root`, the Merkle root of the
+ * digests of `answers` (each an answer without its own signature).
+ */
+export type BatchAnswers<WA extends WireAnswerBase> = {
+  batchId: string;
+  root: string;
+  /** 65 bytes r‖s‖v over `batchDigest(root)`. */
+  signature: string;
+  answers: readonly Omit<WA, 'signature'>[];
 };
 
 /** Answers of one message between screening and applying. */
@@ -136,6 +153,66 @@ export class AnswerIntake<Q, A, WT, WA extends WireAnswerBase> {
       });
   }
 
+  /**
+   * Takes an operator's answers to a batch the engine sent. The root must be the root of the digests of all its
+   * answers (recomputed here from the batch's tasks, never taken from the wire), and the signature must be by the
+   * operator's signing key over that root's batch message: otherwise every answer is rejected. Then each answer is
+   * screened and applied as a single one would be, its stored signature naming the root. Never throws.
+   */
+  handleBatch(session: OperatorSession<WT>, message: BatchAnswers<WA>): void {
+    if (!this.options.running() || message.answers.length === 0) return;
+    const { stats, taskType, batches, log } = this.options;
+    const op = session.operator.toLowerCase();
+    const count = message.answers.length;
+    const refuse = (reason: string) => {
+      stats.signaturesRejected += count;
+      log.warn({ operator: session.operator, batchId: message.batchId, answers: count, reason }, 'rejected a batch of signatures');
+    };
+    const dispatched = batches?.get(message.batchId);
+    if (!dispatched) {
+      stats.signaturesUnknownTask += count;
+      return;
+    }
+    // The signed root covers every answer given, also those of tasks finished meanwhile: all count toward the tree.
+    const digests: Hex[] = [];
+    let entry: OperatorEntry | undefined;
+    for (const a of message.answers) {
+      const task = dispatched.tasks.get(a.taskId.toLowerCase());
+      if (!task) return refuse(`task ${a.taskId} is not in batch ${message.batchId}`);
+      if (a.referenceEpoch !== dispatched.referenceEpoch) return refuse(`signed for epoch ${a.referenceEpoch}, the batch's is ${dispatched.referenceEpoch}`);
+      entry ??= task.snapshot.operators.get(op);
+      let read: { answer: A } | { rejected: string };
+      try {
+        read = taskType.readAnswer({ ...a, signature: '0x' } as WA);
+      } catch (error) {
+        return refuse(`unprocessable: ${(error as Error).message.split('\n')[0]}`);
+      }
+      if ('rejected' in read) return refuse(read.rejected);
+      digests.push(digestOf(taskType, task, read.answer));
+    }
+    if (!entry) return refuse(`not registered at epoch ${dispatched.referenceEpoch}`);
+    const root = message.root.toLowerCase() as Hex;
+    try {
+      batches!.treeOf(dispatched.batchId, root, digests);
+    } catch (error) {
+      if (error instanceof BatchRootMismatchError) return refuse(error.message);
+      throw error;
+    }
+    if (!this.verify(entry.signingKey, batchDigest(root), message.signature as Hex)) {
+      return refuse('batch signature does not verify against the signing key at the reference epoch');
+    }
+    const signature = encodeBatchedAnswerSignature(message.signature as Hex, root);
+    const batch: AnswerBatch<Q, A, WT, WA> = { session, op, rejected: {}, now: this.options.now(), candidates: [] };
+    for (const a of message.answers) {
+      try {
+        this.screen(batch, { ...a, signature } as WA);
+      } catch (error) {
+        this.reject(batch, `unprocessable: ${(error as Error).message.split('\n')[0]}`);
+      }
+    }
+    this.apply(batch, batch.candidates.map(() => true));
+  }
+
   private reject(batch: AnswerBatch<Q, A, WT, WA>, reason: string): void {
     this.options.stats.signaturesRejected++;
     batch.rejected[reason] = (batch.rejected[reason] ?? 0) + 1;
@@ -215,7 +292,7 @@ export class AnswerIntake<Q, A, WT, WA extends WireAnswerBase> {
         writes.addAnswer(record);
         stats.signaturesAccepted++;
         if (task.record.status === 'pending') writes.markSigning(task);
-        this.options.evaluate(task, digest, group);
+        this.options.evaluate(task, groupKeyOf(digest, record.signature), group);
       } catch (error) {
         this.reject(batch, `unprocessable: ${(error as Error).message.split('\n')[0]}`);
       }

@@ -2,13 +2,23 @@
  * Sends tasks to connected operators: new tasks are collected for `delayMs` and go out as one `tasks` message per
  * operator (at most 1,000 tasks each), only to operators of the task's operator set that have not answered it. A newly
  * authenticated connection gets every open task it may sign. A task sent to anyone moves pending → signing.
+ *
+ * With batching, new tasks go out in batches instead: a batch closes when it holds `maxSize` tasks or `delayMs` after
+ * its first task, holds tasks of one reference epoch, and goes to every connected operator of that epoch's set as one
+ * `batch` message, to be answered with one signature over the root of its answers. Tasks sent again (to an operator
+ * that reconnects) go out on their own.
  */
+import type { Hex } from 'viem';
 import type { Logger } from '../../core/logging.ts';
 import { type ActiveTask, isOpen } from './activeTask.ts';
+import type { BatchBook } from './batches.ts';
 import type { OperatorSession } from './sessions.ts';
 import type { WriteBatcher } from './writeBatcher.ts';
 
 const MAX_TASKS_PER_MESSAGE = 1_000;
+
+/** How new tasks are batched (see the module comment). */
+export type DispatchBatching<Q, A, WT> = { maxSize: number; book: BatchBook<ActiveTask<Q, A, WT>>; now: () => number };
 
 /** Connected operators and the tasks waiting to be sent to them. */
 export class Dispatcher<Q, A, WT> {
@@ -21,6 +31,7 @@ export class Dispatcher<Q, A, WT> {
     private readonly log: Logger,
     private readonly delayMs: number,
     private readonly running: () => boolean,
+    private readonly batching?: DispatchBatching<Q, A, WT>,
   ) {}
 
   /** Whether a dispatch round is scheduled. */
@@ -57,7 +68,11 @@ export class Dispatcher<Q, A, WT> {
   /** Queues a task for the next round. */
   add(task: ActiveTask<Q, A, WT>): void {
     this.queue.push(task);
-    if (!this.timer) this.timer = setTimeout(() => this.dispatch(), this.delayMs);
+    if (this.batching && this.queue.length >= this.batching.maxSize) {
+      // A full batch closes now (on the next turn, so the requests of this turn join it).
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = setTimeout(() => this.dispatch(), 0);
+    } else if (!this.timer) this.timer = setTimeout(() => this.dispatch(), this.delayMs);
   }
 
   /** Drops the queue and the connections (the engine stopped). */
@@ -73,6 +88,7 @@ export class Dispatcher<Q, A, WT> {
     const tasks = this.queue.filter(isOpen);
     this.queue = [];
     if (!this.running() || tasks.length === 0) return;
+    if (this.batching) return this.dispatchBatches(tasks, this.batching);
     for (const session of this.sessions.values()) {
       const op = session.operator.toLowerCase();
       this.sendTo(
@@ -80,6 +96,37 @@ export class Dispatcher<Q, A, WT> {
         tasks.filter((t) => t.snapshot.operators.has(op) && !t.answers.has(op)),
       );
     }
+  }
+
+  private dispatchBatches(tasks: readonly ActiveTask<Q, A, WT>[], batching: DispatchBatching<Q, A, WT>): void {
+    const byEpoch = new Map<number, ActiveTask<Q, A, WT>[]>();
+    for (const t of tasks) {
+      const list = byEpoch.get(t.record.referenceEpoch);
+      if (list) list.push(t);
+      else byEpoch.set(t.record.referenceEpoch, [t]);
+    }
+    for (const [epoch, list] of byEpoch) {
+      for (let i = 0; i < list.length; i += batching.maxSize) {
+        const chunk = list.slice(i, i + batching.maxSize);
+        const batch = batching.book.open(chunk.map((t) => ({ id: t.record.taskId, task: t })), epoch, batching.now());
+        const wires = chunk.map((t) => t.wire);
+        // Tasks of one epoch share its operator set.
+        const members = chunk[0].snapshot.operators;
+        let sent = false;
+        for (const session of this.sessions.values()) {
+          if (!members.has(session.operator.toLowerCase())) continue;
+          try {
+            if (session.sendBatch) session.sendBatch(batch.batchId as Hex, wires);
+            else session.send(wires);
+            sent = true;
+          } catch (error) {
+            this.log.warn({ operator: session.operator, err: (error as Error).message }, 'cannot send a batch to operator');
+          }
+        }
+        if (sent) for (const t of chunk) if (t.status === 'pending') this.writes.markSigning(t);
+      }
+    }
+    this.writes.requestFlush();
   }
 
   private sendTo(session: OperatorSession<WT>, tasks: readonly ActiveTask<Q, A, WT>[]): void {

@@ -18,7 +18,10 @@ import type { OperatorSetSnapshot } from '../operatorSet.ts';
 import { type ActiveTask, type AnswerGroup, activateTask, bestWeight, deadlineReason, evaluateGroup, isOpen, mergeAnswers, snapshotOf } from './activeTask.ts';
 import { CommitApplier } from './commits.ts';
 import { Dispatcher } from './dispatcher.ts';
-import { AnswerIntake } from './answerIntake.ts';
+import { AnswerIntake, type BatchAnswers } from './answerIntake.ts';
+import { BatchBook } from './batches.ts';
+import { batchRootOfSignature } from './batchSignature.ts';
+import { MAX_ITEMS_PER_MESSAGE } from '../operators/protocol.ts';
 import { AggregatorOverloadedError, AggregatorStoppedError, NoOperatorSetError, OperatorSetUnavailableError } from './errors.ts';
 import { ReplicaSync } from './replicaSync.ts';
 import type { OperatorSession } from './sessions.ts';
@@ -63,6 +66,7 @@ export class TaskEngine<Q, A, WT, WA extends WireAnswerBase> {
 
   private running = false;
   private readonly active = new Map<string, ActiveTask<Q, A, WT>>();
+  private readonly batches = new BatchBook<ActiveTask<Q, A, WT>>();
   private readonly events: TaskEvents<Q, A>;
   private readonly commits: CommitApplier<Q, A, WT>;
   private readonly dispatcher: Dispatcher<Q, A, WT>;
@@ -96,8 +100,19 @@ export class TaskEngine<Q, A, WT, WA extends WireAnswerBase> {
       running,
       onCommitted: (result, pending, now) => this.commits.apply(result, pending, now),
       onWriteFailure: () => this.stats.writeFailures++,
+      proofPath: (root, digest) => this.batches.proofOf(root, digest),
     });
-    this.dispatcher = new Dispatcher(this.writes, this.log, options.dispatchDelayMs ?? 2, running);
+    const batching = options.batching && this.taskType.batchable ? options.batching : undefined;
+    if (batching && !(Number.isInteger(batching.maxSize) && batching.maxSize >= 1 && batching.maxSize <= MAX_ITEMS_PER_MESSAGE)) {
+      throw new RangeError(`batching.maxSize must be an integer from 1 to ${MAX_ITEMS_PER_MESSAGE}, got ${batching.maxSize}`);
+    }
+    this.dispatcher = new Dispatcher(
+      this.writes,
+      this.log,
+      batching ? batching.maxDelayMs : (options.dispatchDelayMs ?? 2),
+      running,
+      batching ? { maxSize: batching.maxSize, book: this.batches, now: this.now } : undefined,
+    );
     this.intake = new AnswerIntake({
       taskType: this.taskType,
       writes: this.writes,
@@ -111,7 +126,8 @@ export class TaskEngine<Q, A, WT, WA extends WireAnswerBase> {
         : undefined,
       running,
       taskOf: (id) => this.active.get(id),
-      evaluate: (task, digest, group) => this.evaluate(task, digest, group),
+      evaluate: (task, key, group) => this.evaluate(task, key, group),
+      batches: batching ? this.batches : undefined,
     });
     this.replicas = new ReplicaSync(
       this.store,
@@ -178,6 +194,7 @@ export class TaskEngine<Q, A, WT, WA extends WireAnswerBase> {
       await this.store.releaseClaims().catch((error) => this.log.warn({ err: (error as Error).message }, 'cannot release task claims'));
     }
     this.active.clear();
+    this.batches.clear();
     this.events.clear();
   }
 
@@ -314,6 +331,20 @@ export class TaskEngine<Q, A, WT, WA extends WireAnswerBase> {
     this.intake.handle(session, answers);
   }
 
+  /** Takes an operator's answers to a batch (one signature over their root); see {@link AnswerIntake.handleBatch}. Never throws. */
+  handleBatchAnswers(session: OperatorSession<WT>, message: BatchAnswers<WA>): void {
+    try {
+      this.intake.handleBatch(session, message);
+    } catch (error) {
+      this.log.error({ err: (error as Error).message, operator: session.operator }, 'cannot take a batch of answers');
+    }
+  }
+
+  /** Number of batches held (sent, with a task still in memory). */
+  get batchCount(): number {
+    return this.batches.size;
+  }
+
   /** Records operators' reasons for not signing (kept in memory; named in a deadline failure's reason). */
   handleTaskErrors(session: OperatorSession<WT>, errors: readonly { taskId: string; reason: string }[]): void {
     for (const e of errors) {
@@ -348,14 +379,17 @@ export class TaskEngine<Q, A, WT, WA extends WireAnswerBase> {
     return task;
   }
 
-  /** Counts stored answers not yet in memory and re-evaluates every group. */
+  /** Counts stored answers not yet in memory (batched ones only while their tree is held) and re-evaluates every group. */
   private merge(task: ActiveTask<Q, A, WT>, answers: readonly AnswerRecord<A>[]): void {
-    mergeAnswers(task, answers);
-    for (const [digest, group] of task.groups) this.evaluate(task, digest, group);
+    mergeAnswers(task, answers, (a) => {
+      const root = batchRootOfSignature(a.signature);
+      return root === undefined || this.batches.proofOf(root, a.digest) !== undefined;
+    });
+    for (const [key, group] of task.groups) this.evaluate(task, key, group);
   }
 
-  private evaluate(task: ActiveTask<Q, A, WT>, digest: Hex, group: AnswerGroup<A>): void {
-    if (evaluateGroup(task, digest, group, this.now())) this.writes.markDirty(task);
+  private evaluate(task: ActiveTask<Q, A, WT>, key: string, group: AnswerGroup<A>): void {
+    if (evaluateGroup(task, key, group, this.now())) this.writes.markDirty(task);
   }
 
   private snapshotOf(task: ActiveTask<Q, A, WT>): TaskSnapshot<Q, A> {
@@ -439,5 +473,6 @@ export class TaskEngine<Q, A, WT, WA extends WireAnswerBase> {
       }
     }
     if (changed) this.writes.requestFlush();
+    this.batches.sweep((id, task) => this.active.get(id) === task);
   }
 }

@@ -33,6 +33,13 @@ export type TaskEngineOptions<Q, A, WT, WA extends WireAnswerBase> = {
   lateWindowMs?: number;
   /** New tasks are collected this long before one `tasks` message goes to each operator, in ms (default 2). */
   dispatchDelayMs?: number;
+  /**
+   * Batched signing, for task types that allow it (`TaskType.batchable`): new tasks go to operators in batches that
+   * close at `maxSize` tasks (1 to 10,000) or `maxDelayMs` after their first task (replacing `dispatchDelayMs`), and
+   * each operator answers a batch with one signature over the Merkle root of its answers' digests. Absent: every task
+   * is signed on its own.
+   */
+  batching?: { maxSize: number; maxDelayMs: number };
   /** Tasks in flight beyond which new requests are refused (default 100,000). */
   maxActiveTasks?: number;
   /** Period of the deadline and late-window sweep, in ms (default 250). */

@@ -11,6 +11,8 @@ export type OperatorSession<WT> = {
   publicKey?: Uint8Array;
   /** Pushes tasks to the operator (one `tasks` message). Must not throw. */
   send(tasks: WT[]): void;
+  /** Pushes a batch of tasks to be answered with one signature over their root (one `batch` message). Must not throw. */
+  sendBatch?(batchId: `0x${string}`, tasks: WT[]): void;
   /** Unix ms. */
   connectedAt: number;
   nodeVersion?: string;

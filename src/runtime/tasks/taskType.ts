@@ -20,8 +20,11 @@ export type TaskCodec<Q, A> = {
   decodeAnswer(text: string): A;
 };
 
-/** What {@link TaskType.encodeProof} may need besides the signers. */
-export type ProofContext<Q> = { query: Q; digest: Hex; snapshot: OperatorSetSnapshot };
+/**
+ * What {@link TaskType.encodeProof} may need besides the signers. `batch` is set when the signers signed the batch
+ * message of `root` (their signatures are over it, not over `digest`) and `proof` is `digest`'s Merkle path to it.
+ */
+export type ProofContext<Q> = { query: Q; digest: Hex; snapshot: OperatorSetSnapshot; batch?: { root: Hex; proof: readonly Hex[] } };
 
 /** A service's task type. `Q` is the query, `A` an answer, `WT` a task on the wire, `WA` an answer on the wire. */
 export type TaskType<Q, A, WT, WA extends WireAnswerBase> = {
@@ -45,6 +48,11 @@ export type TaskType<Q, A, WT, WA extends WireAnswerBase> = {
    * keys and quorums from it).
    */
   encodeProof(signers: readonly { operator: Address; signature: Hex }[], referenceEpoch: number, context: ProofContext<Q>): Hex;
+  /**
+   * Whether operators may answer tasks of this type in batches (one signature over a Merkle root of digests):
+   * `encodeProof` must then encode a proof with `context.batch`. Absent: never batched.
+   */
+  readonly batchable?: boolean;
   /** The operators in a proof written by {@link TaskType.encodeProof}. */
   proofSigners(sigData: Hex): readonly Address[];
   /**

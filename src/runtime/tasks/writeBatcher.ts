@@ -7,6 +7,7 @@
 import type { Hex } from 'viem';
 import type { Logger } from '../../core/logging.ts';
 import type { ActiveTask } from './activeTask.ts';
+import { signatureOfAnswer } from './batchSignature.ts';
 import type { TaskStore } from './store.ts';
 import type { TaskType, WireAnswerBase } from './taskType.ts';
 import type { AnswerRecord, InsertedTask, NewTask, ProofExtension, ProofSigner, StoreWriteBatch, StoreWriteResult, TaskFailure } from './types.ts';
@@ -39,6 +40,8 @@ export type WriteBatcherOptions<Q, A, WT> = {
   onCommitted(result: StoreWriteResult, pending: PendingTransitions<Q, A, WT>, now: number): Promise<void>;
   /** Called on each failed write attempt (metrics). */
   onWriteFailure(): void;
+  /** The Merkle path of `digest` in the batch tree of `root` (proofs of batched answers), if that tree is held. */
+  proofPath?(root: Hex, digest: Hex): readonly Hex[] | undefined;
 };
 
 /** Largest group commit of new tasks. */
@@ -198,16 +201,28 @@ export class WriteBatcher<Q, A, WT> {
     }
     this.signing.clear();
     for (const task of this.dirty) {
-      const group = task.proofDigest ? task.groups.get(task.proofDigest) : undefined;
+      const group = task.proofGroup ? task.groups.get(task.proofGroup) : undefined;
       if (!group || task.status !== 'aggregated') continue;
-      const signers = [...group.signers.values()];
+      const digest = group.digest;
+      let signedBatch: { root: Hex; proof: readonly Hex[] } | undefined;
+      if (group.root) {
+        const proof = this.options.proofPath?.(group.root, digest);
+        if (!proof) {
+          // Cannot happen while the batch is held (answers of an unknown tree are never counted); never write a bad proof.
+          this.options.log.error({ taskId: task.record.taskId, root: group.root }, 'no batch tree for an aggregated task; proof not written');
+          continue;
+        }
+        signedBatch = { root: group.root, proof };
+      }
+      const signers = [...group.signers.values()].map((s) => (signedBatch ? { ...s, signature: signatureOfAnswer(s.signature) } : s));
       const proof: ProofExtension = {
         taskId: task.record.taskId,
-        digest: task.proofDigest as Hex,
+        digest,
         sigData: this.options.taskType.encodeProof(signers, task.record.referenceEpoch, {
           query: task.record.query,
-          digest: task.proofDigest as Hex,
+          digest,
           snapshot: task.snapshot,
+          ...(signedBatch ? { batch: signedBatch } : {}),
         }),
         signerCount: signers.length,
         signedWeight: signers.reduce((sum, x) => sum + x.weight, 0n),

@@ -69,6 +69,13 @@ export const aggregatorConfigSchema = z.strictObject({
   lateWindowMs: integer(0, 3600_000, 'milliseconds').optional(),
   /** New tasks are batched this long before dispatch, ms (default 2). */
   dispatchDelayMs: integer(0, 60_000, 'milliseconds').optional(),
+  /**
+   * Operators sign new tasks in batches of up to this many (one signature over a Merkle root of the batch's
+   * attestations); 0 signs every task on its own (default 1,024).
+   */
+  batchSize: integer(0, 10_000, 'a count from 0 to 10,000').default(1024),
+  /** A batch closes this long after its first task if it is not full, ms (default 5; replaces dispatchDelayMs). */
+  batchDelayMs: integer(0, 60_000, 'milliseconds').default(5),
   /** Tasks in flight beyond which requests get 503 (default 100,000). */
   maxActiveTasks: integer(1, 10_000_000, 'a count').optional(),
   /** Operator-set refresh period, ms (default 2,000). */

@@ -41,8 +41,15 @@ export const wireSignature = z.object({
 });
 export type WireSignature = z.infer<typeof wireSignature>;
 
-/** The state-proofs messages: `tasks` of {@link wireTask}, `signatures` of {@link wireSignature}. */
-export const stateProofsProtocol = operatorProtocol({ task: wireTask, answer: wireSignature });
+/** One answer inside a `batchSignature` message: the reading, without a signature of its own (the batch's covers it). */
+export const wireBatchAnswer = wireSignature.omit({ signature: true });
+export type WireBatchAnswer = z.infer<typeof wireBatchAnswer>;
+
+/**
+ * The state-proofs messages: `tasks` of {@link wireTask}, `signatures` of {@link wireSignature}, and `batch` /
+ * `batchSignature` for tasks signed in batches (answers of {@link wireBatchAnswer}).
+ */
+export const stateProofsProtocol = operatorProtocol({ task: wireTask, answer: wireSignature, batchAnswer: wireBatchAnswer });
 
 /** Aggregator → operator: a batch of tasks to sign. */
 export const tasksMessage = stateProofsProtocol.tasksMessage;

@@ -61,6 +61,11 @@ export type AggregatorServiceOptions = {
   taskDeadlineMs?: number;
   lateWindowMs?: number;
   dispatchDelayMs?: number;
+  /**
+   * Batched signing: batches close at `maxSize` tasks (1–10,000) or `maxDelayMs` after their first; `false` signs
+   * every task on its own. Default `{ maxSize: 1024, maxDelayMs: 5 }`.
+   */
+  batching?: { maxSize: number; maxDelayMs: number } | false;
   maxActiveTasks?: number;
   /** Operator-set refresh period (current epoch and future epochs), ms (default 2,000). */
   operatorSetRefreshMs?: number;
@@ -148,6 +153,7 @@ export async function createAggregatorApp(options: AggregatorServiceOptions): Pr
     taskDeadlineMs: options.taskDeadlineMs,
     lateWindowMs: options.lateWindowMs,
     dispatchDelayMs: options.dispatchDelayMs,
+    batching: options.batching === false ? undefined : (options.batching ?? { maxSize: 1024, maxDelayMs: 5 }),
     maxActiveTasks: options.maxActiveTasks,
     verifier,
     onTaskFinished: (task) => onTaskFinished(task),

@@ -1,12 +1,13 @@
 /**
  * The state-proof task type for the runtime's task engine: a task asks the value of `user`'s `key` on `chainId` at
  * `blockNumber` (a {@link StateQuery}); an operator answers `(value, exists)` ({@link StateAnswer}) with its signature
- * over the StateAttestation's EIP-712 digest under this deployment's domain; a proof is
- * `abi.encode(address[] operators, bytes[] signatures, uint32 referenceEpoch)`.
+ * over the StateAttestation's EIP-712 digest under this deployment's domain (or, for a batch, one signature over the
+ * Merkle root of the batch's digests); a proof is `abi.encode(address[] operators, bytes[] signatures, uint32
+ * referenceEpoch)`, or the batched form with the attestation's Merkle path (docs/attestation-batches.md).
  */
 import type { Address, Hex } from 'viem';
 import type { TaskCodec, TaskType } from '../../../runtime/tasks/taskType.ts';
-import { type AttestationDomain, type StateQuery, decodeSigData, encodeSigData } from '../attestation.ts';
+import { type AttestationDomain, type StateQuery, decodeSigData, encodeBatchedSigData, encodeSigData } from '../attestation.ts';
 import { createAttestationDigester } from '../digest.ts';
 import type { WireSignature, WireTask } from '../protocol.ts';
 import { checksumAddress } from './views.ts';
@@ -60,7 +61,16 @@ export function stateProofTaskType(domain: AttestationDomain): StateProofTaskTyp
     },
     answerKey: (a) => `${a.value}:${a.exists}`,
     digest: (query, answer, referenceEpoch) => digest({ ...query, value: answer.value, exists: answer.exists, epoch: referenceEpoch }),
-    encodeProof: (signers, referenceEpoch) => encodeSigData(signers, referenceEpoch),
+    batchable: true,
+    encodeProof: (signers, referenceEpoch, context) =>
+      context.batch
+        ? encodeBatchedSigData({
+            operators: signers.map((s) => s.operator),
+            signatures: signers.map((s) => s.signature),
+            referenceEpoch,
+            proof: context.batch.proof,
+          })
+        : encodeSigData(signers, referenceEpoch),
     proofSigners: (sigData: Hex): readonly Address[] => decodeSigData(sigData).operators,
   };
 }

@@ -17,6 +17,8 @@ export type JournalDatabase = {
     digest: string;
     signature: string;
     signed_at: number;
+    /** Root of the batch the entry was signed in (`signature` is then over the batch message); null: signed alone. */
+    batch_root: string | null;
   };
 };
 
@@ -40,6 +42,14 @@ export const journalMigrations: MigrationSet = {
     },
     async down(db: Kysely<any>) {
       await db.schema.dropTable('operator_signed_attestations').execute();
+    },
+  },
+  '0002_batch_root': {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('operator_signed_attestations').addColumn('batch_root', 'varchar(66)').execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.alterTable('operator_signed_attestations').dropColumn('batch_root').execute();
     },
   },
   },
@@ -80,7 +90,10 @@ export type SignedAttestation = {
   value: bigint;
   exists: boolean;
   digest: Hex;
+  /** 65 bytes r‖s‖v: over `digest`, or over the batch message of `batchRoot` when signed in a batch. */
   signature: Hex;
+  /** Merkle root of the batch the attestation was signed in (its digest is a leaf); absent when signed alone. */
+  batchRoot?: Hex;
 };
 
 /** Reads and appends signed attestations. */
@@ -100,6 +113,7 @@ export class SigningJournal {
       exists: Number(r.exists) === 1,
       digest: r.digest as Hex,
       signature: r.signature as Hex,
+      ...(r.batch_root ? { batchRoot: r.batch_root as Hex } : {}),
     }));
   }
 
@@ -123,6 +137,7 @@ export class SigningJournal {
               digest: e.digest,
               signature: e.signature,
               signed_at: now,
+              batch_root: e.batchRoot ?? null,
             })),
           )
           .onConflict((oc) => oc.columns(['task_id', 'reference_epoch']).doNothing())

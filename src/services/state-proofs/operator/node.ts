@@ -5,15 +5,21 @@
  * signing key, then for each task: checks that the task id is the hash of the query (never trusting the wire), waits
  * until the block is final on its own RPC, reads `tryGetHistoryAtBlock`, checks the block timestamp, signs the EIP-712
  * StateAttestation, journals the signature, and only then sends it. Reconnects with backoff; a restart re-answers
- * journaled tasks with the same signature.
+ * journaled tasks with the same reading.
+ *
+ * Tasks that come in a batch are read together (one round trip per chain) and answered with one signature: over the
+ * EIP-712 `AttestationBatch(root)` message, `root` being the Merkle root of the digests of the batch's attestations
+ * (`core/crypto/attestation-batch.ts`). A task the node cannot sign is left out of the tree and reported as a task
+ * error.
  */
 import type { Address, Hex } from 'viem';
 import type { Logger } from '../../../core/logging.ts';
+import { buildAttestationBatch } from '../../../core/crypto/attestation-batch.ts';
 import { type SigningKey, signDigest } from '../../../core/crypto/ecdsa.ts';
 import { OperatorClient } from '../../../runtime/operators/client.ts';
 import type { AttestationDomain, StateAttestation } from '../attestation.ts';
 import { type AttestationDigester, createAttestationDigester, fastTaskId } from '../digest.ts';
-import { STATE_PROOFS_SERVICE, type WireSignature, type WireTask, stateProofsProtocol } from '../protocol.ts';
+import { STATE_PROOFS_SERVICE, type WireBatchAnswer, type WireSignature, type WireTask, stateProofsProtocol } from '../protocol.ts';
 import { type SignedAttestation, SigningJournal } from './journal.ts';
 import { type StateReader, UnreadableTaskError } from './reader.ts';
 
@@ -65,7 +71,7 @@ export class OperatorNode {
   private stopped = false;
   private readonly inFlight = new Set<string>();
   private readonly counts = { tasksReceived: 0, signaturesReused: 0, taskErrors: 0 };
-  private readonly client: OperatorClient<WireTask, WireSignature, SignedAttestation>;
+  private readonly client: OperatorClient<WireTask, WireSignature, SignedAttestation, WireBatchAnswer>;
   private readonly digest: AttestationDigester;
 
   constructor(private readonly options: OperatorNodeOptions) {
@@ -81,6 +87,10 @@ export class OperatorNode {
       onTasks: (tasks) => {
         this.counts.tasksReceived += tasks.length;
         void this.handleTasks(tasks);
+      },
+      onBatch: (batchId, tasks) => {
+        this.counts.tasksReceived += tasks.length;
+        void this.handleBatch(batchId, tasks);
       },
       beforeSend: (entries) => options.journal.append(entries),
       logger: options.logger,
@@ -131,23 +141,95 @@ export class OperatorNode {
     }
   }
 
+  /** Answers a batch with one signature over the root of its attestations (see the module comment). Never throws. */
+  private async handleBatch(batchId: Hex, tasks: readonly WireTask[]): Promise<void> {
+    const keys = tasks.map((t) => `${t.taskId}:${t.referenceEpoch}`);
+    for (const k of keys) this.inFlight.add(k);
+    const fail = (taskId: string, error: unknown) => {
+      if (this.stopped) return;
+      const reason = error instanceof UnreadableTaskError ? error.message : `read failed: ${(error as Error).message.split('\n')[0]}`;
+      this.counts.taskErrors++;
+      this.client.enqueue({ error: { taskId, reason } });
+      return reason;
+    };
+    try {
+      const epochOf = new Map(tasks.map((t) => [t.taskId.toLowerCase(), t.referenceEpoch]));
+      const journaled = new Map<string, SignedAttestation>();
+      for (const j of await this.options.journal.findByTasks(tasks.map((t) => t.taskId as Hex))) {
+        // The entry of the task's own epoch wins; else any earlier one (one task, one reading).
+        const id = j.taskId.toLowerCase();
+        if (!journaled.has(id) || j.referenceEpoch === epochOf.get(id)) journaled.set(id, j);
+      }
+      const items: BatchItem[] = [];
+      for (const task of tasks) {
+        const query = queryOf(task);
+        if (fastTaskId(query).toLowerCase() !== task.taskId.toLowerCase()) {
+          fail(task.taskId, new UnreadableTaskError('task id is not the hash of its query'));
+          continue;
+        }
+        const earlier = journaled.get(task.taskId.toLowerCase());
+        items.push({ task, query, reading: earlier ? { value: earlier.value, exists: earlier.exists } : undefined });
+      }
+      const toRead = items.filter((i) => !i.reading);
+      const readings = await this.options.reader.readMany(
+        toRead.map((i) => ({ chainId: Number(i.query.chainId), user: i.query.user, key: i.query.key, blockNumber: i.query.blockNumber })),
+      );
+      const failedReads = new Set<BatchItem>();
+      toRead.forEach((item, i) => {
+        const read = readings[i];
+        if (read instanceof Error) {
+          failedReads.add(item);
+          fail(item.task.taskId, read);
+        } else if (read.blockTimestamp !== item.query.timestamp) {
+          failedReads.add(item);
+          fail(item.task.taskId, new UnreadableTaskError(`block ${item.query.blockNumber} has timestamp ${read.blockTimestamp}, the task says ${item.query.timestamp}`));
+        } else item.reading = { value: read.value, exists: read.exists };
+      });
+      const signed = items.filter((i) => !failedReads.has(i) && i.reading);
+      if (signed.length === 0) return;
+      const entries: SignedAttestation[] = signed.map(({ task, query, reading }) => {
+        let r = reading!;
+        if (this.options.fault?.signsWrongValue(query)) r = { value: r.value + 1n, exists: true };
+        const digest = this.digest({ ...query, value: r.value, exists: r.exists, epoch: task.referenceEpoch });
+        return { taskId: task.taskId as Hex, referenceEpoch: task.referenceEpoch, value: r.value, exists: r.exists, digest, signature: '0x' };
+      });
+      const tree = buildAttestationBatch(entries.map((e) => e.digest));
+      const signature = signDigest(this.options.signingKey, tree.batchDigest);
+      for (const e of entries) {
+        e.signature = signature;
+        e.batchRoot = tree.root;
+      }
+      this.client.enqueue({
+        batch: {
+          batchId,
+          root: tree.root,
+          signature,
+          answers: entries.map((e) => ({ taskId: e.taskId, value: e.value.toString(), exists: e.exists, referenceEpoch: e.referenceEpoch })),
+        },
+        records: entries,
+      });
+    } catch (error) {
+      if (this.stopped) return;
+      this.log.error({ err: (error as Error).message, batchId }, 'failed to process a batch');
+      for (const t of tasks) fail(t.taskId, error);
+    } finally {
+      for (const k of keys) this.inFlight.delete(k);
+    }
+  }
+
   private async handleTask(task: WireTask, journaled: SignedAttestation[]): Promise<void> {
     const taskId = task.taskId as Hex;
     try {
-      const query = {
-        user: task.user as Address,
-        chainId: BigInt(task.chainId),
-        blockNumber: BigInt(task.blockNumber),
-        timestamp: BigInt(task.timestamp),
-        key: BigInt(task.key),
-      };
+      const query = queryOf(task);
       if (fastTaskId(query).toLowerCase() !== taskId.toLowerCase()) {
         throw new UnreadableTaskError('task id is not the hash of its query');
       }
       const sameEpoch = journaled.find((j) => j.referenceEpoch === task.referenceEpoch);
       if (sameEpoch) {
         this.counts.signaturesReused++;
-        this.client.enqueue({ answer: toWire(sameEpoch) });
+        // Signed in a batch before: the same attestation (same digest) signed on its own, as the aggregator now asks.
+        const signature = sameEpoch.batchRoot ? signDigest(this.options.signingKey, sameEpoch.digest) : sameEpoch.signature;
+        this.client.enqueue({ answer: toWire({ ...sameEpoch, signature }) });
         return;
       }
       // A task signed before at another epoch keeps the reading it was signed with: one task, one answer.
@@ -183,6 +265,14 @@ export class OperatorNode {
     }
   }
 }
+
+function queryOf(task: WireTask): StateAttestationQuery {
+  return { user: task.user as Address, chainId: BigInt(task.chainId), blockNumber: BigInt(task.blockNumber), timestamp: BigInt(task.timestamp), key: BigInt(task.key) };
+}
+
+/** A task of a batch once checked: the query, and the reading to sign (journaled, or to be read). */
+type BatchItem = { task: WireTask; query: StateAttestationQuery; reading?: { value: bigint; exists: boolean } };
+type StateAttestationQuery = { user: Address; chainId: bigint; blockNumber: bigint; timestamp: bigint; key: bigint };
 
 function toWire(entry: SignedAttestation): WireSignature {
   return {

@@ -1,0 +1,223 @@
+/**
+ * Batched signing in the runtime task engine: new tasks go to every operator as one batch, an operator answers the
+ * batch with one signature over the Merkle root of its answers' digests, and each task's proof carries the signers'
+ * root signatures and the task's Merkle path. A toy service (squares) keeps the test about the engine, on both databases.
+ */
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { type Address, type Hex, decodeAbiParameters, encodeAbiParameters, keccak256, toHex } from 'viem';
+import { batchDigest, buildAttestationBatch, verifyBatchProof } from '../../src/core/crypto/attestation-batch.ts';
+import { type SigningKey, publicKeyToAddress, recoverPublicKey, signDigest, signingKeyFromPrivateKey } from '../../src/core/crypto/ecdsa.ts';
+import { buildOperatorSetSnapshot, staticOperatorSetSource } from '../../src/runtime/operatorSet.ts';
+import { TaskEngine } from '../../src/runtime/tasks/engine.ts';
+import type { OperatorSession } from '../../src/runtime/tasks/sessions.ts';
+import { createTaskStore } from '../../src/runtime/tasks/store.ts';
+import { createTaskTablesMigration } from '../../src/runtime/tasks/storeSchema.ts';
+import type { TaskType } from '../../src/runtime/tasks/taskType.ts';
+import { forEachDatabase } from '../helpers/db.ts';
+
+type Query = { n: bigint };
+type Answer = { square: bigint };
+type WireTask = { taskId: Hex; n: string; referenceEpoch: number };
+type WireAnswer = { taskId: Hex; square: string; referenceEpoch: number; signature: Hex };
+
+const SINGLE = [{ type: 'address[]' }, { type: 'bytes[]' }, { type: 'uint32' }] as const;
+const BATCHED = [{ type: 'address[]' }, { type: 'bytes[]' }, { type: 'uint32' }, { type: 'bytes32[]' }] as const;
+
+const squares: TaskType<Query, Answer, WireTask, WireAnswer> = {
+  name: 'squares',
+  batchable: true,
+  codec: {
+    encodeQuery: (q) => JSON.stringify({ n: q.n.toString() }),
+    decodeQuery: (text) => ({ n: BigInt(JSON.parse(text).n) }),
+    encodeAnswer: (a) => JSON.stringify({ square: a.square.toString() }),
+    decodeAnswer: (text) => ({ square: BigInt(JSON.parse(text).square) }),
+  },
+  wireTask: (record) => ({ taskId: record.taskId, n: record.query.n.toString(), referenceEpoch: record.referenceEpoch }),
+  readAnswer: (wire) => (/^[0-9]{1,40}$/.test(wire.square) ? { answer: { square: BigInt(wire.square) } } : { rejected: 'square is not a decimal number' }),
+  answerKey: (a) => a.square.toString(),
+  digest: (q, a, epoch) => keccak256(encodeAbiParameters([{ type: 'uint256' }, { type: 'uint256' }, { type: 'uint32' }], [q.n, a.square, epoch])),
+  encodeProof: (signers, epoch, context) => {
+    const sorted = [...signers].sort((x, y) => (BigInt(x.operator) < BigInt(y.operator) ? -1 : 1));
+    const ops = sorted.map((s) => s.operator);
+    const sigs = sorted.map((s) => s.signature);
+    return context.batch ? encodeAbiParameters(BATCHED, [ops, sigs, epoch, [...context.batch.proof]]) : encodeAbiParameters(SINGLE, [ops, sigs, epoch]);
+  },
+  proofSigners: (sigData) => decodeAbiParameters(SINGLE, sigData)[0],
+};
+
+const EPOCH = 2;
+const operators = [10n, 20n, 30n].map((weight, i) => ({
+  operator: `0x${(0xc0 + i).toString(16).padStart(40, '0')}` as Address,
+  key: signingKeyFromPrivateKey(keccak256(toHex(`batch-key-${i}`))),
+  weight,
+}));
+const snapshot = buildOperatorSetSnapshot(
+  EPOCH,
+  operators.map((o) => ({ operator: o.operator, signingKey: o.key.address, weight: o.weight })),
+  { thresholdWeight: 40n },
+);
+
+type Recorded = OperatorSession<WireTask> & { single: WireTask[]; batches: { batchId: Hex; tasks: WireTask[] }[] };
+
+function session(o: (typeof operators)[number]): Recorded {
+  const s: Recorded = {
+    operator: o.operator,
+    signingKey: o.key.address,
+    publicKey: o.key.publicKey,
+    connectedAt: 0,
+    single: [],
+    batches: [],
+    send: (tasks) => s.single.push(...tasks),
+    sendBatch: (batchId, tasks) => s.batches.push({ batchId, tasks }),
+  };
+  return s;
+}
+
+/** An operator's answer to a batch: squares (or `lie` for some n), one signature over the root by `key`. */
+function answerBatch(batch: { batchId: Hex; tasks: WireTask[] }, key: SigningKey, lie: (n: bigint) => bigint | undefined = () => undefined) {
+  const answers = batch.tasks.map((t) => ({ taskId: t.taskId, referenceEpoch: t.referenceEpoch, square: (lie(BigInt(t.n)) ?? BigInt(t.n) ** 2n).toString() }));
+  const digests = answers.map((a, i) => squares.digest({ n: BigInt(batch.tasks[i].n) }, { square: BigInt(a.square) }, a.referenceEpoch));
+  const tree = buildAttestationBatch(digests);
+  return { batchId: batch.batchId, root: tree.root, signature: signDigest(key, tree.batchDigest), answers };
+}
+
+const taskId = (n: number) => keccak256(toHex(`batched square of ${n}`));
+
+async function setUp(fixture: { fresh(): Promise<any> }, maxSize: number) {
+  const database = await fixture.fresh();
+  const store = await createTaskStore(database, {
+    prefix: 'squares_',
+    migrations: { name: 'squares', migrations: { '0001_tasks': createTaskTablesMigration('squares_') } },
+    codec: squares.codec,
+  });
+  const engine = new TaskEngine({
+    taskType: squares,
+    store,
+    operatorSet: staticOperatorSetSource([snapshot], EPOCH),
+    mainChainId: 31337,
+    sweepIntervalMs: 5,
+    batching: { maxSize, maxDelayMs: 5 },
+  });
+  await engine.start();
+  const sessions = operators.map(session);
+  for (const s of sessions) engine.attachOperator(s);
+  return { database, store, engine, sessions };
+}
+
+async function submitAll(engine: TaskEngine<Query, Answer, WireTask, WireAnswer>, ns: readonly number[]) {
+  await Promise.all(ns.map((n) => engine.submit(taskId(n), { n: BigInt(n) })));
+  await new Promise((r) => setTimeout(r, 20));
+  await engine.idle();
+}
+
+forEachDatabase('task engine, batched signing', (fixture) => {
+  it('sends new tasks as batches closed at the size limit, the same batch to every operator', async () => {
+    const { engine, sessions } = await setUp(fixture, 4);
+    await submitAll(engine, [1, 2, 3, 4, 5]);
+    for (const s of sessions) {
+      assert.deepEqual(s.single, [], 'new tasks never go out on their own');
+      assert.deepEqual(s.batches.map((b) => b.tasks.length).sort(), [1, 4]);
+    }
+    assert.deepEqual(sessions[1].batches.map((b) => b.batchId), sessions[0].batches.map((b) => b.batchId), 'one batch id for all operators');
+    await engine.stop();
+  });
+
+  it('aggregates every task of a batch from one signature per operator, each proof carrying its Merkle path', async () => {
+    const { engine, sessions } = await setUp(fixture, 64);
+    const ns = [2, 3, 5, 7, 11, 13];
+    await submitAll(engine, ns);
+    const [batch] = sessions[0].batches;
+    const answers0 = answerBatch(batch, operators[0].key);
+    const answers2 = answerBatch(batch, operators[2].key);
+    engine.handleBatchAnswers(sessions[0], answers0);
+    engine.handleBatchAnswers(sessions[2], answers2);
+    await engine.idle();
+    assert.equal(engine.stats.signaturesAccepted, 12);
+    for (const n of ns) {
+      const task = await engine.getTask(taskId(n));
+      assert.equal(task?.record.status, 'aggregated');
+      assert.deepEqual(task?.record.result, { square: BigInt(n) ** 2n });
+      assert.equal(task?.record.signedWeight, 40n);
+      const [ops, sigs, epoch, proof] = decodeAbiParameters(BATCHED, task!.record.sigData!);
+      assert.equal(epoch, EPOCH);
+      assert.ok(verifyBatchProof(task!.record.digest!, proof, answers0.root), 'the path leads from the digest to the signed root');
+      const signerKeys = sigs.map((sig) => publicKeyToAddress(recoverPublicKey(batchDigest(answers0.root), sig)).toLowerCase());
+      assert.deepEqual(signerKeys.sort(), [operators[0].key.address, operators[2].key.address].map((a) => a.toLowerCase()).sort());
+      assert.deepEqual(ops.map((o) => o.toLowerCase()).sort(), [operators[0].operator, operators[2].operator].sort());
+    }
+    await engine.stop();
+  });
+
+  it('keeps an operator that lied about one task out of every proof of the batch', async () => {
+    const { engine, sessions } = await setUp(fixture, 64);
+    await submitAll(engine, [4, 6, 8]);
+    const [batch] = sessions[0].batches;
+    // The heaviest operator (30) lies about 6; with 20 it would reach 40 on the two tasks it answered right.
+    engine.handleBatchAnswers(sessions[2], answerBatch(batch, operators[2].key, (n) => (n === 6n ? 37n : undefined)));
+    engine.handleBatchAnswers(sessions[1], answerBatch(batch, operators[1].key));
+    await engine.idle();
+    for (const n of [4, 6, 8]) assert.equal((await engine.getTask(taskId(n)))?.record.status, 'signing', `task ${n}: 20 + 30 never join: they signed different roots`);
+    engine.handleBatchAnswers(sessions[0], answerBatch(batch, operators[0].key));
+    await engine.idle();
+    for (const n of [4, 6, 8]) {
+      const task = await engine.getTask(taskId(n));
+      assert.equal(task?.record.status, 'signing', `task ${n}: 10 + 20 = 30 of 40`);
+    }
+    assert.equal(engine.stats.signaturesAccepted, 9, 'every answer is recorded; the liar’s counts only with its own root');
+    await engine.stop();
+  });
+
+  it('rejects a whole batch whose root is not the root of its answers, or whose signature is not the operator’s', async () => {
+    const { engine, sessions } = await setUp(fixture, 64);
+    await submitAll(engine, [9, 10]);
+    const [batch] = sessions[0].batches;
+    const honest = answerBatch(batch, operators[2].key);
+    // A root of other answers, correctly signed: the answers sent do not make it.
+    const forged = answerBatch(batch, operators[2].key, (n) => n + 1n);
+    engine.handleBatchAnswers(sessions[2], { ...honest, root: forged.root, signature: forged.signature });
+    // The right root signed by another operator's key.
+    engine.handleBatchAnswers(sessions[2], { ...honest, signature: signDigest(operators[0].key, batchDigest(honest.root)) });
+    // A task that is not in the batch.
+    engine.handleBatchAnswers(sessions[2], { ...honest, answers: [...honest.answers, { ...honest.answers[0], taskId: taskId(99) }] });
+    await engine.idle();
+    assert.equal(engine.stats.signaturesRejected, 2 + 2 + 3);
+    assert.equal(engine.stats.signaturesAccepted, 0);
+    engine.handleBatchAnswers(sessions[2], { ...honest, batchId: keccak256(toHex('no such batch')) });
+    await engine.idle();
+    assert.equal(engine.stats.signaturesUnknownTask, 2, 'answers to an unknown batch are ignored');
+    engine.handleBatchAnswers(sessions[2], honest);
+    await engine.idle();
+    assert.equal(engine.stats.signaturesAccepted, 2);
+    await engine.stop();
+  });
+
+  it('after a restart, answers a task again on its own when the batch tree is gone', async () => {
+    const { store, engine, sessions } = await setUp(fixture, 64);
+    await submitAll(engine, [12]);
+    const [batch] = sessions[0].batches;
+    engine.handleBatchAnswers(sessions[2], answerBatch(batch, operators[2].key));
+    await engine.idle();
+    await engine.stop();
+    assert.equal((await store.listAnswers(taskId(12))).length, 1, 'the batched answer is stored');
+
+    const restarted = new TaskEngine({ taskType: squares, store, operatorSet: staticOperatorSetSource([snapshot], EPOCH), mainChainId: 31337, sweepIntervalMs: 5, batching: { maxSize: 64, maxDelayMs: 5 } });
+    await restarted.start();
+    const again = operators.map(session);
+    for (const s of again) restarted.attachOperator(s);
+    assert.deepEqual(again[2].single.map((t) => t.taskId), [taskId(12)], 'the operator whose batched answer cannot be proven is asked again');
+    const single = (o: (typeof operators)[number], t: WireTask) => ({
+      taskId: t.taskId,
+      square: '144',
+      referenceEpoch: t.referenceEpoch,
+      signature: signDigest(o.key, squares.digest({ n: 12n }, { square: 144n }, t.referenceEpoch)),
+    });
+    restarted.handleAnswers(again[2], [single(operators[2], again[2].single[0])]);
+    restarted.handleAnswers(again[0], [single(operators[0], again[0].single[0])]);
+    await restarted.idle();
+    const task = await restarted.getTask(taskId(12));
+    assert.equal(task?.record.status, 'aggregated');
+    assert.equal(decodeAbiParameters(SINGLE, task!.record.sigData!)[0].length, 2, 'a proof of single signatures');
+    await restarted.stop();
+  });
+});
