@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, it } from 'node:test';
 import { type Address, type Hex, getAddress, hashMessage, keccak256, toHex } from 'viem';
 import WebSocket from 'ws';
+import { buildAttestationBatch, verifyBatchProof } from '../../src/core/crypto/attestation-batch.ts';
 import { type SigningKey, signDigest, signingKeyFromPrivateKey } from '../../src/core/crypto/ecdsa.ts';
 import { attestationDigest, decodeSigData } from '../../src/services/state-proofs/attestation.ts';
 import { type AggregatorToOperator, PROTOCOL_VERSION, authMessage } from '../../src/services/state-proofs/protocol.ts';
@@ -95,7 +96,7 @@ forEachDatabase('operator hub', (fixture) => {
     for (const s of services) await s.close();
   });
 
-  async function start(): Promise<{ service: AggregatorService; source: StaticOperatorSetSource; connect(): Client }> {
+  async function start(batching: { maxSize: number; maxDelayMs: number } | false = false): Promise<{ service: AggregatorService; source: StaticOperatorSetSource; connect(): Client }> {
     const source = staticOperatorSetSource(
       [buildOperatorSetSnapshot(EPOCH, [opA, opB].map((o) => ({ operator: o.operator, signingKey: o.key.address, weight: o.weight })), { thresholdWeight: 60n })],
       EPOCH,
@@ -113,6 +114,7 @@ forEachDatabase('operator hub', (fixture) => {
       operatorSet: source,
       lateWindowMs: 0,
       validateResponses: true,
+      batching,
     });
     services.push(service);
     return {
@@ -195,6 +197,50 @@ forEachDatabase('operator hub', (fixture) => {
     assert.equal(proof.attestation.value, '0');
     assert.ok(BigInt(proof.signedWeight) >= 60n);
     assert.ok(decodeSigData(proof.sigData as Hex).operators.length >= 1);
+  });
+
+  it('sends new tasks as one batch and aggregates them from one signature per operator over their root', async () => {
+    const { service, connect } = await start({ maxSize: 16, maxDelayMs: 20 });
+    const a = connect();
+    const b = connect();
+    await a.authenticate(opA.operator, opA.key);
+    await b.authenticate(opB.operator, opB.key);
+    await a.next('welcome');
+    await b.next('welcome');
+    const keys = [21n, 22n, 23n];
+    const ids = await Promise.all(
+      keys.map(async (key) => {
+        const res = await fetch(`${service.url}/v1/state-proofs`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ chainId: 31337, user: USER, key: key.toString(), blockNumber: '77' }),
+        });
+        return ((await res.json()) as { taskId: Hex }).taskId;
+      }),
+    );
+    const [batchA, batchB] = [await a.next('batch'), await b.next('batch')];
+    assert.equal(batchA.batchId, batchB.batchId, 'one batch, the same for both operators');
+    assert.deepEqual(batchA.tasks.map((t) => t.taskId).sort(), [...ids].sort());
+    const digests = batchA.tasks.map((t) =>
+      attestationDigest(TEST_DOMAIN, { user: USER, chainId: 31337n, blockNumber: 77n, timestamp: T0 + 12n * 77n, key: BigInt(t.key), value: 5n, exists: true, epoch: EPOCH }),
+    );
+    const tree = buildAttestationBatch(digests);
+    const answers = batchA.tasks.map((t) => ({ taskId: t.taskId, value: '5', exists: true, referenceEpoch: EPOCH }));
+    for (const [client, op] of [[b, opB], [a, opA]] as const) {
+      client.send({ type: 'batchSignature', batchId: batchA.batchId, root: tree.root, signature: signDigest(op.key, tree.batchDigest), answers });
+    }
+    for (const id of ids) {
+      let proof: TaskResponse | undefined;
+      for (let i = 0; i < 200 && proof?.status !== 'aggregated'; i++) {
+        await new Promise((r) => setTimeout(r, 25));
+        proof = (await (await fetch(`${service.url}/v1/state-proofs/${id}`)).json()) as TaskResponse;
+      }
+      assert.equal(proof?.status, 'aggregated');
+      const decoded = decodeSigData(proof!.sigData as Hex);
+      assert.equal(decoded.form, 'batched', 'GET returns the proof in the form it was signed in');
+      assert.ok(decoded.form === 'batched' && verifyBatchProof(proof!.digest as Hex, decoded.proof, tree.root));
+      assert.equal(decoded.operators.length, 2);
+    }
   });
 
   it('refuses an auth signature that is not by the claimed signing key', async () => {
