@@ -5,58 +5,38 @@
  */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { type Address, type Hex, decodeAbiParameters, encodeAbiParameters, keccak256, toHex } from 'viem';
+import { type Hex, decodeAbiParameters, keccak256, toHex } from 'viem';
 import { batchDigest, buildAttestationBatch, verifyBatchProof } from '../../src/core/crypto/attestation-batch.ts';
-import { type SigningKey, publicKeyToAddress, recoverPublicKey, signDigest, signingKeyFromPrivateKey } from '../../src/core/crypto/ecdsa.ts';
-import { buildOperatorSetSnapshot, staticOperatorSetSource } from '../../src/runtime/operatorSet.ts';
+import { type SigningKey, publicKeyToAddress, recoverPublicKey, signDigest } from '../../src/core/crypto/ecdsa.ts';
+import { staticOperatorSetSource } from '../../src/runtime/operatorSet.ts';
 import { TaskEngine } from '../../src/runtime/tasks/engine.ts';
 import type { OperatorSession } from '../../src/runtime/tasks/sessions.ts';
 import { createTaskStore } from '../../src/runtime/tasks/store.ts';
 import { createTaskTablesMigration } from '../../src/runtime/tasks/storeSchema.ts';
-import type { TaskType } from '../../src/runtime/tasks/taskType.ts';
 import { forEachDatabase } from '../helpers/db.ts';
+import {
+  SQUARES_BATCHED_PROOF,
+  SQUARES_EPOCH,
+  SQUARES_PROOF,
+  type SquaresAnswer,
+  type SquaresQuery,
+  type SquaresWireAnswer,
+  type SquaresWireTask,
+  squares,
+  squaresOperators,
+  squaresSnapshot,
+} from '../helpers/squares.ts';
 
-type Query = { n: bigint };
-type Answer = { square: bigint };
-type WireTask = { taskId: Hex; n: string; referenceEpoch: number };
-type WireAnswer = { taskId: Hex; square: string; referenceEpoch: number; signature: Hex };
+type Query = SquaresQuery;
+type Answer = SquaresAnswer;
+type WireTask = SquaresWireTask;
+type WireAnswer = SquaresWireAnswer;
+const SINGLE = SQUARES_PROOF;
+const BATCHED = SQUARES_BATCHED_PROOF;
 
-const SINGLE = [{ type: 'address[]' }, { type: 'bytes[]' }, { type: 'uint32' }] as const;
-const BATCHED = [{ type: 'address[]' }, { type: 'bytes[]' }, { type: 'uint32' }, { type: 'bytes32[]' }] as const;
-
-const squares: TaskType<Query, Answer, WireTask, WireAnswer> = {
-  name: 'squares',
-  batchable: true,
-  codec: {
-    encodeQuery: (q) => JSON.stringify({ n: q.n.toString() }),
-    decodeQuery: (text) => ({ n: BigInt(JSON.parse(text).n) }),
-    encodeAnswer: (a) => JSON.stringify({ square: a.square.toString() }),
-    decodeAnswer: (text) => ({ square: BigInt(JSON.parse(text).square) }),
-  },
-  wireTask: (record) => ({ taskId: record.taskId, n: record.query.n.toString(), referenceEpoch: record.referenceEpoch }),
-  readAnswer: (wire) => (/^[0-9]{1,40}$/.test(wire.square) ? { answer: { square: BigInt(wire.square) } } : { rejected: 'square is not a decimal number' }),
-  answerKey: (a) => a.square.toString(),
-  digest: (q, a, epoch) => keccak256(encodeAbiParameters([{ type: 'uint256' }, { type: 'uint256' }, { type: 'uint32' }], [q.n, a.square, epoch])),
-  encodeProof: (signers, epoch, context) => {
-    const sorted = [...signers].sort((x, y) => (BigInt(x.operator) < BigInt(y.operator) ? -1 : 1));
-    const ops = sorted.map((s) => s.operator);
-    const sigs = sorted.map((s) => s.signature);
-    return context.batch ? encodeAbiParameters(BATCHED, [ops, sigs, epoch, [...context.batch.proof]]) : encodeAbiParameters(SINGLE, [ops, sigs, epoch]);
-  },
-  proofSigners: (sigData) => decodeAbiParameters(SINGLE, sigData)[0],
-};
-
-const EPOCH = 2;
-const operators = [10n, 20n, 30n].map((weight, i) => ({
-  operator: `0x${(0xc0 + i).toString(16).padStart(40, '0')}` as Address,
-  key: signingKeyFromPrivateKey(keccak256(toHex(`batch-key-${i}`))),
-  weight,
-}));
-const snapshot = buildOperatorSetSnapshot(
-  EPOCH,
-  operators.map((o) => ({ operator: o.operator, signingKey: o.key.address, weight: o.weight })),
-  { thresholdWeight: 40n },
-);
+const EPOCH = SQUARES_EPOCH;
+const operators = squaresOperators('batch-key', 0xc0);
+const snapshot = squaresSnapshot(operators);
 
 type Recorded = OperatorSession<WireTask> & { single: WireTask[]; batches: { batchId: Hex; tasks: WireTask[] }[] };
 

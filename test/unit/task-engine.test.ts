@@ -5,57 +5,36 @@
  */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { type Address, type Hex, decodeAbiParameters, encodeAbiParameters, keccak256, toHex } from 'viem';
-import { type SigningKey, signDigest, signingKeyFromPrivateKey } from '../../src/core/crypto/ecdsa.ts';
+import { type Hex, keccak256, toHex } from 'viem';
+import { type SigningKey, signDigest } from '../../src/core/crypto/ecdsa.ts';
 import { migrateToLatest } from '../../src/core/db/migrations.ts';
-import { buildOperatorSetSnapshot, staticOperatorSetSource } from '../../src/runtime/operatorSet.ts';
+import { staticOperatorSetSource } from '../../src/runtime/operatorSet.ts';
 import { TaskEngine } from '../../src/runtime/tasks/engine.ts';
 import type { OperatorSession } from '../../src/runtime/tasks/sessions.ts';
 import { createTaskStore } from '../../src/runtime/tasks/store.ts';
 import { createTaskTablesMigration } from '../../src/runtime/tasks/storeSchema.ts';
-import type { TaskType } from '../../src/runtime/tasks/taskType.ts';
 import type { TaskSnapshot } from '../../src/runtime/tasks/types.ts';
 import { aggregatorMigrations } from '../../src/services/state-proofs/aggregator/migrations.ts';
 import { forEachDatabase } from '../helpers/db.ts';
+import {
+  SQUARES_EPOCH,
+  type SquaresAnswer,
+  type SquaresQuery,
+  type SquaresWireAnswer,
+  type SquaresWireTask,
+  squares,
+  squaresOperators,
+  squaresSnapshot,
+} from '../helpers/squares.ts';
 
-type Query = { n: bigint };
-type Answer = { square: bigint };
-type WireTask = { taskId: Hex; n: string; referenceEpoch: number };
-type WireAnswer = { taskId: Hex; square: string; referenceEpoch: number; signature: Hex };
+type Query = SquaresQuery;
+type Answer = SquaresAnswer;
+type WireTask = SquaresWireTask;
+type WireAnswer = SquaresWireAnswer;
 
-const PROOF = [{ type: 'address[]' }, { type: 'bytes[]' }, { type: 'uint32' }] as const;
-
-/** The toy service's task type: the digest binds the task, the answer and the epoch; a proof is signers then signatures. */
-const squares: TaskType<Query, Answer, WireTask, WireAnswer> = {
-  name: 'squares',
-  codec: {
-    encodeQuery: (q) => JSON.stringify({ n: q.n.toString() }),
-    decodeQuery: (text) => ({ n: BigInt(JSON.parse(text).n) }),
-    encodeAnswer: (a) => JSON.stringify({ square: a.square.toString() }),
-    decodeAnswer: (text) => ({ square: BigInt(JSON.parse(text).square) }),
-  },
-  wireTask: (record) => ({ taskId: record.taskId, n: record.query.n.toString(), referenceEpoch: record.referenceEpoch }),
-  readAnswer: (wire) => (/^[0-9]{1,40}$/.test(wire.square) ? { answer: { square: BigInt(wire.square) } } : { rejected: 'square is not a decimal number' }),
-  answerKey: (a) => a.square.toString(),
-  digest: (q, a, epoch) => keccak256(encodeAbiParameters([{ type: 'uint256' }, { type: 'uint256' }, { type: 'uint32' }], [q.n, a.square, epoch])),
-  encodeProof: (signers, epoch) => {
-    const sorted = [...signers].sort((x, y) => (BigInt(x.operator) < BigInt(y.operator) ? -1 : 1));
-    return encodeAbiParameters(PROOF, [sorted.map((s) => s.operator), sorted.map((s) => s.signature), epoch]);
-  },
-  proofSigners: (sigData) => decodeAbiParameters(PROOF, sigData)[0],
-};
-
-const EPOCH = 2;
-const operators = [10n, 20n, 30n].map((weight, i) => ({
-  operator: `0x${(0xb0 + i).toString(16).padStart(40, '0')}` as Address,
-  key: signingKeyFromPrivateKey(keccak256(toHex(`squares-key-${i}`))),
-  weight,
-}));
-const snapshot = buildOperatorSetSnapshot(
-  EPOCH,
-  operators.map((o) => ({ operator: o.operator, signingKey: o.key.address, weight: o.weight })),
-  { thresholdWeight: 40n },
-);
+const EPOCH = SQUARES_EPOCH;
+const operators = squaresOperators('squares-key', 0xb0);
+const snapshot = squaresSnapshot(operators);
 
 function session(o: (typeof operators)[number]): OperatorSession<WireTask> & { received: WireTask[] } {
   const received: WireTask[] = [];

@@ -1,0 +1,64 @@
+/**
+ * A toy service for the task engine's tests: a task asks the square of `n`; the digest binds the task, the answer and
+ * the epoch; a proof is `abi.encode(signers, signatures, epoch)`, or with the Merkle path appended when its signers
+ * signed a batch root. Three operators of weights 10, 20 and 30 and a threshold of 40 at {@link SQUARES_EPOCH}.
+ */
+import { type Address, type Hex, decodeAbiParameters, encodeAbiParameters, keccak256, toHex } from 'viem';
+import { signingKeyFromPrivateKey } from '../../src/core/crypto/ecdsa.ts';
+import { buildOperatorSetSnapshot } from '../../src/runtime/operatorSet.ts';
+import type { TaskType } from '../../src/runtime/tasks/taskType.ts';
+
+export type SquaresQuery = { n: bigint };
+export type SquaresAnswer = { square: bigint };
+export type SquaresWireTask = { taskId: Hex; n: string; referenceEpoch: number };
+export type SquaresWireAnswer = { taskId: Hex; square: string; referenceEpoch: number; signature: Hex };
+
+/** The single proof form; the batched form appends `bytes32[] proof`. */
+export const SQUARES_PROOF = [{ type: 'address[]' }, { type: 'bytes[]' }, { type: 'uint32' }] as const;
+export const SQUARES_BATCHED_PROOF = [...SQUARES_PROOF, { type: 'bytes32[]' }] as const;
+
+/** The toy task type (batchable). */
+export const squares: TaskType<SquaresQuery, SquaresAnswer, SquaresWireTask, SquaresWireAnswer> = {
+  name: 'squares',
+  batchable: true,
+  codec: {
+    encodeQuery: (q) => JSON.stringify({ n: q.n.toString() }),
+    decodeQuery: (text) => ({ n: BigInt(JSON.parse(text).n) }),
+    encodeAnswer: (a) => JSON.stringify({ square: a.square.toString() }),
+    decodeAnswer: (text) => ({ square: BigInt(JSON.parse(text).square) }),
+  },
+  wireTask: (record) => ({ taskId: record.taskId, n: record.query.n.toString(), referenceEpoch: record.referenceEpoch }),
+  readAnswer: (wire) => (/^[0-9]{1,40}$/.test(wire.square) ? { answer: { square: BigInt(wire.square) } } : { rejected: 'square is not a decimal number' }),
+  answerKey: (a) => a.square.toString(),
+  digest: (q, a, epoch) => keccak256(encodeAbiParameters([{ type: 'uint256' }, { type: 'uint256' }, { type: 'uint32' }], [q.n, a.square, epoch])),
+  encodeProof: (signers, epoch, context) => {
+    const sorted = [...signers].sort((x, y) => (BigInt(x.operator) < BigInt(y.operator) ? -1 : 1));
+    const ops = sorted.map((s) => s.operator);
+    const sigs = sorted.map((s) => s.signature);
+    return context.batch
+      ? encodeAbiParameters(SQUARES_BATCHED_PROOF, [ops, sigs, epoch, [...context.batch.proof]])
+      : encodeAbiParameters(SQUARES_PROOF, [ops, sigs, epoch]);
+  },
+  // The batched form starts with the same three words.
+  proofSigners: (sigData) => decodeAbiParameters(SQUARES_PROOF, sigData)[0],
+};
+
+export const SQUARES_EPOCH = 2;
+
+/** The toy service's three operators (weights 10, 20, 30), their keys derived from `seed`. */
+export function squaresOperators(seed: string, firstByte: number) {
+  return [10n, 20n, 30n].map((weight, i) => ({
+    operator: `0x${(firstByte + i).toString(16).padStart(40, '0')}` as Address,
+    key: signingKeyFromPrivateKey(keccak256(toHex(`${seed}-${i}`))),
+    weight,
+  }));
+}
+
+/** The operator set of `operators` at {@link SQUARES_EPOCH}, threshold 40. */
+export function squaresSnapshot(operators: ReturnType<typeof squaresOperators>) {
+  return buildOperatorSetSnapshot(
+    SQUARES_EPOCH,
+    operators.map((o) => ({ operator: o.operator, signingKey: o.key.address, weight: o.weight })),
+    { thresholdWeight: 40n },
+  );
+}
