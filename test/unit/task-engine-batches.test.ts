@@ -27,18 +27,10 @@ import {
   squaresSnapshot,
 } from '../helpers/squares.ts';
 
-type Query = SquaresQuery;
-type Answer = SquaresAnswer;
-type WireTask = SquaresWireTask;
-type WireAnswer = SquaresWireAnswer;
-const SINGLE = SQUARES_PROOF;
-const BATCHED = SQUARES_BATCHED_PROOF;
-
-const EPOCH = SQUARES_EPOCH;
 const operators = squaresOperators('batch-key', 0xc0);
 const snapshot = squaresSnapshot(operators);
 
-type Recorded = OperatorSession<WireTask> & { single: WireTask[]; batches: { batchId: Hex; tasks: WireTask[] }[] };
+type Recorded = OperatorSession<SquaresWireTask> & { single: SquaresWireTask[]; batches: { batchId: Hex; tasks: SquaresWireTask[] }[] };
 
 function session(o: (typeof operators)[number]): Recorded {
   const s: Recorded = {
@@ -55,7 +47,7 @@ function session(o: (typeof operators)[number]): Recorded {
 }
 
 /** An operator's answer to a batch: squares (or `lie` for some n), one signature over the root by `key`. */
-function answerBatch(batch: { batchId: Hex; tasks: WireTask[] }, key: SigningKey, lie: (n: bigint) => bigint | undefined = () => undefined) {
+function answerBatch(batch: { batchId: Hex; tasks: SquaresWireTask[] }, key: SigningKey, lie: (n: bigint) => bigint | undefined = () => undefined) {
   const answers = batch.tasks.map((t) => ({ taskId: t.taskId, referenceEpoch: t.referenceEpoch, square: (lie(BigInt(t.n)) ?? BigInt(t.n) ** 2n).toString() }));
   const digests = answers.map((a, i) => squares.digest({ n: BigInt(batch.tasks[i].n) }, { square: BigInt(a.square) }, a.referenceEpoch));
   const tree = buildAttestationBatch(digests);
@@ -74,7 +66,7 @@ async function setUp(fixture: { fresh(): Promise<any> }, maxSize: number) {
   const engine = new TaskEngine({
     taskType: squares,
     store,
-    operatorSet: staticOperatorSetSource([snapshot], EPOCH),
+    operatorSet: staticOperatorSetSource([snapshot], SQUARES_EPOCH),
     mainChainId: 31337,
     sweepIntervalMs: 5,
     batching: { maxSize, maxDelayMs: 5 },
@@ -85,7 +77,7 @@ async function setUp(fixture: { fresh(): Promise<any> }, maxSize: number) {
   return { database, store, engine, sessions };
 }
 
-async function submitAll(engine: TaskEngine<Query, Answer, WireTask, WireAnswer>, ns: readonly number[]) {
+async function submitAll(engine: TaskEngine<SquaresQuery, SquaresAnswer, SquaresWireTask, SquaresWireAnswer>, ns: readonly number[]) {
   await Promise.all(ns.map((n) => engine.submit(taskId(n), { n: BigInt(n) })));
   await new Promise((r) => setTimeout(r, 20));
   await engine.idle();
@@ -119,8 +111,8 @@ forEachDatabase('task engine, batched signing', (fixture) => {
       assert.equal(task?.record.status, 'aggregated');
       assert.deepEqual(task?.record.result, { square: BigInt(n) ** 2n });
       assert.equal(task?.record.signedWeight, 40n);
-      const [ops, sigs, epoch, proof] = decodeAbiParameters(BATCHED, task!.record.sigData!);
-      assert.equal(epoch, EPOCH);
+      const [ops, sigs, epoch, proof] = decodeAbiParameters(SQUARES_BATCHED_PROOF, task!.record.sigData!);
+      assert.equal(epoch, SQUARES_EPOCH);
       assert.ok(verifyBatchProof(task!.record.digest!, proof, answers0.root), 'the path leads from the digest to the signed root');
       const signerKeys = sigs.map((sig) => publicKeyToAddress(recoverPublicKey(batchDigest(answers0.root), sig)).toLowerCase());
       assert.deepEqual(signerKeys.sort(), [operators[0].key.address, operators[2].key.address].map((a) => a.toLowerCase()).sort());
@@ -181,12 +173,12 @@ forEachDatabase('task engine, batched signing', (fixture) => {
     await engine.stop();
     assert.equal((await store.listAnswers(taskId(12))).length, 1, 'the batched answer is stored');
 
-    const restarted = new TaskEngine({ taskType: squares, store, operatorSet: staticOperatorSetSource([snapshot], EPOCH), mainChainId: 31337, sweepIntervalMs: 5, batching: { maxSize: 64, maxDelayMs: 5 } });
+    const restarted = new TaskEngine({ taskType: squares, store, operatorSet: staticOperatorSetSource([snapshot], SQUARES_EPOCH), mainChainId: 31337, sweepIntervalMs: 5, batching: { maxSize: 64, maxDelayMs: 5 } });
     await restarted.start();
     const again = operators.map(session);
     for (const s of again) restarted.attachOperator(s);
     assert.deepEqual(again[2].single.map((t) => t.taskId), [taskId(12)], 'the operator whose batched answer cannot be proven is asked again');
-    const single = (o: (typeof operators)[number], t: WireTask) => ({
+    const single = (o: (typeof operators)[number], t: SquaresWireTask) => ({
       taskId: t.taskId,
       square: '144',
       referenceEpoch: t.referenceEpoch,
@@ -197,7 +189,7 @@ forEachDatabase('task engine, batched signing', (fixture) => {
     await restarted.idle();
     const task = await restarted.getTask(taskId(12));
     assert.equal(task?.record.status, 'aggregated');
-    assert.equal(decodeAbiParameters(SINGLE, task!.record.sigData!)[0].length, 2, 'a proof of single signatures');
+    assert.equal(decodeAbiParameters(SQUARES_PROOF, task!.record.sigData!)[0].length, 2, 'a proof of single signatures');
     await restarted.stop();
   });
 });
