@@ -30,6 +30,16 @@ forEachDatabase('operator signing journal', (fixture) => {
     assert.equal(rows[0].exists, true);
   });
 
+  it('records the batch root an attestation was signed under, and none for one signed alone', async () => {
+    const db = await fixture.fresh();
+    await migrateToLatest(db, journalMigrations);
+    const journal = new SigningJournal(db.kysely as never);
+    const root = `0x${'12'.repeat(32)}` as Hex;
+    await journal.append([{ ...entry(5, 1n), batchRoot: root }, entry(6, 1n)]);
+    const rows = (await journal.findByTasks([taskId])).sort((a, b) => a.referenceEpoch - b.referenceEpoch);
+    assert.deepEqual(rows.map((r) => r.batchRoot), [root, undefined]);
+  });
+
   it('survives a reopen (restart) with its entries intact, uint256 values included', async () => {
     const db = await fixture.fresh();
     await migrateToLatest(db, journalMigrations);

@@ -17,7 +17,7 @@ import type { Logger } from '../../../core/logging.ts';
 import { buildAttestationBatch } from '../../../core/crypto/attestation-batch.ts';
 import { type SigningKey, signDigest } from '../../../core/crypto/ecdsa.ts';
 import { OperatorClient } from '../../../runtime/operators/client.ts';
-import type { AttestationDomain, StateAttestation } from '../attestation.ts';
+import type { AttestationDomain, StateAttestation, StateQuery } from '../attestation.ts';
 import { type AttestationDigester, createAttestationDigester, fastTaskId } from '../digest.ts';
 import { STATE_PROOFS_SERVICE, type WireBatchAnswer, type WireSignature, type WireTask, stateProofsProtocol } from '../protocol.ts';
 import { type SignedAttestation, SigningJournal } from './journal.ts';
@@ -150,7 +150,6 @@ export class OperatorNode {
       const reason = error instanceof UnreadableTaskError ? error.message : `read failed: ${(error as Error).message.split('\n')[0]}`;
       this.counts.taskErrors++;
       this.client.enqueue({ error: { taskId, reason } });
-      return reason;
     };
     try {
       const epochOf = new Map(tasks.map((t) => [t.taskId.toLowerCase(), t.referenceEpoch]));
@@ -266,13 +265,12 @@ export class OperatorNode {
   }
 }
 
-function queryOf(task: WireTask): StateAttestationQuery {
+function queryOf(task: WireTask): StateQuery {
   return { user: task.user as Address, chainId: BigInt(task.chainId), blockNumber: BigInt(task.blockNumber), timestamp: BigInt(task.timestamp), key: BigInt(task.key) };
 }
 
 /** A task of a batch once checked: the query, and the reading to sign (journaled, or to be read). */
-type BatchItem = { task: WireTask; query: StateAttestationQuery; reading?: { value: bigint; exists: boolean } };
-type StateAttestationQuery = { user: Address; chainId: bigint; blockNumber: bigint; timestamp: bigint; key: bigint };
+type BatchItem = { task: WireTask; query: StateQuery; reading?: { value: bigint; exists: boolean } };
 
 function toWire(entry: SignedAttestation): WireSignature {
   return {
