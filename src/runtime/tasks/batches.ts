@@ -16,8 +16,6 @@ export type DispatchedBatch<T> = {
   batchId: Hex;
   referenceEpoch: number;
   tasks: Map<string, T>;
-  /** Unix ms. */
-  createdAt: number;
 };
 
 /** Thrown when an operator's answers do not make the root it signed. */
@@ -31,15 +29,10 @@ export class BatchBook<T> {
   /** Root → tree, with the batch it came from (trees go with their batch). */
   private readonly trees = new Map<string, { tree: AttestationBatch; digests: Set<string>; batchId: string }>();
 
-  /** Number of batches held. */
-  get size(): number {
-    return this.batches.size;
-  }
-
   /** Records a new batch of `tasks` (all of `referenceEpoch`) under a fresh random id. */
-  open(tasks: readonly { id: string; task: T }[], referenceEpoch: number, now: number): DispatchedBatch<T> {
+  open(tasks: readonly { id: string; task: T }[], referenceEpoch: number): DispatchedBatch<T> {
     const batchId = `0x${randomBytes(32).toString('hex')}` as Hex;
-    const batch: DispatchedBatch<T> = { batchId, referenceEpoch, tasks: new Map(tasks.map((t) => [t.id.toLowerCase(), t.task])), createdAt: now };
+    const batch: DispatchedBatch<T> = { batchId, referenceEpoch, tasks: new Map(tasks.map((t) => [t.id.toLowerCase(), t.task])) };
     this.batches.set(batchId, batch);
     return batch;
   }
@@ -71,11 +64,6 @@ export class BatchBook<T> {
     if (tree.root !== key) throw new BatchRootMismatchError(`the answers make root ${tree.root}, not the signed root ${root}`);
     this.trees.set(key, { tree, digests: new Set(tree.digests), batchId: batchId.toLowerCase() });
     return tree;
-  }
-
-  /** Whether the tree of `root` is held (a proof of an answer signed under it can be built). */
-  hasTree(root: Hex): boolean {
-    return this.trees.has(root.toLowerCase());
   }
 
   /** The Merkle path of `digest` in the tree of `root`, or undefined when that tree is not held or lacks it. */

@@ -18,7 +18,7 @@ import type { WriteBatcher } from './writeBatcher.ts';
 const MAX_TASKS_PER_MESSAGE = 1_000;
 
 /** How new tasks are batched (see the module comment). */
-export type DispatchBatching<Q, A, WT> = { maxSize: number; book: BatchBook<ActiveTask<Q, A, WT>>; now: () => number };
+export type DispatchBatching<Q, A, WT> = { maxSize: number; book: BatchBook<ActiveTask<Q, A, WT>> };
 
 /** Connected operators and the tasks waiting to be sent to them. */
 export class Dispatcher<Q, A, WT> {
@@ -108,7 +108,7 @@ export class Dispatcher<Q, A, WT> {
     for (const [epoch, list] of byEpoch) {
       for (let i = 0; i < list.length; i += batching.maxSize) {
         const chunk = list.slice(i, i + batching.maxSize);
-        const batch = batching.book.open(chunk.map((t) => ({ id: t.record.taskId, task: t })), epoch, batching.now());
+        const batch = batching.book.open(chunk.map((t) => ({ id: t.record.taskId, task: t })), epoch);
         const wires = chunk.map((t) => t.wire);
         // Tasks of one epoch share its operator set.
         const members = chunk[0].snapshot.operators;

@@ -116,7 +116,7 @@ export class TaskEngine<Q, A, WT, WA extends WireAnswerBase> {
       this.log,
       batching ? batching.maxDelayMs : (options.dispatchDelayMs ?? 2),
       running,
-      batching ? { maxSize: batching.maxSize, book: this.batches, now: this.now } : undefined,
+      batching ? { maxSize: batching.maxSize, book: this.batches } : undefined,
     );
     this.intake = new AnswerIntake({
       taskType: this.taskType,
@@ -345,10 +345,6 @@ export class TaskEngine<Q, A, WT, WA extends WireAnswerBase> {
     }
   }
 
-  /** Number of batches held (sent, with a task still in memory). */
-  get batchCount(): number {
-    return this.batches.size;
-  }
 
   /** Records operators' reasons for not signing (kept in memory; named in a deadline failure's reason). */
   handleTaskErrors(session: OperatorSession<WT>, errors: readonly { taskId: string; reason: string }[]): void {
