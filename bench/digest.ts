@@ -5,15 +5,15 @@
  * - `digest`: a StateAttestation EIP-712 digest from {@link createAttestationDigester} (keccak256 of the 288-byte
  *   struct, then of the 66-byte `0x1901 ‖ domainSeparator ‖ structHash`);
  * - `taskId`: {@link fastTaskId} (keccak256 of 98 packed bytes);
- * - the bare keccak256 of those inputs with each library at hand: `@noble/hashes` (pure JavaScript; viem's) and the
- *   `keccak` package (native binding; what digest.ts uses).
+ * - the bare keccak256 of those inputs with each library at hand: `@noble/hashes` (pure JavaScript; viem's) and
+ *   hash-wasm (WebAssembly, one reused hasher; what digest.ts uses, through `core/crypto/keccak.ts`).
  *
  * Inputs vary per call (the counter is written into the hashed bytes), so no layer can reuse a result. Each figure is
  * the best of several timed rounds after a warm-up, as ops/s.
  */
 import { performance } from 'node:perf_hooks';
 import { keccak_256 } from '@noble/hashes/sha3.js';
-import createKeccakHash from 'keccak';
+import { keccak256Bytes } from '../src/core/crypto/keccak.ts';
 import type { StateAttestation, StateQuery } from '../src/services/state-proofs/attestation.ts';
 import { createAttestationDigester, fastTaskId } from '../src/services/state-proofs/digest.ts';
 
@@ -79,8 +79,7 @@ export function measureDigest(options: DigestOptions = {}): DigestResult {
 function libraries(): [string, Keccak256][] {
   return [
     ['@noble/hashes', keccak_256],
-    // It takes Buffers only: a view over the same memory, as digest.ts passes.
-    ['keccak (native)', (data) => createKeccakHash('keccak256').update(Buffer.from(data.buffer, data.byteOffset, data.byteLength)).digest()],
+    ['hash-wasm', keccak256Bytes],
   ];
 }
 

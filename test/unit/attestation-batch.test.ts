@@ -23,6 +23,7 @@ import {
   batchLeaf,
   batchRootFromProof,
   buildAttestationBatch,
+  computeBatchRoot,
   computeBatchTree,
   verifyBatchProof,
   withProofLookup,
@@ -190,6 +191,9 @@ describe('attestation batch: refused input', () => {
     assert.throws(() => computeBatchTree([digests[0], '0x1234']), MalformedBatchValueError);
     assert.throws(() => computeBatchTree([digests[0], `${digests[1]}00` as Hex]), MalformedBatchValueError);
     assert.throws(() => batchDigest('0xabc'), MalformedBatchValueError);
+    assert.throws(() => computeBatchRoot([]), EmptyAttestationBatchError);
+    assert.throws(() => computeBatchRoot([digests[0], '0x1234']), MalformedBatchValueError);
+    assert.throws(() => computeBatchRoot([digests[1], digests[1]]), DuplicateBatchDigestError);
     assert.throws(
       () => computeBatchTree([digests[0], digests[1], digests[0].toUpperCase().replace('0X', '0x') as Hex]),
       (error: unknown) => error instanceof DuplicateBatchDigestError && error.firstIndex === 0 && error.secondIndex === 2 && error.digest === digests[0],
@@ -218,6 +222,8 @@ describe('attestation batch: random batches against StandardMerkleTree', () => {
       const batch = buildAttestationBatch(digests);
       const ref = reference(digests);
       assert.equal(batch.root, ref.root, `round ${round}`);
+      // The operators' root-only path signs the same root and batch digest.
+      assert.deepEqual(computeBatchRoot(digests), { root: batch.root, batchDigest: batch.batchDigest }, `round ${round}`);
       for (const [i, digest] of digests.entries()) {
         assert.deepEqual(batch.proofs[i], ref.getProof(i), `round ${round}, digest ${i}`);
         assert.ok(verifyBatchProof(digest, batch.proofs[i], batch.root));

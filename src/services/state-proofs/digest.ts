@@ -4,22 +4,15 @@
  * once at load), but with the domain separator and type hash computed once and fields written straight into bytes:
  * several times faster than the generic typed-data and encodePacked paths.
  *
- * keccak256 comes from the `keccak` package's native binding: on these inputs (288 + 66 bytes per digest, 98 per task
- * id) it hashes a digest about twice as fast as @noble/hashes, which viem uses (`npm run bench -- digest`). Where the
- * binding cannot load, the package falls back to its own JavaScript, with the same results.
+ * keccak256 is `core/crypto/keccak.ts` (hash-wasm, one reused hasher): on these inputs (288 + 66 bytes per digest, 98
+ * per task id) several times faster than @noble/hashes, which viem uses (`npm run bench -- digest`).
  */
-import createKeccakHash from 'keccak';
 import { type Hex, bytesToHex, hexToBytes } from 'viem';
+import { keccak256Bytes } from '../../core/crypto/keccak.ts';
 import { type AttestationDomain, type StateAttestation, type StateQuery, attestationDigest, computeTaskId } from './attestation.ts';
 
 /** Computes digests for one deployment's domain. */
 export type AttestationDigester = (attestation: StateAttestation) => Hex;
-
-/** keccak256 (Ethereum's, original Keccak padding) of `data`, 32 bytes. */
-function keccak256Bytes(data: Uint8Array): Buffer {
-  // The package takes Buffers only: a view over the same memory.
-  return createKeccakHash('keccak256').update(Buffer.from(data.buffer, data.byteOffset, data.byteLength)).digest();
-}
 
 const TYPE_HASH = keccak256Bytes(
   Buffer.from('StateAttestation(address user,uint256 chainId,uint64 blockNumber,uint48 timestamp,uint256 key,uint256 value,bool exists,uint32 epoch)'),

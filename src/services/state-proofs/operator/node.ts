@@ -14,7 +14,7 @@
  */
 import type { Address, Hex } from 'viem';
 import type { Logger } from '../../../core/logging.ts';
-import { buildAttestationBatch } from '../../../core/crypto/attestation-batch.ts';
+import { computeBatchRoot } from '../../../core/crypto/attestation-batch.ts';
 import { type SigningKey, signDigest } from '../../../core/crypto/ecdsa.ts';
 import { OperatorClient } from '../../../runtime/operators/client.ts';
 import type { AttestationDomain, StateAttestation, StateQuery } from '../attestation.ts';
@@ -192,7 +192,7 @@ export class OperatorNode {
         const digest = this.digest({ ...query, value: r.value, exists: r.exists, epoch: task.referenceEpoch });
         return { taskId: task.taskId as Hex, referenceEpoch: task.referenceEpoch, value: r.value, exists: r.exists, digest, signature: '0x' };
       });
-      const tree = buildAttestationBatch(entries.map((e) => e.digest));
+      const tree = computeBatchRoot(entries.map((e) => e.digest));
       const signature = signDigest(this.options.signingKey, tree.batchDigest);
       for (const e of entries) {
         e.signature = signature;
