@@ -21,7 +21,7 @@ import { createLogger } from '../../src/core/logging.ts';
 import { type Devnet, startDevnet } from '../../src/devnet/devnet.ts';
 import { devnetServices } from '../../src/devnet/services.ts';
 import { decodeSigData } from '../../src/services/state-proofs/attestation.ts';
-import { type ProofTask, proofTaskSchema, requestProof } from '../../src/services/state-proofs/client.ts';
+import { type ProofTask, proofTaskSchema, requestProof, requestProofs } from '../../src/services/state-proofs/client.ts';
 import type { OperatorFault } from '../../src/services/state-proofs/operator/node.ts';
 
 const REMOTE_CHAIN = 31338;
@@ -86,7 +86,16 @@ describe('a burst of 5,000 proof requests', () => {
     }
 
     const api = devnet.services!.aggregatorUrl!;
-    const requested = await pool(params, 64, (p) => requestProof(api, { chainId: REMOTE_CHAIN, user: devnet.user.address, key: p.key, blockNumber }));
+    // The first half one request each, the second in batch requests of 250, as a client with a burst would send them.
+    const half = BURST / 2;
+    const query = (p: (typeof params)[number]) => ({ chainId: REMOTE_CHAIN, user: devnet.user.address, key: p.key, blockNumber });
+    const batches = Array.from({ length: half / 250 }, (_, i) => params.slice(half + i * 250, half + (i + 1) * 250));
+    const [single, batched] = await Promise.all([
+      pool(params.slice(0, half), 64, (p) => requestProof(api, query(p))),
+      pool(batches, 4, (batch) => requestProofs(api, batch.map(query))),
+    ]);
+    const requested = [...single, ...batched.flat()];
+    assert.deepEqual(batched.flat().map((t) => BigInt(t.attestation.key)), params.slice(half).map((p) => p.key), 'batch answers in request order');
     proofs = await pool(requested, 32, (task) =>
       waitUntil(async () => {
         const t = proofTaskSchema.parse(await (await fetch(`${api}/v1/state-proofs/${task.taskId}`)).json());

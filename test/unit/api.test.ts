@@ -49,8 +49,9 @@ function session(i: number): OperatorSession {
 
 forEachDatabase('aggregator API', (fixture) => {
   const apps: AggregatorApp[] = [];
-  const open = async () => {
+  const open = async (options: { maxActiveTasks?: number } = {}) => {
     const built = await createAggregatorApp({
+      ...options,
       deployment,
       database: await fixture.fresh(),
       clients: new Map(),
@@ -182,6 +183,60 @@ forEachDatabase('aggregator API', (fixture) => {
     const badId = await app.inject({ method: 'GET', url: '/v1/state-proofs/0x1234' });
     assert.equal(badId.statusCode, 400);
     assert.match(badId.json().message, /^params\.taskId: expected a 32-byte 0x hex task id$/);
+  });
+
+  it('POST /batch creates the task of every request in order, the same tasks single requests get', async () => {
+    const { app, aggregator } = await open();
+    const requests = [
+      { chainId: 31338, user: USER, key: '1', blockNumber: '42' },
+      { chainId: '31338', user: USER.toLowerCase(), key: '2', timestamp: (T0 + 12n * 43n + 5n).toString() },
+      { chainId: 31338, user: USER, key: '1', blockNumber: '42' },
+    ];
+    const res = await app.inject({ method: 'POST', url: '/v1/state-proofs/batch', payload: { requests } });
+    assert.equal(res.statusCode, 200, res.body);
+    const { tasks } = res.json();
+    assert.equal(tasks.length, 3);
+    assert.deepEqual(tasks.map((t: { attestation: { key: string; blockNumber: string } }) => [t.attestation.key, t.attestation.blockNumber]), [
+      ['1', '42'],
+      ['2', '43'],
+      ['1', '42'],
+    ]);
+    assert.equal(tasks[2].taskId, tasks[0].taskId, 'a repeated request names the same task');
+    assert.ok(tasks.every((t: { status: string }) => t.status === 'pending'));
+    assert.equal(aggregator.activeTaskCount, 2);
+    const single = await app.inject({ method: 'POST', url: '/v1/state-proofs', payload: requests[1] });
+    assert.equal(single.json().taskId, tasks[1].taskId);
+  });
+
+  it('POST /batch refuses the whole batch naming the request at fault, and creates none of it', async () => {
+    const { app, aggregator } = await open();
+    const good = { chainId: 31338, user: USER, key: '1', blockNumber: '42' };
+    const post = (requests: unknown) => app.inject({ method: 'POST', url: '/v1/state-proofs/batch', payload: { requests } as object });
+    const cases: [unknown, RegExp][] = [
+      [[good, { ...good, user: '0x1234' }], /^body\.requests\.1\.user: expected a 20-byte 0x address$/],
+      [[good, good, { chainId: 31338, user: USER, key: '1' }], /^body\.requests\.2\.blockNumber: give exactly one of blockNumber and timestamp$/],
+      [[good, { ...good, blockNumber: '5000' }], /^body\.requests\.1\.blockNumber: block 5000 is ahead of the head of chain 31338 \(1000\)$/],
+      [[{ ...good, chainId: 1 }, good], /^body\.requests\.0\.chainId: chain 1 is not part of this deployment/],
+      [[], /^body\.requests: /],
+      [Array.from({ length: 1_001 }, () => good), /^body\.requests: /],
+    ];
+    for (const [requests, pattern] of cases) {
+      const res = await post(requests);
+      assert.equal(res.statusCode, 400, res.body);
+      assert.match(res.json().message, pattern);
+    }
+    assert.equal(aggregator.activeTaskCount, 0, 'no task of a refused batch was created');
+  });
+
+  it('POST /batch answers 503 for a batch that would pass the task limit, and creates none of it', async () => {
+    const { app, aggregator } = await open({ maxActiveTasks: 2 });
+    const requests = [1, 2, 3].map((key) => ({ chainId: 31338, user: USER, key: String(key), blockNumber: '42' }));
+    const res = await app.inject({ method: 'POST', url: '/v1/state-proofs/batch', payload: { requests } });
+    assert.equal(res.statusCode, 503, res.body);
+    assert.match(res.json().message, /tasks in flight; retry shortly/);
+    assert.equal(aggregator.activeTaskCount, 0);
+    const fits = await app.inject({ method: 'POST', url: '/v1/state-proofs/batch', payload: { requests: requests.slice(0, 2) } });
+    assert.equal(fits.statusCode, 200, fits.body);
   });
 
   it('answers 404 for unknown tasks and routes', async () => {

@@ -213,6 +213,16 @@ export class TaskEngine<Q, A, WT, WA extends WireAnswerBase> {
     return this.active.size;
   }
 
+  /**
+   * Refuses, before any is created, a group of `count` new tasks that would take the tasks held past `maxActiveTasks`,
+   * so a client's batch of requests is taken whole or not at all (each counts as new, held or not).
+   * @throws {AggregatorStoppedError} when not running; {@link AggregatorOverloadedError} when there is no room.
+   */
+  assertRoomFor(count: number): void {
+    if (!this.running) throw new AggregatorStoppedError();
+    if (this.active.size + count > this.maxActive) throw new AggregatorOverloadedError(this.active.size);
+  }
+
   /** The task in memory, if this process holds it. */
   snapshot(taskId: Hex): TaskSnapshot<Q, A> | undefined {
     const task = this.active.get(taskId.toLowerCase());

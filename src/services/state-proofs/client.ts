@@ -86,16 +86,37 @@ function parseTask(body: unknown): ProofTask {
   return result.data;
 }
 
-/** Asks for a proof; resolves to the (new or existing) task. */
-export async function requestProof(baseUrl: string, query: ProofQuery): Promise<ProofTask> {
-  const body = {
+/** The JSON body of one proof request. */
+function requestBody(query: ProofQuery) {
+  return {
     chainId: query.chainId,
     user: query.user,
     key: query.key.toString(),
     ...(query.blockNumber !== undefined ? { blockNumber: query.blockNumber.toString() } : {}),
     ...(query.timestamp !== undefined ? { timestamp: query.timestamp.toString() } : {}),
   };
-  return parseTask(await call(`${baseUrl}/v1/state-proofs`, { method: 'POST', body: JSON.stringify(body) }));
+}
+
+/** Asks for a proof; resolves to the (new or existing) task. */
+export async function requestProof(baseUrl: string, query: ProofQuery): Promise<ProofTask> {
+  return parseTask(await call(`${baseUrl}/v1/state-proofs`, { method: 'POST', body: JSON.stringify(requestBody(query)) }));
+}
+
+/**
+ * Asks for many proofs in one round trip (`POST /v1/state-proofs/batch`, 1 to 1,000 queries); resolves to their tasks
+ * in query order. The batch is taken whole or not at all, so a refused one can be retried as it is.
+ * @throws {AggregatorApiError} when the aggregator cannot be reached or refuses the batch (its message names the
+ *   refused query as `body.requests.<index>`).
+ */
+export async function requestProofs(baseUrl: string, queries: readonly ProofQuery[]): Promise<ProofTask[]> {
+  const body = (await call(`${baseUrl}/v1/state-proofs/batch`, {
+    method: 'POST',
+    body: JSON.stringify({ requests: queries.map(requestBody) }),
+  })) as { tasks?: unknown };
+  if (!Array.isArray(body?.tasks) || body.tasks.length !== queries.length) {
+    throw new AggregatorApiError(200, `unexpected aggregator answer: tasks is not a list of ${queries.length}`);
+  }
+  return body.tasks.map(parseTask);
 }
 
 /** The current state of a task. */

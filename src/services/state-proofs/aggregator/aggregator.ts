@@ -13,7 +13,7 @@ import type { StateProofsDeployment } from '../deployment.ts';
 import { fastTaskId } from '../digest.ts';
 import type { WireSignature, WireTask } from '../protocol.ts';
 import type { BlockRef, BlockResolver } from './blocks.ts';
-import { ChainUnavailableError, ProofRequestError, UnsupportedChainError } from './errors.ts';
+import { ChainUnavailableError, ProofBatchItemError, ProofRequestError, TaskRequestError, UnsupportedChainError } from './errors.ts';
 import type { StateProofStore } from './store.ts';
 import { type StateAnswer, stateProofTaskType } from './taskType.ts';
 import { type TaskView, checksumAddress, toTaskView } from './views.ts';
@@ -112,6 +112,37 @@ export class Aggregator {
    *   stopped (503).
    */
   async createTask(request: StateProofRequest): Promise<CreateTaskResult> {
+    const query = await this.queryOf(request);
+    const { task, created } = await this.engine.submit(fastTaskId(query), query);
+    return { task: toTaskView(task), created };
+  }
+
+  /**
+   * Creates (or finds) the tasks of a batch of requests, taken whole or not at all: every request's chain and block are
+   * resolved, and the engine checked for room for all of them, before any task is created. Results are in request
+   * order; a request repeated in the batch gets the same task twice.
+   * @throws {ProofBatchItemError} naming the first refused request (`body.requests.<i>`), with its status (400 for bad
+   *   input, 503 for an unavailable chain); the engine's `TaskRequestError`s for the whole batch (no operator weight,
+   *   overload, stopped: 503).
+   */
+  async createTasks(requests: readonly StateProofRequest[]): Promise<CreateTaskResult[]> {
+    const queries = await Promise.all(
+      requests.map((request, i) =>
+        this.queryOf(request).catch((error: unknown) => {
+          throw error instanceof TaskRequestError ? new ProofBatchItemError(i, error) : error;
+        }),
+      ),
+    );
+    this.engine.assertRoomFor(queries.length);
+    const results = await Promise.all(queries.map((query) => this.engine.submit(fastTaskId(query), query)));
+    return results.map(({ task, created }) => ({ task: toTaskView(task), created }));
+  }
+
+  /**
+   * The task query of a request: its chain checked and its block (or the last block at its timestamp) resolved.
+   * @throws {ProofRequestError} subclasses, as {@link createTask} documents.
+   */
+  private async queryOf(request: StateProofRequest): Promise<StateQuery> {
     const chainId = Number(request.chainId);
     if (!Number.isSafeInteger(chainId) || !this.chainIds.includes(chainId)) throw new UnsupportedChainError(request.chainId, this.chainIds);
     let block: BlockRef;
@@ -124,15 +155,13 @@ export class Aggregator {
       if (error instanceof ProofRequestError) throw error;
       throw new ChainUnavailableError(chainId, error);
     }
-    const query: StateQuery = {
+    return {
       user: checksumAddress(request.user),
       chainId: BigInt(chainId),
       blockNumber: block.blockNumber,
       timestamp: block.timestamp,
       key: request.key,
     };
-    const { task, created } = await this.engine.submit(fastTaskId(query), query);
-    return { task: toTaskView(task), created };
   }
 
   /** The stored task with its signers, or undefined for an unknown id. */

@@ -3,6 +3,8 @@
  *
  * - `POST /v1/state-proofs` `{ chainId, user, key, blockNumber? | timestamp? }` → 202 with the task (200 when it is
  *   already aggregated). Integers as decimal strings (safe integers also accepted as JSON numbers).
+ * - `POST /v1/state-proofs/batch` `{ requests: [...] }` (1 to {@link MAX_BATCH_REQUESTS} bodies of the above) → 200
+ *   `{ tasks }` in request order; taken whole or not at all (a refused request is named as `body.requests.<i>`).
  * - `GET /v1/state-proofs/:taskId` → the task (404 unknown).
  * - `GET /v1/state-proofs/:taskId/events` → Server-Sent Events: `status` events with the task until it is aggregated
  *   or failed.
@@ -46,6 +48,18 @@ export const proofRequestBody = z
     }
   });
 
+/** Most requests in one `POST /v1/state-proofs/batch`. */
+export const MAX_BATCH_REQUESTS = 1_000;
+
+/** Body of `POST /v1/state-proofs/batch`. */
+export const proofBatchBody = z.object({
+  requests: z
+    .array(proofRequestBody)
+    .min(1)
+    .max(MAX_BATCH_REQUESTS)
+    .describe(`1 to ${MAX_BATCH_REQUESTS} proof requests, each as the body of POST /v1/state-proofs`),
+});
+
 /** A task in API form. */
 export const taskResponse = z.object({
   taskId: bytes32,
@@ -86,6 +100,10 @@ export const proofFeedQuery = z.object({
 const proofFeedResponse = z.object({
   proofs: z.array(taskResponse),
   next: z.string().nullable().describe('cursor for the next page (the same cursor when the page is empty); null before any proof'),
+});
+
+const proofBatchResponse = z.object({
+  tasks: z.array(taskResponse).describe('one task per request, in request order'),
 });
 
 const errorResponse = z.object({ error: z.string(), message: z.string() });
@@ -190,6 +208,33 @@ export function registerStateProofRoutes(app: HttpServer, options: StateProofRou
       });
       reply.header('location', `/v1/state-proofs/${task.taskId}`);
       return reply.code(task.status === 'aggregated' ? 200 : 202).send(taskToJson(task));
+    },
+  );
+
+  app.post(
+    '/v1/state-proofs/batch',
+    {
+      schema: {
+        summary: 'Request many state proofs at once',
+        description:
+          'Creates (or finds) the task of each request, as POST /v1/state-proofs does, in one round trip: for bursts of ' +
+          'requests. The batch is taken whole or not at all: a refused request is named as body.requests.<index>, and ' +
+          'nothing is created. Follow the tasks with GET /v1/state-proofs/{taskId}, its events, or the proof feed.',
+        tags: ['state-proofs'],
+        body: proofBatchBody,
+        response: { 200: proofBatchResponse, 400: errorResponse, 503: errorResponse },
+      },
+    },
+    async (request) => {
+      const results = await aggregator.createTasks(
+        request.body.requests.map((body) => ({
+          chainId: body.chainId,
+          user: body.user as Address,
+          key: body.key,
+          at: body.blockNumber !== undefined ? { blockNumber: body.blockNumber } : { timestamp: body.timestamp as bigint },
+        })),
+      );
+      return { tasks: results.map((r) => taskToJson(r.task)) };
     },
   );
 

@@ -54,3 +54,18 @@ export class ChainUnavailableError extends ProofRequestError {
     super(`cannot read chain ${chainId} right now: ${String((cause as Error)?.message ?? cause).split('\n')[0]}`, { statusCode: 503 });
   }
 }
+
+/**
+ * One request of a batch (`POST /v1/state-proofs/batch`) was refused, so none of the batch was taken. Carries the
+ * refused request's status and names it: `body.requests.<index>` and, when known, its field.
+ */
+export class ProofBatchItemError extends ProofRequestError {
+  override name = 'ProofBatchItemError';
+  constructor(
+    readonly index: number,
+    readonly itemError: TaskRequestError,
+  ) {
+    const field = `body.requests.${index}${itemError.field ? `.${itemError.field.replace(/^body\./, '')}` : ''}`;
+    super(`${field}: ${itemError.message}`, { statusCode: itemError.statusCode, field });
+  }
+}
