@@ -5,10 +5,13 @@
  *   process and in an operator process (the mean of the operators), with 4 and with 10 operators, the aggregator on
  *   SQLite and on Postgres, batched (its default) and unbatched (`--batch-size 0`) (bench/throughput.ts). In
  *   latest.json, keyed by operator count:
- *     proofsPerSecond, latencyMs {p50, p99}, cpuMsPerProof {aggregator, operator}   batched, SQLite
+ *     proofsPerSecond, latencyMs {p50, p99}, cpuMsPerProof {aggregator, operator, machine}   batched, SQLite
  *     postgres: {proofsPerSecond, latencyMs, cpuMsPerProof}                        batched, Postgres
  *     unbatched: {sqlite: {…the same three}, postgres: {…the same three}}          unbatched
- *   and settings {proofs, concurrency} of the latest throughput run;
+ *     batchRequests: {…all of the above}     the same, the client asking `requestBatch` proofs per HTTP request
+ *   and settings {proofs, concurrency, requestBatch, batchConcurrency} of the latest throughput run. The client sends one
+ *   proof per request (`POST /v1/state-proofs`, `concurrency` in flight), then batches of `requestBatch`
+ *   (`POST /v1/state-proofs/batch`, `batchConcurrency` in flight); BENCH_REQUESTS=single or batch runs only one form;
  * - isValidSignature gas for 1, 2, 5, 10, 20 and 50 signers, total and marginal per signer, single sigData and batched
  *   in batches of 1, 64 and 1,024 (proofs of 0, 6 and 10 nodes) with the extra over single and per proof node (bench/gas.ts);
  * - dispute gas for 4, 10, 50 and 128 operators: submitChallenge, and resolveChallenge slashing all N signers
@@ -68,6 +71,10 @@ const proofs = Number(process.env.BENCH_PROOFS ?? 3_000);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 128);
 const databases = listEnv<BenchDatabaseKind>('BENCH_DATABASES', ['sqlite', 'postgres']);
 const modes = listEnv('BENCH_MODES', ['batched', 'unbatched']);
+const requestForms = listEnv('BENCH_REQUESTS', ['single', 'batch']);
+const requestBatch = Number(process.env.BENCH_REQUEST_BATCH ?? 250);
+const batchConcurrency = Number(process.env.BENCH_BATCH_CONCURRENCY ?? 4);
+if (!Number.isInteger(requestBatch) || requestBatch < 2 || requestBatch > 1_000) usage(`BENCH_REQUEST_BATCH must be an integer from 2 to 1000, got "${process.env.BENCH_REQUEST_BATCH}"`);
 const operatorCounts = (process.env.BENCH_OPERATORS ?? '4,10').split(',').map(Number);
 if (operatorCounts.some((n) => !Number.isInteger(n) || n < 1)) usage(`BENCH_OPERATORS must be positive integers separated by commas, got "${process.env.BENCH_OPERATORS}"`);
 const gasOperators = process.env.BENCH_GAS_OPERATORS ? process.env.BENCH_GAS_OPERATORS.split(',').map(Number) : [...DEVNET_GAS_OPERATOR_COUNTS];
@@ -95,23 +102,35 @@ if (parts.includes('throughput')) {
         console.log('\nend to end, aggregator on postgres, batched: skipped (replicas sharing Postgres sign every task on its own)');
         continue;
       }
-      for (const operators of operatorCounts) {
-        console.log(`\nend to end, ${operators} operators, aggregator on ${database}, ${mode}: ${proofs} proofs, ${concurrency} requests in flight`);
-        const r = await measureThroughput({ operators, proofs, concurrency, database, batched: mode === 'batched', log });
-        throughput.push(r);
-        console.log(`  ${r.proofsPerSecond} proofs/s; latency p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms; failed ${r.failed}`);
-        console.log(`  CPU per proof: aggregator ${r.cpuMsPerProof.aggregator} ms, operator ${r.cpuMsPerProof.operator} ms`);
-        // Each cell replaces only its own figures: a cut-down run keeps the rest of the matrix from earlier runs.
-        const slot = throughputSlot(results, database, mode === 'batched');
-        const n = String(operators);
-        slot.proofsPerSecond = { ...(slot.proofsPerSecond as object | undefined), [n]: r.proofsPerSecond };
-        slot.latencyMs = { ...(slot.latencyMs as object | undefined), [n]: { p50: r.latencyMs.p50, p99: r.latencyMs.p99 } };
-        slot.cpuMsPerProof = { ...(slot.cpuMsPerProof as object | undefined), [n]: r.cpuMsPerProof };
+      for (const form of requestForms) {
+        for (const operators of operatorCounts) {
+          const single = form === 'single';
+          const inFlight = single ? `${concurrency} requests in flight` : `${requestBatch} per request, ${batchConcurrency} requests in flight`;
+          console.log(`\nend to end, ${operators} operators, aggregator on ${database}, ${mode}: ${proofs} proofs, ${inFlight}`);
+          const r = await measureThroughput({
+            operators,
+            proofs,
+            concurrency: single ? concurrency : batchConcurrency,
+            requestBatch: single ? 1 : requestBatch,
+            database,
+            batched: mode === 'batched',
+            log,
+          });
+          throughput.push(r);
+          console.log(`  ${r.proofsPerSecond} proofs/s; latency p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms; failed ${r.failed}`);
+          console.log(`  CPU per proof: aggregator ${r.cpuMsPerProof.aggregator} ms, operator ${r.cpuMsPerProof.operator} ms, whole machine ${r.cpuMsPerProof.machine} ms`);
+          // Each cell replaces only its own figures: a cut-down run keeps the rest of the matrix from earlier runs.
+          const slot = throughputSlot(single ? results : childOf(results, 'batchRequests'), database, mode === 'batched');
+          const n = String(operators);
+          slot.proofsPerSecond = { ...(slot.proofsPerSecond as object | undefined), [n]: r.proofsPerSecond };
+          slot.latencyMs = { ...(slot.latencyMs as object | undefined), [n]: { p50: r.latencyMs.p50, p99: r.latencyMs.p99 } };
+          slot.cpuMsPerProof = { ...(slot.cpuMsPerProof as object | undefined), [n]: r.cpuMsPerProof };
+        }
       }
     }
   }
   printThroughput(throughput);
-  Object.assign(results, { settings: { proofs, concurrency } });
+  Object.assign(results, { settings: { proofs, concurrency, requestBatch, batchConcurrency } });
 }
 
 if (parts.includes('gas')) {
@@ -251,18 +270,21 @@ console.log(`\nwrote ${path.pathname}`);
  * unbatched runs were measured), batched Postgres under `postgres`, unbatched under `unbatched.<database>`.
  */
 function throughputSlot(root: Record<string, unknown>, database: BenchDatabaseKind, batched: boolean): Record<string, unknown> {
-  // A copy at each level: `results` shares its nested objects with the figures read from the previous file.
-  const child = (parent: Record<string, unknown>, key: string) => (parent[key] = { ...(parent[key] as object | undefined) }) as Record<string, unknown>;
-  if (batched) return database === 'sqlite' ? root : child(root, 'postgres');
-  return child(child(root, 'unbatched'), database);
+  if (batched) return database === 'sqlite' ? root : childOf(root, 'postgres');
+  return childOf(childOf(root, 'unbatched'), database);
+}
+
+/** `parent[key]`, replaced by a copy: `results` shares its nested objects with the figures read from the previous file. */
+function childOf(parent: Record<string, unknown>, key: string): Record<string, unknown> {
+  return (parent[key] = { ...(parent[key] as object | undefined) }) as Record<string, unknown>;
 }
 
 function printThroughput(results: readonly ThroughputResult[]): void {
-  console.log('\n  end to end                                                  CPU ms per proof');
-  console.log('  database  mode       operators  proofs/s  p50 ms  p99 ms  aggregator  operator  failed  wrong');
+  console.log('\n  end to end                                                            CPU ms per proof');
+  console.log('  database  mode       requests  operators  proofs/s  p50 ms  p99 ms  aggregator  operator  machine  failed  wrong');
   for (const r of results) {
-    const mode = r.batched ? 'batched' : 'unbatched';
-    const cells = [pad(r.operators, 9), pad(r.proofsPerSecond, 9), pad(r.latencyMs.p50, 7), pad(r.latencyMs.p99, 7), pad(r.cpuMsPerProof.aggregator, 11), pad(r.cpuMsPerProof.operator, 9), pad(r.failed, 7), pad(r.wrongValues, 6)];
+    const mode = `${(r.batched ? 'batched' : 'unbatched').padEnd(9)}  ${(r.requestBatch === 1 ? 'single' : `by ${r.requestBatch}`).padEnd(8)}`;
+    const cells = [pad(r.operators, 9), pad(r.proofsPerSecond, 9), pad(r.latencyMs.p50, 7), pad(r.latencyMs.p99, 7), pad(r.cpuMsPerProof.aggregator, 11), pad(r.cpuMsPerProof.operator, 9), pad(r.cpuMsPerProof.machine, 8), pad(r.failed, 7), pad(r.wrongValues, 6)];
     console.log(`  ${r.database.padEnd(8)}  ${mode.padEnd(9)} ${cells.join(' ')}`);
   }
 }

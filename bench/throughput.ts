@@ -6,7 +6,8 @@
  * only the client. The aggregator stores its tasks in SQLite or in a fresh Postgres database (DATABASE_URL, see
  * bench/postgres.ts), and signs them batched (its default) or each on its own (`--batch-size 0`); operators keep their
  * journals in SQLite either way. A user writes `count` keys on 31338; once the last block is final the bench sends
- * `count` proof requests over HTTP with `concurrency` in flight, then reads every task back. Latency of a proof = the
+ * `count` proof requests over HTTP with `concurrency` HTTP requests in flight, each asking one proof
+ * (`POST /v1/state-proofs`) or `requestBatch` of them (`POST /v1/state-proofs/batch`), then reads every task back. Latency of a proof = the
  * aggregator's `aggregatedAt` minus the moment this client sent the request (same machine clock). Throughput = proofs /
  * (last aggregatedAt − first send). CPU per proof = a process's user + system CPU time over the burst (from its
  * Prometheus `/metrics`, read right before the first request and as soon as the aggregator counts every task finished)
@@ -16,7 +17,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { Agent, request as httpRequest } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StateManagerAbi } from '../src/core/chain/abis/generated/index.ts';
 import { makeWalletClient } from '../src/core/chain/clients.ts';
@@ -32,6 +33,8 @@ export type ThroughputResult = {
   database: BenchDatabaseKind;
   /** False when the aggregator signed every task on its own (`--batch-size 0`). */
   batched: boolean;
+  /** Proofs asked per HTTP request (1: `POST /v1/state-proofs`; more: `POST /v1/state-proofs/batch`). */
+  requestBatch: number;
   proofs: number;
   failed: number;
   /** Aggregated proofs whose attested value is not the value written (must be 0). */
@@ -42,16 +45,20 @@ export type ThroughputResult = {
   postMs: { p50: number; p99: number; max: number };
   /**
    * CPU time (user + system) per requested proof over the burst, in ms: of the aggregator process, and of an operator
-   * process (the mean of all operators).
+   * process (the mean of all operators); `machine` is every core's busy time (this client, anvil, every node process and
+   * whatever else runs), from `os.cpus()`.
    */
-  cpuMsPerProof: { aggregator: number; operator: number };
+  cpuMsPerProof: { aggregator: number; operator: number; machine: number };
 };
 
 /** Options of {@link measureThroughput}. */
 export type ThroughputOptions = {
   operators: number;
   proofs: number;
+  /** HTTP requests in flight. */
   concurrency: number;
+  /** Proofs per HTTP request (default 1); more than 1 sends them to `POST /v1/state-proofs/batch`. */
+  requestBatch?: number;
   /** The aggregator's database (default sqlite). */
   database?: BenchDatabaseKind;
   /** False runs the aggregator with `--batch-size 0`, every task signed on its own (default true). */
@@ -132,25 +139,32 @@ async function runDevnet(options: ThroughputOptions, postgres: BenchDatabase | u
     await Promise.all(Array.from({ length: options.concurrency }, () => request(agent, api, warmBody)));
 
     const before = await readCpu(api, processes.operatorMetrics);
+    const machineBefore = machineBusySeconds();
     const sentAt = new Map<string, number>();
     const ids: string[] = [];
     let next = 1;
     const firstSend = Date.now();
+    const requestBatch = options.requestBatch ?? 1;
     const worker = async () => {
       while (next < params.length) {
-        const p = params[next++];
+        const slice = params.slice(next, next + requestBatch);
+        next += slice.length;
         const sent = Date.now();
         const sentHr = performance.now();
-        const task = await request(agent, api, {
+        const queries = slice.map((p) => ({
           chainId: String(REMOTE_CHAIN),
           user: devnet.user.address,
           key: p.key.toString(),
           blockNumber: blockNumber.toString(),
+        }));
+        const tasks = requestBatch === 1 ? [await request(agent, api, queries[0])] : await requestMany(agent, api, queries);
+        const postMs = performance.now() - sentHr;
+        tasks.forEach((task, i) => {
+          sentAt.set(task.taskId, sent);
+          expected.set(task.taskId, slice[i].value);
+          postTimes.push(postMs);
+          ids.push(task.taskId);
         });
-        sentAt.set(task.taskId, sent);
-        expected.set(task.taskId, p.value);
-        postTimes.push(performance.now() - sentHr);
-        ids.push(task.taskId);
       }
     };
     const postTimes: number[] = [];
@@ -159,6 +173,7 @@ async function runDevnet(options: ThroughputOptions, postgres: BenchDatabase | u
     // The aggregator's own count tells when the burst is over: polling every task would cost it CPU inside the window.
     await waitForFinished(api, before.finished + ids.length);
     const after = await readCpu(api, processes.operatorMetrics);
+    const machineBusy = machineBusySeconds() - machineBefore;
     const tasks = await waitForTasks(api, ids);
 
     const latencies: number[] = [];
@@ -185,13 +200,14 @@ async function runDevnet(options: ThroughputOptions, postgres: BenchDatabase | u
       operators: options.operators,
       database: postgres ? 'postgres' : 'sqlite',
       batched,
+      requestBatch: options.requestBatch ?? 1,
       proofs: latencies.length,
       failed,
       wrongValues,
       proofsPerSecond: round(latencies.length / ((lastAggregated - firstSend) / 1000)),
       latencyMs: { p50: pct(50), p99: pct(99), max: latencies.at(-1) ?? 0 },
       postMs: { p50: pctOf(postTimes, 50), p99: pctOf(postTimes, 99), max: Math.round(postTimes.at(-1) ?? 0) },
-      cpuMsPerProof: { aggregator: cpuMs(after.aggregator - before.aggregator), operator: cpuMs(operatorCpu) },
+      cpuMsPerProof: { aggregator: cpuMs(after.aggregator - before.aggregator), operator: cpuMs(operatorCpu), machine: cpuMs(machineBusy) },
     };
   } finally {
     agent.destroy();
@@ -269,10 +285,19 @@ type Task = { taskId: string; status: string; aggregatedAt: string | null; attes
  * the client several times less CPU per request than fetch, and the client shares the machine with what it measures.
  */
 function request(agent: Agent, api: string, body: Record<string, string>): Promise<Task> {
+  return post<Task>(agent, `${api}/v1/state-proofs`, body);
+}
+
+/** POST /v1/state-proofs/batch: the tasks of `bodies`, in order. */
+async function requestMany(agent: Agent, api: string, bodies: Record<string, string>[]): Promise<Task[]> {
+  return (await post<{ tasks: Task[] }>(agent, `${api}/v1/state-proofs/batch`, { requests: bodies })).tasks;
+}
+
+async function post<T>(agent: Agent, url: string, body: unknown): Promise<T> {
   const payload = JSON.stringify(body);
-  return new Promise<Task>((resolve, reject) => {
+  return new Promise<T>((resolve, reject) => {
     const req = httpRequest(
-      `${api}/v1/state-proofs`,
+      url,
       { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } },
       (response) => {
         const chunks: Buffer[] = [];
@@ -280,8 +305,8 @@ function request(agent: Agent, api: string, body: Record<string, string>): Promi
         response.on('error', reject);
         response.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
-          if (response.statusCode !== 200 && response.statusCode !== 202) reject(new Error(`POST /v1/state-proofs: ${response.statusCode} ${text}`));
-          else resolve(JSON.parse(text) as Task);
+          if (response.statusCode !== 200 && response.statusCode !== 202) reject(new Error(`POST ${url}: ${response.statusCode} ${text}`));
+          else resolve(JSON.parse(text) as T);
         });
       },
     );
@@ -296,6 +321,13 @@ type CpuReading = { aggregator: number; operators: number[]; finished: number };
 async function readCpu(api: string, operatorMetrics: readonly string[]): Promise<CpuReading> {
   const [aggregator, ...operators] = await Promise.all([`${api}/metrics`, ...operatorMetrics].map(scrape));
   return { aggregator: cpuSeconds(aggregator), operators: operators.map(cpuSeconds), finished: finishedTasks(aggregator) };
+}
+
+/** Busy (non-idle) CPU seconds of every core since boot. */
+function machineBusySeconds(): number {
+  let ms = 0;
+  for (const { times } of cpus()) ms += times.user + times.nice + times.sys + times.irq;
+  return ms / 1000;
 }
 
 /** Polls the aggregator's `/metrics` until it counts `target` tasks aggregated or failed. */
