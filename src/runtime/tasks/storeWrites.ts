@@ -4,7 +4,7 @@
  * expects, so a transition already made (by another replica, or an earlier life of this process) is skipped and left
  * out of the result.
  */
-import { type RawBuilder, type Transaction, sql } from 'kysely';
+import { type Transaction, sql } from 'kysely';
 import type { Hex } from 'viem';
 import { powerOfTwoChunks } from '../../core/db/chunks.ts';
 import type { TaskRows, TaskTableNames } from './storeSchema.ts';
@@ -12,8 +12,8 @@ import type { AnswerRecord, StoreWriteBatch, StoreWriteResult } from './types.ts
 
 /** Largest multi-row INSERT. */
 const INSERT_CHUNK = 256;
-/** Largest batched UPDATE (one `CASE task_id WHEN ... THEN ... END` per column, searched per row). */
-const UPDATE_CHUNK = 128;
+/** Largest batched UPDATE (`UPDATE ... FROM (VALUES ...)`, one row of values per task). */
+const UPDATE_CHUNK = 256;
 
 /** Whether `batch` has nothing to write. */
 export function isEmptyBatch(batch: StoreWriteBatch<unknown>): boolean {
@@ -50,41 +50,28 @@ export async function writeBatch<Q, A>(
     for (const r of updated) result.signing.push(r.task_id as Hex);
   }
   for (const part of powerOfTwoChunks(batch.completions ?? [], UPDATE_CHUNK)) {
-    const updated: { task_id: string }[] = await trx
-      .updateTable(t.tasks)
-      .set({
-        status: 'aggregated',
-        result: caseById(part, (c) => rows.encodeAnswer(c.result)),
-        digest: caseById(part, (c) => c.digest.toLowerCase()),
-        sig_data: caseById(part, (c) => c.sigData),
-        signer_count: caseById(part, (c) => c.signerCount, 'integer'),
-        signed_weight: caseById(part, (c) => c.signedWeight.toString()),
-        failure_reason: null,
-        aggregated_at: now,
-        updated_at: now,
-        claimed_by: replicaId,
-      })
-      .where('task_id', 'in', part.map((c) => c.taskId.toLowerCase()))
-      .where('status', 'in', ['pending', 'signing'])
-      .returning('task_id')
-      .execute();
+    const values = part.map(
+      (c) => sql`(${c.taskId.toLowerCase()}, ${rows.encodeAnswer(c.result)}, ${c.digest.toLowerCase()}, ${c.sigData}, ${c.signerCount}, ${c.signedWeight.toString()})`,
+    );
+    // The values' columns are column1... in both SQLite and Postgres.
+    const { rows: updated } = await sql<{ task_id: string }>`
+      update ${sql.table(t.tasks)} set status = 'aggregated', result = v.column2, digest = v.column3, sig_data = v.column4,
+        signer_count = cast(v.column5 as integer), signed_weight = v.column6, failure_reason = null, aggregated_at = ${now},
+        updated_at = ${now}, claimed_by = ${replicaId}
+      from (values ${sql.join(values)}) as v
+      where ${sql.table(t.tasks)}.task_id = v.column1 and ${sql.table(t.tasks)}.status in ('pending', 'signing')
+      returning ${sql.table(t.tasks)}.task_id`.execute(trx);
     for (const r of updated) result.completed.push(r.task_id as Hex);
   }
   for (const part of powerOfTwoChunks(batch.extensions ?? [], UPDATE_CHUNK)) {
-    const updated: { task_id: string }[] = await trx
-      .updateTable(t.tasks)
-      .set({
-        sig_data: caseById(part, (e) => e.sigData),
-        signer_count: caseById(part, (e) => e.signerCount, 'integer'),
-        signed_weight: caseById(part, (e) => e.signedWeight.toString()),
-        updated_at: now,
-      })
-      .where('task_id', 'in', part.map((e) => e.taskId.toLowerCase()))
-      .where('status', '=', 'aggregated')
-      .where('digest', '=', caseById(part, (e) => e.digest.toLowerCase()))
-      .where('signer_count', '<', caseById(part, (e) => e.signerCount, 'integer'))
-      .returning('task_id')
-      .execute();
+    const values = part.map((e) => sql`(${e.taskId.toLowerCase()}, ${e.digest.toLowerCase()}, ${e.sigData}, ${e.signerCount}, ${e.signedWeight.toString()})`);
+    const { rows: updated } = await sql<{ task_id: string }>`
+      update ${sql.table(t.tasks)} set sig_data = v.column3, signer_count = cast(v.column4 as integer), signed_weight = v.column5,
+        updated_at = ${now}
+      from (values ${sql.join(values)}) as v
+      where ${sql.table(t.tasks)}.task_id = v.column1 and ${sql.table(t.tasks)}.status = 'aggregated'
+        and ${sql.table(t.tasks)}.digest = v.column2 and ${sql.table(t.tasks)}.signer_count < cast(v.column4 as integer)
+      returning ${sql.table(t.tasks)}.task_id`.execute(trx);
     for (const r of updated) result.extended.push(r.task_id as Hex);
   }
   for (const f of batch.failures ?? []) {
@@ -110,15 +97,4 @@ async function insertAnswers<Q, A>(trx: Transaction<any>, table: string, rows: T
     inserted += Number(r.numInsertedOrUpdatedRows ?? 0n);
   }
   return inserted;
-}
-
-/**
- * `CASE task_id WHEN <id> THEN <value> ... END`: one UPDATE sets a different value per task (portable SQLite and
- * Postgres; integers are cast so Postgres does not type the parameters as text).
- */
-function caseById<T extends { taskId: Hex }>(items: readonly T[], value: (item: T) => string | number, cast?: 'integer'): RawBuilder<any> {
-  const branches = items.map((item) =>
-    cast ? sql`when ${item.taskId.toLowerCase()} then cast(${value(item)} as integer)` : sql`when ${item.taskId.toLowerCase()} then ${value(item)}`,
-  );
-  return sql`case task_id ${sql.join(branches, sql` `)} end`;
 }

@@ -196,6 +196,8 @@ export class WriteBatcher<Q, A, WT> {
     this.conflicts = [];
     for (const task of this.signing) {
       if (task.record.status !== 'pending') continue;
+      // A task this batch completes goes from pending to aggregated in one write (the completion accepts either).
+      if (task.needsCompletion && task.status === 'aggregated' && this.dirty.has(task)) continue;
       batch.signing.push(task.record.taskId);
       pending.signing.set(task.record.taskId, task);
     }
