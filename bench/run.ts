@@ -97,11 +97,6 @@ if (parts.includes('throughput')) {
   const throughput: ThroughputResult[] = [];
   for (const database of databases) {
     for (const mode of modes) {
-      if (database === 'postgres' && mode === 'batched') {
-        // The aggregator signs each task on its own on Postgres (a store replicas share): there is no batched cell.
-        console.log('\nend to end, aggregator on postgres, batched: skipped (replicas sharing Postgres sign every task on its own)');
-        continue;
-      }
       for (const form of requestForms) {
         for (const operators of operatorCounts) {
           const single = form === 'single';

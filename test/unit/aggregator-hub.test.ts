@@ -199,8 +199,7 @@ forEachDatabase('operator hub', (fixture) => {
     assert.ok(decodeSigData(proof.sigData as Hex).operators.length >= 1);
   });
 
-  // Batched signing is for an aggregator on its own store (replicas sharing Postgres sign every task on its own).
-  if (fixture.dialect === 'sqlite') it('sends new tasks as one batch and aggregates them from one signature per operator over their root', async () => {
+  it('sends new tasks as one batch and aggregates them from one signature per operator over their root', async () => {
     const { service, connect } = await start({ maxSize: 16, maxDelayMs: 20 });
     const a = connect();
     const b = connect();

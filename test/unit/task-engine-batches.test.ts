@@ -56,8 +56,12 @@ function answerBatch(batch: { batchId: Hex; tasks: SquaresWireTask[] }, key: Sig
 
 const taskId = (n: number) => keccak256(toHex(`batched square of ${n}`));
 
-async function setUp(fixture: { fresh(): Promise<any> }, maxSize: number) {
-  const database = await fixture.fresh();
+/**
+ * An engine on a fresh database (or on `database`, as another replica) with the operators at `connected` attached
+ * (default all).
+ */
+async function setUp(fixture: { fresh(): Promise<any> }, maxSize: number, options: { connected?: number[]; database?: any } = {}) {
+  const database = options.database ?? (await fixture.fresh());
   const store = await createTaskStore(database, {
     prefix: 'squares_',
     migrations: { name: 'squares', migrations: { '0001_tasks': createTaskTablesMigration('squares_') } },
@@ -73,8 +77,14 @@ async function setUp(fixture: { fresh(): Promise<any> }, maxSize: number) {
   });
   await engine.start();
   const sessions = operators.map(session);
-  for (const s of sessions) engine.attachOperator(s);
+  for (const i of options.connected ?? [0, 1, 2]) engine.attachOperator(sessions[i]);
   return { database, store, engine, sessions };
+}
+
+/** An operator's single answer to a task: the square, signed on its own. */
+function singleAnswer(o: (typeof operators)[number], t: SquaresWireTask) {
+  const square = BigInt(t.n) ** 2n;
+  return { taskId: t.taskId, square: square.toString(), referenceEpoch: t.referenceEpoch, signature: signDigest(o.key, squares.digest({ n: BigInt(t.n) }, { square }, t.referenceEpoch)) };
 }
 
 async function submitAll(engine: TaskEngine<SquaresQuery, SquaresAnswer, SquaresWireTask, SquaresWireAnswer>, ns: readonly number[]) {
@@ -84,18 +94,6 @@ async function submitAll(engine: TaskEngine<SquaresQuery, SquaresAnswer, Squares
 }
 
 forEachDatabase('task engine, batched signing', (fixture) => {
-  if (fixture.dialect === 'postgres') {
-    it('signs every task on its own on a store shared by replicas (a batch is one replica’s)', async () => {
-      const { engine, sessions } = await setUp(fixture, 4);
-      await submitAll(engine, [1, 2, 3]);
-      for (const s of sessions) {
-        assert.deepEqual(s.batches, []);
-        assert.equal(s.single.length, 3);
-      }
-      await engine.stop();
-    });
-    return;
-  }
   it('sends new tasks as batches closed at the size limit, the same batch to every operator', async () => {
     const { engine, sessions } = await setUp(fixture, 4);
     await submitAll(engine, [1, 2, 3, 4, 5]);
@@ -190,18 +188,53 @@ forEachDatabase('task engine, batched signing', (fixture) => {
     const again = operators.map(session);
     for (const s of again) restarted.attachOperator(s);
     assert.deepEqual(again[2].single.map((t) => t.taskId), [taskId(12)], 'the operator whose batched answer cannot be proven is asked again');
-    const single = (o: (typeof operators)[number], t: SquaresWireTask) => ({
-      taskId: t.taskId,
-      square: '144',
-      referenceEpoch: t.referenceEpoch,
-      signature: signDigest(o.key, squares.digest({ n: 12n }, { square: 144n }, t.referenceEpoch)),
-    });
-    restarted.handleAnswers(again[2], [single(operators[2], again[2].single[0])]);
-    restarted.handleAnswers(again[0], [single(operators[0], again[0].single[0])]);
+    restarted.handleAnswers(again[2], [singleAnswer(operators[2], again[2].single[0])]);
+    restarted.handleAnswers(again[0], [singleAnswer(operators[0], again[0].single[0])]);
     await restarted.idle();
     const task = await restarted.getTask(taskId(12));
     assert.equal(task?.record.status, 'aggregated');
     assert.equal(decodeAbiParameters(SQUARES_PROOF, task!.record.sigData!)[0].length, 2, 'a proof of single signatures');
     await restarted.stop();
   });
+
+  it('sends tasks on their own while the operators connected hold less than the threshold, so latecomers sign the same form', async () => {
+    // Weights 10, 20, 30, threshold 40: operators 0 and 1 (30) cannot make a proof on their own.
+    const { engine, sessions } = await setUp(fixture, 64, { connected: [0, 1] });
+    await submitAll(engine, [6, 7]);
+    for (const s of sessions.slice(0, 2)) {
+      assert.deepEqual(s.batches, [], 'no batch while the connected weight is below the threshold');
+      assert.deepEqual(s.single.map((t) => t.n).sort(), ['6', '7']);
+    }
+    engine.attachOperator(sessions[2]);
+    assert.deepEqual(sessions[2].single.map((t) => t.n).sort(), ['6', '7'], 'a latecomer gets the open tasks on their own');
+    engine.handleAnswers(sessions[0], sessions[0].single.map((t) => singleAnswer(operators[0], t)));
+    engine.handleAnswers(sessions[2], sessions[2].single.map((t) => singleAnswer(operators[2], t)));
+    await engine.idle();
+    for (const n of [6, 7]) assert.equal((await engine.getTask(taskId(n)))?.record.status, 'aggregated');
+    // Now the connected weight (60) is enough: new tasks go out batched.
+    await submitAll(engine, [8]);
+    assert.equal(sessions[2].batches.length, 1);
+    await engine.stop();
+  });
+
+  if (fixture.dialect === 'postgres') {
+    it('batches only the tasks whose lease this replica holds: another replica’s go out on their own', async () => {
+      // Replica A has every operator; replica B has none and creates the tasks, so B holds their leases.
+      const a = await setUp(fixture, 64);
+      const b = await setUp(fixture, 64, { database: a.database, connected: [] });
+      try {
+        await submitAll(b.engine, [9, 10]);
+        for (let i = 0; i < 200 && a.sessions[0].single.length < 2; i++) await new Promise((r) => setTimeout(r, 25));
+        for (const s of a.sessions) {
+          assert.deepEqual(s.batches, [], 'a batch answered on A could not make a proof B finishes');
+          assert.deepEqual(s.single.map((t) => Number(t.n)).sort((x, y) => x - y), [9, 10]);
+        }
+        await submitAll(a.engine, [11]);
+        assert.deepEqual(a.sessions[0].batches.map((batch) => batch.tasks.map((t) => t.n)), [['11']], 'A batches its own tasks');
+      } finally {
+        await b.engine.stop();
+        await a.engine.stop();
+      }
+    });
+  }
 });

@@ -21,7 +21,7 @@ export function registerAggregatorCommands(program: Command): void {
     .option('--port <n>', 'HTTP port (default 8080)')
     .option('--rpc <chainId=url...>', 'RPC endpoints replacing the deployment’s, e.g. 31337=http://...')
     .option('--db <path>', 'SQLite file (default .avs/aggregator.sqlite); DATABASE_URL selects Postgres instead')
-    .option('--batch-size <n>', 'operators sign new tasks in batches of up to n, one signature per batch; 0 signs each task on its own (default 1024; on Postgres every task is signed on its own)')
+    .option('--batch-size <n>', 'operators sign new tasks in batches of up to n, one signature per batch; 0 signs each task on its own (default 1024)')
     .option('--replica-id <id>', 'id of this replica when several share one Postgres database (default <hostname>-<pid>-<random>)')
     .option('--publisher-keystore <file>', 'run the epoch publisher, paid by the key in this keystore (the ServiceManager’s rewards initiator)')
     .option('--publisher-key <hex>', 'run the epoch publisher with this plain hex key: devnets only')

@@ -5,8 +5,11 @@
  *
  * With batching, new tasks go out in batches instead: a batch closes when it holds `maxSize` tasks or `delayMs` after
  * its first task, holds tasks of one reference epoch, and goes to every connected operator of that epoch's set as one
- * `batch` message, to be answered with one signature over the root of its answers. Tasks sent again (to an operator
- * that reconnects) go out on their own.
+ * `batch` message, to be answered with one signature over the root of its answers. A proof carries signatures over one
+ * root, so a task is batched only when the batch alone can make its proof: the operators connected here must hold its
+ * threshold weight, and the task must be one this process may finish (`mayBatch`: on a shared store, one whose lease
+ * it holds). Other tasks go out on their own, and so do tasks sent again (to an operator that connects later): their
+ * single signatures count together, wherever they were given.
  */
 import type { Hex } from 'viem';
 import type { Logger } from '../../core/logging.ts';
@@ -18,7 +21,12 @@ import type { WriteBatcher } from './writeBatcher.ts';
 const MAX_TASKS_PER_MESSAGE = 1_000;
 
 /** How new tasks are batched (see the module comment). */
-export type DispatchBatching<Q, A, WT> = { maxSize: number; book: BatchBook<ActiveTask<Q, A, WT>> };
+export type DispatchBatching<Q, A, WT> = {
+  maxSize: number;
+  book: BatchBook<ActiveTask<Q, A, WT>>;
+  /** Whether answers to `task` given in a batch can make its proof here (on a shared store: this process holds it). */
+  mayBatch(task: ActiveTask<Q, A, WT>): boolean;
+};
 
 /** Connected operators and the tasks waiting to be sent to them. */
 export class Dispatcher<Q, A, WT> {
@@ -88,7 +96,31 @@ export class Dispatcher<Q, A, WT> {
     const tasks = this.queue.filter(isOpen);
     this.queue = [];
     if (!this.running() || tasks.length === 0) return;
-    if (this.batching) return this.dispatchBatches(tasks, this.batching);
+    if (this.batching) {
+      const batched: ActiveTask<Q, A, WT>[] = [];
+      const single: ActiveTask<Q, A, WT>[] = [];
+      const weights = new Map<number, bigint>();
+      for (const t of tasks) (this.batching.mayBatch(t) && this.connectedWeight(t, weights) >= t.record.thresholdWeight ? batched : single).push(t);
+      if (batched.length > 0) this.dispatchBatches(batched, this.batching);
+      if (single.length > 0) this.dispatchSingly(single);
+      return;
+    }
+    this.dispatchSingly(tasks);
+  }
+
+  /** The weight of the operators of `task`'s set connected here (cached per reference epoch in `cache`). */
+  private connectedWeight(task: ActiveTask<Q, A, WT>, cache: Map<number, bigint>): bigint {
+    const epoch = task.record.referenceEpoch;
+    let weight = cache.get(epoch);
+    if (weight === undefined) {
+      weight = 0n;
+      for (const op of this.sessions.keys()) weight += task.snapshot.operators.get(op)?.weight ?? 0n;
+      cache.set(epoch, weight);
+    }
+    return weight;
+  }
+
+  private dispatchSingly(tasks: readonly ActiveTask<Q, A, WT>[]): void {
     for (const session of this.sessions.values()) {
       const op = session.operator.toLowerCase();
       this.sendTo(

@@ -102,12 +102,7 @@ export class TaskEngine<Q, A, WT, WA extends WireAnswerBase> {
       onWriteFailure: () => this.stats.writeFailures++,
       proofPath: (root, digest) => this.batches.proofOf(root, digest),
     });
-    // A batch is one replica's: operators connected to another replica sharing the database would sign other roots, and
-    // a proof needs one. Replicas on a shared store sign every task on its own.
-    const batching = options.batching && this.taskType.batchable && !this.store.shared ? options.batching : undefined;
-    if (options.batching && this.taskType.batchable && this.store.shared) {
-      this.log.info('batched signing is off: replicas sharing this database sign every task on its own');
-    }
+    const batching = options.batching && this.taskType.batchable ? options.batching : undefined;
     if (batching && !(Number.isInteger(batching.maxSize) && batching.maxSize >= 1 && batching.maxSize <= MAX_ITEMS_PER_MESSAGE)) {
       throw new RangeError(`batching.maxSize must be an integer from 1 to ${MAX_ITEMS_PER_MESSAGE}, got ${batching.maxSize}`);
     }
@@ -116,7 +111,8 @@ export class TaskEngine<Q, A, WT, WA extends WireAnswerBase> {
       this.log,
       batching ? batching.maxDelayMs : (options.dispatchDelayMs ?? 2),
       running,
-      batching ? { maxSize: batching.maxSize, book: this.batches } : undefined,
+      // A batch is this replica's: answers given in it count only here (see Dispatcher).
+      batching ? { maxSize: batching.maxSize, book: this.batches, mayBatch: (task) => this.holds(task.record) } : undefined,
     );
     this.intake = new AnswerIntake({
       taskType: this.taskType,

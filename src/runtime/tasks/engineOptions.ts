@@ -36,9 +36,10 @@ export type TaskEngineOptions<Q, A, WT, WA extends WireAnswerBase> = {
   /**
    * Batched signing, for task types that allow it (`TaskType.batchable`): new tasks go to operators in batches that
    * close at `maxSize` tasks (1 to 10,000) or `maxDelayMs` after their first task (replacing `dispatchDelayMs`), and
-   * each operator answers a batch with one signature over the Merkle root of its answers' digests. Absent, or with a
-   * store shared by replicas (Postgres; a batch is one replica's, and operators spread over replicas must sign the same
-   * roots): every task is signed on its own.
+   * each operator answers a batch with one signature over the Merkle root of its answers' digests. A task is batched
+   * only when the operators connected to this process hold its threshold weight and, on a store shared by replicas
+   * (Postgres), this replica holds its lease: a proof carries signatures over one root, and a batch is one replica's.
+   * Other tasks, and every task when this is absent, are signed on their own.
    */
   batching?: { maxSize: number; maxDelayMs: number };
   /** Tasks in flight beyond which new requests are refused (default 100,000). */

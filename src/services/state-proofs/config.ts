@@ -71,8 +71,8 @@ export const aggregatorConfigSchema = z.strictObject({
   dispatchDelayMs: integer(0, 60_000, 'milliseconds').optional(),
   /**
    * Operators sign new tasks in batches of up to this many (one signature over a Merkle root of the batch's
-   * attestations); 0 signs every task on its own (default 1,024). An aggregator on Postgres, whose replicas share the
-   * database, always signs every task on its own.
+   * attestations); 0 signs every task on its own (default 1,024). A task is batched only when the operators connected to
+   * this aggregator hold its threshold weight and, with replicas sharing Postgres, this replica holds its lease.
    */
   batchSize: integer(0, 10_000, 'a count from 0 to 10,000').default(1024),
   /** A batch closes this long after its first task if it is not full, ms (default 5; replaces dispatchDelayMs). */
