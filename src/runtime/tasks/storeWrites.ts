@@ -39,21 +39,21 @@ export async function writeBatch<Q, A>(
   const result: StoreWriteResult = { answersInserted: 0, signing: [], completed: [], extended: [], failed: [] };
   result.answersInserted = await insertAnswers(trx, t.answers, rows, batch.answers ?? []);
   await insertAnswers(trx, t.conflicts, rows, batch.conflicts ?? []);
+  // The guarded updates join a VALUES list on the primary key: with `task_id IN (...) AND status = ...` SQLite's planner
+  // scans the status index, every unfinished task, once per statement.
   for (const part of powerOfTwoChunks([...new Set((batch.signing ?? []).map((id) => id.toLowerCase()))], INSERT_CHUNK)) {
-    const updated: { task_id: string }[] = await trx
-      .updateTable(t.tasks)
-      .set({ status: 'signing', updated_at: now })
-      .where('task_id', 'in', part)
-      .where('status', '=', 'pending')
-      .returning('task_id')
-      .execute();
+    const { rows: updated } = await sql<{ task_id: string }>`
+      update ${sql.table(t.tasks)} set status = 'signing', updated_at = ${now}
+      from (values ${sql.join(part.map((id) => sql`(${id})`))}) as v
+      where ${sql.table(t.tasks)}.task_id = v.column1 and ${sql.table(t.tasks)}.status = 'pending'
+      returning ${sql.table(t.tasks)}.task_id`.execute(trx);
     for (const r of updated) result.signing.push(r.task_id as Hex);
   }
   for (const part of powerOfTwoChunks(batch.completions ?? [], UPDATE_CHUNK)) {
     const values = part.map(
       (c) => sql`(${c.taskId.toLowerCase()}, ${rows.encodeAnswer(c.result)}, ${c.digest.toLowerCase()}, ${c.sigData}, ${c.signerCount}, ${c.signedWeight.toString()})`,
     );
-    // The values' columns are column1... in both SQLite and Postgres.
+    // The values' columns are named column1, column2... in both SQLite and Postgres.
     const { rows: updated } = await sql<{ task_id: string }>`
       update ${sql.table(t.tasks)} set status = 'aggregated', result = v.column2, digest = v.column3, sig_data = v.column4,
         signer_count = cast(v.column5 as integer), signed_weight = v.column6, failure_reason = null, aggregated_at = ${now},
