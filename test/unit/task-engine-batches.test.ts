@@ -197,6 +197,29 @@ forEachDatabase('task engine, batched signing', (fixture) => {
     await restarted.stop();
   });
 
+  it('sends an operator that reconnects mid-batch the whole batch again, so its signature joins the same root', async () => {
+    const { engine, sessions } = await setUp(fixture, 64);
+    await submitAll(engine, [3, 4, 5]);
+    const [batch] = sessions[0].batches;
+    // Operator 0 answers; operator 2 loses its connection before answering, and comes back.
+    engine.handleBatchAnswers(sessions[0], answerBatch(batch, operators[0].key));
+    await engine.idle();
+    engine.detachOperator(sessions[2]);
+    const back = session(operators[2]);
+    engine.attachOperator(back);
+    assert.deepEqual(back.single, [], 'nothing of the batch goes out on its own');
+    assert.deepEqual(back.batches.map((b) => b.batchId), [batch.batchId]);
+    assert.deepEqual(back.batches[0].tasks.map((t) => t.n).sort(), ['3', '4', '5']);
+    engine.handleBatchAnswers(back, answerBatch(back.batches[0], operators[2].key));
+    await engine.idle();
+    for (const n of [3, 4, 5]) {
+      const task = await engine.getTask(taskId(n));
+      assert.equal(task?.record.status, 'aggregated');
+      assert.equal(task?.record.signedWeight, 40n, 'both batch signatures count in one proof');
+    }
+    await engine.stop();
+  });
+
   it('sends tasks on their own while the operators connected hold less than the threshold, so latecomers sign the same form', async () => {
     // Weights 10, 20, 30, threshold 40: operators 0 and 1 (30) cannot make a proof on their own.
     const { engine, sessions } = await setUp(fixture, 64, { connected: [0, 1] });

@@ -43,6 +43,8 @@ export type ActiveTask<Q, A, WT> = {
   digests: Map<string, Hex>;
   /** Our view of the status (ahead of the database until the next flush commits). */
   status: TaskStatus;
+  /** The batch the task was sent in, when it was batched. */
+  batchId?: Hex;
   /** Digest that reached the threshold. */
   proofDigest?: Hex;
   /** Key of the group that reached the threshold ({@link groupKeyOf}). */

@@ -8,13 +8,14 @@
  * `batch` message, to be answered with one signature over the root of its answers. A proof carries signatures over one
  * root, so a task is batched only when the batch alone can make its proof: the operators connected here must hold its
  * threshold weight, and the task must be one this process may finish (`mayBatch`: on a shared store, one whose lease
- * it holds). Other tasks go out on their own, and so do tasks sent again (to an operator that connects later): their
- * single signatures count together, wherever they were given.
+ * it holds). Other tasks go out on their own: their single signatures count together, wherever they were given. An
+ * operator that connects while a batch it has not answered is held (it reconnected mid-batch) gets that whole batch
+ * again, so it signs the same root as the others; open tasks of no held batch go to it on their own.
  */
 import type { Hex } from 'viem';
 import type { Logger } from '../../core/logging.ts';
 import { type ActiveTask, isOpen } from './activeTask.ts';
-import type { BatchBook } from './batches.ts';
+import type { BatchBook, DispatchedBatch } from './batches.ts';
 import type { OperatorSession } from './sessions.ts';
 import type { WriteBatcher } from './writeBatcher.ts';
 
@@ -62,9 +63,17 @@ export class Dispatcher<Q, A, WT> {
     const op = session.operator.toLowerCase();
     this.sessions.set(op, session);
     if (!this.running()) return;
-    const mine: ActiveTask<Q, A, WT>[] = [];
-    for (const task of tasks) if (isOpen(task) && task.snapshot.operators.has(op) && !task.answers.has(op)) mine.push(task);
-    this.sendTo(session, mine);
+    const single: ActiveTask<Q, A, WT>[] = [];
+    const batches = new Map<string, DispatchedBatch<ActiveTask<Q, A, WT>>>();
+    for (const task of tasks) {
+      if (!isOpen(task) || !task.snapshot.operators.has(op) || task.answers.has(op)) continue;
+      const batch = task.batchId && session.sendBatch ? this.batching?.book.get(task.batchId) : undefined;
+      if (batch) batches.set(batch.batchId, batch);
+      else single.push(task);
+    }
+    // The whole batch, finished tasks included: the root it signs must be the one the other operators signed.
+    for (const batch of batches.values()) this.sendBatch(session, batch.batchId, [...batch.tasks.values()]);
+    this.sendTo(session, single);
   }
 
   /** Forgets a connection (if it is still the operator's current one). */
@@ -141,23 +150,28 @@ export class Dispatcher<Q, A, WT> {
       for (let i = 0; i < list.length; i += batching.maxSize) {
         const chunk = list.slice(i, i + batching.maxSize);
         const batch = batching.book.open(chunk.map((t) => ({ id: t.record.taskId, task: t })), epoch);
-        const wires = chunk.map((t) => t.wire);
+        for (const t of chunk) t.batchId = batch.batchId;
         // Tasks of one epoch share its operator set.
         const members = chunk[0].snapshot.operators;
-        let sent = false;
         for (const session of this.sessions.values()) {
-          if (!members.has(session.operator.toLowerCase())) continue;
-          try {
-            if (session.sendBatch) session.sendBatch(batch.batchId as Hex, wires);
-            else session.send(wires);
-            sent = true;
-          } catch (error) {
-            this.log.warn({ operator: session.operator, err: (error as Error).message }, 'cannot send a batch to operator');
-          }
+          if (members.has(session.operator.toLowerCase())) this.sendBatch(session, batch.batchId, chunk);
         }
-        if (sent) for (const t of chunk) if (t.status === 'pending') this.writes.markSigning(t);
       }
     }
+    this.writes.requestFlush();
+  }
+
+  /** Sends `tasks` to `session` as batch `batchId` (as plain tasks to a session that takes no batches). */
+  private sendBatch(session: OperatorSession<WT>, batchId: Hex, tasks: readonly ActiveTask<Q, A, WT>[]): void {
+    const wires = tasks.map((t) => t.wire);
+    try {
+      if (session.sendBatch) session.sendBatch(batchId, wires);
+      else session.send(wires);
+    } catch (error) {
+      this.log.warn({ operator: session.operator, err: (error as Error).message }, 'cannot send a batch to operator');
+      return;
+    }
+    for (const t of tasks) if (t.status === 'pending') this.writes.markSigning(t);
     this.writes.requestFlush();
   }
 
