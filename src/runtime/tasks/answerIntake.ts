@@ -175,6 +175,7 @@ export class AnswerIntake<Q, A, WT, WA extends WireAnswerBase> {
     }
     // The signed root covers every answer given, also those of tasks finished meanwhile: all count toward the tree.
     const digests: Hex[] = [];
+    const answers: A[] = [];
     let entry: OperatorEntry | undefined;
     for (const a of message.answers) {
       const task = dispatched.tasks.get(a.taskId.toLowerCase());
@@ -188,6 +189,7 @@ export class AnswerIntake<Q, A, WT, WA extends WireAnswerBase> {
         return refuse(`unprocessable: ${(error as Error).message.split('\n')[0]}`);
       }
       if ('rejected' in read) return refuse(read.rejected);
+      answers.push(read.answer);
       digests.push(digestOf(taskType, task, read.answer));
     }
     if (!entry) return refuse(`not registered at epoch ${dispatched.referenceEpoch}`);
@@ -203,9 +205,9 @@ export class AnswerIntake<Q, A, WT, WA extends WireAnswerBase> {
     }
     const signature = encodeBatchedAnswerSignature(message.signature as Hex, root);
     const batch: AnswerBatch<Q, A, WT, WA> = { session, op, rejected: {}, now: this.options.now(), candidates: [] };
-    for (const a of message.answers) {
+    for (const [i, a] of message.answers.entries()) {
       try {
-        this.screen(batch, { ...a, signature } as WA);
+        this.screen(batch, { ...a, signature } as WA, { answer: answers[i], digest: digests[i] });
       } catch (error) {
         this.reject(batch, `unprocessable: ${(error as Error).message.split('\n')[0]}`);
       }
@@ -218,8 +220,11 @@ export class AnswerIntake<Q, A, WT, WA extends WireAnswerBase> {
     batch.rejected[reason] = (batch.rejected[reason] ?? 0) + 1;
   }
 
-  /** Checks an answer against the task before its signature is verified; drops it when it is already settled. */
-  private screen(batch: AnswerBatch<Q, A, WT, WA>, wire: WA): void {
+  /**
+   * Checks an answer against the task before its signature is verified; drops it when it is already settled. `read` is
+   * the answer and its digest when the caller has them already (a batch, whose digests made its root).
+   */
+  private screen(batch: AnswerBatch<Q, A, WT, WA>, wire: WA, read?: { answer: A; digest: Hex }): void {
     const { stats, taskType } = this.options;
     const task = this.options.taskOf(wire.taskId.toLowerCase());
     if (!task) {
@@ -237,10 +242,15 @@ export class AnswerIntake<Q, A, WT, WA extends WireAnswerBase> {
     }
     const refused = this.options.screenOperator?.(entry, task);
     if (refused) return this.reject(batch, refused);
-    const read = taskType.readAnswer(wire);
-    if ('rejected' in read) return this.reject(batch, read.rejected);
-    const { answer } = read;
-    const digest = digestOf(taskType, task, answer);
+    let answer: A;
+    let digest: Hex;
+    if (read) ({ answer, digest } = read);
+    else {
+      const parsed = taskType.readAnswer(wire);
+      if ('rejected' in parsed) return this.reject(batch, parsed.rejected);
+      answer = parsed.answer;
+      digest = digestOf(taskType, task, answer);
+    }
     if (task.answers.get(batch.op) === digest) {
       stats.signaturesDuplicate++;
       return;
