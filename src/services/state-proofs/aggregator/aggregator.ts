@@ -121,7 +121,7 @@ export class Aggregator {
    * Creates (or finds) the tasks of a batch of requests, taken whole or not at all: every request's chain and block are
    * resolved, and the engine checked for room for all of them, before any task is created. Results are in request
    * order; a request repeated in the batch gets the same task twice.
-   * @throws {ProofBatchItemError} naming the first refused request (`body.requests.<i>`), with its status (400 for bad
+   * @throws {ProofBatchItemError} naming a refused request (`body.requests.<i>`), with its status (400 for bad
    *   input, 503 for an unavailable chain); the engine's `TaskRequestError`s for the whole batch (no operator weight,
    *   overload, stopped: 503).
    */
