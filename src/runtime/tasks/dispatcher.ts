@@ -158,7 +158,6 @@ export class Dispatcher<Q, A, WT> {
         }
       }
     }
-    this.writes.requestFlush();
   }
 
   /** Sends `tasks` to `session` as batch `batchId` (as plain tasks to a session that takes no batches). */

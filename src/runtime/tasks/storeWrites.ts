@@ -4,7 +4,7 @@
  * expects, so a transition already made (by another replica, or an earlier life of this process) is skipped and left
  * out of the result.
  */
-import { type Transaction, sql } from 'kysely';
+import { type RawBuilder, type Transaction, sql } from 'kysely';
 import type { Hex } from 'viem';
 import { powerOfTwoChunks } from '../../core/db/chunks.ts';
 import type { TaskRows, TaskTableNames } from './storeSchema.ts';
@@ -39,40 +39,25 @@ export async function writeBatch<Q, A>(
   const result: StoreWriteResult = { answersInserted: 0, signing: [], completed: [], extended: [], failed: [] };
   result.answersInserted = await insertAnswers(trx, t.answers, rows, batch.answers ?? []);
   await insertAnswers(trx, t.conflicts, rows, batch.conflicts ?? []);
-  // The guarded updates join a VALUES list on the primary key: with `task_id IN (...) AND status = ...` SQLite's planner
-  // scans the status index, every unfinished task, once per statement.
+  const tasks = sql.table(t.tasks);
   for (const part of powerOfTwoChunks([...new Set((batch.signing ?? []).map((id) => id.toLowerCase()))], INSERT_CHUNK)) {
-    const { rows: updated } = await sql<{ task_id: string }>`
-      update ${sql.table(t.tasks)} set status = 'signing', updated_at = ${now}
-      from (values ${sql.join(part.map((id) => sql`(${id})`))}) as v
-      where ${sql.table(t.tasks)}.task_id = v.column1 and ${sql.table(t.tasks)}.status = 'pending'
-      returning ${sql.table(t.tasks)}.task_id`.execute(trx);
-    for (const r of updated) result.signing.push(r.task_id as Hex);
+    const values = part.map((id) => sql`(${id})`);
+    result.signing.push(...(await updateFromValues(trx, tasks, sql`status = 'signing', updated_at = ${now}`, values, sql`${tasks}.status = 'pending'`)));
   }
   for (const part of powerOfTwoChunks(batch.completions ?? [], UPDATE_CHUNK)) {
     const values = part.map(
       (c) => sql`(${c.taskId.toLowerCase()}, ${rows.encodeAnswer(c.result)}, ${c.digest.toLowerCase()}, ${c.sigData}, ${c.signerCount}, ${c.signedWeight.toString()})`,
     );
-    // The values' columns are named column1, column2... in both SQLite and Postgres.
-    const { rows: updated } = await sql<{ task_id: string }>`
-      update ${sql.table(t.tasks)} set status = 'aggregated', result = v.column2, digest = v.column3, sig_data = v.column4,
-        signer_count = cast(v.column5 as integer), signed_weight = v.column6, failure_reason = null, aggregated_at = ${now},
-        updated_at = ${now}, claimed_by = ${replicaId}
-      from (values ${sql.join(values)}) as v
-      where ${sql.table(t.tasks)}.task_id = v.column1 and ${sql.table(t.tasks)}.status in ('pending', 'signing')
-      returning ${sql.table(t.tasks)}.task_id`.execute(trx);
-    for (const r of updated) result.completed.push(r.task_id as Hex);
+    const set = sql`status = 'aggregated', result = v.column2, digest = v.column3, sig_data = v.column4,
+      signer_count = cast(v.column5 as integer), signed_weight = v.column6, failure_reason = null, aggregated_at = ${now},
+      updated_at = ${now}, claimed_by = ${replicaId}`;
+    result.completed.push(...(await updateFromValues(trx, tasks, set, values, sql`${tasks}.status in ('pending', 'signing')`)));
   }
   for (const part of powerOfTwoChunks(batch.extensions ?? [], UPDATE_CHUNK)) {
     const values = part.map((e) => sql`(${e.taskId.toLowerCase()}, ${e.digest.toLowerCase()}, ${e.sigData}, ${e.signerCount}, ${e.signedWeight.toString()})`);
-    const { rows: updated } = await sql<{ task_id: string }>`
-      update ${sql.table(t.tasks)} set sig_data = v.column3, signer_count = cast(v.column4 as integer), signed_weight = v.column5,
-        updated_at = ${now}
-      from (values ${sql.join(values)}) as v
-      where ${sql.table(t.tasks)}.task_id = v.column1 and ${sql.table(t.tasks)}.status = 'aggregated'
-        and ${sql.table(t.tasks)}.digest = v.column2 and ${sql.table(t.tasks)}.signer_count < cast(v.column4 as integer)
-      returning ${sql.table(t.tasks)}.task_id`.execute(trx);
-    for (const r of updated) result.extended.push(r.task_id as Hex);
+    const set = sql`sig_data = v.column3, signer_count = cast(v.column4 as integer), signed_weight = v.column5, updated_at = ${now}`;
+    const guard = sql`${tasks}.status = 'aggregated' and ${tasks}.digest = v.column2 and ${tasks}.signer_count < cast(v.column4 as integer)`;
+    result.extended.push(...(await updateFromValues(trx, tasks, set, values, guard)));
   }
   for (const f of batch.failures ?? []) {
     const r = await trx
@@ -97,4 +82,25 @@ async function insertAnswers<Q, A>(trx: Transaction<any>, table: string, rows: T
     inserted += Number(r.numInsertedOrUpdatedRows ?? 0n);
   }
   return inserted;
+}
+
+/**
+ * `UPDATE <tasks> SET <set> FROM (VALUES <values>) AS v WHERE <tasks>.task_id = v.column1 AND <guard>`: one statement
+ * sets a different value per task, and returns the ids it updated. Each value row starts with the task id; `set` and
+ * `guard` read the rest as `v.column2`, ... (the names VALUES columns get in both SQLite and Postgres). Joining the list
+ * on the primary key matters: with `task_id IN (...) AND status = ...` SQLite's planner scans the status index, every
+ * unfinished task, once per statement.
+ */
+async function updateFromValues(
+  trx: Transaction<any>,
+  tasks: RawBuilder<unknown>,
+  set: RawBuilder<unknown>,
+  values: readonly RawBuilder<unknown>[],
+  guard: RawBuilder<unknown>,
+): Promise<Hex[]> {
+  const { rows } = await sql<{ task_id: string }>`
+    update ${tasks} set ${set} from (values ${sql.join(values)}) as v
+    where ${tasks}.task_id = v.column1 and ${guard}
+    returning ${tasks}.task_id`.execute(trx);
+  return rows.map((r) => r.task_id as Hex);
 }
