@@ -12,6 +12,7 @@ import { staticOperatorSetSource } from '../../src/runtime/operatorSet.ts';
 import { TaskEngine } from '../../src/runtime/tasks/engine.ts';
 import type { OperatorSession } from '../../src/runtime/tasks/sessions.ts';
 import { createTaskStore } from '../../src/runtime/tasks/store.ts';
+import { createBatchAnswerTablesMigration } from '../../src/runtime/tasks/storeBatchAnswers.ts';
 import { createTaskTablesMigration } from '../../src/runtime/tasks/storeSchema.ts';
 import { forEachDatabase } from '../helpers/db.ts';
 import {
@@ -64,7 +65,7 @@ async function setUp(fixture: { fresh(): Promise<any> }, maxSize: number, option
   const database = options.database ?? (await fixture.fresh());
   const store = await createTaskStore(database, {
     prefix: 'squares_',
-    migrations: { name: 'squares', migrations: { '0001_tasks': createTaskTablesMigration('squares_') } },
+    migrations: { name: 'squares', migrations: { '0001_tasks': createTaskTablesMigration('squares_'), '0002_batch_answers': createBatchAnswerTablesMigration('squares_') } },
     codec: squares.codec,
   });
   const engine = new TaskEngine({

@@ -5,7 +5,8 @@
  * transaction per batch.
  *
  * An operator has one answer per task (`<prefix>answers`, primary key (task, operator)); a later, different answer is
- * kept in `<prefix>answer_conflicts` and never overwrites the first.
+ * kept in `<prefix>answer_conflicts` and never overwrites the first. Answers signed in a batch are stored once per
+ * batch (`storeBatchAnswers.ts`) and read back merged with the others, one per operator.
  *
  * Replicas: on Postgres each unfinished task is held by one replica under a lease (`claimed_by`, `lease_until`),
  * claimed with `SELECT ... FOR UPDATE SKIP LOCKED`; every write transaction notifies the tasks it touched on a
@@ -18,6 +19,7 @@ import type { Hex } from 'viem';
 import type { Database } from '../../core/db/database.ts';
 import { powerOfTwoChunks } from '../../core/db/chunks.ts';
 import { type MigrationSet, migrateToLatest } from '../../core/db/migrations.ts';
+import { batchAnswerTableNames, batchedAnswersOf, batchedAnswersOfStatus, mergeAnswers } from './storeBatchAnswers.ts';
 import { type AnswerRow, type TaskRow, taskRows, taskTableNames } from './storeSchema.ts';
 import { isEmptyBatch, writeBatch } from './storeWrites.ts';
 import type { TaskCodec } from './taskType.ts';
@@ -37,7 +39,7 @@ import type {
 export type TaskStoreOptions<Q, A> = {
   /** Prefix of the tables (e.g. `state_proofs_`); see `storeSchema.ts`. */
   prefix: string;
-  /** The service's migrations; they must create the tables (`createTaskTablesMigration(prefix)`). Run first. */
+  /** The service's migrations; they must create the tables (`createTaskTablesMigration(prefix)`, then `createBatchAnswerTablesMigration(prefix)`). Run first. */
   migrations: MigrationSet;
   codec: TaskCodec<Q, A>;
   /** This replica's id, stored in `claimed_by` (default `<hostname>-<pid>-<random>`). Letters, digits, `.`, `_`, `-`. */
@@ -117,6 +119,13 @@ export type TaskStore<Q, A> = {
 /** Largest `in (...)` list and multi-row INSERT (well under SQLite's and Postgres's bound-parameter limits). */
 const CHUNK = 256;
 
+/** Ascending by operator address. */
+const byOperator = (a: AnswerRecord<unknown>, b: AnswerRecord<unknown>): number => {
+  const x = a.operator.toLowerCase();
+  const y = b.operator.toLowerCase();
+  return x < y ? -1 : x > y ? 1 : 0;
+};
+
 /**
  * Runs the service's migrations on `database` and returns a store over its task tables.
  * @throws {MigrationError} when the schema cannot be brought up to date; {@link TaskStoreOptionError} for bad options.
@@ -128,7 +137,7 @@ export async function createTaskStore<Q, A>(database: Database<any>, options: Ta
   }
   const leaseMs = options.leaseMs ?? 10_000;
   if (!Number.isSafeInteger(leaseMs) || leaseMs < 100) throw new TaskStoreOptionError(`leaseMs must be an integer of at least 100, got ${leaseMs}`);
-  const t = taskTableNames(options.prefix);
+  const t = { ...taskTableNames(options.prefix), ...batchAnswerTableNames(options.prefix) };
   await migrateToLatest(database, options.migrations);
   const db = database.kysely as Kysely<any>;
   const rows = taskRows(options.codec);
@@ -150,24 +159,27 @@ export async function createTaskStore<Q, A>(database: Database<any>, options: Ta
     await sql`select pg_notify(${channel}, p) from unnest(cast(${payloads} as text[])) as p`.execute(trx);
   };
 
+  /** Answers in `table` to `taskIds`, by task; accepted answers (not conflicts) include those signed in a batch. */
   const answersOf = async (table: string, taskIds: readonly Hex[]): Promise<Map<Hex, AnswerRecord<A>[]>> => {
     const out = new Map<Hex, AnswerRecord<A>[]>();
     const ids = [...new Set(taskIds.map((id) => id.toLowerCase()))];
     for (const part of powerOfTwoChunks(ids, CHUNK)) {
-      const found = (await db.selectFrom(table).selectAll().where('task_id', 'in', part).orderBy('task_id').orderBy('operator').execute()) as AnswerRow[];
+      const found = (await db.selectFrom(table).selectAll().where('task_id', 'in', part).execute()) as AnswerRow[];
       for (const row of found) {
         const list = out.get(row.task_id as Hex) ?? [];
         list.push(rows.answerOf(row));
         out.set(row.task_id as Hex, list);
       }
     }
+    if (table === t.answers) {
+      for (const [id, batched] of await batchedAnswersOf(db, t, rows, ids)) out.set(id as Hex, mergeAnswers(out.get(id as Hex) ?? [], batched));
+    }
+    for (const list of out.values()) list.sort(byOperator);
     return out;
   };
 
-  const answersOfTask = async (table: string, taskId: Hex): Promise<AnswerRecord<A>[]> => {
-    const found = (await db.selectFrom(table).selectAll().where('task_id', '=', taskId.toLowerCase()).orderBy('operator').execute()) as AnswerRow[];
-    return found.map(rows.answerOf);
-  };
+  const answersOfTask = async (table: string, taskId: Hex): Promise<AnswerRecord<A>[]> =>
+    (await answersOf(table, [taskId])).get(taskId.toLowerCase() as Hex) ?? [];
 
   return {
     replicaId,
@@ -246,6 +258,9 @@ export async function createTaskStore<Q, A>(database: Database<any>, options: Ta
         const list = byTask.get(row.task_id) ?? [];
         list.push(rows.answerOf(row));
         byTask.set(row.task_id, list);
+      }
+      for (const [id, batched] of await batchedAnswersOfStatus(db, t, t.tasks, rows, UNFINISHED)) {
+        byTask.set(id, mergeAnswers(byTask.get(id) ?? [], batched).sort((a, b) => a.receivedAt - b.receivedAt));
       }
       return tasks.map((row) => ({ task: rows.taskOf(row), answers: byTask.get(row.task_id) ?? [] }));
     },

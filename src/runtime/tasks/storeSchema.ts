@@ -119,12 +119,15 @@ export type TaskRows<Q, A> = {
   answerOf(row: AnswerRow): AnswerRecord<A>;
   /** The text of an answer (a task's `result`). */
   encodeAnswer(answer: A): string;
+  /** The answer of its text. */
+  decodeAnswer(text: string): A;
 };
 
 /** Converts between records and rows with `codec`. */
 export function taskRows<Q, A>(codec: TaskCodec<Q, A>): TaskRows<Q, A> {
   return {
     encodeAnswer: (answer) => codec.encodeAnswer(answer),
+    decodeAnswer: (text) => codec.decodeAnswer(text),
     newTaskRow: (task) => ({
       task_id: task.taskId.toLowerCase(),
       query: codec.encodeQuery(task.query),

@@ -7,6 +7,7 @@
 import { type RawBuilder, type Transaction, sql } from 'kysely';
 import type { Hex } from 'viem';
 import { powerOfTwoChunks } from '../../core/db/chunks.ts';
+import { type BatchAnswerTableNames, insertBatchedAnswers, isBatchedAnswer } from './storeBatchAnswers.ts';
 import type { TaskRows, TaskTableNames } from './storeSchema.ts';
 import type { AnswerRecord, StoreWriteBatch, StoreWriteResult } from './types.ts';
 
@@ -30,14 +31,18 @@ export function isEmptyBatch(batch: StoreWriteBatch<unknown>): boolean {
 /** Applies `batch` in `trx`; `now` stamps `updated_at` and `aggregated_at`, `replicaId` the finisher in `claimed_by`. */
 export async function writeBatch<Q, A>(
   trx: Transaction<any>,
-  t: TaskTableNames,
+  t: TaskTableNames & BatchAnswerTableNames,
   rows: TaskRows<Q, A>,
   replicaId: string,
   batch: StoreWriteBatch<A>,
   now: number,
 ): Promise<StoreWriteResult> {
   const result: StoreWriteResult = { answersInserted: 0, signing: [], completed: [], extended: [], failed: [] };
-  result.answersInserted = await insertAnswers(trx, t.answers, rows, batch.answers ?? []);
+  // Answers signed in a batch go to the batch tables (storeBatchAnswers.ts), the rest one row each.
+  const answers = batch.answers ?? [];
+  const batched = answers.filter(isBatchedAnswer);
+  const single = batched.length === 0 ? answers : answers.filter((a) => !isBatchedAnswer(a));
+  result.answersInserted = (await insertAnswers(trx, t.answers, rows, single)) + (await insertBatchedAnswers(trx, t, rows, batched));
   await insertAnswers(trx, t.conflicts, rows, batch.conflicts ?? []);
   const tasks = sql.table(t.tasks);
   for (const part of powerOfTwoChunks([...new Set((batch.signing ?? []).map((id) => id.toLowerCase()))], INSERT_CHUNK)) {

@@ -6,6 +6,7 @@
 import type { Database } from '../../../core/db/database.ts';
 import type { MigrationSet } from '../../../core/db/migrations.ts';
 import { type TaskStore, createTaskStore } from '../../../runtime/tasks/store.ts';
+import { createBatchAnswerTablesMigration } from '../../../runtime/tasks/storeBatchAnswers.ts';
 import { createTaskTablesMigration } from '../../../runtime/tasks/storeSchema.ts';
 import { type SlotFinding, type SlotQuery, slotVerdictCodec } from './taskType.ts';
 
@@ -15,7 +16,10 @@ export const AUTOMATION_TABLE_PREFIX = 'automation_';
 /** The automation aggregator's migrations. */
 export const automationMigrations: MigrationSet = {
   name: 'automation',
-  migrations: { '0001_tasks': createTaskTablesMigration(AUTOMATION_TABLE_PREFIX) },
+  migrations: {
+    '0001_tasks': createTaskTablesMigration(AUTOMATION_TABLE_PREFIX),
+    '0002_batch_answers': createBatchAnswerTablesMigration(AUTOMATION_TABLE_PREFIX),
+  },
 };
 
 /**

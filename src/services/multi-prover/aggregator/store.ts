@@ -9,6 +9,7 @@ import type { Hex } from 'viem';
 import type { Database } from '../../../core/db/database.ts';
 import type { MigrationSet } from '../../../core/db/migrations.ts';
 import { type TaskStore, createTaskStore } from '../../../runtime/tasks/store.ts';
+import { createBatchAnswerTablesMigration } from '../../../runtime/tasks/storeBatchAnswers.ts';
 import { createTaskTablesMigration } from '../../../runtime/tasks/storeSchema.ts';
 import { type BlockStateAnswer, type BlockStateQuery, blockStateCodec } from './taskType.ts';
 
@@ -61,7 +62,11 @@ const confirmations: Migration = {
 /** The multi-prover aggregator's migrations. */
 export const multiProverMigrations: MigrationSet = {
   name: 'multi_prover',
-  migrations: { '0001_tasks': createTaskTablesMigration(MULTI_PROVER_TABLE_PREFIX), '0002_confirmations': confirmations },
+  migrations: {
+    '0001_tasks': createTaskTablesMigration(MULTI_PROVER_TABLE_PREFIX),
+    '0002_confirmations': confirmations,
+    '0003_batch_answers': createBatchAnswerTablesMigration(MULTI_PROVER_TABLE_PREFIX),
+  },
 };
 
 /** The multi-prover aggregator's store: the task store and the confirmations. */

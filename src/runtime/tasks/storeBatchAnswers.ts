@@ -1,0 +1,228 @@
+/**
+ * Answers signed in a batch, stored once per batch instead of once per task and operator.
+ *
+ * An operator that answers a batch signs one root over the digests of all its answers. Honest operators that read the
+ * same values make the same digests, hence the same root, so the batch is stored as:
+ * - `<prefix>batch_leaves`: one row per task and root (the answer and its digest under that root), primary key
+ *   (task_id, root);
+ * - `<prefix>batch_signatures`: one row per root and operator (the signature over the root, the signing key, the weight,
+ *   when it arrived), primary key (root, operator).
+ * With n operators that is one row per task instead of n, each one a random-key insert into a large index: the biggest
+ * cost of a write batch.
+ *
+ * Read back, operator X's answer to task T under root R exists when both rows do, and is the same {@link AnswerRecord}
+ * that was written (its signature the batched form, signature then root, `batchSignature.ts`). A (root, operator) row
+ * says X signed every leaf of R; if the engine took some of those answers only as duplicates, the reader keeps one
+ * answer per (task, operator), the first received, as the single-answer table's primary key does.
+ */
+import type { Kysely, Migration, Transaction } from 'kysely';
+import type { Address, Hex } from 'viem';
+import { powerOfTwoChunks } from '../../core/db/chunks.ts';
+import { batchRootOfSignature, encodeBatchedAnswerSignature, signatureOfAnswer } from './batchSignature.ts';
+import type { TaskRows } from './storeSchema.ts';
+import type { AnswerRecord } from './types.ts';
+
+/** Table names of the batched answers under a prefix. */
+export type BatchAnswerTableNames = { leaves: string; signatures: string };
+
+/** Row of `<prefix>batch_leaves`: one answer under one root. */
+export interface BatchLeafRow {
+  task_id: string;
+  root: string;
+  digest: string;
+  /** The answer ({@link TaskCodec.encodeAnswer}). */
+  answer: string;
+}
+
+/** Row of `<prefix>batch_signatures`: one operator's signature over one root. */
+export interface BatchSignatureRow {
+  root: string;
+  operator: string;
+  signing_key: string;
+  /** 65 bytes r‖s‖v over the batch message of `root`. */
+  signature: string;
+  reference_epoch: number;
+  weight: string;
+  received_at: number;
+}
+
+/** The batched-answer table names for a (validated) task table prefix. */
+export function batchAnswerTableNames(prefix: string): BatchAnswerTableNames {
+  return { leaves: `${prefix}batch_leaves`, signatures: `${prefix}batch_signatures` };
+}
+
+/**
+ * The migration that creates the batched-answer tables under `prefix`, to follow `createTaskTablesMigration(prefix)` in
+ * a service's migration set. It also drops `<prefix>answers_epoch`, an index no query used that cost one more random
+ * insert per answer.
+ */
+export function createBatchAnswerTablesMigration(prefix: string): Migration {
+  const b = batchAnswerTableNames(prefix);
+  return {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable(b.leaves)
+        .addColumn('task_id', 'text', (c) => c.notNull())
+        .addColumn('root', 'text', (c) => c.notNull())
+        .addColumn('digest', 'text', (c) => c.notNull())
+        .addColumn('answer', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint(`${b.leaves}_pk`, ['task_id', 'root'])
+        .execute();
+      await db.schema
+        .createTable(b.signatures)
+        .addColumn('root', 'text', (c) => c.notNull())
+        .addColumn('operator', 'text', (c) => c.notNull())
+        .addColumn('signing_key', 'text', (c) => c.notNull())
+        .addColumn('signature', 'text', (c) => c.notNull())
+        .addColumn('reference_epoch', 'integer', (c) => c.notNull())
+        .addColumn('weight', 'text', (c) => c.notNull())
+        .addColumn('received_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint(`${b.signatures}_pk`, ['root', 'operator'])
+        .execute();
+      await db.schema.dropIndex(`${prefix}answers_epoch`).ifExists().execute();
+    },
+  };
+}
+
+/** Whether `answer` was signed in a batch (its stored signature names a root). */
+export function isBatchedAnswer(answer: AnswerRecord<unknown>): boolean {
+  return batchRootOfSignature(answer.signature) !== undefined;
+}
+
+/** Largest multi-row INSERT. */
+const INSERT_CHUNK = 256;
+
+/**
+ * Inserts batched answers in `trx`: their leaves, and each (root, operator) signature once. Rows already stored are
+ * kept as they are. Returns how many of `answers` belong to a (root, operator) signature this call inserted.
+ */
+export async function insertBatchedAnswers<A>(
+  trx: Transaction<any>,
+  b: BatchAnswerTableNames,
+  rows: TaskRows<unknown, A>,
+  answers: readonly AnswerRecord<A>[],
+): Promise<number> {
+  if (answers.length === 0) return 0;
+  const leaves = new Map<string, BatchLeafRow>();
+  const signatures = new Map<string, { row: BatchSignatureRow; answers: number }>();
+  for (const a of answers) {
+    const root = batchRootOfSignature(a.signature)!.toLowerCase();
+    const taskId = a.taskId.toLowerCase();
+    const leafKey = `${taskId}:${root}`;
+    if (!leaves.has(leafKey)) leaves.set(leafKey, { task_id: taskId, root, digest: a.digest.toLowerCase(), answer: rows.encodeAnswer(a.answer) });
+    const operator = a.operator.toLowerCase();
+    const signatureKey = `${root}:${operator}`;
+    const entry = signatures.get(signatureKey);
+    if (entry) entry.answers++;
+    else {
+      signatures.set(signatureKey, {
+        answers: 1,
+        row: {
+          root,
+          operator,
+          signing_key: a.signingKey.toLowerCase(),
+          signature: signatureOfAnswer(a.signature).toLowerCase(),
+          reference_epoch: a.referenceEpoch,
+          weight: a.weight.toString(),
+          received_at: a.receivedAt,
+        },
+      });
+    }
+  }
+  for (const part of powerOfTwoChunks([...leaves.values()], INSERT_CHUNK)) {
+    await trx.insertInto(b.leaves).values(part).onConflict((oc) => oc.doNothing()).execute();
+  }
+  let inserted = 0;
+  for (const part of powerOfTwoChunks([...signatures.values()], INSERT_CHUNK)) {
+    const done: { root: string; operator: string }[] = await trx
+      .insertInto(b.signatures)
+      .values(part.map((s) => s.row))
+      .onConflict((oc) => oc.doNothing())
+      .returning(['root', 'operator'])
+      .execute();
+    for (const r of done) inserted += signatures.get(`${r.root}:${r.operator}`)?.answers ?? 0;
+  }
+  return inserted;
+}
+
+/** A joined leaf and signature, as {@link batchedAnswersOf} selects them. */
+type JoinedRow = BatchLeafRow & Omit<BatchSignatureRow, 'root'>;
+
+/** The answer record of a joined row. */
+function answerOf<A>(rows: TaskRows<unknown, A>, r: JoinedRow): AnswerRecord<A> {
+  return {
+    taskId: r.task_id as Hex,
+    operator: r.operator as Address,
+    signingKey: r.signing_key as Address,
+    digest: r.digest as Hex,
+    answer: rows.decodeAnswer(r.answer),
+    referenceEpoch: Number(r.reference_epoch),
+    signature: encodeBatchedAnswerSignature(r.signature as Hex, r.root as Hex),
+    weight: BigInt(r.weight),
+    receivedAt: Number(r.received_at),
+  };
+}
+
+/** The joined select of leaves and their signatures. */
+function joined(db: Kysely<any> | Transaction<any>, b: BatchAnswerTableNames) {
+  return db
+    .selectFrom(`${b.leaves} as l`)
+    .innerJoin(`${b.signatures} as s`, 's.root', 'l.root')
+    .select(['l.task_id', 'l.root', 'l.digest', 'l.answer', 's.operator', 's.signing_key', 's.signature', 's.reference_epoch', 's.weight', 's.received_at']);
+}
+
+/** Batched answers to `taskIds` (lowercase), by task. */
+export async function batchedAnswersOf<A>(
+  db: Kysely<any>,
+  b: BatchAnswerTableNames,
+  rows: TaskRows<unknown, A>,
+  taskIds: readonly string[],
+): Promise<Map<string, AnswerRecord<A>[]>> {
+  const out = new Map<string, AnswerRecord<A>[]>();
+  for (const part of powerOfTwoChunks(taskIds, INSERT_CHUNK)) {
+    const found = (await joined(db, b).where('l.task_id', 'in', part).execute()) as JoinedRow[];
+    for (const r of found) {
+      const list = out.get(r.task_id);
+      if (list) list.push(answerOf(rows, r));
+      else out.set(r.task_id, [answerOf(rows, r)]);
+    }
+  }
+  return out;
+}
+
+/** Batched answers to the tasks whose status is in `statuses`, by task. */
+export async function batchedAnswersOfStatus<A>(
+  db: Kysely<any>,
+  b: BatchAnswerTableNames,
+  tasksTable: string,
+  rows: TaskRows<unknown, A>,
+  statuses: readonly string[],
+): Promise<Map<string, AnswerRecord<A>[]>> {
+  const found = (await joined(db, b)
+    .innerJoin(`${tasksTable} as t`, 't.task_id', 'l.task_id')
+    .where('t.status', 'in', statuses)
+    .execute()) as JoinedRow[];
+  const out = new Map<string, AnswerRecord<A>[]>();
+  for (const r of found) {
+    const list = out.get(r.task_id);
+    if (list) list.push(answerOf(rows, r));
+    else out.set(r.task_id, [answerOf(rows, r)]);
+  }
+  return out;
+}
+
+/**
+ * One answer per operator of one task from the single-answer rows and the batched ones: the first received wins (a
+ * single-answer row on a tie), as the single-answer table's primary key keeps the first.
+ */
+export function mergeAnswers<A>(single: readonly AnswerRecord<A>[], batched: readonly AnswerRecord<A>[] | undefined): AnswerRecord<A>[] {
+  if (!batched || batched.length === 0) return [...single];
+  const byOperator = new Map<string, AnswerRecord<A>>();
+  for (const a of single) byOperator.set(a.operator.toLowerCase(), a);
+  for (const a of batched) {
+    const key = a.operator.toLowerCase();
+    const prior = byOperator.get(key);
+    if (!prior || a.receivedAt < prior.receivedAt) byOperator.set(key, a);
+  }
+  return [...byOperator.values()];
+}
