@@ -286,6 +286,23 @@ describe('sigData: single and batched forms', () => {
     assert.deepEqual(one, { form: 'batched', operators: [], signatures: [], referenceEpoch: 0, proof: [] });
   });
 
+  it('a batched sigData equals the whole abi.encode for any signer set and path, its head reused across paths', () => {
+    const params = [{ type: 'bytes32' }, { type: 'address[]' }, { type: 'bytes[]' }, { type: 'uint32' }, { type: 'bytes32[]' }] as const;
+    const word = (i: number) => keccak256(toBytes(`word ${i}`));
+    for (let round = 0; round < 60; round++) {
+      const n = round % 6;
+      const ops = Array.from({ length: n }, (_, i) => privateKeyToAccount(keccak256(toBytes(`op ${round} ${i}`))).address);
+      const sigs = ops.map((_, i) => keccak256(toBytes(`sig ${round} ${i}`)) + keccak256(toBytes(`s ${i}`)).slice(2) + '1b') as Hex[];
+      // The same signer set with paths of every length, some in upper case: one head, many tails.
+      for (const length of [0, 1, 3, 10, 13]) {
+        const path = Array.from({ length }, (_, i) => (i % 2 ? word(round * 100 + i).toUpperCase().replace('0X', '0x') : word(round * 100 + i)) as Hex);
+        const sorted = ops.map((operator, i) => ({ operator, signature: sigs[i] })).sort((a, b) => (a.operator.toLowerCase() < b.operator.toLowerCase() ? -1 : 1));
+        const whole = encodeAbiParameters(params, [BATCH_SIGDATA_TAG, sorted.map((x) => x.operator), sorted.map((x) => x.signature), round * 7, path]);
+        assert.equal(encodeBatchedSigData({ operators: ops, signatures: sigs, referenceEpoch: round * 7, proof: path }), whole, `round ${round}, path ${length}`);
+      }
+    }
+  });
+
   it('malformed sigData throws MalformedSigDataError', () => {
     const batched = encodeBatchedSigData({ operators, signatures, referenceEpoch: 1, proof });
     const single = encodeSigData([{ operator: operators[0], signature: signatures[0] }], 1);
