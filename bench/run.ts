@@ -25,6 +25,9 @@
  *   (bench/multiProverGas.ts, from the forge gas tests); and confirmations per second end to end
  *   (bench/multiProverThroughput.ts; BENCH_MP_BLOCKS blocks, default 300);
  *
+ * - task store writes: CPU µs per task of the aggregator's SQLite store over one task's life, answers stored one row
+ *   each or once per batch, with 4 and 10 operators (bench/taskStore.ts);
+ *
  * - Intel DCAP attestation: gas of each IntelCollateralStore update and of verifyQuote for the real SGX and TDX quotes,
  *   with and without the P256VERIFY precompile (bench/intelGas.ts), and quotes verified per second off-chain
  *   (bench/intelQuoteVerify.ts);
@@ -52,6 +55,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { DEVNET_GAS_OPERATOR_COUNTS, type DevnetGasResult, measureDevnetGas } from './devnetGas.ts';
 import { measureDigest } from './digest.ts';
+import { measureTaskStore } from './taskStore.ts';
 import { type SignatureGas, BATCH_SIZES, SIGNER_COUNTS, gasPerProofNode, measureIsValidSignatureGas } from './gas.ts';
 import { type MultiProverGas, measureMultiProverGas } from './multiProverGas.ts';
 import { measureMultiProverThroughput } from './multiProverThroughput.ts';
@@ -61,7 +65,7 @@ import { measureAutomation } from './automation.ts';
 import { type PreconfBench, measurePreconf } from './preconf.ts';
 import { type BenchDatabaseKind, type ThroughputResult, measureThroughput } from './throughput.ts';
 
-const PARTS = ['throughput', 'gas', 'digest', 'multi-prover', 'intel', 'automation', 'preconf'] as const;
+const PARTS = ['throughput', 'gas', 'digest', 'store', 'multi-prover', 'intel', 'automation', 'preconf'] as const;
 type Part = (typeof PARTS)[number];
 
 const only = process.argv[2] ?? process.env.BENCH_ONLY;
@@ -199,6 +203,19 @@ if (parts.includes('digest')) {
   console.log('  keccak256 alone         digest inputs (288 + 66 B)  task id input (98 B)');
   for (const [name, k] of Object.entries(d.keccak)) console.log(`  ${name.padEnd(22)} ${pad(k.digestInputs, 27)} ${pad(k.taskIdInput, 21)}`);
   Object.assign(results, { digestOpsPerSecond: { digest: d.digest, taskId: d.taskId }, keccakOpsPerSecond: d.keccak });
+}
+
+if (parts.includes('store')) {
+  const s = await measureTaskStore();
+  console.log(`\ntask store writes (SQLite, this process), CPU µs per task over one task's life, ${s.tasks} tasks in batches of ${s.batchSize}`);
+  console.log('  operators  answers stored       total  insert  signing  completion  extension');
+  for (const [n, forms] of Object.entries(s.byOperators)) {
+    for (const [form, c] of Object.entries(forms)) {
+      const label = form === 'single' ? 'one row per answer' : 'once per batch';
+      console.log(`  ${n.padStart(9)}  ${label.padEnd(18)} ${pad(c.total, 6)} ${pad(c.insert, 7)} ${pad(c.signing, 8)} ${pad(c.completion, 11)} ${pad(c.extension, 10)}`);
+    }
+  }
+  Object.assign(results, { taskStoreCpuUsPerTask: s.byOperators });
 }
 
 if (parts.includes('multi-prover')) {
