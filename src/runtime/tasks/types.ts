@@ -101,6 +101,10 @@ export type StoreWriteBatch<A> = {
 
 /** Which guarded transitions of a batch took effect (the others had already been made, e.g. by another replica). */
 export type StoreWriteResult = {
+  /**
+   * Answers newly stored: rows of `<prefix>answers`, plus, for answers signed in a batch, the answers of each
+   * (root, operator) signature stored by this write (a signature already stored counts none).
+   */
   answersInserted: number;
   signing: Hex[];
   completed: Hex[];
