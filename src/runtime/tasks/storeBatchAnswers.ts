@@ -178,16 +178,11 @@ export async function batchedAnswersOf<A>(
   rows: TaskRows<unknown, A>,
   taskIds: readonly string[],
 ): Promise<Map<string, AnswerRecord<A>[]>> {
-  const out = new Map<string, AnswerRecord<A>[]>();
+  const found: JoinedRow[] = [];
   for (const part of powerOfTwoChunks(taskIds, INSERT_CHUNK)) {
-    const found = (await joined(db, b).where('l.task_id', 'in', part).execute()) as JoinedRow[];
-    for (const r of found) {
-      const list = out.get(r.task_id);
-      if (list) list.push(answerOf(rows, r));
-      else out.set(r.task_id, [answerOf(rows, r)]);
-    }
+    found.push(...((await joined(db, b).where('l.task_id', 'in', part).execute()) as JoinedRow[]));
   }
-  return out;
+  return byTask(rows, found);
 }
 
 /** Batched answers to the tasks whose status is in `statuses`, by task. */
@@ -202,6 +197,11 @@ export async function batchedAnswersOfStatus<A>(
     .innerJoin(`${tasksTable} as t`, 't.task_id', 'l.task_id')
     .where('t.status', 'in', statuses)
     .execute()) as JoinedRow[];
+  return byTask(rows, found);
+}
+
+/** The answer records of joined rows, by task. */
+function byTask<A>(rows: TaskRows<unknown, A>, found: readonly JoinedRow[]): Map<string, AnswerRecord<A>[]> {
   const out = new Map<string, AnswerRecord<A>[]>();
   for (const r of found) {
     const list = out.get(r.task_id);
