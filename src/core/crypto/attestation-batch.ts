@@ -102,8 +102,13 @@ function hex32(bytes: Uint8Array): Hex {
 }
 
 /** Leaf hash of the library's standard tree for `['bytes32']`: abi.encode of a bytes32 is the 32 bytes themselves. */
+function leafBytes(digest: Hex): Uint8Array {
+  return keccak256Bytes(keccak256Bytes(Buffer.from(digest.slice(2), 'hex')));
+}
+
+/** {@link leafBytes} as lowercase hex. */
 function leafHash(digest: Hex): Hex {
-  return hex32(keccak256Bytes(keccak256Bytes(Buffer.from(digest.slice(2), 'hex'))));
+  return hex32(leafBytes(digest));
 }
 
 /**
@@ -182,9 +187,10 @@ function treeNodes(input: readonly Hex[]): { digests: Hex[]; tree: Hex[]; order:
     if (first !== undefined) throw new DuplicateBatchDigestError(d, first, i);
     seen.set(d, i);
   });
-  const leaves = digests.map(leafHash);
+  // Leaves go to the library as bytes: given hex, it parses each one twice to check it.
+  const leaves = digests.map(leafBytes);
   // The library's default (sortLeaves): leaves in ascending order, the smallest at the highest tree index.
-  const order = leaves.map((_, i) => i).sort((i, j) => (leaves[i] < leaves[j] ? -1 : leaves[i] > leaves[j] ? 1 : 0));
+  const order = leaves.map((_, i) => i).sort((i, j) => Buffer.compare(leaves[i], leaves[j]));
   const tree = makeMerkleTree(order.map((i) => leaves[i]), nodeHash) as Hex[];
   return { digests, tree, order };
 }
