@@ -89,8 +89,8 @@ export function isBatchedAnswer(answer: AnswerRecord<unknown>): boolean {
   return batchRootOfSignature(answer.signature) !== undefined;
 }
 
-/** Largest multi-row INSERT. */
-const INSERT_CHUNK = 256;
+/** Largest multi-row INSERT and `in (...)` list. */
+const CHUNK = 256;
 
 /**
  * Inserts batched answers in `trx`: their leaves, and each (root, operator) signature once. Rows already stored are
@@ -129,11 +129,11 @@ export async function insertBatchedAnswers<A>(
       });
     }
   }
-  for (const part of powerOfTwoChunks([...leaves.values()], INSERT_CHUNK)) {
+  for (const part of powerOfTwoChunks([...leaves.values()], CHUNK)) {
     await trx.insertInto(b.leaves).values(part).onConflict((oc) => oc.doNothing()).execute();
   }
   let inserted = 0;
-  for (const part of powerOfTwoChunks([...signatures.values()], INSERT_CHUNK)) {
+  for (const part of powerOfTwoChunks([...signatures.values()], CHUNK)) {
     const done: { root: string; operator: string }[] = await trx
       .insertInto(b.signatures)
       .values(part.map((s) => s.row))
@@ -179,7 +179,7 @@ export async function batchedAnswersOf<A>(
   taskIds: readonly string[],
 ): Promise<Map<string, AnswerRecord<A>[]>> {
   const found: JoinedRow[] = [];
-  for (const part of powerOfTwoChunks(taskIds, INSERT_CHUNK)) {
+  for (const part of powerOfTwoChunks(taskIds, CHUNK)) {
     found.push(...((await joined(db, b).where('l.task_id', 'in', part).execute()) as JoinedRow[]));
   }
   return byTask(rows, found);

@@ -39,9 +39,9 @@ export async function writeBatch<Q, A>(
 ): Promise<StoreWriteResult> {
   const result: StoreWriteResult = { answersInserted: 0, signing: [], completed: [], extended: [], failed: [] };
   // Answers signed in a batch go to the batch tables (storeBatchAnswers.ts), the rest one row each.
-  const answers = batch.answers ?? [];
-  const batched = answers.filter(isBatchedAnswer);
-  const single = batched.length === 0 ? answers : answers.filter((a) => !isBatchedAnswer(a));
+  const single: AnswerRecord<A>[] = [];
+  const batched: AnswerRecord<A>[] = [];
+  for (const a of batch.answers ?? []) (isBatchedAnswer(a) ? batched : single).push(a);
   result.answersInserted = (await insertAnswers(trx, t.answers, rows, single)) + (await insertBatchedAnswers(trx, t, rows, batched));
   await insertAnswers(trx, t.conflicts, rows, batch.conflicts ?? []);
   const tasks = sql.table(t.tasks);
