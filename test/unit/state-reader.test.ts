@@ -1,6 +1,6 @@
 /**
  * The operator's StateReader against two real anvil chains, each with a deployed StateManager: `readMany` answers a
- * batch (over several `tryGetHistoriesAtBlocks` calls, across chains, blocks, users and keys) exactly as `read` answers
+ * batch (over several `tryGetValuesAtBlocks` calls, across chains, blocks, users and keys) exactly as `read` answers
  * each item, with per-item errors for an unknown chain, and only once the highest block asked for is final.
  */
 import assert from 'node:assert/strict';
@@ -129,7 +129,7 @@ describe('StateReader on anvil', { timeout: 120_000 }, () => {
     }
   });
 
-  it('answers a batch larger than one call (several tryGetHistoriesAtBlocks calls) in input order', async () => {
+  it('answers a batch larger than one call (several tryGetValuesAtBlocks calls) in input order', async () => {
     const base = items().filter((x) => x.chainId !== UNKNOWN_CHAIN);
     const batch = Array.from({ length: 700 }, (_, i) => base[(i * 7) % base.length]!);
     const many = await reader.readMany(batch);

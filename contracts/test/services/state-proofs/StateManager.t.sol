@@ -282,6 +282,40 @@ contract StateManagerTest is Test {
         _assertSameAsSingle(q, sm.tryGetHistoriesAtBlocks(q));
     }
 
+    function test_tryGetValuesAtBlocks_acceptsEmptyBatch() public view {
+        (bool[] memory exists, uint256[] memory values) = sm.tryGetValuesAtBlocks(new StateManager.HistoryQuery[](0));
+        assertEq(exists.length, 0);
+        assertEq(values.length, 0);
+    }
+
+    /// @dev Random writes, then random queries: the lean view answers what the full batch view answers, in order.
+    function testFuzz_tryGetValuesAtBlocks_equalsHistories(uint8[16] memory gaps, uint16[12] memory picks) public {
+        address[3] memory users = [alice, bob, makeAddr("carol")];
+        uint256 blockNumber = 100;
+        for (uint256 i; i < gaps.length; ++i) {
+            blockNumber += gaps[i] % 4;
+            vm.roll(blockNumber);
+            vm.warp(1_700_000_000 + (blockNumber - 100) * 12);
+            vm.prank(users[gaps[i] % 3]);
+            sm.setValue(gaps[i] % 2, i + 1);
+        }
+        StateManager.HistoryQuery[] memory q = new StateManager.HistoryQuery[](picks.length);
+        for (uint256 i; i < picks.length; ++i) {
+            uint256 p = picks[i];
+            q[i] = StateManager.HistoryQuery({
+                user: users[p % 3], key: (p >> 2) % 3, blockNumber: 95 + (p >> 4) % (blockNumber - 90)
+            });
+        }
+        StateManager.HistoryReading[] memory r = sm.tryGetHistoriesAtBlocks(q);
+        (bool[] memory exists, uint256[] memory values) = sm.tryGetValuesAtBlocks(q);
+        assertEq(exists.length, q.length);
+        assertEq(values.length, q.length);
+        for (uint256 i; i < q.length; ++i) {
+            assertEq(exists[i], r[i].exists);
+            assertEq(values[i], r[i].entry.value);
+        }
+    }
+
     function _assertSameAsSingle(StateManager.HistoryQuery[] memory q, StateManager.HistoryReading[] memory r)
         internal
         view

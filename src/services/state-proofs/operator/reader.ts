@@ -1,7 +1,8 @@
 /**
  * Reads what an operator attests: `StateManager.tryGetHistoryAtBlock(user, key, blockNumber)` and the block's
  * timestamp, through the operator's own RPC endpoints, only once the block is final. A batch of tasks is read with
- * `tryGetHistoriesAtBlocks`, a few `eth_call`s that the transport sends in one JSON-RPC round trip.
+ * `tryGetValuesAtBlocks` (the same lookups, returning only `exists` and `value`), a few `eth_call`s that the transport
+ * sends in one JSON-RPC round trip.
  */
 import { type Address, type Hex, type PublicClient, concat, decodeAbiParameters, encodeAbiParameters, toFunctionSelector } from 'viem';
 import { StateManagerAbi } from '../../../core/chain/abis/generated/index.ts';
@@ -22,29 +23,31 @@ export class UnreadableTaskError extends Error {
   override name = 'UnreadableTaskError';
 }
 
-/** One answer of `tryGetHistoriesAtBlocks`, as the ABI decodes it. */
-type HistoryEntryReading = { exists: boolean; entry: { value: bigint } };
+/** The answers of one `tryGetValuesAtBlocks` call, as the ABI decodes them: `exists[i]` and `values[i]` per query. */
+type ValuesReading = readonly [exists: readonly boolean[], values: readonly bigint[]];
 
 type ChainReader = { client: PublicClient; stateManager: Address; finality: FinalityTracker; timestamps: Map<bigint, bigint> };
 
 const TIMESTAMP_CACHE_LIMIT = 10_000;
 
 /**
- * Queries per `tryGetHistoriesAtBlocks` call. Measured on anvil, a query costs about 9,300 gas on a one-entry history
- * (cold storage reads) and 2,300 more per doubling of the history's length: 256 queries take 2.4M gas on one-entry
- * histories, 5.7M on 64-entry ones, and would take about 14M on million-entry ones, under anvil's 30M `eth_call` cap
- * (geth's is 50M).
+ * Queries per `tryGetValuesAtBlocks` call. Measured on anvil with `tryGetHistoriesAtBlocks`, which makes the same
+ * lookups and returns more, a query costs about 9,300 gas on a one-entry history (cold storage reads) and 2,300 more
+ * per doubling of the history's length: 256 queries take 2.4M gas on one-entry histories, 5.7M on 64-entry ones, and
+ * would take about 14M on million-entry ones, under anvil's 30M `eth_call` cap (geth's is 50M).
  */
 const QUERIES_PER_CALL = 256;
 
 /**
- * `tryGetHistoriesAtBlocks` from the generated ABI, encoded and decoded with its typed inputs and outputs. Calls go out
+ * `tryGetValuesAtBlocks` from the generated ABI, encoded and decoded with its typed inputs and outputs. Calls go out
  * as plain `eth_call` requests (batched by the transport): `readContract` re-derives the selector, re-validates the
- * addresses and formats the request on every call, which was a sixth of an operator's CPU per task.
+ * addresses and formats the request on every call, which was a sixth of an operator's CPU per task. Its two flat
+ * arrays decode in less than half the time of `tryGetHistoriesAtBlocks`' array of nested tuples (3.5 against 8.4 µs
+ * per query with viem on this project's machine).
  */
-const tryGetHistoriesAtBlocks = (() => {
-  const item = StateManagerAbi.find((x) => x.type === 'function' && x.name === 'tryGetHistoriesAtBlocks');
-  if (!item || item.type !== 'function' || item.name !== 'tryGetHistoriesAtBlocks') throw new Error('StateManager ABI has no tryGetHistoriesAtBlocks');
+const tryGetValuesAtBlocks = (() => {
+  const item = StateManagerAbi.find((x) => x.type === 'function' && x.name === 'tryGetValuesAtBlocks');
+  if (!item || item.type !== 'function' || item.name !== 'tryGetValuesAtBlocks') throw new Error('StateManager ABI has no tryGetValuesAtBlocks');
   return { item, selector: toFunctionSelector(item) };
 })();
 
@@ -144,19 +147,20 @@ export class StateReader {
       if (blockTimestamp instanceof Error) results.push(blockTimestamp);
       else if (chunk instanceof Error) results.push(chunk);
       else {
-        const { exists, entry } = chunk[i % QUERIES_PER_CALL]!;
-        results.push({ exists, value: exists ? entry.value : 0n, blockTimestamp });
+        const [exists, values] = chunk;
+        const j = i % QUERIES_PER_CALL;
+        results.push({ exists: exists[j]!, value: exists[j] ? values[j]! : 0n, blockTimestamp });
       }
     }
     return results;
   }
 
-  private async call(chain: ChainReader, items: readonly ReadRequest[]): Promise<readonly HistoryEntryReading[]> {
-    const { item, selector } = tryGetHistoriesAtBlocks;
+  private async call(chain: ChainReader, items: readonly ReadRequest[]): Promise<ValuesReading> {
+    const { item, selector } = tryGetValuesAtBlocks;
     // The encoder reads the named fields (user, key, blockNumber) and ignores chainId.
     const data = concat([selector, encodeAbiParameters(item.inputs, [items])]);
     const result = (await chain.client.request({ method: 'eth_call', params: [{ to: chain.stateManager, data }, 'latest'] })) as Hex;
-    return decodeAbiParameters(item.outputs, result)[0];
+    return decodeAbiParameters(item.outputs, result);
   }
 
   /** Stops finality polling; pending reads reject. */
