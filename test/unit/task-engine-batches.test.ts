@@ -175,6 +175,31 @@ forEachDatabase('task engine, batched signing', (fixture) => {
     await engine.stop();
   });
 
+  it('checks the signature and every answer of an operator that signs a root another operator already made', async () => {
+    const { engine, sessions } = await setUp(fixture, 64);
+    await submitAll(engine, [13, 14, 15]);
+    const [batch] = sessions[0].batches;
+    engine.handleBatchAnswers(sessions[2], answerBatch(batch, operators[2].key));
+    await engine.idle();
+    assert.equal(engine.stats.signaturesAccepted, 3, 'the first operator makes the root');
+    const honest = answerBatch(batch, operators[1].key);
+    // The known root with the same answers, signed by another operator's key.
+    engine.handleBatchAnswers(sessions[1], { ...honest, signature: signDigest(operators[0].key, batchDigest(honest.root)) });
+    // The known root, correctly signed, with one answer changed: the answers no longer make the root.
+    const lying = honest.answers.map((a, i) => (i === 1 ? { ...a, square: (BigInt(a.square) + 1n).toString() } : a));
+    engine.handleBatchAnswers(sessions[1], { ...honest, answers: lying });
+    // The known root, correctly signed, with an answer left out.
+    engine.handleBatchAnswers(sessions[1], { ...honest, answers: honest.answers.slice(0, 2) });
+    await engine.idle();
+    assert.equal(engine.stats.signaturesRejected, 3 + 3 + 2);
+    assert.equal(engine.stats.signaturesAccepted, 3);
+    engine.handleBatchAnswers(sessions[1], honest);
+    await engine.idle();
+    assert.equal(engine.stats.signaturesAccepted, 6, 'the same answers under its own signature count');
+    for (const n of [13, 14, 15]) assert.equal((await engine.getTask(taskId(n)))?.record.status, 'aggregated', `task ${n}: 30 + 20 of 40`);
+    await engine.stop();
+  });
+
   it('after a restart, answers a task again on its own when the batch tree is gone', async () => {
     const { store, engine, sessions } = await setUp(fixture, 64);
     await submitAll(engine, [12]);

@@ -12,9 +12,9 @@ import type { Logger } from '../../core/logging.ts';
 import type { OperatorEntry } from '../operatorSet.ts';
 import type { AnswerSignatureScheme } from '../signatures/answerScheme.ts';
 import type { SignatureVerifier, VerifyJob } from '../signatures/verifier.ts';
-import { batchDigest } from '../../core/crypto/attestation-batch.ts';
+import type { AttestationBatch } from '../../core/crypto/attestation-batch.ts';
 import { type ActiveTask, type AnswerGroup, addAnswer, digestOf, groupKeyOf } from './activeTask.ts';
-import { type BatchBook, BatchRootMismatchError } from './batches.ts';
+import { type BatchBook, BatchRootMismatchError, type DispatchedBatch } from './batches.ts';
 import { encodeBatchedAnswerSignature } from './batchSignature.ts';
 import type { OperatorSession } from './sessions.ts';
 import type { TaskType, WireAnswerBase } from './taskType.ts';
@@ -173,34 +173,30 @@ export class AnswerIntake<Q, A, WT, WA extends WireAnswerBase> {
       stats.signaturesUnknownTask += count;
       return;
     }
-    // The signed root covers every answer given, also those of tasks finished meanwhile: all count toward the tree.
-    const digests: Hex[] = [];
-    const answers: A[] = [];
-    let entry: OperatorEntry | undefined;
-    for (const a of message.answers) {
-      const task = dispatched.tasks.get(a.taskId.toLowerCase());
-      if (!task) return refuse(`task ${a.taskId} is not in batch ${message.batchId}`);
-      if (a.referenceEpoch !== dispatched.referenceEpoch) return refuse(`signed for epoch ${a.referenceEpoch}, the batch's is ${dispatched.referenceEpoch}`);
-      entry ??= task.snapshot.operators.get(op);
-      let read: { answer: A } | { rejected: string };
-      try {
-        read = taskType.readAnswer({ ...a, signature: '0x' } as WA);
-      } catch (error) {
-        return refuse(`unprocessable: ${(error as Error).message.split('\n')[0]}`);
-      }
-      if ('rejected' in read) return refuse(read.rejected);
-      answers.push(read.answer);
-      digests.push(digestOf(taskType, task, read.answer));
-    }
-    if (!entry) return refuse(`not registered at epoch ${dispatched.referenceEpoch}`);
     const root = message.root.toLowerCase() as Hex;
-    try {
-      batches!.treeOf(dispatched.batchId, root, digests);
-    } catch (error) {
-      if (error instanceof BatchRootMismatchError) return refuse(error.message);
-      throw error;
+    // An operator that signed a root with the answers another operator made it from: the digests are those (the answers
+    // were checked against the batch when the tree was built), and only the signature is left to check.
+    const same = batches!.sameAnswers<A>(root, message.answers);
+    let answers: readonly A[];
+    let digests: readonly Hex[];
+    let tree: AttestationBatch;
+    if (same) ({ tree, answers: { answers, digests } } = same);
+    else {
+      const read = this.readBatch(dispatched, message.answers);
+      if (typeof read === 'string') return refuse(read);
+      ({ answers, digests } = read);
+      try {
+        tree = batches!.treeOf(dispatched.batchId, root, digests);
+      } catch (error) {
+        if (error instanceof BatchRootMismatchError) return refuse(error.message);
+        throw error;
+      }
+      batches!.rememberAnswers(root, { wire: message.answers, answers, digests });
     }
-    if (!this.verify(entry.signingKey, batchDigest(root), message.signature as Hex)) {
+    const first = dispatched.tasks.get(message.answers[0]!.taskId.toLowerCase());
+    const entry = first?.snapshot.operators.get(op);
+    if (!entry) return refuse(`not registered at epoch ${dispatched.referenceEpoch}`);
+    if (!this.verify(entry.signingKey, tree.batchDigest, message.signature as Hex)) {
       return refuse('batch signature does not verify against the signing key at the reference epoch');
     }
     const signature = encodeBatchedAnswerSignature(message.signature as Hex, root);
@@ -213,6 +209,32 @@ export class AnswerIntake<Q, A, WT, WA extends WireAnswerBase> {
       }
     }
     this.apply(batch, batch.candidates.map(() => true));
+  }
+
+  /**
+   * Reads a batch's answers against the batch sent: every task in it, at its epoch, an answer the task type can read.
+   * The signed root covers every answer given, also those of tasks finished meanwhile: all count toward the tree.
+   * @returns the answers and their digests, in order, or the reason to refuse the whole batch.
+   */
+  private readBatch(dispatched: DispatchedBatch<ActiveTask<Q, A, WT>>, wire: readonly Omit<WA, 'signature'>[]): { answers: A[]; digests: Hex[] } | string {
+    const { taskType } = this.options;
+    const answers: A[] = [];
+    const digests: Hex[] = [];
+    for (const a of wire) {
+      const task = dispatched.tasks.get(a.taskId.toLowerCase());
+      if (!task) return `task ${a.taskId} is not in batch ${dispatched.batchId}`;
+      if (a.referenceEpoch !== dispatched.referenceEpoch) return `signed for epoch ${a.referenceEpoch}, the batch's is ${dispatched.referenceEpoch}`;
+      let read: { answer: A } | { rejected: string };
+      try {
+        read = taskType.readAnswer({ ...a, signature: '0x' } as WA);
+      } catch (error) {
+        return `unprocessable: ${(error as Error).message.split('\n')[0]}`;
+      }
+      if ('rejected' in read) return read.rejected;
+      answers.push(read.answer);
+      digests.push(digestOf(taskType, task, read.answer));
+    }
+    return { answers, digests };
   }
 
   private reject(batch: AnswerBatch<Q, A, WT, WA>, reason: string): void {

@@ -18,6 +18,12 @@ export type DispatchedBatch<T> = {
   tasks: Map<string, T>;
 };
 
+/**
+ * The answers that made a root's tree, as the first operator to sign it sent them (`wire`), with what the engine read
+ * from them: another operator that signs the same root with the same answers needs no digest recomputed.
+ */
+export type RootAnswers<A> = { wire: readonly object[]; answers: readonly A[]; digests: readonly Hex[] };
+
 /** Thrown when an operator's answers do not make the root it signed. */
 export class BatchRootMismatchError extends Error {
   override name = 'BatchRootMismatchError';
@@ -27,7 +33,7 @@ export class BatchRootMismatchError extends Error {
 export class BatchBook<T> {
   private readonly batches = new Map<string, DispatchedBatch<T>>();
   /** Root → tree, with the batch it came from (trees go with their batch). */
-  private readonly trees = new Map<string, { tree: AttestationBatch; digests: Set<string>; batchId: string }>();
+  private readonly trees = new Map<string, { tree: AttestationBatch; digests: Set<string>; batchId: string; answers?: RootAnswers<unknown> }>();
 
   /** Records a new batch of `tasks` (all of `referenceEpoch`) under a fresh random id. */
   open(tasks: readonly { id: string; task: T }[], referenceEpoch: number): DispatchedBatch<T> {
@@ -66,6 +72,25 @@ export class BatchBook<T> {
     return tree;
   }
 
+  /** Keeps the answers that made the tree of `root` (held only while the tree is; the first call wins). */
+  rememberAnswers(root: Hex, answers: RootAnswers<unknown>): void {
+    const known = this.trees.get(root.toLowerCase());
+    if (known && !known.answers) known.answers = answers;
+  }
+
+  /**
+   * The tree of `root` and the answers that made it, when `wire` repeats those answers field for field (same tasks in
+   * the same order, same values): then `wire` makes the same digests, hence the same root, without hashing anything.
+   * Undefined otherwise (the caller recomputes the digests and checks them with {@link treeOf}).
+   */
+  sameAnswers<A>(root: Hex, wire: readonly object[]): { tree: AttestationBatch; answers: RootAnswers<A> } | undefined {
+    const known = this.trees.get(root.toLowerCase());
+    const answers = known?.answers;
+    if (!known || !answers || answers.wire.length !== wire.length) return undefined;
+    for (let i = 0; i < wire.length; i++) if (!shallowEqual(answers.wire[i]!, wire[i]!)) return undefined;
+    return { tree: known.tree, answers: answers as RootAnswers<A> };
+  }
+
   /** The Merkle path of `digest` in the tree of `root`, or undefined when that tree is not held or lacks it. */
   proofOf(root: Hex, digest: Hex): readonly Hex[] | undefined {
     const known = this.trees.get(root.toLowerCase());
@@ -98,4 +123,17 @@ export class BatchBook<T> {
     this.batches.clear();
     this.trees.clear();
   }
+}
+
+/** Whether two wire objects have the same own keys with identical (`===`) values: answers are flat JSON objects. */
+function shallowEqual(a: object, b: object): boolean {
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  let count = 0;
+  for (const key in x) {
+    if (x[key] !== y[key]) return false;
+    count++;
+  }
+  for (const _ in y) count--;
+  return count === 0;
 }
