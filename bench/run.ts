@@ -27,6 +27,9 @@
  *
  * - task store writes: CPU µs per task of the aggregator's SQLite store over one task's life, answers stored one row
  *   each or once per batch, with 4 and 10 operators (bench/taskStore.ts);
+ * - aggregator task engine: CPU µs per proof of the state-proof engine in one process (batched, SQLite, no network):
+ *   creating and sending tasks, taking every operator's batch answer, and the writes that follow, with 4 and 10
+ *   operators (bench/aggregatorEngine.ts);
  *
  * - Intel DCAP attestation: gas of each IntelCollateralStore update and of verifyQuote for the real SGX and TDX quotes,
  *   with and without the P256VERIFY precompile (bench/intelGas.ts), and quotes verified per second off-chain
@@ -56,6 +59,7 @@ import { cpus } from 'node:os';
 import { DEVNET_GAS_OPERATOR_COUNTS, type DevnetGasResult, measureDevnetGas } from './devnetGas.ts';
 import { measureDigest } from './digest.ts';
 import { measureTaskStore } from './taskStore.ts';
+import { measureAggregatorEngine } from './aggregatorEngine.ts';
 import { type SignatureGas, BATCH_SIZES, SIGNER_COUNTS, gasPerProofNode, measureIsValidSignatureGas } from './gas.ts';
 import { type MultiProverGas, measureMultiProverGas } from './multiProverGas.ts';
 import { measureMultiProverThroughput } from './multiProverThroughput.ts';
@@ -65,7 +69,7 @@ import { measureAutomation } from './automation.ts';
 import { type PreconfBench, measurePreconf } from './preconf.ts';
 import { type BenchDatabaseKind, type ThroughputResult, measureThroughput } from './throughput.ts';
 
-const PARTS = ['throughput', 'gas', 'digest', 'store', 'multi-prover', 'intel', 'automation', 'preconf'] as const;
+const PARTS = ['throughput', 'gas', 'digest', 'store', 'engine', 'multi-prover', 'intel', 'automation', 'preconf'] as const;
 type Part = (typeof PARTS)[number];
 
 const only = process.argv[2] ?? process.env.BENCH_ONLY;
@@ -216,6 +220,16 @@ if (parts.includes('store')) {
     }
   }
   Object.assign(results, { taskStoreCpuUsPerTask: s.byOperators });
+}
+
+if (parts.includes('engine')) {
+  const e = await measureAggregatorEngine();
+  console.log(`\naggregator task engine (state proofs, batched, SQLite, this process), CPU µs per proof, ${e.proofs} proofs in batches of ${e.batchSize}`);
+  console.log('  operators   total  submit  answers  writes');
+  for (const [n, c] of Object.entries(e.byOperators)) {
+    console.log(`  ${n.padStart(9)} ${pad(c.total, 7)} ${pad(c.submit, 7)} ${pad(c.answers, 8)} ${pad(c.writes, 7)}`);
+  }
+  Object.assign(results, { aggregatorEngineCpuUsPerProof: e.byOperators });
 }
 
 if (parts.includes('multi-prover')) {
