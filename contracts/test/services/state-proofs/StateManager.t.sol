@@ -263,22 +263,7 @@ contract StateManagerTest is Test {
     function testFuzz_tryGetHistoriesAtBlocks_equalsSingleLookups(uint8[16] memory gaps, uint16[12] memory picks)
         public
     {
-        address[3] memory users = [alice, bob, makeAddr("carol")];
-        uint256 blockNumber = 100;
-        for (uint256 i; i < gaps.length; ++i) {
-            blockNumber += gaps[i] % 4;
-            vm.roll(blockNumber);
-            vm.warp(1_700_000_000 + (blockNumber - 100) * 12);
-            vm.prank(users[gaps[i] % 3]);
-            sm.setValue(gaps[i] % 2, i + 1);
-        }
-        StateManager.HistoryQuery[] memory q = new StateManager.HistoryQuery[](picks.length);
-        for (uint256 i; i < picks.length; ++i) {
-            uint256 p = picks[i];
-            q[i] = StateManager.HistoryQuery({
-                user: users[p % 3], key: (p >> 2) % 3, blockNumber: 95 + (p >> 4) % (blockNumber - 90)
-            });
-        }
+        StateManager.HistoryQuery[] memory q = _randomWritesAndQueries(gaps, picks);
         _assertSameAsSingle(q, sm.tryGetHistoriesAtBlocks(q));
     }
 
@@ -290,6 +275,22 @@ contract StateManagerTest is Test {
 
     /// @dev Random writes, then random queries: the lean view answers what the full batch view answers, in order.
     function testFuzz_tryGetValuesAtBlocks_equalsHistories(uint8[16] memory gaps, uint16[12] memory picks) public {
+        StateManager.HistoryQuery[] memory q = _randomWritesAndQueries(gaps, picks);
+        StateManager.HistoryReading[] memory r = sm.tryGetHistoriesAtBlocks(q);
+        (bool[] memory exists, uint256[] memory values) = sm.tryGetValuesAtBlocks(q);
+        assertEq(exists.length, q.length);
+        assertEq(values.length, q.length);
+        for (uint256 i; i < q.length; ++i) {
+            assertEq(exists[i], r[i].exists);
+            assertEq(values[i], r[i].entry.value);
+        }
+    }
+
+    /// @dev Writes by three users under two keys in blocks `gaps` apart, then queries picked by `picks` around them.
+    function _randomWritesAndQueries(uint8[16] memory gaps, uint16[12] memory picks)
+        internal
+        returns (StateManager.HistoryQuery[] memory q)
+    {
         address[3] memory users = [alice, bob, makeAddr("carol")];
         uint256 blockNumber = 100;
         for (uint256 i; i < gaps.length; ++i) {
@@ -299,20 +300,12 @@ contract StateManagerTest is Test {
             vm.prank(users[gaps[i] % 3]);
             sm.setValue(gaps[i] % 2, i + 1);
         }
-        StateManager.HistoryQuery[] memory q = new StateManager.HistoryQuery[](picks.length);
+        q = new StateManager.HistoryQuery[](picks.length);
         for (uint256 i; i < picks.length; ++i) {
             uint256 p = picks[i];
             q[i] = StateManager.HistoryQuery({
                 user: users[p % 3], key: (p >> 2) % 3, blockNumber: 95 + (p >> 4) % (blockNumber - 90)
             });
-        }
-        StateManager.HistoryReading[] memory r = sm.tryGetHistoriesAtBlocks(q);
-        (bool[] memory exists, uint256[] memory values) = sm.tryGetValuesAtBlocks(q);
-        assertEq(exists.length, q.length);
-        assertEq(values.length, q.length);
-        for (uint256 i; i < q.length; ++i) {
-            assertEq(exists[i], r[i].exists);
-            assertEq(values[i], r[i].entry.value);
         }
     }
 
