@@ -200,6 +200,22 @@ forEachDatabase('task engine, batched signing', (fixture) => {
     await engine.stop();
   });
 
+  it('refuses another batch’s known root and answers sent under a batch they are not from', async () => {
+    const { engine, sessions } = await setUp(fixture, 2);
+    await submitAll(engine, [21, 22, 23, 24]);
+    const [first, second] = sessions[0].batches;
+    assert.ok(first && second, 'two batches of two');
+    engine.handleBatchAnswers(sessions[2], answerBatch(first, operators[2].key));
+    await engine.idle();
+    assert.equal(engine.stats.signaturesAccepted, 2);
+    // The first batch's root and answers, correctly signed, but under the second batch's id.
+    engine.handleBatchAnswers(sessions[1], { ...answerBatch(first, operators[1].key), batchId: second.batchId });
+    await engine.idle();
+    assert.equal(engine.stats.signaturesRejected, 2);
+    assert.equal(engine.stats.signaturesAccepted, 2);
+    await engine.stop();
+  });
+
   it('after a restart, answers a task again on its own when the batch tree is gone', async () => {
     const { store, engine, sessions } = await setUp(fixture, 64);
     await submitAll(engine, [12]);

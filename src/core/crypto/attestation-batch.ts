@@ -16,8 +16,8 @@
  * Error with its stack trace for every assertion, even passing ones) and pure-JS keccak: 1,100–2,700 proofs/s per core.
  * So {@link computeBatchTree} uses the same library's tree functions (`makeMerkleTree` and `processProof` of its core)
  * with the leaf and node hashes on `core/crypto/keccak.ts` (WebAssembly), reads the paths off the library's tree array
- * ({@link pathOf}), and {@link computeBatchRoot}, what an operator needs, skips the paths. Their results are checked against `StandardMerkleTree` once, on first use, and
- * in the tests and shared vectors.
+ * ({@link pathOf}), and {@link computeBatchRoot}, what an operator needs, skips the paths. Their results are checked
+ * against `StandardMerkleTree` once, on first use, and in the tests and shared vectors.
  */
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
 import { getProof, makeMerkleTree, processProof } from '@openzeppelin/merkle-tree/dist/core.js';

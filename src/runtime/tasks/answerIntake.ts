@@ -176,7 +176,7 @@ export class AnswerIntake<Q, A, WT, WA extends WireAnswerBase> {
     const root = message.root.toLowerCase() as Hex;
     // An operator that signed a root with the answers another operator made it from: the digests are those (the answers
     // were checked against the batch when the tree was built), and only the signature is left to check.
-    const same = batches!.sameAnswers<A>(root, message.answers);
+    const same = batches!.sameAnswers<A>(dispatched.batchId, root, message.answers);
     let answers: readonly A[];
     let digests: readonly Hex[];
     let tree: AttestationBatch;

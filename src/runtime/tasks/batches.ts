@@ -79,14 +79,14 @@ export class BatchBook<T> {
   }
 
   /**
-   * The tree of `root` and the answers that made it, when `wire` repeats those answers field for field (same tasks in
-   * the same order, same values): then `wire` makes the same digests, hence the same root, without hashing anything.
-   * Undefined otherwise (the caller recomputes the digests and checks them with {@link treeOf}).
+   * The tree of `root` in batch `batchId` and the answers that made it, when `wire` repeats those answers field for field
+   * (same tasks in the same order, same values): then `wire` makes the same digests, hence the same root, without
+   * hashing anything. Undefined otherwise (the caller reads the answers and checks them with {@link treeOf}).
    */
-  sameAnswers<A>(root: Hex, wire: readonly object[]): { tree: AttestationBatch; answers: RootAnswers<A> } | undefined {
+  sameAnswers<A>(batchId: Hex, root: Hex, wire: readonly object[]): { tree: AttestationBatch; answers: RootAnswers<A> } | undefined {
     const known = this.trees.get(root.toLowerCase());
     const answers = known?.answers;
-    if (!known || !answers || answers.wire.length !== wire.length) return undefined;
+    if (!known || !answers || known.batchId !== batchId.toLowerCase() || answers.wire.length !== wire.length) return undefined;
     for (let i = 0; i < wire.length; i++) if (!shallowEqual(answers.wire[i]!, wire[i]!)) return undefined;
     return { tree: known.tree, answers: answers as RootAnswers<A> };
   }
