@@ -2,3 +2,4 @@
 export { type Database, type DatabaseDialect, DatabaseError, type DatabaseListener, type OpenDatabaseOptions, openDatabase, redactUrl } from './database.ts';
 export { type MigrationSet, MigrationError, migrateToLatest } from './migrations.ts';
 export { powerOfTwoChunks } from './chunks.ts';
+export { type BulkInsert, BulkInsertError, type BulkInsertOptions, bulkInsert } from './bulkInsert.ts';

@@ -21,6 +21,7 @@ import { powerOfTwoChunks } from '../../core/db/chunks.ts';
 import { type MigrationSet, migrateToLatest } from '../../core/db/migrations.ts';
 import { batchAnswerTableNames, batchedAnswersOf, batchedAnswersOfStatus, mergeAnswers } from './storeBatchAnswers.ts';
 import { type AnswerRow, type TaskRow, taskRows, taskTableNames } from './storeSchema.ts';
+import { storeInserts } from './storeInserts.ts';
 import { isEmptyBatch, writeBatch } from './storeWrites.ts';
 import type { TaskCodec } from './taskType.ts';
 import type {
@@ -140,6 +141,7 @@ export async function createTaskStore<Q, A>(database: Database<any>, options: Ta
   const t = { ...taskTableNames(options.prefix), ...batchAnswerTableNames(options.prefix) };
   await migrateToLatest(database, options.migrations);
   const db = database.kysely as Kysely<any>;
+  const inserts = storeInserts(db, t);
   const rows = taskRows(options.codec);
   const shared = database.dialect === 'postgres';
   // NOTIFY channels are per database, not per schema: name the channel after the schema so schemas stay apart.
@@ -191,15 +193,7 @@ export async function createTaskStore<Q, A>(database: Database<any>, options: Ta
       const fresh = tasks.map((task) => ({ ...rows.newTaskRow(task), claimed_by: replicaId, lease_until: task.createdAt + leaseMs }));
       return db.transaction().execute(async (trx) => {
         const created = new Set<string>();
-        for (const part of powerOfTwoChunks(fresh, CHUNK)) {
-          const inserted: { task_id: string }[] = await trx
-            .insertInto(t.tasks)
-            .values(part)
-            .onConflict((oc) => oc.column('task_id').doNothing())
-            .returning('task_id')
-            .execute();
-          for (const r of inserted) created.add(r.task_id);
-        }
+        for (const r of (await inserts.tasks(trx, fresh)).returned) created.add(r.task_id);
         const existingIds = [...new Set(fresh.filter((r) => !created.has(r.task_id)).map((r) => r.task_id))];
         const existing = new Map<string, TaskRecord<Q, A>>();
         for (const part of powerOfTwoChunks(existingIds, CHUNK)) {
@@ -361,7 +355,7 @@ export async function createTaskStore<Q, A>(database: Database<any>, options: Ta
     async write(batch, now = Date.now()) {
       if (isEmptyBatch(batch)) return { answersInserted: 0, signing: [], completed: [], extended: [], failed: [] };
       return db.transaction().execute(async (trx) => {
-        const result = await writeBatch(trx, t, rows, replicaId, batch, now);
+        const result = await writeBatch(trx, inserts, t, rows, replicaId, batch, now);
         await notify(trx, [...(batch.answers ?? []).map((x) => x.taskId), ...result.signing, ...result.completed, ...result.extended, ...result.failed]);
         return result;
       });

@@ -19,6 +19,7 @@ import type { Kysely, Migration, Transaction } from 'kysely';
 import type { Address, Hex } from 'viem';
 import { powerOfTwoChunks } from '../../core/db/chunks.ts';
 import { batchRootOfSignature, encodeBatchedAnswerSignature, signatureOfAnswer } from './batchSignature.ts';
+import type { StoreInserts } from './storeInserts.ts';
 import type { TaskRows } from './storeSchema.ts';
 import type { AnswerRecord } from './types.ts';
 
@@ -98,7 +99,7 @@ const CHUNK = 256;
  */
 export async function insertBatchedAnswers<A>(
   trx: Transaction<any>,
-  b: BatchAnswerTableNames,
+  inserts: Pick<StoreInserts, 'leaves' | 'signatures'>,
   rows: TaskRows<unknown, A>,
   answers: readonly AnswerRecord<A>[],
 ): Promise<number> {
@@ -129,18 +130,10 @@ export async function insertBatchedAnswers<A>(
       });
     }
   }
-  for (const part of powerOfTwoChunks([...leaves.values()], CHUNK)) {
-    await trx.insertInto(b.leaves).values(part).onConflict((oc) => oc.doNothing()).execute();
-  }
+  await inserts.leaves(trx, [...leaves.values()]);
   let inserted = 0;
-  for (const part of powerOfTwoChunks([...signatures.values()], CHUNK)) {
-    const done: { root: string; operator: string }[] = await trx
-      .insertInto(b.signatures)
-      .values(part.map((s) => s.row))
-      .onConflict((oc) => oc.doNothing())
-      .returning(['root', 'operator'])
-      .execute();
-    for (const r of done) inserted += signatures.get(`${r.root}:${r.operator}`)?.answers ?? 0;
+  for (const r of (await inserts.signatures(trx, [...signatures.values()].map((s) => s.row))).returned) {
+    inserted += signatures.get(`${r.root}:${r.operator}`)?.answers ?? 0;
   }
   return inserted;
 }

@@ -7,12 +7,11 @@
 import { type RawBuilder, type Transaction, sql } from 'kysely';
 import type { Hex } from 'viem';
 import { powerOfTwoChunks } from '../../core/db/chunks.ts';
-import { type BatchAnswerTableNames, insertBatchedAnswers, isBatchedAnswer } from './storeBatchAnswers.ts';
+import { insertBatchedAnswers, isBatchedAnswer } from './storeBatchAnswers.ts';
+import type { StoreInserts } from './storeInserts.ts';
 import type { TaskRows, TaskTableNames } from './storeSchema.ts';
 import type { AnswerRecord, StoreWriteBatch, StoreWriteResult } from './types.ts';
 
-/** Largest multi-row INSERT. */
-const INSERT_CHUNK = 256;
 /** Largest batched UPDATE (`UPDATE ... FROM (VALUES ...)`, one row of values per task). */
 const UPDATE_CHUNK = 256;
 
@@ -28,10 +27,11 @@ export function isEmptyBatch(batch: StoreWriteBatch<unknown>): boolean {
   );
 }
 
-/** Applies `batch` in `trx`; `now` stamps `updated_at` and `aggregated_at`, `replicaId` the finisher in `claimed_by`. */
+/** Applies `batch` in `trx` (inserting through `inserts`); `now` stamps `updated_at` and `aggregated_at`, `replicaId` the finisher in `claimed_by`. */
 export async function writeBatch<Q, A>(
   trx: Transaction<any>,
-  t: TaskTableNames & BatchAnswerTableNames,
+  inserts: StoreInserts,
+  t: TaskTableNames,
   rows: TaskRows<Q, A>,
   replicaId: string,
   batch: StoreWriteBatch<A>,
@@ -42,10 +42,11 @@ export async function writeBatch<Q, A>(
   const single: AnswerRecord<A>[] = [];
   const batched: AnswerRecord<A>[] = [];
   for (const a of batch.answers ?? []) (isBatchedAnswer(a) ? batched : single).push(a);
-  result.answersInserted = (await insertAnswers(trx, t.answers, rows, single)) + (await insertBatchedAnswers(trx, t, rows, batched));
-  await insertAnswers(trx, t.conflicts, rows, batch.conflicts ?? []);
+  result.answersInserted =
+    (await inserts.answers(trx, single.map(rows.answerRow))).inserted + (await insertBatchedAnswers(trx, inserts, rows, batched));
+  await inserts.conflicts(trx, (batch.conflicts ?? []).map(rows.answerRow));
   const tasks = sql.table(t.tasks);
-  for (const part of powerOfTwoChunks([...new Set((batch.signing ?? []).map((id) => id.toLowerCase()))], INSERT_CHUNK)) {
+  for (const part of powerOfTwoChunks([...new Set((batch.signing ?? []).map((id) => id.toLowerCase()))], UPDATE_CHUNK)) {
     const values = part.map((id) => sql`(${id})`);
     result.signing.push(...(await updateFromValues(trx, tasks, sql`status = 'signing', updated_at = ${now}`, values, sql`${tasks}.status = 'pending'`)));
   }
@@ -74,19 +75,6 @@ export async function writeBatch<Q, A>(
     if (Number(r.numUpdatedRows) === 1) result.failed.push(f.taskId);
   }
   return result;
-}
-
-async function insertAnswers<Q, A>(trx: Transaction<any>, table: string, rows: TaskRows<Q, A>, answers: readonly AnswerRecord<A>[]): Promise<number> {
-  let inserted = 0;
-  for (const part of powerOfTwoChunks(answers.map(rows.answerRow), INSERT_CHUNK)) {
-    const r = await trx
-      .insertInto(table)
-      .values(part)
-      .onConflict((oc) => oc.doNothing())
-      .executeTakeFirst();
-    inserted += Number(r.numInsertedOrUpdatedRows ?? 0n);
-  }
-  return inserted;
 }
 
 /**

@@ -4,7 +4,7 @@
  * operator never signs two different values for one task (the slashable mistake) whatever restarts in between.
  */
 import { type Kysely, sql } from 'kysely';
-import { type Database, type MigrationSet, migrateToLatest, openDatabase, powerOfTwoChunks } from '../../../core/db/index.ts';
+import { type BulkInsert, type Database, type MigrationSet, bulkInsert, migrateToLatest, openDatabase, powerOfTwoChunks } from '../../../core/db/index.ts';
 import type { Address, Hex } from 'viem';
 
 /** Table layout of the journal. */
@@ -98,7 +98,15 @@ export type SignedAttestation = {
 
 /** Reads and appends signed attestations. */
 export class SigningJournal {
-  constructor(private readonly db: Kysely<JournalDatabase>) {}
+  private readonly insert: BulkInsert<JournalDatabase['operator_signed_attestations']>;
+
+  constructor(private readonly db: Kysely<JournalDatabase>) {
+    this.insert = bulkInsert(db, {
+      table: 'operator_signed_attestations',
+      columns: ['task_id', 'reference_epoch', 'value', 'exists', 'digest', 'signature', 'signed_at', 'batch_root'],
+      finish: (insert) => insert.onConflict((oc) => oc.columns(['task_id', 'reference_epoch']).doNothing()),
+    });
+  }
 
   /** Every entry recorded for these tasks, any epoch. */
   async findByTasks(taskIds: readonly Hex[]): Promise<SignedAttestation[]> {
@@ -124,26 +132,21 @@ export class SigningJournal {
   async append(entries: readonly SignedAttestation[]): Promise<void> {
     if (entries.length === 0) return;
     const now = Date.now();
-    await this.db.transaction().execute(async (tx) => {
-      for (const part of powerOfTwoChunks(entries, 256)) {
-        await tx
-          .insertInto('operator_signed_attestations')
-          .values(
-            part.map((e) => ({
-              task_id: e.taskId,
-              reference_epoch: e.referenceEpoch,
-              value: e.value.toString(),
-              exists: e.exists ? 1 : 0,
-              digest: e.digest,
-              signature: e.signature,
-              signed_at: now,
-              batch_root: e.batchRoot ?? null,
-            })),
-          )
-          .onConflict((oc) => oc.columns(['task_id', 'reference_epoch']).doNothing())
-          .execute();
-      }
-    });
+    await this.db.transaction().execute((tx) =>
+      this.insert(
+        tx,
+        entries.map((e) => ({
+          task_id: e.taskId,
+          reference_epoch: e.referenceEpoch,
+          value: e.value.toString(),
+          exists: e.exists ? 1 : 0,
+          digest: e.digest,
+          signature: e.signature,
+          signed_at: now,
+          batch_root: e.batchRoot ?? null,
+        })),
+      ),
+    );
   }
 
   /** Number of entries (metrics, tests). */
