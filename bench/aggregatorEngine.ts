@@ -23,7 +23,7 @@ import { buildOperatorSetSnapshot, staticOperatorSetSource } from '../src/runtim
 import { TaskEngine } from '../src/runtime/tasks/engine.ts';
 import type { OperatorSession } from '../src/runtime/tasks/sessions.ts';
 import type { AttestationDomain, StateQuery } from '../src/services/state-proofs/attestation.ts';
-import { createStateProofStore } from '../src/services/state-proofs/aggregator/store.ts';
+import { STATE_PROOFS_SQLITE_PAGE_SIZE, createStateProofStore } from '../src/services/state-proofs/aggregator/store.ts';
 import { stateProofTaskType } from '../src/services/state-proofs/aggregator/taskType.ts';
 import { createAttestationDigester, fastTaskId } from '../src/services/state-proofs/digest.ts';
 import type { WireTask } from '../src/services/state-proofs/protocol.ts';
@@ -55,7 +55,7 @@ const early = (operatorCount: number) => Math.ceil((operatorCount * 2) / 3);
 
 async function measureOne(operatorCount: number, rounds: number, warmRounds: number, batchSize: number): Promise<AggregatorEngineCost> {
   const dir = mkdtempSync(join(tmpdir(), 'avs-bench-engine-'));
-  const database = await openDatabase({ sqlitePath: join(dir, 'aggregator.sqlite') });
+  const database = await openDatabase({ sqlitePath: join(dir, 'aggregator.sqlite') , sqlitePageSize: STATE_PROOFS_SQLITE_PAGE_SIZE });
   const operators = Array.from({ length: operatorCount }, (_, i) => ({
     operator: `0x${(0xa0 + i).toString(16).padStart(40, '0')}` as Address,
     key: signingKeyFromPrivateKey(keccak256(toHex(`bench operator ${i}`))),

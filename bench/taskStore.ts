@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { type Hex, keccak256, toHex } from 'viem';
 import { openDatabase } from '../src/core/db/database.ts';
 import { encodeBatchedAnswerSignature } from '../src/runtime/tasks/batchSignature.ts';
-import { type NewStateProofTask, type StateAnswerRecord, createStateProofStore } from '../src/services/state-proofs/aggregator/store.ts';
+import { type NewStateProofTask, STATE_PROOFS_SQLITE_PAGE_SIZE, type StateAnswerRecord, createStateProofStore } from '../src/services/state-proofs/aggregator/store.ts';
 
 /** CPU µs per task, by write, and in all. */
 export type TaskStoreCost = { total: number; insert: number; signing: number; completion: number; extension: number };
@@ -43,7 +43,7 @@ export async function measureTaskStore(options: TaskStoreOptions = {}): Promise<
 
 async function measureOne(o: { operators: number; tasks: number; batchSize: number; warmTasks: number; batched: boolean }): Promise<TaskStoreCost> {
   const dir = mkdtempSync(join(tmpdir(), 'avs-bench-store-'));
-  const database = await openDatabase({ sqlitePath: join(dir, 'tasks.sqlite') });
+  const database = await openDatabase({ sqlitePath: join(dir, 'tasks.sqlite') , sqlitePageSize: STATE_PROOFS_SQLITE_PAGE_SIZE });
   try {
     const store = await createStateProofStore(database);
     const operators = Array.from({ length: o.operators }, (_, i) => `0x${(i + 1).toString(16).padStart(40, '0')}` as Hex);

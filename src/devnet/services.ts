@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { openDatabase } from '../core/db/index.ts';
 import { type Logger, createLogger } from '../core/logging.ts';
 import { startAggregatorService } from '../services/state-proofs/aggregator/service.ts';
+import { STATE_PROOFS_SQLITE_PAGE_SIZE } from '../services/state-proofs/aggregator/store.ts';
 import { type RunningChallenger, startChallenger } from '../services/state-proofs/challenger/run.ts';
 import type { OperatorFault } from '../services/state-proofs/operator/node.ts';
 import { type RunningOperator, startOperator } from '../services/state-proofs/operator/run.ts';
@@ -62,7 +63,7 @@ export function devnetServices(options: DevnetServicesOptions = {}): ServicesSta
   return async (devnet: DevnetBase): Promise<DevnetServices> => {
     const logger = options.logger ?? createLogger('devnet', { level: options.logLevel ?? 'info' });
     const crossChain = options.crossChain !== false;
-    const database = await openDatabase({ sqlitePath: join(devnet.dataDir, 'aggregator.sqlite') });
+    const database = await openDatabase({ sqlitePath: join(devnet.dataDir, 'aggregator.sqlite'), sqlitePageSize: STATE_PROOFS_SQLITE_PAGE_SIZE });
     const stops: (() => Promise<void>)[] = [() => database.close()];
     const stopAll = async () => {
       for (const stop of stops.splice(0).reverse()) await stop().catch(() => {});

@@ -88,6 +88,32 @@ describe('openDatabase', () => {
     }
   });
 
+  it('creates a new SQLite file with the page size asked for, and leaves an existing file at its own', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'avs-db-'));
+    const pageSize = async (db: Awaited<ReturnType<typeof openDatabase>>) =>
+      (await sql<{ page_size: number }>`pragma page_size`.execute(db.kysely as Kysely<any>)).rows[0].page_size;
+    try {
+      const large = await openDatabase({ sqlitePath: join(dir, 'large.sqlite'), sqlitePageSize: 16_384 });
+      await migrateToLatest(large, widgets);
+      assert.equal(await pageSize(large), 16_384);
+      await large.close();
+      const plain = await openDatabase({ sqlitePath: join(dir, 'plain.sqlite') });
+      await migrateToLatest(plain, widgets);
+      await plain.close();
+      const reopened = await openDatabase({ sqlitePath: join(dir, 'plain.sqlite'), sqlitePageSize: 16_384 });
+      assert.equal(await pageSize(reopened), 4_096);
+      await reopened.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses an SQLite page size that is not a power of two from 512 to 65536', async () => {
+    for (const size of [0, 256, 3_000, 131_072, 1.5]) {
+      await assert.rejects(openDatabase({ sqlitePath: ':memory:', sqlitePageSize: size }), (e: Error) => e instanceof DatabaseError && e.message.includes(`page size ${size}`));
+    }
+  });
+
   it('refuses an unsupported URL and a bad schema name', async () => {
     await assert.rejects(openDatabase({ url: 'mysql://u:secret@h/db' }), (e: Error) => e instanceof DatabaseError && !e.message.includes('secret'));
     await assert.rejects(openDatabase({ url: 'postgres://127.0.0.1/test', schema: 'x; drop' }), DatabaseError);

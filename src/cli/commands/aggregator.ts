@@ -68,7 +68,13 @@ export function registerAggregatorCommands(program: Command): void {
       const { createLogger } = await import('../../core/logging.ts');
       const logger = createLogger('aggregator', { level: values.logLevel });
       const { startAggregatorService } = await import('../../services/state-proofs/aggregator/service.ts');
-      const database = await openDatabase({ url: values.database.url, sqlitePath: values.database.sqlitePath, name: 'aggregator' });
+      const { STATE_PROOFS_SQLITE_PAGE_SIZE } = await import('../../services/state-proofs/aggregator/store.ts');
+      const database = await openDatabase({
+        url: values.database.url,
+        sqlitePath: values.database.sqlitePath,
+        name: 'aggregator',
+        sqlitePageSize: STATE_PROOFS_SQLITE_PAGE_SIZE,
+      });
       try {
         const service = await startAggregatorService({
           deployment,
