@@ -194,7 +194,7 @@ async function runDevnet(options: ThroughputOptions, postgres: BenchDatabase | u
     postTimes.sort((a, b) => a - b);
     const pctOf = (list: number[], p: number) => Math.round(list[Math.min(list.length - 1, Math.ceil((p / 100) * list.length) - 1)] ?? 0);
     const pct = (p: number) => pctOf(latencies, p);
-    const cpuMs = (seconds: number) => round((seconds * 1000) / ids.length, 100);
+    const cpuMs = (seconds: number) => round((seconds * 1000) / ids.length, 1000);
     const operatorCpu = after.operators.reduce((sum, s, i) => sum + s - before.operators[i], 0) / processes.operatorMetrics.length;
     return {
       operators: options.operators,
