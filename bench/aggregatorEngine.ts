@@ -76,7 +76,7 @@ async function measureOne(operatorCount: number, rounds: number, warmRounds: num
     batching: { maxSize: batchSize, maxDelayMs: 2 },
     sweepIntervalMs: 60_000,
   });
-  const received: { batchId: Hex; tasks: WireTask[] }[] = [];
+  const received: { batchId: Hex; tasks: readonly WireTask[] }[] = [];
   const sessions: OperatorSession<WireTask>[] = operators.map((o, i) => ({
     operator: o.operator,
     signingKey: o.key.address,

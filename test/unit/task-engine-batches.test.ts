@@ -31,7 +31,7 @@ import {
 const operators = squaresOperators('batch-key', 0xc0);
 const snapshot = squaresSnapshot(operators);
 
-type Recorded = OperatorSession<SquaresWireTask> & { single: SquaresWireTask[]; batches: { batchId: Hex; tasks: SquaresWireTask[] }[] };
+type Recorded = OperatorSession<SquaresWireTask> & { single: SquaresWireTask[]; batches: { batchId: Hex; tasks: readonly SquaresWireTask[] }[] };
 
 function session(o: (typeof operators)[number]): Recorded {
   const s: Recorded = {
@@ -48,7 +48,7 @@ function session(o: (typeof operators)[number]): Recorded {
 }
 
 /** An operator's answer to a batch: squares (or `lie` for some n), one signature over the root by `key`. */
-function answerBatch(batch: { batchId: Hex; tasks: SquaresWireTask[] }, key: SigningKey, lie: (n: bigint) => bigint | undefined = () => undefined) {
+function answerBatch(batch: { batchId: Hex; tasks: readonly SquaresWireTask[] }, key: SigningKey, lie: (n: bigint) => bigint | undefined = () => undefined) {
   const answers = batch.tasks.map((t) => ({ taskId: t.taskId, referenceEpoch: t.referenceEpoch, square: (lie(BigInt(t.n)) ?? BigInt(t.n) ** 2n).toString() }));
   const digests = answers.map((a, i) => squares.digest({ n: BigInt(batch.tasks[i].n) }, { square: BigInt(a.square) }, a.referenceEpoch));
   const tree = buildAttestationBatch(digests);

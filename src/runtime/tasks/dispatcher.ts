@@ -72,7 +72,10 @@ export class Dispatcher<Q, A, WT> {
       else single.push(task);
     }
     // The whole batch, finished tasks included: the root it signs must be the one the other operators signed.
-    for (const batch of batches.values()) this.sendBatch(session, batch.batchId, [...batch.tasks.values()]);
+    for (const batch of batches.values()) {
+      const tasks = [...batch.tasks.values()];
+      this.sendBatch(session, batch.batchId, tasks, tasks.map((t) => t.wire));
+    }
     this.sendTo(session, single);
   }
 
@@ -151,21 +154,21 @@ export class Dispatcher<Q, A, WT> {
         const chunk = list.slice(i, i + batching.maxSize);
         const batch = batching.book.open(chunk.map((t) => ({ id: t.record.taskId, task: t })), epoch);
         for (const t of chunk) t.batchId = batch.batchId;
-        // Tasks of one epoch share its operator set.
+        // Tasks of one epoch share its operator set; every member gets the same wire array (encoded once by the hub).
         const members = chunk[0].snapshot.operators;
+        const wires = chunk.map((t) => t.wire);
         for (const session of this.sessions.values()) {
-          if (members.has(session.operator.toLowerCase())) this.sendBatch(session, batch.batchId, chunk);
+          if (members.has(session.operator.toLowerCase())) this.sendBatch(session, batch.batchId, chunk, wires);
         }
       }
     }
   }
 
-  /** Sends `tasks` to `session` as batch `batchId` (as plain tasks to a session that takes no batches). */
-  private sendBatch(session: OperatorSession<WT>, batchId: Hex, tasks: readonly ActiveTask<Q, A, WT>[]): void {
-    const wires = tasks.map((t) => t.wire);
+  /** Sends `tasks` (whose wire forms are `wires`) to `session` as batch `batchId` (as plain tasks to a session that takes no batches). */
+  private sendBatch(session: OperatorSession<WT>, batchId: Hex, tasks: readonly ActiveTask<Q, A, WT>[], wires: readonly WT[]): void {
     try {
       if (session.sendBatch) session.sendBatch(batchId, wires);
-      else session.send(wires);
+      else session.send([...wires]);
     } catch (error) {
       this.log.warn({ operator: session.operator, err: (error as Error).message }, 'cannot send a batch to operator');
       return;

@@ -11,8 +11,12 @@ export type OperatorSession<WT> = {
   publicKey?: Uint8Array;
   /** Pushes tasks to the operator (one `tasks` message). Must not throw. */
   send(tasks: WT[]): void;
-  /** Pushes a batch of tasks to be answered with one signature over their root (one `batch` message). Must not throw. */
-  sendBatch?(batchId: `0x${string}`, tasks: WT[]): void;
+  /**
+   * Pushes a batch of tasks to be answered with one signature over their root (one `batch` message). Must not throw.
+   * The engine hands every operator of a batch the same `tasks` array, never changed after, so an implementation may
+   * encode it once for all of them.
+   */
+  sendBatch?(batchId: `0x${string}`, tasks: readonly WT[]): void;
   /** Unix ms. */
   connectedAt: number;
   nodeVersion?: string;
