@@ -12,6 +12,7 @@ import { devAccount } from '../../src/devnet/accounts.ts';
 import { type AnvilChain, startAnvil } from '../../src/devnet/anvil.ts';
 import { FinalityTimeoutError } from '../../src/services/state-proofs/operator/finality.ts';
 import { type HistoryReading, type ReadRequest, StateReader, UnreadableTaskError } from '../../src/services/state-proofs/operator/reader.ts';
+import { ValuesResultError } from '../../src/services/state-proofs/operator/valuesCall.ts';
 
 const CHAIN_IDS = [31_401, 31_402] as const;
 const UNKNOWN_CHAIN = 31_499;
@@ -137,6 +138,23 @@ describe('StateReader on anvil', { timeout: 120_000 }, () => {
     for (const item of base) singles.set(`${item.chainId}:${item.user}:${item.key}:${item.blockNumber}`, await readOne(item));
     for (const [i, item] of batch.entries()) {
       assert.deepEqual(many[i], singles.get(`${item.chainId}:${item.user}:${item.key}:${item.blockNumber}`), `item ${i}`);
+    }
+  });
+
+  it('answers each item with an error naming the cause when no StateManager is at the configured address', async () => {
+    const chain = chains[0]!;
+    const misconfigured = new StateReader([{ chainId: chain.chainId, rpcUrl: chain.anvil.rpcUrl, stateManager: bob.address }], { confirmations: CONFIRMATIONS }, 20);
+    try {
+      const got = await misconfigured.readMany([
+        { chainId: chain.chainId, user: alice.address, key: 1n, blockNumber: chain.writes[0]! },
+        { chainId: chain.chainId, user: bob.address, key: 1n, blockNumber: chain.writes[1]! },
+      ]);
+      for (const reading of got) {
+        assert.ok(reading instanceof ValuesResultError, String(reading));
+        assert.match(reading.message, /no StateManager at the address called/);
+      }
+    } finally {
+      misconfigured.stop();
     }
   });
 

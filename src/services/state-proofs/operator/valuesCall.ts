@@ -58,11 +58,13 @@ export function encodeValuesCall(queries: readonly ValuesQuery[]): Hex {
 
 /**
  * Reads the result of a `tryGetValuesAtBlocks` call made with `expected` queries.
- * @throws {ValuesResultError} when `result` is not two arrays of `expected` entries each at the offsets it names, or
- *   holds a bool other than 0 or 1.
+ * @throws {ValuesResultError} when `result` is empty (`0x`: no contract at the address called), is not two arrays of
+ *   `expected` entries each at the offsets it names, or holds a bool other than 0 or 1.
  */
 export function decodeValuesResult(result: Hex, expected: number): ValuesResult {
   const hex = typeof result === 'string' && result.startsWith('0x') ? result.slice(2) : '';
+  // What an eth_call to an address without code returns.
+  if (hex.length === 0) throw new ValuesResultError('the call returned no data: no StateManager at the address called');
   const words = hex.length / 64;
   const at = (index: number): bigint => {
     if (!Number.isInteger(index) || index < 0 || index >= words) throw new ValuesResultError(`result of ${hex.length / 2} bytes has no word ${index}`);
