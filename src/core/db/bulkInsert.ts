@@ -50,7 +50,7 @@ export function bulkInsert<Row, Returned = Record<string, unknown>>(db: Kysely<a
     let text = texts.get(count);
     if (text !== undefined) return text;
     let n = 0;
-    const placeholders = Array.from({ length: count }, () => Object.fromEntries(options.columns.map((c) => [c, n++])));
+    const placeholders = Array.from({ length: count }, () => Object.fromEntries(columns.map((c) => [c, n++])));
     const built = db.insertInto(options.table).values(placeholders);
     const compiled = (options.finish ? options.finish(built) : built).compile();
     if (compiled.parameters.length !== n || compiled.parameters.some((p, i) => p !== i)) {

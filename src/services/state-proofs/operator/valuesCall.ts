@@ -53,7 +53,8 @@ export function encodeValuesCall(queries: readonly ValuesQuery[]): Hex {
     if (!ADDRESS.test(q.user)) throw new ValuesQueryError(`user ${String(q.user)} is not a 20-byte hex address`);
     parts.push(ZEROS_24 + q.user.slice(2).toLowerCase(), word(q.key, 'key'), word(q.blockNumber, 'blockNumber'));
   }
-  return parts.join('').toLowerCase() as Hex;
+  // Every part is lowercase already (viem's selector, toString(16) words, the lowercased user).
+  return parts.join('') as Hex;
 }
 
 /**
