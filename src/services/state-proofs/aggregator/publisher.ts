@@ -6,7 +6,7 @@
 import type { Address } from 'viem';
 import { EpochPublisher, type EpochPublisherOptions, type PublishedAvs } from '../../../runtime/publisher.ts';
 import type { EpochRecordSource } from '../../../runtime/rewards/records.ts';
-import { decodeSigData } from '../attestation.ts';
+import { sigDataOperators } from '../sigDataOperators.ts';
 import type { StateProofsDeployment } from '../deployment.ts';
 import { STATE_PROOFS_SERVICE } from '../protocol.ts';
 import type { StateProofStore } from './store.ts';
@@ -30,7 +30,7 @@ export function stateProofsPublishedAvs(deployment: StateProofsDeployment): Publ
 
 /** The aggregator's task store as the rewards' record source (proofs are `abi.encode(operators, signatures, epoch)`). */
 export function stateProofRecordSource(store: StateProofStore): EpochRecordSource {
-  return { ...store, proofSigners: (sigData) => decodeSigData(sigData).operators };
+  return { ...store, proofSigners: (sigData) => sigDataOperators(sigData) };
 }
 
 /** Options of {@link createStateProofsPublisher}: the runtime's, with the state-proofs deployment and task store. */

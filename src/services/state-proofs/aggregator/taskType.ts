@@ -7,7 +7,8 @@
  */
 import type { Address, Hex } from 'viem';
 import type { TaskCodec, TaskType } from '../../../runtime/tasks/taskType.ts';
-import { type AttestationDomain, type StateQuery, decodeSigData, encodeBatchedSigData, encodeSigData } from '../attestation.ts';
+import { type AttestationDomain, type StateQuery, encodeBatchedSigData, encodeSigData } from '../attestation.ts';
+import { sigDataOperators } from '../sigDataOperators.ts';
 import { createAttestationDigester } from '../digest.ts';
 import type { WireSignature, WireTask } from '../protocol.ts';
 import { checksumAddress } from './views.ts';
@@ -71,6 +72,6 @@ export function stateProofTaskType(domain: AttestationDomain): StateProofTaskTyp
             proof: context.batch.proof,
           })
         : encodeSigData(signers, referenceEpoch),
-    proofSigners: (sigData: Hex): readonly Address[] => decodeSigData(sigData).operators,
+    proofSigners: (sigData: Hex): readonly Address[] => sigDataOperators(sigData),
   };
 }
