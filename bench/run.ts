@@ -6,8 +6,9 @@
  *   SQLite and on Postgres, batched (its default) and unbatched (`--batch-size 0`) (bench/throughput.ts). In
  *   latest.json, keyed by operator count:
  *     proofsPerSecond, latencyMs {p50, p99}, cpuMsPerProof {aggregator, operator, machine}   batched, SQLite
- *     postgres: {proofsPerSecond, latencyMs, cpuMsPerProof}                        batched, Postgres
- *     unbatched: {sqlite: {…the same three}, postgres: {…the same three}}          unbatched
+ *     reads {perSecond, aggregatorCpuMs}: every proof read back once after the burst (GET /v1/state-proofs/{taskId})
+ *     postgres: {proofsPerSecond, latencyMs, cpuMsPerProof, reads}                 batched, Postgres
+ *     unbatched: {sqlite: {…the same four}, postgres: {…the same four}}            unbatched
  *     batchRequests: {…all of the above}     the same, the client asking `requestBatch` proofs per HTTP request
  *   and settings {proofs, concurrency, requestBatch, batchConcurrency} of the latest throughput run. The client sends one
  *   proof per request (`POST /v1/state-proofs`, `concurrency` in flight), then batches of `requestBatch`
@@ -122,12 +123,14 @@ if (parts.includes('throughput')) {
           throughput.push(r);
           console.log(`  ${r.proofsPerSecond} proofs/s; latency p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms; failed ${r.failed}`);
           console.log(`  CPU per proof: aggregator ${r.cpuMsPerProof.aggregator} ms, operator ${r.cpuMsPerProof.operator} ms, whole machine ${r.cpuMsPerProof.machine} ms`);
+          console.log(`  reading every proof back: ${r.reads.perSecond} GETs/s, aggregator CPU ${r.reads.aggregatorCpuMs} ms per GET`);
           // Each cell replaces only its own figures: a cut-down run keeps the rest of the matrix from earlier runs.
           const slot = throughputSlot(single ? results : childOf(results, 'batchRequests'), database, mode === 'batched');
           const n = String(operators);
           slot.proofsPerSecond = { ...(slot.proofsPerSecond as object | undefined), [n]: r.proofsPerSecond };
           slot.latencyMs = { ...(slot.latencyMs as object | undefined), [n]: { p50: r.latencyMs.p50, p99: r.latencyMs.p99 } };
           slot.cpuMsPerProof = { ...(slot.cpuMsPerProof as object | undefined), [n]: r.cpuMsPerProof };
+          slot.reads = { ...(slot.reads as object | undefined), [n]: r.reads };
         }
       }
     }

@@ -49,6 +49,11 @@ export type ThroughputResult = {
    * whatever else runs), from `os.cpus()`.
    */
   cpuMsPerProof: { aggregator: number; operator: number; machine: number };
+  /**
+   * Reading every proof back once the burst is over, as a client polling `GET /v1/state-proofs/{taskId}` does (64 GETs
+   * in flight): GETs per second, and the aggregator's CPU per GET in ms.
+   */
+  reads: { perSecond: number; aggregatorCpuMs: number };
 };
 
 /** Options of {@link measureThroughput}. */
@@ -174,7 +179,10 @@ async function runDevnet(options: ThroughputOptions, postgres: BenchDatabase | u
     await waitForFinished(api, before.finished + ids.length);
     const after = await readCpu(api, processes.operatorMetrics);
     const machineBusy = machineBusySeconds() - machineBefore;
-    const tasks = await waitForTasks(api, ids);
+    const readStart = performance.now();
+    const { tasks, reads } = await waitForTasks(api, ids);
+    const readSeconds = (performance.now() - readStart) / 1000;
+    const afterReads = await readCpu(api, []);
 
     const latencies: number[] = [];
     let lastAggregated = firstSend;
@@ -208,6 +216,7 @@ async function runDevnet(options: ThroughputOptions, postgres: BenchDatabase | u
       latencyMs: { p50: pct(50), p99: pct(99), max: latencies.at(-1) ?? 0 },
       postMs: { p50: pctOf(postTimes, 50), p99: pctOf(postTimes, 99), max: Math.round(postTimes.at(-1) ?? 0) },
       cpuMsPerProof: { aggregator: cpuMs(after.aggregator - before.aggregator), operator: cpuMs(operatorCpu), machine: cpuMs(machineBusy) },
+      reads: { perSecond: round(reads / readSeconds), aggregatorCpuMs: round(((afterReads.aggregator - after.aggregator) * 1000) / reads, 1000) },
     };
   } finally {
     agent.destroy();
@@ -367,19 +376,22 @@ function metricValue(metrics: string, name: string, label?: string): number {
   return sum;
 }
 
-async function waitForTasks(api: string, ids: readonly string[], timeoutMs = 120_000): Promise<Task[]> {
+/** GETs every task until each is finished; resolves with them and the number of GETs made. */
+async function waitForTasks(api: string, ids: readonly string[], timeoutMs = 120_000): Promise<{ tasks: Task[]; reads: number }> {
   const deadline = Date.now() + timeoutMs;
   const done = new Map<string, Task>();
+  let reads = 0;
   while (done.size < ids.length) {
     if (Date.now() > deadline) throw new Error(`${ids.length - done.size} proofs not finished after ${timeoutMs / 1000} s`);
     const pending = ids.filter((id) => !done.has(id));
     for (let i = 0; i < pending.length; i += 64) {
       const batch = await Promise.all(pending.slice(i, i + 64).map(async (id) => (await fetch(`${api}/v1/state-proofs/${id}`)).json() as Promise<Task>));
+      reads += batch.length;
       for (const t of batch) if (t.status === 'aggregated' || t.status === 'failed') done.set(t.taskId, t);
     }
     if (done.size < ids.length) await sleep(100);
   }
-  return ids.map((id) => done.get(id)!);
+  return { tasks: ids.map((id) => done.get(id)!), reads };
 }
 
 /**
