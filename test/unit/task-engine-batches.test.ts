@@ -13,7 +13,7 @@ import { TaskEngine } from '../../src/runtime/tasks/engine.ts';
 import type { OperatorSession } from '../../src/runtime/tasks/sessions.ts';
 import { createTaskStore } from '../../src/runtime/tasks/store.ts';
 import { createBatchAnswerTablesMigration } from '../../src/runtime/tasks/storeBatchAnswers.ts';
-import { createTaskTablesMigration } from '../../src/runtime/tasks/storeSchema.ts';
+import { createTaskTablesMigration, partialTaskIndexesMigration } from '../../src/runtime/tasks/storeSchema.ts';
 import { forEachDatabase } from '../helpers/db.ts';
 import {
   SQUARES_BATCHED_PROOF,
@@ -65,7 +65,7 @@ async function setUp(fixture: { fresh(): Promise<any> }, maxSize: number, option
   const database = options.database ?? (await fixture.fresh());
   const store = await createTaskStore(database, {
     prefix: 'squares_',
-    migrations: { name: 'squares', migrations: { '0001_tasks': createTaskTablesMigration('squares_'), '0002_batch_answers': createBatchAnswerTablesMigration('squares_') } },
+    migrations: { name: 'squares', migrations: { '0001_tasks': createTaskTablesMigration('squares_'), '0002_batch_answers': createBatchAnswerTablesMigration('squares_'), '0003_partial_task_indexes': partialTaskIndexesMigration('squares_') } },
     codec: squares.codec,
   });
   const engine = new TaskEngine({

@@ -15,7 +15,7 @@ import { TaskEngine } from '../../src/runtime/tasks/engine.ts';
 import type { OperatorSession } from '../../src/runtime/tasks/sessions.ts';
 import { createTaskStore } from '../../src/runtime/tasks/store.ts';
 import { createBatchAnswerTablesMigration } from '../../src/runtime/tasks/storeBatchAnswers.ts';
-import { createTaskTablesMigration } from '../../src/runtime/tasks/storeSchema.ts';
+import { createTaskTablesMigration, partialTaskIndexesMigration } from '../../src/runtime/tasks/storeSchema.ts';
 import type { TaskType } from '../../src/runtime/tasks/taskType.ts';
 import { forEachDatabase } from '../helpers/db.ts';
 
@@ -92,7 +92,7 @@ forEachDatabase('task engine with BLS answers and several quorums', (fixture) =>
     const database = await fixture.fresh();
     const store = await createTaskStore(database, {
       prefix: 'hashes_',
-      migrations: { name: 'hashes', migrations: { '0001_tasks': createTaskTablesMigration('hashes_'), '0002_batch_answers': createBatchAnswerTablesMigration('hashes_') } },
+      migrations: { name: 'hashes', migrations: { '0001_tasks': createTaskTablesMigration('hashes_'), '0002_batch_answers': createBatchAnswerTablesMigration('hashes_'), '0003_partial_task_indexes': partialTaskIndexesMigration('hashes_') } },
       codec: hashes.codec,
     });
     const screenedOut = new Set([d.operator.toLowerCase()]);

@@ -13,7 +13,7 @@ import { TaskEngine } from '../../src/runtime/tasks/engine.ts';
 import type { OperatorSession } from '../../src/runtime/tasks/sessions.ts';
 import { createTaskStore } from '../../src/runtime/tasks/store.ts';
 import { createBatchAnswerTablesMigration } from '../../src/runtime/tasks/storeBatchAnswers.ts';
-import { createTaskTablesMigration } from '../../src/runtime/tasks/storeSchema.ts';
+import { createTaskTablesMigration, partialTaskIndexesMigration } from '../../src/runtime/tasks/storeSchema.ts';
 import type { TaskSnapshot } from '../../src/runtime/tasks/types.ts';
 import { aggregatorMigrations } from '../../src/services/state-proofs/aggregator/migrations.ts';
 import { forEachDatabase } from '../helpers/db.ts';
@@ -53,7 +53,7 @@ forEachDatabase('task engine with another service’s task type', (fixture) => {
     await migrateToLatest(database, aggregatorMigrations);
     const store = await createTaskStore(database, {
       prefix: 'squares_',
-      migrations: { name: 'squares', migrations: { '0001_tasks': createTaskTablesMigration('squares_'), '0002_batch_answers': createBatchAnswerTablesMigration('squares_') } },
+      migrations: { name: 'squares', migrations: { '0001_tasks': createTaskTablesMigration('squares_'), '0002_batch_answers': createBatchAnswerTablesMigration('squares_'), '0003_partial_task_indexes': partialTaskIndexesMigration('squares_') } },
       codec: squares.codec,
     });
     const clock = { t: 1_000 };
@@ -134,7 +134,7 @@ forEachDatabase('task engine with another service’s task type', (fixture) => {
     await migrateToLatest(database, aggregatorMigrations);
     const store = await createTaskStore(database, {
       prefix: 'squares_',
-      migrations: { name: 'squares', migrations: { '0001_tasks': createTaskTablesMigration('squares_'), '0002_batch_answers': createBatchAnswerTablesMigration('squares_') } },
+      migrations: { name: 'squares', migrations: { '0001_tasks': createTaskTablesMigration('squares_'), '0002_batch_answers': createBatchAnswerTablesMigration('squares_'), '0003_partial_task_indexes': partialTaskIndexesMigration('squares_') } },
       codec: squares.codec,
     });
     // Odd n excludes the heaviest operator (as an automation verdict excludes its slot's executor).

@@ -19,8 +19,8 @@ import type { Hex } from 'viem';
 import type { Database } from '../../core/db/database.ts';
 import { powerOfTwoChunks } from '../../core/db/chunks.ts';
 import { type MigrationSet, migrateToLatest } from '../../core/db/migrations.ts';
-import { batchAnswerTableNames, batchedAnswersOf, batchedAnswersOfStatus, mergeAnswers } from './storeBatchAnswers.ts';
-import { type AnswerRow, type TaskRow, taskRows, taskTableNames } from './storeSchema.ts';
+import { batchAnswerTableNames, batchedAnswersOf, batchedAnswersOfOpenTasks, mergeAnswers } from './storeBatchAnswers.ts';
+import { type AnswerRow, STATUS_AGGREGATED, STATUS_FAILED, STATUS_OPEN, type TaskRow, taskRows, taskTableNames } from './storeSchema.ts';
 import { storeInserts } from './storeInserts.ts';
 import { isEmptyBatch, writeBatch } from './storeWrites.ts';
 import type { TaskCodec } from './taskType.ts';
@@ -151,7 +151,6 @@ export async function createTaskStore<Q, A>(database: Database<any>, options: Ta
     channel = `${t.tasks}_${(found[0]?.schema ?? 'public').replace(/[^A-Za-z0-9_]/g, '_')}`.slice(0, 63);
   }
   const selfSuffix = `:${replicaId}`;
-  const UNFINISHED = ['pending', 'signing'];
 
   /** Tells the other replicas, at the commit of `trx`, that these tasks changed (payload `<taskId>:<replicaId>`). */
   const notify = async (trx: Transaction<any>, taskIds: Iterable<string>): Promise<void> => {
@@ -236,16 +235,17 @@ export async function createTaskStore<Q, A>(database: Database<any>, options: Ta
       const tasks = (await db
         .selectFrom(t.tasks)
         .selectAll()
-        .where('status', 'in', UNFINISHED)
+        .where(STATUS_OPEN)
         .orderBy('created_at')
         .orderBy('task_id')
         .execute()) as TaskRow[];
+      // `in (select ...)`, not a join: SQLite then reads the open tasks off their index and looks their answers up,
+      // where with a join it may scan every answer ever stored.
       const answers = (await db
         .selectFrom(t.answers)
-        .innerJoin(t.tasks, `${t.tasks}.task_id`, `${t.answers}.task_id`)
-        .selectAll(t.answers)
-        .where(`${t.tasks}.status`, 'in', UNFINISHED)
-        .orderBy(`${t.answers}.received_at`)
+        .selectAll()
+        .where('task_id', 'in', (eb: any) => eb.selectFrom(t.tasks).select('task_id').where(STATUS_OPEN))
+        .orderBy('received_at')
         .execute()) as AnswerRow[];
       const byTask = new Map<string, AnswerRecord<A>[]>();
       for (const row of answers) {
@@ -253,7 +253,7 @@ export async function createTaskStore<Q, A>(database: Database<any>, options: Ta
         list.push(rows.answerOf(row));
         byTask.set(row.task_id, list);
       }
-      for (const [id, batched] of await batchedAnswersOfStatus(db, t, t.tasks, rows, UNFINISHED)) {
+      for (const [id, batched] of await batchedAnswersOfOpenTasks(db, t, t.tasks, rows)) {
         byTask.set(id, mergeAnswers(byTask.get(id) ?? [], batched).sort((a, b) => a.receivedAt - b.receivedAt));
       }
       return tasks.map((row) => ({ task: rows.taskOf(row), answers: byTask.get(row.task_id) ?? [] }));
@@ -264,7 +264,7 @@ export async function createTaskStore<Q, A>(database: Database<any>, options: Ta
         let free = trx
           .selectFrom(t.tasks)
           .select('task_id')
-          .where('status', 'in', UNFINISHED)
+          .where(STATUS_OPEN)
           .where((eb: any) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
           .orderBy('created_at')
           .orderBy('task_id')
@@ -293,14 +293,14 @@ export async function createTaskStore<Q, A>(database: Database<any>, options: Ta
         .updateTable(t.tasks)
         .set({ lease_until: now + leaseMs })
         .where('claimed_by', '=', replicaId)
-        .where('status', 'in', UNFINISHED)
+        .where(STATUS_OPEN)
         .returning('task_id')
         .execute();
       return renewed.map((r) => r.task_id as Hex);
     },
 
     async releaseClaims() {
-      await db.updateTable(t.tasks).set({ lease_until: null }).where('claimed_by', '=', replicaId).where('status', 'in', UNFINISHED).execute();
+      await db.updateTable(t.tasks).set({ lease_until: null }).where('claimed_by', '=', replicaId).where(STATUS_OPEN).execute();
     },
 
     async listen(onTask, onResync) {
@@ -317,7 +317,7 @@ export async function createTaskStore<Q, A>(database: Database<any>, options: Ta
     },
 
     async listProofs({ after, limit }) {
-      let query = db.selectFrom(t.tasks).selectAll().where('status', '=', 'aggregated');
+      let query = db.selectFrom(t.tasks).selectAll().where(STATUS_AGGREGATED);
       if (after) {
         const id = after.taskId.toLowerCase();
         query = query.where((eb: any) =>
@@ -329,24 +329,21 @@ export async function createTaskStore<Q, A>(database: Database<any>, options: Ta
     },
 
     async countEpochTasks(epoch) {
-      const found = (await db
-        .selectFrom(t.tasks)
-        .select(['status', (eb: any) => eb.fn.countAll().as('n')])
-        .where('reference_epoch', '=', epoch)
-        .groupBy('status')
-        .execute()) as unknown as { status: string; n: number | string | bigint }[];
-      const counts: EpochTaskCounts = { aggregated: 0, failed: 0, unfinished: 0 };
-      for (const row of found) {
-        const n = Number(row.n);
-        if (row.status === 'aggregated') counts.aggregated += n;
-        else if (row.status === 'failed') counts.failed += n;
-        else counts.unfinished += n;
-      }
-      return counts;
+      // One count per partial index (storeSchema.ts): every task is in exactly one of them.
+      const count = async (status: typeof STATUS_OPEN) =>
+        Number(
+          ((await db
+            .selectFrom(t.tasks)
+            .select((eb: any) => eb.fn.countAll().as('n'))
+            .where('reference_epoch', '=', epoch)
+            .where(status)
+            .executeTakeFirst()) as { n: number | string | bigint } | undefined)?.n ?? 0,
+        );
+      return { aggregated: await count(STATUS_AGGREGATED), failed: await count(STATUS_FAILED), unfinished: await count(STATUS_OPEN) };
     },
 
     async listEpochProofs(epoch, { after, limit }) {
-      let query = db.selectFrom(t.tasks).selectAll().where('reference_epoch', '=', epoch).where('status', '=', 'aggregated');
+      let query = db.selectFrom(t.tasks).selectAll().where('reference_epoch', '=', epoch).where(STATUS_AGGREGATED);
       if (after) query = query.where('task_id', '>', after.toLowerCase());
       const found = (await query.orderBy('task_id').limit(limit).execute()) as TaskRow[];
       return found.map(rows.taskOf);

@@ -20,7 +20,7 @@ import type { Address, Hex } from 'viem';
 import { powerOfTwoChunks } from '../../core/db/chunks.ts';
 import { batchRootOfSignature, encodeBatchedAnswerSignature, signatureOfAnswer } from './batchSignature.ts';
 import type { StoreInserts } from './storeInserts.ts';
-import type { TaskRows } from './storeSchema.ts';
+import { STATUS_OPEN, type TaskRows } from './storeSchema.ts';
 import type { AnswerRecord } from './types.ts';
 
 /** Table names of the batched answers under a prefix. */
@@ -178,17 +178,17 @@ export async function batchedAnswersOf<A>(
   return byTask(rows, found);
 }
 
-/** Batched answers to the tasks whose status is in `statuses`, by task. */
-export async function batchedAnswersOfStatus<A>(
+/** Batched answers to the unfinished tasks (pending or signing), by task. */
+export async function batchedAnswersOfOpenTasks<A>(
   db: Kysely<any>,
   b: BatchAnswerTableNames,
   tasksTable: string,
   rows: TaskRows<unknown, A>,
-  statuses: readonly string[],
 ): Promise<Map<string, AnswerRecord<A>[]>> {
+  // `in (select ...)`: the open tasks are read off their partial index, then their leaves looked up (a join may scan
+  // every leaf ever stored).
   const found = (await joined(db, b)
-    .innerJoin(`${tasksTable} as t`, 't.task_id', 'l.task_id')
-    .where('t.status', 'in', statuses)
+    .where('l.task_id', 'in', (eb: any) => eb.selectFrom(tasksTable).select('task_id').where(STATUS_OPEN))
     .execute()) as JoinedRow[];
   return byTask(rows, found);
 }

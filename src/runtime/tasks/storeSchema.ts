@@ -4,7 +4,7 @@
  * text its {@link TaskCodec} writes; the engine's columns follow `core/db/migrations.ts` (decimal text for weights,
  * unix-ms bigints, lowercase hex).
  */
-import type { Kysely, Migration } from 'kysely';
+import { type Kysely, type Migration, type RawBuilder, type SqlBool, sql } from 'kysely';
 import type { Address, Hex } from 'viem';
 import type { TaskCodec } from './taskType.ts';
 import type { AnswerRecord, NewTask, TaskRecord, TaskStatus } from './types.ts';
@@ -107,6 +107,44 @@ export function createTaskTablesMigration(prefix: string): Migration {
           .execute();
       }
       await db.schema.createIndex(`${t.answers}_epoch`).on(t.answers).columns(['reference_epoch', 'operator']).execute();
+    },
+  };
+}
+
+/**
+ * The status predicates of the engine's partial indexes ({@link partialTaskIndexesMigration}), as SQL literals: a query
+ * must state its status condition in exactly these words for SQLite to use the index (its planner proves that a query
+ * implies an index's WHERE only term by term, and never through bound parameters).
+ */
+export const STATUS_OPEN: RawBuilder<SqlBool> = sql.raw(`status in ('pending', 'signing')`);
+/** See {@link STATUS_OPEN}. */
+export const STATUS_AGGREGATED: RawBuilder<SqlBool> = sql.raw(`status = 'aggregated'`);
+/** See {@link STATUS_OPEN}. */
+export const STATUS_FAILED: RawBuilder<SqlBool> = sql.raw(`status = 'failed'`);
+
+/**
+ * Replaces the task indexes of {@link createTaskTablesMigration} (each led or keyed by `status`, so every status change
+ * moved an entry in all three) with partial indexes that hold a task only in the states a query looks for it in:
+ *
+ * - `<prefix>tasks_open` (created_at, task_id) of unfinished tasks: reload and claims, oldest first;
+ * - `<prefix>tasks_feed` (updated_at, task_id) of aggregated tasks: the proof feed, in write order;
+ * - `<prefix>tasks_epoch` (reference_epoch, task_id) of aggregated tasks: the rewards' proofs of an epoch;
+ * - `<prefix>tasks_failed` (reference_epoch) of failed tasks: the rewards' counts.
+ *
+ * A task's life (insert, pending → signing, → aggregated) then writes 3 index entries instead of 9 on SQLite (pending →
+ * signing writes none: its entry in `tasks_open` keeps its key), and 6 instead of 12 on Postgres, where every updated
+ * row gets a new entry in each index that holds it. The entry of `tasks_epoch`, the one keyed by the random task id, is
+ * written once instead of three times. Both databases take the same `CREATE INDEX ... WHERE`.
+ */
+export function partialTaskIndexesMigration(prefix: string): Migration {
+  const t = taskTableNames(prefix);
+  return {
+    async up(db: Kysely<any>) {
+      for (const name of ['status', 'feed', 'epoch']) await db.schema.dropIndex(`${t.tasks}_${name}`).ifExists().execute();
+      await db.schema.createIndex(`${t.tasks}_open`).on(t.tasks).columns(['created_at', 'task_id']).where(STATUS_OPEN).execute();
+      await db.schema.createIndex(`${t.tasks}_feed`).on(t.tasks).columns(['updated_at', 'task_id']).where(STATUS_AGGREGATED).execute();
+      await db.schema.createIndex(`${t.tasks}_epoch`).on(t.tasks).columns(['reference_epoch', 'task_id']).where(STATUS_AGGREGATED).execute();
+      await db.schema.createIndex(`${t.tasks}_failed`).on(t.tasks).column('reference_epoch').where(STATUS_FAILED).execute();
     },
   };
 }
