@@ -163,4 +163,45 @@ forEachDatabase('task engine with another service’s task type', (fixture) => {
     assert.deepEqual(done?.signers.map((s) => s.operator.toLowerCase()), [operators[1].operator.toLowerCase()]);
     await engine.stop();
   });
+  it('serves a proof that left memory with its signers, without reading its answers again', async () => {
+    const database = await fixture.fresh();
+    const store = await createTaskStore(database, {
+      prefix: 'squares_',
+      migrations: { name: 'squares', migrations: { '0001_tasks': createTaskTablesMigration('squares_'), '0002_batch_answers': createBatchAnswerTablesMigration('squares_'), '0003_partial_task_indexes': partialTaskIndexesMigration('squares_') } },
+      codec: squares.codec,
+    });
+    const clock = { t: 1_000 };
+    const engine = new TaskEngine({ taskType: squares, store, operatorSet: staticOperatorSetSource([snapshot], EPOCH), mainChainId: 31337, lateWindowMs: 100, sweepIntervalMs: 5, now: () => clock.t });
+    await engine.start();
+    const sessions = operators.map(session);
+    for (const s of sessions) engine.attachOperator(s);
+    const id = keccak256(toHex('square of 5'));
+    await engine.submit(id, { n: 5n });
+    await engine.idle();
+    for (const i of [0, 2]) engine.handleAnswers(sessions[i], [answer(sessions[i].received[0], operators[i].key, 25n)]);
+    await engine.idle();
+    const made = await engine.getTask(id);
+    assert.equal(made?.record.status, 'aggregated');
+    // The late window passes and the sweep drops the task from memory.
+    clock.t += 1_000;
+    await new Promise((r) => setTimeout(r, 50));
+    let answerReads = 0;
+    const listAnswers = store.listAnswers;
+    store.listAnswers = (taskId) => {
+      answerReads++;
+      return listAnswers(taskId);
+    };
+    const read = await engine.getTask(id);
+    assert.deepEqual(read?.signers, made?.signers);
+    assert.equal(read?.signers.length, 2);
+    assert.equal(answerReads, 0, 'the signers of a recent proof come from memory');
+    await engine.stop();
+    // A new life of the engine has no such memory: the signers are read from the stored answers, the same.
+    const restarted = new TaskEngine({ taskType: squares, store, operatorSet: staticOperatorSetSource([snapshot], EPOCH), mainChainId: 31337, now: () => clock.t });
+    await restarted.start();
+    const stored = await restarted.getTask(id);
+    assert.deepEqual(stored?.signers.map((s) => [s.operator.toLowerCase(), s.weight]), made?.signers.map((s) => [s.operator.toLowerCase(), s.weight]));
+    assert.equal(answerReads, 1);
+    await restarted.stop();
+  });
 });

@@ -36,6 +36,9 @@ import { WriteBatcher } from './writeBatcher.ts';
 
 export type { TaskEvent };
 
+/** How many recently finished proofs keep their signers in memory after leaving it (about 100 bytes each plus signers). */
+const RECENT_PROOFS = 16_384;
+
 /** The task engine of one service. Construct, {@link TaskEngine.start}, and {@link TaskEngine.stop} when done. */
 export class TaskEngine<Q, A, WT, WA extends WireAnswerBase> {
   readonly stats: TaskEngineStats = {
@@ -66,6 +69,12 @@ export class TaskEngine<Q, A, WT, WA extends WireAnswerBase> {
 
   private running = false;
   private readonly active = new Map<string, ActiveTask<Q, A, WT>>();
+  /**
+   * The signers of proofs this process finished and has since dropped from memory, by lowercase task id, the
+   * {@link RECENT_PROOFS} most recent: clients read a proof soon after it is made, and its signers then need no
+   * read of the answers.
+   */
+  private readonly recentSigners = new Map<string, ActiveTask<Q, A, WT>['signers']>();
   private readonly batches = new BatchBook<ActiveTask<Q, A, WT>>();
   private readonly events: TaskEvents<Q, A>;
   private readonly commits: CommitApplier<Q, A, WT>;
@@ -195,6 +204,7 @@ export class TaskEngine<Q, A, WT, WA extends WireAnswerBase> {
       await this.store.releaseClaims().catch((error) => this.log.warn({ err: (error as Error).message }, 'cannot release task claims'));
     }
     this.active.clear();
+    this.recentSigners.clear();
     this.batches.clear();
     this.events.clear();
   }
@@ -289,8 +299,9 @@ export class TaskEngine<Q, A, WT, WA extends WireAnswerBase> {
     const record = await this.store.getTask(taskId);
     if (!record) return undefined;
     if (record.status !== 'aggregated' || !record.digest) return { record, signers: [] };
-    const live = this.active.get(record.taskId);
-    if (live && live.signers.length === record.signerCount) return { record, signers: live.signers };
+    // Proofs only gain signers: the same count is the same proof.
+    const live = this.active.get(record.taskId)?.signers ?? this.recentSigners.get(record.taskId);
+    if (live && live.length === record.signerCount) return { record, signers: live };
     return { record, signers: this.signersOf(record, await this.store.listAnswers(record.taskId)) };
   }
 
@@ -476,7 +487,10 @@ export class TaskEngine<Q, A, WT, WA extends WireAnswerBase> {
         task.record.status === 'aggregated' &&
         now >= (task.aggregatedAt ?? 0) + this.lateWindowMs
       ) {
-        this.active.delete(task.record.taskId.toLowerCase());
+        const id = task.record.taskId.toLowerCase();
+        this.active.delete(id);
+        this.recentSigners.set(id, task.signers);
+        if (this.recentSigners.size > RECENT_PROOFS) this.recentSigners.delete(this.recentSigners.keys().next().value!);
       }
     }
     if (changed) this.writes.requestFlush();
