@@ -6,7 +6,11 @@
 import { type Address, type Hex, decodeAbiParameters, encodeAbiParameters, keccak256, toHex } from 'viem';
 import { signingKeyFromPrivateKey } from '../../src/core/crypto/ecdsa.ts';
 import { buildOperatorSetSnapshot } from '../../src/runtime/operatorSet.ts';
-import type { TaskType } from '../../src/runtime/tasks/taskType.ts';
+import type { Database } from '../../src/core/db/database.ts';
+import { type TaskStore, createTaskStore } from '../../src/runtime/tasks/store.ts';
+import { createBatchAnswerTablesMigration } from '../../src/runtime/tasks/storeBatchAnswers.ts';
+import { createTaskTablesMigration, partialTaskIndexesMigration } from '../../src/runtime/tasks/storeSchema.ts';
+import type { TaskCodec, TaskType } from '../../src/runtime/tasks/taskType.ts';
 
 export type SquaresQuery = { n: bigint };
 export type SquaresAnswer = { square: bigint };
@@ -61,4 +65,24 @@ export function squaresSnapshot(operators: ReturnType<typeof squaresOperators>) 
     operators.map((o) => ({ operator: o.operator, signingKey: o.key.address, weight: o.weight })),
     { thresholdWeight: 40n },
   );
+}
+
+/**
+ * The task store of a toy service (`squares`, or another codec) under its own table prefix, migrated as a service's
+ * own migration set would be: the engine's tables, the batch-answer tables, the partial task indexes.
+ */
+export function toyTaskStore<Q, A>(database: Database<any>, prefix: string, codec: TaskCodec<Q, A>): Promise<TaskStore<Q, A>> {
+  const name = prefix.replace(/_$/, '');
+  return createTaskStore(database, {
+    prefix,
+    migrations: {
+      name,
+      migrations: {
+        '0001_tasks': createTaskTablesMigration(prefix),
+        '0002_batch_answers': createBatchAnswerTablesMigration(prefix),
+        '0003_partial_task_indexes': partialTaskIndexesMigration(prefix),
+      },
+    },
+    codec,
+  });
 }

@@ -11,9 +11,6 @@ import { type SigningKey, publicKeyToAddress, recoverPublicKey, signDigest } fro
 import { staticOperatorSetSource } from '../../src/runtime/operatorSet.ts';
 import { TaskEngine } from '../../src/runtime/tasks/engine.ts';
 import type { OperatorSession } from '../../src/runtime/tasks/sessions.ts';
-import { createTaskStore } from '../../src/runtime/tasks/store.ts';
-import { createBatchAnswerTablesMigration } from '../../src/runtime/tasks/storeBatchAnswers.ts';
-import { createTaskTablesMigration, partialTaskIndexesMigration } from '../../src/runtime/tasks/storeSchema.ts';
 import { forEachDatabase } from '../helpers/db.ts';
 import {
   SQUARES_BATCHED_PROOF,
@@ -26,6 +23,7 @@ import {
   squares,
   squaresOperators,
   squaresSnapshot,
+  toyTaskStore,
 } from '../helpers/squares.ts';
 
 const operators = squaresOperators('batch-key', 0xc0);
@@ -63,11 +61,7 @@ const taskId = (n: number) => keccak256(toHex(`batched square of ${n}`));
  */
 async function setUp(fixture: { fresh(): Promise<any> }, maxSize: number, options: { connected?: number[]; database?: any } = {}) {
   const database = options.database ?? (await fixture.fresh());
-  const store = await createTaskStore(database, {
-    prefix: 'squares_',
-    migrations: { name: 'squares', migrations: { '0001_tasks': createTaskTablesMigration('squares_'), '0002_batch_answers': createBatchAnswerTablesMigration('squares_'), '0003_partial_task_indexes': partialTaskIndexesMigration('squares_') } },
-    codec: squares.codec,
-  });
+  const store = await toyTaskStore(database, 'squares_', squares.codec);
   const engine = new TaskEngine({
     taskType: squares,
     store,

@@ -13,11 +13,9 @@ import { type OperatorEntry, type OperatorSetSnapshot, staticOperatorSetSource }
 import { blsAnswerScheme } from '../../src/runtime/signatures/answerScheme.ts';
 import { TaskEngine } from '../../src/runtime/tasks/engine.ts';
 import type { OperatorSession } from '../../src/runtime/tasks/sessions.ts';
-import { createTaskStore } from '../../src/runtime/tasks/store.ts';
-import { createBatchAnswerTablesMigration } from '../../src/runtime/tasks/storeBatchAnswers.ts';
-import { createTaskTablesMigration, partialTaskIndexesMigration } from '../../src/runtime/tasks/storeSchema.ts';
 import type { TaskType } from '../../src/runtime/tasks/taskType.ts';
 import { forEachDatabase } from '../helpers/db.ts';
+import { toyTaskStore } from '../helpers/squares.ts';
 
 type Query = { text: string; quorums: number[] };
 type Answer = { hash: Hex };
@@ -90,11 +88,7 @@ function answer(task: WireTask, query: Query, signer: BlsKeyPair, hash: Hex): Wi
 forEachDatabase('task engine with BLS answers and several quorums', (fixture) => {
   it('aggregates only once every quorum the task names reaches its threshold, with verified and screened signers', async () => {
     const database = await fixture.fresh();
-    const store = await createTaskStore(database, {
-      prefix: 'hashes_',
-      migrations: { name: 'hashes', migrations: { '0001_tasks': createTaskTablesMigration('hashes_'), '0002_batch_answers': createBatchAnswerTablesMigration('hashes_'), '0003_partial_task_indexes': partialTaskIndexesMigration('hashes_') } },
-      codec: hashes.codec,
-    });
+    const store = await toyTaskStore(database, 'hashes_', hashes.codec);
     const screenedOut = new Set([d.operator.toLowerCase()]);
     const engine = new TaskEngine({
       taskType: hashes,

@@ -11,9 +11,6 @@ import { migrateToLatest } from '../../src/core/db/migrations.ts';
 import { staticOperatorSetSource } from '../../src/runtime/operatorSet.ts';
 import { TaskEngine } from '../../src/runtime/tasks/engine.ts';
 import type { OperatorSession } from '../../src/runtime/tasks/sessions.ts';
-import { createTaskStore } from '../../src/runtime/tasks/store.ts';
-import { createBatchAnswerTablesMigration } from '../../src/runtime/tasks/storeBatchAnswers.ts';
-import { createTaskTablesMigration, partialTaskIndexesMigration } from '../../src/runtime/tasks/storeSchema.ts';
 import type { TaskSnapshot } from '../../src/runtime/tasks/types.ts';
 import { aggregatorMigrations } from '../../src/services/state-proofs/aggregator/migrations.ts';
 import { forEachDatabase } from '../helpers/db.ts';
@@ -26,6 +23,7 @@ import {
   squares,
   squaresOperators,
   squaresSnapshot,
+  toyTaskStore,
 } from '../helpers/squares.ts';
 
 type Query = SquaresQuery;
@@ -51,11 +49,7 @@ forEachDatabase('task engine with another service’s task type', (fixture) => {
   it('shares a database with state proofs under its own table prefix, aggregates by weight, and keeps a wrong answer apart', async () => {
     const database = await fixture.fresh();
     await migrateToLatest(database, aggregatorMigrations);
-    const store = await createTaskStore(database, {
-      prefix: 'squares_',
-      migrations: { name: 'squares', migrations: { '0001_tasks': createTaskTablesMigration('squares_'), '0002_batch_answers': createBatchAnswerTablesMigration('squares_'), '0003_partial_task_indexes': partialTaskIndexesMigration('squares_') } },
-      codec: squares.codec,
-    });
+    const store = await toyTaskStore(database, 'squares_', squares.codec);
     const clock = { t: 1_000 };
     const finished: TaskSnapshot<Query, Answer>[] = [];
     const engine = new TaskEngine({
@@ -132,11 +126,7 @@ forEachDatabase('task engine with another service’s task type', (fixture) => {
   it('takes a task\'s reference epoch and threshold from submit, and refuses the operators the task type excludes', async () => {
     const database = await fixture.fresh();
     await migrateToLatest(database, aggregatorMigrations);
-    const store = await createTaskStore(database, {
-      prefix: 'squares_',
-      migrations: { name: 'squares', migrations: { '0001_tasks': createTaskTablesMigration('squares_'), '0002_batch_answers': createBatchAnswerTablesMigration('squares_'), '0003_partial_task_indexes': partialTaskIndexesMigration('squares_') } },
-      codec: squares.codec,
-    });
+    const store = await toyTaskStore(database, 'squares_', squares.codec);
     // Odd n excludes the heaviest operator (as an automation verdict excludes its slot's executor).
     const judged: typeof squares = { ...squares, excludedOperators: (q) => (q.n % 2n === 1n ? [operators[2].operator] : []) };
     const source = staticOperatorSetSource([snapshot], EPOCH + 3);
@@ -165,11 +155,7 @@ forEachDatabase('task engine with another service’s task type', (fixture) => {
   });
   it('serves a proof that left memory with its signers, without reading its answers again', async () => {
     const database = await fixture.fresh();
-    const store = await createTaskStore(database, {
-      prefix: 'squares_',
-      migrations: { name: 'squares', migrations: { '0001_tasks': createTaskTablesMigration('squares_'), '0002_batch_answers': createBatchAnswerTablesMigration('squares_'), '0003_partial_task_indexes': partialTaskIndexesMigration('squares_') } },
-      codec: squares.codec,
-    });
+    const store = await toyTaskStore(database, 'squares_', squares.codec);
     const clock = { t: 1_000 };
     const engine = new TaskEngine({ taskType: squares, store, operatorSet: staticOperatorSetSource([snapshot], EPOCH), mainChainId: 31337, lateWindowMs: 100, sweepIntervalMs: 5, now: () => clock.t });
     await engine.start();
