@@ -17,6 +17,8 @@ const HEX = /^0x(?:[0-9a-fA-F]{2})*$/;
 const WORD = 64;
 /** The 12 zero bytes above an ABI-encoded address. */
 const ADDRESS_PAD = '0'.repeat(24);
+/** The 28 zero bytes above an offset or length that indexes the input (below 2^32). */
+const INDEX_PAD = '0'.repeat(WORD - 8);
 
 /**
  * The `operators` of a single or batched `sigData` (the forms `decodeSigData` reads), lowercase, in their encoded order
@@ -52,6 +54,6 @@ export function sigDataOperators(sigData: Hex): Address[] {
 function wordAsIndex(body: string, index: number, words: number, what: string): number {
   if (index >= words) throw new MalformedSigDataError(`sigData has no ${what}: it holds ${words} words`);
   const word = body.slice(index * WORD, (index + 1) * WORD);
-  if (word.slice(0, WORD - 8) !== '0'.repeat(WORD - 8)) throw new MalformedSigDataError(`sigData ${what} 0x${word} points outside it`);
+  if (word.slice(0, WORD - 8) !== INDEX_PAD) throw new MalformedSigDataError(`sigData ${what} 0x${word} points outside it`);
   return Number.parseInt(word.slice(WORD - 8), 16);
 }
