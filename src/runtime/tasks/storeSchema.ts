@@ -131,10 +131,11 @@ export const STATUS_FAILED: RawBuilder<SqlBool> = sql.raw(`status = 'failed'`);
  * - `<prefix>tasks_epoch` (reference_epoch, task_id) of aggregated tasks: the rewards' proofs of an epoch;
  * - `<prefix>tasks_failed` (reference_epoch) of failed tasks: the rewards' counts.
  *
- * A task's life (insert, pending → signing, → aggregated) then writes 3 index entries instead of 9 on SQLite (pending →
- * signing writes none: its entry in `tasks_open` keeps its key), and 6 instead of 12 on Postgres, where every updated
- * row gets a new entry in each index that holds it. The entry of `tasks_epoch`, the one keyed by the random task id, is
- * written once instead of three times. Both databases take the same `CREATE INDEX ... WHERE`.
+ * Besides the primary key, a task's life (insert, pending → signing, → aggregated) then inserts 3 index entries and
+ * deletes 1 on SQLite instead of inserting 9 and deleting 6 (pending → signing leaves its key in `tasks_open` as it
+ * was), and 7 on Postgres instead of 12 (each row version gets an entry in the primary key and in every index whose
+ * condition it meets). The entry of `tasks_epoch`, the one keyed by the random task id, is written once instead of
+ * three times. Both databases take the same `CREATE INDEX ... WHERE`.
  */
 export function partialTaskIndexesMigration(prefix: string): Migration {
   const t = taskTableNames(prefix);
