@@ -69,7 +69,8 @@ export type OperatorNodeStats = {
 /** A running operator node: the runtime's {@link OperatorClient} (ECDSA auth, journal before send) and the task logic. */
 export class OperatorNode {
   private stopped = false;
-  private readonly inFlight = new Set<string>();
+  /** Tasks being answered, by `taskId:referenceEpoch`. */
+  private readonly inFlight = new Map<string, InFlight>();
   private readonly counts = { tasksReceived: 0, signaturesReused: 0, taskErrors: 0 };
   private readonly client: OperatorClient<WireTask, WireSignature, SignedAttestation, WireBatchAnswer>;
   private readonly digest: AttestationDigester;
@@ -128,23 +129,70 @@ export class OperatorNode {
     return this.options.logger;
   }
 
+  /**
+   * Answers tasks sent on their own. A task sent again while it is being answered is not answered twice: the answer
+   * under way goes out on the current connection. Unless it is being answered in a batch: that answer names a batch
+   * the aggregator now connected may not hold (another replica's, taken over after it died), so the task is answered
+   * again, from the journal, once the batch's answer is journaled. Never throws.
+   */
   private async handleTasks(tasks: readonly WireTask[]): Promise<void> {
-    const fresh = tasks.filter((t) => !this.inFlight.has(`${t.taskId}:${t.referenceEpoch}`));
-    for (const t of fresh) this.inFlight.add(`${t.taskId}:${t.referenceEpoch}`);
-    try {
-      const journaled = await this.options.journal.findByTasks(fresh.map((t) => t.taskId as Hex));
-      await Promise.all(fresh.map((task) => this.handleTask(task, journaled.filter((j) => j.taskId === task.taskId))));
-    } catch (error) {
-      this.log.error({ err: (error as Error).message }, 'failed to process a task batch');
-    } finally {
-      for (const t of fresh) this.inFlight.delete(`${t.taskId}:${t.referenceEpoch}`);
+    const fresh: WireTask[] = [];
+    const inBatches: WireTask[] = [];
+    for (const t of tasks) {
+      const running = this.inFlight.get(inFlightKey(t));
+      if (!running) fresh.push(t);
+      else if (running.batchId) inBatches.push(t);
     }
+    if (inBatches.length > 0) {
+      void this.afterInFlight(inBatches)
+        .then(() => this.handleTasks(inBatches))
+        .catch((error: Error) => this.log.error({ err: error.message }, 'failed to answer tasks sent again'));
+    }
+    if (fresh.length === 0) return;
+    await this.track(fresh, undefined, async () => {
+      try {
+        const journaled = await this.options.journal.findByTasks(fresh.map((t) => t.taskId as Hex));
+        await Promise.all(fresh.map((task) => this.handleTask(task, journaled.filter((j) => j.taskId === task.taskId))));
+      } catch (error) {
+        this.log.error({ err: (error as Error).message }, 'failed to process a task batch');
+      }
+    });
   }
 
-  /** Answers a batch with one signature over the root of its attestations (see the module comment). Never throws. */
+  /**
+   * Answers a batch with one signature over the root of its attestations (see the module comment). The same batch sent
+   * again while being answered (a reconnect) is answered once, on the current connection; a batch holding tasks being
+   * answered otherwise waits for those answers to be journaled, then signs their journaled readings. Never throws.
+   */
   private async handleBatch(batchId: Hex, tasks: readonly WireTask[]): Promise<void> {
-    const keys = tasks.map((t) => `${t.taskId}:${t.referenceEpoch}`);
-    for (const k of keys) this.inFlight.add(k);
+    const running = tasks.map((t) => this.inFlight.get(inFlightKey(t)));
+    if (running.every((r) => r?.batchId === batchId)) return;
+    if (running.some((r) => r !== undefined)) await this.afterInFlight(tasks);
+    await this.track(tasks, batchId, () => this.answerBatch(batchId, tasks));
+  }
+
+  /** Resolves once the handlers now answering any of `tasks` are done and what they answered is journaled. */
+  private async afterInFlight(tasks: readonly WireTask[]): Promise<void> {
+    const running = new Set(tasks.flatMap((t) => this.inFlight.get(inFlightKey(t))?.done ?? []));
+    await Promise.all(running);
+    // Their answers were queued; the flush journals them (before sending, even when the connection is down).
+    await this.client.flush();
+  }
+
+  /** Runs `work`, the answering of `tasks` (in batch `batchId`, or on their own), with the tasks marked in flight. */
+  private track(tasks: readonly WireTask[], batchId: Hex | undefined, work: () => Promise<void>): Promise<void> {
+    const keys = tasks.map(inFlightKey);
+    const entry: InFlight = { batchId, done: Promise.resolve() };
+    for (const k of keys) this.inFlight.set(k, entry);
+    entry.done = work()
+      .catch((error: Error) => this.log.error({ err: error.message }, 'failed to answer tasks'))
+      .finally(() => {
+        for (const k of keys) if (this.inFlight.get(k) === entry) this.inFlight.delete(k);
+      });
+    return entry.done;
+  }
+
+  private async answerBatch(batchId: Hex, tasks: readonly WireTask[]): Promise<void> {
     const fail = (taskId: string, error: unknown) => {
       if (this.stopped) return;
       const reason = error instanceof UnreadableTaskError ? error.message : `read failed: ${(error as Error).message.split('\n')[0]}`;
@@ -211,8 +259,6 @@ export class OperatorNode {
       if (this.stopped) return;
       this.log.error({ err: (error as Error).message, batchId }, 'failed to process a batch');
       for (const t of tasks) fail(t.taskId, error);
-    } finally {
-      for (const k of keys) this.inFlight.delete(k);
     }
   }
 
@@ -263,6 +309,13 @@ export class OperatorNode {
       this.client.enqueue({ error: { taskId, reason } });
     }
   }
+}
+
+/** The answering of some tasks: in batch `batchId` (undefined: on their own), settling `done` when queued. */
+type InFlight = { batchId: Hex | undefined; done: Promise<void> };
+
+function inFlightKey(task: WireTask): string {
+  return `${task.taskId.toLowerCase()}:${task.referenceEpoch}`;
 }
 
 function queryOf(task: WireTask): StateQuery {
