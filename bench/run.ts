@@ -31,6 +31,8 @@
  * - aggregator task engine: CPU µs per proof of the state-proof engine in one process (batched, SQLite, no network):
  *   creating and sending tasks, taking every operator's batch answer, and the writes that follow, with 4 and 10
  *   operators (bench/aggregatorEngine.ts);
+ * - operator node: CPU µs per task of one state-proofs operator node in one process (batches of 250 at final blocks,
+ *   its anvil RPC and SQLite journal, this process playing the aggregator) (bench/operatorNode.ts);
  *
  * - Intel DCAP attestation: gas of each IntelCollateralStore update and of verifyQuote for the real SGX and TDX quotes,
  *   with and without the P256VERIFY precompile (bench/intelGas.ts), and quotes verified per second off-chain
@@ -61,6 +63,7 @@ import { DEVNET_GAS_OPERATOR_COUNTS, type DevnetGasResult, measureDevnetGas } fr
 import { measureDigest } from './digest.ts';
 import { measureTaskStore } from './taskStore.ts';
 import { measureAggregatorEngine } from './aggregatorEngine.ts';
+import { measureOperatorNode } from './operatorNode.ts';
 import { type SignatureGas, BATCH_SIZES, SIGNER_COUNTS, gasPerProofNode, measureIsValidSignatureGas } from './gas.ts';
 import { type MultiProverGas, measureMultiProverGas } from './multiProverGas.ts';
 import { measureMultiProverThroughput } from './multiProverThroughput.ts';
@@ -70,7 +73,7 @@ import { measureAutomation } from './automation.ts';
 import { type PreconfBench, measurePreconf } from './preconf.ts';
 import { type BenchDatabaseKind, type ThroughputResult, measureThroughput } from './throughput.ts';
 
-const PARTS = ['throughput', 'gas', 'digest', 'store', 'engine', 'multi-prover', 'intel', 'automation', 'preconf'] as const;
+const PARTS = ['throughput', 'gas', 'digest', 'store', 'engine', 'operator', 'multi-prover', 'intel', 'automation', 'preconf'] as const;
 type Part = (typeof PARTS)[number];
 
 const only = process.argv[2] ?? process.env.BENCH_ONLY;
@@ -124,6 +127,7 @@ if (parts.includes('throughput')) {
           console.log(`  ${r.proofsPerSecond} proofs/s; latency p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms; failed ${r.failed}`);
           console.log(`  CPU per proof: aggregator ${r.cpuMsPerProof.aggregator} ms, operator ${r.cpuMsPerProof.operator} ms, whole machine ${r.cpuMsPerProof.machine} ms`);
           console.log(`  reading every proof back: ${r.reads.perSecond} GETs/s, aggregator CPU ${r.reads.aggregatorCpuMs} ms per GET`);
+          console.log(`  late signatures extending a proof: ${r.extensionsPerProof} per proof`);
           // Each cell replaces only its own figures: a cut-down run keeps the rest of the matrix from earlier runs.
           const slot = throughputSlot(single ? results : childOf(results, 'batchRequests'), database, mode === 'batched');
           const n = String(operators);
@@ -233,6 +237,12 @@ if (parts.includes('engine')) {
     console.log(`  ${n.padStart(9)} ${pad(c.total, 7)} ${pad(c.submit, 7)} ${pad(c.answers, 8)} ${pad(c.writes, 7)}`);
   }
   Object.assign(results, { aggregatorEngineCpuUsPerProof: e.byOperators });
+}
+
+if (parts.includes('operator')) {
+  const o = await measureOperatorNode();
+  console.log(`\noperator node (state proofs, batches of ${o.batchSize} at final blocks, SQLite journal, this process): ${o.cpuUsPerTask} CPU µs per task, ${o.tasksPerSecond} tasks/s over ${o.tasks} tasks`);
+  Object.assign(results, { operatorNodeCpuUsPerTask: o.cpuUsPerTask });
 }
 
 if (parts.includes('multi-prover')) {

@@ -54,6 +54,11 @@ export type ThroughputResult = {
    * in flight): GETs per second, and the aggregator's CPU per GET in ms.
    */
   reads: { perSecond: number; aggregatorCpuMs: number };
+  /**
+   * Late signatures that extended a proof already aggregated, per proof: each rewrites the proof. Counted until the
+   * read-back is over, so late answers that come after the burst count too.
+   */
+  extensionsPerProof: number;
 };
 
 /** Options of {@link measureThroughput}. */
@@ -217,6 +222,7 @@ async function runDevnet(options: ThroughputOptions, postgres: BenchDatabase | u
       postMs: { p50: pctOf(postTimes, 50), p99: pctOf(postTimes, 99), max: Math.round(postTimes.at(-1) ?? 0) },
       cpuMsPerProof: { aggregator: cpuMs(after.aggregator - before.aggregator), operator: cpuMs(operatorCpu), machine: cpuMs(machineBusy) },
       reads: { perSecond: round(reads / readSeconds), aggregatorCpuMs: round(((afterReads.aggregator - after.aggregator) * 1000) / reads, 1000) },
+      extensionsPerProof: round((afterReads.extended - before.extended) / ids.length, 100),
     };
   } finally {
     agent.destroy();
@@ -325,11 +331,16 @@ async function post<T>(agent: Agent, url: string, body: unknown): Promise<T> {
 }
 
 /** CPU seconds (user + system) of the aggregator and of each operator, and the tasks the aggregator has finished. */
-type CpuReading = { aggregator: number; operators: number[]; finished: number };
+type CpuReading = { aggregator: number; operators: number[]; finished: number; extended: number };
 
 async function readCpu(api: string, operatorMetrics: readonly string[]): Promise<CpuReading> {
   const [aggregator, ...operators] = await Promise.all([`${api}/metrics`, ...operatorMetrics].map(scrape));
-  return { aggregator: cpuSeconds(aggregator), operators: operators.map(cpuSeconds), finished: finishedTasks(aggregator) };
+  return {
+    aggregator: cpuSeconds(aggregator),
+    operators: operators.map(cpuSeconds),
+    finished: finishedTasks(aggregator),
+    extended: metricValue(aggregator, 'avs_state_proofs_proof_extensions_total'),
+  };
 }
 
 /** Busy (non-idle) CPU seconds of every core since boot. */
