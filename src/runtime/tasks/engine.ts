@@ -23,6 +23,7 @@ import { BatchBook } from './batches.ts';
 import { batchRootOfSignature } from './batchSignature.ts';
 import { MAX_ITEMS_PER_MESSAGE } from '../operators/protocol.ts';
 import { AggregatorOverloadedError, AggregatorStoppedError, NoOperatorSetError, OperatorSetUnavailableError } from './errors.ts';
+import { ProofReads } from './proofReads.ts';
 import { ReplicaSync } from './replicaSync.ts';
 import type { OperatorSession } from './sessions.ts';
 import type { TaskStore } from './store.ts';
@@ -35,9 +36,6 @@ import { type AnswerRecord, type ProofFeedCursor, type TaskRecord, type TaskSnap
 import { WriteBatcher } from './writeBatcher.ts';
 
 export type { TaskEvent };
-
-/** How many recently finished proofs keep their signers in memory after leaving it (about 100 bytes each plus signers). */
-const RECENT_PROOFS = 16_384;
 
 /** The task engine of one service. Construct, {@link TaskEngine.start}, and {@link TaskEngine.stop} when done. */
 export class TaskEngine<Q, A, WT, WA extends WireAnswerBase> {
@@ -69,12 +67,7 @@ export class TaskEngine<Q, A, WT, WA extends WireAnswerBase> {
 
   private running = false;
   private readonly active = new Map<string, ActiveTask<Q, A, WT>>();
-  /**
-   * The signers of proofs this process finished and has since dropped from memory, by lowercase task id, the
-   * {@link RECENT_PROOFS} most recent: clients read a proof soon after it is made, and its signers then need no
-   * read of the answers.
-   */
-  private readonly recentSigners = new Map<string, ActiveTask<Q, A, WT>['signers']>();
+  private readonly reads: ProofReads<Q, A, WT>;
   private readonly batches = new BatchBook<ActiveTask<Q, A, WT>>();
   private readonly events: TaskEvents<Q, A>;
   private readonly commits: CommitApplier<Q, A, WT>;
@@ -91,6 +84,7 @@ export class TaskEngine<Q, A, WT, WA extends WireAnswerBase> {
     this.sweepMs = options.sweepIntervalMs ?? 250;
     this.now = options.now ?? Date.now;
     this.events = new TaskEvents(this.log);
+    this.reads = new ProofReads(this.store, (sigData) => this.taskType.proofSigners(sigData), this.active);
     this.commits = new CommitApplier({
       active: this.active,
       stats: this.stats,
@@ -204,7 +198,7 @@ export class TaskEngine<Q, A, WT, WA extends WireAnswerBase> {
       await this.store.releaseClaims().catch((error) => this.log.warn({ err: (error as Error).message }, 'cannot release task claims'));
     }
     this.active.clear();
-    this.recentSigners.clear();
+    this.reads.clear();
     this.batches.clear();
     this.events.clear();
   }
@@ -295,14 +289,8 @@ export class TaskEngine<Q, A, WT, WA extends WireAnswerBase> {
   }
 
   /** The stored task with the signers of its proof, or undefined for an unknown id. */
-  async getTask(taskId: Hex): Promise<TaskSnapshot<Q, A> | undefined> {
-    const record = await this.store.getTask(taskId);
-    if (!record) return undefined;
-    if (record.status !== 'aggregated' || !record.digest) return { record, signers: [] };
-    // Proofs only gain signers: the same count is the same proof.
-    const live = this.active.get(record.taskId)?.signers ?? this.recentSigners.get(record.taskId);
-    if (live && live.length === record.signerCount) return { record, signers: live };
-    return { record, signers: this.signersOf(record, await this.store.listAnswers(record.taskId)) };
+  getTask(taskId: Hex): Promise<TaskSnapshot<Q, A> | undefined> {
+    return this.reads.getTask(taskId);
   }
 
   /**
@@ -310,10 +298,8 @@ export class TaskEngine<Q, A, WT, WA extends WireAnswerBase> {
    * signers. A proof extended by late signatures appears again.
    * @param limit Page size.
    */
-  async listProofs(after: ProofFeedCursor | undefined, limit: number): Promise<TaskSnapshot<Q, A>[]> {
-    const records = await this.store.listProofs({ after, limit });
-    const answers = await this.store.listAnswersOf(records.map((r) => r.taskId));
-    return records.map((record) => ({ record, signers: this.signersOf(record, answers.get(record.taskId.toLowerCase() as Hex) ?? []) }));
+  listProofs(after: ProofFeedCursor | undefined, limit: number): Promise<TaskSnapshot<Q, A>[]> {
+    return this.reads.listProofs(after, limit);
   }
 
   /**
@@ -414,15 +400,6 @@ export class TaskEngine<Q, A, WT, WA extends WireAnswerBase> {
     return snapshotOf(task);
   }
 
-  /** The proof's signers: operators in `sigData` whose stored answer has the proof's digest. */
-  private signersOf(record: TaskRecord<Q, A>, answers: readonly AnswerRecord<A>[]): TaskSnapshot<Q, A>['signers'] {
-    if (!record.sigData || !record.digest) return [];
-    const inProof = new Set(this.taskType.proofSigners(record.sigData).map((o) => o.toLowerCase()));
-    return answers
-      .filter((a) => a.digest === record.digest && inProof.has(a.operator.toLowerCase()))
-      .map((a) => ({ operator: a.operator, weight: a.weight }));
-  }
-
   /** Takes a stored task (and its stored answers) into memory: a new foreign task, new answers, a claim, or its end. */
   private async absorb(record: TaskRecord<Q, A>, answers: readonly AnswerRecord<A>[]): Promise<void> {
     const key = record.taskId.toLowerCase();
@@ -489,8 +466,7 @@ export class TaskEngine<Q, A, WT, WA extends WireAnswerBase> {
       ) {
         const id = task.record.taskId.toLowerCase();
         this.active.delete(id);
-        this.recentSigners.set(id, task.signers);
-        if (this.recentSigners.size > RECENT_PROOFS) this.recentSigners.delete(this.recentSigners.keys().next().value!);
+        this.reads.remember(id, task.signers);
       }
     }
     if (changed) this.writes.requestFlush();
