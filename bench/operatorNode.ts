@@ -26,7 +26,7 @@ import { fastTaskId } from '../src/services/state-proofs/digest.ts';
 import { openSigningJournal } from '../src/services/state-proofs/operator/journal.ts';
 import { OperatorNode } from '../src/services/state-proofs/operator/node.ts';
 import { StateReader } from '../src/services/state-proofs/operator/reader.ts';
-import type { WireTask } from '../src/services/state-proofs/protocol.ts';
+import { type WireTask, toWireTask } from '../src/services/state-proofs/protocol.ts';
 
 /** CPU µs per task, and the wall-clock rate of the measured batches. */
 export type OperatorNodeResult = { tasks: number; batchSize: number; cpuUsPerTask: number; tasksPerSecond: number };
@@ -68,15 +68,7 @@ export async function measureOperatorNode(options: OperatorNodeOptions = {}): Pr
       const block = await client.getBlock({ blockNumber: receipt.blockNumber });
       for (const { key } of entries) {
         const query = { user: writer.address, chainId: BigInt(CHAIN_ID), blockNumber: block.number, timestamp: block.timestamp, key };
-        tasks.push({
-          taskId: fastTaskId(query),
-          chainId: String(CHAIN_ID),
-          user: writer.address,
-          key: key.toString(),
-          blockNumber: block.number.toString(),
-          timestamp: block.timestamp.toString(),
-          referenceEpoch: EPOCH,
-        });
+        tasks.push(toWireTask(fastTaskId(query), query, EPOCH));
       }
     }
     await client.request({ method: 'anvil_mine', params: [numberToHex(4)] } as never);

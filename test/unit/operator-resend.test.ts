@@ -26,7 +26,7 @@ import { type AttestationDomain, attestationDigest, computeTaskId } from '../../
 import { openSigningJournal } from '../../src/services/state-proofs/operator/journal.ts';
 import { OperatorNode } from '../../src/services/state-proofs/operator/node.ts';
 import { StateReader } from '../../src/services/state-proofs/operator/reader.ts';
-import type { WireTask } from '../../src/services/state-proofs/protocol.ts';
+import { type WireTask, toWireTask } from '../../src/services/state-proofs/protocol.ts';
 
 const CHAIN_ID = 31_451;
 const CONFIRMATIONS = 2;
@@ -97,15 +97,7 @@ describe('operator node: a task sent again while it is being answered', { timeou
       const query = { user: writer.address, chainId: BigInt(CHAIN_ID), blockNumber: block.number, timestamp: block.timestamp, key };
       const taskId = computeTaskId(query);
       values.set(taskId, value);
-      return {
-        taskId,
-        chainId: String(CHAIN_ID),
-        user: writer.address,
-        key: key.toString(),
-        blockNumber: block.number.toString(),
-        timestamp: block.timestamp.toString(),
-        referenceEpoch: EPOCH,
-      };
+      return toWireTask(taskId, query, EPOCH);
     });
     return { tasks, values };
   };

@@ -3,9 +3,11 @@
  * the envelope): a task asks an operator to read `getHistoryAtBlock(user, key, blockNumber)` on `chainId`; an answer
  * is the value it read, whether the entry exists, and its EIP-712 signature over the StateAttestation.
  */
+import type { Hex } from 'viem';
 import { z } from 'zod';
 import { hexAddressSchema as address } from '../../core/chain/schemas.ts';
 import { authMessage as runtimeAuthMessage, operatorProtocol } from '../../runtime/operators/protocol.ts';
+import type { StateQuery } from './attestation.ts';
 
 export { PROTOCOL_VERSION, authMessageSchema, challengeMessage, errorMessage, taskErrorsMessage, welcomeMessage } from '../../runtime/operators/protocol.ts';
 
@@ -29,6 +31,19 @@ export const wireTask = z.object({
   referenceEpoch: z.number().int().nonnegative(),
 });
 export type WireTask = z.infer<typeof wireTask>;
+
+/** The wire form of the task `taskId` asking `query`, signed for `referenceEpoch` (integers as decimal strings). */
+export function toWireTask(taskId: Hex, query: StateQuery, referenceEpoch: number): WireTask {
+  return {
+    taskId,
+    chainId: query.chainId.toString(),
+    user: query.user,
+    key: query.key.toString(),
+    blockNumber: query.blockNumber.toString(),
+    timestamp: query.timestamp.toString(),
+    referenceEpoch,
+  };
+}
 
 /** One signed answer: the operator's reading of the task and its EIP-712 signature over the StateAttestation. */
 export const wireSignature = z.object({

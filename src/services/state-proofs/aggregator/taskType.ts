@@ -10,7 +10,7 @@ import type { TaskCodec, TaskType } from '../../../runtime/tasks/taskType.ts';
 import { type AttestationDomain, type StateQuery, encodeBatchedSigData, encodeSigData } from '../attestation.ts';
 import { sigDataOperators } from '../sigDataOperators.ts';
 import { createAttestationDigester } from '../digest.ts';
-import type { WireSignature, WireTask } from '../protocol.ts';
+import { type WireSignature, type WireTask, toWireTask } from '../protocol.ts';
 import { checksumAddress } from './views.ts';
 
 /** An operator's reading: the value at the slot, and whether the entry exists. */
@@ -46,15 +46,7 @@ export function stateProofTaskType(domain: AttestationDomain): StateProofTaskTyp
   return {
     name: 'state-proof',
     codec: stateProofCodec,
-    wireTask: (record) => ({
-      taskId: record.taskId,
-      chainId: record.query.chainId.toString(),
-      user: record.query.user,
-      key: record.query.key.toString(),
-      blockNumber: record.query.blockNumber.toString(),
-      timestamp: record.query.timestamp.toString(),
-      referenceEpoch: record.referenceEpoch,
-    }),
+    wireTask: (record) => toWireTask(record.taskId, record.query, record.referenceEpoch),
     readAnswer(wire) {
       const value = BigInt(wire.value);
       if (value > UINT256_MAX) return { rejected: 'value does not fit in uint256' };
