@@ -150,12 +150,8 @@ export class OperatorNode {
     }
     if (fresh.length === 0) return;
     await this.track(fresh, undefined, async () => {
-      try {
-        const journaled = await this.options.journal.findByTasks(fresh.map((t) => t.taskId as Hex));
-        await Promise.all(fresh.map((task) => this.handleTask(task, journaled.filter((j) => j.taskId === task.taskId))));
-      } catch (error) {
-        this.log.error({ err: (error as Error).message }, 'failed to process a task batch');
-      }
+      const journaled = await this.options.journal.findByTasks(fresh.map((t) => t.taskId as Hex));
+      await Promise.all(fresh.map((task) => this.handleTask(task, journaled.filter((j) => j.taskId === task.taskId))));
     });
   }
 
