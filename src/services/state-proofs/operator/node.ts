@@ -137,19 +137,27 @@ export class OperatorNode {
    */
   private async handleTasks(tasks: readonly WireTask[]): Promise<void> {
     const fresh: WireTask[] = [];
+    const freshKeys: string[] = [];
     const inBatches: WireTask[] = [];
+    const inBatchKeys: string[] = [];
     for (const t of tasks) {
-      const running = this.inFlight.get(inFlightKey(t));
-      if (!running) fresh.push(t);
-      else if (running.batchId) inBatches.push(t);
+      const key = inFlightKey(t);
+      const running = this.inFlight.get(key);
+      if (!running) {
+        fresh.push(t);
+        freshKeys.push(key);
+      } else if (running.batchId) {
+        inBatches.push(t);
+        inBatchKeys.push(key);
+      }
     }
     if (inBatches.length > 0) {
-      void this.afterInFlight(inBatches)
+      void this.afterInFlight(inBatchKeys)
         .then(() => this.handleTasks(inBatches))
         .catch((error: Error) => this.log.error({ err: error.message }, 'failed to answer tasks sent again'));
     }
     if (fresh.length === 0) return;
-    await this.track(fresh, undefined, async () => {
+    await this.track(freshKeys, undefined, async () => {
       const journaled = await this.options.journal.findByTasks(fresh.map((t) => t.taskId as Hex));
       await Promise.all(fresh.map((task) => this.handleTask(task, journaled.filter((j) => j.taskId === task.taskId))));
     });
@@ -161,23 +169,23 @@ export class OperatorNode {
    * answered otherwise waits for those answers to be journaled, then signs their journaled readings. Never throws.
    */
   private async handleBatch(batchId: Hex, tasks: readonly WireTask[]): Promise<void> {
-    const running = tasks.map((t) => this.inFlight.get(inFlightKey(t)));
+    const keys = tasks.map(inFlightKey);
+    const running = keys.map((k) => this.inFlight.get(k));
     if (running.every((r) => r?.batchId === batchId)) return;
-    if (running.some((r) => r !== undefined)) await this.afterInFlight(tasks);
-    await this.track(tasks, batchId, () => this.answerBatch(batchId, tasks));
+    if (running.some((r) => r !== undefined)) await this.afterInFlight(keys);
+    await this.track(keys, batchId, () => this.answerBatch(batchId, tasks));
   }
 
-  /** Resolves once the handlers now answering any of `tasks` are done and what they answered is journaled. */
-  private async afterInFlight(tasks: readonly WireTask[]): Promise<void> {
-    const running = new Set(tasks.flatMap((t) => this.inFlight.get(inFlightKey(t))?.done ?? []));
+  /** Resolves once the handlers now answering any of the tasks `keys` are done and what they answered is journaled. */
+  private async afterInFlight(keys: readonly string[]): Promise<void> {
+    const running = new Set(keys.flatMap((k) => this.inFlight.get(k)?.done ?? []));
     await Promise.all(running);
     // Their answers were queued; the flush journals them (before sending, even when the connection is down).
     await this.client.flush();
   }
 
-  /** Runs `work`, the answering of `tasks` (in batch `batchId`, or on their own), with the tasks marked in flight. */
-  private track(tasks: readonly WireTask[], batchId: Hex | undefined, work: () => Promise<void>): Promise<void> {
-    const keys = tasks.map(inFlightKey);
+  /** Runs `work`, the answering of the tasks `keys` (in batch `batchId`, or on their own), with them marked in flight. */
+  private track(keys: readonly string[], batchId: Hex | undefined, work: () => Promise<void>): Promise<void> {
     const entry: InFlight = { batchId, done: Promise.resolve() };
     for (const k of keys) this.inFlight.set(k, entry);
     entry.done = work()
