@@ -6,14 +6,15 @@
  * This process plays the aggregator on a WebSocket server: it sends each batch (encoded once, before the clock starts)
  * and takes the node's `batchSignature` back, with `inFlight` batches outstanding, as the engine pipelines them. The
  * CPU measured is this whole process's: the node's work and the stub's receiving of the answers (a JSON parse per
- * batch). anvil's own work (the `eth_call`s) is another process's, not counted.
+ * batch). anvil's own work (the `eth_call`s) is another process's, not counted. Run with `journalEntries`, it shows what a
+ * node's history costs each new task (the journal's index grows with every task signed).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Address, numberToHex } from 'viem';
+import { type Address, type Hex, numberToHex } from 'viem';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { StateManagerAbi, StateManagerBytecode } from '../src/core/chain/abis/generated/index.ts';
 import { makePublicClient, makeWalletClient } from '../src/core/chain/clients.ts';
@@ -23,7 +24,7 @@ import { devAccount } from '../src/devnet/accounts.ts';
 import { startAnvil } from '../src/devnet/anvil.ts';
 import { PROTOCOL_VERSION } from '../src/runtime/operators/protocol.ts';
 import { fastTaskId } from '../src/services/state-proofs/digest.ts';
-import { openSigningJournal } from '../src/services/state-proofs/operator/journal.ts';
+import { type SigningJournal, openSigningJournal } from '../src/services/state-proofs/operator/journal.ts';
 import { OperatorNode } from '../src/services/state-proofs/operator/node.ts';
 import { StateReader } from '../src/services/state-proofs/operator/reader.ts';
 import { type WireTask, toWireTask } from '../src/services/state-proofs/protocol.ts';
@@ -31,13 +32,35 @@ import { type WireTask, toWireTask } from '../src/services/state-proofs/protocol
 /** CPU µs per task, and the wall-clock rate of the measured batches. */
 export type OperatorNodeResult = { tasks: number; batchSize: number; cpuUsPerTask: number; tasksPerSecond: number };
 
-/** Options of {@link measureOperatorNode}. */
-export type OperatorNodeOptions = { batches?: number; warmBatches?: number; batchSize?: number; inFlight?: number };
+/**
+ * Options of {@link measureOperatorNode}. `journalEntries`: entries the journal holds before the run (a node's history;
+ * 250 per block, on another chain), default 0.
+ */
+export type OperatorNodeOptions = { batches?: number; warmBatches?: number; batchSize?: number; inFlight?: number; journalEntries?: number };
 
 const CHAIN_ID = 31_461;
 const EPOCH = 5;
 /** Entries per `batchSetValues` transaction (a new key's history costs about 50k gas; anvil's blocks hold 30M). */
 const WRITES_PER_TX = 400;
+
+/** Appends `entries` signed attestations of past tasks to `journal`, 250 per block of chain `CHAIN_ID - 1`. */
+async function fillJournal(journal: SigningJournal, entries: number): Promise<void> {
+  const signature = `0x${'ab'.repeat(65)}` as Hex;
+  for (let first = 0; first < entries; first += 1_000) {
+    await journal.append(
+      Array.from({ length: Math.min(1_000, entries - first) }, (_, i) => ({
+        taskId: `0x${randomBytes(32).toString('hex')}` as Hex,
+        chainId: BigInt(CHAIN_ID - 1),
+        blockNumber: BigInt(Math.floor((first + i) / 250)),
+        referenceEpoch: EPOCH,
+        value: 1n,
+        exists: true,
+        digest: `0x${randomBytes(32).toString('hex')}` as Hex,
+        signature,
+      })),
+    );
+  }
+}
 
 /** Runs the node over `warmBatches` then `batches` batches of `batchSize` distinct tasks, measuring the latter. */
 export async function measureOperatorNode(options: OperatorNodeOptions = {}): Promise<OperatorNodeResult> {
@@ -95,6 +118,7 @@ export async function measureOperatorNode(options: OperatorNodeOptions = {}): Pr
     });
     const journal = await openSigningJournal({ operator, sqlitePath: join(dir, 'journal.sqlite') });
     closeJournal = () => journal.database.close();
+    await fillJournal(journal.journal, options.journalEntries ?? 0);
     node = new OperatorNode({
       aggregatorUrl: `ws://127.0.0.1:${(server.address() as AddressInfo).port}`,
       operator,

@@ -20,7 +20,7 @@ import { OperatorClient } from '../../../runtime/operators/client.ts';
 import type { AttestationDomain, StateAttestation, StateQuery } from '../attestation.ts';
 import { type AttestationDigester, createAttestationDigester, fastTaskId } from '../digest.ts';
 import { STATE_PROOFS_SERVICE, type WireBatchAnswer, type WireSignature, type WireTask, stateProofsProtocol } from '../protocol.ts';
-import { type SignedAttestation, SigningJournal } from './journal.ts';
+import type { JournalKey, SignedAttestation, SigningJournal } from './journal.ts';
 import { type StateReader, UnreadableTaskError } from './reader.ts';
 
 export { AggregatorMismatchError } from '../../../runtime/operators/client.ts';
@@ -158,8 +158,8 @@ export class OperatorNode {
     }
     if (fresh.length === 0) return;
     await this.track(freshKeys, undefined, async () => {
-      const journaled = await this.options.journal.findByTasks(fresh.map((t) => t.taskId as Hex));
-      await Promise.all(fresh.map((task) => this.handleTask(task, journaled.filter((j) => j.taskId === task.taskId))));
+      const journaled = await this.options.journal.findByTasks(fresh.map(journalKeyOf));
+      await Promise.all(fresh.map((task) => this.handleTask(task, journaled.filter((j) => j.taskId.toLowerCase() === task.taskId.toLowerCase()))));
     });
   }
 
@@ -204,13 +204,6 @@ export class OperatorNode {
       this.client.enqueue({ error: { taskId, reason } });
     };
     try {
-      const epochOf = new Map(tasks.map((t) => [t.taskId.toLowerCase(), t.referenceEpoch]));
-      const journaled = new Map<string, SignedAttestation>();
-      for (const j of await this.options.journal.findByTasks(tasks.map((t) => t.taskId as Hex))) {
-        // The entry of the task's own epoch wins; else any earlier one (one task, one reading).
-        const id = j.taskId.toLowerCase();
-        if (!journaled.has(id) || j.referenceEpoch === epochOf.get(id)) journaled.set(id, j);
-      }
       const items: BatchItem[] = [];
       for (const task of tasks) {
         const query = queryOf(task);
@@ -218,8 +211,19 @@ export class OperatorNode {
           fail(task.taskId, new UnreadableTaskError('task id is not the hash of its query'));
           continue;
         }
-        const earlier = journaled.get(task.taskId.toLowerCase());
-        items.push({ task, query, reading: earlier ? { value: earlier.value, exists: earlier.exists } : undefined });
+        items.push({ task, query });
+      }
+      const epochOf = new Map(items.map((i) => [i.task.taskId.toLowerCase(), i.task.referenceEpoch]));
+      const journaled = new Map<string, SignedAttestation>();
+      const keys = items.map((i) => ({ taskId: i.task.taskId as Hex, chainId: i.query.chainId, blockNumber: i.query.blockNumber }));
+      for (const j of await this.options.journal.findByTasks(keys)) {
+        // The entry of the task's own epoch wins; else any earlier one (one task, one reading).
+        const id = j.taskId.toLowerCase();
+        if (!journaled.has(id) || j.referenceEpoch === epochOf.get(id)) journaled.set(id, j);
+      }
+      for (const item of items) {
+        const earlier = journaled.get(item.task.taskId.toLowerCase());
+        if (earlier) item.reading = { value: earlier.value, exists: earlier.exists };
       }
       const toRead = items.filter((i) => !i.reading);
       const readings = await this.options.reader.readMany(
@@ -242,7 +246,8 @@ export class OperatorNode {
         let r = reading!;
         if (this.options.fault?.signsWrongValue(query)) r = { value: r.value + 1n, exists: true };
         const digest = this.digest({ ...query, value: r.value, exists: r.exists, epoch: task.referenceEpoch });
-        return { taskId: task.taskId as Hex, referenceEpoch: task.referenceEpoch, value: r.value, exists: r.exists, digest, signature: '0x' };
+        const { chainId, blockNumber } = query;
+        return { taskId: task.taskId as Hex, chainId, blockNumber, referenceEpoch: task.referenceEpoch, value: r.value, exists: r.exists, digest, signature: '0x' };
       });
       const tree = computeBatchRoot(entries.map((e) => e.digest));
       const signature = signDigest(this.options.signingKey, tree.batchDigest);
@@ -298,6 +303,8 @@ export class OperatorNode {
       const digest = this.digest(attestation);
       const entry: SignedAttestation = {
         taskId,
+        chainId: query.chainId,
+        blockNumber: query.blockNumber,
         referenceEpoch: task.referenceEpoch,
         value: reading.value,
         exists: reading.exists,
@@ -320,6 +327,11 @@ type InFlight = { batchId: Hex | undefined; done: Promise<void> };
 
 function inFlightKey(task: WireTask): string {
   return `${task.taskId.toLowerCase()}:${task.referenceEpoch}`;
+}
+
+/** Where the journal holds the task's entries (the query as the wire states it; checked against the id before signing). */
+function journalKeyOf(task: WireTask): JournalKey {
+  return { taskId: task.taskId as Hex, chainId: BigInt(task.chainId), blockNumber: BigInt(task.blockNumber) };
 }
 
 function queryOf(task: WireTask): StateQuery {
