@@ -54,7 +54,8 @@ forEachDatabase('task store partial indexes', (fixture) => {
     const ids = await tasksInEveryState(store);
     assert.deepEqual((await store.listUnfinished()).map((u) => u.task.taskId), [0, 1, 2, 3].map((i) => ids[i]), 'oldest first');
     assert.deepEqual((await store.listProofs({ limit: 10 })).map((t) => t.taskId).sort(), [4, 5, 6, 8].map((i) => ids[i]).sort());
-    assert.deepEqual((await store.listEpochProofs(4, { limit: 10 })).map((t) => t.taskId), [4, 5, 6].map((i) => ids[i]).sort(), 'by task id');
+    // Aggregated in one write: one time, so by task id.
+    assert.deepEqual((await store.listEpochProofs(4, { limit: 10 })).map((t) => t.taskId), [4, 5, 6].map((i) => ids[i]).sort(), 'by aggregation time, then task id');
     assert.deepEqual(await store.countEpochTasks(4), { aggregated: 3, failed: 1, unfinished: 4 });
     assert.deepEqual(await store.countEpochTasks(5), { aggregated: 1, failed: 1, unfinished: 0 });
     assert.deepEqual(await store.countEpochTasks(6), { aggregated: 0, failed: 0, unfinished: 0 });
@@ -83,7 +84,7 @@ forEachDatabase('task store partial indexes', (fixture) => {
       await store.claimTasks(5_000, 10);
       await store.renewClaims(6_000);
       await store.listProofs({ after: { updatedAt: 1, taskId: `0x${'00'.repeat(32)}` }, limit: 10 });
-      await store.listEpochProofs(4, { after: `0x${'00'.repeat(32)}`, limit: 10 });
+      await store.listEpochProofs(4, { after: { aggregatedAt: 1, taskId: `0x${'00'.repeat(32)}` }, limit: 10 });
       await store.countEpochTasks(4);
       const executor = database.kysely.getExecutor();
       const plans: { sql: string; plan: string }[] = [];

@@ -9,7 +9,7 @@ import { encodeSigData } from '../../src/services/state-proofs/attestation.ts';
 import { type NewStateProofTask as NewTask, type StateAnswerRecord, type StateProofStore, createStateProofStore } from '../../src/services/state-proofs/aggregator/store.ts';
 import { computeEpochRewards } from '../../src/runtime/rewards/epoch.ts';
 import { MissingWeightError } from '../../src/runtime/rewards/errors.ts';
-import { type EpochRecordSource, listEpochProofs, readEpochRecords } from '../../src/runtime/rewards/records.ts';
+import { type EpochProofCursor, type EpochRecordSource, listEpochProofs, readEpochRecords } from '../../src/runtime/rewards/records.ts';
 import { decodeSigData } from '../../src/services/state-proofs/attestation.ts';
 import { forEachDatabase } from '../helpers/db.ts';
 
@@ -47,7 +47,7 @@ function answer(t: NewTask, operator: Address, value = 5n): StateAnswerRecord {
 }
 
 /** Stores `t` answered by `signers`, aggregated with exactly those signers in sigData. */
-async function aggregate(store: StateProofStore, t: NewTask, signers: Address[]): Promise<void> {
+async function aggregate(store: StateProofStore, t: NewTask, signers: Address[], now?: number): Promise<void> {
   await store.write({
     answers: signers.map((s) => answer(t, s)),
     completions: [
@@ -60,7 +60,7 @@ async function aggregate(store: StateProofStore, t: NewTask, signers: Address[])
         signedWeight: signers.reduce((sum, s) => sum + WEIGHT[s], 0n),
       },
     ],
-  });
+  }, now);
 }
 
 /** The store as the rewards' record source, with the state-proof sigData decoding. */
@@ -112,7 +112,7 @@ forEachDatabase('rewards records', (fixture) => {
     assert.equal(page.next, undefined);
     const byTask = new Map(page.proofs.map((p) => [p.taskId, p]));
     assert.deepEqual(
-      page.proofs.map((p) => p.taskId),
+      page.proofs.map((p) => p.taskId).sort(),
       [t1, t2, t3, t4].map((t) => t.taskId.toLowerCase()).sort(),
     );
     assert.deepEqual(byTask.get(t1.taskId.toLowerCase() as Hex)?.signers, [A, B, C]);
@@ -142,14 +142,16 @@ forEachDatabase('rewards records', (fixture) => {
     );
   });
 
-  it('pages through many proofs in task-id order, each once', async () => {
+  it('pages through many proofs in the order they were aggregated, each once, ties by task id', async () => {
     const database = await fixture.fresh();
     const store = await createStateProofStore(database);
     const tasks = Array.from({ length: 37 }, (_, i) => task(100 + i, 2));
     await store.insertTasks(tasks);
-    for (const [i, t] of tasks.entries()) await aggregate(store, t, i % 3 === 0 ? [A, B] : [A]);
+    // Aggregated at five instants, so pages end inside a run of equal times.
+    const aggregatedAt = (i: number) => 1_000 + ((i * 7) % 5);
+    for (const [i, t] of tasks.entries()) await aggregate(store, t, i % 3 === 0 ? [A, B] : [A], aggregatedAt(i));
     const seen: Hex[] = [];
-    let after: Hex | undefined;
+    let after: EpochProofCursor | undefined;
     let pages = 0;
     do {
       const page = await listEpochProofs(sourceOf(store), 2, { after, limit: 8 });
@@ -158,7 +160,11 @@ forEachDatabase('rewards records', (fixture) => {
       pages++;
     } while (after);
     assert.equal(pages, 5);
-    assert.deepEqual(seen, tasks.map((t) => t.taskId.toLowerCase()).sort());
+    const expected = tasks
+      .map((t, i) => ({ id: t.taskId.toLowerCase(), at: aggregatedAt(i) }))
+      .sort((x, y) => x.at - y.at || (x.id < y.id ? -1 : 1))
+      .map((x) => x.id);
+    assert.deepEqual(seen, expected);
     const records = await readEpochRecords(sourceOf(store), 2, { pageSize: 5 });
     assert.deepEqual([...records.tally.signedCounts()], [
       [A.toLowerCase(), 37],

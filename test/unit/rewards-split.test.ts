@@ -218,6 +218,20 @@ describe('rewards ProofTally', () => {
     ]);
   });
 
+  it('orders by aggregation time first: a later time may carry a lower task id, a step back in time is refused', () => {
+    const [low, high] = [taskId(1), taskId(2)].sort();
+    const tally = new ProofTally();
+    tally.add({ taskId: high, signers: [A], aggregatedAt: 1_000 });
+    tally.add({ taskId: low, signers: [A], aggregatedAt: 1_001 });
+    tally.add({ taskId: low, signers: [B], aggregatedAt: 1_001 });
+    assert.throws(() => tally.add({ taskId: high, signers: [C], aggregatedAt: 1_000 }), RewardInputError);
+    assert.equal(tally.proofs, 2);
+    assert.deepEqual([...tally.signedCounts()], [
+      [A, 2],
+      [B, 1],
+    ]);
+  });
+
   it('refuses malformed task ids and signers', () => {
     assert.throws(() => new ProofTally().add({ taskId: '0x1234', signers: [] }), RewardInputError);
     assert.throws(() => new ProofTally().add({ taskId: taskId(1), signers: ['0x12' as Address] }), RewardInputError);

@@ -7,15 +7,15 @@
  * same task (an equivocation) is left out of that proof: equivocating is not paid.
  */
 import { type Address, type Hex, getAddress } from 'viem';
-import type { AnswerRecord, EpochTaskCounts, TaskRecord } from '../tasks/types.ts';
+import type { AnswerRecord, EpochProofCursor, EpochTaskCounts, TaskRecord } from '../tasks/types.ts';
 import { type EpochProof, ProofTally } from './split.ts';
 
-export type { EpochTaskCounts };
+export type { EpochProofCursor, EpochTaskCounts };
 
 /** What the records are read from: a task store (`runtime/tasks/store.ts`) and how its proofs name their signers. */
 export type EpochRecordSource = {
   countEpochTasks(epoch: number): Promise<EpochTaskCounts>;
-  listEpochProofs(epoch: number, page: { after?: Hex; limit: number }): Promise<TaskRecord<unknown, unknown>[]>;
+  listEpochProofs(epoch: number, page: { after?: EpochProofCursor; limit: number }): Promise<TaskRecord<unknown, unknown>[]>;
   listAnswersOf(taskIds: readonly Hex[]): Promise<Map<Hex, AnswerRecord<unknown>[]>>;
   listConflictsOf(taskIds: readonly Hex[]): Promise<Map<Hex, AnswerRecord<unknown>[]>>;
   /** The operators in a proof's `sigData` (the service's task type knows its encoding). */
@@ -37,7 +37,7 @@ export type EpochProofRecord = EpochProof & {
 export type EpochProofPage = {
   proofs: EpochProofRecord[];
   /** Pass as `after` for the next page; undefined when this was the last page. */
-  next: Hex | undefined;
+  next: EpochProofCursor | undefined;
 };
 
 /** Everything the split needs from the database for one epoch. */
@@ -56,11 +56,12 @@ export type EpochRecords = {
 export const DEFAULT_PAGE_SIZE = 256;
 
 /**
- * One page of the proofs aggregated with reference epoch `epoch`, ascending by task id, strictly after `after`.
+ * One page of the proofs aggregated with reference epoch `epoch`, in the order they were aggregated (then by task id),
+ * strictly after `after`.
  * @param options.limit Page size (default {@link DEFAULT_PAGE_SIZE}).
  * @throws the store's errors.
  */
-export async function listEpochProofs(source: EpochRecordSource, epoch: number, options: { after?: Hex; limit?: number } = {}): Promise<EpochProofPage> {
+export async function listEpochProofs(source: EpochRecordSource, epoch: number, options: { after?: EpochProofCursor; limit?: number } = {}): Promise<EpochProofPage> {
   const limit = options.limit ?? DEFAULT_PAGE_SIZE;
   const tasks = await source.listEpochProofs(epoch, { after: options.after, limit });
   if (tasks.length === 0) return { proofs: [], next: undefined };
@@ -86,9 +87,10 @@ export async function listEpochProofs(source: EpochRecordSource, epoch: number, 
       signers.push(getAddress(op));
       storedWeights.push(answer.weight);
     }
-    return { taskId: task.taskId, digest, signers, storedWeights, equivocators };
+    return { taskId: task.taskId, aggregatedAt: task.aggregatedAt ?? 0, digest, signers, storedWeights, equivocators };
   });
-  return { proofs, next: tasks.length < limit ? undefined : tasks[tasks.length - 1].taskId };
+  const last = tasks[tasks.length - 1]!;
+  return { proofs, next: tasks.length < limit ? undefined : { aggregatedAt: last.aggregatedAt ?? 0, taskId: last.taskId } };
 }
 
 /**
@@ -102,7 +104,7 @@ export async function readEpochRecords(source: EpochRecordSource, epoch: number,
   const tally = new ProofTally();
   const storedWeights = new Map<string, bigint>();
   let equivocations = 0;
-  let after: Hex | undefined;
+  let after: EpochProofCursor | undefined;
   do {
     const page = await listEpochProofs(source, epoch, { after, limit: options.pageSize });
     for (const proof of page.proofs) {

@@ -10,10 +10,14 @@
 import { type Address, type Hex, getAddress } from 'viem';
 import { EmptyRewardSplitError, MissingWeightError, RewardInputError } from './errors.ts';
 
-/** One aggregated proof of the epoch: its task id and the operators in its `sigData` (late signers included). */
+/**
+ * One aggregated proof of the epoch: its task id, the operators in its `sigData` (late signers included), and when it
+ * was aggregated (unix ms; the order the aggregator's database lists an epoch's proofs in, absent: 0).
+ */
 export type EpochProof = {
   taskId: Hex;
   signers: readonly Address[];
+  aggregatedAt?: number;
 };
 
 /** One operator's part of an epoch's rewards. */
@@ -48,29 +52,36 @@ export type RewardSplit = {
 export const MAX_REWARDS_AMOUNT = 10n ** 38n - 1n;
 
 /**
- * Counts, per operator, the distinct proofs it signed. Proofs must be added in ascending task-id order (the order the
- * aggregator database returns them in), so a repeated proof is recognised without remembering every task id: the same
- * task id again merges into the current proof, and each operator counts once per proof however often it is listed.
+ * Counts, per operator, the distinct proofs it signed. Proofs must be added in ascending (aggregatedAt, task id) order
+ * (the order the aggregator database returns them in), so a repeated proof is recognised without remembering every
+ * task id: the same task again merges into the current proof, and each operator counts once per proof however often
+ * it is listed.
  */
 export class ProofTally {
   private readonly counts = new Map<string, number>();
   private currentTask: string | undefined;
+  private currentAt = 0;
   private currentSigners = new Set<string>();
   private proofCount = 0;
 
   /**
    * Adds a proof.
-   * @throws {RewardInputError} when `proof.taskId` sorts before the previous one, or a signer is not an address.
+   * @throws {RewardInputError} when `proof` sorts before the previous one (by aggregatedAt, then task id), or a signer is
+   *   not an address.
    */
   add(proof: EpochProof): void {
     const taskId = proof.taskId.toLowerCase();
+    const at = proof.aggregatedAt ?? 0;
     if (!/^0x[0-9a-f]{64}$/.test(taskId)) throw new RewardInputError(`task id ${proof.taskId} is not 32 bytes of hex`);
-    if (this.currentTask !== undefined && taskId < this.currentTask) {
-      throw new RewardInputError(`proofs must be added in ascending task-id order: ${proof.taskId} after ${this.currentTask}`);
+    if (this.currentTask !== undefined && compareProofs(at, taskId, this.currentAt, this.currentTask) < 0) {
+      throw new RewardInputError(
+        `proofs must be added in ascending (aggregatedAt, task id) order: ${proof.taskId} at ${at} after ${this.currentTask} at ${this.currentAt}`,
+      );
     }
-    if (taskId !== this.currentTask) {
+    if (taskId !== this.currentTask || at !== this.currentAt) {
       this.flush();
       this.currentTask = taskId;
+      this.currentAt = at;
       this.proofCount++;
     }
     for (const signer of proof.signers) {
@@ -97,13 +108,15 @@ export class ProofTally {
   }
 }
 
-/** A tally of `proofs` in any order (sorted by task id first; repeated proofs and signers count once). */
+/** Order of proofs in a {@link ProofTally}: by aggregation time, then by lowercase task id. */
+function compareProofs(atA: number, idA: string, atB: number, idB: string): number {
+  if (atA !== atB) return atA - atB;
+  return idA < idB ? -1 : idA > idB ? 1 : 0;
+}
+
+/** A tally of `proofs` in any order (sorted first; repeated proofs and signers count once). */
 export function tallyProofs(proofs: Iterable<EpochProof>): ProofTally {
-  const sorted = [...proofs].sort((a, b) => {
-    const x = a.taskId.toLowerCase();
-    const y = b.taskId.toLowerCase();
-    return x < y ? -1 : x > y ? 1 : 0;
-  });
+  const sorted = [...proofs].sort((a, b) => compareProofs(a.aggregatedAt ?? 0, a.taskId.toLowerCase(), b.aggregatedAt ?? 0, b.taskId.toLowerCase()));
   const tally = new ProofTally();
   for (const proof of sorted) tally.add(proof);
   return tally;

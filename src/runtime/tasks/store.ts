@@ -29,6 +29,7 @@ import type {
   EpochTaskCounts,
   InsertedTask,
   NewTask,
+  EpochProofCursor,
   ProofFeedCursor,
   StoreWriteBatch,
   StoreWriteResult,
@@ -111,8 +112,11 @@ export type TaskStore<Q, A> = {
   listProofs(query: { after?: ProofFeedCursor; limit: number }): Promise<TaskRecord<Q, A>[]>;
   /** Counts the tasks of reference epoch `epoch` by status. */
   countEpochTasks(epoch: number): Promise<EpochTaskCounts>;
-  /** Aggregated tasks of reference epoch `epoch`, ascending by task id, strictly after `after` (a page of `limit`). */
-  listEpochProofs(epoch: number, page: { after?: Hex; limit: number }): Promise<TaskRecord<Q, A>[]>;
+  /**
+   * Aggregated tasks of reference epoch `epoch` in the order they were aggregated (by `aggregatedAt`, then task id),
+   * strictly after `after` (a page of `limit`).
+   */
+  listEpochProofs(epoch: number, page: { after?: EpochProofCursor; limit: number }): Promise<TaskRecord<Q, A>[]>;
   /** Applies a batch in one transaction; see {@link StoreWriteResult}. `now` stamps `updated_at`/`aggregated_at`. */
   write(batch: StoreWriteBatch<A>, now?: number): Promise<StoreWriteResult>;
 };
@@ -344,8 +348,13 @@ export async function createTaskStore<Q, A>(database: Database<any>, options: Ta
 
     async listEpochProofs(epoch, { after, limit }) {
       let query = db.selectFrom(t.tasks).selectAll().where('reference_epoch', '=', epoch).where(STATUS_AGGREGATED);
-      if (after) query = query.where('task_id', '>', after.toLowerCase());
-      const found = (await query.orderBy('task_id').limit(limit).execute()) as TaskRow[];
+      if (after) {
+        const id = after.taskId.toLowerCase();
+        query = query.where((eb: any) =>
+          eb.or([eb('aggregated_at', '>', after.aggregatedAt), eb.and([eb('aggregated_at', '=', after.aggregatedAt), eb('task_id', '>', id)])]),
+        );
+      }
+      const found = (await query.orderBy('aggregated_at').orderBy('task_id').limit(limit).execute()) as TaskRow[];
       return found.map(rows.taskOf);
     },
 

@@ -7,7 +7,7 @@
 import { type Kysely, type Migration, type RawBuilder, type SqlBool, sql } from 'kysely';
 import type { Address, Hex } from 'viem';
 import type { TaskCodec } from './taskType.ts';
-import type { AnswerRecord, NewTask, TaskRecord, TaskStatus } from './types.ts';
+import type { AnswerRecord, EpochProofCursor, NewTask, TaskRecord, TaskStatus } from './types.ts';
 
 /** Row of `<prefix>tasks`. */
 export interface TaskRow {
@@ -128,7 +128,8 @@ export const STATUS_FAILED: RawBuilder<SqlBool> = sql.raw(`status = 'failed'`);
  *
  * - `<prefix>tasks_open` (created_at, task_id) of unfinished tasks: reload and claims, oldest first;
  * - `<prefix>tasks_feed` (updated_at, task_id) of aggregated tasks: the proof feed, in write order;
- * - `<prefix>tasks_epoch` (reference_epoch, task_id) of aggregated tasks: the rewards' proofs of an epoch;
+ * - `<prefix>tasks_epoch` (reference_epoch, task_id) of aggregated tasks: the rewards' proofs of an epoch (keyed by
+ *   aggregation time since {@link epochIndexByAggregationMigration});
  * - `<prefix>tasks_failed` (reference_epoch) of failed tasks: the rewards' counts.
  *
  * Besides the primary key, a task's life (insert, pending → signing, → aggregated) then inserts 3 index entries and
@@ -146,6 +147,30 @@ export function partialTaskIndexesMigration(prefix: string): Migration {
       await db.schema.createIndex(`${t.tasks}_feed`).on(t.tasks).columns(['updated_at', 'task_id']).where(STATUS_AGGREGATED).execute();
       await db.schema.createIndex(`${t.tasks}_epoch`).on(t.tasks).columns(['reference_epoch', 'task_id']).where(STATUS_AGGREGATED).execute();
       await db.schema.createIndex(`${t.tasks}_failed`).on(t.tasks).column('reference_epoch').where(STATUS_FAILED).execute();
+    },
+  };
+}
+
+/**
+ * Keys `<prefix>tasks_epoch` (the rewards' proofs of an epoch) by (reference_epoch, aggregated_at, task_id) instead of
+ * (reference_epoch, task_id). Task ids are hashes, so with the id second every completion inserted its entry at a random
+ * page of an index that grows with every proof ever made: with 100,000 stored tasks that cost a completion about 25 µs
+ * of SQLite's CPU. Keyed by the aggregation time, a completion's entries land together at the index's end. Pages of an
+ * epoch's proofs follow the same order ({@link EpochProofCursor}). Aggregated rows without `aggregated_at` (none are
+ * written; older data, defensively) take their `updated_at`.
+ */
+export function epochIndexByAggregationMigration(prefix: string): Migration {
+  const t = taskTableNames(prefix);
+  return {
+    async up(db: Kysely<any>) {
+      await db.updateTable(t.tasks).set({ aggregated_at: sql`updated_at` }).where(STATUS_AGGREGATED).where('aggregated_at', 'is', null).execute();
+      await db.schema.dropIndex(`${t.tasks}_epoch`).ifExists().execute();
+      await db.schema
+        .createIndex(`${t.tasks}_epoch`)
+        .on(t.tasks)
+        .columns(['reference_epoch', 'aggregated_at', 'task_id'])
+        .where(STATUS_AGGREGATED)
+        .execute();
     },
   };
 }

@@ -127,6 +127,9 @@ export type TaskSnapshot<Q, A> = { record: TaskRecord<Q, A>; signers: ProofSigne
 /** Position in the proof feed: the last task read (its `updatedAt`, unix ms, and id). */
 export type ProofFeedCursor = { updatedAt: number; taskId: Hex };
 
+/** Where a page of an epoch's proofs ends: the last proof's aggregation time (unix ms) and task id. */
+export type EpochProofCursor = { aggregatedAt: number; taskId: Hex };
+
 /** How many of an epoch's tasks are in each state. */
 export type EpochTaskCounts = {
   aggregated: number;

@@ -7,7 +7,7 @@
 import { type Kysely, type Migration, sql } from 'kysely';
 import type { MigrationSet } from '../../../core/db/migrations.ts';
 import { createBatchAnswerTablesMigration } from '../../../runtime/tasks/storeBatchAnswers.ts';
-import { createTaskTablesMigration, partialTaskIndexesMigration, taskTableNames } from '../../../runtime/tasks/storeSchema.ts';
+import { createTaskTablesMigration, epochIndexByAggregationMigration, partialTaskIndexesMigration, taskTableNames } from '../../../runtime/tasks/storeSchema.ts';
 
 /** Prefix of the runtime task engine's tables for state proofs (`state_proofs_tasks`, ...). */
 export const STATE_PROOFS_TABLE_PREFIX = 'state_proofs_';
@@ -119,5 +119,6 @@ export const aggregatorMigrations: MigrationSet = {
     '0005_to_engine_tables': toEngineTables,
     '0006_batch_answers': createBatchAnswerTablesMigration(STATE_PROOFS_TABLE_PREFIX),
     '0007_partial_task_indexes': partialTaskIndexesMigration(STATE_PROOFS_TABLE_PREFIX),
+    '0008_epoch_index_by_aggregation': epochIndexByAggregationMigration(STATE_PROOFS_TABLE_PREFIX),
   },
 };
