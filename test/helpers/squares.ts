@@ -8,8 +8,8 @@ import { signingKeyFromPrivateKey } from '../../src/core/crypto/ecdsa.ts';
 import { buildOperatorSetSnapshot } from '../../src/runtime/operatorSet.ts';
 import type { Database } from '../../src/core/db/database.ts';
 import { type TaskStore, createTaskStore } from '../../src/runtime/tasks/store.ts';
-import { createBatchAnswerTablesMigration } from '../../src/runtime/tasks/storeBatchAnswers.ts';
-import { createTaskTablesMigration, partialTaskIndexesMigration } from '../../src/runtime/tasks/storeSchema.ts';
+import { batchLeavesByTaskTimeMigration, createBatchAnswerTablesMigration } from '../../src/runtime/tasks/storeBatchAnswers.ts';
+import { createTaskTablesMigration, epochIndexByAggregationMigration, partialTaskIndexesMigration } from '../../src/runtime/tasks/storeSchema.ts';
 import type { TaskCodec, TaskType } from '../../src/runtime/tasks/taskType.ts';
 
 export type SquaresQuery = { n: bigint };
@@ -81,6 +81,8 @@ export function toyTaskStore<Q, A>(database: Database<any>, prefix: string, code
         '0001_tasks': createTaskTablesMigration(prefix),
         '0002_batch_answers': createBatchAnswerTablesMigration(prefix),
         '0003_partial_task_indexes': partialTaskIndexesMigration(prefix),
+        '0004_epoch_index_by_aggregation': epochIndexByAggregationMigration(prefix),
+        '0005_batch_leaves_by_task_time': batchLeavesByTaskTimeMigration(prefix),
       },
     },
     codec,

@@ -4,6 +4,9 @@ import { sql } from 'kysely';
 import { type Hex, keccak256, toHex } from 'viem';
 import { encodeBatchedAnswerSignature } from '../../src/runtime/tasks/batchSignature.ts';
 import { type NewStateProofTask, type StateAnswerRecord, createStateProofStore } from '../../src/services/state-proofs/aggregator/store.ts';
+import { createTaskStore } from '../../src/runtime/tasks/store.ts';
+import { STATE_PROOFS_TABLE_PREFIX, aggregatorMigrations } from '../../src/services/state-proofs/aggregator/migrations.ts';
+import { stateProofCodec } from '../../src/services/state-proofs/aggregator/taskType.ts';
 import { forEachDatabase } from '../helpers/db.ts';
 
 const USER = '0x00000000000000000000000000000000000000aa';
@@ -94,5 +97,23 @@ forEachDatabase('task store: answers signed in a batch', (fixture) => {
       unfinished.map((u) => [u.task.taskId, u.answers]),
       [[task(1).taskId, [answer(1, OP_A, undefined, 2100), answer(1, OP_B, ROOT_1, 2200)]]],
     );
+  });
+
+  it('keeps the leaves stored before they were keyed by their task’s creation time (migration 0009)', async () => {
+    const database = await fixture.fresh();
+    // The schema as it was before 0009, with a batch stored in it: the old leaves (task_id, root, digest, answer).
+    const before = { ...aggregatorMigrations, migrations: Object.fromEntries(Object.entries(aggregatorMigrations.migrations).filter(([name]) => name < '0009')) };
+    const old = await createTaskStore(database, { prefix: STATE_PROOFS_TABLE_PREFIX, migrations: before, codec: stateProofCodec });
+    await old.insertTasks([task(1), task(2)]);
+    await sql`insert into state_proofs_batch_leaves (task_id, root, digest, answer)
+      values (${task(1).taskId}, ${ROOT_1}, ${answer(1, OP_A, ROOT_1, 0).digest}, '{"value":"1","exists":true}'),
+             (${task(2).taskId}, ${ROOT_1}, ${answer(2, OP_A, ROOT_1, 0).digest}, '{"value":"2","exists":true}')`.execute(database.kysely);
+    await sql`insert into state_proofs_batch_signatures (root, operator, signing_key, signature, reference_epoch, weight, received_at)
+      values (${ROOT_1}, ${OP_A}, ${OP_A}, ${`0x${'0a'.repeat(65)}`}, 3, ${(10n ** 29n).toString()}, 2000)`.execute(database.kysely);
+    const store = await createStateProofStore(database);
+    assert.deepEqual(await store.listAnswers(task(2).taskId), [answer(2, OP_A, ROOT_1, 2000)]);
+    assert.deepEqual((await store.listUnfinished()).map((u) => u.answers), [[answer(1, OP_A, ROOT_1, 2000)], [answer(2, OP_A, ROOT_1, 2000)]]);
+    const { rows } = await sql<{ at: number | string }>`select task_created_at as at from state_proofs_batch_leaves order by task_created_at`.execute(database.kysely);
+    assert.deepEqual(rows.map((r) => Number(r.at)), [task(1).createdAt, task(2).createdAt]);
   });
 });

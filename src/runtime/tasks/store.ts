@@ -257,7 +257,7 @@ export async function createTaskStore<Q, A>(database: Database<any>, options: Ta
         list.push(rows.answerOf(row));
         byTask.set(row.task_id, list);
       }
-      for (const [id, batched] of await batchedAnswersOfOpenTasks(db, t, t.tasks, rows)) {
+      for (const [id, batched] of await batchedAnswersOfOpenTasks(db, t, rows)) {
         byTask.set(id, mergeAnswers(byTask.get(id) ?? [], batched).sort((a, b) => a.receivedAt - b.receivedAt));
       }
       return tasks.map((row) => ({ task: rows.taskOf(row), answers: byTask.get(row.task_id) ?? [] }));

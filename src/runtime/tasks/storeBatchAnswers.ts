@@ -4,7 +4,10 @@
  * An operator that answers a batch signs one root over the digests of all its answers. Honest operators that read the
  * same values make the same digests, hence the same root, so the batch is stored as:
  * - `<prefix>batch_leaves`: one row per task and root (the answer and its digest under that root), primary key
- *   (task_id, root);
+ *   (task_created_at, task_id, root): led by the task's creation time, so the leaves of a batch's tasks, created
+ *   together, are written together at the index's end (led by the task id, a hash, each leaf went to a random page of
+ *   an index of every leaf ever stored: about 25 µs of SQLite's CPU per task with 100,000 stored). Leaves are read
+ *   through their task's row, which gives the time;
  * - `<prefix>batch_signatures`: one row per root and operator (the signature over the root, the signing key, the weight,
  *   when it arrived), primary key (root, operator).
  * With n operators that is one row per task instead of n, each one a random-key insert into a large index: the biggest
@@ -15,7 +18,7 @@
  * says X signed every leaf of R; if the engine took some of those answers only as duplicates, the reader keeps one
  * answer per (task, operator), the first received, as the single-answer table's primary key does.
  */
-import type { Kysely, Migration, Transaction } from 'kysely';
+import { type Kysely, type Migration, type Transaction, sql } from 'kysely';
 import type { Address, Hex } from 'viem';
 import { powerOfTwoChunks } from '../../core/db/chunks.ts';
 import { batchRootOfSignature, encodeBatchedAnswerSignature, signatureOfAnswer } from './batchSignature.ts';
@@ -28,6 +31,8 @@ export type BatchAnswerTableNames = { leaves: string; signatures: string };
 
 /** Row of `<prefix>batch_leaves`: one answer under one root. */
 export interface BatchLeafRow {
+  /** The task's `created_at` (unix ms): leads the key (see the module comment). */
+  task_created_at: number;
   task_id: string;
   root: string;
   digest: string;
@@ -85,6 +90,36 @@ export function createBatchAnswerTablesMigration(prefix: string): Migration {
   };
 }
 
+/**
+ * The migration that re-keys `<prefix>batch_leaves` by (task_created_at, task_id, root) (see the module comment),
+ * copying the leaves stored so far; to follow {@link createBatchAnswerTablesMigration} in a service's migration set.
+ * A leaf whose task is not stored (none are written) is dropped: it could not be read.
+ */
+export function batchLeavesByTaskTimeMigration(prefix: string): Migration {
+  const b = batchAnswerTableNames(prefix);
+  const tasks = `${prefix}tasks`;
+  const old = `${b.leaves}_by_task`;
+  return {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable(b.leaves).renameTo(old).execute();
+      await db.schema
+        .createTable(b.leaves)
+        .addColumn('task_created_at', 'bigint', (c) => c.notNull())
+        .addColumn('task_id', 'text', (c) => c.notNull())
+        .addColumn('root', 'text', (c) => c.notNull())
+        .addColumn('digest', 'text', (c) => c.notNull())
+        .addColumn('answer', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint(`${b.leaves}_time_pk`, ['task_created_at', 'task_id', 'root'])
+        .execute();
+      await sql`
+        insert into ${sql.table(b.leaves)} (task_created_at, task_id, root, digest, answer)
+        select t.created_at, l.task_id, l.root, l.digest, l.answer
+        from ${sql.table(old)} l join ${sql.table(tasks)} t on t.task_id = l.task_id`.execute(db);
+      await db.schema.dropTable(old).execute();
+    },
+  };
+}
+
 /** Whether `answer` was signed in a batch (its stored signature names a root). */
 export function isBatchedAnswer(answer: AnswerRecord<unknown>): boolean {
   return batchRootOfSignature(answer.signature) !== undefined;
@@ -95,22 +130,29 @@ const CHUNK = 256;
 
 /**
  * Inserts batched answers in `trx`: their leaves, and each (root, operator) signature once. Rows already stored are
- * kept as they are. Returns how many of `answers` belong to a (root, operator) signature this call inserted.
+ * kept as they are; an answer to a task not stored in `tasksTable` is left out (answers are taken only for stored
+ * tasks). Returns how many of `answers` belong to a (root, operator) signature this call inserted.
  */
 export async function insertBatchedAnswers<A>(
   trx: Transaction<any>,
   inserts: Pick<StoreInserts, 'leaves' | 'signatures'>,
   rows: TaskRows<unknown, A>,
+  tasksTable: string,
   answers: readonly AnswerRecord<A>[],
 ): Promise<number> {
   if (answers.length === 0) return 0;
+  const createdAt = await createdAtOf(trx, tasksTable, answers);
   const leaves = new Map<string, BatchLeafRow>();
   const signatures = new Map<string, { row: BatchSignatureRow; answers: number }>();
   for (const a of answers) {
     const root = batchRootOfSignature(a.signature)!.toLowerCase();
     const taskId = a.taskId.toLowerCase();
+    const taskCreatedAt = createdAt.get(taskId);
+    if (taskCreatedAt === undefined) continue;
     const leafKey = `${taskId}:${root}`;
-    if (!leaves.has(leafKey)) leaves.set(leafKey, { task_id: taskId, root, digest: a.digest.toLowerCase(), answer: rows.encodeAnswer(a.answer) });
+    if (!leaves.has(leafKey)) {
+      leaves.set(leafKey, { task_created_at: taskCreatedAt, task_id: taskId, root, digest: a.digest.toLowerCase(), answer: rows.encodeAnswer(a.answer) });
+    }
     const operator = a.operator.toLowerCase();
     const signatureKey = `${root}:${operator}`;
     const entry = signatures.get(signatureKey);
@@ -138,8 +180,19 @@ export async function insertBatchedAnswers<A>(
   return inserted;
 }
 
+/** `created_at` of the stored tasks of `answers`, by lowercase task id. */
+async function createdAtOf(trx: Transaction<any>, tasksTable: string, answers: readonly AnswerRecord<unknown>[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  const ids = [...new Set(answers.map((a) => a.taskId.toLowerCase()))];
+  for (const part of powerOfTwoChunks(ids, CHUNK)) {
+    const found = (await trx.selectFrom(tasksTable).select(['task_id', 'created_at']).where('task_id', 'in', part).execute()) as { task_id: string; created_at: number | string }[];
+    for (const r of found) out.set(r.task_id, Number(r.created_at));
+  }
+  return out;
+}
+
 /** A joined leaf and signature, as {@link batchedAnswersOf} selects them. */
-type JoinedRow = BatchLeafRow & Omit<BatchSignatureRow, 'root'>;
+type JoinedRow = Omit<BatchLeafRow, 'task_created_at'> & Omit<BatchSignatureRow, 'root'>;
 
 /** The answer record of a joined row. */
 function answerOf<A>(rows: TaskRows<unknown, A>, r: JoinedRow): AnswerRecord<A> {
@@ -156,10 +209,14 @@ function answerOf<A>(rows: TaskRows<unknown, A>, r: JoinedRow): AnswerRecord<A> 
   };
 }
 
-/** The joined select of leaves and their signatures. */
-function joined(db: Kysely<any> | Transaction<any>, b: BatchAnswerTableNames) {
+/**
+ * The joined select of tasks, their leaves and the leaves' signatures: from the task row, whose `created_at` leads the
+ * leaves' key.
+ */
+function joined(db: Kysely<any> | Transaction<any>, b: BatchAnswerTableNames & { tasks: string }) {
   return db
-    .selectFrom(`${b.leaves} as l`)
+    .selectFrom(`${b.tasks} as t`)
+    .innerJoin(`${b.leaves} as l`, (join) => join.onRef('l.task_created_at', '=', 't.created_at').onRef('l.task_id', '=', 't.task_id'))
     .innerJoin(`${b.signatures} as s`, 's.root', 'l.root')
     .select(['l.task_id', 'l.root', 'l.digest', 'l.answer', 's.operator', 's.signing_key', 's.signature', 's.reference_epoch', 's.weight', 's.received_at']);
 }
@@ -167,13 +224,13 @@ function joined(db: Kysely<any> | Transaction<any>, b: BatchAnswerTableNames) {
 /** Batched answers to `taskIds` (lowercase), by task. */
 export async function batchedAnswersOf<A>(
   db: Kysely<any>,
-  b: BatchAnswerTableNames,
+  b: BatchAnswerTableNames & { tasks: string },
   rows: TaskRows<unknown, A>,
   taskIds: readonly string[],
 ): Promise<Map<string, AnswerRecord<A>[]>> {
   const found: JoinedRow[] = [];
   for (const part of powerOfTwoChunks(taskIds, CHUNK)) {
-    found.push(...((await joined(db, b).where('l.task_id', 'in', part).execute()) as JoinedRow[]));
+    found.push(...((await joined(db, b).where('t.task_id', 'in', part).execute()) as JoinedRow[]));
   }
   return byTask(rows, found);
 }
@@ -181,15 +238,11 @@ export async function batchedAnswersOf<A>(
 /** Batched answers to the unfinished tasks (pending or signing), by task. */
 export async function batchedAnswersOfOpenTasks<A>(
   db: Kysely<any>,
-  b: BatchAnswerTableNames,
-  tasksTable: string,
+  b: BatchAnswerTableNames & { tasks: string },
   rows: TaskRows<unknown, A>,
 ): Promise<Map<string, AnswerRecord<A>[]>> {
-  // `in (select ...)`: the open tasks are read off their partial index, then their leaves looked up (a join may scan
-  // every leaf ever stored).
-  const found = (await joined(db, b)
-    .where('l.task_id', 'in', (eb: any) => eb.selectFrom(tasksTable).select('task_id').where(STATUS_OPEN))
-    .execute()) as JoinedRow[];
+  // The open tasks are read off their partial index (the condition in its exact words), then their leaves looked up.
+  const found = (await joined(db, b).where(STATUS_OPEN).execute()) as JoinedRow[];
   return byTask(rows, found);
 }
 

@@ -15,7 +15,7 @@ export type StoreInserts = {
   answers: BulkInsert<AnswerRow>;
   /** Conflicting answers, one row per (task, operator, digest); a row already stored is skipped. */
   conflicts: BulkInsert<AnswerRow>;
-  /** Leaves of batched answers, one per (task, root); a leaf already stored is skipped. */
+  /** Leaves of batched answers, one per (task, root) (keyed with the task's creation time); a leaf already stored is skipped. */
   leaves: BulkInsert<BatchLeafRow>;
   /** Batch signatures, one per (root, operator); a pair already stored is skipped. Returns the pairs inserted. */
   signatures: BulkInsert<BatchSignatureRow, { root: string; operator: string }>;
@@ -28,7 +28,7 @@ const TASK_COLUMNS: readonly (keyof TaskRow)[] = [
 const ANSWER_COLUMNS: readonly (keyof AnswerRow)[] = [
   'task_id', 'operator', 'signing_key', 'digest', 'answer', 'reference_epoch', 'signature', 'weight', 'received_at',
 ];
-const LEAF_COLUMNS: readonly (keyof BatchLeafRow)[] = ['task_id', 'root', 'digest', 'answer'];
+const LEAF_COLUMNS: readonly (keyof BatchLeafRow)[] = ['task_created_at', 'task_id', 'root', 'digest', 'answer'];
 const SIGNATURE_COLUMNS: readonly (keyof BatchSignatureRow)[] = ['root', 'operator', 'signing_key', 'signature', 'reference_epoch', 'weight', 'received_at'];
 
 /** The inserts of the tables `t`, on `db`'s dialect. */

@@ -43,7 +43,7 @@ export async function writeBatch<Q, A>(
   const batched: AnswerRecord<A>[] = [];
   for (const a of batch.answers ?? []) (isBatchedAnswer(a) ? batched : single).push(a);
   result.answersInserted =
-    (await inserts.answers(trx, single.map(rows.answerRow))).inserted + (await insertBatchedAnswers(trx, inserts, rows, batched));
+    (await inserts.answers(trx, single.map(rows.answerRow))).inserted + (await insertBatchedAnswers(trx, inserts, rows, t.tasks, batched));
   await inserts.conflicts(trx, (batch.conflicts ?? []).map(rows.answerRow));
   const tasks = sql.table(t.tasks);
   for (const part of powerOfTwoChunks([...new Set((batch.signing ?? []).map((id) => id.toLowerCase()))], UPDATE_CHUNK)) {

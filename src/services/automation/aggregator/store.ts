@@ -6,7 +6,7 @@
 import type { Database } from '../../../core/db/database.ts';
 import type { MigrationSet } from '../../../core/db/migrations.ts';
 import { type TaskStore, createTaskStore } from '../../../runtime/tasks/store.ts';
-import { createBatchAnswerTablesMigration } from '../../../runtime/tasks/storeBatchAnswers.ts';
+import { batchLeavesByTaskTimeMigration, createBatchAnswerTablesMigration } from '../../../runtime/tasks/storeBatchAnswers.ts';
 import { createTaskTablesMigration, epochIndexByAggregationMigration, partialTaskIndexesMigration } from '../../../runtime/tasks/storeSchema.ts';
 import { type SlotFinding, type SlotQuery, slotVerdictCodec } from './taskType.ts';
 
@@ -21,6 +21,7 @@ export const automationMigrations: MigrationSet = {
     '0002_batch_answers': createBatchAnswerTablesMigration(AUTOMATION_TABLE_PREFIX),
     '0003_partial_task_indexes': partialTaskIndexesMigration(AUTOMATION_TABLE_PREFIX),
     '0004_epoch_index_by_aggregation': epochIndexByAggregationMigration(AUTOMATION_TABLE_PREFIX),
+    '0005_batch_leaves_by_task_time': batchLeavesByTaskTimeMigration(AUTOMATION_TABLE_PREFIX),
   },
 };
 

@@ -9,7 +9,7 @@ import type { Hex } from 'viem';
 import type { Database } from '../../../core/db/database.ts';
 import type { MigrationSet } from '../../../core/db/migrations.ts';
 import { type TaskStore, createTaskStore } from '../../../runtime/tasks/store.ts';
-import { createBatchAnswerTablesMigration } from '../../../runtime/tasks/storeBatchAnswers.ts';
+import { batchLeavesByTaskTimeMigration, createBatchAnswerTablesMigration } from '../../../runtime/tasks/storeBatchAnswers.ts';
 import { createTaskTablesMigration, epochIndexByAggregationMigration, partialTaskIndexesMigration } from '../../../runtime/tasks/storeSchema.ts';
 import { type BlockStateAnswer, type BlockStateQuery, blockStateCodec } from './taskType.ts';
 
@@ -68,6 +68,7 @@ export const multiProverMigrations: MigrationSet = {
     '0003_batch_answers': createBatchAnswerTablesMigration(MULTI_PROVER_TABLE_PREFIX),
     '0004_partial_task_indexes': partialTaskIndexesMigration(MULTI_PROVER_TABLE_PREFIX),
     '0005_epoch_index_by_aggregation': epochIndexByAggregationMigration(MULTI_PROVER_TABLE_PREFIX),
+    '0006_batch_leaves_by_task_time': batchLeavesByTaskTimeMigration(MULTI_PROVER_TABLE_PREFIX),
   },
 };
 
