@@ -26,6 +26,14 @@ export type TaskStoreResult = { tasks: number; batchSize: number; byOperators: R
 /** Options of {@link measureTaskStore}. */
 export type TaskStoreOptions = { operators?: readonly number[]; tasks?: number; batchSize?: number; warmTasks?: number };
 
+/**
+ * CPU per task of the batched form with 4 operators in a database that already holds `warmTasks` finished tasks (an
+ * aggregator's history: the cost of index entries at random keys grows with it).
+ */
+export async function measureTaskStoreWithHistory(warmTasks: number): Promise<TaskStoreCost> {
+  return measureOne({ operators: 4, tasks: 20_480, batchSize: 1_024, warmTasks, batched: true });
+}
+
 /** Measures every operator count, each storage form on a fresh SQLite file. */
 export async function measureTaskStore(options: TaskStoreOptions = {}): Promise<TaskStoreResult> {
   const tasks = options.tasks ?? 20_480;
