@@ -190,4 +190,30 @@ forEachDatabase('task engine with another service’s task type', (fixture) => {
     assert.equal(answerReads, 1);
     await restarted.stop();
   });
+
+  it('serves a proof every operator signed, which leaves memory at once, without reading its answers again', async (t) => {
+    const database = await fixture.fresh();
+    const store = await toyTaskStore(database, 'squares_', squares.codec);
+    const engine = new TaskEngine({ taskType: squares, store, operatorSet: staticOperatorSetSource([snapshot], EPOCH), mainChainId: 31337, lateWindowMs: 60_000 });
+    await engine.start();
+    t.after(() => engine.stop());
+    const sessions = operators.map(session);
+    for (const s of sessions) engine.attachOperator(s);
+    const id = keccak256(toHex('square of 6'));
+    await engine.submit(id, { n: 6n });
+    await engine.idle();
+    for (const [i, s] of sessions.entries()) engine.handleAnswers(s, [answer(s.received[0], operators[i].key, 36n)]);
+    await engine.idle();
+    assert.equal(engine.activeTaskCount, 0, 'a proof every operator signed cannot grow: it left memory');
+    let answerReads = 0;
+    const listAnswers = store.listAnswers;
+    store.listAnswers = (taskId) => {
+      answerReads++;
+      return listAnswers(taskId);
+    };
+    const read = await engine.getTask(id);
+    assert.equal(read?.record.status, 'aggregated');
+    assert.equal(read?.signers.length, operators.length);
+    assert.equal(answerReads, 0, 'its signers come from memory');
+  });
 });

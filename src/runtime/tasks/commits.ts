@@ -20,6 +20,8 @@ export type CommitHost<Q, A, WT> = {
   events: TaskEvents<Q, A>;
   /** Whether the task's proof is queued for the next flush. */
   isDirty(task: ActiveTask<Q, A, WT>): boolean;
+  /** Drops an aggregated task whose proof cannot grow any more from memory, keeping its signers for reads. */
+  retire(task: ActiveTask<Q, A, WT>): void;
   /** The stored task with its signers. */
   getTask(taskId: Hex): Promise<TaskSnapshot<Q, A> | undefined>;
   onTaskFinished?: (task: TaskSnapshot<Q, A>) => void;
@@ -69,7 +71,7 @@ export class CommitApplier<Q, A, WT> {
       if (entry.completion) this.finished(task);
       if (task.answers.size >= task.snapshot.operators.size && !this.host.isDirty(task)) {
         // Every operator of the set has answered: the proof cannot grow any more.
-        this.host.active.delete(id.toLowerCase());
+        this.host.retire(task);
       }
     }
     const failed = ids(result.failed);

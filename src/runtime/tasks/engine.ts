@@ -91,6 +91,7 @@ export class TaskEngine<Q, A, WT, WA extends WireAnswerBase> {
       log: this.log,
       events: this.events,
       isDirty: (task) => this.writes.isDirty(task),
+      retire: (task) => this.retire(task),
       getTask: (taskId) => this.getTask(taskId),
       onTaskFinished: options.onTaskFinished,
     });
@@ -447,6 +448,13 @@ export class TaskEngine<Q, A, WT, WA extends WireAnswerBase> {
   // Deadlines and the late window
   // ---------------------------------------------------------------------------------------------------------------
 
+  /** Drops an aggregated task from memory (its proof will not grow here), keeping its signers for reads. */
+  private retire(task: ActiveTask<Q, A, WT>): void {
+    const id = task.record.taskId.toLowerCase();
+    this.active.delete(id);
+    this.reads.remember(id, task.signers);
+  }
+
   private sweep(): void {
     if (!this.running) return;
     const now = this.now();
@@ -464,9 +472,7 @@ export class TaskEngine<Q, A, WT, WA extends WireAnswerBase> {
         task.record.status === 'aggregated' &&
         now >= (task.aggregatedAt ?? 0) + this.lateWindowMs
       ) {
-        const id = task.record.taskId.toLowerCase();
-        this.active.delete(id);
-        this.reads.remember(id, task.signers);
+        this.retire(task);
       }
     }
     if (changed) this.writes.requestFlush();
