@@ -45,6 +45,17 @@ function answer(task: WireTask, key: SigningKey, square: bigint): WireAnswer {
   return { taskId: task.taskId, square: square.toString(), referenceEpoch: task.referenceEpoch, signature: signDigest(key, digest) };
 }
 
+/** Counts the store's `listAnswers` calls from now on (reads of a proof's signers from its stored answers). */
+function countAnswerReads(store: { listAnswers(taskId: Hex): Promise<unknown> }): { count: number } {
+  const reads = { count: 0 };
+  const listAnswers = store.listAnswers.bind(store);
+  store.listAnswers = (taskId) => {
+    reads.count++;
+    return listAnswers(taskId);
+  };
+  return reads;
+}
+
 forEachDatabase('task engine with another service’s task type', (fixture) => {
   it('shares a database with state proofs under its own table prefix, aggregates by weight, and keeps a wrong answer apart', async () => {
     const database = await fixture.fresh();
@@ -171,23 +182,18 @@ forEachDatabase('task engine with another service’s task type', (fixture) => {
     // The late window passes and the sweep drops the task from memory.
     clock.t += 1_000;
     await new Promise((r) => setTimeout(r, 50));
-    let answerReads = 0;
-    const listAnswers = store.listAnswers;
-    store.listAnswers = (taskId) => {
-      answerReads++;
-      return listAnswers(taskId);
-    };
+    const answerReads = countAnswerReads(store);
     const read = await engine.getTask(id);
     assert.deepEqual(read?.signers, made?.signers);
     assert.equal(read?.signers.length, 2);
-    assert.equal(answerReads, 0, 'the signers of a recent proof come from memory');
+    assert.equal(answerReads.count, 0, 'the signers of a recent proof come from memory');
     await engine.stop();
     // A new life of the engine has no such memory: the signers are read from the stored answers, the same.
     const restarted = new TaskEngine({ taskType: squares, store, operatorSet: staticOperatorSetSource([snapshot], EPOCH), mainChainId: 31337, now: () => clock.t });
     await restarted.start();
     const stored = await restarted.getTask(id);
     assert.deepEqual(stored?.signers.map((s) => [s.operator.toLowerCase(), s.weight]), made?.signers.map((s) => [s.operator.toLowerCase(), s.weight]));
-    assert.equal(answerReads, 1);
+    assert.equal(answerReads.count, 1);
     await restarted.stop();
   });
 
@@ -205,15 +211,10 @@ forEachDatabase('task engine with another service’s task type', (fixture) => {
     for (const [i, s] of sessions.entries()) engine.handleAnswers(s, [answer(s.received[0], operators[i].key, 36n)]);
     await engine.idle();
     assert.equal(engine.activeTaskCount, 0, 'a proof every operator signed cannot grow: it left memory');
-    let answerReads = 0;
-    const listAnswers = store.listAnswers;
-    store.listAnswers = (taskId) => {
-      answerReads++;
-      return listAnswers(taskId);
-    };
+    const answerReads = countAnswerReads(store);
     const read = await engine.getTask(id);
     assert.equal(read?.record.status, 'aggregated');
     assert.equal(read?.signers.length, operators.length);
-    assert.equal(answerReads, 0, 'its signers come from memory');
+    assert.equal(answerReads.count, 0, 'its signers come from memory');
   });
 });
