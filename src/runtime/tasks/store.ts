@@ -26,10 +26,10 @@ import { isEmptyBatch, writeBatch } from './storeWrites.ts';
 import type { TaskCodec } from './taskType.ts';
 import type {
   AnswerRecord,
+  EpochProofCursor,
   EpochTaskCounts,
   InsertedTask,
   NewTask,
-  EpochProofCursor,
   ProofFeedCursor,
   StoreWriteBatch,
   StoreWriteResult,

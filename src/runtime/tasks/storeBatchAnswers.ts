@@ -23,7 +23,7 @@ import type { Address, Hex } from 'viem';
 import { powerOfTwoChunks } from '../../core/db/chunks.ts';
 import { batchRootOfSignature, encodeBatchedAnswerSignature, signatureOfAnswer } from './batchSignature.ts';
 import type { StoreInserts } from './storeInserts.ts';
-import { STATUS_OPEN, type TaskRows } from './storeSchema.ts';
+import { STATUS_OPEN, type TaskRows, taskTableNames } from './storeSchema.ts';
 import type { AnswerRecord } from './types.ts';
 
 /** Table names of the batched answers under a prefix. */
@@ -97,7 +97,7 @@ export function createBatchAnswerTablesMigration(prefix: string): Migration {
  */
 export function batchLeavesByTaskTimeMigration(prefix: string): Migration {
   const b = batchAnswerTableNames(prefix);
-  const tasks = `${prefix}tasks`;
+  const { tasks } = taskTableNames(prefix);
   const old = `${b.leaves}_by_task`;
   return {
     async up(db: Kysely<any>) {
