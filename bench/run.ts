@@ -27,7 +27,8 @@
  *   (bench/multiProverThroughput.ts; BENCH_MP_BLOCKS blocks, default 300);
  *
  * - task store writes: CPU µs per task of the aggregator's SQLite store over one task's life, answers stored one row
- *   each or once per batch, with 4 and 10 operators, and once per batch with 102,400 tasks already stored
+ *   each or once per batch, with 4 and 10 operators, and once per batch with 102,400 tasks already stored; and the
+ *   database's bytes per task stored
  *   (bench/taskStore.ts);
  * - aggregator task engine: CPU µs per proof of the state-proof engine in one process (batched, SQLite, no network):
  *   creating and sending tasks, taking every operator's batch answer, and the writes that follow, with 4 and 10
@@ -221,16 +222,16 @@ if (parts.includes('digest')) {
 if (parts.includes('store')) {
   const s = await measureTaskStore();
   console.log(`\ntask store writes (SQLite, this process), CPU µs per task over one task's life, ${s.tasks} tasks in batches of ${s.batchSize}`);
-  console.log('  operators  answers stored       total  insert  signing  completion  extension');
+  console.log('  operators  answers stored       total  insert  signing  completion  extension  bytes/task');
   for (const [n, forms] of Object.entries(s.byOperators)) {
     for (const [form, c] of Object.entries(forms)) {
       const label = form === 'single' ? 'one row per answer' : 'once per batch';
-      console.log(`  ${n.padStart(9)}  ${label.padEnd(18)} ${pad(c.total, 6)} ${pad(c.insert, 7)} ${pad(c.signing, 8)} ${pad(c.completion, 11)} ${pad(c.extension, 10)}`);
+      console.log(`  ${n.padStart(9)}  ${label.padEnd(18)} ${pad(c.total, 6)} ${pad(c.insert, 7)} ${pad(c.signing, 8)} ${pad(c.completion, 11)} ${pad(c.extension, 10)} ${pad(c.bytesPerTask, 11)}`);
     }
   }
   const history = 102_400;
   const h = await measureTaskStoreWithHistory(history);
-  console.log(`  ${'4'.padStart(9)}  ${'once per batch'.padEnd(18)} ${pad(h.total, 6)} ${pad(h.insert, 7)} ${pad(h.signing, 8)} ${pad(h.completion, 11)} ${pad(h.extension, 10)}  with ${history} tasks stored`);
+  console.log(`  ${'4'.padStart(9)}  ${'once per batch'.padEnd(18)} ${pad(h.total, 6)} ${pad(h.insert, 7)} ${pad(h.signing, 8)} ${pad(h.completion, 11)} ${pad(h.extension, 10)} ${pad(h.bytesPerTask, 11)}  with ${history} tasks stored`);
   Object.assign(results, { taskStoreCpuUsPerTask: s.byOperators, taskStoreWithHistory: { storedTasks: history, ...h } });
 }
 

@@ -7,18 +7,24 @@
  *
  * Answers are stored two ways: each signed on its own (one `<prefix>answers` row per task and operator), and signed in
  * a batch (one `<prefix>batch_leaves` row per task and root, one `<prefix>batch_signatures` row per root and operator).
- * The sigData written is the size of a batched proof with every operator and a 10-node path.
+ * The proofs written are real sigData: batched (one head per root and signer set, a 10-node path per task) or single,
+ * with the answers.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type Kysely, sql } from 'kysely';
 import { type Hex, keccak256, toHex } from 'viem';
 import { openDatabase } from '../src/core/db/database.ts';
 import { encodeBatchedAnswerSignature } from '../src/runtime/tasks/batchSignature.ts';
+import { encodeBatchedSigData, encodeSigData } from '../src/services/state-proofs/attestation.ts';
 import { type NewStateProofTask, STATE_PROOFS_SQLITE_PAGE_SIZE, type StateAnswerRecord, createStateProofStore } from '../src/services/state-proofs/aggregator/store.ts';
 
-/** CPU µs per task, by write, and in all. */
-export type TaskStoreCost = { total: number; insert: number; signing: number; completion: number; extension: number };
+/**
+ * CPU µs per task, by write, and in all; `bytesPerTask`: the database file's size at the end (every page, after a WAL
+ * checkpoint) over every task it holds, history included.
+ */
+export type TaskStoreCost = { total: number; insert: number; signing: number; completion: number; extension: number; bytesPerTask: number };
 
 /** Figures by answer storage and operator count. */
 export type TaskStoreResult = { tasks: number; batchSize: number; byOperators: Record<number, { single: TaskStoreCost; batched: TaskStoreCost }> };
@@ -55,7 +61,7 @@ async function measureOne(o: { operators: number; tasks: number; batchSize: numb
   try {
     const store = await createStateProofStore(database);
     const operators = Array.from({ length: o.operators }, (_, i) => `0x${(i + 1).toString(16).padStart(40, '0')}` as Hex);
-    const sigData = `0x${'cd'.repeat(32 * 6 + o.operators * 96 + 32 * 11)}` as Hex;
+    const signatures = operators.map((_, k) => `0x${(k + 1).toString(16).padStart(2, '0').repeat(64)}1b` as Hex);
     const cpu = { insert: 0, signing: 0, completion: 0, extension: 0 };
     const timed = async (key: keyof typeof cpu | undefined, write: () => Promise<unknown>) => {
       const start = process.cpuUsage();
@@ -93,16 +99,35 @@ async function measureOne(o: { operators: number; tasks: number; batchSize: numb
         }));
       const early = operators.slice(0, -1).flatMap(answersOf);
       const late = answersOf(operators.at(-1)!);
-      const proof = (i: number, signerCount: number) => ({ taskId: batch[i]!.taskId, digest: digests[i]!, sigData, signerCount, signedWeight: BigInt(signerCount) });
+      const paths = digests.map((d) => Array.from({ length: 10 }, (_, level) => keccak256(`${d}${level.toString(16).padStart(2, '0')}`)));
+      const sigDataOf = (i: number, signerCount: number): Hex => {
+        const signers = operators.slice(0, signerCount);
+        const sigs = signatures.slice(0, signerCount);
+        return o.batched
+          ? encodeBatchedSigData({ operators: signers, signatures: sigs, referenceEpoch: 1, proof: paths[i]! })
+          : encodeSigData(signers.map((operator, k) => ({ operator, signature: sigs[k]! })), 1);
+      };
+      const proof = (i: number, signerCount: number) => ({
+        taskId: batch[i]!.taskId,
+        digest: digests[i]!,
+        sigData: sigDataOf(i, signerCount),
+        signerCount,
+        signedWeight: BigInt(signerCount),
+      });
       await timed(measured ? 'insert' : undefined, () => store.insertTasks(batch));
       await timed(measured ? 'signing' : undefined, () => store.write({ signing: batch.map((t) => t.taskId) }));
       const completions = batch.map((_, i) => ({ ...proof(i, o.operators - 1), result: { value: 123_456_789n, exists: true } }));
       await timed(measured ? 'completion' : undefined, () => store.write({ answers: early, completions }));
-      await timed(measured ? 'extension' : undefined, () => store.write({ answers: late, extensions: batch.map((_, i) => proof(i, o.operators)) }));
+      const extensions = batch.map((_, i) => proof(i, o.operators));
+      await timed(measured ? 'extension' : undefined, () => store.write({ answers: late, extensions }));
     }
     const per = (us: number) => Math.round((us / o.tasks) * 10) / 10;
     const cost = { insert: per(cpu.insert), signing: per(cpu.signing), completion: per(cpu.completion), extension: per(cpu.extension) };
-    return { total: Math.round((cost.insert + cost.signing + cost.completion + cost.extension) * 10) / 10, ...cost };
+    const db = database.kysely as Kysely<any>;
+    await sql`pragma wal_checkpoint(TRUNCATE)`.execute(db);
+    const { rows } = await sql<{ bytes: number }>`select page_count * page_size as bytes from pragma_page_count(), pragma_page_size()`.execute(db);
+    const bytesPerTask = Math.round(Number(rows[0]!.bytes) / (o.warmTasks + o.tasks));
+    return { total: Math.round((cost.insert + cost.signing + cost.completion + cost.extension) * 10) / 10, ...cost, bytesPerTask };
   } finally {
     await database.close();
     rmSync(dir, { recursive: true, force: true });

@@ -10,6 +10,7 @@ import type { Database } from '../../src/core/db/database.ts';
 import { type TaskStore, createTaskStore } from '../../src/runtime/tasks/store.ts';
 import { batchLeavesByTaskTimeMigration, createBatchAnswerTablesMigration } from '../../src/runtime/tasks/storeBatchAnswers.ts';
 import { createTaskTablesMigration, epochIndexByAggregationMigration, partialTaskIndexesMigration } from '../../src/runtime/tasks/storeSchema.ts';
+import { proofHeadsMigration } from '../../src/runtime/tasks/storeProofHeads.ts';
 import type { TaskCodec, TaskType } from '../../src/runtime/tasks/taskType.ts';
 
 export type SquaresQuery = { n: bigint };
@@ -30,6 +31,9 @@ export const squares: TaskType<SquaresQuery, SquaresAnswer, SquaresWireTask, Squ
     decodeQuery: (text) => ({ n: BigInt(JSON.parse(text).n) }),
     encodeAnswer: (a) => JSON.stringify({ square: a.square.toString() }),
     decodeAnswer: (text) => ({ square: BigInt(JSON.parse(text).square) }),
+    // The batched form has four head words (its first offset is 0x80): the head ends where its proof, the last, starts.
+    proofHeadLength: (sigData) =>
+      sigData.length > 2 + 64 * 5 && BigInt(`0x${sigData.slice(2, 66)}`) === 0x80n ? 2 + 2 * Number.parseInt(sigData.slice(2 + 64 * 3, 2 + 64 * 4), 16) : 0,
   },
   wireTask: (record) => ({ taskId: record.taskId, n: record.query.n.toString(), referenceEpoch: record.referenceEpoch }),
   readAnswer: (wire) => (/^[0-9]{1,40}$/.test(wire.square) ? { answer: { square: BigInt(wire.square) } } : { rejected: 'square is not a decimal number' }),
@@ -83,6 +87,7 @@ export function toyTaskStore<Q, A>(database: Database<any>, prefix: string, code
         '0003_partial_task_indexes': partialTaskIndexesMigration(prefix),
         '0004_epoch_index_by_aggregation': epochIndexByAggregationMigration(prefix),
         '0005_batch_leaves_by_task_time': batchLeavesByTaskTimeMigration(prefix),
+        '0006_proof_heads': proofHeadsMigration(prefix),
       },
     },
     codec,

@@ -32,6 +32,7 @@ import { signDigest, signingKeyFromPrivateKey } from '../../src/core/crypto/ecds
 import {
   MalformedSigDataError,
   attestationDigest,
+  batchedSigDataHeadLength,
   decodeSigData,
   encodeBatchedSigData,
   encodeSigData,
@@ -300,6 +301,26 @@ describe('sigData: single and batched forms', () => {
         const whole = encodeAbiParameters(params, [BATCH_SIGDATA_TAG, sorted.map((x) => x.operator), sorted.map((x) => x.signature), round * 7, path]);
         assert.equal(encodeBatchedSigData({ operators: ops, signatures: sigs, referenceEpoch: round * 7, proof: path }), whole, `round ${round}, path ${length}`);
       }
+    }
+  });
+
+  it('a batched sigData’s head length ends it where the proof’s length word starts; anything else has none', () => {
+    for (const length of [0, 1, 10]) {
+      const path = Array.from({ length }, (_, i) => keccak256(toBytes(`path ${i}`)));
+      const encoded = encodeBatchedSigData({ operators, signatures, referenceEpoch: 5, proof: path });
+      const head = batchedSigDataHeadLength(encoded);
+      assert.equal(encoded.length - head, 64 * (1 + length), `path of ${length}`);
+      assert.equal(BigInt(`0x${encoded.slice(head, head + 64)}`), BigInt(length));
+      // The same signers over another path share the head.
+      const other = encodeBatchedSigData({ operators, signatures, referenceEpoch: 5, proof: path.map((p) => keccak256(p)) });
+      assert.equal(other.slice(0, head), encoded.slice(0, head));
+    }
+    const single = encodeSigData([{ operator: operators[0], signature: signatures[0] }], 1);
+    const batched = encodeBatchedSigData({ operators, signatures, referenceEpoch: 1, proof });
+    // An offset past the end, or not a multiple of 32, is no head: such text is stored whole.
+    const offsetWord = (offset: bigint) => `${batched.slice(0, 2 + 64 * 4)}${offset.toString(16).padStart(64, '0')}${batched.slice(2 + 64 * 5)}` as Hex;
+    for (const none of [single, '0x', BATCH_SIGDATA_TAG, batched.slice(0, 2 + 64 * 5), offsetWord(1n << 200n), offsetWord(BigInt(batched.length)), offsetWord(161n)]) {
+      assert.equal(batchedSigDataHeadLength(none as Hex), 0, none.slice(0, 20));
     }
   });
 

@@ -6,7 +6,8 @@
  *
  * An operator has one answer per task (`<prefix>answers`, primary key (task, operator)); a later, different answer is
  * kept in `<prefix>answer_conflicts` and never overwrites the first. Answers signed in a batch are stored once per
- * batch (`storeBatchAnswers.ts`) and read back merged with the others, one per operator.
+ * batch (`storeBatchAnswers.ts`) and read back merged with the others, one per operator. A proof's head, shared by every
+ * task of a signed batch, is stored once (`storeProofHeads.ts`).
  *
  * Replicas: on Postgres each unfinished task is held by one replica under a lease (`claimed_by`, `lease_until`),
  * claimed with `SELECT ... FOR UPDATE SKIP LOCKED`; every write transaction notifies the tasks it touched on a
@@ -22,6 +23,7 @@ import { type MigrationSet, migrateToLatest } from '../../core/db/migrations.ts'
 import { batchAnswerTableNames, batchedAnswersOf, batchedAnswersOfOpenTasks, mergeAnswers } from './storeBatchAnswers.ts';
 import { type AnswerRow, STATUS_AGGREGATED, STATUS_FAILED, STATUS_OPEN, type TaskRow, taskRows, taskTableNames } from './storeSchema.ts';
 import { storeInserts } from './storeInserts.ts';
+import { proofHeads } from './storeProofHeads.ts';
 import { isEmptyBatch, writeBatch } from './storeWrites.ts';
 import type { TaskCodec } from './taskType.ts';
 import type {
@@ -41,7 +43,10 @@ import type {
 export type TaskStoreOptions<Q, A> = {
   /** Prefix of the tables (e.g. `state_proofs_`); see `storeSchema.ts`. */
   prefix: string;
-  /** The service's migrations; they must create the tables (`createTaskTablesMigration(prefix)`, then `createBatchAnswerTablesMigration(prefix)`). Run first. */
+  /**
+   * The service's migrations; they must create the tables (`createTaskTablesMigration(prefix)`, then
+   * `createBatchAnswerTablesMigration(prefix)`, then `proofHeadsMigration(prefix)`). Run first.
+   */
   migrations: MigrationSet;
   codec: TaskCodec<Q, A>;
   /** This replica's id, stored in `claimed_by` (default `<hostname>-<pid>-<random>`). Letters, digits, `.`, `_`, `-`. */
@@ -147,6 +152,9 @@ export async function createTaskStore<Q, A>(database: Database<any>, options: Ta
   const db = database.kysely as Kysely<any>;
   const inserts = storeInserts(db, t);
   const rows = taskRows(options.codec);
+  const heads = proofHeads(options.prefix, options.codec);
+  /** Records of task rows, their proofs put back together (`storeProofHeads.ts`). */
+  const tasksOf = async (found: TaskRow[], from: Kysely<any> = db): Promise<TaskRecord<Q, A>[]> => (await heads.join(from, found)).map(rows.taskOf);
   const shared = database.dialect === 'postgres';
   // NOTIFY channels are per database, not per schema: name the channel after the schema so schemas stay apart.
   let channel = '';
@@ -201,7 +209,7 @@ export async function createTaskStore<Q, A>(database: Database<any>, options: Ta
         const existing = new Map<string, TaskRecord<Q, A>>();
         for (const part of powerOfTwoChunks(existingIds, CHUNK)) {
           const found = (await trx.selectFrom(t.tasks).selectAll().where('task_id', 'in', part).execute()) as TaskRow[];
-          for (const row of found) existing.set(row.task_id, rows.taskOf(row));
+          for (const task of await tasksOf(found, trx)) existing.set(task.taskId, task);
         }
         await notify(trx, created);
         const seen = new Set<string>();
@@ -218,14 +226,14 @@ export async function createTaskStore<Q, A>(database: Database<any>, options: Ta
 
     async getTask(taskId) {
       const row = (await db.selectFrom(t.tasks).selectAll().where('task_id', '=', taskId.toLowerCase()).executeTakeFirst()) as TaskRow | undefined;
-      return row ? rows.taskOf(row) : undefined;
+      return row ? (await tasksOf([row]))[0] : undefined;
     },
 
     async getTasks(taskIds) {
       const out: TaskRecord<Q, A>[] = [];
       for (const part of powerOfTwoChunks([...new Set(taskIds.map((id) => id.toLowerCase()))], CHUNK)) {
         const found = (await db.selectFrom(t.tasks).selectAll().where('task_id', 'in', part).execute()) as TaskRow[];
-        for (const row of found) out.push(rows.taskOf(row));
+        out.push(...(await tasksOf(found)));
       }
       return out;
     },
@@ -260,7 +268,7 @@ export async function createTaskStore<Q, A>(database: Database<any>, options: Ta
       for (const [id, batched] of await batchedAnswersOfOpenTasks(db, t, rows)) {
         byTask.set(id, mergeAnswers(byTask.get(id) ?? [], batched).sort((a, b) => a.receivedAt - b.receivedAt));
       }
-      return tasks.map((row) => ({ task: rows.taskOf(row), answers: byTask.get(row.task_id) ?? [] }));
+      return (await tasksOf(tasks)).map((task) => ({ task, answers: byTask.get(task.taskId) ?? [] }));
     },
 
     async claimTasks(now, limit) {
@@ -284,7 +292,7 @@ export async function createTaskStore<Q, A>(database: Database<any>, options: Ta
             .where('task_id', 'in', part)
             .returningAll()
             .execute()) as TaskRow[];
-          for (const row of updated) out.push(rows.taskOf(row));
+          out.push(...(await tasksOf(updated, trx)));
         }
         return out;
       });
@@ -329,7 +337,7 @@ export async function createTaskStore<Q, A>(database: Database<any>, options: Ta
         );
       }
       const found = (await query.orderBy('updated_at').orderBy('task_id').limit(limit).execute()) as TaskRow[];
-      return found.map(rows.taskOf);
+      return tasksOf(found);
     },
 
     async countEpochTasks(epoch) {
@@ -355,13 +363,13 @@ export async function createTaskStore<Q, A>(database: Database<any>, options: Ta
         );
       }
       const found = (await query.orderBy('aggregated_at').orderBy('task_id').limit(limit).execute()) as TaskRow[];
-      return found.map(rows.taskOf);
+      return tasksOf(found);
     },
 
     async write(batch, now = Date.now()) {
       if (isEmptyBatch(batch)) return { answersInserted: 0, signing: [], completed: [], extended: [], failed: [] };
       return db.transaction().execute(async (trx) => {
-        const result = await writeBatch(trx, inserts, t, rows, replicaId, batch, now);
+        const result = await writeBatch(trx, inserts, heads, t, rows, replicaId, batch, now);
         await notify(trx, [...(batch.answers ?? []).map((x) => x.taskId), ...result.signing, ...result.completed, ...result.extended, ...result.failed]);
         return result;
       });

@@ -20,7 +20,12 @@ export interface TaskRow {
   /** The aggregated answer ({@link TaskCodec.encodeAnswer}), once aggregated. */
   result: string | null;
   digest: string | null;
+  /**
+   * The proof, or when {@link TaskRow.sig_head} is set the hex digits that follow that head (`storeProofHeads.ts`).
+   */
   sig_data: string | null;
+  /** Id of the proof's head in `<prefix>proof_heads`; null when `sig_data` is the whole proof. */
+  sig_head?: string | null;
   signer_count: number;
   signed_weight: string;
   threshold_weight: string;
@@ -211,7 +216,10 @@ export function taskRows<Q, A>(codec: TaskCodec<Q, A>): TaskRows<Q, A> {
       claimed_by: null,
       lease_until: null,
     }),
-    taskOf: (row) => ({
+    taskOf: (row) => {
+      // A proof stored as head + rest must have been put back together (`ProofHeads.join`) before it is read here.
+      if (row.sig_head) throw new Error(`task ${row.task_id}: its proof was read without its head ${row.sig_head}`);
+      return {
       taskId: row.task_id as Hex,
       query: codec.decodeQuery(row.query),
       referenceEpoch: Number(row.reference_epoch),
@@ -229,7 +237,8 @@ export function taskRows<Q, A>(codec: TaskCodec<Q, A>): TaskRows<Q, A> {
       aggregatedAt: row.aggregated_at === null ? null : Number(row.aggregated_at),
       claimedBy: row.claimed_by ?? null,
       leaseUntil: row.lease_until === null || row.lease_until === undefined ? null : Number(row.lease_until),
-    }),
+      };
+    },
     answerRow: (a) => ({
       task_id: a.taskId.toLowerCase(),
       operator: a.operator.toLowerCase(),

@@ -9,6 +9,7 @@ import type { Hex } from 'viem';
 import { powerOfTwoChunks } from '../../core/db/chunks.ts';
 import { insertBatchedAnswers, isBatchedAnswer } from './storeBatchAnswers.ts';
 import type { StoreInserts } from './storeInserts.ts';
+import type { ProofHeadRow, ProofHeads } from './storeProofHeads.ts';
 import type { TaskRows, TaskTableNames } from './storeSchema.ts';
 import type { AnswerRecord, StoreWriteBatch, StoreWriteResult } from './types.ts';
 
@@ -27,10 +28,14 @@ export function isEmptyBatch(batch: StoreWriteBatch<unknown>): boolean {
   );
 }
 
-/** Applies `batch` in `trx` (inserting through `inserts`); `now` stamps `updated_at` and `aggregated_at`, `replicaId` the finisher in `claimed_by`. */
+/**
+ * Applies `batch` in `trx` (inserting through `inserts`, storing proofs split by `heads`); `now` stamps `updated_at` and
+ * `aggregated_at`, `replicaId` the finisher in `claimed_by`.
+ */
 export async function writeBatch<Q, A>(
   trx: Transaction<any>,
   inserts: StoreInserts,
+  heads: ProofHeads,
   t: TaskTableNames,
   rows: TaskRows<Q, A>,
   replicaId: string,
@@ -50,19 +55,32 @@ export async function writeBatch<Q, A>(
     const values = part.map((id) => sql`(${id})`);
     result.signing.push(...(await updateFromValues(trx, tasks, sql`status = 'signing', updated_at = ${now}`, values, sql`${tasks}.status = 'pending'`)));
   }
-  for (const part of powerOfTwoChunks(batch.completions ?? [], UPDATE_CHUNK)) {
+  // Proof heads first, in the same transaction: a task never names a head that is not stored.
+  const newHeads: ProofHeadRow[] = [];
+  const splitProof = (sigData: Hex) => {
+    const split = heads.split(sigData);
+    if (split.head) newHeads.push(split.head);
+    return { headId: split.head?.head_id ?? null, rest: split.rest };
+  };
+  const completions = (batch.completions ?? []).map((c) => ({ ...c, stored: splitProof(c.sigData) }));
+  const extensions = (batch.extensions ?? []).map((e) => ({ ...e, stored: splitProof(e.sigData) }));
+  await heads.insert(trx, newHeads);
+  for (const part of powerOfTwoChunks(completions, UPDATE_CHUNK)) {
     const values = part.map(
-      (c) => sql`(${c.taskId.toLowerCase()}, ${rows.encodeAnswer(c.result)}, ${c.digest.toLowerCase()}, ${c.sigData}, ${c.signerCount}, ${c.signedWeight.toString()})`,
+      (c) =>
+        sql`(${c.taskId.toLowerCase()}, ${rows.encodeAnswer(c.result)}, ${c.digest.toLowerCase()}, ${c.stored.headId}, ${c.stored.rest}, ${c.signerCount}, ${c.signedWeight.toString()})`,
     );
-    const set = sql`status = 'aggregated', result = v.column2, digest = v.column3, sig_data = v.column4,
-      signer_count = cast(v.column5 as integer), signed_weight = v.column6, failure_reason = null, aggregated_at = ${now},
+    const set = sql`status = 'aggregated', result = v.column2, digest = v.column3, sig_head = v.column4, sig_data = v.column5,
+      signer_count = cast(v.column6 as integer), signed_weight = v.column7, failure_reason = null, aggregated_at = ${now},
       updated_at = ${now}, claimed_by = ${replicaId}`;
     result.completed.push(...(await updateFromValues(trx, tasks, set, values, sql`${tasks}.status in ('pending', 'signing')`)));
   }
-  for (const part of powerOfTwoChunks(batch.extensions ?? [], UPDATE_CHUNK)) {
-    const values = part.map((e) => sql`(${e.taskId.toLowerCase()}, ${e.digest.toLowerCase()}, ${e.sigData}, ${e.signerCount}, ${e.signedWeight.toString()})`);
-    const set = sql`sig_data = v.column3, signer_count = cast(v.column4 as integer), signed_weight = v.column5, updated_at = ${now}`;
-    const guard = sql`${tasks}.status = 'aggregated' and ${tasks}.digest = v.column2 and ${tasks}.signer_count < cast(v.column4 as integer)`;
+  for (const part of powerOfTwoChunks(extensions, UPDATE_CHUNK)) {
+    const values = part.map(
+      (e) => sql`(${e.taskId.toLowerCase()}, ${e.digest.toLowerCase()}, ${e.stored.headId}, ${e.stored.rest}, ${e.signerCount}, ${e.signedWeight.toString()})`,
+    );
+    const set = sql`sig_head = v.column3, sig_data = v.column4, signer_count = cast(v.column5 as integer), signed_weight = v.column6, updated_at = ${now}`;
+    const guard = sql`${tasks}.status = 'aggregated' and ${tasks}.digest = v.column2 and ${tasks}.signer_count < cast(v.column5 as integer)`;
     result.extended.push(...(await updateFromValues(trx, tasks, set, values, guard)));
   }
   for (const f of batch.failures ?? []) {

@@ -18,6 +18,12 @@ export type TaskCodec<Q, A> = {
   encodeAnswer(answer: A): string;
   /** @throws on text not written by {@link TaskCodec.encodeAnswer}. */
   decodeAnswer(text: string): A;
+  /**
+   * How many leading characters of a proof (`0x` included) every proof of the same signed batch and signers shares
+   * (a batched proof's signers and signatures, before its Merkle path): the store keeps them once for all those tasks
+   * (`storeProofHeads.ts`). 0 or absent: the proof is stored whole.
+   */
+  proofHeadLength?(sigData: Hex): number;
 };
 
 /**

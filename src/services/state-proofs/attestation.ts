@@ -213,6 +213,19 @@ export function encodeBatchedSigData(parts: {
 }
 
 /**
+ * Length in characters (`0x` included) of a batched `sigData`'s head: everything before the proof's length word, the
+ * part {@link encodeBatchedSigData} shares between every task signed in one batch by the same operators. Read from the
+ * proof's offset, the head's fifth word; 0 for a single `sigData`, and for anything whose offset does not point
+ * inside it (such text is stored whole and left to {@link decodeSigData} to refuse).
+ */
+export function batchedSigDataHeadLength(sigData: Hex): number {
+  if (sigData.length < 2 + 64 * 6 || sigData.slice(0, 66).toLowerCase() !== BATCH_SIGDATA_TAG) return 0;
+  const offset = Number.parseInt(sigData.slice(2 + 64 * 4, 2 + 64 * 5), 16);
+  const length = 2 + 2 * offset;
+  return Number.isSafeInteger(offset) && offset % 32 === 0 && length >= 2 + 64 * 5 && length + 64 <= sigData.length ? length : 0;
+}
+
+/**
  * Decodes either form of `sigData`, told apart by the first word as the stake registries do: {@link BATCH_SIGDATA_TAG}
  * for a batched one, anything else (0x60 from `abi.encode`) for a single one.
  * @throws {MalformedSigDataError} for input shorter than a word, not ABI-decodable as its form, or with a reference epoch

@@ -8,6 +8,7 @@ import type { MigrationSet } from '../../../core/db/migrations.ts';
 import { type TaskStore, createTaskStore } from '../../../runtime/tasks/store.ts';
 import { batchLeavesByTaskTimeMigration, createBatchAnswerTablesMigration } from '../../../runtime/tasks/storeBatchAnswers.ts';
 import { createTaskTablesMigration, epochIndexByAggregationMigration, partialTaskIndexesMigration } from '../../../runtime/tasks/storeSchema.ts';
+import { proofHeadsMigration } from '../../../runtime/tasks/storeProofHeads.ts';
 import { type SlotFinding, type SlotQuery, slotVerdictCodec } from './taskType.ts';
 
 /** Prefix of the automation's task tables. */
@@ -22,6 +23,7 @@ export const automationMigrations: MigrationSet = {
     '0003_partial_task_indexes': partialTaskIndexesMigration(AUTOMATION_TABLE_PREFIX),
     '0004_epoch_index_by_aggregation': epochIndexByAggregationMigration(AUTOMATION_TABLE_PREFIX),
     '0005_batch_leaves_by_task_time': batchLeavesByTaskTimeMigration(AUTOMATION_TABLE_PREFIX),
+    '0006_proof_heads': proofHeadsMigration(AUTOMATION_TABLE_PREFIX),
   },
 };
 

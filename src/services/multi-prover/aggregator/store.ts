@@ -11,6 +11,7 @@ import type { MigrationSet } from '../../../core/db/migrations.ts';
 import { type TaskStore, createTaskStore } from '../../../runtime/tasks/store.ts';
 import { batchLeavesByTaskTimeMigration, createBatchAnswerTablesMigration } from '../../../runtime/tasks/storeBatchAnswers.ts';
 import { createTaskTablesMigration, epochIndexByAggregationMigration, partialTaskIndexesMigration } from '../../../runtime/tasks/storeSchema.ts';
+import { proofHeadsMigration } from '../../../runtime/tasks/storeProofHeads.ts';
 import { type BlockStateAnswer, type BlockStateQuery, blockStateCodec } from './taskType.ts';
 
 /** Prefix of the multi-prover's task tables. */
@@ -69,6 +70,7 @@ export const multiProverMigrations: MigrationSet = {
     '0004_partial_task_indexes': partialTaskIndexesMigration(MULTI_PROVER_TABLE_PREFIX),
     '0005_epoch_index_by_aggregation': epochIndexByAggregationMigration(MULTI_PROVER_TABLE_PREFIX),
     '0006_batch_leaves_by_task_time': batchLeavesByTaskTimeMigration(MULTI_PROVER_TABLE_PREFIX),
+    '0007_proof_heads': proofHeadsMigration(MULTI_PROVER_TABLE_PREFIX),
   },
 };
 

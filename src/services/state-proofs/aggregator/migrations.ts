@@ -8,6 +8,7 @@ import { type Kysely, type Migration, sql } from 'kysely';
 import type { MigrationSet } from '../../../core/db/migrations.ts';
 import { batchLeavesByTaskTimeMigration, createBatchAnswerTablesMigration } from '../../../runtime/tasks/storeBatchAnswers.ts';
 import { createTaskTablesMigration, epochIndexByAggregationMigration, partialTaskIndexesMigration, taskTableNames } from '../../../runtime/tasks/storeSchema.ts';
+import { proofHeadsMigration } from '../../../runtime/tasks/storeProofHeads.ts';
 
 /** Prefix of the runtime task engine's tables for state proofs (`state_proofs_tasks`, ...). */
 export const STATE_PROOFS_TABLE_PREFIX = 'state_proofs_';
@@ -121,5 +122,6 @@ export const aggregatorMigrations: MigrationSet = {
     '0007_partial_task_indexes': partialTaskIndexesMigration(STATE_PROOFS_TABLE_PREFIX),
     '0008_epoch_index_by_aggregation': epochIndexByAggregationMigration(STATE_PROOFS_TABLE_PREFIX),
     '0009_batch_leaves_by_task_time': batchLeavesByTaskTimeMigration(STATE_PROOFS_TABLE_PREFIX),
+    '0010_proof_heads': proofHeadsMigration(STATE_PROOFS_TABLE_PREFIX),
   },
 };

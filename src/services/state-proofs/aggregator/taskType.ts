@@ -7,7 +7,7 @@
  */
 import type { Address, Hex } from 'viem';
 import type { TaskCodec, TaskType } from '../../../runtime/tasks/taskType.ts';
-import { type AttestationDomain, type StateQuery, encodeBatchedSigData, encodeSigData } from '../attestation.ts';
+import { type AttestationDomain, type StateQuery, batchedSigDataHeadLength, encodeBatchedSigData, encodeSigData } from '../attestation.ts';
 import { sigDataOperators } from '../sigDataOperators.ts';
 import { createAttestationDigester } from '../digest.ts';
 import { type WireSignature, type WireTask, toWireTask } from '../protocol.ts';
@@ -38,6 +38,8 @@ export const stateProofCodec: TaskCodec<StateQuery, StateAnswer> = {
     const a = JSON.parse(text) as { value: string; exists: boolean };
     return { value: BigInt(a.value), exists: a.exists === true };
   },
+  // A batched proof's operators, signatures and epoch are stored once per batch and signer set.
+  proofHeadLength: batchedSigDataHeadLength,
 };
 
 /** The task type for a deployment whose attestations are signed under `domain` (main chain id, ServiceManager). */
