@@ -55,8 +55,13 @@ export function proofHeadsMigration(prefix: string): Migration {
   };
 }
 
-/** Distinct heads remembered by text (their ids) and by id (their text); both are immutable facts. */
+/** Heads remembered by id (their text): an immutable fact, so a cache never goes stale. */
 const CACHE_SIZE = 1_024;
+/**
+ * Heads last written, with their ids: a write batch's proofs share a few heads, and comparing a head with these
+ * (length first, then text: 0.4 µs for 2 kB of hex) costs far less than hashing it or using it as a map key (3–4 µs).
+ */
+const RECENT_HEADS = 16;
 
 /** Largest `in (...)` list and multi-row INSERT. */
 const CHUNK = 256;
@@ -78,7 +83,7 @@ export type ProofHeads = {
 /** The {@link ProofHeads} of the store under `prefix`, splitting where `codec` says. */
 export function proofHeads(prefix: string, codec: Pick<TaskCodec<unknown, unknown>, 'proofHeadLength'>): ProofHeads {
   const table = proofHeadTableName(prefix);
-  const idOfHead = new Map<string, string>();
+  const recent: ProofHeadRow[] = [];
   const headOfId = new Map<string, string>();
   const remember = <K, V>(map: Map<K, V>, key: K, value: V): void => {
     if (map.size >= CACHE_SIZE) map.delete(map.keys().next().value as K);
@@ -90,14 +95,16 @@ export function proofHeads(prefix: string, codec: Pick<TaskCodec<unknown, unknow
       const length = codec.proofHeadLength?.(sigData as `0x${string}`) ?? 0;
       // A head must leave something after it and be whole hex digits; anything else is stored whole.
       if (!Number.isInteger(length) || length <= 2 || length >= sigData.length || length % 2 !== 0) return { rest: sigData };
-      const head = sigData.slice(0, length);
-      let id = idOfHead.get(head);
-      if (id === undefined) {
-        id = createHash('sha256').update(head).digest('base64url');
-        remember(idOfHead, head, id);
-        remember(headOfId, id, head);
-      }
-      return { head: { head_id: id, head }, rest: sigData.slice(length) };
+      const rest = sigData.slice(length);
+      const sliced = sigData.slice(0, length);
+      for (const known of recent) if (known.head.length === length && known.head === sliced) return { head: known, rest };
+      // Flattened, so the cache does not hold the whole proof the head was sliced from.
+      const head = Buffer.from(sliced, 'latin1').toString('latin1');
+      const known = { head_id: createHash('sha256').update(head).digest('base64url'), head };
+      recent.unshift(known);
+      if (recent.length > RECENT_HEADS) recent.pop();
+      remember(headOfId, known.head_id, head);
+      return { head: known, rest };
     },
 
     async insert(trx, heads) {
