@@ -85,9 +85,9 @@ export function proofHeads(prefix: string, codec: Pick<TaskCodec<unknown, unknow
   const table = proofHeadTableName(prefix);
   const recent: ProofHeadRow[] = [];
   const headOfId = new Map<string, string>();
-  const remember = <K, V>(map: Map<K, V>, key: K, value: V): void => {
-    if (map.size >= CACHE_SIZE) map.delete(map.keys().next().value as K);
-    map.set(key, value);
+  const remember = (id: string, head: string): void => {
+    if (headOfId.size >= CACHE_SIZE) headOfId.delete(headOfId.keys().next().value as string);
+    headOfId.set(id, head);
   };
 
   return {
@@ -103,7 +103,7 @@ export function proofHeads(prefix: string, codec: Pick<TaskCodec<unknown, unknow
       const known = { head_id: createHash('sha256').update(head).digest('base64url'), head };
       recent.unshift(known);
       if (recent.length > RECENT_HEADS) recent.pop();
-      remember(headOfId, known.head_id, head);
+      remember(known.head_id, head);
       return { head: known, rest };
     },
 
@@ -129,7 +129,7 @@ export function proofHeads(prefix: string, codec: Pick<TaskCodec<unknown, unknow
         const found = (await db.selectFrom(table).select(['head_id', 'head']).where('head_id', 'in', part).execute()) as ProofHeadRow[];
         for (const h of found) {
           heads.set(h.head_id, h.head);
-          remember(headOfId, h.head_id, h.head);
+          remember(h.head_id, h.head);
         }
       }
       for (const row of rows) {
