@@ -64,7 +64,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { DEVNET_GAS_OPERATOR_COUNTS, type DevnetGasResult, measureDevnetGas } from './devnetGas.ts';
 import { measureDigest } from './digest.ts';
-import { measureTaskStore, measureTaskStoreWithHistory } from './taskStore.ts';
+import { type TaskStoreCost, measureTaskStore, measureTaskStoreWithHistory } from './taskStore.ts';
 import { measureAggregatorEngine } from './aggregatorEngine.ts';
 import { measureOperatorNode } from './operatorNode.ts';
 import { type SignatureGas, BATCH_SIZES, SIGNER_COUNTS, gasPerProofNode, measureIsValidSignatureGas } from './gas.ts';
@@ -232,7 +232,14 @@ if (parts.includes('store')) {
   const history = 102_400;
   const h = await measureTaskStoreWithHistory(history);
   console.log(`  ${'4'.padStart(9)}  ${'once per batch'.padEnd(18)} ${pad(h.total, 6)} ${pad(h.insert, 7)} ${pad(h.signing, 8)} ${pad(h.completion, 11)} ${pad(h.extension, 10)} ${pad(h.bytesPerTask, 11)}  with ${history} tasks stored`);
-  Object.assign(results, { taskStoreCpuUsPerTask: s.byOperators, taskStoreWithHistory: { storedTasks: history, ...h } });
+  // CPU and size under their own keys: one figure per unit.
+  const byForm = <T>(f: (c: TaskStoreCost) => T) =>
+    Object.fromEntries(Object.entries(s.byOperators).map(([n, forms]) => [n, { single: f(forms.single), batched: f(forms.batched) }]));
+  Object.assign(results, {
+    taskStoreCpuUsPerTask: byForm(({ bytesPerTask: _, ...cpu }) => cpu),
+    taskStoreBytesPerTask: byForm((c) => c.bytesPerTask),
+    taskStoreWithHistory: { storedTasks: history, ...h },
+  });
 }
 
 if (parts.includes('engine')) {
