@@ -116,4 +116,19 @@ forEachDatabase('task store: answers signed in a batch', (fixture) => {
     const { rows } = await sql<{ at: number | string }>`select task_created_at as at from state_proofs_batch_leaves order by task_created_at`.execute(database.kysely);
     assert.deepEqual(rows.map((r) => Number(r.at)), [task(1).createdAt, task(2).createdAt]);
   });
+
+  it('keys the leaves by the stored creation time whether or not this store wrote the task, and leaves out unknown tasks', async () => {
+    const database = await fixture.fresh();
+    const writer = await createStateProofStore(database);
+    await writer.insertTasks([task(1)]);
+    // A second store on the same database (another replica, or this one restarted) has not seen task 1 in memory.
+    const other = await createStateProofStore(database);
+    const written = await other.write({ answers: [answer(1, OP_A, ROOT_1, 2000), answer(9, OP_A, ROOT_1, 2000)] });
+    assert.equal(written.answersInserted, 1);
+    await writer.write({ answers: [answer(1, OP_B, ROOT_1, 2100)] });
+    const { rows } = await sql<{ at: number | string }>`select task_created_at as at from state_proofs_batch_leaves`.execute(database.kysely);
+    assert.deepEqual(rows.map((r) => Number(r.at)), [task(1).createdAt]);
+    assert.deepEqual(await writer.listAnswers(task(1).taskId), [answer(1, OP_A, ROOT_1, 2000), answer(1, OP_B, ROOT_1, 2100)]);
+    assert.deepEqual(await other.listAnswers(task(9).taskId), []);
+  });
 });

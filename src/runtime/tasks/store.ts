@@ -23,6 +23,7 @@ import { type MigrationSet, migrateToLatest } from '../../core/db/migrations.ts'
 import { batchAnswerTableNames, batchedAnswersOf, batchedAnswersOfOpenTasks, mergeAnswers } from './storeBatchAnswers.ts';
 import { type AnswerRow, STATUS_AGGREGATED, STATUS_FAILED, STATUS_OPEN, type TaskRow, taskRows, taskTableNames } from './storeSchema.ts';
 import { storeInserts } from './storeInserts.ts';
+import { TaskCreationTimes } from './storeCreationTimes.ts';
 import { proofHeads } from './storeProofHeads.ts';
 import { isEmptyBatch, writeBatch } from './storeWrites.ts';
 import type { TaskCodec } from './taskType.ts';
@@ -153,6 +154,11 @@ export async function createTaskStore<Q, A>(database: Database<any>, options: Ta
   const inserts = storeInserts(db, t);
   const rows = taskRows(options.codec);
   const heads = proofHeads(options.prefix, options.codec);
+  const creationTimes = new TaskCreationTimes();
+  /** Remembers the creation times of committed tasks (the leaves of their batched answers are keyed by them). */
+  const rememberCreated = (tasks: readonly TaskRecord<Q, A>[]) => {
+    for (const task of tasks) creationTimes.remember(task.taskId.toLowerCase(), task.createdAt);
+  };
   /** Records of task rows, their proofs put back together (`storeProofHeads.ts`). */
   const tasksOf = async (found: TaskRow[], from: Kysely<any> = db): Promise<TaskRecord<Q, A>[]> => (await heads.join(from, found)).map(rows.taskOf);
   const shared = database.dialect === 'postgres';
@@ -202,7 +208,7 @@ export async function createTaskStore<Q, A>(database: Database<any>, options: Ta
     async insertTasks(tasks) {
       if (tasks.length === 0) return [];
       const fresh = tasks.map((task) => ({ ...rows.newTaskRow(task), claimed_by: replicaId, lease_until: task.createdAt + leaseMs }));
-      return db.transaction().execute(async (trx) => {
+      const inserted = await db.transaction().execute(async (trx) => {
         const created = new Set<string>();
         for (const r of (await inserts.tasks(trx, fresh)).returned) created.add(r.task_id);
         const existingIds = [...new Set(fresh.filter((r) => !created.has(r.task_id)).map((r) => r.task_id))];
@@ -222,6 +228,8 @@ export async function createTaskStore<Q, A>(database: Database<any>, options: Ta
           return { task: existing.get(row.task_id) ?? rows.taskOf(row), created: false };
         });
       });
+      rememberCreated(inserted.map((i) => i.task));
+      return inserted;
     },
 
     async getTask(taskId) {
@@ -268,7 +276,9 @@ export async function createTaskStore<Q, A>(database: Database<any>, options: Ta
       for (const [id, batched] of await batchedAnswersOfOpenTasks(db, t, rows)) {
         byTask.set(id, mergeAnswers(byTask.get(id) ?? [], batched).sort((a, b) => a.receivedAt - b.receivedAt));
       }
-      return (await tasksOf(tasks)).map((task) => ({ task, answers: byTask.get(task.taskId) ?? [] }));
+      const unfinished = await tasksOf(tasks);
+      rememberCreated(unfinished);
+      return unfinished.map((task) => ({ task, answers: byTask.get(task.taskId) ?? [] }));
     },
 
     async claimTasks(now, limit) {
@@ -296,6 +306,7 @@ export async function createTaskStore<Q, A>(database: Database<any>, options: Ta
         }
         return out;
       });
+      rememberCreated(claimed);
       const answers = await answersOf(t.answers, claimed.map((task) => task.taskId));
       return claimed.sort((a, b) => a.createdAt - b.createdAt).map((task) => ({ task, answers: answers.get(task.taskId) ?? [] }));
     },
@@ -369,7 +380,7 @@ export async function createTaskStore<Q, A>(database: Database<any>, options: Ta
     async write(batch, now = Date.now()) {
       if (isEmptyBatch(batch)) return { answersInserted: 0, signing: [], completed: [], extended: [], failed: [] };
       return db.transaction().execute(async (trx) => {
-        const result = await writeBatch(trx, inserts, heads, t, rows, replicaId, batch, now);
+        const result = await writeBatch(trx, { inserts, heads, creationTimes }, t, rows, replicaId, batch, now);
         await notify(trx, [...(batch.answers ?? []).map((x) => x.taskId), ...result.signing, ...result.completed, ...result.extended, ...result.failed]);
         return result;
       });

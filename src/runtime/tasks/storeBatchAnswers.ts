@@ -22,6 +22,7 @@ import { type Kysely, type Migration, type Transaction, sql } from 'kysely';
 import type { Address, Hex } from 'viem';
 import { powerOfTwoChunks } from '../../core/db/chunks.ts';
 import { batchRootOfSignature, encodeBatchedAnswerSignature, signatureOfAnswer } from './batchSignature.ts';
+import type { TaskCreationTimes } from './storeCreationTimes.ts';
 import type { StoreInserts } from './storeInserts.ts';
 import { STATUS_OPEN, type TaskRows, taskTableNames } from './storeSchema.ts';
 import type { AnswerRecord } from './types.ts';
@@ -131,7 +132,8 @@ const CHUNK = 256;
 /**
  * Inserts batched answers in `trx`: their leaves, and each (root, operator) signature once. Rows already stored are
  * kept as they are; an answer to a task not stored in `tasksTable` is left out (answers are taken only for stored
- * tasks). Returns how many of `answers` belong to a (root, operator) signature this call inserted.
+ * tasks). A task's creation time, which keys its leaves, comes from `known` when the store remembers it, else from
+ * `tasksTable`. Returns how many of `answers` belong to a (root, operator) signature this call inserted.
  */
 export async function insertBatchedAnswers<A>(
   trx: Transaction<any>,
@@ -139,9 +141,10 @@ export async function insertBatchedAnswers<A>(
   rows: TaskRows<unknown, A>,
   tasksTable: string,
   answers: readonly AnswerRecord<A>[],
+  known?: TaskCreationTimes,
 ): Promise<number> {
   if (answers.length === 0) return 0;
-  const createdAt = await createdAtOf(trx, tasksTable, answers);
+  const createdAt = await createdAtOf(trx, tasksTable, answers, known);
   const leaves = new Map<string, BatchLeafRow>();
   const signatures = new Map<string, { row: BatchSignatureRow; answers: number }>();
   for (const a of answers) {
@@ -180,11 +183,23 @@ export async function insertBatchedAnswers<A>(
   return inserted;
 }
 
-/** `created_at` of the stored tasks of `answers`, by lowercase task id. */
-async function createdAtOf(trx: Transaction<any>, tasksTable: string, answers: readonly AnswerRecord<unknown>[]): Promise<Map<string, number>> {
+/** `created_at` of the stored tasks of `answers`, by lowercase task id: from `known`, else selected. */
+async function createdAtOf(
+  trx: Transaction<any>,
+  tasksTable: string,
+  answers: readonly AnswerRecord<unknown>[],
+  known: TaskCreationTimes | undefined,
+): Promise<Map<string, number>> {
   const out = new Map<string, number>();
-  const ids = [...new Set(answers.map((a) => a.taskId.toLowerCase()))];
-  for (const part of powerOfTwoChunks(ids, CHUNK)) {
+  const unknown = new Set<string>();
+  for (const a of answers) {
+    const id = a.taskId.toLowerCase();
+    if (out.has(id)) continue;
+    const time = known?.get(id);
+    if (time === undefined) unknown.add(id);
+    else out.set(id, time);
+  }
+  for (const part of powerOfTwoChunks([...unknown], CHUNK)) {
     const found = (await trx.selectFrom(tasksTable).select(['task_id', 'created_at']).where('task_id', 'in', part).execute()) as { task_id: string; created_at: number | string }[];
     for (const r of found) out.set(r.task_id, Number(r.created_at));
   }

@@ -8,6 +8,7 @@ import { type RawBuilder, type Transaction, sql } from 'kysely';
 import type { Hex } from 'viem';
 import { powerOfTwoChunks } from '../../core/db/chunks.ts';
 import { insertBatchedAnswers, isBatchedAnswer } from './storeBatchAnswers.ts';
+import type { TaskCreationTimes } from './storeCreationTimes.ts';
 import type { StoreInserts } from './storeInserts.ts';
 import type { ProofHeadRow, ProofHeads } from './storeProofHeads.ts';
 import type { TaskRows, TaskTableNames } from './storeSchema.ts';
@@ -28,14 +29,16 @@ export function isEmptyBatch(batch: StoreWriteBatch<unknown>): boolean {
   );
 }
 
+/** What a write batch goes through: the store's inserts, its proof heads, the creation times it knows. */
+export type WriteParts = { inserts: StoreInserts; heads: ProofHeads; creationTimes: TaskCreationTimes };
+
 /**
- * Applies `batch` in `trx` (inserting through `inserts`, storing proofs split by `heads`); `now` stamps `updated_at` and
- * `aggregated_at`, `replicaId` the finisher in `claimed_by`.
+ * Applies `batch` in `trx` (inserting through `parts.inserts`, storing proofs split by `parts.heads`); `now` stamps
+ * `updated_at` and `aggregated_at`, `replicaId` the finisher in `claimed_by`.
  */
 export async function writeBatch<Q, A>(
   trx: Transaction<any>,
-  inserts: StoreInserts,
-  heads: ProofHeads,
+  { inserts, heads, creationTimes }: WriteParts,
   t: TaskTableNames,
   rows: TaskRows<Q, A>,
   replicaId: string,
@@ -48,7 +51,7 @@ export async function writeBatch<Q, A>(
   const batched: AnswerRecord<A>[] = [];
   for (const a of batch.answers ?? []) (isBatchedAnswer(a) ? batched : single).push(a);
   result.answersInserted =
-    (await inserts.answers(trx, single.map(rows.answerRow))).inserted + (await insertBatchedAnswers(trx, inserts, rows, t.tasks, batched));
+    (await inserts.answers(trx, single.map(rows.answerRow))).inserted + (await insertBatchedAnswers(trx, inserts, rows, t.tasks, batched, creationTimes));
   await inserts.conflicts(trx, (batch.conflicts ?? []).map(rows.answerRow));
   const tasks = sql.table(t.tasks);
   for (const part of powerOfTwoChunks([...new Set((batch.signing ?? []).map((id) => id.toLowerCase()))], UPDATE_CHUNK)) {
