@@ -3,3 +3,4 @@ export { type Database, type DatabaseDialect, DatabaseError, type DatabaseListen
 export { type MigrationSet, MigrationError, migrateToLatest } from './migrations.ts';
 export { powerOfTwoChunks } from './chunks.ts';
 export { type BulkInsert, BulkInsertError, type BulkInsertOptions, bulkInsert } from './bulkInsert.ts';
+export { type BulkUpdate, BulkUpdateError, type BulkUpdateOptions, bulkUpdate } from './bulkUpdate.ts';

@@ -25,7 +25,7 @@ import { type AnswerRow, STATUS_AGGREGATED, STATUS_FAILED, STATUS_OPEN, type Tas
 import { storeInserts } from './storeInserts.ts';
 import { TaskCreationTimes } from './storeCreationTimes.ts';
 import { proofHeads } from './storeProofHeads.ts';
-import { isEmptyBatch, writeBatch } from './storeWrites.ts';
+import { isEmptyBatch, storeUpdates, writeBatch } from './storeWrites.ts';
 import type { TaskCodec } from './taskType.ts';
 import type {
   AnswerRecord,
@@ -152,6 +152,7 @@ export async function createTaskStore<Q, A>(database: Database<any>, options: Ta
   await migrateToLatest(database, options.migrations);
   const db = database.kysely as Kysely<any>;
   const inserts = storeInserts(db, t);
+  const updates = storeUpdates(db, t);
   const rows = taskRows(options.codec);
   const heads = proofHeads(options.prefix, options.codec);
   const creationTimes = new TaskCreationTimes();
@@ -380,7 +381,7 @@ export async function createTaskStore<Q, A>(database: Database<any>, options: Ta
     async write(batch, now = Date.now()) {
       if (isEmptyBatch(batch)) return { answersInserted: 0, signing: [], completed: [], extended: [], failed: [] };
       return db.transaction().execute(async (trx) => {
-        const result = await writeBatch(trx, { inserts, heads, creationTimes }, t, rows, replicaId, batch, now);
+        const result = await writeBatch(trx, { inserts, updates, heads, creationTimes }, t, rows, replicaId, batch, now);
         await notify(trx, [...(batch.answers ?? []).map((x) => x.taskId), ...result.signing, ...result.completed, ...result.extended, ...result.failed]);
         return result;
       });

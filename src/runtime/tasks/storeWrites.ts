@@ -4,9 +4,9 @@
  * expects, so a transition already made (by another replica, or an earlier life of this process) is skipped and left
  * out of the result.
  */
-import { type RawBuilder, type Transaction, sql } from 'kysely';
+import { type Kysely, type Transaction, sql } from 'kysely';
 import type { Hex } from 'viem';
-import { powerOfTwoChunks } from '../../core/db/chunks.ts';
+import { type BulkUpdate, bulkUpdate } from '../../core/db/bulkUpdate.ts';
 import { insertBatchedAnswers, isBatchedAnswer } from './storeBatchAnswers.ts';
 import type { TaskCreationTimes } from './storeCreationTimes.ts';
 import type { StoreInserts } from './storeInserts.ts';
@@ -14,8 +14,59 @@ import type { ProofHeadRow, ProofHeads } from './storeProofHeads.ts';
 import type { TaskRows, TaskTableNames } from './storeSchema.ts';
 import type { AnswerRecord, StoreWriteBatch, StoreWriteResult } from './types.ts';
 
-/** Largest batched UPDATE (`UPDATE ... FROM (VALUES ...)`, one row of values per task). */
+/** Largest batched UPDATE (one row of values per task). */
 const UPDATE_CHUNK = 256;
+
+/** The guarded status changes of a write batch, each one statement per chunk of tasks (`core/db/bulkUpdate.ts`). */
+export type StoreUpdates = {
+  /** pending → signing. Arguments: now. Rows: [task id]. */
+  signing: BulkUpdate;
+  /** pending|signing → aggregated with the proof. Arguments: now, replica id. Rows: [task id, result, digest, head id, rest, signer count, signed weight]. */
+  completions: BulkUpdate;
+  /** A longer proof of an aggregated task with the same digest. Arguments: now. Rows: [task id, digest, head id, rest, signer count, signed weight]. */
+  extensions: BulkUpdate;
+};
+
+/**
+ * The status changes of the task table `t.tasks`. Joining the list of values on the primary key matters: with
+ * `task_id IN (...) AND status = ...` SQLite's planner scans the status index, every unfinished task, once per
+ * statement.
+ */
+export function storeUpdates(db: Kysely<any>, t: TaskTableNames): StoreUpdates {
+  const tasks = sql.table(t.tasks);
+  const table = t.tasks;
+  return {
+    signing: bulkUpdate(db, {
+      table,
+      key: 'task_id',
+      width: 1,
+      args: 1,
+      maxRows: UPDATE_CHUNK,
+      set: (arg) => sql`status = 'signing', updated_at = ${arg(0)}`,
+      guard: () => sql`${tasks}.status = 'pending'`,
+    }),
+    completions: bulkUpdate(db, {
+      table,
+      key: 'task_id',
+      width: 7,
+      args: 2,
+      maxRows: UPDATE_CHUNK,
+      set: (arg) => sql`status = 'aggregated', result = v.column2, digest = v.column3, sig_head = v.column4, sig_data = v.column5,
+        signer_count = cast(v.column6 as integer), signed_weight = v.column7, failure_reason = null, aggregated_at = ${arg(0)},
+        updated_at = ${arg(0)}, claimed_by = ${arg(1)}`,
+      guard: () => sql`${tasks}.status in ('pending', 'signing')`,
+    }),
+    extensions: bulkUpdate(db, {
+      table,
+      key: 'task_id',
+      width: 6,
+      args: 1,
+      maxRows: UPDATE_CHUNK,
+      set: (arg) => sql`sig_head = v.column3, sig_data = v.column4, signer_count = cast(v.column5 as integer), signed_weight = v.column6, updated_at = ${arg(0)}`,
+      guard: () => sql`${tasks}.status = 'aggregated' and ${tasks}.digest = v.column2 and ${tasks}.signer_count < cast(v.column5 as integer)`,
+    }),
+  };
+}
 
 /** Whether `batch` has nothing to write. */
 export function isEmptyBatch(batch: StoreWriteBatch<unknown>): boolean {
@@ -30,15 +81,15 @@ export function isEmptyBatch(batch: StoreWriteBatch<unknown>): boolean {
 }
 
 /** What a write batch goes through: the store's inserts, its proof heads, the creation times it knows. */
-export type WriteParts = { inserts: StoreInserts; heads: ProofHeads; creationTimes: TaskCreationTimes };
+export type WriteParts = { inserts: StoreInserts; updates: StoreUpdates; heads: ProofHeads; creationTimes: TaskCreationTimes };
 
 /**
- * Applies `batch` in `trx` (inserting through `parts.inserts`, storing proofs split by `parts.heads`); `now` stamps
+ * Applies `batch` in `trx` (inserting through `parts.inserts`, storing proofs split by `parts.heads`, changing statuses through `parts.updates`); `now` stamps
  * `updated_at` and `aggregated_at`, `replicaId` the finisher in `claimed_by`.
  */
 export async function writeBatch<Q, A>(
   trx: Transaction<any>,
-  { inserts, heads, creationTimes }: WriteParts,
+  { inserts, updates, heads, creationTimes }: WriteParts,
   t: TaskTableNames,
   rows: TaskRows<Q, A>,
   replicaId: string,
@@ -53,11 +104,8 @@ export async function writeBatch<Q, A>(
   result.answersInserted =
     (await inserts.answers(trx, single.map(rows.answerRow))).inserted + (await insertBatchedAnswers(trx, inserts, rows, t.tasks, batched, creationTimes));
   await inserts.conflicts(trx, (batch.conflicts ?? []).map(rows.answerRow));
-  const tasks = sql.table(t.tasks);
-  for (const part of powerOfTwoChunks([...new Set((batch.signing ?? []).map((id) => id.toLowerCase()))], UPDATE_CHUNK)) {
-    const values = part.map((id) => sql`(${id})`);
-    result.signing.push(...(await updateFromValues(trx, tasks, sql`status = 'signing', updated_at = ${now}`, values, sql`${tasks}.status = 'pending'`)));
-  }
+  const signing = [...new Set((batch.signing ?? []).map((id) => id.toLowerCase()))].map((id) => [id]);
+  result.signing.push(...((await updates.signing(trx, [now], signing)) as Hex[]));
   // Proof heads first, in the same transaction: a task never names a head that is not stored.
   const newHeads: ProofHeadRow[] = [];
   const splitProof = (sigData: Hex) => {
@@ -65,27 +113,17 @@ export async function writeBatch<Q, A>(
     if (split.head) newHeads.push(split.head);
     return { headId: split.head?.head_id ?? null, rest: split.rest };
   };
-  const completions = (batch.completions ?? []).map((c) => ({ ...c, stored: splitProof(c.sigData) }));
-  const extensions = (batch.extensions ?? []).map((e) => ({ ...e, stored: splitProof(e.sigData) }));
+  const completions = (batch.completions ?? []).map((c) => {
+    const stored = splitProof(c.sigData);
+    return [c.taskId.toLowerCase(), rows.encodeAnswer(c.result), c.digest.toLowerCase(), stored.headId, stored.rest, c.signerCount, c.signedWeight.toString()];
+  });
+  const extensions = (batch.extensions ?? []).map((e) => {
+    const stored = splitProof(e.sigData);
+    return [e.taskId.toLowerCase(), e.digest.toLowerCase(), stored.headId, stored.rest, e.signerCount, e.signedWeight.toString()];
+  });
   await heads.insert(trx, newHeads);
-  for (const part of powerOfTwoChunks(completions, UPDATE_CHUNK)) {
-    const values = part.map(
-      (c) =>
-        sql`(${c.taskId.toLowerCase()}, ${rows.encodeAnswer(c.result)}, ${c.digest.toLowerCase()}, ${c.stored.headId}, ${c.stored.rest}, ${c.signerCount}, ${c.signedWeight.toString()})`,
-    );
-    const set = sql`status = 'aggregated', result = v.column2, digest = v.column3, sig_head = v.column4, sig_data = v.column5,
-      signer_count = cast(v.column6 as integer), signed_weight = v.column7, failure_reason = null, aggregated_at = ${now},
-      updated_at = ${now}, claimed_by = ${replicaId}`;
-    result.completed.push(...(await updateFromValues(trx, tasks, set, values, sql`${tasks}.status in ('pending', 'signing')`)));
-  }
-  for (const part of powerOfTwoChunks(extensions, UPDATE_CHUNK)) {
-    const values = part.map(
-      (e) => sql`(${e.taskId.toLowerCase()}, ${e.digest.toLowerCase()}, ${e.stored.headId}, ${e.stored.rest}, ${e.signerCount}, ${e.signedWeight.toString()})`,
-    );
-    const set = sql`sig_head = v.column3, sig_data = v.column4, signer_count = cast(v.column5 as integer), signed_weight = v.column6, updated_at = ${now}`;
-    const guard = sql`${tasks}.status = 'aggregated' and ${tasks}.digest = v.column2 and ${tasks}.signer_count < cast(v.column5 as integer)`;
-    result.extended.push(...(await updateFromValues(trx, tasks, set, values, guard)));
-  }
+  result.completed.push(...((await updates.completions(trx, [now, replicaId], completions)) as Hex[]));
+  result.extended.push(...((await updates.extensions(trx, [now], extensions)) as Hex[]));
   for (const f of batch.failures ?? []) {
     const r = await trx
       .updateTable(t.tasks)
@@ -96,25 +134,4 @@ export async function writeBatch<Q, A>(
     if (Number(r.numUpdatedRows) === 1) result.failed.push(f.taskId);
   }
   return result;
-}
-
-/**
- * `UPDATE <tasks> SET <set> FROM (VALUES <values>) AS v WHERE <tasks>.task_id = v.column1 AND <guard>`: one statement
- * sets a different value per task, and returns the ids it updated. Each value row starts with the task id; `set` and
- * `guard` read the rest as `v.column2`, ... (the names VALUES columns get in both SQLite and Postgres). Joining the list
- * on the primary key matters: with `task_id IN (...) AND status = ...` SQLite's planner scans the status index, every
- * unfinished task, once per statement.
- */
-async function updateFromValues(
-  trx: Transaction<any>,
-  tasks: RawBuilder<unknown>,
-  set: RawBuilder<unknown>,
-  values: readonly RawBuilder<unknown>[],
-  guard: RawBuilder<unknown>,
-): Promise<Hex[]> {
-  const { rows } = await sql<{ task_id: string }>`
-    update ${tasks} set ${set} from (values ${sql.join(values)}) as v
-    where ${tasks}.task_id = v.column1 and ${guard}
-    returning ${tasks}.task_id`.execute(trx);
-  return rows.map((r) => r.task_id as Hex);
 }
