@@ -57,4 +57,12 @@ describe('aggregator fast digest and task id', () => {
     assert.throws(() => fastTaskId({ ...a, blockNumber: 1n << 64n }), AttestationRangeError);
     assert.throws(() => fastTaskId({ ...a, key: -1n }), AttestationRangeError);
   });
+
+  it('refuses a user that is not 20 bytes of 0x hex', () => {
+    const a: StateAttestation = { user: '0x0000000000000000000000000000000000000001', chainId: 1n, blockNumber: 1n, timestamp: 1n, key: 1n, value: 1n, exists: true, epoch: 1 };
+    for (const user of ['0x00000000000000000000000000000000000000', '0x00000000000000000000000000000000000000011', '0x000000000000000000000000000000000000000g', '000000000000000000000000000000000000000001']) {
+      assert.throws(() => digest({ ...a, user: user as never }), AttestationRangeError, user);
+      assert.throws(() => fastTaskId({ ...a, user: user as never }), AttestationRangeError, user);
+    }
+  });
 });

@@ -84,16 +84,35 @@ function checkHex32(value: string, what: string): Hex {
 /**
  * The EIP-712 digest operators sign for a batch: `hashTypedData` of `AttestationBatch(bytes32 root)` in
  * {@link ATTESTATION_BATCH_DOMAIN}, i.e. `keccak256(0x1901 ‖ ATTESTATION_BATCH_DOMAIN_SEPARATOR ‖
- * keccak256(abi.encode(ATTESTATION_BATCH_TYPEHASH, root)))`.
+ * keccak256(abi.encode(ATTESTATION_BATCH_TYPEHASH, root)))`. Computed here from those bytes (viem's generic
+ * `hashTypedData` cost about 0.6 ms per batch, 2–3 % of an operator's work), and checked against `hashTypedData` once,
+ * on first use.
  * @throws {MalformedBatchValueError} when `root` is not 32 bytes of hex.
  */
 export function batchDigest(root: Hex): Hex {
-  return hashTypedData({
-    domain: ATTESTATION_BATCH_DOMAIN,
-    types: attestationBatchTypes,
-    primaryType: 'AttestationBatch',
-    message: { root: checkHex32(root, 'root') },
-  });
+  if (!batchDigestChecked) checkBatchDigest();
+  return fastBatchDigest(checkHex32(root, 'root'));
+}
+
+/** `abi.encode(ATTESTATION_BATCH_TYPEHASH, root)`, its root filled per call (synchronously). */
+const batchStruct = Buffer.concat([Buffer.from(ATTESTATION_BATCH_TYPEHASH.slice(2), 'hex'), Buffer.alloc(32)]);
+/** `0x1901 ‖ ATTESTATION_BATCH_DOMAIN_SEPARATOR ‖ structHash`, its struct hash filled per call. */
+const batchMessage = Buffer.concat([Buffer.from([0x19, 0x01]), Buffer.from(ATTESTATION_BATCH_DOMAIN_SEPARATOR.slice(2), 'hex'), Buffer.alloc(32)]);
+let batchDigestChecked = false;
+
+/** {@link batchDigest} of a checked, lowercase root. */
+function fastBatchDigest(root: Hex): Hex {
+  batchStruct.write(root.slice(2), 32, 'hex');
+  batchMessage.set(keccak256Bytes(batchStruct), 34);
+  return hex32(keccak256Bytes(batchMessage));
+}
+
+/** Compares {@link fastBatchDigest} with viem's `hashTypedData` once, so a drift in the message fails loudly. */
+function checkBatchDigest(): void {
+  const probe = keccak256(toBytes('attestation batch digest probe'));
+  const reference = hashTypedData({ domain: ATTESTATION_BATCH_DOMAIN, types: attestationBatchTypes, primaryType: 'AttestationBatch', message: { root: probe } });
+  if (fastBatchDigest(probe) !== reference) throw new Error('the batch digest disagrees with hashTypedData: the AttestationBatch message changed');
+  batchDigestChecked = true;
 }
 
 /** Lowercase 0x hex of 32 bytes. */

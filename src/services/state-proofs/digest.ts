@@ -7,7 +7,7 @@
  * keccak256 is `core/crypto/keccak.ts` (hash-wasm, one reused hasher): on these inputs (288 + 66 bytes per digest, 98
  * per task id) several times faster than @noble/hashes, which viem uses (`npm run bench -- digest`).
  */
-import { type Hex, bytesToHex, hexToBytes } from 'viem';
+import type { Hex } from 'viem';
 import { keccak256Bytes } from '../../core/crypto/keccak.ts';
 import { type AttestationDomain, type StateAttestation, type StateQuery, attestationDigest, computeTaskId } from './attestation.ts';
 
@@ -49,7 +49,7 @@ export function createAttestationDigester(domain: AttestationDomain): Attestatio
     struct[255] = a.exists ? 1 : 0;
     putUint(struct, 256, BigInt(a.epoch), (1n << 32n) - 1n, 'epoch');
     prefix.set(keccak256Bytes(struct), 34);
-    return bytesToHex(keccak256Bytes(prefix));
+    return toHex(keccak256Bytes(prefix));
   };
 }
 
@@ -89,7 +89,7 @@ function domainSeparator(domain: AttestationDomain): Uint8Array {
   struct[255] = 1;
   struct[287] = 6;
   prefix.set(keccak256Bytes(struct), 34);
-  if (bytesToHex(keccak256Bytes(prefix)) !== attestationDigest(domain, probe)) {
+  if (toHex(keccak256Bytes(prefix)) !== attestationDigest(domain, probe)) {
     throw new Error('fast StateAttestation digest disagrees with attestationDigest: the message definition changed');
   }
   return separator;
@@ -105,14 +105,12 @@ const packed = new Uint8Array(20 + 32 + 8 + 6 + 32);
  */
 export function fastTaskId(query: StateQuery): Hex {
   packed.fill(0);
-  const user = hexToBytes(query.user as Hex);
-  if (user.length !== 20) throw new AttestationRangeError(`address ${query.user} is not 20 bytes`);
-  packed.set(user, 0);
+  packed.set(addressBytes(query.user), 0);
   putUintN(packed, 20, 32, query.chainId, 'chainId');
   putUintN(packed, 52, 8, query.blockNumber, 'blockNumber');
   putUintN(packed, 60, 6, query.timestamp, 'timestamp');
   putUintN(packed, 66, 32, query.key, 'key');
-  return bytesToHex(keccak256Bytes(packed));
+  return toHex(keccak256Bytes(packed));
 }
 
 /** Checks {@link fastTaskId} against the generic implementation once, at load. */
@@ -140,9 +138,20 @@ function putUint(target: Uint8Array, offset: number, value: bigint, max: bigint,
 }
 
 function putAddress(target: Uint8Array, offset: number, address: string): void {
-  const bytes = hexToBytes(address as Hex);
-  if (bytes.length !== 20) throw new AttestationRangeError(`address ${address} is not 20 bytes`);
-  target.set(bytes, offset + 12);
+  target.set(addressBytes(address), offset + 12);
+}
+
+/** The 20 bytes of a 0x-prefixed hex address (Buffer's hex decoding: several times faster than viem's on this path). */
+function addressBytes(address: string): Uint8Array {
+  const bytes = typeof address === 'string' && address.length === 42 && address.startsWith('0x') ? Buffer.from(address.slice(2), 'hex') : undefined;
+  // Buffer stops at the first character that is not hex: a short result means a malformed address.
+  if (bytes?.length !== 20) throw new AttestationRangeError(`address ${address} is not 20 bytes of 0x hex`);
+  return bytes;
+}
+
+/** Lowercase 0x hex of `bytes`. */
+function toHex(bytes: Uint8Array): Hex {
+  return `0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex')}`;
 }
 
 selfCheckTaskId();
