@@ -36,6 +36,9 @@
  * - operator node: CPU µs per task of one state-proofs operator node in one process (batches of 250 at final blocks,
  *   its anvil RPC and SQLite journal, this process playing the aggregator), with a fresh journal and with one already
  *   holding 200,000 entries (bench/operatorNode.ts);
+ * - proof floor: CPU µs per proof of the work the protocol itself asks (digests, task ids, trees, proofs, signatures,
+ *   the messages' JSON and zod, SQLite by bare prepared statements), with none of the servers and frameworks around it,
+ *   and the proofs per second that bounds on this machine's cores, with 4 and 10 operators (bench/proofFloor.ts);
  *
  * - Intel DCAP attestation: gas of each IntelCollateralStore update and of verifyQuote for the real SGX and TDX quotes,
  *   with and without the P256VERIFY precompile (bench/intelGas.ts), and quotes verified per second off-chain
@@ -67,6 +70,7 @@ import { measureDigest } from './digest.ts';
 import { type TaskStoreCost, measureTaskStore, measureTaskStoreWithHistory } from './taskStore.ts';
 import { measureAggregatorEngine } from './aggregatorEngine.ts';
 import { measureOperatorNode } from './operatorNode.ts';
+import { measureProofFloor } from './proofFloor.ts';
 import { type SignatureGas, BATCH_SIZES, SIGNER_COUNTS, gasPerProofNode, measureIsValidSignatureGas } from './gas.ts';
 import { type MultiProverGas, measureMultiProverGas } from './multiProverGas.ts';
 import { measureMultiProverThroughput } from './multiProverThroughput.ts';
@@ -76,7 +80,7 @@ import { measureAutomation } from './automation.ts';
 import { type PreconfBench, measurePreconf } from './preconf.ts';
 import { type BenchDatabaseKind, type ThroughputResult, measureThroughput } from './throughput.ts';
 
-const PARTS = ['throughput', 'gas', 'digest', 'store', 'engine', 'operator', 'multi-prover', 'intel', 'automation', 'preconf'] as const;
+const PARTS = ['throughput', 'gas', 'digest', 'store', 'engine', 'operator', 'floor', 'multi-prover', 'intel', 'automation', 'preconf'] as const;
 type Part = (typeof PARTS)[number];
 
 const only = process.argv[2] ?? process.env.BENCH_ONLY;
@@ -259,6 +263,19 @@ if (parts.includes('operator')) {
   const h = await measureOperatorNode({ journalEntries });
   console.log(`  with ${journalEntries} entries in the journal already: ${h.cpuUsPerTask} CPU µs per task, ${h.tasksPerSecond} tasks/s`);
   Object.assign(results, { operatorNodeCpuUsPerTask: o.cpuUsPerTask, operatorNodeWithHistory: { journalEntries, cpuUsPerTask: h.cpuUsPerTask } });
+}
+
+if (parts.includes('floor')) {
+  const f = await measureProofFloor({ operatorCounts, cores: cpus().length });
+  const list = (steps: Record<string, number>) => Object.entries(steps).map(([k, v]) => `${k} ${v}`).join(', ');
+  console.log(`\nproof floor (the work a batched proof needs, bare primitives, batches of ${f.batchSize}), CPU µs per proof`);
+  console.log(`  aggregator: ${list(f.aggregator)}`);
+  console.log(`  aggregator, per operator: ${list(f.aggregatorPerOperator)}`);
+  console.log(`  each operator: ${list(f.operator)}`);
+  for (const [n, t] of Object.entries(f.byOperators)) {
+    console.log(`  ${n} operators: ${t.cpuUs} µs per proof, at most ${t.ceilingPerSecond} proofs/s on ${cpus().length} cores`);
+  }
+  Object.assign(results, { proofFloor: f });
 }
 
 if (parts.includes('multi-prover')) {
