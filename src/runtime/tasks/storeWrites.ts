@@ -105,7 +105,8 @@ export async function writeBatch<Q, A>(
     (await inserts.answers(trx, single.map(rows.answerRow))).inserted + (await insertBatchedAnswers(trx, inserts, rows, t.tasks, batched, creationTimes));
   await inserts.conflicts(trx, (batch.conflicts ?? []).map(rows.answerRow));
   const signing = [...new Set((batch.signing ?? []).map((id) => id.toLowerCase()))].map((id) => [id]);
-  result.signing.push(...((await updates.signing(trx, [now], signing)) as Hex[]));
+  // Appended one by one: a flush after a long database outage may hold more ids than a spread call takes arguments.
+  for (const id of await updates.signing(trx, [now], signing)) result.signing.push(id as Hex);
   // Proof heads first, in the same transaction: a task never names a head that is not stored.
   const newHeads: ProofHeadRow[] = [];
   const splitProof = (sigData: Hex) => {
@@ -122,8 +123,8 @@ export async function writeBatch<Q, A>(
     return [e.taskId.toLowerCase(), e.digest.toLowerCase(), stored.headId, stored.rest, e.signerCount, e.signedWeight.toString()];
   });
   await heads.insert(trx, newHeads);
-  result.completed.push(...((await updates.completions(trx, [now, replicaId], completions)) as Hex[]));
-  result.extended.push(...((await updates.extensions(trx, [now], extensions)) as Hex[]));
+  for (const id of await updates.completions(trx, [now, replicaId], completions)) result.completed.push(id as Hex);
+  for (const id of await updates.extensions(trx, [now], extensions)) result.extended.push(id as Hex);
   for (const f of batch.failures ?? []) {
     const r = await trx
       .updateTable(t.tasks)
