@@ -58,7 +58,7 @@ function perItem(items: number, rounds: number, work: () => void): number {
 
 const sum = (parts: Record<string, number>) => Object.values(parts).reduce((a, b) => a + b, 0);
 
-/** Measures the floor; `operatorCounts` (default 4 and 10) and `cores` (default this machine's) set the totals. */
+/** Measures the floor; the totals are for `operatorCounts` (default 4 and 10) operators on `cores` cores. */
 export async function measureProofFloor(options: { rounds?: number; operatorCounts?: readonly number[]; cores: number }): Promise<ProofFloor> {
   const rounds = options.rounds ?? 40;
   const dir = mkdtempSync(join(tmpdir(), 'avs-bench-floor-'));
