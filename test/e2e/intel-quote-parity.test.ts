@@ -84,8 +84,10 @@ describe('Intel DCAP quotes: the TypeScript verifier and the contracts give the 
   before(async () => {
     anvil = await startAnvil({ chainId: 31337, mining: { mode: 'auto' }, timestamp: GENESIS });
     const chain = { ...foundry, rpcUrls: { default: { http: [anvil.rpcUrl] } } };
-    client = createPublicClient({ chain, transport: http(anvil.rpcUrl) }) as PublicClient;
-    wallet = createWalletClient({ chain, transport: http(anvil.rpcUrl), account: DEPLOYER });
+    // Each case reverts the chain to a snapshot, so a receipt often lands at a block number the client has seen before
+    // and is found only by polling: at viem's default of 4 s, that was most of this file's two minutes.
+    client = createPublicClient({ chain, transport: http(anvil.rpcUrl), pollingInterval: 50 }) as PublicClient;
+    wallet = createWalletClient({ chain, transport: http(anvil.rpcUrl), account: DEPLOYER, pollingInterval: 50 });
     const deploy = async (abi: Abi, bytecode: Hex, args: unknown[]) => {
       const hash = await wallet.deployContract({ abi, bytecode, args, account: DEPLOYER, chain });
       return (await client.waitForTransactionReceipt({ hash })).contractAddress!;
