@@ -22,7 +22,7 @@
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
 import { getProof, makeMerkleTree, processProof } from '@openzeppelin/merkle-tree/dist/core.js';
 import { type Hex, domainSeparator, hashTypedData, keccak256, toBytes } from 'viem';
-import { keccak256Bytes } from './keccak.ts';
+import { keccak256Bytes, keccak256Hex } from './keccak.ts';
 
 /** First word of a batched `sigData`: `keccak256("avs-stack.sigdata.batched.v1")` (a single one starts with 0x60). */
 export const BATCH_SIGDATA_TAG: Hex = keccak256(toBytes('avs-stack.sigdata.batched.v1'));
@@ -104,7 +104,7 @@ let batchDigestChecked = false;
 function fastBatchDigest(root: Hex): Hex {
   batchStruct.write(root.slice(2), 32, 'hex');
   batchMessage.set(keccak256Bytes(batchStruct), 34);
-  return hex32(keccak256Bytes(batchMessage));
+  return keccak256Hex(batchMessage);
 }
 
 /** Compares {@link fastBatchDigest} with viem's `hashTypedData` once, so a drift in the message fails loudly. */
@@ -151,7 +151,7 @@ function nodeHash(a: unknown, b: unknown): Hex {
   const [low, high] = x < y ? [x, y] : [y, x];
   pair.write(low.slice(2), 0, 'hex');
   pair.write(high.slice(2), 32, 'hex');
-  return hex32(keccak256Bytes(pair));
+  return keccak256Hex(pair);
 }
 
 /**

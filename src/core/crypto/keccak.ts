@@ -7,6 +7,7 @@
  * calls never interleave on the shared instance.
  */
 import { createKeccak } from 'hash-wasm';
+import type { Hex } from 'viem';
 
 const hasher = await createKeccak(256);
 
@@ -15,4 +16,11 @@ export function keccak256Bytes(data: Uint8Array): Uint8Array {
   hasher.init();
   hasher.update(data);
   return hasher.digest('binary');
+}
+
+/** {@link keccak256Bytes} as lowercase 0x hex, as the hot paths hand digests on. */
+export function keccak256Hex(data: Uint8Array): Hex {
+  hasher.init();
+  hasher.update(data);
+  return `0x${hasher.digest('hex')}`;
 }

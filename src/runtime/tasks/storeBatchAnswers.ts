@@ -141,7 +141,7 @@ export async function insertBatchedAnswers<A>(
   rows: TaskRows<unknown, A>,
   tasksTable: string,
   answers: readonly AnswerRecord<A>[],
-  known?: TaskCreationTimes,
+  known: TaskCreationTimes,
 ): Promise<number> {
   if (answers.length === 0) return 0;
   const createdAt = await createdAtOf(trx, tasksTable, answers, known);
@@ -188,14 +188,14 @@ async function createdAtOf(
   trx: Transaction<any>,
   tasksTable: string,
   answers: readonly AnswerRecord<unknown>[],
-  known: TaskCreationTimes | undefined,
+  known: TaskCreationTimes,
 ): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   const unknown = new Set<string>();
   for (const a of answers) {
     const id = a.taskId.toLowerCase();
     if (out.has(id)) continue;
-    const time = known?.get(id);
+    const time = known.get(id);
     if (time === undefined) unknown.add(id);
     else out.set(id, time);
   }

@@ -8,7 +8,7 @@
  * per task id) several times faster than @noble/hashes, which viem uses (`npm run bench -- digest`).
  */
 import type { Hex } from 'viem';
-import { keccak256Bytes } from '../../core/crypto/keccak.ts';
+import { keccak256Bytes, keccak256Hex } from '../../core/crypto/keccak.ts';
 import { type AttestationDomain, type StateAttestation, type StateQuery, attestationDigest, computeTaskId } from './attestation.ts';
 
 /** Computes digests for one deployment's domain. */
@@ -49,7 +49,7 @@ export function createAttestationDigester(domain: AttestationDomain): Attestatio
     struct[255] = a.exists ? 1 : 0;
     putUint(struct, 256, BigInt(a.epoch), (1n << 32n) - 1n, 'epoch');
     prefix.set(keccak256Bytes(struct), 34);
-    return toHex(keccak256Bytes(prefix));
+    return keccak256Hex(prefix);
   };
 }
 
@@ -89,7 +89,7 @@ function domainSeparator(domain: AttestationDomain): Uint8Array {
   struct[255] = 1;
   struct[287] = 6;
   prefix.set(keccak256Bytes(struct), 34);
-  if (toHex(keccak256Bytes(prefix)) !== attestationDigest(domain, probe)) {
+  if (keccak256Hex(prefix) !== attestationDigest(domain, probe)) {
     throw new Error('fast StateAttestation digest disagrees with attestationDigest: the message definition changed');
   }
   return separator;
@@ -110,7 +110,7 @@ export function fastTaskId(query: StateQuery): Hex {
   putUintN(packed, 52, 8, query.blockNumber, 'blockNumber');
   putUintN(packed, 60, 6, query.timestamp, 'timestamp');
   putUintN(packed, 66, 32, query.key, 'key');
-  return toHex(keccak256Bytes(packed));
+  return keccak256Hex(packed);
 }
 
 /** Checks {@link fastTaskId} against the generic implementation once, at load. */
@@ -147,11 +147,6 @@ function addressBytes(address: string): Uint8Array {
   // Buffer stops at the first character that is not hex: a short result means a malformed address.
   if (bytes?.length !== 20) throw new AttestationRangeError(`address ${address} is not 20 bytes of 0x hex`);
   return bytes;
-}
-
-/** Lowercase 0x hex of `bytes`. */
-function toHex(bytes: Uint8Array): Hex {
-  return `0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex')}`;
 }
 
 selfCheckTaskId();
